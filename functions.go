@@ -1,0 +1,15 @@
+// Package valet is the module root that Cloud Functions builds. Go functions
+// are built only from the package at the root of the uploaded source, so this
+// package imports every function package; each registers itself in init and
+// the deployment's entry point picks one (jobs, objects, tokens, dispatch,
+// finalize or sweep).
+package valet
+
+import (
+	_ "valet.dev/valet/functions/dispatch"
+	_ "valet.dev/valet/functions/finalize"
+	_ "valet.dev/valet/functions/jobs"
+	_ "valet.dev/valet/functions/objects"
+	_ "valet.dev/valet/functions/sweep"
+	_ "valet.dev/valet/functions/tokens"
+)
