@@ -1,0 +1,44 @@
+package job
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps jobs and their event logs. Every method that changes a job
+// runs as one transaction that reads the job, applies a transition and
+// writes the job together with the events the transition returned.
+type Store interface {
+	// Create stores a new job and its first event. AlreadyExists → Conflict.
+	Create(ctx context.Context, j *Job, first Event) error
+	// Get returns the job or NotFound.
+	Get(ctx context.Context, id string) (*Job, error)
+	// Update runs fn on the current job inside a transaction and writes the
+	// job and fn's events. When fn returns ErrDuplicate nothing is written
+	// and Update returns the job and ErrDuplicate; any other error aborts
+	// the transaction and is returned as is. NotFound when the job is absent.
+	Update(ctx context.Context, id string, fn func(j *Job) ([]Event, error)) (*Job, error)
+	// ClaimNext claims one of the oldest queued jobs for holder (see
+	// Job.Claim), or returns (nil, nil) when none is queued. Concurrent
+	// callers never claim the same job at the same epoch.
+	ClaimNext(ctx context.Context, holder, worker string, lease time.Duration, now time.Time) (*Job, error)
+	// List returns jobs matching q in a stable order (newest first, then by
+	// id) and a token for the next page ("" at the end).
+	List(ctx context.Context, q Query) ([]*Job, string, error)
+	// Events returns the job's events in seq order after pageToken.
+	Events(ctx context.Context, id string, pageSize int, pageToken string) ([]Event, string, error)
+	// Due returns up to limit ids of non-final jobs whose upload window,
+	// lease or deadline ended at or before now (the sweep's work list).
+	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+}
+
+// Query selects jobs for List. Owner and Projects combine with OR: a user
+// sees the jobs they own and those of projects they belong to.
+type Query struct {
+	Owner     string
+	Projects  []string
+	Project   string // when set, only this project's jobs
+	State     State  // when set, only jobs in this state
+	PageSize  int    // 1..100; default 50
+	PageToken string
+}
