@@ -1,0 +1,118 @@
+package secretmanager
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	smapi "cloud.google.com/go/secretmanager/apiv1"
+	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+)
+
+const testProject = "projects/test-project"
+
+// fakeClock is a settable clock for Options.Now.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// emulator is a running emulator and an official client connected to it.
+type emulator struct {
+	running *Running
+	client  *smapi.Client
+	clock   *fakeClock
+}
+
+func startEmulator(t *testing.T) *emulator {
+	t.Helper()
+	clock := newFakeClock()
+	running, err := Start("127.0.0.1:0", Options{Now: clock.Now})
+	require.NoError(t, err)
+	t.Cleanup(running.Stop)
+	client, err := smapi.NewClient(context.Background(),
+		option.WithEndpoint(running.Addr),
+		option.WithoutAuthentication(),
+		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
+	)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = client.Close() })
+	return &emulator{running: running, client: client, clock: clock}
+}
+
+func (e *emulator) createSecret(t *testing.T, id string, labels map[string]string) *secretmanagerpb.Secret {
+	t.Helper()
+	secret, err := e.client.CreateSecret(context.Background(), &secretmanagerpb.CreateSecretRequest{
+		Parent:   testProject,
+		SecretId: id,
+		Secret: &secretmanagerpb.Secret{
+			Replication: &secretmanagerpb.Replication{Replication: &secretmanagerpb.Replication_Automatic_{Automatic: &secretmanagerpb.Replication_Automatic{}}},
+			Labels:      labels,
+		},
+	})
+	require.NoError(t, err)
+	return secret
+}
+
+func (e *emulator) addVersion(t *testing.T, secret, data string) *secretmanagerpb.SecretVersion {
+	t.Helper()
+	v, err := e.client.AddSecretVersion(context.Background(), &secretmanagerpb.AddSecretVersionRequest{
+		Parent:  secret,
+		Payload: &secretmanagerpb.SecretPayload{Data: []byte(data)},
+	})
+	require.NoError(t, err)
+	return v
+}
+
+func (e *emulator) access(name string) (*secretmanagerpb.AccessSecretVersionResponse, error) {
+	return e.client.AccessSecretVersion(context.Background(), &secretmanagerpb.AccessSecretVersionRequest{Name: name})
+}
+
+// requireCode asserts err is a gRPC status error with code want.
+func requireCode(t *testing.T, err error, want codes.Code) {
+	t.Helper()
+	require.Error(t, err)
+	require.Equal(t, want, status.Code(err), "error: %v", err)
+}
+
+// storedVersion returns the emulator's record of a secret's version number.
+func (e *emulator) storedVersion(t *testing.T, secret string, number int) *versionRecord {
+	t.Helper()
+	s := e.running.Server
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.secrets[secret]
+	require.True(t, ok, "secret %s is not stored", secret)
+	require.GreaterOrEqual(t, len(rec.versions), number)
+	return rec.versions[number-1]
+}
+
+// storedData reads a version record's payload under the server's lock.
+func (e *emulator) storedData(v *versionRecord) []byte {
+	e.running.Server.mu.Lock()
+	defer e.running.Server.mu.Unlock()
+	return v.data
+}

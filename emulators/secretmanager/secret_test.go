@@ -1,0 +1,358 @@
+package secretmanager
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/api/iterator"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+func TestCreateAndGetSecret(t *testing.T) {
+	e := startEmulator(t)
+	ctx := context.Background()
+
+	created := e.createSecret(t, "job-token_1", map[string]string{"job": "j1"})
+	require.Equal(t, testProject+"/secrets/job-token_1", created.GetName())
+	require.Equal(t, e.clock.Now(), created.GetCreateTime().AsTime())
+	require.Equal(t, map[string]string{"job": "j1"}, created.GetLabels())
+	require.NotNil(t, created.GetReplication().GetAutomatic())
+	require.NotEmpty(t, created.GetEtag())
+
+	got, err := e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: created.GetName()})
+	require.NoError(t, err)
+	require.Equal(t, created.GetName(), got.GetName())
+	require.Equal(t, created.GetLabels(), got.GetLabels())
+
+	_, err = e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
+		Parent: testProject, SecretId: "job-token_1", Secret: &secretmanagerpb.Secret{},
+	})
+	requireCode(t, err, codes.AlreadyExists)
+
+	// A project number is another project, taken as given.
+	_, err = e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
+		Parent: "projects/123456", SecretId: "job-token_1", Secret: &secretmanagerpb.Secret{},
+	})
+	require.NoError(t, err)
+
+	_, err = e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: testProject + "/secrets/missing"})
+	requireCode(t, err, codes.NotFound)
+}
+
+func TestCreateSecretDefaultsReplicationToAutomatic(t *testing.T) {
+	e := startEmulator(t)
+	secret, err := e.client.CreateSecret(context.Background(), &secretmanagerpb.CreateSecretRequest{
+		Parent: testProject, SecretId: "s", Secret: &secretmanagerpb.Secret{},
+	})
+	require.NoError(t, err)
+	require.NotNil(t, secret.GetReplication().GetAutomatic())
+}
+
+func TestInvalidNamesAndIDs(t *testing.T) {
+	e := startEmulator(t)
+	ctx := context.Background()
+	e.createSecret(t, "s", nil)
+	e.addVersion(t, testProject+"/secrets/s", "x")
+
+	createCases := map[string]struct{ parent, id string }{
+		"empty id":          {testProject, ""},
+		"id with slash":     {testProject, "a/b"},
+		"id with dot":       {testProject, "a.b"},
+		"id too long":       {testProject, strings.Repeat("a", 256)},
+		"parent not proj":   {"folders/1", "s2"},
+		"parent too deep":   {testProject + "/secrets/s", "s2"},
+		"parent empty":      {"", "s2"},
+		"project has space": {"projects/a b", "s2"},
+	}
+	for name, tc := range createCases {
+		t.Run("create "+name, func(t *testing.T) {
+			_, err := e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: tc.parent, SecretId: tc.id, Secret: &secretmanagerpb.Secret{}})
+			requireCode(t, err, codes.InvalidArgument)
+		})
+	}
+
+	versionNames := []string{
+		testProject + "/secrets/s",
+		testProject + "/secrets/s/versions/",
+		testProject + "/secrets/s/versions/0",
+		testProject + "/secrets/s/versions/-1",
+		testProject + "/secrets/s/versions/01",
+		testProject + "/secrets/s/versions/LATEST",
+		testProject + "/secrets/s/versions/1/extra",
+		"secrets/s/versions/1",
+	}
+	for _, name := range versionNames {
+		t.Run("access "+name, func(t *testing.T) {
+			_, err := e.access(name)
+			requireCode(t, err, codes.InvalidArgument)
+		})
+	}
+
+	_, err := e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: "projects/p/secrets/a.b"})
+	requireCode(t, err, codes.InvalidArgument)
+	_, err = e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: "projects/p/locations/us/secrets/s"})
+	requireCode(t, err, codes.Unimplemented)
+}
+
+func TestCreateSecretRejectsBadLabelsAndUnsupportedFields(t *testing.T) {
+	e := startEmulator(t)
+	cases := map[string]*secretmanagerpb.Secret{
+		"uppercase label key":   {Labels: map[string]string{"Job": "x"}},
+		"label key digit":       {Labels: map[string]string{"1job": "x"}},
+		"uppercase label value": {Labels: map[string]string{"job": "X"}},
+		"version aliases":       {VersionAliases: map[string]int64{"current": 1}},
+		"rotation":              {Rotation: &secretmanagerpb.Rotation{}},
+		"expire in the past":    {Expiration: &secretmanagerpb.Secret_ExpireTime{ExpireTime: timestamppb.New(e.clock.Now().Add(-time.Second))}},
+		"zero ttl":              {Expiration: &secretmanagerpb.Secret_Ttl{Ttl: durationpb.New(0)}},
+	}
+	for name, secret := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := e.client.CreateSecret(context.Background(), &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: "s", Secret: secret})
+			requireCode(t, err, codes.InvalidArgument)
+		})
+	}
+}
+
+func TestUpdateSecretLabels(t *testing.T) {
+	e := startEmulator(t)
+	ctx := context.Background()
+	created := e.createSecret(t, "s", map[string]string{"job": "j1"})
+
+	updated, err := e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
+		Secret:     &secretmanagerpb.Secret{Name: created.GetName(), Labels: map[string]string{"job": "j2", "state": "final"}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"labels"}},
+	})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"job": "j2", "state": "final"}, updated.GetLabels())
+	require.NotEqual(t, created.GetEtag(), updated.GetEtag())
+
+	got, err := e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: created.GetName()})
+	require.NoError(t, err)
+	require.Equal(t, updated.GetLabels(), got.GetLabels())
+
+	// A stale etag is refused.
+	_, err = e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
+		Secret:     &secretmanagerpb.Secret{Name: created.GetName(), Etag: created.GetEtag()},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"labels"}},
+	})
+	requireCode(t, err, codes.FailedPrecondition)
+
+	for name, mask := range map[string][]string{"empty mask": nil, "immutable field": {"replication"}} {
+		t.Run(name, func(t *testing.T) {
+			_, err := e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
+				Secret:     &secretmanagerpb.Secret{Name: created.GetName()},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: mask},
+			})
+			requireCode(t, err, codes.InvalidArgument)
+		})
+	}
+}
+
+func TestListSecretsFilterOnLabels(t *testing.T) {
+	e := startEmulator(t)
+	e.createSecret(t, "a", map[string]string{"job": "j1", "kind": "workflow"})
+	e.createSecret(t, "b", map[string]string{"job": "j2", "kind": "workflow"})
+	e.createSecret(t, "c", map[string]string{"job": "j1", "kind": "runtime"})
+	e.createSecret(t, "d", nil)
+
+	cases := map[string][]string{
+		"":                                       {"d", "c", "b", "a"},
+		"labels.job=j1":                          {"c", "a"},
+		"labels.job=j1 labels.kind=runtime":      {"c"},
+		"labels.job=j1 AND labels.kind=workflow": {"a"},
+		"labels.job=j2 OR labels.kind=runtime":   {"c", "b"},
+		"NOT labels.job=j1":                      {"d", "b"},
+		"-labels.job:*":                          {"d"},
+		"labels:kind":                            {"c", "b", "a"},
+		`labels.job="j1" AND (name:a OR name:d)`: {"a"},
+		"name=b":                                 {"b"},
+		"labels.job!=j1":                         {"d", "b"},
+		"labels.job=nope":                        nil,
+	}
+	for filter, want := range cases {
+		t.Run(filter, func(t *testing.T) {
+			it := e.client.ListSecrets(context.Background(), &secretmanagerpb.ListSecretsRequest{Parent: testProject, Filter: filter})
+			var got []string
+			for {
+				s, err := it.Next()
+				if err == iterator.Done {
+					break
+				}
+				require.NoError(t, err)
+				got = append(got, strings.TrimPrefix(s.GetName(), testProject+"/secrets/"))
+			}
+			require.Equal(t, want, got)
+		})
+	}
+
+	for _, bad := range []string{"labels.job", "labels.job<j1", "color=red", "(labels.job=j1", "labels=x", "labels.job=j1 OR"} {
+		t.Run("bad "+bad, func(t *testing.T) {
+			_, err := e.client.ListSecrets(context.Background(), &secretmanagerpb.ListSecretsRequest{Parent: testProject, Filter: bad}).Next()
+			requireCode(t, err, codes.InvalidArgument)
+		})
+	}
+}
+
+func TestListSecretsPagination(t *testing.T) {
+	e := startEmulator(t)
+	ctx := context.Background()
+	for i := range 7 {
+		e.createSecret(t, fmt.Sprintf("s%d", i), nil)
+	}
+	// Another project's secrets never show.
+	_, err := e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: "projects/other", SecretId: "x", Secret: &secretmanagerpb.Secret{}})
+	require.NoError(t, err)
+
+	var pages [][]string
+	token := ""
+	for {
+		resp, err := e.running.Server.ListSecrets(ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject, PageSize: 3, PageToken: token})
+		require.NoError(t, err)
+		if len(pages) == 0 {
+			require.EqualValues(t, 7, resp.GetTotalSize())
+		}
+		var names []string
+		for _, s := range resp.GetSecrets() {
+			names = append(names, strings.TrimPrefix(s.GetName(), testProject+"/secrets/"))
+		}
+		pages = append(pages, names)
+		token = resp.GetNextPageToken()
+		if token == "" {
+			break
+		}
+		// A secret created between pages lands before the cursor and does
+		// not shift the pages still to come.
+		if len(pages) == 1 {
+			e.createSecret(t, "late", nil)
+		}
+	}
+	require.Equal(t, [][]string{{"s6", "s5", "s4"}, {"s3", "s2", "s1"}, {"s0"}}, pages)
+
+	// The official iterator walks every page.
+	it := e.client.ListSecrets(ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject, PageSize: 2})
+	count := 0
+	for {
+		_, err := it.Next()
+		if err == iterator.Done {
+			break
+		}
+		require.NoError(t, err)
+		count++
+	}
+	require.Equal(t, 8, count)
+
+	for name, req := range map[string]*secretmanagerpb.ListSecretsRequest{
+		"garbage token":       {Parent: testProject, PageToken: "not-a-token"},
+		"token of other list": {Parent: testProject, Filter: "name:s", PageToken: pagerToken(t, e, testProject, "")},
+		"negative page size":  {Parent: testProject, PageSize: -1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := e.running.Server.ListSecrets(ctx, req)
+			requireCode(t, err, codes.InvalidArgument)
+		})
+	}
+}
+
+// pagerToken returns the first page's next token for a ListSecrets call.
+func pagerToken(t *testing.T, e *emulator, parent, filter string) string {
+	t.Helper()
+	resp, err := e.running.Server.ListSecrets(context.Background(), &secretmanagerpb.ListSecretsRequest{Parent: parent, Filter: filter, PageSize: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, resp.GetNextPageToken())
+	return resp.GetNextPageToken()
+}
+
+func TestDeleteSecret(t *testing.T) {
+	e := startEmulator(t)
+	ctx := context.Background()
+	secret := e.createSecret(t, "s", nil)
+	e.addVersion(t, secret.GetName(), "payload")
+
+	err := e.client.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: secret.GetName(), Etag: `"stale"`})
+	requireCode(t, err, codes.FailedPrecondition)
+
+	require.NoError(t, e.client.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: secret.GetName(), Etag: secret.GetEtag()}))
+	_, err = e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: secret.GetName()})
+	requireCode(t, err, codes.NotFound)
+	_, err = e.access(secret.GetName() + "/versions/latest")
+	requireCode(t, err, codes.NotFound)
+	_, err = e.access(secret.GetName() + "/versions/1")
+	requireCode(t, err, codes.NotFound)
+	err = e.client.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: secret.GetName()})
+	requireCode(t, err, codes.NotFound)
+
+	// The id is free again, and the new secret starts from version 1.
+	again := e.createSecret(t, "s", nil)
+	require.Equal(t, again.GetName()+"/versions/1", e.addVersion(t, again.GetName(), "new").GetName())
+}
+
+func TestSecretExpiry(t *testing.T) {
+	ctx := context.Background()
+	cases := map[string]func(now time.Time) *secretmanagerpb.Secret{
+		"ttl": func(time.Time) *secretmanagerpb.Secret {
+			return &secretmanagerpb.Secret{Expiration: &secretmanagerpb.Secret_Ttl{Ttl: durationpb.New(time.Hour)}}
+		},
+		"expire_time": func(now time.Time) *secretmanagerpb.Secret {
+			return &secretmanagerpb.Secret{Expiration: &secretmanagerpb.Secret_ExpireTime{ExpireTime: timestamppb.New(now.Add(time.Hour))}}
+		},
+	}
+	for name, secretAt := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := startEmulator(t)
+			created, err := e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: "s", Secret: secretAt(e.clock.Now())})
+			require.NoError(t, err)
+			require.Equal(t, e.clock.Now().Add(time.Hour), created.GetExpireTime().AsTime())
+			require.Nil(t, created.GetTtl(), "ttl is input only")
+			e.addVersion(t, created.GetName(), "payload")
+			v1 := e.storedVersion(t, created.GetName(), 1)
+
+			e.clock.Advance(time.Hour - time.Second)
+			got, err := e.access(created.GetName() + "/versions/latest")
+			require.NoError(t, err)
+			require.Equal(t, "payload", string(got.GetPayload().GetData()))
+
+			e.clock.Advance(time.Second)
+			_, err = e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: created.GetName()})
+			requireCode(t, err, codes.NotFound)
+			_, err = e.access(created.GetName() + "/versions/1")
+			requireCode(t, err, codes.NotFound)
+			require.Nil(t, e.storedData(v1), "an expired secret's payloads are dropped")
+
+			_, err = e.client.ListSecrets(ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject}).Next()
+			require.ErrorIs(t, err, iterator.Done)
+			e.createSecret(t, "s", nil) // the id is free again
+		})
+	}
+}
+
+func TestUpdateSecretExpiration(t *testing.T) {
+	e := startEmulator(t)
+	ctx := context.Background()
+	secret := e.createSecret(t, "s", nil)
+	require.Nil(t, secret.GetExpireTime())
+
+	updated, err := e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
+		Secret:     &secretmanagerpb.Secret{Name: secret.GetName(), Expiration: &secretmanagerpb.Secret_Ttl{Ttl: durationpb.New(time.Minute)}},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"ttl"}},
+	})
+	require.NoError(t, err)
+	require.Equal(t, e.clock.Now().Add(time.Minute), updated.GetExpireTime().AsTime())
+
+	cleared, err := e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
+		Secret:     &secretmanagerpb.Secret{Name: secret.GetName()},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"expire_time"}},
+	})
+	require.NoError(t, err)
+	require.Nil(t, cleared.GetExpireTime())
+	e.clock.Advance(time.Hour)
+	_, err = e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: secret.GetName()})
+	require.NoError(t, err)
+}

@@ -1,0 +1,45 @@
+// Package secretmanager builds valet's Secret Manager client. The emulator
+// switch lives here: with SECRET_MANAGER_EMULATOR_HOST set, the client talks
+// plaintext gRPC without credentials to that host:port (valet's emulator,
+// emulators/secretmanager); unset, it uses the production endpoint and
+// Application Default Credentials.
+package secretmanager
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	smapi "cloud.google.com/go/secretmanager/apiv1"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// EmulatorHostEnv names the environment variable holding the emulator's
+// host:port, in the manner of FIRESTORE_EMULATOR_HOST.
+const EmulatorHostEnv = "SECRET_MANAGER_EMULATOR_HOST"
+
+// NewClient returns a Secret Manager client. When EmulatorHostEnv is set it
+// targets that address without authentication; opts come after the
+// emulator's own options, so a caller can still override them.
+func NewClient(ctx context.Context, opts ...option.ClientOption) (*smapi.Client, error) {
+	if host := os.Getenv(EmulatorHostEnv); host != "" {
+		opts = append(EmulatorOptions(host), opts...)
+	}
+	client, err := smapi.NewClient(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("secret manager client: %w", err)
+	}
+	return client, nil
+}
+
+// EmulatorOptions are the client options that reach an emulator at host
+// (host:port): that endpoint, no credentials, plaintext gRPC.
+func EmulatorOptions(host string) []option.ClientOption {
+	return []option.ClientOption{
+		option.WithEndpoint(host),
+		option.WithoutAuthentication(),
+		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
+	}
+}
