@@ -1,0 +1,171 @@
+package identity
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/apperr"
+)
+
+// verifierFunc adapts a function to Verifier.
+type verifierFunc func(ctx context.Context, raw string) (Principal, error)
+
+func (f verifierFunc) Verify(ctx context.Context, raw string) (Principal, error) { return f(ctx, raw) }
+
+func requestWith(headers ...string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, "/jobs", nil)
+	for _, h := range headers {
+		r.Header.Add("Authorization", h)
+	}
+	return r
+}
+
+func TestBearerToken(t *testing.T) {
+	long := strings.Repeat("x", MaxTokenBytes+1)
+	tests := []struct {
+		name    string
+		headers []string
+		want    string
+		wantMsg string
+	}{
+		{"bearer", []string{"Bearer abc.def.ghi"}, "abc.def.ghi", ""},
+		{"scheme case-insensitive", []string{"bearer valet_abc"}, "valet_abc", ""},
+		{"surrounding spaces", []string{"  Bearer   tok  "}, "tok", ""},
+		{"missing header", nil, "", "missing credentials"},
+		{"empty header", []string{""}, "", "wrong Authorization scheme"},
+		{"basic scheme", []string{"Basic dXNlcjpwYXNz"}, "", "wrong Authorization scheme"},
+		{"token without scheme", []string{"abc.def.ghi"}, "", "wrong Authorization scheme"},
+		{"scheme only", []string{"Bearer"}, "", "empty bearer token"},
+		{"scheme and spaces", []string{"Bearer    "}, "", "empty bearer token"},
+		{"two tokens", []string{"Bearer one two"}, "", "spaces or control characters"},
+		{"control character", []string{"Bearer one\x01two"}, "", "spaces or control characters"},
+		{"two headers", []string{"Bearer one", "Bearer two"}, "", "several Authorization headers"},
+		{"too long", []string{"Bearer " + long}, "", "longer than"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := BearerToken(requestWith(tc.headers...))
+			if tc.wantMsg == "" {
+				require.NoError(t, err)
+				require.Equal(t, tc.want, got)
+				return
+			}
+			requireUnauthenticated(t, err, tc.wantMsg, "")
+			require.Empty(t, got)
+		})
+	}
+}
+
+func TestAuthenticatorDispatch(t *testing.T) {
+	var calls []string
+	record := func(name string, p Principal, err error) Verifier {
+		return verifierFunc(func(_ context.Context, raw string) (Principal, error) {
+			calls = append(calls, name+":"+raw)
+			return p, err
+		})
+	}
+	user := Principal{Kind: User, ID: "u1", Scopes: AllScopes}
+	svc := Principal{Kind: Service, ID: "s@x", Scopes: AllScopes}
+	apiTok := Principal{Kind: User, ID: "u2", Scopes: []string{"jobs.read"}, TokenID: "t1"}
+	expired := unauthenticated("token has expired; get a fresh one")
+	notOnList := unauthenticated("service account s@x is not on this function's allow-list")
+	foreignAud := foreign("token audience is not accepted")
+
+	tests := []struct {
+		name      string
+		auth      Authenticator
+		header    string
+		want      Principal
+		wantMsg   string
+		wantCalls []string
+	}{
+		{"API token", Authenticator{APITokens: record("api", apiTok, nil), Users: record("user", user, nil)},
+			"Bearer valet_abc", apiTok, "", []string{"api:valet_abc"}},
+		{"API token without verifier", Authenticator{Users: record("user", user, nil)},
+			"Bearer valet_abc", Principal{}, "API tokens are not accepted here", nil},
+		{"JWT without verifiers", Authenticator{APITokens: record("api", apiTok, nil)},
+			"Bearer a.b.c", Principal{}, "ID tokens are not accepted here", nil},
+		{"user token", Authenticator{Users: record("user", user, nil)},
+			"Bearer a.b.c", user, "", []string{"user:a.b.c"}},
+		{"service first", Authenticator{Services: record("svc", svc, nil), Users: record("user", user, nil)},
+			"Bearer a.b.c", svc, "", []string{"svc:a.b.c"}},
+		{"user after a foreign service refusal", Authenticator{Services: record("svc", Principal{}, foreignAud), Users: record("user", user, nil)},
+			"Bearer a.b.c", user, "", []string{"svc:a.b.c", "user:a.b.c"}},
+		{"the verifier that recognised the token explains", Authenticator{Services: record("svc", Principal{}, foreignAud), Users: record("user", Principal{}, expired)},
+			"Bearer a.b.c", Principal{}, "expired", []string{"svc:a.b.c", "user:a.b.c"}},
+		{"service refusal wins over a foreign user refusal", Authenticator{Services: record("svc", Principal{}, notOnList), Users: record("user", Principal{}, foreignAud)},
+			"Bearer a.b.c", Principal{}, "allow-list", []string{"svc:a.b.c", "user:a.b.c"}},
+		{"all foreign", Authenticator{Services: record("svc", Principal{}, foreignAud), Users: record("user", Principal{}, foreignAud)},
+			"Bearer a.b.c", Principal{}, "meant for another service", []string{"svc:a.b.c", "user:a.b.c"}},
+		{"single verifier keeps its message", Authenticator{Users: record("user", Principal{}, foreignAud)},
+			"Bearer a.b.c", Principal{}, "audience is not accepted", []string{"user:a.b.c"}},
+		{"no header", Authenticator{Users: record("user", user, nil)},
+			"", Principal{}, "missing credentials", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			calls = nil
+			var r *http.Request
+			if tc.header == "" {
+				r = requestWith()
+			} else {
+				r = requestWith(tc.header)
+			}
+			p, err := tc.auth.Authenticate(r)
+			require.Equal(t, tc.wantCalls, calls)
+			if tc.wantMsg != "" {
+				requireUnauthenticated(t, err, tc.wantMsg, "")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, p)
+		})
+	}
+}
+
+// TestAuthenticatorEndToEnd runs real verifiers: a Google-signed service
+// token and a user token reach the right one, and a bad user token gets the
+// user verifier's explanation.
+func TestAuthenticatorEndToEnd(t *testing.T) {
+	f := newUserFixture(t)
+	users, err := NewUserVerifier(context.Background(), UserVerifierOptions{
+		Issuers: []IssuerConfig{
+			{URL: f.issuer, Audiences: []string{testAudience}, JWKSURL: strings.TrimSuffix(f.issuer, "/realm") + "/jwks"},
+			{URL: GoogleIssuer, Audiences: []string{"client.apps.googleusercontent.com"}, JWKSURL: strings.TrimSuffix(f.issuer, "/realm") + "/jwks"},
+		},
+	})
+	require.NoError(t, err)
+	auth := Authenticator{Users: users, Services: newTestServiceVerifier(t, newLocalValidator(t))}
+	now := time.Now()
+	userClaims := map[string]any{"iss": f.issuer, "sub": "alice", "aud": testAudience, "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()}
+	googleUser := map[string]any{"iss": GoogleIssuer, "sub": "42", "aud": "client.apps.googleusercontent.com", "email": "a@gmail.com", "email_verified": true, "iat": now.Unix(), "exp": now.Add(time.Minute).Unix()}
+
+	p, err := auth.Authenticate(requestWith("Bearer " + mintRS256(t, serviceClaims())))
+	require.NoError(t, err)
+	require.Equal(t, Principal{Kind: Service, ID: dispatcherMail, Email: dispatcherMail, Scopes: AllScopes}, p)
+
+	p, err = auth.Authenticate(requestWith("Bearer " + mintRS256(t, userClaims)))
+	require.NoError(t, err)
+	require.Equal(t, Principal{Kind: User, ID: UserID(f.issuer, "alice"), Scopes: AllScopes}, p)
+
+	p, err = auth.Authenticate(requestWith("Bearer " + mintRS256(t, googleUser)))
+	require.NoError(t, err)
+	require.Equal(t, Principal{Kind: User, ID: UserID(GoogleIssuer, "42"), Email: "a@gmail.com", Scopes: AllScopes}, p)
+
+	expiredToken := mintRS256(t, with(userClaims, map[string]any{"exp": now.Add(-time.Hour).Unix()}))
+	_, err = auth.Authenticate(requestWith("Bearer " + expiredToken))
+	requireUnauthenticated(t, err, "expired", expiredToken)
+
+	intruder := mintRS256(t, with(serviceClaims(), map[string]any{"email": "intruder@x.iam.gserviceaccount.com"}))
+	_, err = auth.Authenticate(requestWith("Bearer " + intruder))
+	requireUnauthenticated(t, err, "allow-list", intruder)
+
+	_, err = auth.Authenticate(requestWith("Bearer valet_0123456789abcdef"))
+	require.Equal(t, apperr.Unauthenticated, apperr.CodeOf(err))
+}

@@ -1,0 +1,184 @@
+package identity
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"valet.dev/valet/shared/apperr"
+)
+
+// MaxTokenBytes bounds the size of a bearer token this package will look at.
+// Real ID tokens are a few KiB; anything larger is refused before parsing.
+const MaxTokenBytes = 16 << 10
+
+// DefaultLeeway is the clock skew tolerated on exp, nbf and iat.
+const DefaultLeeway = 30 * time.Second
+
+// errForeignToken marks a rejection that says "this token was not meant for
+// this verifier" (unknown issuer, another audience) rather than "this token
+// is bad". The Authenticator uses it to pick the most useful error when it
+// tries several verifiers.
+var errForeignToken = errors.New("token is for another verifier")
+
+// unauthenticated builds the error every verifier returns.
+func unauthenticated(format string, args ...any) error {
+	return apperr.E(apperr.Unauthenticated, format, args...)
+}
+
+// foreign builds an Unauthenticated error marked with errForeignToken.
+func foreign(format string, args ...any) error {
+	return &apperr.Error{Code: apperr.Unauthenticated, Message: fmt.Sprintf(format, args...), Cause: errForeignToken}
+}
+
+// isForeign reports whether err says the token belongs to another verifier.
+func isForeign(err error) bool { return errors.Is(err, errForeignToken) }
+
+// jwtHeader is the part of a JOSE header this package reads.
+type jwtHeader struct {
+	Algorithm string `json:"alg"`
+	KeyID     string `json:"kid"`
+}
+
+// jwtClaims are the registered and OIDC claims this package reads. Times are
+// pointers so that an absent claim is told apart from zero.
+type jwtClaims struct {
+	Issuer        string       `json:"iss"`
+	Subject       string       `json:"sub"`
+	Audience      audience     `json:"aud"`
+	Expiry        *numericDate `json:"exp"`
+	NotBefore     *numericDate `json:"nbf"`
+	IssuedAt      *numericDate `json:"iat"`
+	Email         string       `json:"email"`
+	EmailVerified *flexBool    `json:"email_verified"`
+}
+
+// peekJWT splits a compact JWS and decodes its header and claims WITHOUT
+// checking the signature. Its only use is to choose which verifier runs and
+// to explain a rejection; nothing it returns is trusted.
+func peekJWT(raw string) (jwtHeader, jwtClaims, error) {
+	var h jwtHeader
+	var c jwtClaims
+	if len(raw) > MaxTokenBytes {
+		return h, c, unauthenticated("token is longer than %d bytes", MaxTokenBytes)
+	}
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return h, c, unauthenticated("token is not a JWT: expected three dot-separated parts")
+	}
+	if err := decodeSegment(parts[0], &h); err != nil {
+		return h, c, unauthenticated("token header is not base64url-encoded JSON")
+	}
+	if err := decodeSegment(parts[1], &c); err != nil {
+		return h, c, unauthenticated("token claims are not base64url-encoded JSON with well-typed claims")
+	}
+	if _, err := base64.RawURLEncoding.DecodeString(parts[2]); err != nil {
+		return h, c, unauthenticated("token signature is not base64url-encoded")
+	}
+	return h, c, nil
+}
+
+func decodeSegment(seg string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+// checkTimes enforces exp (required), nbf (optional) and iat (required) at
+// now with leeway.
+func (c *jwtClaims) checkTimes(now time.Time, leeway time.Duration) error {
+	if c.Expiry == nil {
+		return unauthenticated("token has no expiry (exp)")
+	}
+	if c.IssuedAt == nil {
+		return unauthenticated("token has no issue time (iat)")
+	}
+	if now.After(c.Expiry.Time().Add(leeway)) {
+		return unauthenticated("token has expired; get a fresh one")
+	}
+	if c.NotBefore != nil && now.Add(leeway).Before(c.NotBefore.Time()) {
+		return unauthenticated("token is not valid yet (nbf is in the future); check the clocks")
+	}
+	if now.Add(leeway).Before(c.IssuedAt.Time()) {
+		return unauthenticated("token was issued in the future (iat); check the clocks")
+	}
+	return nil
+}
+
+// audience is the aud claim: a string or an array of strings.
+type audience []string
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*a = audience{s}
+		return nil
+	}
+	var ss []string
+	if err := json.Unmarshal(b, &ss); err != nil {
+		return errors.New("aud is neither a string nor an array of strings")
+	}
+	*a = ss
+	return nil
+}
+
+// containsAny reports whether a holds any of want.
+func (a audience) containsAny(want []string) bool {
+	for _, got := range a {
+		for _, w := range want {
+			if got == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxNumericDate is 9999-12-31T23:59:59Z: later dates are refused as
+// malformed, which keeps conversions to time.Time exact.
+const maxNumericDate = 253402300799
+
+// numericDate is a JWT NumericDate: seconds since the epoch, possibly
+// fractional.
+type numericDate struct{ t time.Time }
+
+func (d *numericDate) UnmarshalJSON(b []byte) error {
+	var n json.Number
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&n); err != nil {
+		return errors.New("time claim is not a number")
+	}
+	f, err := n.Float64()
+	if err != nil || f < 0 || f > maxNumericDate {
+		return errors.New("time claim is out of range")
+	}
+	sec := int64(f)
+	d.t = time.Unix(sec, int64((f-float64(sec))*1e9)).UTC()
+	return nil
+}
+
+// Time returns the date.
+func (d *numericDate) Time() time.Time { return d.t }
+
+// flexBool accepts true/false and, as some Google tokens send them, the
+// strings "true"/"false".
+type flexBool bool
+
+func (f *flexBool) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case "true", `"true"`:
+		*f = true
+	case "false", `"false"`:
+		*f = false
+	default:
+		return errors.New("boolean claim is neither true nor false")
+	}
+	return nil
+}
