@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+
+	"valet.dev/valet/shared/apperr"
 )
 
 // Lazy returns a handler that builds the real one on the first request and
@@ -25,7 +27,9 @@ func Lazy(name string, build func(ctx context.Context) (http.Handler, error)) ht
 			}
 		})
 		if err != nil {
-			http.Error(w, `{"error":{"code":"unavailable","message":"the service is not configured; operators: see the logs"}}`, http.StatusServiceUnavailable)
+			WriteJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: ErrorDetail{
+				Code: apperr.Unavailable, Message: "the service is not configured; operators: see the logs",
+			}})
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -1,0 +1,62 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"valet.dev/valet/shared/identity"
+)
+
+type loggerKey struct{}
+
+type principalKey struct{}
+
+type requestStateKey struct{}
+
+// WithLogger returns ctx carrying logger; WithLogging puts its logger there.
+func WithLogger(ctx context.Context, logger *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, logger)
+}
+
+// LoggerFrom returns the logger ctx carries, or slog.Default().
+func LoggerFrom(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && l != nil {
+		return l
+	}
+	return slog.Default()
+}
+
+// WithPrincipal returns ctx carrying p; the access log of the request names
+// p's id.
+func WithPrincipal(ctx context.Context, p identity.Principal) context.Context {
+	if st, ok := ctx.Value(requestStateKey{}).(*requestState); ok {
+		st.setUserID(p.ID)
+	}
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal WithAuth found, if any.
+func PrincipalFrom(ctx context.Context) (identity.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(identity.Principal)
+	return p, ok
+}
+
+// requestState is what inner handlers tell WithLogging's access log; one per
+// request, so nothing is shared between requests.
+type requestState struct {
+	mu     sync.Mutex
+	userID string
+}
+
+func (s *requestState) setUserID(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.userID = id
+}
+
+func (s *requestState) user() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.userID
+}

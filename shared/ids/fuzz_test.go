@@ -1,0 +1,86 @@
+package ids_test
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
+)
+
+// roundTrip checks that parse either fails with Invalid or returns a value
+// whose text is the input and which parses to itself again.
+func roundTrip[T ~string](t *testing.T, s string, parse func(string) (T, error)) (T, bool) {
+	t.Helper()
+	v, err := parse(s)
+	if err != nil {
+		require.Equal(t, apperr.Invalid, apperr.CodeOf(err))
+		require.True(t, utf8.ValidString(err.(*apperr.Error).Message), "messages are valid UTF-8")
+		return "", false
+	}
+	require.Equal(t, s, string(v))
+	again, err := parse(string(v))
+	require.NoError(t, err)
+	require.Equal(t, v, again)
+	return v, true
+}
+
+func FuzzParseIDs(f *testing.F) {
+	f.Add(ids.NewJobID().String())
+	f.Add(ids.NewObjectID().String())
+	f.Add(ids.NewTokenID().String())
+	f.Add(aliceID)
+	f.Add("my-project")
+	f.Add("users/u_abc")
+	f.Add("projects/my-project")
+	f.Add("projects/../x")
+	f.Fuzz(func(t *testing.T, s string) {
+		safe := func(v string) {
+			require.Regexp(t, safeSegment, v)
+		}
+		if v, ok := roundTrip(t, s, ids.ParseJobID); ok {
+			safe(string(v))
+		}
+		if v, ok := roundTrip(t, s, ids.ParseObjectID); ok {
+			safe(string(v))
+		}
+		if v, ok := roundTrip(t, s, ids.ParseTokenID); ok {
+			safe(string(v))
+		}
+		if v, ok := roundTrip(t, s, ids.ParseUserID); ok {
+			safe(string(v))
+		}
+		if v, ok := roundTrip(t, s, ids.ParseProjectID); ok {
+			safe(string(v))
+			require.NotContains(t, string(v), "_")
+		}
+		if v, ok := roundTrip(t, s, ids.ParseSpaceID); ok {
+			require.Equal(t, 1, strings.Count(string(v), "/"))
+			safe(v.ID())
+			require.Contains(t, []ids.SpaceKind{ids.UserSpaceKind, ids.ProjectSpaceKind}, v.Kind())
+		}
+	})
+}
+
+func FuzzParseObjectName(f *testing.F) {
+	f.Add("dir/file.txt")
+	f.Add("..")
+	f.Add("a\u0085b")
+	f.Add("\xff")
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := roundTrip(t, s, ids.ParseObjectName)
+		if !ok {
+			return
+		}
+		require.True(t, utf8.ValidString(string(v)))
+		require.NotEqual(t, ".", string(v))
+		require.NotEqual(t, "..", string(v))
+		require.LessOrEqual(t, len(v), ids.MaxObjectNameLen)
+		for _, r := range string(v) {
+			require.False(t, r < 0x20 || (0x7f <= r && r <= 0x9f), "control character %U", r)
+		}
+	})
+}

@@ -1,0 +1,51 @@
+package ids
+
+import (
+	"unicode/utf8"
+
+	"valet.dev/valet/shared/apperr"
+)
+
+// MaxObjectNameLen is the longest object name in bytes, as in GCS.
+const MaxObjectNameLen = 1024
+
+// ObjectName is the name a user gives an object, shown back to users; it may
+// hold '/' to suggest folders. Objects are stored under their ObjectID, so a
+// name never becomes a storage path.
+type ObjectName string
+
+// ParseObjectName checks s is an acceptable object name: 1 to 1024 bytes of
+// valid UTF-8, not "." or "..", with no control characters (U+0000-U+001F,
+// U+007F-U+009F) and no bidirectional overrides or isolates
+// (U+202A-U+202E, U+2066-U+2069), which can make a name display as another.
+func ParseObjectName(s string) (ObjectName, error) {
+	switch {
+	case s == "":
+		return "", apperr.E(apperr.Invalid, "object name is empty")
+	case len(s) > MaxObjectNameLen:
+		return "", apperr.E(apperr.Invalid, "object name is %d bytes long: at most %d", len(s), MaxObjectNameLen)
+	case !utf8.ValidString(s):
+		return "", apperr.E(apperr.Invalid, "object name %s is not valid UTF-8", quote(s))
+	case s == "." || s == "..":
+		return "", apperr.E(apperr.Invalid, `object name must not be "." or ".."`)
+	}
+	for i, r := range s {
+		if r < 0x20 || (0x7f <= r && r <= 0x9f) {
+			return "", apperr.E(apperr.Invalid, "object name %s holds control character %U at byte %d", quote(s), r, i)
+		}
+		if (0x202a <= r && r <= 0x202e) || (0x2066 <= r && r <= 0x2069) {
+			return "", apperr.E(apperr.Invalid, "object name %s holds bidirectional control %U at byte %d", quote(s), r, i)
+		}
+	}
+	return ObjectName(s), nil
+}
+
+func (n ObjectName) String() string { return string(n) }
+
+// MarshalText returns the name; an empty name marshals to "".
+func (n ObjectName) MarshalText() ([]byte, error) { return []byte(n), nil }
+
+// UnmarshalText parses text with ParseObjectName; "" is the zero ObjectName.
+func (n *ObjectName) UnmarshalText(text []byte) error {
+	return unmarshal(n, text, ParseObjectName)
+}

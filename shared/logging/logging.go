@@ -1,0 +1,65 @@
+// Package logging writes structured logs that Cloud Logging understands, one
+// JSON object per line, through a handler that masks secrets.
+//
+// Every line carries "severity" (DEBUG, INFO, WARNING, ERROR), "message" and
+// "time" (RFC 3339 with nanoseconds), and, when the context holds them,
+// "logging.googleapis.com/trace", "logging.googleapis.com/spanId" and
+// "requestId". Every string that reaches a line (the message, attribute keys
+// and values, error texts, Stringers, values marshalled to JSON, inside groups
+// at any depth) first goes through a Masker, which replaces registered secrets
+// in their usual encodings and anything shaped like a credential with "***".
+//
+// A process builds one logger with New and installs it with slog.SetDefault.
+// Secrets are registered with DefaultMasker (or an injected Masker in tests)
+// as soon as they are known, so that every later line masks them.
+package logging
+
+import (
+	"io"
+	"log/slog"
+)
+
+// Options configures New.
+type Options struct {
+	// Level is the minimum level written; nil means slog.LevelInfo.
+	Level slog.Leveler
+	// ProjectID is the Google Cloud project that owns the traces. Without it
+	// the trace field holds the bare trace id, which Cloud Logging does not
+	// link to Cloud Trace but still groups by.
+	ProjectID string
+	// Masker masks secrets; nil means DefaultMasker.
+	Masker *Masker
+}
+
+// New returns a logger writing Cloud Logging JSON lines to w.
+func New(w io.Writer, opts Options) *slog.Logger {
+	return slog.New(NewHandler(w, opts))
+}
+
+// NewHandler returns the slog.Handler behind New, for callers that wrap it.
+func NewHandler(w io.Writer, opts Options) slog.Handler {
+	m := opts.Masker
+	if m == nil {
+		m = DefaultMasker
+	}
+	h := &handler{masker: m, projectID: opts.ProjectID}
+	h.inner = slog.NewJSONHandler(w, &slog.HandlerOptions{
+		Level:       opts.Level,
+		ReplaceAttr: h.replaceAttr,
+	})
+	return h
+}
+
+// Severity is the Cloud Logging severity for a slog level.
+func Severity(l slog.Level) string {
+	switch {
+	case l < slog.LevelInfo:
+		return "DEBUG"
+	case l < slog.LevelWarn:
+		return "INFO"
+	case l < slog.LevelError:
+		return "WARNING"
+	default:
+		return "ERROR"
+	}
+}
