@@ -1,0 +1,46 @@
+// Package firestore is valet's thin layer over cloud.google.com/go/firestore:
+// building a client, and running read-write transactions that ride out
+// contention but never retry a decision the transaction itself made. The
+// domain store adapters live beside it and use these helpers.
+//
+// # Emulator
+//
+// The switch to the local emulator is the standard FIRESTORE_EMULATOR_HOST
+// environment variable (host:port), honoured by the Go client itself: when
+// it is set, NewClient talks plain gRPC to that address without credentials,
+// and any project id works (distinct ids are isolated from each other). The
+// firestoretest subpackage gives each test package its own project.
+//
+// # Errors
+//
+// RunTransaction returns the function's own *apperr.Error unchanged and maps
+// every other failure to an *apperr.Error (see RunTransaction).
+package firestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/api/option"
+)
+
+// EmulatorHostEnv is the environment variable the Go client reads to talk
+// to the Firestore emulator instead of Google.
+const EmulatorHostEnv = "FIRESTORE_EMULATOR_HOST"
+
+// NewClient returns a client for the (default) database of projectID. With
+// FIRESTORE_EMULATOR_HOST set it talks to the emulator (see the package
+// documentation); in Cloud Functions it uses the runtime's service account.
+// The caller closes the client.
+func NewClient(ctx context.Context, projectID string, opts ...option.ClientOption) (*firestore.Client, error) {
+	if projectID == "" {
+		return nil, errors.New("firestore: a project id is required")
+	}
+	client, err := firestore.NewClient(ctx, projectID, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("firestore: client for project %s: %w", projectID, err)
+	}
+	return client, nil
+}

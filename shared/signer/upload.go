@@ -1,0 +1,74 @@
+package signer
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// The headers an upload URL binds, as the client must send them.
+const (
+	HeaderContentType = "Content-Type"
+	HeaderContentMD5  = "Content-MD5"
+	HeaderLengthRange = "x-goog-content-length-range"
+)
+
+// UploadOptions binds an upload URL.
+type UploadOptions struct {
+	// ContentType is the media type the client must send. Required.
+	ContentType string
+	// MinBytes and MaxBytes bound the body: Cloud Storage refuses a body
+	// outside [MinBytes, MaxBytes] (x-goog-content-length-range).
+	MinBytes, MaxBytes int64
+	// MD5 is the base64 of the body's 16-byte MD5; optional. When set the
+	// client must send it as Content-MD5 and Cloud Storage checks the body.
+	MD5 string
+	// TTL is how long the URL works: whole seconds, at most MaxTTL.
+	TTL time.Duration
+}
+
+// Upload signs a PUT of object in bucket. The URL is bound to the content
+// type, the size range and, when given, the MD5; URL.Headers holds exactly
+// the headers the client must send with the body. Errors: apperr.Invalid for
+// bad options or object names, a plain error for a bad bucket or a signing
+// failure.
+func (s *Signer) Upload(bucket, object string, o UploadOptions) (URL, error) {
+	if err := checkBucket(bucket); err != nil {
+		return URL{}, err
+	}
+	if err := checkObject(object); err != nil {
+		return URL{}, err
+	}
+	if err := checkTTL(o.TTL); err != nil {
+		return URL{}, err
+	}
+	contentType, err := checkMediaType("content type", o.ContentType, true)
+	if err != nil {
+		return URL{}, err
+	}
+	if err := checkSizeRange(o.MinBytes, o.MaxBytes); err != nil {
+		return URL{}, err
+	}
+	if err := checkMD5(o.MD5); err != nil {
+		return URL{}, err
+	}
+
+	headers := map[string]string{
+		HeaderContentType: contentType,
+		HeaderLengthRange: strconv.FormatInt(o.MinBytes, 10) + "," + strconv.FormatInt(o.MaxBytes, 10),
+	}
+	if o.MD5 != "" {
+		headers[HeaderContentMD5] = o.MD5
+	}
+	signed, expiresAt, err := s.signRequest(request{
+		method:  http.MethodPut,
+		bucket:  bucket,
+		object:  object,
+		headers: headers,
+		ttl:     o.TTL,
+	})
+	if err != nil {
+		return URL{}, err
+	}
+	return URL{URL: signed, Method: http.MethodPut, Headers: headers, ExpiresAt: expiresAt}, nil
+}
