@@ -1,0 +1,48 @@
+# valet: two commands on a fresh machine.
+#   make dev    the whole local stack in the foreground (Ctrl-C stops it)
+#   make test   format and vet checks, then every test against real emulators
+# Everything else is what those two stand on.
+
+GO       ?= go
+BIN      := bin
+DEV_ARGS ?=
+# -race needs cgo; the race runtime is part of the Go toolchain.
+TEST_FLAGS ?= -race -count=1 -timeout 8m
+
+.PHONY: dev test tools fmt-check vet unit bench fuzz clean
+
+## dev: start emulators, gate, issuer, bridge and every function; writes .dev/stack.json
+dev: tools $(BIN)/valet-dev
+	exec $(BIN)/valet-dev up $(DEV_ARGS)
+
+## test: gofmt check, go vet, go test -race ./... with the emulators running
+test: tools fmt-check vet $(BIN)/valet-dev
+	$(BIN)/valet-dev exec -- $(GO) test $(TEST_FLAGS) ./...
+
+## tools: check the toolchain and emulators; install what can be installed
+tools:
+	@scripts/tools.sh
+
+$(BIN)/valet-dev: FORCE
+	@$(GO) build -o $@ ./cmd/valet-dev
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+## unit: the tests that need no emulator (emulator-backed ones skip)
+unit:
+	$(GO) test -count=1 ./...
+
+## fuzz: run every fuzz target briefly (FUZZTIME=10s each)
+FUZZTIME ?= 10s
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf $(BIN) .dev
+
+FORCE:

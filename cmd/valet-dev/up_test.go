@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/gcloud"
+	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/testenv"
+)
+
+// TestUpServesEveryFunctionAndStopsClean runs the real binary as `make dev`
+// does: it must write stack.json, answer every health route through it, mint
+// dev tokens, and leave no process of its own behind after SIGTERM.
+func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole stack")
+	}
+	for _, k := range []gcloud.Kind{gcloud.Firestore, gcloud.PubSub} {
+		if err := gcloud.Check(k); err != nil {
+			testenv.Missing(t, err.Error())
+		}
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "valet-dev")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	var out syncBuffer
+	cmd := exec.Command(bin, "up", "-dir", dir)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
+
+	infoPath := filepath.Join(dir, "stack.json")
+	info := waitForInfo(t, infoPath, exited, &out)
+
+	require.ElementsMatch(t, stack.FunctionNames, keys(info.Functions))
+	for name, url := range info.Functions {
+		var health map[string]string
+		getJSON(t, url+"/healthz", &health)
+		require.Equal(t, map[string]string{"status": "ok", "function": name}, health)
+	}
+	resp, err := http.Post(info.Issuer+"/token", "application/json", strings.NewReader(`{"sub":"alice","email":"alice@example.com"}`))
+	require.NoError(t, err)
+	var tok struct {
+		IDToken string `json:"id_token"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+	resp.Body.Close()
+	require.Equal(t, 3, len(strings.Split(tok.IDToken, ".")), "the issuer answers a JWT")
+	require.Contains(t, out.String(), info.Issuer+"/token", "the banner shows how to mint a token")
+
+	require.NoError(t, syscall.Kill(cmd.Process.Pid, syscall.SIGTERM))
+	select {
+	case err := <-exited:
+		require.NoError(t, err, "valet-dev exits 0 on SIGTERM; output:\n%s", out.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("valet-dev did not stop within 30s of SIGTERM; output:\n%s", out.String())
+	}
+	_, err = os.Stat(infoPath)
+	require.True(t, os.IsNotExist(err), "stack.json is removed on stop")
+	for _, hostPort := range []string{info.Firestore, info.PubSub} {
+		require.Empty(t, processesMentioning(t, strings.TrimPrefix(hostPort, "127.0.0.1:")), "an emulator on %s outlived valet-dev", hostPort)
+	}
+}
+
+func waitForInfo(t *testing.T, path string, exited <-chan error, out *syncBuffer) stack.Info {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		if info, err := stack.ReadInfo(path); err == nil {
+			return info
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("valet-dev exited before writing stack.json: %v\n%s", err, out.String())
+		case <-deadline:
+			t.Fatalf("no stack.json after 60s; output:\n%s", out.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer the child's output copier and the test can
+// use at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func getJSON(t *testing.T, url string, v any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, url)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
+}
+
+func keys(m map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// processesMentioning lists the command lines of live processes whose
+// arguments mention port (the emulators carry --host-port / --port).
+func processesMentioning(t *testing.T, port string) []string {
+	t.Helper()
+	var found []string
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || len(b) == 0 {
+			continue
+		}
+		line := strings.ReplaceAll(string(b), "\x00", " ")
+		if strings.Contains(line, "emulator") && (strings.Contains(line, ":"+port+" ") || strings.Contains(line, "="+port+" ") || strings.HasSuffix(line, ":"+port+" ")) {
+			found = append(found, line)
+		}
+	}
+	return found
+}

@@ -1,0 +1,321 @@
+// Package stack assembles valet's local world: the Firestore and Pub/Sub
+// emulators, fake-gcs-server behind the signed-URL gate, the Secret Manager
+// emulator, the dev OIDC issuer, every function mounted under /<function>/
+// on one server, and the bridge that turns storage notifications into the
+// CloudEvents finalize receives. cmd/valet-dev runs it for `make dev`;
+// end-to-end tests start it in process.
+package stack
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"cloud.google.com/go/pubsub/v2"
+	"cloud.google.com/go/pubsub/v2/pstest"
+	"github.com/fsouza/fake-gcs-server/fakestorage"
+	"google.golang.org/api/option"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"valet.dev/valet/emulators/bridge"
+	"valet.dev/valet/emulators/gate"
+	"valet.dev/valet/emulators/gcloud"
+	"valet.dev/valet/emulators/oidc"
+	smemu "valet.dev/valet/emulators/secretmanager"
+)
+
+// Ports fixes listening ports; zero picks a free one.
+type Ports struct {
+	Functions, Storage, Issuer, SecretManager, Firestore, PubSub int
+}
+
+// Options configures Start.
+type Options struct {
+	Ports   Ports
+	Project string // default "valet-dev"
+	// Firestore is the host:port of a running Firestore emulator to use
+	// instead of starting one (tests share one emulator).
+	Firestore string
+	// InProcessPubSub uses the in-process Pub/Sub fake (pstest) instead of
+	// starting the gcloud Pub/Sub emulator.
+	InProcessPubSub bool
+	// DuplicateEvents and ShuffleEvents put the bridge in its test mode:
+	// every storage event twice, in shuffled order.
+	DuplicateEvents, ShuffleEvents bool
+	AllowedOrigins                 []string // frontend origins for CORS on the gate
+	EmulatorLog                    io.Writer
+	Logger                         *slog.Logger
+}
+
+// Names of the dev stack's fixed parts.
+const (
+	DefaultProject = "valet-dev"
+	Audience       = "valet-dev"
+	StorageTopic   = "valet-storage-events"
+	StorageSub     = "valet-finalize-bridge"
+)
+
+// Stack is a running local stack.
+type Stack struct {
+	Info Info
+	// SignerKey signs V4 URLs as Info's signer account; the gate trusts it.
+	SignerKey   *rsa.PrivateKey
+	SignerEmail string
+	Issuer      *oidc.Issuer
+	FakeGCS     *fakestorage.Server
+
+	opts    Options
+	mu      sync.Mutex
+	stops   []func() // run in reverse order by Stop
+	stopped sync.Once
+}
+
+// Start starts every part and returns once each answers its health check.
+// On error everything already started is stopped.
+func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
+	if opts.Project == "" {
+		opts.Project = DefaultProject
+	}
+	if opts.EmulatorLog == nil {
+		opts.EmulatorLog = io.Discard
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &Stack{opts: opts}
+	defer func() {
+		if err != nil {
+			s.Stop()
+		}
+	}()
+	s.Info = Info{
+		Project:     opts.Project,
+		Audience:    Audience,
+		Buckets:     Buckets{Jobs: opts.Project + "-jobs", Objects: opts.Project + "-objects"},
+		Dispatchers: []string{"dispatcher@" + opts.Project + ".iam.gserviceaccount.com"},
+		Scheduler:   "scheduler@" + opts.Project + ".iam.gserviceaccount.com",
+		Functions:   map[string]string{},
+	}
+	s.SignerEmail = "valet-functions@" + opts.Project + ".iam.gserviceaccount.com"
+	if s.SignerKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		return nil, err
+	}
+	if err := s.startEmulators(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startStorage(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startSecretManager(); err != nil {
+		return nil, err
+	}
+	if err := s.startIssuer(); err != nil {
+		return nil, err
+	}
+	if err := s.startFunctions(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startBridge(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.WaitHealthy(ctx, 20*time.Second); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Stop stops every part, the last started first. It is safe to call twice.
+func (s *Stack) Stop() {
+	s.stopped.Do(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for i := len(s.stops) - 1; i >= 0; i-- {
+			s.stops[i]()
+		}
+	})
+}
+
+// onStop registers f to run at Stop; parts started in parallel call it
+// concurrently.
+func (s *Stack) onStop(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stops = append(s.stops, f)
+}
+
+// startEmulators starts (in parallel) the Java emulators the stack needs.
+func (s *Stack) startEmulators(ctx context.Context) error {
+	var wg sync.WaitGroup
+	var fsErr, psErr error
+	if s.opts.Firestore == "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var e *gcloud.Emulator
+			e, fsErr = gcloud.Start(ctx, gcloud.Firestore, gcloud.Options{Port: s.opts.Ports.Firestore, Log: s.opts.EmulatorLog})
+			if fsErr == nil {
+				s.Info.Firestore = e.Host
+				s.onStop(e.Stop)
+			}
+		}()
+	} else {
+		s.Info.Firestore = s.opts.Firestore
+	}
+	if s.opts.InProcessPubSub {
+		srv := pstest.NewServer()
+		s.Info.PubSub = srv.Addr
+		s.onStop(func() { _ = srv.Close() })
+	} else {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var e *gcloud.Emulator
+			e, psErr = gcloud.Start(ctx, gcloud.PubSub, gcloud.Options{Port: s.opts.Ports.PubSub, Project: s.opts.Project, Log: s.opts.EmulatorLog})
+			if psErr == nil {
+				s.Info.PubSub = e.Host
+				s.onStop(e.Stop)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(fsErr, psErr)
+}
+
+// pubsubClient connects to the stack's Pub/Sub emulator.
+func (s *Stack) pubsubClient(ctx context.Context) (*pubsub.Client, error) {
+	return pubsub.NewClient(ctx, s.opts.Project,
+		option.WithEndpoint(s.Info.PubSub),
+		option.WithoutAuthentication(),
+		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())))
+}
+
+// listen opens a loopback listener on port (0: a free one).
+func listen(port int) (net.Listener, string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		return nil, "", fmt.Errorf("listen on 127.0.0.1:%d: %w", port, err)
+	}
+	return l, "http://" + l.Addr().String(), nil
+}
+
+// serve serves h on l until Stop.
+func (s *Stack) serve(l net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	s.onStop(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+}
+
+func (s *Stack) startStorage(ctx context.Context) error {
+	client, err := s.pubsubClient(ctx)
+	if err != nil {
+		return fmt.Errorf("pubsub client: %w", err)
+	}
+	s.onStop(func() { _ = client.Close() })
+	if err := bridge.EnsureTopicAndSubscription(ctx, client, s.opts.Project, StorageTopic, StorageSub); err != nil {
+		return fmt.Errorf("storage events topic: %w", err)
+	}
+	// fake-gcs-server's publisher finds Pub/Sub through the standard
+	// variable; the dev server owns its process environment.
+	if err := setenv("PUBSUB_EMULATOR_HOST", s.Info.PubSub); err != nil {
+		return err
+	}
+	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{
+		Scheme:     "http",
+		Host:       "127.0.0.1",
+		Port:       0,
+		PublicHost: "127.0.0.1",
+		EventOptions: fakestorage.EventManagerOptions{
+			ProjectID: s.opts.Project,
+			TopicName: StorageTopic,
+			NotifyOn:  fakestorage.EventNotificationOptions{Finalize: true},
+		},
+		Writer: s.opts.EmulatorLog,
+	})
+	if err != nil {
+		return fmt.Errorf("fake-gcs-server: %w", err)
+	}
+	s.FakeGCS = fake
+	s.onStop(fake.Stop)
+	for _, b := range []string{s.Info.Buckets.Jobs, s.Info.Buckets.Objects} {
+		fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b})
+	}
+	g, err := gate.New(gate.Options{
+		Upstream:       fake.URL(),
+		Keys:           map[string]*rsa.PublicKey{s.SignerEmail: &s.SignerKey.PublicKey},
+		AllowedOrigins: s.opts.AllowedOrigins,
+	})
+	if err != nil {
+		return fmt.Errorf("gate: %w", err)
+	}
+	l, url, err := listen(s.opts.Ports.Storage)
+	if err != nil {
+		return err
+	}
+	s.Info.Storage = url
+	s.serve(l, g)
+	return nil
+}
+
+func (s *Stack) startSecretManager() error {
+	r, err := smemu.Start("127.0.0.1:"+strconv.Itoa(s.opts.Ports.SecretManager), smemu.Options{})
+	if err != nil {
+		return fmt.Errorf("secret manager emulator: %w", err)
+	}
+	s.Info.SecretManager = r.Addr
+	s.onStop(r.Stop)
+	return nil
+}
+
+func (s *Stack) startIssuer() error {
+	l, url, err := listen(s.opts.Ports.Issuer)
+	if err != nil {
+		return err
+	}
+	iss, err := oidc.New(oidc.Options{Issuer: url, DefaultAudience: Audience})
+	if err != nil {
+		return fmt.Errorf("dev issuer: %w", err)
+	}
+	s.Issuer = iss
+	s.Info.Issuer = url
+	s.serve(l, iss)
+	return nil
+}
+
+func (s *Stack) startBridge(ctx context.Context) error {
+	client, err := s.pubsubClient(ctx)
+	if err != nil {
+		return fmt.Errorf("pubsub client: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		err := bridge.Run(ctx, bridge.Options{
+			Client:       client,
+			Subscription: StorageSub,
+			Target:       s.Info.Functions["finalize"],
+			Duplicate:    s.opts.DuplicateEvents,
+			Shuffle:      s.opts.ShuffleEvents,
+			Logger:       s.opts.Logger,
+		})
+		if err != nil && ctx.Err() == nil {
+			s.opts.Logger.Error("event bridge stopped", "error", err)
+		}
+	}()
+	s.onStop(func() { cancel(); <-done; _ = client.Close() })
+	return nil
+}
