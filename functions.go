@@ -6,6 +6,8 @@
 package valet
 
 import (
+	"valet.dev/valet/shared/logging"
+
 	_ "valet.dev/valet/functions/dispatch"
 	_ "valet.dev/valet/functions/finalize"
 	_ "valet.dev/valet/functions/jobs"
@@ -13,3 +15,6 @@ import (
 	_ "valet.dev/valet/functions/sweep"
 	_ "valet.dev/valet/functions/tokens"
 )
+
+// Every line any function logs is Cloud Logging JSON through the masker.
+func init() { logging.Install() }

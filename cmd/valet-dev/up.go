@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/logging"
 )
 
 func up(ctx context.Context, args []string) error {
@@ -43,7 +44,8 @@ func up(ctx context.Context, args []string) error {
 	}
 	defer logFile.Close()
 	opts.EmulatorLog = logFile
-	opts.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	opts.Logger = logging.New(os.Stderr, logging.Options{})
+	slog.SetDefault(opts.Logger)
 
 	start := time.Now()
 	fmt.Fprintln(os.Stderr, "valet-dev: starting the local stack (emulator output in", logFile.Name()+")")
