@@ -1,0 +1,199 @@
+package firestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/job"
+)
+
+// Collections of the job store: jobs/{id} holds the job.Job as is (its
+// firestore tags), jobs/{id}/events/{seq} its events, seq zero-padded to 12
+// digits so document ids sort like seqs.
+const (
+	JobsCollection   = "jobs"
+	EventsCollection = "events"
+)
+
+// The queries below need composite indexes in production (the emulator
+// demands none; declare them in Terraform):
+//   - ClaimNext: state ==, updatedAt asc;
+//   - List: owner == / project in (OR), optional project ==, state ==,
+//     ordered createdAt desc, id desc;
+//   - Due: state ==/in with uploadDeadline, lock.leaseExpiresAt or
+//     deadline <=, ordered by that field asc.
+
+// JobStore is the Firestore job.Store.
+type JobStore struct {
+	client *firestore.Client
+}
+
+var _ job.Store = (*JobStore)(nil)
+
+// NewJobStore returns a job.Store keeping jobs in client's (default)
+// database.
+func NewJobStore(client *firestore.Client) *JobStore {
+	return &JobStore{client: client}
+}
+
+func (s *JobStore) jobRef(id string) *firestore.DocumentRef {
+	return s.client.Collection(JobsCollection).Doc(id)
+}
+
+func (s *JobStore) eventRef(id string, seq int64) *firestore.DocumentRef {
+	return s.jobRef(id).Collection(EventsCollection).Doc(fmt.Sprintf("%012d", seq))
+}
+
+// validID refuses ids Firestore cannot take as a document id.
+func validID(id string) error {
+	if id == "" || strings.Contains(id, "/") || id == "." || id == ".." || len(id) > 1500 {
+		return apperr.E(apperr.Invalid, "job id %q is not valid", id)
+	}
+	return nil
+}
+
+func notFound(id string) error { return apperr.E(apperr.NotFound, "job %s not found", id) }
+
+// Create stores a new job and its first event in one transaction. The
+// event's seq and the job's EventSeq are aligned (to at least 1) first.
+func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) error {
+	if err := validID(j.ID); err != nil {
+		return err
+	}
+	seq := max(j.EventSeq, first.Seq, 1)
+	j.EventSeq, first.Seq = seq, seq
+	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := tx.Create(s.jobRef(j.ID), j); err != nil {
+			return err
+		}
+		return tx.Create(s.eventRef(j.ID, first.Seq), first)
+	})
+	if apperr.CodeOf(err) == apperr.Conflict {
+		return apperr.Wrap(errors.Unwrap(err), apperr.Conflict, "job %s already exists", j.ID)
+	}
+	return err
+}
+
+// Get returns the job or NotFound.
+func (s *JobStore) Get(ctx context.Context, id string) (*job.Job, error) {
+	if err := validID(id); err != nil {
+		return nil, notFound(id)
+	}
+	snap, err := s.jobRef(id).Get(ctx)
+	if status.Code(err) == codes.NotFound {
+		return nil, notFound(id)
+	}
+	if err != nil {
+		return nil, readError(ctx, err)
+	}
+	return decodeJob(snap)
+}
+
+// Update runs fn on the current job in one transaction (see job.Store).
+func (s *JobStore) Update(ctx context.Context, id string, fn func(j *job.Job) ([]job.Event, error)) (*job.Job, error) {
+	if err := validID(id); err != nil {
+		return nil, notFound(id)
+	}
+	var out *job.Job
+	var dup bool
+	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		out, dup = nil, false
+		ref := s.jobRef(id)
+		snap, err := tx.Get(ref)
+		if status.Code(err) == codes.NotFound {
+			return notFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		j, err := decodeJob(snap)
+		if err != nil {
+			return err
+		}
+		events, err := fn(j)
+		if errors.Is(err, job.ErrDuplicate) {
+			out, dup = j, true
+			return nil // read-only: commits nothing
+		}
+		if err != nil {
+			return fnError{err}
+		}
+		if err := tx.Set(ref, j); err != nil {
+			return err
+		}
+		for _, e := range events {
+			if err := tx.Create(s.eventRef(id, e.Seq), e); err != nil {
+				return err
+			}
+		}
+		out = j
+		return nil
+	})
+	var fe fnError
+	if errors.As(err, &fe) {
+		return nil, fe.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	if dup {
+		return out, job.ErrDuplicate
+	}
+	return out, nil
+}
+
+// fnError carries fn's own non-apperr error past RunTransaction unchanged
+// (as an apperr it would be returned as is anyway).
+type fnError struct{ err error }
+
+func (e fnError) Error() string { return e.err.Error() }
+
+// RunTransaction passes *apperr.Error through; for other errors of fn it
+// would wrap them as Internal, so fnError poses as one.
+func (e fnError) As(target any) bool {
+	if p, ok := target.(**apperr.Error); ok {
+		*p = &apperr.Error{Code: apperr.Internal, Message: "update function failed", Cause: e}
+		return true
+	}
+	return false
+}
+
+func decodeJob(snap *firestore.DocumentSnapshot) (*job.Job, error) {
+	var j job.Job
+	if err := snap.DataTo(&j); err != nil {
+		return nil, apperr.Wrap(err, apperr.Internal, "job %s cannot be read", snap.Ref.ID)
+	}
+	if j.ID == "" {
+		j.ID = snap.Ref.ID
+	}
+	return &j, nil
+}
+
+// readError maps the error of a plain (non-transactional) read.
+func readError(ctx context.Context, err error) error {
+	return transactionError(ctx, err)
+}
+
+// fieldUpdates lists every top-level field of j as a firestore.Update, so a
+// precondition-guarded Update rewrites the whole job like Set would.
+func fieldUpdates(j *job.Job) []firestore.Update {
+	v := reflect.ValueOf(j).Elem()
+	t := v.Type()
+	ups := make([]firestore.Update, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("firestore"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		ups = append(ups, firestore.Update{Path: name, Value: v.Field(i).Interface()})
+	}
+	return ups
+}

@@ -1,0 +1,48 @@
+package firestore
+
+import (
+	"context"
+	"time"
+
+	"cloud.google.com/go/firestore"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/job"
+)
+
+// Due returns up to limit ids of non-final jobs with a timer run out at or
+// before now: three queries (upload window of AWAITING_WORKSPACE jobs,
+// lease of LOCKED/RUNNING ones, deadline of QUEUED/LOCKED/RUNNING ones),
+// each oldest first, merged without duplicates.
+func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if limit < 1 {
+		return nil, apperr.E(apperr.Invalid, "limit must be at least 1, not %d", limit)
+	}
+	jobs := s.client.Collection(JobsCollection)
+	queries := []firestore.Query{
+		jobs.Where("state", "==", string(job.AwaitingWorkspace)).
+			Where("uploadDeadline", "<=", now).OrderBy("uploadDeadline", firestore.Asc),
+		jobs.Where("state", "in", []string{string(job.Locked), string(job.Running)}).
+			Where("lock.leaseExpiresAt", "<=", now).OrderBy("lock.leaseExpiresAt", firestore.Asc),
+		jobs.Where("state", "in", []string{string(job.Queued), string(job.Locked), string(job.Running)}).
+			Where("deadline", "<=", now).OrderBy("deadline", firestore.Asc),
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, q := range queries {
+		if len(ids) >= limit {
+			break
+		}
+		snaps, err := q.Select().Limit(limit).Documents(ctx).GetAll()
+		if err != nil {
+			return nil, readError(ctx, err)
+		}
+		for _, snap := range snaps {
+			if id := snap.Ref.ID; !seen[id] && len(ids) < limit {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, nil
+}

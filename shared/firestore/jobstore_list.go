@@ -1,0 +1,160 @@
+package firestore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"cloud.google.com/go/firestore"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/job"
+)
+
+// Page sizes of List and Events.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+	// maxProjects bounds Query.Projects: Firestore allows 30 disjunctions,
+	// one of which is the owner.
+	maxProjects = 29
+)
+
+func pageSize(n int) (int, error) {
+	switch {
+	case n == 0:
+		return DefaultPageSize, nil
+	case n < 1 || n > MaxPageSize:
+		return 0, apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", MaxPageSize, n)
+	}
+	return n, nil
+}
+
+// listCursor is the position after the last job of a List page.
+type listCursor struct {
+	CreatedAt time.Time `json:"c"`
+	ID        string    `json:"i"`
+}
+
+func encodeToken(v any) string {
+	b, _ := json.Marshal(v) // cursors always marshal
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeToken(token string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err == nil {
+		err = json.Unmarshal(b, v)
+	}
+	if err != nil {
+		return apperr.E(apperr.Invalid, "pageToken is not valid; pass the nextPageToken of the previous page")
+	}
+	return nil
+}
+
+// List returns the jobs matching q, newest first then by id descending,
+// and the token of the next page. Owner and Projects combine with OR; when
+// both are empty every job matches (callers restrict by principal).
+func (s *JobStore) List(ctx context.Context, q job.Query) ([]*job.Job, string, error) {
+	size, err := pageSize(q.PageSize)
+	if err != nil {
+		return nil, "", err
+	}
+	if q.State != "" && !q.State.Valid() {
+		return nil, "", apperr.E(apperr.Invalid, "state %q is not a job state", q.State)
+	}
+	if len(q.Projects) > maxProjects {
+		return nil, "", apperr.E(apperr.Invalid, "at most %d projects can be listed at once", maxProjects)
+	}
+	fq := s.client.Collection(JobsCollection).Query
+	var who []firestore.EntityFilter
+	if q.Owner != "" {
+		who = append(who, firestore.PropertyFilter{Path: "owner", Operator: "==", Value: q.Owner})
+	}
+	if len(q.Projects) > 0 {
+		who = append(who, firestore.PropertyFilter{Path: "project", Operator: "in", Value: q.Projects})
+	}
+	switch len(who) {
+	case 1:
+		fq = fq.WhereEntity(who[0])
+	case 2:
+		fq = fq.WhereEntity(firestore.OrFilter{Filters: who})
+	}
+	if q.Project != "" {
+		fq = fq.Where("project", "==", q.Project)
+	}
+	if q.State != "" {
+		fq = fq.Where("state", "==", string(q.State))
+	}
+	fq = fq.OrderBy("createdAt", firestore.Desc).OrderBy("id", firestore.Desc)
+	if q.PageToken != "" {
+		var c listCursor
+		if err := decodeToken(q.PageToken, &c); err != nil {
+			return nil, "", err
+		}
+		fq = fq.StartAfter(c.CreatedAt, c.ID)
+	}
+	snaps, err := fq.Limit(size + 1).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, "", readError(ctx, err)
+	}
+	jobs := make([]*job.Job, 0, min(len(snaps), size))
+	for _, snap := range snaps[:min(len(snaps), size)] {
+		j, err := decodeJob(snap)
+		if err != nil {
+			return nil, "", err
+		}
+		jobs = append(jobs, j)
+	}
+	next := ""
+	if len(snaps) > size {
+		last := jobs[len(jobs)-1]
+		next = encodeToken(listCursor{CreatedAt: last.CreatedAt, ID: last.ID})
+	}
+	return jobs, next, nil
+}
+
+// Events returns the job's events in seq order after pageToken (NotFound
+// when the job is absent).
+func (s *JobStore) Events(ctx context.Context, id string, size int, pageToken string) ([]job.Event, string, error) {
+	size, err := pageSize(size)
+	if err != nil {
+		return nil, "", err
+	}
+	var after int64
+	if pageToken != "" {
+		var t string
+		if err := decodeToken(pageToken, &t); err != nil {
+			return nil, "", err
+		}
+		if after, err = strconv.ParseInt(t, 10, 64); err != nil || after < 0 {
+			return nil, "", apperr.E(apperr.Invalid, "pageToken is not valid; pass the nextPageToken of the previous page")
+		}
+	}
+	if _, err := s.Get(ctx, id); err != nil {
+		return nil, "", err
+	}
+	snaps, err := s.jobRef(id).Collection(EventsCollection).
+		Where("seq", ">", after).
+		OrderBy("seq", firestore.Asc).
+		Limit(size + 1).
+		Documents(ctx).GetAll()
+	if err != nil {
+		return nil, "", readError(ctx, err)
+	}
+	events := make([]job.Event, 0, min(len(snaps), size))
+	for _, snap := range snaps[:min(len(snaps), size)] {
+		var e job.Event
+		if err := snap.DataTo(&e); err != nil {
+			return nil, "", apperr.Wrap(err, apperr.Internal, "an event of job %s cannot be read", id)
+		}
+		events = append(events, e)
+	}
+	next := ""
+	if len(snaps) > size {
+		next = encodeToken(strconv.FormatInt(events[len(events)-1].Seq, 10))
+	}
+	return events, next, nil
+}

@@ -1,0 +1,162 @@
+package jobtest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/job"
+)
+
+// listAll pages through q, checking each page's bound.
+func listAll(t *testing.T, s job.Store, q job.Query) []*job.Job {
+	t.Helper()
+	bound := q.PageSize
+	if bound == 0 {
+		bound = 50 // the default page size
+	}
+	var all []*job.Job
+	for range 1000 {
+		page, next, err := s.List(ctxFor(t), q)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(page), bound)
+		all = append(all, page...)
+		if next == "" {
+			return all
+		}
+		q.PageToken = next
+	}
+	t.Fatal("List never ended")
+	return nil
+}
+
+func idsOf(js []*job.Job) []string {
+	out := make([]string, len(js))
+	for i, j := range js {
+		out[i] = j.ID
+	}
+	return out
+}
+
+func testList(t *testing.T, s job.Store) {
+	// alice owns 7 jobs (3 in project p1, some sharing a createdAt), bob 3
+	// in p1 and 2 in p2, carol 2 alone.
+	var alice, bobP1, bobP2, carol []*job.Job
+	for i := range 7 {
+		project := ""
+		if i < 3 {
+			project = "p1"
+		}
+		alice = append(alice, create(t, s, "alice", project, T0.Add(time.Duration(i/2)*time.Minute), i%2 == 0))
+	}
+	for i := range 3 {
+		bobP1 = append(bobP1, create(t, s, "bob", "p1", T0.Add(time.Duration(i)*time.Minute), false))
+	}
+	for i := range 2 {
+		bobP2 = append(bobP2, create(t, s, "bob", "p2", T0.Add(time.Duration(i)*time.Minute), false))
+		carol = append(carol, create(t, s, "carol", "", T0.Add(time.Duration(i)*time.Minute), false))
+	}
+
+	checkOrder := func(js []*job.Job) {
+		for i := 1; i < len(js); i++ {
+			a, b := js[i-1], js[i]
+			require.True(t, a.CreatedAt.After(b.CreatedAt) || a.CreatedAt.Equal(b.CreatedAt) && a.ID > b.ID,
+				"order broken at %d: %s@%v then %s@%v", i, a.ID, a.CreatedAt, b.ID, b.CreatedAt)
+		}
+	}
+	for _, size := range []int{1, 2, 3, 50} {
+		got := listAll(t, s, job.Query{Owner: "alice", Projects: []string{"p1"}, PageSize: size})
+		require.ElementsMatch(t, idsOf(append(append([]*job.Job{}, alice...), bobP1...)), idsOf(got), "page size %d", size)
+		checkOrder(got)
+	}
+	got := listAll(t, s, job.Query{Owner: "alice"})
+	require.ElementsMatch(t, idsOf(alice), idsOf(got))
+	got = listAll(t, s, job.Query{Projects: []string{"p1", "p2"}, PageSize: 2})
+	require.ElementsMatch(t, idsOf(append(append(append([]*job.Job{}, alice[:3]...), bobP1...), bobP2...)), idsOf(got))
+	got = listAll(t, s, job.Query{Owner: "bob", Project: "p2", PageSize: 1})
+	require.ElementsMatch(t, idsOf(bobP2), idsOf(got))
+	got = listAll(t, s, job.Query{Owner: "alice", Projects: []string{"p1"}, Project: "p1", PageSize: 2})
+	require.ElementsMatch(t, idsOf(append(append([]*job.Job{}, alice[:3]...), bobP1...)), idsOf(got))
+	got = listAll(t, s, job.Query{Owner: "alice", State: job.Queued, PageSize: 3})
+	require.ElementsMatch(t, []string{alice[0].ID, alice[2].ID, alice[4].ID, alice[6].ID}, idsOf(got))
+	for _, j := range got {
+		require.Equal(t, job.Queued, j.State)
+	}
+	got = listAll(t, s, job.Query{Owner: "carol", Projects: []string{"p9"}})
+	require.ElementsMatch(t, idsOf(carol), idsOf(got))
+	got = listAll(t, s, job.Query{Owner: "dave"})
+	require.Empty(t, got)
+}
+
+func testListInvalid(t *testing.T, s job.Store) {
+	ctx := ctxFor(t)
+	create(t, s, "alice", "", T0, false)
+	for name, q := range map[string]job.Query{
+		"bad token":      {Owner: "alice", PageToken: "not a token!"},
+		"garbage token":  {Owner: "alice", PageToken: "Z2FyYmFnZQ"},
+		"page too large": {Owner: "alice", PageSize: 101},
+		"negative page":  {Owner: "alice", PageSize: -1},
+		"bad state":      {Owner: "alice", State: "NAPPING"},
+	} {
+		_, _, err := s.List(ctx, q)
+		require.Equal(t, apperr.Invalid, apperr.CodeOf(err), "%s: err=%v", name, err)
+	}
+}
+
+func testDue(t *testing.T, s job.Store) {
+	ctx := ctxFor(t)
+	now := T0.Add(2 * time.Hour)
+
+	// Upload windows: T0+1h (passed) and now+1h-ish (open).
+	expiredUpload := create(t, s, "alice", "", T0, false)
+	openUpload := create(t, s, "alice", "", now.Add(-time.Minute), false)
+	// Deadlines (queue time + 1h): passed, and still ahead.
+	pastDeadline := create(t, s, "alice", "", T0, true)
+	queuedOK := create(t, s, "alice", "", now.Add(-time.Minute), true)
+	// Leases: one lapsed, one live; deadlines ahead of now for both.
+	lapsed := create(t, s, "alice", "", now.Add(-10*time.Minute), true)
+	live := create(t, s, "alice", "", now.Add(-10*time.Minute), true)
+	for _, l := range []struct {
+		j     *job.Job
+		lease time.Duration
+	}{{lapsed, time.Minute}, {live, time.Hour}} {
+		_, err := s.Update(ctx, l.j.ID, func(j *job.Job) ([]job.Event, error) {
+			ev, err := j.Claim("disp", "w", l.lease, now.Add(-5*time.Minute))
+			return []job.Event{ev}, err
+		})
+		require.NoError(t, err)
+	}
+	// Final jobs are never due, whatever their timers say.
+	final := create(t, s, "alice", "", T0, true)
+	_, err := s.Update(ctx, final.ID, func(j *job.Job) ([]job.Event, error) {
+		ev, err := j.Cancel("alice", T0.Add(time.Minute))
+		return []job.Event{ev}, err
+	})
+	require.NoError(t, err)
+
+	due, err := s.Due(ctx, now, 100)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{expiredUpload.ID, pastDeadline.ID, lapsed.ID}, due)
+	for _, j := range []*job.Job{openUpload, queuedOK, live, final} {
+		require.NotContains(t, due, j.ID)
+	}
+
+	// Each due job's Sweep does something.
+	for _, id := range due {
+		_, err := s.Update(ctx, id, func(j *job.Job) ([]job.Event, error) {
+			ev, err := j.Sweep(now)
+			return []job.Event{ev}, err
+		})
+		require.NoError(t, err, "job %s", id)
+	}
+	due, err = s.Due(ctx, now, 100)
+	require.NoError(t, err)
+	require.Empty(t, due, "nothing is due after the sweep (the lapsed job is queued again, its deadline ahead)")
+
+	// Bounded by limit.
+	due, err = s.Due(ctx, now.Add(24*time.Hour), 2)
+	require.NoError(t, err)
+	require.Len(t, due, 2)
+}
