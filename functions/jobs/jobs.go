@@ -2,15 +2,26 @@
 //
 // init only registers the function; the handler is built by New from its
 // Options, so tests and the dev server use it without the global registry.
+//
+// Every route but GET /healthz needs a user credential (401 without one).
+// A job the caller may not read answers 404 with the same body as a job
+// that does not exist; a malformed job id answers 400. The job JSON never
+// carries a secret or a signed URL: those appear only in the upload and
+// download answers that hand them out, and never reach a log or a store.
 package jobs
 
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
+	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/signer"
 )
 
 // Name is the function's name: its Cloud Functions entry point and its
@@ -24,11 +35,60 @@ func init() {
 }
 
 // Options holds what the function depends on.
-type Options struct{}
+type Options struct {
+	// Store keeps the jobs and their events.
+	Store job.Store
+	// Signer mints the workspace upload and the output and attestation
+	// download URLs.
+	Signer *signer.Signer
+	// Bucket is the jobs bucket, holding job.ObjectName objects.
+	Bucket string
+	// Authenticate turns a request's credential into a principal; only user
+	// principals are served.
+	Authenticate func(*http.Request) (identity.Principal, error)
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
 
-// New builds the function's handler.
+// handler serves the routes; one per New, shared by all requests.
+type handler struct {
+	store  job.Store
+	signer *signer.Signer
+	bucket string
+	now    func() time.Time
+}
+
+// New builds the function's handler. Without Store, Signer, Bucket or
+// Authenticate every route but GET /healthz answers 503.
 func New(opts Options) http.Handler {
+	h := &handler{store: opts.Store, signer: opts.Signer, bucket: opts.Bucket, now: opts.Now}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	configured := opts.Store != nil && opts.Signer != nil && opts.Bucket != "" && opts.Authenticate != nil
+	route := func(f http.HandlerFunc) http.Handler {
+		if !configured {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				httpapi.WriteError(w, r, apperr.E(apperr.Unavailable, "the %s function is not configured", Name))
+			})
+		}
+		return httpapi.WithAuth(opts.Authenticate, f)
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	return mux
+	mux.Handle("POST /jobs", route(h.create))
+	mux.Handle("GET /jobs", route(h.list))
+	mux.Handle("GET /jobs/{id}", route(h.get))
+	mux.Handle("POST /jobs/{id}/upload", route(h.upload))
+	mux.Handle("POST /jobs/{id}/cancel", route(h.cancel))
+	mux.Handle("GET /jobs/{id}/output", route(h.output))
+	mux.Handle("GET /jobs/{id}/attestation", route(h.attestation))
+	mux.Handle("GET /jobs/{id}/events", route(h.events))
+	return httpapi.WithLogging(httpapi.JSONFallback(mux))
+}
+
+// clock returns the current time as Firestore keeps it: UTC, microseconds.
+func (h *handler) clock() time.Time {
+	return h.now().UTC().Truncate(time.Microsecond)
 }

@@ -1,0 +1,57 @@
+package jobs
+
+import (
+	"net/http"
+	"time"
+
+	"valet.dev/valet/shared/access"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/signer"
+)
+
+// downloadTTL is how long an output or attestation download URL works.
+const downloadTTL = time.Hour
+
+// downloadResponse answers GET /jobs/{id}/output and /attestation.
+type downloadResponse struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// output serves GET /jobs/{id}/output.
+func (h *handler) output(w http.ResponseWriter, r *http.Request) {
+	h.download(w, r, job.OutputKind, "output.tar")
+}
+
+// attestation serves GET /jobs/{id}/attestation.
+func (h *handler) attestation(w http.ResponseWriter, r *http.Request) {
+	h.download(w, r, job.AttestationKind, "attestation.json")
+}
+
+// download answers a GET URL of the job's artifact of kind, once present.
+func (h *handler) download(w http.ResponseWriter, r *http.Request, kind job.Kind, fileName string) {
+	_, j, err := h.load(r, access.ReadJob)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	art := j.Output
+	if kind == job.AttestationKind {
+		art = j.Attestation
+	}
+	if !art.Present {
+		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "job %s has no %s yet (it is %s)", j.ID, kind, j.State))
+		return
+	}
+	u, err := h.signer.Download(h.bucket, job.ObjectName(j.ID, kind), signer.DownloadOptions{
+		TTL:                downloadTTL,
+		ContentDisposition: `attachment; filename="` + fileName + `"`,
+	})
+	if err != nil {
+		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Internal, "the download URL cannot be signed"))
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, downloadResponse{URL: u.URL, ExpiresAt: u.ExpiresAt})
+}

@@ -1,0 +1,223 @@
+package jobs
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"valet.dev/valet/shared/access"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/signer"
+)
+
+// Limits of POST /jobs.
+const (
+	maxCreateBodyBytes  = 64 << 10
+	maxWorkspaceBytes   = 5 << 30
+	defaultContentType  = "application/x-tar"
+	maxContentTypeBytes = 256
+	maxLabels           = 32
+	maxLabelLen         = 63
+)
+
+// createRequest is the body of POST /jobs.
+type createRequest struct {
+	Project            string            `json:"project"`
+	Spec               json.RawMessage   `json:"spec"`
+	TimeoutSeconds     *int64            `json:"timeoutSeconds"`
+	Workspace          *workspaceRequest `json:"workspace"`
+	RuntimeToken       string            `json:"runtimeToken"` // a secret: never echoed, never logged
+	Reuse              bool              `json:"reuse"`
+	RequireAttestation bool              `json:"requireAttestation"`
+	Labels             map[string]string `json:"labels"`
+}
+
+// workspaceRequest declares the workspace the client will upload.
+type workspaceRequest struct {
+	SizeBytes   *int64 `json:"sizeBytes"`
+	MD5         string `json:"md5"`
+	ContentType string `json:"contentType"`
+}
+
+// uploadResponse answers POST /jobs and POST /jobs/{id}/upload.
+type uploadResponse struct {
+	Job    *job.Job   `json:"job"`
+	Upload signer.URL `json:"upload"`
+}
+
+// create serves POST /jobs: it stores a job awaiting its workspace and
+// answers 201 with the job and the workspace's upload URL.
+func (h *handler) create(w http.ResponseWriter, r *http.Request) {
+	p, err := caller(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var req createRequest
+	if err := httpapi.Decode(r, &req, httpapi.MaxBodyBytes(maxCreateBodyBytes)); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	j, err := newJob(p, &req, h.clock())
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if !access.CanJob(p, access.CreateJob, j) {
+		httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "you may not create this job"))
+		return
+	}
+	// Sign before storing, so that a value the signer refuses leaves nothing
+	// behind.
+	upload, err := h.signUpload(j, job.UploadWindow)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	first := job.Event{Seq: 1, Time: j.CreatedAt, Type: job.EventCreated,
+		Message: fmt.Sprintf("created; waiting for a workspace of at most %d bytes", j.Workspace.SizeBytes)}
+	j.EventSeq = first.Seq
+	if err := h.store.Create(r.Context(), j, first); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Job: j, Upload: upload})
+}
+
+// newJob checks req and builds the job p submits.
+func newJob(p identity.Principal, req *createRequest, now time.Time) (*job.Job, error) {
+	if req.Project != "" {
+		if _, err := ids.ParseProjectID(req.Project); err != nil {
+			return nil, err
+		}
+		return nil, apperr.E(apperr.Invalid, "projects are not supported yet: leave project empty")
+	}
+	if req.RuntimeToken != "" {
+		return nil, apperr.E(apperr.Invalid, "runtimeToken is not supported yet")
+	}
+	if req.Reuse {
+		return nil, apperr.E(apperr.Invalid, "reuse is not supported yet")
+	}
+	spec, specHash, err := parseSpec(req.Spec)
+	if err != nil {
+		return nil, err
+	}
+	timeout := int64(job.DefaultTimeout / time.Second)
+	if req.TimeoutSeconds != nil {
+		timeout = *req.TimeoutSeconds
+		if timeout < 1 || timeout > int64(job.MaxTimeout/time.Second) {
+			return nil, apperr.E(apperr.Invalid, "timeoutSeconds must be 1 to %d, got %d", int64(job.MaxTimeout/time.Second), timeout)
+		}
+	}
+	ws, err := checkWorkspace(req.Workspace)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLabels(req.Labels); err != nil {
+		return nil, err
+	}
+	return &job.Job{
+		ID:                 string(ids.NewJobID()),
+		Owner:              p.ID,
+		Spec:               spec,
+		SpecHash:           specHash,
+		Labels:             req.Labels,
+		State:              job.AwaitingWorkspace,
+		MaxAttempts:        job.DefaultMaxAttempts,
+		TimeoutSeconds:     timeout,
+		RequireAttestation: req.RequireAttestation,
+		RuntimeUser:        p.ID,
+		RuntimeScopes:      append([]string(nil), identity.AllScopes...),
+		Workspace:          ws,
+		CreatedAt:          now,
+		UpdatedAt:          now,
+		UploadDeadline:     now.Add(job.UploadWindow),
+	}, nil
+}
+
+// checkWorkspace checks the declared workspace and fills its defaults.
+func checkWorkspace(req *workspaceRequest) (job.Artifact, error) {
+	if req == nil {
+		return job.Artifact{}, apperr.E(apperr.Invalid, "workspace is required: {sizeBytes, md5?, contentType?}")
+	}
+	if req.SizeBytes == nil {
+		return job.Artifact{}, apperr.E(apperr.Invalid, "workspace.sizeBytes is required")
+	}
+	size := *req.SizeBytes
+	if size < 0 || size > maxWorkspaceBytes {
+		return job.Artifact{}, apperr.E(apperr.Invalid, "workspace.sizeBytes must be 0 to %d (5 GiB), got %d", int64(maxWorkspaceBytes), size)
+	}
+	if req.MD5 != "" {
+		sum, err := base64.StdEncoding.Strict().DecodeString(req.MD5)
+		if err != nil || len(sum) != 16 {
+			return job.Artifact{}, apperr.E(apperr.Invalid, "workspace.md5 must be the standard base64 of 16 bytes")
+		}
+	}
+	contentType := req.ContentType
+	if contentType == "" {
+		contentType = defaultContentType
+	}
+	if err := checkContentType(contentType); err != nil {
+		return job.Artifact{}, err
+	}
+	return job.Artifact{SizeBytes: size, MD5: req.MD5, ContentType: contentType}, nil
+}
+
+// checkContentType accepts a printable-ASCII media type of the form
+// type/subtype with optional parameters.
+func checkContentType(v string) error {
+	bad := apperr.E(apperr.Invalid, "workspace.contentType must be a media type such as %s", defaultContentType)
+	if len(v) > maxContentTypeBytes {
+		return apperr.E(apperr.Invalid, "workspace.contentType is longer than %d bytes", maxContentTypeBytes)
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c > 0x7e || (c < 0x20 && c != '\t') {
+			return bad
+		}
+	}
+	base, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return bad
+	}
+	typ, sub, ok := strings.Cut(base, "/")
+	if !ok || typ == "" || sub == "" || strings.Contains(sub, "/") {
+		return bad
+	}
+	return nil
+}
+
+// checkLabels accepts up to maxLabels labels whose keys (1 to 63
+// characters, starting with a letter or digit) and values (0 to 63
+// characters) are made of a-z, 0-9, _ and -.
+func checkLabels(labels map[string]string) error {
+	if len(labels) > maxLabels {
+		return apperr.E(apperr.Invalid, "at most %d labels are allowed, got %d", maxLabels, len(labels))
+	}
+	for k, v := range labels {
+		if k == "" || len(k) > maxLabelLen || !labelChars(k) || k[0] == '_' || k[0] == '-' {
+			return apperr.E(apperr.Invalid, "label key %s must be 1 to %d characters of a-z, 0-9, _ and -, starting with a letter or digit", shorten(k), maxLabelLen)
+		}
+		if len(v) > maxLabelLen || !labelChars(v) {
+			return apperr.E(apperr.Invalid, "the value of label %s must be at most %d characters of a-z, 0-9, _ and -", shorten(k), maxLabelLen)
+		}
+	}
+	return nil
+}
+
+func labelChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,216 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/oidc"
+	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/firestore/firestoretest"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/signer"
+)
+
+const (
+	testBucket   = "valet-jobs-test"
+	testAudience = "valet-test"
+)
+
+// env is a jobs handler over the Firestore emulator, a real signer and the
+// dev OIDC issuer, with the verifier users are authenticated by.
+type env struct {
+	t      testing.TB
+	store  job.Store
+	signer *signer.Signer
+	issuer *oidc.Issuer
+	auth   func(*http.Request) (identity.Principal, error)
+	srv    *httptest.Server
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	store := valetfs.NewJobStore(firestoretest.New(t))
+
+	issuer, err := oidc.New(oidc.Options{DefaultAudience: testAudience})
+	require.NoError(t, err)
+	issuerSrv := httptest.NewServer(issuer)
+	t.Cleanup(issuerSrv.Close)
+	issuer.SetIssuer(issuerSrv.URL)
+	verifier, err := identity.NewUserVerifier(context.Background(), identity.UserVerifierOptions{
+		Issuers: []identity.IssuerConfig{{URL: issuerSrv.URL, Audiences: []string{testAudience}, JWKSURL: issuerSrv.URL + oidc.JWKSPath}},
+	})
+	require.NoError(t, err)
+	auth := (&identity.Authenticator{Users: verifier}).Authenticate
+
+	e := &env{t: t, store: store, signer: newSigner(t), issuer: issuer, auth: auth}
+	e.srv = httptest.NewServer(e.handler(nil))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// handler builds another handler over e's store, with clock now (nil:
+// time.Now).
+func (e *env) handler(now func() time.Time) http.Handler {
+	return New(Options{Store: e.store, Signer: e.signer, Bucket: testBucket, Authenticate: e.auth, Now: now})
+}
+
+func newSigner(t testing.TB) *signer.Signer {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	s, err := signer.New(signer.Options{
+		GoogleAccessID: "valet-signer@test.iam.gserviceaccount.com",
+		PrivateKey:     keyPEM,
+		Hostname:       "127.0.0.1:1",
+		Insecure:       true,
+	})
+	require.NoError(t, err)
+	return s
+}
+
+// user is a caller with an ID token.
+type user struct {
+	id, token string
+}
+
+// newUser mints a token for a subject unique to this test and run.
+func (e *env) newUser(name string) user {
+	e.t.Helper()
+	sub := name + "-" + strings.ToLower(rand.Text()[:8])
+	token, err := e.issuer.Mint(oidc.TokenRequest{Sub: sub})
+	require.NoError(e.t, err)
+	return user{id: identity.UserID(e.issuer.IssuerURL(), sub), token: token}
+}
+
+// response is a recorded answer.
+type response struct {
+	status int
+	body   []byte
+}
+
+// do sends method path with body (a string is sent as is, anything else as
+// JSON, nil as no body) and the user's token unless it is empty.
+func (e *env) do(u user, method, path string, body any) response {
+	e.t.Helper()
+	return do(e.t, e.srv.URL, u, method, path, body)
+}
+
+func do(t testing.TB, base string, u user, method, path string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, ok := body.(string)
+		if !ok {
+			b, err := json.Marshal(body)
+			require.NoError(t, err)
+			raw = string(b)
+		}
+		rd = strings.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	require.NoError(t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if u.token != "" {
+		req.Header.Set("Authorization", "Bearer "+u.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return response{status: resp.StatusCode, body: b}
+}
+
+// decode reads r's JSON body into v after checking its status.
+func (r response) decode(t testing.TB, status int, v any) {
+	t.Helper()
+	require.Equal(t, status, r.status, "body: %s", r.body)
+	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
+}
+
+// requireError checks r is an ErrorBody with status and code whose message
+// contains want.
+func (r response) requireError(t testing.TB, status int, want string) httpapi.ErrorDetail {
+	t.Helper()
+	var body httpapi.ErrorBody
+	r.decode(t, status, &body)
+	require.NotEmpty(t, body.Error.Code)
+	require.NotEmpty(t, body.Error.Message)
+	require.Contains(t, body.Error.Message, want)
+	return body.Error
+}
+
+// validBody is a create request that succeeds.
+func validBody() map[string]any {
+	return map[string]any{
+		"spec":      map[string]any{"image": "alpine", "args": []any{"echo", 1}},
+		"workspace": map[string]any{"sizeBytes": 1024},
+	}
+}
+
+// createJob submits validBody for u and returns the answer.
+func (e *env) createJob(u user, body map[string]any) createAnswer {
+	e.t.Helper()
+	if body == nil {
+		body = validBody()
+	}
+	var out createAnswer
+	e.do(u, "POST", "/jobs", body).decode(e.t, http.StatusCreated, &out)
+	return out
+}
+
+// createAnswer is the client's view of an upload answer.
+type createAnswer struct {
+	Job    job.Job    `json:"job"`
+	Upload signer.URL `json:"upload"`
+}
+
+// move applies transitions to a job in the store, as finalize and
+// dispatch would.
+func (e *env) move(id string, fn func(j *job.Job) ([]job.Event, error)) *job.Job {
+	e.t.Helper()
+	j, err := e.store.Update(context.Background(), id, fn)
+	require.NoError(e.t, err)
+	return j
+}
+
+func queue(j *job.Job) ([]job.Event, error) {
+	evs, rejected, err := j.WorkspaceArrived(job.Arrival{Generation: 1, SizeBytes: j.Workspace.SizeBytes, MD5: j.Workspace.MD5}, time.Now())
+	if rejected {
+		return nil, bytes.ErrTooLarge // any error: the test fails
+	}
+	return evs, err
+}
+
+func claim(j *job.Job) ([]job.Event, error) {
+	ev, err := j.Claim("dispatcher", "worker-1", job.DefaultLease, time.Now())
+	return []job.Event{ev}, err
+}
+
+func arrive(kind job.Kind) func(j *job.Job) ([]job.Event, error) {
+	return func(j *job.Job) ([]job.Event, error) {
+		evs, rejected, err := j.ArtifactArrived(kind, job.Arrival{Generation: 2, SizeBytes: 10}, time.Now())
+		if rejected {
+			return nil, bytes.ErrTooLarge
+		}
+		return evs, err
+	}
+}

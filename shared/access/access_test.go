@@ -1,0 +1,49 @@
+package access
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/job"
+)
+
+func TestCanJob(t *testing.T) {
+	alice := identity.Principal{Kind: identity.User, ID: "alice", Scopes: identity.AllScopes}
+	bob := identity.Principal{Kind: identity.User, ID: "bob", Scopes: identity.AllScopes}
+	service := identity.Principal{Kind: identity.Service, ID: "alice"}
+	jobPrincipal := identity.Principal{Kind: identity.Job, ID: "alice"}
+	noID := identity.Principal{Kind: identity.User}
+
+	alicesJob := &job.Job{ID: "j1", Owner: "alice"}
+	projectJob := &job.Job{ID: "j2", Owner: "alice", Project: "p1"}
+	ownerless := &job.Job{ID: "j3"}
+
+	for _, tc := range []struct {
+		name   string
+		p      identity.Principal
+		action Action
+		j      *job.Job
+		want   bool
+	}{
+		{"the owner reads", alice, ReadJob, alicesJob, true},
+		{"the owner writes", alice, WriteJob, alicesJob, true},
+		{"the owner creates", alice, CreateJob, alicesJob, true},
+		{"another user may not read", bob, ReadJob, alicesJob, false},
+		{"another user may not write", bob, WriteJob, alicesJob, false},
+		{"another user may not create for the owner", bob, CreateJob, alicesJob, false},
+		{"a service with the owner's id may not read", service, ReadJob, alicesJob, false},
+		{"a job principal with the owner's id may not read", jobPrincipal, ReadJob, alicesJob, false},
+		{"project jobs wait for project roles", alice, ReadJob, projectJob, false},
+		{"project jobs cannot be created yet", alice, CreateJob, projectJob, false},
+		{"a principal without id never matches an ownerless job", noID, ReadJob, ownerless, false},
+		{"an unknown action is refused", alice, Action("jobs.delete"), alicesJob, false},
+		{"the empty action is refused", alice, "", alicesJob, false},
+		{"a nil job is refused", alice, ReadJob, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, CanJob(tc.p, tc.action, tc.j))
+		})
+	}
+}
