@@ -2,20 +2,34 @@
 //
 // init only registers the function; the handler is built by New from its
 // Options, so tests and the dev server use it without the global registry.
+//
+// One run handles at most Options.BatchSize due jobs; the scheduler's next
+// run picks up the rest. A run is idempotent: right after one, the next
+// finds nothing due.
 package sweep
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/job"
 )
 
 // Name is the function's name: its Cloud Functions entry point and its
 // mount point on the dev server.
 const Name = "sweep"
+
+// DefaultBatchSize is how many due jobs one run handles unless
+// Options.BatchSize says otherwise.
+const DefaultBatchSize = 100
 
 func init() {
 	functions.HTTP(Name, httpapi.Lazy(Name, func(ctx context.Context) (http.Handler, error) {
@@ -24,11 +38,67 @@ func init() {
 }
 
 // Options holds what the function depends on.
-type Options struct{}
+type Options struct {
+	// Store keeps the jobs.
+	Store job.Store
+	// Objects deletes the workspaces of expired jobs.
+	Objects gcs.Deleter
+	// Bucket is the private jobs bucket.
+	Bucket string
+	// Authenticate verifies the caller: the scheduler's service account.
+	Authenticate func(*http.Request) (identity.Principal, error)
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// BatchSize is the most jobs one run handles; DefaultBatchSize when
+	// zero or negative.
+	BatchSize int
+}
+
+// server holds the dependencies of the handler.
+type server struct {
+	store   job.Store
+	objects gcs.Deleter
+	bucket  string
+	now     func() time.Time
+	batch   int
+}
 
 // New builds the function's handler.
 func New(opts Options) http.Handler {
+	s := &server{store: opts.Store, objects: opts.Objects, bucket: opts.Bucket, now: opts.Now, batch: opts.BatchSize}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.batch <= 0 {
+		s.batch = DefaultBatchSize
+	}
+	authenticate := opts.Authenticate
+	if authenticate == nil {
+		authenticate = func(*http.Request) (identity.Principal, error) {
+			return identity.Principal{}, apperr.E(apperr.Unauthenticated, "no credential is accepted: the function has no authenticator configured")
+		}
+	}
+	var run http.Handler = httpapi.WithAuth(authenticate, requireService(http.HandlerFunc(s.sweep)))
+	if opts.Store == nil || opts.Objects == nil || opts.Bucket == "" {
+		run = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Message: "the service is not configured; operators: see the logs",
+				Cause: errors.New("sweep: Options.Store, Objects and Bucket are required")})
+		})
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	return mux
+	mux.Handle("POST /sweep", run)
+	mux.Handle("POST /{$}", run)
+	return httpapi.WithLogging(httpapi.JSONFallback(mux))
+}
+
+// requireService lets only service principals through (403 otherwise).
+func requireService(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := httpapi.PrincipalFrom(r.Context()); !ok || p.Kind != identity.Service {
+			httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "only the scheduler's service account may run the sweep"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }

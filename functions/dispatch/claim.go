@@ -1,0 +1,58 @@
+package dispatch
+
+import (
+	"net/http"
+	"strings"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/job"
+)
+
+type claimRequest struct {
+	Worker       string `json:"worker"`
+	LeaseSeconds *int64 `json:"leaseSeconds"`
+	SealTo       string `json:"sealTo"`
+	SingleUse    bool   `json:"singleUse"`
+}
+
+type claimResponse struct {
+	Job  *job.Job `json:"job"`
+	Lock lockView `json:"lock"`
+}
+
+// claim serves POST /claim: the oldest queued job under a new epoch, or 204.
+func (s *server) claim(w http.ResponseWriter, r *http.Request) {
+	var req claimRequest
+	if err := httpapi.Decode(r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Worker) == "" {
+		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "worker is required: a name for the machine that runs the job"))
+		return
+	}
+	if err := checkText("worker", req.Worker, MaxWorkerLen); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if req.SealTo != "" || req.SingleUse {
+		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "sealTo and singleUse are not supported yet"))
+		return
+	}
+	d, err := lease(req.LeaseSeconds)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	j, err := s.store.ClaimNext(r.Context(), holder(r), req.Worker, d, s.now())
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if j == nil {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, claimResponse{Job: j, Lock: viewLock(j)})
+}

@@ -1,0 +1,203 @@
+package dispatch_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/functions/dispatch"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/firestore/firestoretest"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/signer"
+
+	valetfs "valet.dev/valet/shared/firestore"
+)
+
+const bucket = "valet-jobs-test"
+
+// principalHeader names the test caller: "service:<id>" or "user:<id>".
+const principalHeader = "X-Test-Principal"
+
+func testAuthenticate(r *http.Request) (identity.Principal, error) {
+	kind, id, ok := strings.Cut(r.Header.Get(principalHeader), ":")
+	if !ok || id == "" {
+		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "no test principal")
+	}
+	return identity.Principal{Kind: identity.Kind(kind), ID: id, Email: id + "@example.com", Scopes: identity.AllScopes}, nil
+}
+
+// clock is a settable clock shared by the handler and the signer.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+var (
+	keyOnce sync.Once
+	keyPEM  []byte
+)
+
+func testKeyPEM(t *testing.T) []byte {
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			panic(err)
+		}
+		keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	})
+	return keyPEM
+}
+
+type env struct {
+	store  *valetfs.JobStore
+	signer *signer.Signer
+	clock  *clock
+	srv    *httptest.Server
+}
+
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// newEnv empties the package's emulator project (ClaimNext sees every
+// queued job of it, so these tests do not run in parallel) and serves the
+// function.
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	client := firestoretest.New(t)
+	firestoretest.Reset(t, firestoretest.ProjectID(t))
+	c := &clock{now: t0}
+	sg, err := signer.New(signer.Options{
+		GoogleAccessID: "signer@valet-test.iam.gserviceaccount.com",
+		PrivateKey:     testKeyPEM(t),
+		Hostname:       "127.0.0.1:4443",
+		Insecure:       true,
+		Now:            c.Now,
+	})
+	require.NoError(t, err)
+	e := &env{store: valetfs.NewJobStore(client), signer: sg, clock: c}
+	e.srv = httptest.NewServer(dispatch.New(dispatch.Options{
+		Store: e.store, Signer: sg, Bucket: bucket, Authenticate: testAuthenticate, Now: c.Now,
+	}))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// queued stores a queued job, as finalize leaves it, last updated at
+// updated.
+func (e *env) queued(t *testing.T, updated time.Time, mutate ...func(*job.Job)) *job.Job {
+	t.Helper()
+	j := &job.Job{
+		ID: string(ids.NewJobID()), Owner: "u1", Spec: map[string]any{"image": "alpine"}, SpecHash: "h",
+		State: job.Queued, Attempt: 1, MaxAttempts: job.DefaultMaxAttempts, TimeoutSeconds: 3600,
+		Workspace: job.Artifact{SizeBytes: 10, Present: true, Generation: 1},
+		CreatedAt: updated, UpdatedAt: updated, UploadDeadline: updated.Add(job.UploadWindow),
+		Deadline: updated.Add(time.Hour), EventSeq: 1,
+	}
+	for _, m := range mutate {
+		m(j)
+	}
+	require.NoError(t, e.store.Create(context.Background(), j, job.Event{Seq: 1, Time: updated, Type: job.EventQueued, Message: "queued"}))
+	return j
+}
+
+// call sends a request as who ("" for no credential) and returns the
+// status and the body.
+func (e *env) call(t *testing.T, who, method, path string, body any) (int, []byte) {
+	t.Helper()
+	var rd *bytes.Reader
+	switch b := body.(type) {
+	case nil:
+		rd = bytes.NewReader(nil)
+	case string:
+		rd = bytes.NewReader([]byte(b))
+	default:
+		raw, err := json.Marshal(b)
+		require.NoError(t, err)
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	require.NoError(t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if who != "" {
+		req.Header.Set(principalHeader, who)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, err = buf.ReadFrom(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, buf.Bytes()
+}
+
+// errorCode returns the code of an ErrorBody.
+func errorCode(t *testing.T, body []byte) apperr.Code {
+	t.Helper()
+	var eb httpapi.ErrorBody
+	require.NoError(t, json.Unmarshal(body, &eb), string(body))
+	require.NotEmpty(t, eb.Error.Message)
+	return eb.Error.Code
+}
+
+func requireError(t *testing.T, wantStatus int, wantCode apperr.Code, status int, body []byte) {
+	t.Helper()
+	require.Equal(t, wantStatus, status, string(body))
+	require.Equal(t, wantCode, errorCode(t, body), string(body))
+}
+
+type claimed struct {
+	Job  job.Job `json:"job"`
+	Lock struct {
+		Epoch          int64     `json:"epoch"`
+		LeaseExpiresAt time.Time `json:"leaseExpiresAt"`
+	} `json:"lock"`
+}
+
+func (e *env) claim(t *testing.T, who string, body any) claimed {
+	t.Helper()
+	status, raw := e.call(t, who, http.MethodPost, "/claim", body)
+	require.Equal(t, http.StatusOK, status, string(raw))
+	var c claimed
+	require.NoError(t, json.Unmarshal(raw, &c))
+	return c
+}
+
+func decode[T any](t *testing.T, raw []byte) T {
+	t.Helper()
+	var v T
+	require.NoError(t, json.Unmarshal(raw, &v), string(raw))
+	return v
+}

@@ -1,0 +1,52 @@
+package dispatch_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestBundleNeverLogged(t *testing.T) {
+	e := newEnv(t)
+	logs := &syncBuffer{}
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+
+	q := e.queued(t, t0)
+	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
+	require.Equal(t, http.StatusOK, status, string(raw))
+	b := decode[bundle](t, raw)
+	status, _ = e.call(t, "service:disp2", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
+	require.Equal(t, http.StatusConflict, status)
+
+	out := logs.String()
+	require.Contains(t, out, "/jobs/"+q.ID+"/auth", "the access log was captured")
+	for _, u := range []string{b.Workspace.URL, b.Output.URL, b.Attestation.URL} {
+		require.NotContains(t, out, sig(t, u))
+	}
+	require.NotContains(t, out, "X-Goog-Signature")
+}

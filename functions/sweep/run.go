@@ -1,0 +1,96 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/job"
+)
+
+// Result counts what one run did. Examined is the number of due jobs
+// looked at; Errors those whose transition or cleanup failed (they are
+// retried by the next run when still due).
+type Result struct {
+	Expired  int `json:"expired"`
+	Requeued int `json:"requeued"`
+	Failed   int `json:"failed"`
+	Examined int `json:"examined"`
+	Errors   int `json:"errors"`
+}
+
+// perJobTimeout bounds the work on one job so that one slow job cannot eat
+// the whole run.
+const perJobTimeout = 20 * time.Second
+
+// sweep serves POST /sweep: one bounded pass over the due jobs.
+func (s *server) sweep(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
+	ids, err := s.store.Due(r.Context(), now, s.batch)
+	if err != nil {
+		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Unavailable, "the due jobs could not be listed; the next run retries"))
+		return
+	}
+	var res Result
+	for _, id := range ids {
+		if r.Context().Err() != nil {
+			break
+		}
+		res.Examined++
+		s.one(r, id, now, &res)
+	}
+	httpapi.LoggerFrom(r.Context()).InfoContext(r.Context(), "sweep done",
+		"examined", res.Examined, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "errors", res.Errors)
+	httpapi.WriteJSON(w, http.StatusOK, res)
+}
+
+// one applies job.Sweep to one job and deletes the workspace of a job that
+// expired. Failures are logged and counted, never fatal to the run.
+func (s *server) one(r *http.Request, id string, now time.Time, res *Result) {
+	ctx, cancel := context.WithTimeout(r.Context(), perJobTimeout)
+	defer cancel()
+	log := httpapi.LoggerFrom(ctx)
+	j, err := s.store.Update(ctx, id, func(j *job.Job) ([]job.Event, error) {
+		ev, err := j.Sweep(now)
+		if err != nil {
+			return nil, err
+		}
+		return []job.Event{ev}, nil
+	})
+	switch {
+	case errors.Is(err, job.ErrDuplicate), apperr.CodeOf(err) == apperr.NotFound:
+		return // nothing due any more (another run got there), or gone
+	case err != nil:
+		res.Errors++
+		log.WarnContext(ctx, "sweep of a job failed", "job", id, "error", err)
+		return
+	}
+	switch j.State {
+	case job.Expired:
+		res.Expired++
+		if err := s.deleteWorkspace(ctx, id); err != nil {
+			res.Errors++
+			log.WarnContext(ctx, "workspace of an expired job not deleted", "job", id, "error", err)
+		}
+	case job.Queued:
+		res.Requeued++
+	case job.Failed:
+		res.Failed++
+	}
+}
+
+// deleteWorkspace deletes any generation of the job's workspace; an absent
+// object is fine.
+func (s *server) deleteWorkspace(ctx context.Context, id string) error {
+	if s.objects == nil {
+		return errors.New("sweep: no object deleter configured")
+	}
+	err := s.objects.Delete(ctx, s.bucket, job.ObjectName(id, job.WorkspaceKind), 0)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil
+	}
+	return err
+}

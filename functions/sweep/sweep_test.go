@@ -1,0 +1,252 @@
+package sweep_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/functions/sweep"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/firestore/firestoretest"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/job"
+
+	valetfs "valet.dev/valet/shared/firestore"
+)
+
+const bucket = "valet-jobs-test"
+
+const principalHeader = "X-Test-Principal"
+
+func testAuthenticate(r *http.Request) (identity.Principal, error) {
+	kind, id, ok := strings.Cut(r.Header.Get(principalHeader), ":")
+	if !ok || id == "" {
+		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "no test principal")
+	}
+	return identity.Principal{Kind: identity.Kind(kind), ID: id, Scopes: identity.AllScopes}, nil
+}
+
+// deletion is one call of the recording deleter.
+type deletion struct {
+	Bucket, Object string
+	Generation     int64
+}
+
+// recorder is a gcs.Deleter that records its calls and fails for the
+// objects in fail.
+type recorder struct {
+	mu    sync.Mutex
+	calls []deletion
+	fail  map[string]error
+}
+
+func (r *recorder) Delete(ctx context.Context, bucket, object string, generation int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, deletion{bucket, object, generation})
+	return r.fail[object]
+}
+
+func (r *recorder) deleted() []deletion {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]deletion(nil), r.calls...)
+}
+
+var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+type env struct {
+	store   *valetfs.JobStore
+	objects *recorder
+	now     time.Time
+	srv     *httptest.Server
+}
+
+func newEnv(t *testing.T, batch int) *env {
+	t.Helper()
+	client := firestoretest.New(t)
+	firestoretest.Reset(t, firestoretest.ProjectID(t))
+	e := &env{store: valetfs.NewJobStore(client), objects: &recorder{fail: map[string]error{}}, now: t0}
+	e.srv = httptest.NewServer(sweep.New(sweep.Options{
+		Store: e.store, Objects: e.objects, Bucket: bucket, Authenticate: testAuthenticate,
+		Now: func() time.Time { return e.now }, BatchSize: batch,
+	}))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// create stores a job built by mutating a fresh AWAITING_WORKSPACE one.
+func (e *env) create(t *testing.T, mutate func(*job.Job)) *job.Job {
+	t.Helper()
+	j := &job.Job{
+		ID: string(ids.NewJobID()), Owner: "u1", Spec: map[string]any{"image": "alpine"}, SpecHash: "h",
+		State: job.AwaitingWorkspace, MaxAttempts: job.DefaultMaxAttempts, TimeoutSeconds: 3600,
+		Workspace: job.Artifact{SizeBytes: 10}, CreatedAt: t0.Add(-2 * time.Hour), UpdatedAt: t0.Add(-2 * time.Hour),
+		UploadDeadline: t0.Add(time.Hour), EventSeq: 1,
+	}
+	mutate(j)
+	require.NoError(t, e.store.Create(context.Background(), j, job.Event{Seq: 1, Time: j.CreatedAt, Type: job.EventCreated, Message: "created"}))
+	return j
+}
+
+// leased mutates a job into LOCKED at epoch 1 with the given lease end
+// and deadline, at the given attempt.
+func leased(attempt int, leaseEnd, deadline time.Time) func(*job.Job) {
+	return func(j *job.Job) {
+		j.State, j.Attempt, j.Deadline = job.Locked, attempt, deadline
+		j.Workspace.Present, j.Workspace.Generation = true, 1
+		j.Lock = job.Lock{Epoch: int64(attempt), Worker: "w1", Holder: "disp1", LeaseExpiresAt: leaseEnd}
+	}
+}
+
+func (e *env) run(t *testing.T, who, path string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, nil)
+	require.NoError(t, err)
+	if who != "" {
+		req.Header.Set(principalHeader, who)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, err = buf.ReadFrom(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, buf.Bytes()
+}
+
+func (e *env) sweep(t *testing.T) sweep.Result {
+	t.Helper()
+	status, raw := e.run(t, "service:scheduler", "/sweep")
+	require.Equal(t, http.StatusOK, status, string(raw))
+	var res sweep.Result
+	require.NoError(t, json.Unmarshal(raw, &res))
+	return res
+}
+
+func (e *env) get(t *testing.T, id string) *job.Job {
+	t.Helper()
+	j, err := e.store.Get(context.Background(), id)
+	require.NoError(t, err)
+	return j
+}
+
+func TestSweepAppliesEachTimerOnce(t *testing.T) {
+	e := newEnv(t, 0)
+	stale := e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-time.Minute) })
+	waiting := e.create(t, func(j *job.Job) {})
+	lapsed := e.create(t, leased(1, t0.Add(-time.Second), t0.Add(time.Hour)))
+	lastTry := e.create(t, leased(job.DefaultMaxAttempts, t0, t0.Add(time.Hour))) // lease ends exactly now
+	late := e.create(t, func(j *job.Job) {
+		leased(1, t0.Add(time.Minute), t0.Add(-time.Second))(j)
+		j.State = job.Running
+	})
+	live := e.create(t, leased(1, t0.Add(time.Minute), t0.Add(time.Hour)))
+	queuedLate := e.create(t, func(j *job.Job) {
+		j.State, j.Attempt, j.Deadline = job.Queued, 1, t0.Add(-time.Minute)
+		j.Workspace.Present = true
+	})
+
+	res := e.sweep(t)
+	require.Equal(t, sweep.Result{Expired: 1, Requeued: 1, Failed: 3, Examined: 5}, res)
+
+	require.Equal(t, job.Expired, e.get(t, stale.ID).State)
+	require.Equal(t, []deletion{{bucket, job.ObjectName(stale.ID, job.WorkspaceKind), 0}}, e.objects.deleted(),
+		"the expired job's workspace, any generation")
+
+	j := e.get(t, lapsed.ID)
+	require.Equal(t, job.Queued, j.State)
+	require.Equal(t, 2, j.Attempt)
+	require.Empty(t, j.Lock.Holder)
+	require.EqualValues(t, 1, j.Lock.Epoch, "the next claim moves to epoch 2")
+
+	j = e.get(t, lastTry.ID)
+	require.Equal(t, job.Failed, j.State, "no attempts left")
+	require.Equal(t, job.DefaultMaxAttempts, j.Attempt)
+
+	j = e.get(t, late.ID)
+	require.Equal(t, job.Failed, j.State)
+	require.Equal(t, "deadline passed", j.Message)
+	require.Equal(t, job.Failed, e.get(t, queuedLate.ID).State)
+
+	require.Equal(t, job.AwaitingWorkspace, e.get(t, waiting.ID).State)
+	require.Equal(t, job.Locked, e.get(t, live.ID).State)
+
+	// A second run right after finds nothing to do.
+	require.Equal(t, sweep.Result{}, e.sweep(t))
+	require.Len(t, e.objects.deleted(), 1)
+
+	events, _, err := e.store.Events(context.Background(), lapsed.ID, 100, "")
+	require.NoError(t, err)
+	require.Equal(t, job.EventRequeued, events[len(events)-1].Type)
+}
+
+func TestSweepIsBounded(t *testing.T) {
+	e := newEnv(t, 2)
+	for range 5 {
+		e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-time.Minute) })
+	}
+	require.Equal(t, sweep.Result{Expired: 2, Examined: 2}, e.sweep(t))
+	require.Equal(t, sweep.Result{Expired: 2, Examined: 2}, e.sweep(t))
+	require.Equal(t, sweep.Result{Expired: 1, Examined: 1}, e.sweep(t))
+	require.Equal(t, sweep.Result{}, e.sweep(t))
+	require.Len(t, e.objects.deleted(), 5)
+}
+
+func TestSweepCountsDeleteFailuresAndGoesOn(t *testing.T) {
+	e := newEnv(t, 0)
+	bad := e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-2 * time.Minute) })
+	gone := e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-time.Minute) })
+	good := e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-time.Second) })
+	e.objects.fail[job.ObjectName(bad.ID, job.WorkspaceKind)] = apperr.E(apperr.Unavailable, "storage down")
+	e.objects.fail[job.ObjectName(gone.ID, job.WorkspaceKind)] = apperr.E(apperr.NotFound, "no such object")
+
+	require.Equal(t, sweep.Result{Expired: 3, Examined: 3, Errors: 1}, e.sweep(t))
+	for _, j := range []*job.Job{bad, gone, good} {
+		require.Equal(t, job.Expired, e.get(t, j.ID).State)
+	}
+	require.Len(t, e.objects.deleted(), 3)
+}
+
+func TestSweepNeedsTheScheduler(t *testing.T) {
+	e := newEnv(t, 0)
+	stale := e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-time.Minute) })
+
+	status, raw := e.run(t, "", "/sweep")
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Equal(t, apperr.Unauthenticated, errorCode(t, raw))
+	status, raw = e.run(t, "user:u1", "/sweep")
+	require.Equal(t, http.StatusForbidden, status)
+	require.Equal(t, apperr.PermissionDenied, errorCode(t, raw))
+	require.Equal(t, job.AwaitingWorkspace, e.get(t, stale.ID).State, "refused runs change nothing")
+
+	// POST / is the same run (Cloud Scheduler calls the function's URL).
+	status, raw = e.run(t, "service:scheduler", "/")
+	require.Equal(t, http.StatusOK, status, string(raw))
+	require.Equal(t, job.Expired, e.get(t, stale.ID).State)
+
+	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/sweep", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+}
+
+func errorCode(t *testing.T, raw []byte) apperr.Code {
+	t.Helper()
+	var eb httpapi.ErrorBody
+	require.NoError(t, json.Unmarshal(raw, &eb), string(raw))
+	require.NotEmpty(t, eb.Error.Message)
+	return eb.Error.Code
+}
