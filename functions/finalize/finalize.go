@@ -14,12 +14,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"github.com/cloudevents/sdk-go/v2/event"
 
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/job"
 )
 
 // Name is the function's name: its entry point and dev-server mount point.
@@ -34,13 +38,26 @@ func init() {
 }
 
 // Options holds what the function depends on.
-type Options struct{}
+type Options struct {
+	Store   job.Store
+	Objects gcs.Deleter
+	// Bucket is the jobs bucket. Events of other buckets are acknowledged
+	// and logged (the objects bucket is handled by a later change).
+	Bucket string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
 
 // Handler handles storage finalize events.
 type Handler struct{ opts Options }
 
 // New builds the event handler.
-func New(opts Options) *Handler { return &Handler{opts: opts} }
+func New(opts Options) *Handler {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Handler{opts: opts}
+}
 
 // StorageObject is the part of the storage object JSON (the event body) that
 // valet reads.
@@ -53,8 +70,19 @@ type StorageObject struct {
 	ContentType string `json:"contentType"`
 }
 
+// eventTimeout bounds the work of one event, so a slow database turns into
+// a retried delivery rather than a hung one.
+const eventTimeout = time.Minute
+
 // HandleEvent acknowledges (returns nil) every event it has dealt with or
-// can never deal with; a returned error makes Eventarc retry.
+// can never deal with; a returned error makes Eventarc retry, which it does
+// only for transient failures (the database or storage unavailable or busy).
+//
+// Events are at-least-once and unordered: the job transitions deduplicate on
+// the object generation and never leave a final state, so a redelivered or
+// late event changes nothing it should not. An upload the job refuses (a
+// size or MD5 mismatch, or an object arriving in a state that takes none)
+// is recorded as UPLOAD_REJECTED and that generation of the object deleted.
 func (h *Handler) HandleEvent(ctx context.Context, e event.Event) error {
 	if e.Type() != EventType {
 		slog.InfoContext(ctx, "ignoring event of another type", "type", e.Type(), "id", e.ID())
@@ -65,8 +93,18 @@ func (h *Handler) HandleEvent(ctx context.Context, e event.Event) error {
 		slog.WarnContext(ctx, "ignoring finalize event with unreadable body", "id", e.ID(), "error", err)
 		return nil
 	}
-	slog.InfoContext(ctx, "object finalized", "bucket", obj.Bucket, "object", obj.Name, "generation", obj.Generation)
-	return nil
+	log := slog.With("id", e.ID(), "bucket", obj.Bucket, "object", obj.Name, "generation", obj.Generation)
+	if h.opts.Store == nil || h.opts.Objects == nil {
+		log.ErrorContext(ctx, "finalize is not configured; the event will be retried")
+		return apperr.E(apperr.Unavailable, "finalize is not configured")
+	}
+	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
+	defer cancel()
+	if obj.Bucket != h.opts.Bucket {
+		log.WarnContext(ctx, "ignoring object of a bucket finalize does not handle")
+		return nil
+	}
+	return h.jobObject(ctx, log, obj)
 }
 
 // HTTP serves the handler as a binary- or structured-mode CloudEvents HTTP
@@ -83,5 +121,5 @@ func (h *Handler) HTTP(ctx context.Context) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
 	mux.Handle("POST /", receiver)
-	return mux, nil
+	return httpapi.WithLogging(httpapi.JSONFallback(mux)), nil
 }

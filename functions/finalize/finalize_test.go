@@ -1,0 +1,262 @@
+package finalize_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/functions/finalize"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/job"
+)
+
+func TestWorkspaceArrivalQueuesTheJob(t *testing.T) {
+	e := newEnv(t)
+	j := e.newJob(false)
+	obj := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
+
+	e.deliver(obj)
+
+	got := e.get(j.ID)
+	require.Equal(t, job.Queued, got.State)
+	require.True(t, got.Workspace.Present)
+	require.Equal(t, obj.Generation, itoa(got.Workspace.Generation))
+	require.Equal(t, 1, got.Attempt)
+	require.Equal(t, e.now.Add(job.DefaultTimeout), got.Deadline.UTC())
+	require.Equal(t, []string{job.EventCreated, job.EventQueued}, e.eventTypes(j.ID))
+	require.True(t, e.present(obj), "an accepted workspace stays")
+
+	// The same event again changes nothing.
+	e.deliver(obj)
+	require.Equal(t, []string{job.EventCreated, job.EventQueued}, e.eventTypes(j.ID))
+	require.Equal(t, got.EventSeq, e.get(j.ID).EventSeq)
+}
+
+func TestMismatchedWorkspaceIsRejectedAndDeleted(t *testing.T) {
+	for name, body := range map[string]func(id string) []byte{
+		"size": func(id string) []byte { return append(content(id, job.WorkspaceKind, 0), "too long"...) },
+		"md5":  func(id string) []byte { return content(id, job.WorkspaceKind, 1) }, // same length, other bytes
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			j := e.newJob(false)
+			bad := e.upload(job.ObjectName(j.ID, job.WorkspaceKind), body(j.ID))
+
+			e.deliver(bad)
+			got := e.get(j.ID)
+			require.Equal(t, job.AwaitingWorkspace, got.State)
+			require.False(t, got.Workspace.Present)
+			require.Equal(t, []string{job.EventCreated, job.EventUploadRejected}, e.eventTypes(j.ID))
+			require.False(t, e.present(bad), "the rejected upload is deleted")
+
+			// Redelivery after the deletion still acknowledges.
+			e.deliver(bad)
+			require.Equal(t, job.AwaitingWorkspace, e.get(j.ID).State)
+
+			// Uploading again with the right body queues the job.
+			good := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
+			e.deliver(good)
+			require.Equal(t, job.Queued, e.get(j.ID).State)
+			require.True(t, e.present(good))
+		})
+	}
+}
+
+func TestOutputAndAttestationSucceed(t *testing.T) {
+	e := newEnv(t)
+
+	withAtt := e.newJob(true)
+	e.deliver(e.uploadArtifact(withAtt.ID, job.WorkspaceKind, 0))
+	e.claim(withAtt.ID)
+	out := e.uploadArtifact(withAtt.ID, job.OutputKind, 0)
+	e.deliver(out)
+	got := e.get(withAtt.ID)
+	require.Equal(t, job.Locked, got.State, "an attestation is still required")
+	require.True(t, got.Output.Present)
+	att := e.uploadArtifact(withAtt.ID, job.AttestationKind, 0)
+	e.deliver(att)
+	got = e.get(withAtt.ID)
+	require.Equal(t, job.Succeeded, got.State)
+	require.True(t, got.Attestation.Present)
+	require.Equal(t, att.Generation, itoa(got.Attestation.Generation))
+	require.False(t, got.FinishedAt.IsZero())
+	require.Equal(t, []string{job.EventCreated, job.EventQueued, job.EventLocked, job.EventOutput, job.EventAttestation, job.EventSucceeded}, e.eventTypes(withAtt.ID))
+	require.True(t, e.present(out))
+	require.True(t, e.present(att))
+
+	without := e.newJob(false)
+	e.deliver(e.uploadArtifact(without.ID, job.WorkspaceKind, 0))
+	e.claim(without.ID)
+	e.deliver(e.uploadArtifact(without.ID, job.OutputKind, 0))
+	require.Equal(t, job.Succeeded, e.get(without.ID).State)
+}
+
+func TestLateUploadToAFinalJobIsDeleted(t *testing.T) {
+	e := newEnv(t)
+	j := e.newJob(false)
+	ws := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
+	e.deliver(ws)
+	e.claim(j.ID)
+	out := e.uploadArtifact(j.ID, job.OutputKind, 0)
+	e.deliver(out)
+	before := e.get(j.ID)
+	require.Equal(t, job.Succeeded, before.State)
+
+	late := e.uploadArtifact(j.ID, job.OutputKind, 1) // overwrites the output
+	e.deliver(late)
+	e.deliver(late)
+	lateAtt := e.uploadArtifact(j.ID, job.AttestationKind, 0)
+	e.deliver(lateAtt)
+	lateWS := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
+	e.deliver(lateWS)
+
+	after := e.get(j.ID)
+	require.Equal(t, job.Succeeded, after.State)
+	require.Equal(t, before.Output, after.Output, "the recorded output is the first one")
+	require.False(t, after.Attestation.Present)
+	require.Equal(t, before.Workspace, after.Workspace)
+	require.Equal(t, before.FinishedAt, after.FinishedAt)
+	require.False(t, e.present(late))
+	require.False(t, e.present(lateAtt))
+	require.False(t, e.present(lateWS))
+	for _, typ := range e.eventTypes(j.ID)[len(e.eventTypes(j.ID))-4:] {
+		require.Equal(t, job.EventUploadRejected, typ)
+	}
+
+	// A redelivery of the original output is a duplicate, not a rejection.
+	e.deliver(out)
+	require.Equal(t, e.get(j.ID).EventSeq, after.EventSeq)
+}
+
+func TestArtifactBeforeClaimIsRejected(t *testing.T) {
+	e := newEnv(t)
+	j := e.newJob(false)
+	e.deliver(e.uploadArtifact(j.ID, job.WorkspaceKind, 0))
+	out := e.uploadArtifact(j.ID, job.OutputKind, 0)
+	e.deliver(out)
+	got := e.get(j.ID)
+	require.Equal(t, job.Queued, got.State)
+	require.False(t, got.Output.Present)
+	require.False(t, e.present(out))
+}
+
+func TestIgnoredEventsAreAcknowledged(t *testing.T) {
+	e := newEnv(t)
+	j := e.newJob(false)
+	ctx := context.Background()
+	good := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
+
+	otherBucket := good
+	otherBucket.Bucket = "someone-elses"
+	missingJob := e.uploadArtifact(ids.NewJobID().String(), job.WorkspaceKind, 0)
+	badGeneration := good
+	badGeneration.Generation = "not-a-number"
+	badSize := good
+	badSize.Size = ""
+	for name, obj := range map[string]finalize.StorageObject{
+		"other bucket":       otherBucket,
+		"unknown name":       e.upload("jobs/"+j.ID+"/secrets.txt", []byte("x")),
+		"outside the layout": e.upload("random/object", []byte("x")),
+		"malformed job id":   e.upload(job.ObjectName("..", job.WorkspaceKind), []byte("x")),
+		"job absent":         missingJob,
+		"bad generation":     badGeneration,
+		"missing size":       badSize,
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.NoError(t, e.h.HandleEvent(ctx, finalized(t, obj)))
+		})
+	}
+	require.True(t, e.present(missingJob), "objects of absent jobs are left alone")
+
+	other := finalized(t, good)
+	other.SetType("google.cloud.storage.object.v1.deleted")
+	require.NoError(t, e.h.HandleEvent(ctx, other))
+
+	badJSON := finalized(t, good)
+	require.NoError(t, badJSON.SetData("application/json", []byte(`{"bucket": 7`)))
+	require.NoError(t, e.h.HandleEvent(ctx, badJSON))
+
+	empty := event.New()
+	empty.SetID("empty")
+	empty.SetType(finalize.EventType)
+	empty.SetSource("test")
+	require.NoError(t, e.h.HandleEvent(ctx, empty))
+
+	require.Equal(t, job.AwaitingWorkspace, e.get(j.ID).State, "none of those touched the job")
+	require.Equal(t, []string{job.EventCreated}, e.eventTypes(j.ID))
+}
+
+func TestUnconfiguredHandlerRetries(t *testing.T) {
+	h := finalize.New(finalize.Options{})
+	ev := finalized(t, finalize.StorageObject{Bucket: jobsBucket, Name: "jobs/x/workspace.tar", Generation: "1", Size: "1"})
+	require.Error(t, h.HandleEvent(context.Background(), ev))
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// failingStore answers every Update with err.
+type failingStore struct {
+	job.Store
+	err error
+}
+
+func (s failingStore) Update(context.Context, string, func(*job.Job) ([]job.Event, error)) (*job.Job, error) {
+	return nil, s.err
+}
+
+func TestTransientStoreFailuresAreRetried(t *testing.T) {
+	obj := finalize.StorageObject{Bucket: jobsBucket, Name: job.ObjectName(ids.NewJobID().String(), job.WorkspaceKind), Generation: "1", Size: "1"}
+	for code, retry := range map[apperr.Code]bool{
+		apperr.Unavailable:       true,
+		apperr.ResourceExhausted: true,
+		apperr.NotFound:          false,
+		apperr.Conflict:          false,
+		apperr.Internal:          false,
+	} {
+		t.Run(string(code), func(t *testing.T) {
+			h := finalize.New(finalize.Options{Store: failingStore{err: apperr.E(code, "boom")}, Objects: &flakyDeleter{}, Bucket: jobsBucket})
+			err := h.HandleEvent(context.Background(), finalized(t, obj))
+			if retry {
+				require.Equal(t, code, apperr.CodeOf(err))
+			} else {
+				require.NoError(t, err)
+			}
+		})
+	}
+}
+
+// flakyDeleter fails its first fail deletions, then deletes through next.
+type flakyDeleter struct {
+	fail  int
+	next  gcs.Deleter
+	calls int
+}
+
+func (d *flakyDeleter) Delete(ctx context.Context, bucket, object string, generation int64) error {
+	d.calls++
+	if d.calls <= d.fail {
+		return apperr.E(apperr.Unavailable, "storage unavailable; retry")
+	}
+	return d.next.Delete(ctx, bucket, object, generation)
+}
+
+func TestFailedDeletionIsRetried(t *testing.T) {
+	e := newEnv(t)
+	deleter := &flakyDeleter{fail: 1, next: gcs.New(e.storage.Client())}
+	h := finalize.New(finalize.Options{Store: e.store, Objects: deleter, Bucket: jobsBucket, Now: func() time.Time { return e.now }})
+	j := e.newJob(false)
+	bad := e.upload(job.ObjectName(j.ID, job.WorkspaceKind), []byte("not what was declared"))
+
+	require.Error(t, h.HandleEvent(context.Background(), finalized(t, bad)), "the deletion failed: retry")
+	require.True(t, e.present(bad))
+	require.NoError(t, h.HandleEvent(context.Background(), finalized(t, bad)))
+	require.False(t, e.present(bad))
+	require.Equal(t, job.AwaitingWorkspace, e.get(j.ID).State)
+	require.Equal(t, 2, deleter.calls)
+}

@@ -1,0 +1,182 @@
+package finalize_test
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/fsouza/fake-gcs-server/fakestorage"
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/functions/finalize"
+	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/firestore/firestoretest"
+	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/job"
+)
+
+const jobsBucket = "valet-jobs-test"
+
+// env is one test's finalize handler over the Firestore emulator and an
+// in-process fake-gcs-server.
+type env struct {
+	t       *testing.T
+	store   job.Store
+	storage *fakestorage.Server
+	h       *finalize.Handler
+	now     time.Time
+}
+
+var nextGeneration atomic.Int64
+
+func init() { nextGeneration.Store(time.Now().UnixMicro()) }
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	store := valetfs.NewJobStore(firestoretest.New(t))
+	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
+	require.NoError(t, err)
+	t.Cleanup(srv.Stop)
+	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: jobsBucket})
+	e := &env{t: t, store: store, storage: srv, now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	e.h = finalize.New(finalize.Options{
+		Store:   store,
+		Objects: gcs.New(srv.Client()),
+		Bucket:  jobsBucket,
+		Now:     func() time.Time { return e.now },
+	})
+	return e
+}
+
+// content is what a test uploads: declared and uploaded bodies differ in
+// the tests of rejection.
+func content(id string, kind job.Kind, n int) []byte {
+	return fmt.Appendf(nil, "%s %s %d", id, kind, n)
+}
+
+func md5b64(b []byte) string {
+	sum := md5.Sum(b)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// newJob stores a job awaiting a workspace whose declared size and MD5 are
+// those of content(id, workspace, 0).
+func (e *env) newJob(requireAttestation bool) *job.Job {
+	e.t.Helper()
+	id := ids.NewJobID().String()
+	ws := content(id, job.WorkspaceKind, 0)
+	j := &job.Job{
+		ID:                 id,
+		Owner:              "users/test",
+		Spec:               map[string]any{"image": "busybox"},
+		State:              job.AwaitingWorkspace,
+		MaxAttempts:        job.DefaultMaxAttempts,
+		TimeoutSeconds:     int64(job.DefaultTimeout / time.Second),
+		RequireAttestation: requireAttestation,
+		RuntimeScopes:      []string{},
+		Workspace:          job.Artifact{SizeBytes: int64(len(ws)), MD5: md5b64(ws)},
+		CreatedAt:          e.now,
+		UpdatedAt:          e.now,
+		UploadDeadline:     e.now.Add(job.UploadWindow),
+	}
+	require.NoError(e.t, e.store.Create(context.Background(), j, job.Event{Time: e.now, Type: job.EventCreated, Message: "created"}))
+	return j
+}
+
+// upload writes body as name into the fake bucket under a fresh generation
+// and returns the object JSON a finalize event carries.
+func (e *env) upload(name string, body []byte) finalize.StorageObject {
+	e.t.Helper()
+	gen := nextGeneration.Add(1)
+	e.storage.CreateObject(fakestorage.Object{
+		ObjectAttrs: fakestorage.ObjectAttrs{BucketName: jobsBucket, Name: name, Generation: gen, Md5Hash: md5b64(body), ContentType: "application/octet-stream"},
+		Content:     body,
+	})
+	return finalize.StorageObject{
+		Bucket:      jobsBucket,
+		Name:        name,
+		Generation:  strconv.FormatInt(gen, 10),
+		Size:        strconv.Itoa(len(body)),
+		MD5Hash:     md5b64(body),
+		ContentType: "application/octet-stream",
+	}
+}
+
+// uploadArtifact uploads the n-th body of kind for job id.
+func (e *env) uploadArtifact(id string, kind job.Kind, n int) finalize.StorageObject {
+	return e.upload(job.ObjectName(id, kind), content(id, kind, n))
+}
+
+// present reports whether the object's generation is still in the bucket.
+func (e *env) present(obj finalize.StorageObject) bool {
+	o, err := e.storage.GetObject(obj.Bucket, obj.Name)
+	return err == nil && strconv.FormatInt(o.Generation, 10) == obj.Generation
+}
+
+var eventIDs atomic.Int64
+
+// finalized builds the CloudEvent Eventarc delivers for obj.
+func finalized(t *testing.T, obj finalize.StorageObject) event.Event {
+	t.Helper()
+	ev := event.New()
+	ev.SetID(fmt.Sprintf("ev-%d", eventIDs.Add(1)))
+	ev.SetType(finalize.EventType)
+	ev.SetSource("//storage.googleapis.com/projects/_/buckets/" + obj.Bucket)
+	ev.SetSubject("objects/" + obj.Name)
+	ev.SetTime(time.Now())
+	body, err := json.Marshal(obj)
+	require.NoError(t, err)
+	require.NoError(t, ev.SetData("application/json", body))
+	return ev
+}
+
+// deliver hands obj's event to the handler and requires an ack.
+func (e *env) deliver(obj finalize.StorageObject) {
+	e.t.Helper()
+	require.NoError(e.t, e.h.HandleEvent(context.Background(), finalized(e.t, obj)))
+}
+
+func (e *env) get(id string) *job.Job {
+	e.t.Helper()
+	j, err := e.store.Get(context.Background(), id)
+	require.NoError(e.t, err)
+	return j
+}
+
+func (e *env) claim(id string) {
+	e.t.Helper()
+	_, err := e.store.Update(context.Background(), id, func(j *job.Job) ([]job.Event, error) {
+		ev, err := j.Claim("dispatcher@test", "worker-1", job.DefaultLease, e.now)
+		if err != nil {
+			return nil, err
+		}
+		return []job.Event{ev}, nil
+	})
+	require.NoError(e.t, err)
+}
+
+// eventTypes lists the types of the job's events in order.
+func (e *env) eventTypes(id string) []string {
+	e.t.Helper()
+	var types []string
+	token := ""
+	for {
+		events, next, err := e.store.Events(context.Background(), id, 100, token)
+		require.NoError(e.t, err)
+		for _, ev := range events {
+			types = append(types, ev.Type)
+		}
+		if next == "" {
+			return types
+		}
+		token = next
+	}
+}

@@ -1,0 +1,99 @@
+package finalize
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/job"
+)
+
+// arrival reads the generation, size and MD5 of the object. GCS JSON sends
+// the 64-bit numbers as strings.
+func (o StorageObject) arrival() (job.Arrival, error) {
+	gen, err := strconv.ParseInt(o.Generation, 10, 64)
+	if err != nil || gen <= 0 {
+		return job.Arrival{}, fmt.Errorf("generation %q is not a positive integer", o.Generation)
+	}
+	size, err := strconv.ParseInt(o.Size, 10, 64)
+	if err != nil || size < 0 {
+		return job.Arrival{}, fmt.Errorf("size %q is not a non-negative integer", o.Size)
+	}
+	return job.Arrival{Generation: gen, SizeBytes: size, MD5: o.MD5Hash}, nil
+}
+
+// jobObject applies an object of the jobs bucket to its job.
+//
+// Acknowledged without effect: names valet never hands out, malformed
+// bodies, and jobs that do not exist (their object is left alone: it is
+// private, unreachable without a signed URL, and the bucket's lifecycle rule
+// removes it; deleting on a missing job would race a job being created).
+func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageObject) error {
+	id, kind, ok := job.ParseObjectName(obj.Name)
+	if !ok {
+		log.WarnContext(ctx, "ignoring object with a name valet did not hand out")
+		return nil
+	}
+	if _, err := ids.ParseJobID(id); err != nil {
+		log.WarnContext(ctx, "ignoring object whose job id is malformed")
+		return nil
+	}
+	a, err := obj.arrival()
+	if err != nil {
+		log.WarnContext(ctx, "ignoring finalize event with a bad object", "error", err)
+		return nil
+	}
+
+	var rejected bool
+	_, err = h.opts.Store.Update(ctx, id, func(j *job.Job) ([]job.Event, error) {
+		var events []job.Event
+		var err error
+		if kind == job.WorkspaceKind {
+			events, rejected, err = j.WorkspaceArrived(a, h.opts.Now())
+		} else {
+			events, rejected, err = j.ArtifactArrived(kind, a, h.opts.Now())
+		}
+		return events, err
+	})
+	switch {
+	case errors.Is(err, job.ErrDuplicate):
+		log.InfoContext(ctx, "duplicate finalize event; nothing to do", "job", id, "kind", kind)
+		return nil
+	case err != nil:
+		return h.failed(ctx, log.With("job", id, "kind", kind), err)
+	}
+	if !rejected {
+		log.InfoContext(ctx, "object recorded", "job", id, "kind", kind)
+		return nil
+	}
+	// The UPLOAD_REJECTED event is committed; now remove that generation
+	// (never a newer one). A redelivery after this deletes nothing and
+	// records the rejection again; the job does not change.
+	if err := h.opts.Objects.Delete(ctx, obj.Bucket, obj.Name, a.Generation); err != nil {
+		log.ErrorContext(ctx, "could not delete a rejected upload; retrying", "job", id, "kind", kind, "error", err)
+		return err
+	}
+	log.InfoContext(ctx, "rejected upload deleted", "job", id, "kind", kind)
+	return nil
+}
+
+// failed decides between retry and acknowledgement for a store error:
+// transient failures (Unavailable, ResourceExhausted) are returned for
+// Eventarc to retry; a missing job or a refused transition never gets
+// better and is acknowledged.
+func (h *Handler) failed(ctx context.Context, log *slog.Logger, err error) error {
+	switch apperr.CodeOf(err) {
+	case apperr.Unavailable, apperr.ResourceExhausted:
+		log.WarnContext(ctx, "database busy or unavailable; the event will be retried", "error", err)
+		return err
+	case apperr.NotFound:
+		log.WarnContext(ctx, "ignoring object of a job that does not exist")
+		return nil
+	}
+	log.ErrorContext(ctx, "finalize event could not be applied; acknowledged", "error", err)
+	return nil
+}
