@@ -2,6 +2,8 @@ package stack
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,23 +14,61 @@ import (
 	"valet.dev/valet/functions/objects"
 	"valet.dev/valet/functions/sweep"
 	"valet.dev/valet/functions/tokens"
+	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/signer"
 )
 
 // FunctionNames lists every function the dev server mounts.
 var FunctionNames = []string{jobs.Name, objects.Name, tokens.Name, dispatch.Name, finalize.Name, sweep.Name}
 
-// Handlers builds every function's handler for this stack.
+// Handlers builds every function's handler for this stack, with the same
+// verifiers, signer and stores production uses, pointed at the emulators.
 func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
-	fin, err := finalize.New(finalize.Options{}).HTTP(ctx)
+	fsClient, err := valetfs.NewClient(ctx, s.opts.Project)
+	if err != nil {
+		return nil, fmt.Errorf("firestore client: %w", err)
+	}
+	s.onStop(func() { _ = fsClient.Close() })
+	store := valetfs.NewJobStore(fsClient)
+	sign, err := signer.New(signer.Options{
+		GoogleAccessID: s.SignerEmail,
+		PrivateKey:     pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(s.SignerKey)}),
+		Hostname:       strings.TrimPrefix(s.Info.Storage, "http://"),
+		Insecure:       true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("signer: %w", err)
+	}
+	users, err := s.UserVerifier(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dispatchers, err := s.ServiceVerifier(ctx, s.Info.Functions[dispatch.Name], s.Info.Dispatchers)
+	if err != nil {
+		return nil, err
+	}
+	scheduler, err := s.ServiceVerifier(ctx, s.Info.Functions[sweep.Name], []string{s.Info.Scheduler})
+	if err != nil {
+		return nil, err
+	}
+	objectStore := gcs.New(s.FakeGCS.Client())
+	bucket := s.Info.Buckets.Jobs
+
+	fin, err := finalize.New(finalize.Options{Store: store, Objects: objectStore, Bucket: bucket}).HTTP(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return map[string]http.Handler{
-		jobs.Name:     jobs.New(jobs.Options{}),
-		objects.Name:  objects.New(objects.Options{}),
-		tokens.Name:   tokens.New(tokens.Options{}),
-		dispatch.Name: dispatch.New(dispatch.Options{}),
-		sweep.Name:    sweep.New(sweep.Options{}),
+		jobs.Name: jobs.New(jobs.Options{Store: store, Signer: sign, Bucket: bucket,
+			Authenticate: (&identity.Authenticator{Users: users}).Authenticate}),
+		objects.Name: objects.New(objects.Options{}),
+		tokens.Name:  tokens.New(tokens.Options{}),
+		dispatch.Name: dispatch.New(dispatch.Options{Store: store, Signer: sign, Bucket: bucket,
+			Authenticate: (&identity.Authenticator{Services: dispatchers}).Authenticate}),
+		sweep.Name: sweep.New(sweep.Options{Store: store, Objects: objectStore, Bucket: bucket,
+			Authenticate: (&identity.Authenticator{Services: scheduler}).Authenticate}),
 		finalize.Name: fin,
 	}, nil
 }
@@ -55,13 +95,13 @@ func (s *Stack) startFunctions(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, name := range FunctionNames {
+		s.Info.Functions[name] = url + "/" + name
+	}
 	handlers, err := s.Handlers(ctx)
 	if err != nil {
 		l.Close()
 		return err
-	}
-	for _, name := range FunctionNames {
-		s.Info.Functions[name] = url + "/" + name
 	}
 	s.serve(l, Mount(handlers))
 	return nil

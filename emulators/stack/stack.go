@@ -188,7 +188,12 @@ func (s *Stack) startEmulators(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
-	return errors.Join(fsErr, psErr)
+	if err := errors.Join(fsErr, psErr); err != nil {
+		return err
+	}
+	// The Firestore client finds the emulator through the standard variable;
+	// the dev server owns its process environment.
+	return setenv("FIRESTORE_EMULATOR_HOST", s.Info.Firestore)
 }
 
 // pubsubClient connects to the stack's Pub/Sub emulator.

@@ -1,0 +1,191 @@
+package stack_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/testenv"
+)
+
+// startStack starts a whole stack in process on the shared Firestore
+// emulator, with its own project so tests never see each other's data.
+func startStack(t *testing.T) *stack.Stack {
+	t.Helper()
+	fs := testenv.Require(t, "FIRESTORE_EMULATOR_HOST", "the Firestore emulator")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := stack.Start(ctx, stack.Options{
+		Firestore:       fs,
+		InProcessPubSub: true,
+		Project:         fmt.Sprintf("e2e-%d", time.Now().UnixNano()%1e9),
+	})
+	require.NoError(t, err)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+type client struct {
+	t     *testing.T
+	token string
+}
+
+func (c client) do(method, url string, body any, want int, out any) {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(c.t, err)
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, r)
+	require.NoError(c.t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(c.t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	require.Equal(c.t, want, resp.StatusCode, "%s %s: %s", method, url, b)
+	if out != nil {
+		require.NoError(c.t, json.Unmarshal(b, out))
+	}
+}
+
+type signedURL struct {
+	URL       string            `json:"url"`
+	Method    string            `json:"method"`
+	Headers   map[string]string `json:"headers"`
+	ExpiresAt time.Time         `json:"expiresAt"`
+}
+
+// put sends body to a signed upload URL with exactly its headers.
+func put(t *testing.T, u signedURL, body []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, u.URL, bytes.NewReader(body))
+	require.NoError(t, err)
+	for k, v := range u.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "PUT through the gate: %s", b)
+}
+
+func get(t *testing.T, url string) []byte {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "GET through the gate: %s", b)
+	return b
+}
+
+type jobView struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+}
+
+func waitForState(t *testing.T, c client, url, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var j jobView
+		c.do(http.MethodGet, url, nil, http.StatusOK, &j)
+		if j.State == want {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "job still %s, want %s", j.State, want)
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func mint(t *testing.T, s *stack.Stack, req oidc.TokenRequest) string {
+	t.Helper()
+	tok, err := s.Issuer.Mint(req)
+	require.NoError(t, err)
+	return tok
+}
+
+// TestJobLifecycleOverHTTP drives the signed-URL flow of DESIGN.md end to
+// end: bytes go only through the gate, never through a function.
+func TestJobLifecycleOverHTTP(t *testing.T) {
+	s := startStack(t)
+	jobsURL := s.Info.Functions["jobs"]
+	dispatchURL := s.Info.Functions["dispatch"]
+	user := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"})}
+	dispatcher := client{t, mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL})}
+
+	workspace := []byte(strings.Repeat("workspace tar bytes ", 100))
+	sum := md5.Sum(workspace)
+	var created struct {
+		Job    jobView   `json:"job"`
+		Upload signedURL `json:"upload"`
+	}
+	user.do(http.MethodPost, jobsURL+"/jobs", map[string]any{
+		"spec":               map[string]any{"image": "example/build"},
+		"workspace":          map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])},
+		"requireAttestation": true,
+	}, http.StatusCreated, &created)
+	require.Equal(t, "AWAITING_WORKSPACE", created.Job.State)
+	require.Equal(t, http.MethodPut, created.Upload.Method)
+	require.True(t, strings.HasPrefix(created.Upload.URL, s.Info.Storage), "uploads go to storage, not a function")
+
+	put(t, created.Upload, workspace)
+	jobURL := jobsURL + "/jobs/" + created.Job.ID
+	waitForState(t, user, jobURL, "QUEUED")
+
+	var claim struct {
+		Job  jobView `json:"job"`
+		Lock struct {
+			Epoch int64 `json:"epoch"`
+		} `json:"lock"`
+	}
+	dispatcher.do(http.MethodPost, dispatchURL+"/claim", map[string]any{"worker": "e2e"}, http.StatusOK, &claim)
+	require.Equal(t, created.Job.ID, claim.Job.ID)
+	require.EqualValues(t, 1, claim.Lock.Epoch)
+
+	var bundle struct {
+		Workspace   signedURL `json:"workspace"`
+		Output      signedURL `json:"output"`
+		Attestation signedURL `json:"attestation"`
+	}
+	dispatcher.do(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, claim.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	require.Equal(t, workspace, get(t, bundle.Workspace.URL), "the worker reads the workspace that was uploaded")
+	dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, claim.Job.ID), map[string]any{"epoch": claim.Lock.Epoch, "state": "RUNNING"}, http.StatusOK, nil)
+
+	output := []byte("output tar bytes")
+	attestation := []byte(`{"report":"tee"}`)
+	put(t, bundle.Output, output)
+	put(t, bundle.Attestation, attestation)
+	waitForState(t, user, jobURL, "SUCCEEDED")
+
+	for path, want := range map[string][]byte{"/output": output, "/attestation": attestation} {
+		var dl signedURL
+		user.do(http.MethodGet, jobURL+path, nil, http.StatusOK, &dl)
+		require.Equal(t, want, get(t, dl.URL), path)
+	}
+
+	// Another user learns nothing of the job.
+	bob := client{t, mint(t, s, oidc.TokenRequest{Sub: "bob"})}
+	bob.do(http.MethodGet, jobURL, nil, http.StatusNotFound, nil)
+	bob.do(http.MethodGet, jobURL+"/output", nil, http.StatusNotFound, nil)
+}
