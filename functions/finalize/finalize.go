@@ -33,8 +33,7 @@ const Name = "finalize"
 const EventType = "google.cloud.storage.object.v1.finalized"
 
 func init() {
-	h := New(Options{})
-	functions.CloudEvent(Name, h.HandleEvent)
+	functions.CloudEvent(Name, deployed())
 }
 
 // Options holds what the function depends on.

@@ -11,7 +11,6 @@
 package jobs
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -29,9 +28,7 @@ import (
 const Name = "jobs"
 
 func init() {
-	functions.HTTP(Name, httpapi.Lazy(Name, func(ctx context.Context) (http.Handler, error) {
-		return New(Options{}), nil
-	}))
+	functions.HTTP(Name, httpapi.Deployed(Name, fromEnvironment, New))
 }
 
 // Options holds what the function depends on.

@@ -9,7 +9,6 @@
 package sweep
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -32,9 +31,7 @@ const Name = "sweep"
 const DefaultBatchSize = 100
 
 func init() {
-	functions.HTTP(Name, httpapi.Lazy(Name, func(ctx context.Context) (http.Handler, error) {
-		return New(Options{}), nil
-	}))
+	functions.HTTP(Name, httpapi.Deployed(Name, fromEnvironment, New))
 }
 
 // Options holds what the function depends on.

@@ -35,3 +35,18 @@ func Lazy(name string, build func(ctx context.Context) (http.Handler, error)) ht
 		h.ServeHTTP(w, r)
 	}
 }
+
+// Deployed builds a function's handler on the first request from options
+// loaded by load (the deployed environment), with Lazy's error handling. A
+// function's init is then one line:
+//
+//	functions.HTTP(Name, httpapi.Deployed(Name, fromEnvironment, New))
+func Deployed[O any](name string, load func(ctx context.Context) (O, error), build func(O) http.Handler) http.HandlerFunc {
+	return Lazy(name, func(ctx context.Context) (http.Handler, error) {
+		opts, err := load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return build(opts), nil
+	})
+}

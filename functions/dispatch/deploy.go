@@ -1,0 +1,25 @@
+package dispatch
+
+import (
+	"context"
+
+	"valet.dev/valet/shared/config"
+)
+
+// fromEnvironment builds the deployed function's Options (see package config
+// for the variables).
+func fromEnvironment(ctx context.Context) (Options, error) {
+	d, err := config.FromEnvironment(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	sign, err := d.Signer(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	auth, err := d.ServiceAuth(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	return Options{Store: d.Jobs(), Signer: sign, Bucket: d.Env.JobsBucket, Authenticate: auth}, nil
+}

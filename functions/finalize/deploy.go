@@ -1,0 +1,52 @@
+package finalize
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/config"
+)
+
+// deployed returns the event function Cloud Functions runs: the handler is
+// built from the environment on the first event, and its error kept next to
+// the sync.Once, so every event is retried (not lost) while it is
+// misconfigured.
+func deployed() func(context.Context, event.Event) error {
+	var (
+		once sync.Once
+		h    *Handler
+		err  error
+	)
+	return func(ctx context.Context, e event.Event) error {
+		once.Do(func() {
+			var opts Options
+			if opts, err = fromEnvironment(ctx); err != nil {
+				slog.Error("function failed to start", "function", Name, "error", err)
+				return
+			}
+			h = New(opts)
+		})
+		if err != nil {
+			return apperr.E(apperr.Unavailable, "the %s function is not configured", Name)
+		}
+		return h.HandleEvent(ctx, e)
+	}
+}
+
+// fromEnvironment builds the deployed function's Options (see package config
+// for the variables).
+func fromEnvironment(ctx context.Context) (Options, error) {
+	d, err := config.FromEnvironment(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	objects, err := d.Objects(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	return Options{Store: d.Jobs(), Objects: objects, Bucket: d.Env.JobsBucket}, nil
+}

@@ -1,0 +1,26 @@
+// Package apitoken is valet's API tokens: their format, their scopes and
+// the Firestore store that creates, lists, revokes and verifies them.
+//
+// # Format
+//
+// A token is "valet_" + a 12-character lookup prefix ([a-z2-7]) + "_" + a
+// 43-character secret (32 bytes from crypto/rand, unpadded base64url), 62
+// characters in all. It matches identity.APITokenPrefix and the
+// credential shape shared/logging masks (`valet_[A-Za-z0-9_-]{16,}`).
+//
+// # Storage
+//
+// The store keeps, per token, a document whose id is the lookup prefix:
+// the token id, owner, name, sorted scopes, the SHA-256 of the whole token
+// (compared in constant time) and its times. The token itself is never
+// stored, logged or returned after creation; Create registers it with
+// logging.DefaultMasker.
+//
+// # Scopes
+//
+// A scope is one of jobs:read, jobs:write, objects:read, objects:write,
+// optionally restricted to one space with "@users/<uid>" or
+// "@projects/<pid>". A write scope implies the read scope of the same
+// resource and space. The single scope "all" (identity.AllScopes) does not
+// narrow its owner's rights. See ParseScopes and Allows.
+package apitoken

@@ -1,0 +1,296 @@
+package apitoken
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"valet.dev/valet/shared/apperr"
+	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/logging"
+)
+
+// Collection is the Firestore collection of token documents, keyed by
+// lookup prefix.
+const Collection = "apiTokens"
+
+// Lifetime bounds.
+const (
+	// DefaultMaxLifetime is the longest lifetime a token may ask for unless
+	// Options.MaxLifetime says otherwise.
+	DefaultMaxLifetime = 90 * 24 * time.Hour
+	// LimitMaxLifetime is the most Options.MaxLifetime may be set to.
+	LimitMaxLifetime = 400 * 24 * time.Hour
+	// MinLifetime is the shortest lifetime a token may have.
+	MinLifetime = time.Minute
+	// MaxNameLen bounds a token's name, in characters.
+	MaxNameLen = 100
+)
+
+// Info is what may be shown of a stored token: never its value.
+type Info struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Scopes    []string   `json:"scopes"`
+	CreatedAt time.Time  `json:"createdAt"`
+	ExpiresAt time.Time  `json:"expiresAt"`
+	Revoked   bool       `json:"revoked"`
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
+}
+
+// Spec is what Create makes a token from.
+type Spec struct {
+	Owner  string
+	Name   string
+	Scopes []string
+	// Lifetime is how long the token lives: MinLifetime..the max lifetime.
+	Lifetime time.Duration
+	// MaxLifetime, when set, lowers the store's maximum for this call.
+	MaxLifetime time.Duration
+}
+
+// Created is a new token: its value, shown once, and its Info.
+type Created struct {
+	Token string
+	Info
+}
+
+// Options configure a Store.
+type Options struct {
+	// MaxLifetime is the longest lifetime a token may have:
+	// DefaultMaxLifetime when zero, at most LimitMaxLifetime.
+	MaxLifetime time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Masker receives every created token; logging.DefaultMasker when nil.
+	Masker *logging.Masker
+}
+
+// Store keeps API tokens in Firestore. It implements identity.Verifier.
+type Store struct {
+	client *firestore.Client
+	max    time.Duration
+	now    func() time.Time
+	masker *logging.Masker
+}
+
+var _ identity.Verifier = (*Store)(nil)
+
+// NewStore returns a store over client.
+func NewStore(client *firestore.Client, opts Options) *Store {
+	s := &Store{client: client, max: opts.MaxLifetime, now: opts.Now, masker: opts.Masker}
+	if s.max <= 0 {
+		s.max = DefaultMaxLifetime
+	}
+	s.max = min(s.max, LimitMaxLifetime)
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.masker == nil {
+		s.masker = logging.DefaultMasker
+	}
+	return s
+}
+
+// MaxLifetime is the store's longest token lifetime.
+func (s *Store) MaxLifetime() time.Duration { return s.max }
+
+// record is a token's Firestore document. It never holds the token.
+type record struct {
+	ID         string     `firestore:"id"`
+	Owner      string     `firestore:"owner"`
+	Name       string     `firestore:"name"`
+	Scopes     []string   `firestore:"scopes"`
+	Prefix     string     `firestore:"prefix"`
+	Hash       string     `firestore:"hash"`
+	CreatedAt  time.Time  `firestore:"createdAt"`
+	ExpiresAt  time.Time  `firestore:"expiresAt"`
+	RevokedAt  *time.Time `firestore:"revokedAt"`
+	LastUsedAt *time.Time `firestore:"lastUsedAt"`
+}
+
+func (r *record) info() Info {
+	return Info{ID: r.ID, Name: r.Name, Scopes: r.Scopes, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, Revoked: r.RevokedAt != nil, RevokedAt: r.RevokedAt}
+}
+
+func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// CheckName validates a token name: 1..MaxNameLen characters of valid
+// UTF-8 without control characters.
+func CheckName(name string) error {
+	switch n := utf8.RuneCountInString(name); {
+	case strings.TrimSpace(name) == "":
+		return apperr.E(apperr.Invalid, "name is required")
+	case n > MaxNameLen:
+		return apperr.E(apperr.Invalid, "name is longer than %d characters", MaxNameLen)
+	case !utf8.ValidString(name):
+		return apperr.E(apperr.Invalid, "name is not valid UTF-8")
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return apperr.E(apperr.Invalid, "name contains control characters")
+	}
+	return nil
+}
+
+// CheckLifetime validates a lifetime against max.
+func CheckLifetime(d, max time.Duration) error {
+	if d < MinLifetime {
+		return apperr.E(apperr.Invalid, "lifetime must be at least %d seconds", int(MinLifetime/time.Second))
+	}
+	if d > max {
+		return apperr.E(apperr.Invalid, "lifetime must be at most %d seconds (%d days)", int64(max/time.Second), int64(max/(24*time.Hour)))
+	}
+	return nil
+}
+
+// Create validates spec, stores a new token and returns it. Its value is
+// registered with the masker and never stored.
+func (s *Store) Create(ctx context.Context, spec Spec) (Created, error) {
+	if spec.Owner == "" {
+		return Created{}, apperr.E(apperr.Invalid, "a token needs an owner")
+	}
+	if err := CheckName(spec.Name); err != nil {
+		return Created{}, err
+	}
+	scopes, err := ParseScopes(spec.Scopes)
+	if err != nil {
+		return Created{}, err
+	}
+	max := s.max
+	if spec.MaxLifetime > 0 {
+		max = min(max, spec.MaxLifetime)
+	}
+	if err := CheckLifetime(spec.Lifetime, max); err != nil {
+		return Created{}, err
+	}
+	now := s.clock()
+	for range 3 {
+		token, prefix := generate()
+		rec := record{
+			ID: ids.NewTokenID().String(), Owner: spec.Owner, Name: spec.Name, Scopes: scopes,
+			Prefix: prefix, Hash: hashToken(token), CreatedAt: now, ExpiresAt: now.Add(spec.Lifetime),
+		}
+		_, err := s.client.Collection(Collection).Doc(prefix).Create(ctx, &rec)
+		if status.Code(err) == codes.AlreadyExists {
+			continue // a prefix collision: 60 bits make it all but impossible
+		}
+		if err != nil {
+			return Created{}, storeError(ctx, err, "storing the token")
+		}
+		s.masker.Register(token)
+		return Created{Token: token, Info: rec.info()}, nil
+	}
+	return Created{}, apperr.E(apperr.Internal, "could not allocate a token prefix")
+}
+
+// List returns owner's tokens, newest first, revoked ones included.
+func (s *Store) List(ctx context.Context, owner string) ([]Info, error) {
+	docs, err := s.client.Collection(Collection).Where("owner", "==", owner).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, storeError(ctx, err, "listing tokens")
+	}
+	out := make([]Info, 0, len(docs))
+	for _, d := range docs {
+		var rec record
+		if err := d.DataTo(&rec); err != nil {
+			return nil, apperr.Wrap(err, apperr.Internal, "reading a token")
+		}
+		out = append(out, rec.info())
+	}
+	slices.SortFunc(out, func(a, b Info) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// Revoke revokes owner's token id at once. A token of another owner, or
+// none, is NotFound; revoking twice is not an error.
+func (s *Store) Revoke(ctx context.Context, owner, id string) error {
+	notFound := apperr.E(apperr.NotFound, "token %s not found", id)
+	if _, err := ids.ParseTokenID(id); err != nil {
+		return notFound
+	}
+	docs, err := s.client.Collection(Collection).Where("id", "==", id).Limit(1).Documents(ctx).GetAll()
+	if err != nil {
+		return storeError(ctx, err, "finding the token")
+	}
+	if len(docs) == 0 {
+		return notFound
+	}
+	ref := docs[0].Ref
+	now := s.clock()
+	return valetfs.RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		d, err := tx.Get(ref)
+		if err != nil {
+			if status.Code(err) == codes.NotFound {
+				return notFound
+			}
+			return err
+		}
+		var rec record
+		if err := d.DataTo(&rec); err != nil {
+			return err
+		}
+		if rec.Owner != owner || rec.ID != id {
+			return notFound
+		}
+		if rec.RevokedAt != nil {
+			return nil
+		}
+		return tx.Update(ref, []firestore.Update{{Path: "revokedAt", Value: now}})
+	})
+}
+
+// Verify checks a raw valet API token: its form, its hash, and that it is
+// neither revoked nor expired. It returns the owner as a user principal
+// with the token's scopes.
+func (s *Store) Verify(ctx context.Context, raw string) (identity.Principal, error) {
+	prefix, err := ParseToken(raw)
+	if err != nil {
+		return identity.Principal{}, err
+	}
+	invalid := apperr.E(apperr.Unauthenticated, "valet API token is not valid")
+	d, err := s.client.Collection(Collection).Doc(prefix).Get(ctx)
+	if status.Code(err) == codes.NotFound {
+		return identity.Principal{}, invalid
+	}
+	if err != nil {
+		return identity.Principal{}, storeError(ctx, err, "looking up the token")
+	}
+	var rec record
+	if err := d.DataTo(&rec); err != nil {
+		return identity.Principal{}, apperr.Wrap(err, apperr.Internal, "reading the token")
+	}
+	if subtle.ConstantTimeCompare([]byte(hashToken(raw)), []byte(rec.Hash)) != 1 {
+		return identity.Principal{}, invalid
+	}
+	if rec.RevokedAt != nil {
+		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "valet API token %s has been revoked", rec.ID)
+	}
+	if !s.now().Before(rec.ExpiresAt) {
+		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "valet API token %s has expired; create a new one", rec.ID)
+	}
+	return identity.Principal{Kind: identity.User, ID: rec.Owner, Scopes: slices.Sorted(slices.Values(rec.Scopes)), TokenID: rec.ID}, nil
+}
+
+// storeError maps a Firestore failure: the caller's own cancellation stays
+// what it is, anything else is Unavailable.
+func storeError(ctx context.Context, err error, doing string) error {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return apperr.Wrap(err, apperr.Unavailable, "%s: request cancelled", doing)
+	}
+	return apperr.Wrap(err, apperr.Unavailable, "%s: the token store is unavailable", doing)
+}

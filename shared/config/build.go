@@ -1,0 +1,103 @@
+package config
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+
+	"cloud.google.com/go/firestore"
+	"cloud.google.com/go/storage"
+	"google.golang.org/api/idtoken"
+
+	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/signer"
+)
+
+// Deps are the clients a function is built from. Each is made on first use
+// by its method, so a function only builds (and can only fail on) what it
+// uses.
+type Deps struct {
+	Env       Env
+	firestore *firestore.Client
+}
+
+// Build connects to Firestore (the emulator when FIRESTORE_EMULATOR_HOST is
+// set) for env's project.
+func Build(ctx context.Context, env Env) (*Deps, error) {
+	fs, err := valetfs.NewClient(ctx, env.Project)
+	if err != nil {
+		return nil, fmt.Errorf("config: firestore: %w", err)
+	}
+	return &Deps{Env: env, firestore: fs}, nil
+}
+
+// FromEnvironment is Build(Load(os.Getenv)).
+func FromEnvironment(ctx context.Context) (*Deps, error) {
+	env, err := Load(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return Build(ctx, env)
+}
+
+// Jobs is the Firestore job store.
+func (d *Deps) Jobs() job.Store { return valetfs.NewJobStore(d.firestore) }
+
+// Signer signs V4 URLs with VALET_SIGNER_KEY_FILE when set, otherwise as the
+// runtime's service account through IAM signBlob.
+func (d *Deps) Signer(ctx context.Context) (*signer.Signer, error) {
+	opts := signer.Options{GoogleAccessID: d.Env.SignerEmail}
+	if d.Env.SignerKeyFile != "" {
+		key, err := os.ReadFile(d.Env.SignerKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("config: %s: %w", EnvSignerKeyFile, err)
+		}
+		opts.PrivateKey = key
+	}
+	return signer.NewFromEnvironment(ctx, opts)
+}
+
+// Objects deletes objects in Cloud Storage (STORAGE_EMULATOR_HOST honoured
+// by the client).
+func (d *Deps) Objects(ctx context.Context) (*gcs.Client, error) {
+	c, err := storage.NewClient(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("config: storage: %w", err)
+	}
+	return gcs.New(c), nil
+}
+
+// UserAuth authenticates users with ID tokens of VALET_USER_ISSUERS.
+func (d *Deps) UserAuth(ctx context.Context) (func(*http.Request) (identity.Principal, error), error) {
+	if err := d.Env.needUsers(); err != nil {
+		return nil, err
+	}
+	users, err := identity.NewUserVerifier(ctx, identity.UserVerifierOptions{Issuers: d.Env.UserIssuers})
+	if err != nil {
+		return nil, fmt.Errorf("config: user verifier: %w", err)
+	}
+	return (&identity.Authenticator{Users: users}).Authenticate, nil
+}
+
+// ServiceAuth authenticates the allow-listed service accounts with
+// Google-signed ID tokens whose audience is VALET_FUNCTION_URL.
+func (d *Deps) ServiceAuth(ctx context.Context) (func(*http.Request) (identity.Principal, error), error) {
+	if err := d.Env.needServices(); err != nil {
+		return nil, err
+	}
+	v, err := idtoken.NewValidator(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("config: idtoken validator: %w", err)
+	}
+	services, err := identity.NewServiceVerifier(identity.ServiceVerifierOptions{
+		Validator: v, Audience: d.Env.FunctionURL, Issuers: identity.DefaultServiceIssuers, AllowedEmails: d.Env.AllowedServiceAccounts,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config: service verifier: %w", err)
+	}
+	return (&identity.Authenticator{Services: services}).Authenticate, nil
+}

@@ -1,0 +1,118 @@
+// Package config builds a deployed function's dependencies from its
+// environment: the variables Terraform sets on each Cloud Function. Load is
+// pure and says which variable is missing or malformed; Build turns the
+// result into clients (Firestore, Cloud Storage, the V4 signer through IAM
+// signBlob) and verifiers (OIDC users, Google service accounts).
+//
+// # Variables
+//
+//	GOOGLE_CLOUD_PROJECT            project id (required)
+//	VALET_JOBS_BUCKET               the jobs bucket (required)
+//	VALET_OBJECTS_BUCKET            the objects bucket
+//	VALET_USER_ISSUERS              JSON [{"url","audiences":[...],"jwksUrl"?}] of user OIDC issuers
+//	VALET_FUNCTION_URL              this function's URL: the audience of service tokens
+//	VALET_ALLOWED_SERVICE_ACCOUNTS  comma-separated emails allowed to call this function
+//	VALET_SIGNER_EMAIL              signing service account (default: the runtime's own)
+//	VALET_SIGNER_KEY_FILE           PEM private key for local runs (default: IAM signBlob)
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"valet.dev/valet/shared/identity"
+)
+
+// Env is a function's configuration as read from its environment.
+type Env struct {
+	Project                string
+	JobsBucket             string
+	ObjectsBucket          string
+	UserIssuers            []identity.IssuerConfig
+	FunctionURL            string
+	AllowedServiceAccounts []string
+	SignerEmail            string
+	SignerKeyFile          string
+}
+
+// The environment variables Load reads.
+const (
+	EnvProject         = "GOOGLE_CLOUD_PROJECT"
+	EnvJobsBucket      = "VALET_JOBS_BUCKET"
+	EnvObjectsBucket   = "VALET_OBJECTS_BUCKET"
+	EnvUserIssuers     = "VALET_USER_ISSUERS"
+	EnvFunctionURL     = "VALET_FUNCTION_URL"
+	EnvServiceAccounts = "VALET_ALLOWED_SERVICE_ACCOUNTS"
+	EnvSignerEmail     = "VALET_SIGNER_EMAIL"
+	EnvSignerKeyFile   = "VALET_SIGNER_KEY_FILE"
+)
+
+type issuerJSON struct {
+	URL       string   `json:"url"`
+	Audiences []string `json:"audiences"`
+	JWKSURL   string   `json:"jwksUrl"`
+}
+
+// Load reads the environment through getenv (os.Getenv in production).
+func Load(getenv func(string) string) (Env, error) {
+	e := Env{
+		Project:       strings.TrimSpace(getenv(EnvProject)),
+		JobsBucket:    strings.TrimSpace(getenv(EnvJobsBucket)),
+		ObjectsBucket: strings.TrimSpace(getenv(EnvObjectsBucket)),
+		FunctionURL:   strings.TrimSpace(getenv(EnvFunctionURL)),
+		SignerEmail:   strings.TrimSpace(getenv(EnvSignerEmail)),
+		SignerKeyFile: strings.TrimSpace(getenv(EnvSignerKeyFile)),
+	}
+	if e.Project == "" {
+		return e, fmt.Errorf("config: %s is not set; set it to the project id", EnvProject)
+	}
+	if e.JobsBucket == "" {
+		return e, fmt.Errorf("config: %s is not set; set it to the jobs bucket name", EnvJobsBucket)
+	}
+	if raw := strings.TrimSpace(getenv(EnvUserIssuers)); raw != "" {
+		var issuers []issuerJSON
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&issuers); err != nil {
+			return e, fmt.Errorf(`config: %s must be JSON like [{"url":"https://accounts.google.com","audiences":["CLIENT_ID"]}]: %w`, EnvUserIssuers, err)
+		}
+		for i, is := range issuers {
+			if is.URL == "" || len(is.Audiences) == 0 {
+				return e, fmt.Errorf("config: %s[%d] needs a url and at least one audience", EnvUserIssuers, i)
+			}
+			e.UserIssuers = append(e.UserIssuers, identity.IssuerConfig{URL: is.URL, Audiences: is.Audiences, JWKSURL: is.JWKSURL})
+		}
+	}
+	for _, email := range strings.Split(getenv(EnvServiceAccounts), ",") {
+		if email = strings.TrimSpace(email); email != "" {
+			if !strings.Contains(email, "@") {
+				return e, fmt.Errorf("config: %s holds %q, which is not an email", EnvServiceAccounts, email)
+			}
+			e.AllowedServiceAccounts = append(e.AllowedServiceAccounts, email)
+		}
+	}
+	if e.FunctionURL != "" {
+		if u, err := url.Parse(e.FunctionURL); err != nil || u.Scheme == "" || u.Host == "" {
+			return e, fmt.Errorf("config: %s must be an absolute URL, not %q", EnvFunctionURL, e.FunctionURL)
+		}
+	}
+	return e, nil
+}
+
+// needUsers fails unless user issuers are configured.
+func (e Env) needUsers() error {
+	if len(e.UserIssuers) == 0 {
+		return fmt.Errorf("config: %s is not set; this function serves users", EnvUserIssuers)
+	}
+	return nil
+}
+
+// needServices fails unless service callers are configured.
+func (e Env) needServices() error {
+	if e.FunctionURL == "" || len(e.AllowedServiceAccounts) == 0 {
+		return fmt.Errorf("config: %s and %s must be set; this function serves service accounts", EnvFunctionURL, EnvServiceAccounts)
+	}
+	return nil
+}

@@ -1,0 +1,23 @@
+// Package workflow mints the per-job workflow token (the job sees it as
+// DW_WORKFLOW_TOKEN): a JWT signed with ES256 by valet's workflow signing key.
+//
+// # Signing key
+//
+// The key is a P-256 private key stored as a PEM "PRIVATE KEY" block
+// (PKCS#8) in one Secret Manager secret (DefaultSecretID unless configured),
+// created on the first Rotate and labelled app=valet. Each Rotate adds a new
+// version; signing uses the newest ENABLED version, and JWKS publishes the
+// public keys of every ENABLED version, so disabling a version withdraws its
+// key from verifiers. A token's kid is the decimal version number of the key
+// that signed it ("1", "2", ...): the secret is fixed per deployment, so the
+// number alone names the key.
+//
+// The newest signing key is cached in memory for CacheTTL (one minute), so
+// Mint does not reach Secret Manager on every call; Rotate clears the cache.
+//
+// # Token
+//
+// Header: alg ES256, kid, typ JWT. Claims: iss, sub, aud (a single string),
+// job (the job id), iat, exp (the job's deadline), jti (128 random bits,
+// base64url). Tokens and key material never appear in error messages.
+package workflow

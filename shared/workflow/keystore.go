@@ -1,0 +1,247 @@
+package workflow
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"path"
+	"strconv"
+	"sync"
+	"time"
+
+	secretmanager "cloud.google.com/go/secretmanager/apiv1"
+	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
+	"github.com/go-jose/go-jose/v4"
+	"google.golang.org/api/iterator"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"valet.dev/valet/shared/apperr"
+)
+
+// DefaultSecretID names the signing-key secret when none is configured.
+const DefaultSecretID = "valet-workflow-signing-key"
+
+// CacheTTL is how long the newest signing key is reused without asking
+// Secret Manager again.
+const CacheTTL = time.Minute
+
+// KeyStore keeps the workflow signing keys in Secret Manager.
+type KeyStore struct {
+	client  *secretmanager.Client
+	project string
+	secret  string
+	now     func() time.Time
+
+	mu      sync.Mutex
+	current *signingKey
+	fetched time.Time
+	// public caches parsed public keys by kid: a version's payload never
+	// changes, only its state does, so JWKS lists states and reuses these.
+	public map[string]*ecdsa.PublicKey
+}
+
+type signingKey struct {
+	kid string
+	key *ecdsa.PrivateKey
+}
+
+// NewKeyStore returns a store for secret secretID (DefaultSecretID when
+// empty) in project.
+func NewKeyStore(client *secretmanager.Client, project, secretID string) *KeyStore {
+	if secretID == "" {
+		secretID = DefaultSecretID
+	}
+	return &KeyStore{client: client, project: project, secret: secretID, now: time.Now, public: map[string]*ecdsa.PublicKey{}}
+}
+
+func (k *KeyStore) secretName() string {
+	return "projects/" + k.project + "/secrets/" + k.secret
+}
+
+// Rotate generates a new P-256 key and adds it as a new version (creating
+// the secret, labelled app=valet, if it is missing). It returns the new kid.
+func (k *KeyStore) Rotate(ctx context.Context) (string, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", apperr.Wrap(err, apperr.Internal, "generating the workflow signing key")
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return "", apperr.Wrap(err, apperr.Internal, "encoding the workflow signing key")
+	}
+	data := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	add := func() (*secretmanagerpb.SecretVersion, error) {
+		return k.client.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{
+			Parent:  k.secretName(),
+			Payload: &secretmanagerpb.SecretPayload{Data: data},
+		})
+	}
+	v, err := add()
+	if status.Code(err) == codes.NotFound {
+		_, cerr := k.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
+			Parent:   "projects/" + k.project,
+			SecretId: k.secret,
+			Secret: &secretmanagerpb.Secret{
+				Labels: map[string]string{"app": "valet"},
+				Replication: &secretmanagerpb.Replication{Replication: &secretmanagerpb.Replication_Automatic_{
+					Automatic: &secretmanagerpb.Replication_Automatic{},
+				}},
+			},
+		})
+		if cerr != nil && status.Code(cerr) != codes.AlreadyExists {
+			return "", smError(cerr, "creating the workflow signing key secret")
+		}
+		v, err = add()
+	}
+	if err != nil {
+		return "", smError(err, "adding a workflow signing key version")
+	}
+	kid := path.Base(v.GetName())
+	k.mu.Lock()
+	k.current, k.fetched = &signingKey{kid: kid, key: priv}, k.now()
+	k.public[kid] = &priv.PublicKey
+	k.mu.Unlock()
+	return kid, nil
+}
+
+// enabledVersions lists the kids of ENABLED versions, newest first.
+func (k *KeyStore) enabledVersions(ctx context.Context) ([]string, error) {
+	it := k.client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{
+		Parent: k.secretName(),
+		Filter: "state:ENABLED",
+	})
+	var kids []string
+	for {
+		v, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if status.Code(err) == codes.NotFound {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, smError(err, "listing workflow signing keys")
+		}
+		if v.GetState() == secretmanagerpb.SecretVersion_ENABLED {
+			kids = append(kids, path.Base(v.GetName()))
+		}
+	}
+	// Newest first by version number, whatever order the service used.
+	sortKidsDesc(kids)
+	return kids, nil
+}
+
+func sortKidsDesc(kids []string) {
+	num := func(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
+	for i := 1; i < len(kids); i++ {
+		for j := i; j > 0 && num(kids[j]) > num(kids[j-1]); j-- {
+			kids[j], kids[j-1] = kids[j-1], kids[j]
+		}
+	}
+}
+
+// load reads and parses the private key of version kid.
+func (k *KeyStore) load(ctx context.Context, kid string) (*ecdsa.PrivateKey, error) {
+	resp, err := k.client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{
+		Name: k.secretName() + "/versions/" + kid,
+	})
+	if err != nil {
+		return nil, smError(err, "reading workflow signing key "+kid)
+	}
+	block, _ := pem.Decode(resp.GetPayload().GetData())
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, apperr.E(apperr.Internal, "workflow signing key %s is not a PEM private key", kid)
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, apperr.E(apperr.Internal, "workflow signing key %s does not parse as PKCS#8", kid)
+	}
+	priv, ok := parsed.(*ecdsa.PrivateKey)
+	if !ok || priv.Curve != elliptic.P256() {
+		return nil, apperr.E(apperr.Internal, "workflow signing key %s is not a P-256 key", kid)
+	}
+	return priv, nil
+}
+
+// latest returns the newest enabled signing key, cached for CacheTTL.
+func (k *KeyStore) latest(ctx context.Context) (*signingKey, error) {
+	k.mu.Lock()
+	if k.current != nil && k.now().Sub(k.fetched) < CacheTTL {
+		cur := k.current
+		k.mu.Unlock()
+		return cur, nil
+	}
+	k.mu.Unlock()
+
+	kids, err := k.enabledVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(kids) == 0 {
+		return nil, apperr.E(apperr.Unavailable, "no enabled workflow signing key; rotate the key first")
+	}
+	priv, err := k.load(ctx, kids[0])
+	if err != nil {
+		return nil, err
+	}
+	cur := &signingKey{kid: kids[0], key: priv}
+	k.mu.Lock()
+	k.current, k.fetched = cur, k.now()
+	k.public[cur.kid] = &priv.PublicKey
+	k.mu.Unlock()
+	return cur, nil
+}
+
+// JWKS is the JSON Web Key Set of the public keys of every ENABLED version:
+// {"keys":[{"kty":"EC","crv":"P-256","x":..,"y":..,"kid":..,"alg":"ES256","use":"sig"}]},
+// newest first. With no secret or no enabled version the set is empty.
+func (k *KeyStore) JWKS(ctx context.Context) ([]byte, error) {
+	kids, err := k.enabledVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
+	for _, kid := range kids {
+		k.mu.Lock()
+		pub := k.public[kid]
+		k.mu.Unlock()
+		if pub == nil {
+			priv, err := k.load(ctx, kid)
+			if status.Code(errors.Unwrap(err)) == codes.FailedPrecondition {
+				continue // disabled between the list and the read
+			}
+			if err != nil {
+				return nil, err
+			}
+			pub = &priv.PublicKey
+			k.mu.Lock()
+			k.public[kid] = pub
+			k.mu.Unlock()
+		}
+		set.Keys = append(set.Keys, jose.JSONWebKey{Key: pub, KeyID: kid, Algorithm: string(jose.ES256), Use: "sig"})
+	}
+	out, err := json.Marshal(set)
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Internal, "encoding the JWKS")
+	}
+	return out, nil
+}
+
+// smError maps a Secret Manager error to an apperr, keeping the cause for
+// the log only.
+func smError(err error, what string) error {
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted:
+		return apperr.Wrap(err, apperr.Unavailable, "%s: secret manager unavailable; retry later", what)
+	case codes.Canceled:
+		return apperr.Wrap(err, apperr.Unavailable, "%s: canceled", what)
+	default:
+		return apperr.Wrap(err, apperr.Internal, "%s", what)
+	}
+}
