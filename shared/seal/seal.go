@@ -16,6 +16,9 @@ const (
 	KEMMLKEM768X25519 = "mlkem768x25519"
 )
 
+// maxKey bounds a key string (a hybrid public key is about 1.6 KiB in base64).
+const maxKey = 8 << 10
+
 // maxSealed bounds the sealed string Open accepts (a bundle is a few KiB).
 const maxSealed = 1 << 20
 
@@ -78,6 +81,9 @@ func (k PrivateKey) Marshal() (string, error) {
 
 // splitKey splits "<kem>:<base64>" and decodes the base64 part.
 func splitKey(s, what string) (string, hpke.KEM, []byte, error) {
+	if len(s) > maxKey {
+		return "", nil, nil, apperr.E(apperr.Invalid, "%s is too long (%d bytes)", what, len(s))
+	}
 	name, b64, ok := strings.Cut(strings.TrimSpace(s), ":")
 	if !ok {
 		return "", nil, nil, apperr.E(apperr.Invalid, "%s must look like \"x25519:<base64>\" or \"mlkem768x25519:<base64>\"", what)
