@@ -7,15 +7,22 @@ package tokens
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
+	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
 )
 
 // Name is the function's name: its Cloud Functions entry point and its
 // mount point on the dev server.
 const Name = "tokens"
+
+// JWKSPath is where the JWKS of workflow tokens is served, without auth.
+const JWKSPath = "/.well-known/jwks.json"
 
 func init() {
 	functions.HTTP(Name, httpapi.Lazy(Name, func(ctx context.Context) (http.Handler, error) {
@@ -24,11 +31,69 @@ func init() {
 }
 
 // Options holds what the function depends on.
-type Options struct{}
+type Options struct {
+	// Tokens stores the API tokens.
+	Tokens *apitoken.Store
+	// Authenticate turns a request's credential into a principal; only user
+	// principals are served.
+	Authenticate func(*http.Request) (identity.Principal, error)
+	// MaxLifetime is the longest lifetime a new token may ask for; the
+	// store's maximum (apitoken.DefaultMaxLifetime, 90 days) when zero.
+	MaxLifetime time.Duration
+	// JWKS returns the public keys of workflow tokens as a JWKS document;
+	// nil serves {"keys":[]}.
+	JWKS func(ctx context.Context) ([]byte, error)
+	// Now is the clock; time.Now when nil. It only dates requests; token
+	// times come from the store's clock.
+	Now func() time.Time
+}
 
-// New builds the function's handler.
+type handler struct {
+	tokens *apitoken.Store
+	max    time.Duration
+	jwks   func(ctx context.Context) ([]byte, error)
+	now    func() time.Time
+}
+
+// New builds the function's handler. Without Tokens or Authenticate the
+// token routes answer 503; health and JWKS are always served.
 func New(opts Options) http.Handler {
+	h := &handler{tokens: opts.Tokens, max: opts.MaxLifetime, jwks: opts.JWKS, now: opts.Now}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.tokens != nil {
+		if h.max <= 0 || h.max > h.tokens.MaxLifetime() {
+			h.max = h.tokens.MaxLifetime()
+		}
+	}
+	configured := opts.Tokens != nil && opts.Authenticate != nil
+	route := func(f http.HandlerFunc) http.Handler {
+		if !configured {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				httpapi.WriteError(w, r, apperr.E(apperr.Unavailable, "the %s function is not configured", Name))
+			})
+		}
+		return httpapi.WithAuth(opts.Authenticate, usersOnly(f))
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	return mux
+	mux.Handle("POST /tokens", route(h.create))
+	mux.Handle("GET /tokens", route(h.list))
+	mux.Handle("DELETE /tokens/{id}", route(h.revoke))
+	mux.HandleFunc("GET "+JWKSPath, h.serveJWKS)
+	return httpapi.WithLogging(httpapi.JSONFallback(mux))
+}
+
+// usersOnly refuses principals other than users with 403.
+func usersOnly(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, _ := httpapi.PrincipalFrom(r.Context())
+		if p.Kind != identity.User {
+			httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "API tokens are managed by users only"))
+			return
+		}
+		next(w, r)
+	}
 }

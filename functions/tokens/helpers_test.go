@@ -1,0 +1,156 @@
+package tokens
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/firestore/firestoretest"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
+)
+
+const testAudience = "valet-test"
+
+// env is a tokens handler over the Firestore emulator and the dev OIDC
+// issuer, authenticating users with ID tokens or valet API tokens.
+type env struct {
+	t      testing.TB
+	client *firestore.Client
+	store  *apitoken.Store
+	issuer *oidc.Issuer
+	offset atomic.Int64 // added to the store's clock
+	srv    *httptest.Server
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	e := &env{t: t, client: firestoretest.New(t)}
+	e.store = apitoken.NewStore(e.client, apitoken.Options{Now: func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }})
+
+	issuer, err := oidc.New(oidc.Options{DefaultAudience: testAudience})
+	require.NoError(t, err)
+	issuerSrv := httptest.NewServer(issuer)
+	t.Cleanup(issuerSrv.Close)
+	issuer.SetIssuer(issuerSrv.URL)
+	e.issuer = issuer
+	users, err := identity.NewUserVerifier(context.Background(), identity.UserVerifierOptions{
+		Issuers: []identity.IssuerConfig{{URL: issuerSrv.URL, Audiences: []string{testAudience}, JWKSURL: issuerSrv.URL + oidc.JWKSPath}},
+	})
+	require.NoError(t, err)
+	auth := &identity.Authenticator{Users: users, APITokens: e.store}
+
+	e.srv = httptest.NewServer(New(Options{
+		Tokens:       e.store,
+		Authenticate: auth.Authenticate,
+		MaxLifetime:  30 * 24 * time.Hour,
+		JWKS:         func(context.Context) ([]byte, error) { return issuer.JWKS(), nil },
+	}))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// user is a caller with a credential.
+type user struct {
+	id, token string
+}
+
+func (e *env) newUser(name string) user {
+	e.t.Helper()
+	sub := name + "-" + strings.ToLower(rand.Text()[:8])
+	token, err := e.issuer.Mint(oidc.TokenRequest{Sub: sub})
+	require.NoError(e.t, err)
+	return user{id: identity.UserID(e.issuer.IssuerURL(), sub), token: token}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (e *env) do(u user, method, path string, body any) response {
+	e.t.Helper()
+	return do(e.t, e.srv.URL, u, method, path, body)
+}
+
+func do(t testing.TB, base string, u user, method, path string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, ok := body.(string)
+		if !ok {
+			b, err := json.Marshal(body)
+			require.NoError(t, err)
+			raw = string(b)
+		}
+		rd = strings.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, base+path, rd)
+	require.NoError(t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if u.token != "" {
+		req.Header.Set("Authorization", "Bearer "+u.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func (r response) decode(t testing.TB, status int, v any) {
+	t.Helper()
+	require.Equal(t, status, r.status, "body: %s", r.body)
+	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
+}
+
+func (r response) requireError(t testing.TB, status int, code, want string) {
+	t.Helper()
+	var body httpapi.ErrorBody
+	r.decode(t, status, &body)
+	require.Equal(t, code, string(body.Error.Code))
+	require.Contains(t, body.Error.Message, want)
+}
+
+// created is the answer of POST /tokens.
+type created struct {
+	Token     string    `json:"token"`
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Scopes    []string  `json:"scopes"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+func (e *env) create(u user, body map[string]any) created {
+	e.t.Helper()
+	var c created
+	e.do(u, http.MethodPost, "/tokens", body).decode(e.t, http.StatusCreated, &c)
+	return c
+}
+
+type listed struct {
+	Tokens []apitoken.Info `json:"tokens"`
+}
+
+func (e *env) list(u user) listed {
+	e.t.Helper()
+	var l listed
+	e.do(u, http.MethodGet, "/tokens", nil).decode(e.t, http.StatusOK, &l)
+	return l
+}

@@ -1,0 +1,33 @@
+package tokens
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+)
+
+// emptyJWKS is served when no JWKS source is configured.
+var emptyJWKS = []byte(`{"keys":[]}`)
+
+// serveJWKS serves the public keys of workflow tokens, to anyone.
+func (h *handler) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	body := emptyJWKS
+	if h.jwks != nil {
+		b, err := h.jwks(r.Context())
+		if err != nil {
+			httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Unavailable, "the JWKS is unavailable"))
+			return
+		}
+		if !json.Valid(b) {
+			httpapi.WriteError(w, r, apperr.E(apperr.Internal, "the JWKS source returned invalid JSON"))
+			return
+		}
+		body = b
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}

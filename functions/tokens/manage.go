@@ -1,0 +1,97 @@
+package tokens
+
+import (
+	"net/http"
+	"time"
+
+	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+)
+
+// DefaultLifetime is a new token's lifetime when the request gives none
+// (capped by the maximum).
+const DefaultLifetime = 30 * 24 * time.Hour
+
+// createRequest is the body of POST /tokens.
+type createRequest struct {
+	Name             string   `json:"name"`
+	Scopes           []string `json:"scopes"`
+	ExpiresInSeconds *int64   `json:"expiresInSeconds"`
+}
+
+// createResponse is the answer of POST /tokens: the only time the token
+// is shown.
+type createResponse struct {
+	Token     string    `json:"token"`
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Scopes    []string  `json:"scopes"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// listResponse is the answer of GET /tokens.
+type listResponse struct {
+	Tokens []apitoken.Info `json:"tokens"`
+}
+
+func (h *handler) create(w http.ResponseWriter, r *http.Request) {
+	p, _ := httpapi.PrincipalFrom(r.Context())
+	var req createRequest
+	if err := httpapi.Decode(r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := apitoken.CheckName(req.Name); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	scopes, err := apitoken.ParseScopes(req.Scopes)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if !apitoken.Covers(p.Scopes, scopes) {
+		httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "a token can only narrow the scopes of the credential that creates it: the requested scopes are wider than this token's"))
+		return
+	}
+	lifetime := min(DefaultLifetime, h.max)
+	if req.ExpiresInSeconds != nil {
+		secs := *req.ExpiresInSeconds
+		if secs > int64(h.max/time.Second) || secs < 0 {
+			httpapi.WriteError(w, r, apitoken.CheckLifetime(h.max+time.Second, h.max))
+			return
+		}
+		lifetime = time.Duration(secs) * time.Second
+	}
+	created, err := h.tokens.Create(r.Context(), apitoken.Spec{
+		Owner: p.ID, Name: req.Name, Scopes: scopes, Lifetime: lifetime, MaxLifetime: h.max,
+	})
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpapi.WriteJSON(w, http.StatusCreated, createResponse{
+		Token: created.Token, ID: created.ID, Name: created.Name, Scopes: created.Scopes, ExpiresAt: created.ExpiresAt,
+	})
+}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request) {
+	p, _ := httpapi.PrincipalFrom(r.Context())
+	infos, err := h.tokens.List(r.Context(), p.ID)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, listResponse{Tokens: infos})
+}
+
+func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
+	p, _ := httpapi.PrincipalFrom(r.Context())
+	if err := h.tokens.Revoke(r.Context(), p.ID, r.PathValue("id")); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,202 @@
+package tokens
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/identity"
+)
+
+func TestCreateListRevoke(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	before := time.Now()
+
+	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"objects:read", "jobs:write"}, "expiresInSeconds": 3600})
+	require.True(t, strings.HasPrefix(c.Token, identity.APITokenPrefix))
+	require.Len(t, c.Token, apitoken.TokenLen)
+	require.Equal(t, "ci", c.Name)
+	require.Equal(t, []string{"jobs:write", "objects:read"}, c.Scopes)
+	require.WithinDuration(t, before.Add(time.Hour), c.ExpiresAt, 10*time.Second)
+
+	// Default lifetime: 30 days, capped by MaxLifetime (30 days here).
+	d := e.create(alice, map[string]any{"name": "default", "scopes": []string{"all"}})
+	require.WithinDuration(t, before.Add(30*24*time.Hour), d.ExpiresAt, 10*time.Second)
+
+	resp := e.do(alice, http.MethodGet, "/tokens", nil)
+	require.Equal(t, http.StatusOK, resp.status)
+	require.NotContains(t, string(resp.body), c.Token, "a token is shown once")
+	require.NotContains(t, string(resp.body), d.Token)
+	l := e.list(alice)
+	require.Len(t, l.Tokens, 2)
+	require.Equal(t, d.ID, l.Tokens[0].ID)
+	require.Equal(t, c.ID, l.Tokens[1].ID)
+	require.Equal(t, []string{"jobs:write", "objects:read"}, l.Tokens[1].Scopes)
+	require.False(t, l.Tokens[1].Revoked)
+
+	// The API token works as a credential, with its scopes.
+	tok := user{id: alice.id, token: c.Token}
+	require.Len(t, e.list(tok).Tokens, 2)
+
+	resp = e.do(alice, http.MethodDelete, "/tokens/"+c.ID, nil)
+	require.Equal(t, http.StatusNoContent, resp.status, "body: %s", resp.body)
+	require.Empty(t, resp.body)
+	e.do(tok, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+	l = e.list(alice)
+	require.True(t, l.Tokens[1].Revoked)
+	require.NotNil(t, l.Tokens[1].RevokedAt)
+	// Revoking again is idempotent.
+	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+c.ID, nil).status)
+}
+
+func TestTokenNeverStored(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"jobs:read"}, "expiresInSeconds": 600})
+
+	docs, err := e.client.Collection(apitoken.Collection).Where("id", "==", c.ID).Documents(context.Background()).GetAll()
+	require.NoError(t, err)
+	require.Len(t, docs, 1)
+	raw := fmt.Sprintf("%#v %v", docs[0].Data(), docs[0].Ref.ID)
+	secret := c.Token[len(c.Token)-apitoken.SecretLen:]
+	secretBytes, err := base64.RawURLEncoding.DecodeString(secret)
+	require.NoError(t, err)
+	for _, form := range []string{
+		c.Token, secret,
+		base64.StdEncoding.EncodeToString([]byte(c.Token)), base64.RawURLEncoding.EncodeToString([]byte(c.Token)),
+		hex.EncodeToString([]byte(c.Token)),
+		base64.StdEncoding.EncodeToString(secretBytes), base64.RawStdEncoding.EncodeToString(secretBytes),
+		hex.EncodeToString(secretBytes),
+	} {
+		require.NotContains(t, raw, form)
+	}
+	require.Equal(t, alice.id, docs[0].Data()["owner"])
+}
+
+func TestVerifyRefusals(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"jobs:read"}, "expiresInSeconds": 120})
+	require.Equal(t, http.StatusOK, e.do(user{token: c.Token}, http.MethodGet, "/tokens", nil).status)
+
+	// Tampered: one character of the secret changed.
+	last := c.Token[len(c.Token)-2]
+	repl := byte('A')
+	if last == 'A' {
+		repl = 'B'
+	}
+	tampered := c.Token[:len(c.Token)-2] + string(repl) + c.Token[len(c.Token)-1:]
+	e.do(user{token: tampered}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "not valid")
+	e.do(user{token: c.Token + "x"}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "malformed")
+	e.do(user{}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "missing credentials")
+
+	// Expired.
+	e.offset.Store(int64(121 * time.Second))
+	e.do(user{token: c.Token}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "expired")
+}
+
+func TestRevokeOtherUsersToken(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.newUser("alice"), e.newUser("bob")
+	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"jobs:read"}, "expiresInSeconds": 600})
+
+	e.do(bob, http.MethodDelete, "/tokens/"+c.ID, nil).requireError(t, http.StatusNotFound, "not_found", "not found")
+	e.do(alice, http.MethodDelete, "/tokens/t_nope", nil).requireError(t, http.StatusNotFound, "not_found", "not found")
+	require.Empty(t, e.list(bob).Tokens)
+	require.Equal(t, http.StatusOK, e.do(user{token: c.Token}, http.MethodGet, "/tokens", nil).status, "still valid")
+}
+
+func TestCreateBadInput(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	tests := []struct {
+		name string
+		body any
+		want string
+	}{
+		{"unknown field", map[string]any{"name": "x", "scopes": []string{"all"}, "token": "mine"}, `unknown field "token"`},
+		{"bad scope", map[string]any{"name": "x", "scopes": []string{"admin"}}, `unknown scope "admin"`},
+		{"bad space", map[string]any{"name": "x", "scopes": []string{"jobs:read@galaxy/x"}}, "bad space"},
+		{"no scopes", map[string]any{"name": "x", "scopes": []string{}}, "scopes are required"},
+		{"lifetime over max", map[string]any{"name": "x", "scopes": []string{"all"}, "expiresInSeconds": 30*24*3600 + 1}, "at most 2592000 seconds"},
+		{"huge lifetime", map[string]any{"name": "x", "scopes": []string{"all"}, "expiresInSeconds": int64(1) << 62}, "at most"},
+		{"negative lifetime", map[string]any{"name": "x", "scopes": []string{"all"}, "expiresInSeconds": -5}, "at most"},
+		{"short lifetime", map[string]any{"name": "x", "scopes": []string{"all"}, "expiresInSeconds": 59}, "at least 60 seconds"},
+		{"empty name", map[string]any{"name": "", "scopes": []string{"all"}}, "name is required"},
+		{"long name", map[string]any{"name": strings.Repeat("n", 101), "scopes": []string{"all"}}, "longer than 100"},
+		{"control in name", map[string]any{"name": "a\tb", "scopes": []string{"all"}}, "control characters"},
+		{"wrong type", map[string]any{"name": "x", "scopes": "all"}, "scopes"},
+		{"not JSON", "{", "JSON"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e.do(alice, http.MethodPost, "/tokens", tc.body).requireError(t, http.StatusBadRequest, "invalid_argument", tc.want)
+		})
+	}
+	require.Empty(t, e.list(alice).Tokens)
+}
+
+func TestNarrowingOnly(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	narrow := e.create(alice, map[string]any{"name": "narrow", "scopes": []string{"jobs:write", "objects:read@projects/proj1"}, "expiresInSeconds": 600})
+	tok := user{id: alice.id, token: narrow.Token}
+
+	for _, scopes := range [][]string{{"all"}, {"objects:read"}, {"objects:write@projects/proj1"}, {"objects:read@projects/proj2"}, {"jobs:read", "objects:write"}} {
+		e.do(tok, http.MethodPost, "/tokens", map[string]any{"name": "wider", "scopes": scopes, "expiresInSeconds": 600}).
+			requireError(t, http.StatusForbidden, "permission_denied", "only narrow")
+	}
+	c := e.create(tok, map[string]any{"name": "narrower", "scopes": []string{"jobs:read", "objects:read@projects/proj1"}, "expiresInSeconds": 600})
+	require.Equal(t, []string{"jobs:read", "objects:read@projects/proj1"}, c.Scopes)
+	// The new token belongs to the same user and works.
+	l := e.list(user{token: c.Token})
+	require.Len(t, l.Tokens, 2)
+}
+
+func TestServicesAndUnconfigured(t *testing.T) {
+	e := newEnv(t)
+	svc := New(Options{Tokens: e.store, Authenticate: func(*http.Request) (identity.Principal, error) {
+		return identity.Principal{Kind: identity.Service, ID: "d@x.iam.gserviceaccount.com", Scopes: identity.AllScopes}, nil
+	}})
+	srv := httptest.NewServer(svc)
+	t.Cleanup(srv.Close)
+	do(t, srv.URL, user{token: "x"}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusForbidden, "permission_denied", "users only")
+	do(t, srv.URL, user{token: "x"}, http.MethodPost, "/tokens", map[string]any{"name": "x", "scopes": []string{"all"}}).
+		requireError(t, http.StatusForbidden, "permission_denied", "users only")
+
+	bare := httptest.NewServer(New(Options{}))
+	t.Cleanup(bare.Close)
+	do(t, bare.URL, user{}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusServiceUnavailable, "unavailable", "not configured")
+	require.Equal(t, http.StatusOK, do(t, bare.URL, user{}, http.MethodGet, "/healthz", nil).status)
+	e.do(user{}, http.MethodPut, "/tokens", nil).requireError(t, http.StatusMethodNotAllowed, "method_not_allowed", "")
+}
+
+func TestJWKS(t *testing.T) {
+	e := newEnv(t)
+	resp := e.do(user{}, http.MethodGet, JWKSPath, nil)
+	require.Equal(t, http.StatusOK, resp.status)
+	require.Equal(t, "application/json", resp.header.Get("Content-Type"))
+	require.Equal(t, "public, max-age=300", resp.header.Get("Cache-Control"))
+	require.JSONEq(t, string(e.issuer.JWKS()), string(resp.body))
+
+	bare := httptest.NewServer(New(Options{}))
+	t.Cleanup(bare.Close)
+	resp = do(t, bare.URL, user{}, http.MethodGet, JWKSPath, nil)
+	require.Equal(t, http.StatusOK, resp.status)
+	require.JSONEq(t, `{"keys":[]}`, string(resp.body))
+
+	failing := httptest.NewServer(New(Options{JWKS: func(context.Context) ([]byte, error) { return nil, errors.New("kms down") }}))
+	t.Cleanup(failing.Close)
+	do(t, failing.URL, user{}, http.MethodGet, JWKSPath, nil).requireError(t, http.StatusServiceUnavailable, "unavailable", "JWKS")
+}
