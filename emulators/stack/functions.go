@@ -14,10 +14,13 @@ import (
 	"valet.dev/valet/functions/objects"
 	"valet.dev/valet/functions/sweep"
 	"valet.dev/valet/functions/tokens"
+	"valet.dev/valet/shared/apitoken"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/signer"
+	"valet.dev/valet/shared/workflow"
 )
 
 // FunctionNames lists every function the dev server mounts.
@@ -54,6 +57,12 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 		return nil, err
 	}
 	objectStore := gcs.New(s.FakeGCS.Client())
+	apiTokens := apitoken.NewStore(fsClient, apitoken.Options{})
+	workflowKeys, err := s.workflowKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	userAuth := (&identity.Authenticator{Users: users, APITokens: apiTokens}).Authenticate
 	bucket := s.Info.Buckets.Jobs
 
 	fin, err := finalize.New(finalize.Options{Store: store, Objects: objectStore, Bucket: bucket}).HTTP(ctx)
@@ -61,10 +70,9 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 		return nil, err
 	}
 	return map[string]http.Handler{
-		jobs.Name: jobs.New(jobs.Options{Store: store, Signer: sign, Bucket: bucket,
-			Authenticate: (&identity.Authenticator{Users: users}).Authenticate}),
+		jobs.Name:    jobs.New(jobs.Options{Store: store, Signer: sign, Bucket: bucket, Authenticate: userAuth}),
 		objects.Name: objects.New(objects.Options{}),
-		tokens.Name:  tokens.New(tokens.Options{}),
+		tokens.Name:  tokens.New(tokens.Options{Tokens: apiTokens, Authenticate: userAuth, JWKS: workflowKeys.JWKS}),
 		dispatch.Name: dispatch.New(dispatch.Options{Store: store, Signer: sign, Bucket: bucket,
 			Authenticate: (&identity.Authenticator{Services: dispatchers}).Authenticate}),
 		sweep.Name: sweep.New(sweep.Options{Store: store, Objects: objectStore, Bucket: bucket,
@@ -105,4 +113,19 @@ func (s *Stack) startFunctions(ctx context.Context) error {
 	}
 	s.serve(l, Mount(handlers))
 	return nil
+}
+
+// workflowKeys is the workflow-token signing key in the Secret Manager
+// emulator, rotated once so the JWKS has a key from the start.
+func (s *Stack) workflowKeys(ctx context.Context) (*workflow.KeyStore, error) {
+	sm, err := secretmanager.NewClient(ctx, secretmanager.EmulatorOptions(s.Info.SecretManager)...)
+	if err != nil {
+		return nil, fmt.Errorf("secret manager client: %w", err)
+	}
+	s.onStop(func() { _ = sm.Close() })
+	keys := workflow.NewKeyStore(sm, s.opts.Project, "")
+	if _, err := keys.Rotate(ctx); err != nil {
+		return nil, fmt.Errorf("workflow signing key: %w", err)
+	}
+	return keys, nil
 }

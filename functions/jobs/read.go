@@ -48,6 +48,10 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	if !access.CanListJobs(p) {
+		httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "this credential's scopes do not include jobs:read; create a token with jobs:read"))
+		return
+	}
 	q := r.URL.Query()
 	query := job.Query{Owner: p.ID}
 	if project := q.Get("project"); project != "" {

@@ -7,6 +7,7 @@ import (
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/scope"
 )
 
 // DefaultLifetime is a new token's lifetime when the request gives none
@@ -46,12 +47,12 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	scopes, err := apitoken.ParseScopes(req.Scopes)
+	scopes, err := scope.ParseList(req.Scopes)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if !apitoken.Covers(p.Scopes, scopes) {
+	if !scope.Covers(p.Scopes, scopes) {
 		httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "a token can only narrow the scopes of the credential that creates it: the requested scopes are wider than this token's"))
 		return
 	}

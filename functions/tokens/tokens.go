@@ -25,9 +25,7 @@ const Name = "tokens"
 const JWKSPath = "/.well-known/jwks.json"
 
 func init() {
-	functions.HTTP(Name, httpapi.Lazy(Name, func(ctx context.Context) (http.Handler, error) {
-		return New(Options{}), nil
-	}))
+	functions.HTTP(Name, httpapi.Deployed(Name, fromEnvironment, New))
 }
 
 // Options holds what the function depends on.

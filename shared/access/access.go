@@ -8,11 +8,13 @@
 // roles (viewer, editor, owner) widen it when projects arrive: the decision
 // will then take the caller's membership of the job's project as an extra
 // argument. A valet API token's scopes can only narrow what its owner may
-// do; that narrowing is added together with the scope vocabulary.
+// do (package scope): reading a job needs jobs:read, changing or creating one
+// jobs:write, in the job's space.
 package access
 
 import (
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/scope"
 	"valet.dev/valet/shared/job"
 )
 
@@ -30,7 +32,7 @@ const (
 	WriteJob Action = "jobs.write"
 )
 
-// CanJob reports whether p may do a to j.
+// CanJob reports whether p may do a to j, as far as p's scopes allow.
 //
 // Only user principals act on jobs through this policy (dispatchers use the
 // job's lock, not ownership). A user may create, read and write jobs they
@@ -41,13 +43,30 @@ func CanJob(p identity.Principal, a Action, j *job.Job) bool {
 	if j == nil || p.Kind != identity.User || p.ID == "" {
 		return false
 	}
+	need := scope.JobsWrite
 	switch a {
-	case CreateJob, ReadJob, WriteJob:
+	case ReadJob:
+		need = scope.JobsRead
+	case CreateJob, WriteJob:
 	default:
 		return false
 	}
 	if j.Project != "" {
 		return false
 	}
-	return j.Owner == p.ID
+	return j.Owner == p.ID && scope.Allows(p.Scopes, need, JobSpace(j))
+}
+
+// JobSpace is the space a job belongs to: its project's, or its owner's.
+func JobSpace(j *job.Job) string {
+	if j.Project != "" {
+		return "projects/" + j.Project
+	}
+	return "users/" + j.Owner
+}
+
+// CanListJobs reports whether p may list its own jobs: a user whose scopes
+// include jobs:read in its own space.
+func CanListJobs(p identity.Principal) bool {
+	return p.Kind == identity.User && p.ID != "" && scope.Allows(p.Scopes, scope.JobsRead, "users/"+p.ID)
 }

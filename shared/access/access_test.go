@@ -15,6 +15,11 @@ func TestCanJob(t *testing.T) {
 	service := identity.Principal{Kind: identity.Service, ID: "alice"}
 	jobPrincipal := identity.Principal{Kind: identity.Job, ID: "alice"}
 	noID := identity.Principal{Kind: identity.User}
+	aliceReadOnly := identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"jobs:read"}}
+	aliceObjectsOnly := identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"objects:write"}}
+	aliceOtherSpace := identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"jobs:write@projects/other"}}
+	aliceOwnSpace := identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"jobs:write@users/alice"}}
+	aliceNoScopes := identity.Principal{Kind: identity.User, ID: "alice"}
 
 	alicesJob := &job.Job{ID: "j1", Owner: "alice"}
 	projectJob := &job.Job{ID: "j2", Owner: "alice", Project: "p1"}
@@ -28,6 +33,13 @@ func TestCanJob(t *testing.T) {
 		want   bool
 	}{
 		{"the owner reads", alice, ReadJob, alicesJob, true},
+		{"a jobs:read token reads", aliceReadOnly, ReadJob, alicesJob, true},
+		{"a jobs:read token may not write", aliceReadOnly, WriteJob, alicesJob, false},
+		{"a jobs:read token may not create", aliceReadOnly, CreateJob, alicesJob, false},
+		{"an objects token may not read jobs", aliceObjectsOnly, ReadJob, alicesJob, false},
+		{"a token for another space may not read", aliceOtherSpace, ReadJob, alicesJob, false},
+		{"a token for the owner's space writes", aliceOwnSpace, WriteJob, alicesJob, true},
+		{"a credential without scopes may do nothing", aliceNoScopes, ReadJob, alicesJob, false},
 		{"the owner writes", alice, WriteJob, alicesJob, true},
 		{"the owner creates", alice, CreateJob, alicesJob, true},
 		{"another user may not read", bob, ReadJob, alicesJob, false},
@@ -46,4 +58,12 @@ func TestCanJob(t *testing.T) {
 			require.Equal(t, tc.want, CanJob(tc.p, tc.action, tc.j))
 		})
 	}
+}
+
+func TestCanListJobs(t *testing.T) {
+	require.True(t, CanListJobs(identity.Principal{Kind: identity.User, ID: "alice", Scopes: identity.AllScopes}))
+	require.True(t, CanListJobs(identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"jobs:write@users/alice"}}))
+	require.False(t, CanListJobs(identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"objects:read"}}))
+	require.False(t, CanListJobs(identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"jobs:read@projects/other"}}))
+	require.False(t, CanListJobs(identity.Principal{Kind: identity.Service, ID: "svc", Scopes: identity.AllScopes}))
 }

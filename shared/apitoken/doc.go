@@ -22,5 +22,5 @@
 // optionally restricted to one space with "@users/<uid>" or
 // "@projects/<pid>". A write scope implies the read scope of the same
 // resource and space. The single scope "all" (identity.AllScopes) does not
-// narrow its owner's rights. See ParseScopes and Allows.
+// narrow its owner's rights. See package scope.
 package apitoken

@@ -19,6 +19,7 @@ import (
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/logging"
+	"valet.dev/valet/shared/scope"
 )
 
 // Collection is the Firestore collection of token documents, keyed by
@@ -162,7 +163,7 @@ func (s *Store) Create(ctx context.Context, spec Spec) (Created, error) {
 	if err := CheckName(spec.Name); err != nil {
 		return Created{}, err
 	}
-	scopes, err := ParseScopes(spec.Scopes)
+	scopes, err := scope.ParseList(spec.Scopes)
 	if err != nil {
 		return Created{}, err
 	}

@@ -17,6 +17,7 @@ import (
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/logging"
+	"valet.dev/valet/shared/scope"
 )
 
 // testClock is a settable clock.
@@ -44,14 +45,14 @@ func TestStoreLifecycle(t *testing.T) {
 	ctx := context.Background()
 	alice, bob := owner(), owner()
 
-	c, err := s.Create(ctx, Spec{Owner: alice, Name: "ci", Scopes: []string{ObjectsRead, JobsWrite}, Lifetime: time.Hour})
+	c, err := s.Create(ctx, Spec{Owner: alice, Name: "ci", Scopes: []string{scope.ObjectsRead, scope.JobsWrite}, Lifetime: time.Hour})
 	require.NoError(t, err)
-	require.Equal(t, []string{JobsWrite, ObjectsRead}, c.Scopes)
+	require.Equal(t, []string{scope.JobsWrite, scope.ObjectsRead}, c.Scopes)
 	require.Equal(t, logging.Redacted, masker.Mask(c.Token), "the token is registered with the masker")
 
 	p, err := s.Verify(ctx, c.Token)
 	require.NoError(t, err)
-	require.Equal(t, identity.Principal{Kind: identity.User, ID: alice, Scopes: []string{JobsWrite, ObjectsRead}, TokenID: c.ID}, p)
+	require.Equal(t, identity.Principal{Kind: identity.User, ID: alice, Scopes: []string{scope.JobsWrite, scope.ObjectsRead}, TokenID: c.ID}, p)
 
 	// The stored document holds no form of the token.
 	prefix, err := ParseToken(c.Token)
@@ -117,7 +118,7 @@ func TestStoreCreateRefuses(t *testing.T) {
 	require.Equal(t, LimitMaxLifetime, s.MaxLifetime())
 	s = NewStore(firestoretest.New(t), Options{})
 	require.Equal(t, DefaultMaxLifetime, s.MaxLifetime())
-	ok := Spec{Owner: owner(), Name: "n", Scopes: []string{JobsRead}, Lifetime: time.Hour}
+	ok := Spec{Owner: owner(), Name: "n", Scopes: []string{scope.JobsRead}, Lifetime: time.Hour}
 	for name, tc := range map[string]struct {
 		mod func(*Spec)
 		msg string
@@ -140,6 +141,6 @@ func TestStoreCreateRefuses(t *testing.T) {
 		})
 	}
 	name := strings.Repeat("é", MaxNameLen)
-	_, err := s.Create(context.Background(), Spec{Owner: owner(), Name: name, Scopes: []string{JobsRead}, Lifetime: MinLifetime})
+	_, err := s.Create(context.Background(), Spec{Owner: owner(), Name: name, Scopes: []string{scope.JobsRead}, Lifetime: MinLifetime})
 	require.NoError(t, err)
 }

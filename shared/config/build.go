@@ -10,11 +10,14 @@ import (
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/idtoken"
 
+	"valet.dev/valet/shared/apitoken"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/signer"
+	"valet.dev/valet/shared/workflow"
 )
 
 // Deps are the clients a function is built from. Each is made on first use
@@ -71,7 +74,8 @@ func (d *Deps) Objects(ctx context.Context) (*gcs.Client, error) {
 	return gcs.New(c), nil
 }
 
-// UserAuth authenticates users with ID tokens of VALET_USER_ISSUERS.
+// UserAuth authenticates users with ID tokens of VALET_USER_ISSUERS or
+// valet API tokens.
 func (d *Deps) UserAuth(ctx context.Context) (func(*http.Request) (identity.Principal, error), error) {
 	if err := d.Env.needUsers(); err != nil {
 		return nil, err
@@ -80,7 +84,22 @@ func (d *Deps) UserAuth(ctx context.Context) (func(*http.Request) (identity.Prin
 	if err != nil {
 		return nil, fmt.Errorf("config: user verifier: %w", err)
 	}
-	return (&identity.Authenticator{Users: users}).Authenticate, nil
+	return (&identity.Authenticator{Users: users, APITokens: d.APITokens()}).Authenticate, nil
+}
+
+// APITokens is the store of valet API tokens, which also verifies them.
+func (d *Deps) APITokens() *apitoken.Store {
+	return apitoken.NewStore(d.firestore, apitoken.Options{})
+}
+
+// WorkflowKeys is the workflow-token signing key in Secret Manager
+// (VALET_WORKFLOW_KEY_SECRET).
+func (d *Deps) WorkflowKeys(ctx context.Context) (*workflow.KeyStore, error) {
+	sm, err := secretmanager.NewClient(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("config: secret manager: %w", err)
+	}
+	return workflow.NewKeyStore(sm, d.Env.Project, d.Env.WorkflowKeySecret), nil
 }
 
 // ServiceAuth authenticates the allow-listed service accounts with

@@ -14,6 +14,7 @@
 //	VALET_ALLOWED_SERVICE_ACCOUNTS  comma-separated emails allowed to call this function
 //	VALET_SIGNER_EMAIL              signing service account (default: the runtime's own)
 //	VALET_SIGNER_KEY_FILE           PEM private key for local runs (default: IAM signBlob)
+//	VALET_WORKFLOW_KEY_SECRET       Secret Manager secret of the workflow signing key (default valet-workflow-signing-key)
 package config
 
 import (
@@ -35,6 +36,7 @@ type Env struct {
 	AllowedServiceAccounts []string
 	SignerEmail            string
 	SignerKeyFile          string
+	WorkflowKeySecret      string
 }
 
 // The environment variables Load reads.
@@ -47,6 +49,7 @@ const (
 	EnvServiceAccounts = "VALET_ALLOWED_SERVICE_ACCOUNTS"
 	EnvSignerEmail     = "VALET_SIGNER_EMAIL"
 	EnvSignerKeyFile   = "VALET_SIGNER_KEY_FILE"
+	EnvWorkflowKey     = "VALET_WORKFLOW_KEY_SECRET"
 )
 
 type issuerJSON struct {
@@ -58,12 +61,13 @@ type issuerJSON struct {
 // Load reads the environment through getenv (os.Getenv in production).
 func Load(getenv func(string) string) (Env, error) {
 	e := Env{
-		Project:       strings.TrimSpace(getenv(EnvProject)),
-		JobsBucket:    strings.TrimSpace(getenv(EnvJobsBucket)),
-		ObjectsBucket: strings.TrimSpace(getenv(EnvObjectsBucket)),
-		FunctionURL:   strings.TrimSpace(getenv(EnvFunctionURL)),
-		SignerEmail:   strings.TrimSpace(getenv(EnvSignerEmail)),
-		SignerKeyFile: strings.TrimSpace(getenv(EnvSignerKeyFile)),
+		Project:           strings.TrimSpace(getenv(EnvProject)),
+		JobsBucket:        strings.TrimSpace(getenv(EnvJobsBucket)),
+		ObjectsBucket:     strings.TrimSpace(getenv(EnvObjectsBucket)),
+		FunctionURL:       strings.TrimSpace(getenv(EnvFunctionURL)),
+		SignerEmail:       strings.TrimSpace(getenv(EnvSignerEmail)),
+		SignerKeyFile:     strings.TrimSpace(getenv(EnvSignerKeyFile)),
+		WorkflowKeySecret: strings.TrimSpace(getenv(EnvWorkflowKey)),
 	}
 	if e.Project == "" {
 		return e, fmt.Errorf("config: %s is not set; set it to the project id", EnvProject)

@@ -1,4 +1,4 @@
-package apitoken
+package scope
 
 import (
 	"testing"
@@ -31,7 +31,7 @@ func TestParseScopes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseScopes(tc.in)
+			got, err := ParseList(tc.in)
 			if tc.wantMsg != "" {
 				require.Equal(t, apperr.Invalid, apperr.CodeOf(err))
 				require.Contains(t, err.Error(), tc.wantMsg)
@@ -45,7 +45,7 @@ func TestParseScopes(t *testing.T) {
 	for i := range many {
 		many[i] = JobsRead
 	}
-	_, err := ParseScopes(many)
+	_, err := ParseList(many)
 	require.ErrorContains(t, err, "too many scopes")
 }
 

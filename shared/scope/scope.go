@@ -1,4 +1,9 @@
-package apitoken
+// Package scope is the vocabulary of valet API token scopes and the pure
+// rules that read them: jobs:read, jobs:write, objects:read, objects:write,
+// each optionally restricted to one space ("objects:read@projects/p1"), or
+// "all" alone for credentials that do not narrow their owner's rights.
+// Write implies read. Scopes only ever narrow what the owner may do.
+package scope
 
 import (
 	"slices"
@@ -45,9 +50,9 @@ func (s Scope) String() string {
 	return out
 }
 
-// ParseScope parses one scope other than "all"; errors are apperr.Invalid
+// Parse parses one scope other than "all"; errors are apperr.Invalid
 // naming the scope.
-func ParseScope(s string) (Scope, error) {
+func Parse(s string) (Scope, error) {
 	if len(s) > maxScopeLen {
 		return Scope{}, apperr.E(apperr.Invalid, "scope is longer than %d bytes", maxScopeLen)
 	}
@@ -67,9 +72,9 @@ func ParseScope(s string) (Scope, error) {
 	return sc, nil
 }
 
-// ParseScopes validates a token's scopes and returns them deduplicated and
+// ParseList validates a token's scopes and returns them deduplicated and
 // sorted. At least one is required; "all" must stand alone.
-func ParseScopes(scopes []string) ([]string, error) {
+func ParseList(scopes []string) ([]string, error) {
 	if len(scopes) == 0 {
 		return nil, apperr.E(apperr.Invalid, `scopes are required: give at least one, or ["all"]`)
 	}
@@ -84,7 +89,7 @@ func ParseScopes(scopes []string) ([]string, error) {
 			}
 			return []string{All}, nil
 		}
-		sc, err := ParseScope(s)
+		sc, err := Parse(s)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +114,7 @@ func Allows(scopes []string, need string, space string) bool {
 		if s == All {
 			return true
 		}
-		sc, err := ParseScope(s)
+		sc, err := Parse(s)
 		if err != nil || sc.Resource != resource {
 			continue
 		}
@@ -134,7 +139,7 @@ func Covers(have, want []string) bool {
 		if w == All {
 			return false
 		}
-		sc, err := ParseScope(w)
+		sc, err := Parse(w)
 		if err != nil || !Allows(have, sc.Resource+":"+sc.Action, string(sc.Space)) {
 			return false
 		}
