@@ -14,8 +14,8 @@ package access
 
 import (
 	"valet.dev/valet/shared/identity"
-	"valet.dev/valet/shared/scope"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/scope"
 )
 
 // Action is something a principal does to a resource.
