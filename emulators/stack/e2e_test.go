@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/logging"
 	"valet.dev/valet/shared/testenv"
 )
 
@@ -40,9 +42,22 @@ func startStack(t *testing.T) *stack.Stack {
 type client struct {
 	t     *testing.T
 	token string
+	rec   *recorder // when set, every response body but handouts is kept
 }
 
 func (c client) do(method, url string, body any, want int, out any) {
+	c.t.Helper()
+	c.call(method, url, body, want, out, false)
+}
+
+// handout is do for the responses that hand a secret out (signed URLs, a
+// new token): their bodies are not searched for leaks.
+func (c client) handout(method, url string, body any, want int, out any) {
+	c.t.Helper()
+	c.call(method, url, body, want, out, true)
+}
+
+func (c client) call(method, url string, body any, want int, out any, handsOut bool) {
 	c.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -60,6 +75,9 @@ func (c client) do(method, url string, body any, want int, out any) {
 	require.NoError(c.t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if c.rec != nil && !handsOut {
+		c.rec.body(b)
+	}
 	require.Equal(c.t, want, resp.StatusCode, "%s %s: %s", method, url, b)
 	if out != nil {
 		require.NoError(c.t, json.Unmarshal(b, out))
@@ -127,12 +145,26 @@ func mint(t *testing.T, s *stack.Stack, req oidc.TokenRequest) string {
 
 // TestJobLifecycleOverHTTP drives the signed-URL flow of DESIGN.md end to
 // end: bytes go only through the gate, never through a function.
+//
+// It is also the leak guard of invariant 1 for what exists so far: every log
+// line, every response that does not hand a secret out, and every Firestore
+// document are searched for every URL signature and the API token.
 func TestJobLifecycleOverHTTP(t *testing.T) {
+	rec := &recorder{}
+	prev := slog.Default()
+	slog.SetDefault(logging.New(rec, logging.Options{}))
+	t.Cleanup(func() { slog.SetDefault(prev) })
 	s := startStack(t)
 	jobsURL := s.Info.Functions["jobs"]
 	dispatchURL := s.Info.Functions["dispatch"]
-	user := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"})}
-	dispatcher := client{t, mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL})}
+	oidcUser := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec}
+	var apiToken struct {
+		Token string `json:"token"`
+	}
+	oidcUser.handout(http.MethodPost, s.Info.Functions["tokens"]+"/tokens", map[string]any{"name": "e2e", "scopes": []string{"jobs:write"}, "expiresInSeconds": 3600}, http.StatusCreated, &apiToken)
+	user := client{t, apiToken.Token, rec}
+	dispatcher := client{t, mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL}), rec}
+	secrets := map[string]string{"the API token": apiToken.Token}
 
 	workspace := []byte(strings.Repeat("workspace tar bytes ", 100))
 	sum := md5.Sum(workspace)
@@ -140,7 +172,7 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 		Job    jobView   `json:"job"`
 		Upload signedURL `json:"upload"`
 	}
-	user.do(http.MethodPost, jobsURL+"/jobs", map[string]any{
+	user.handout(http.MethodPost, jobsURL+"/jobs", map[string]any{
 		"spec":               map[string]any{"image": "example/build"},
 		"workspace":          map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])},
 		"requireAttestation": true,
@@ -148,6 +180,7 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 	require.Equal(t, "AWAITING_WORKSPACE", created.Job.State)
 	require.Equal(t, http.MethodPut, created.Upload.Method)
 	require.True(t, strings.HasPrefix(created.Upload.URL, s.Info.Storage), "uploads go to storage, not a function")
+	secrets["the workspace upload signature"] = signatureOf(t, created.Upload.URL)
 
 	put(t, created.Upload, workspace)
 	jobURL := jobsURL + "/jobs/" + created.Job.ID
@@ -168,8 +201,11 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 		Output      signedURL `json:"output"`
 		Attestation signedURL `json:"attestation"`
 	}
-	dispatcher.do(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, claim.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, claim.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
 	require.Equal(t, workspace, get(t, bundle.Workspace.URL), "the worker reads the workspace that was uploaded")
+	secrets["the workspace download signature"] = signatureOf(t, bundle.Workspace.URL)
+	secrets["the output upload signature"] = signatureOf(t, bundle.Output.URL)
+	secrets["the attestation upload signature"] = signatureOf(t, bundle.Attestation.URL)
 	dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, claim.Job.ID), map[string]any{"epoch": claim.Lock.Epoch, "state": "RUNNING"}, http.StatusOK, nil)
 
 	output := []byte("output tar bytes")
@@ -180,12 +216,21 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 
 	for path, want := range map[string][]byte{"/output": output, "/attestation": attestation} {
 		var dl signedURL
-		user.do(http.MethodGet, jobURL+path, nil, http.StatusOK, &dl)
+		user.handout(http.MethodGet, jobURL+path, nil, http.StatusOK, &dl)
 		require.Equal(t, want, get(t, dl.URL), path)
+		secrets["the "+path+" download signature"] = signatureOf(t, dl.URL)
 	}
 
 	// Another user learns nothing of the job.
-	bob := client{t, mint(t, s, oidc.TokenRequest{Sub: "bob"})}
+	bob := client{t, mint(t, s, oidc.TokenRequest{Sub: "bob"}), rec}
 	bob.do(http.MethodGet, jobURL, nil, http.StatusNotFound, nil)
 	bob.do(http.MethodGet, jobURL+"/output", nil, http.StatusNotFound, nil)
+
+	// Read everything a user can read, then search it all.
+	user.do(http.MethodGet, jobURL, nil, http.StatusOK, nil)
+	user.do(http.MethodGet, jobsURL+"/jobs", nil, http.StatusOK, nil)
+	user.do(http.MethodGet, jobURL+"/events", nil, http.StatusOK, nil)
+	oidcUser.do(http.MethodGet, s.Info.Functions["tokens"]+"/tokens", nil, http.StatusOK, nil)
+	require.Len(t, secrets, 7, "one token and six signed URLs")
+	requireNoLeak(t, rec, s.Info.Project, secrets)
 }
