@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"valet.dev/valet/shared/httpapi/apitest"
 
 	"cloud.google.com/go/firestore"
 	"github.com/stretchr/testify/require"
@@ -88,30 +88,8 @@ func (e *env) do(u user, method, path string, body any) response {
 
 func do(t testing.TB, base string, u user, method, path string, body any) response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, ok := body.(string)
-		if !ok {
-			b, err := json.Marshal(body)
-			require.NoError(t, err)
-			raw = string(b)
-		}
-		rd = strings.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
-	require.NoError(t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if u.token != "" {
-		req.Header.Set("Authorization", "Bearer "+u.token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}
+	r := apitest.Do(t, base, u.token, method, path, body)
+	return response{status: r.Status, header: r.Header, body: r.Body}
 }
 
 func (r response) decode(t testing.TB, status int, v any) {
