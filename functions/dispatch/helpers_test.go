@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
-	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/signer"
@@ -30,17 +29,6 @@ import (
 )
 
 const bucket = "valet-jobs-test"
-
-// principalHeader names the test caller: "service:<id>" or "user:<id>".
-const principalHeader = "X-Test-Principal"
-
-func testAuthenticate(r *http.Request) (identity.Principal, error) {
-	kind, id, ok := strings.Cut(r.Header.Get(principalHeader), ":")
-	if !ok || id == "" {
-		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "no test principal")
-	}
-	return identity.Principal{Kind: identity.Kind(kind), ID: id, Email: id + "@example.com", Scopes: identity.AllScopes}, nil
-}
 
 // clock is a settable clock shared by the handler and the signer.
 type clock struct {
@@ -107,7 +95,7 @@ func newEnv(t *testing.T) *env {
 	require.NoError(t, err)
 	e := &env{store: valetfs.NewJobStore(client), signer: sg, clock: c}
 	e.srv = httptest.NewServer(dispatch.New(dispatch.Options{
-		Store: e.store, Signer: sg, Bucket: bucket, Authenticate: testAuthenticate, Now: c.Now,
+		Store: e.store, Signer: sg, Bucket: bucket, Authenticate: apitest.Authenticate, Now: c.Now,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
@@ -152,7 +140,7 @@ func (e *env) call(t *testing.T, who, method, path string, body any) (int, []byt
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if who != "" {
-		req.Header.Set(principalHeader, who)
+		req.Header.Set(apitest.PrincipalHeader, who)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"valet.dev/valet/shared/httpapi/apitest"
 
 	"github.com/stretchr/testify/require"
 
@@ -21,6 +20,7 @@ import (
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/signer"

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,7 +16,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
-	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 
@@ -25,16 +24,6 @@ import (
 )
 
 const bucket = "valet-jobs-test"
-
-const principalHeader = "X-Test-Principal"
-
-func testAuthenticate(r *http.Request) (identity.Principal, error) {
-	kind, id, ok := strings.Cut(r.Header.Get(principalHeader), ":")
-	if !ok || id == "" {
-		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "no test principal")
-	}
-	return identity.Principal{Kind: identity.Kind(kind), ID: id, Scopes: identity.AllScopes}, nil
-}
 
 // deletion is one call of the recording deleter.
 type deletion struct {
@@ -78,7 +67,7 @@ func newEnv(t *testing.T, batch int) *env {
 	firestoretest.Reset(t, firestoretest.ProjectID(t))
 	e := &env{store: valetfs.NewJobStore(client), objects: &recorder{fail: map[string]error{}}, now: t0}
 	e.srv = httptest.NewServer(sweep.New(sweep.Options{
-		Store: e.store, Objects: e.objects, Bucket: bucket, Authenticate: testAuthenticate,
+		Store: e.store, Objects: e.objects, Bucket: bucket, Authenticate: apitest.Authenticate,
 		Now: func() time.Time { return e.now }, BatchSize: batch,
 	}))
 	t.Cleanup(e.srv.Close)
@@ -114,7 +103,7 @@ func (e *env) run(t *testing.T, who, path string) (int, []byte) {
 	req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, nil)
 	require.NoError(t, err)
 	if who != "" {
-		req.Header.Set(principalHeader, who)
+		req.Header.Set(apitest.PrincipalHeader, who)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"valet.dev/valet/shared/httpapi/apitest"
 
 	"cloud.google.com/go/firestore"
 	"github.com/stretchr/testify/require"
@@ -19,6 +18,7 @@ import (
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
 )
 
