@@ -39,8 +39,11 @@
 // header (EntityTooLarge, EntityTooSmall; a body above the maximum is refused
 // as soon as the declared Content-Length or the bytes read pass it, without
 // reading the rest), Content-MD5 (BadDigest) and a signed
-// x-goog-content-sha256 (BadDigest). Only then is the request proxied, so a
-// refused request stores nothing.
+// x-goog-content-sha256 (BadDigest). A PUT carrying x-goog-if-generation-match
+// is then checked against the object's current generation upstream ("0":
+// it must not exist), under a lock so check and write are one step as in
+// Cloud Storage (412 PreconditionFailed). Only then is the request proxied,
+// so a refused request stores nothing.
 //
 // # Status codes
 //
@@ -52,7 +55,7 @@
 // MalformedSecurityHeader (bad or missing X-Goog-* parameter), 400
 // InvalidArgument (expiry above 7 days, unsupported request shape), 400
 // EntityTooLarge / EntityTooSmall, 400 BadDigest, 400 InvalidDigest
-// (Content-MD5 not a base64 MD5). Cloud Storage documents the codes, not
+// (Content-MD5 not a base64 MD5), 412 PreconditionFailed. Cloud Storage documents the codes, not
 // every status; where it does not (unknown signer, not yet valid, expiry
 // above 7 days) the gate picks the closest one listed here.
 //

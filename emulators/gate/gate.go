@@ -40,6 +40,7 @@ type Gate struct {
 	cors         corsPolicy
 	maxBodyBytes int64
 	proxy        *httputil.ReverseProxy
+	writes       *preconditions
 }
 
 // New builds a Gate. It fails when Upstream is not an http(s) base URL, when
@@ -73,7 +74,13 @@ func New(opts Options) (*Gate, error) {
 		cors:         cors,
 		maxBodyBytes: maxBody,
 	}
-	g.proxy = newProxy(&url.URL{Scheme: upstream.Scheme, Host: upstream.Host}, opts.Transport)
+	base := &url.URL{Scheme: upstream.Scheme, Host: upstream.Host}
+	g.proxy = newProxy(base, opts.Transport)
+	transport := opts.Transport
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	g.writes = &preconditions{upstream: base, transport: transport}
 	return g, nil
 }
 
@@ -123,6 +130,11 @@ func (g *Gate) serve(w http.ResponseWriter, r *http.Request) error {
 		}
 		defer body.Close()
 		out.Body, out.ContentLength = readCloser{body.reader()}, body.size
+		g.writes.mu.Lock()
+		defer g.writes.mu.Unlock()
+		if err := g.writes.check(r.Context(), r); err != nil {
+			return err
+		}
 	case http.MethodPost:
 		return invalidArgument("POST uploads (resumable or form) are not supported by the gate; upload with a single PUT.")
 	default:

@@ -94,6 +94,12 @@ type signedURL struct {
 // put sends body to a signed upload URL with exactly its headers.
 func put(t *testing.T, u signedURL, body []byte) {
 	t.Helper()
+	require.Equal(t, http.StatusOK, putStatus(t, u, body), "PUT through the gate")
+}
+
+// putStatus sends body to a signed upload URL and returns the status.
+func putStatus(t *testing.T, u signedURL, body []byte) int {
+	t.Helper()
 	req, err := http.NewRequest(http.MethodPut, u.URL, bytes.NewReader(body))
 	require.NoError(t, err)
 	for k, v := range u.Headers {
@@ -101,9 +107,9 @@ func put(t *testing.T, u signedURL, body []byte) {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode, "PUT through the gate: %s", b)
+	return resp.StatusCode
 }
 
 func get(t *testing.T, url string) []byte {
@@ -185,6 +191,12 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 	put(t, created.Upload, workspace)
 	jobURL := jobsURL + "/jobs/" + created.Job.ID
 	waitForState(t, user, jobURL, "QUEUED")
+	require.Equal(t, "0", created.Upload.Headers["x-goog-if-generation-match"])
+	// Replaying the URL with the same bytes would make a new generation,
+	// which finalize would delete as a late upload: the precondition keeps
+	// the queued workspace in place.
+	require.Equal(t, http.StatusPreconditionFailed, putStatus(t, created.Upload, workspace),
+		"the workspace URL cannot overwrite a queued job's workspace")
 
 	var claim struct {
 		Job  jobView `json:"job"`

@@ -70,6 +70,8 @@ func TestCreateAndGet(t *testing.T) {
 		signer.HeaderContentType: "application/gzip",
 		signer.HeaderLengthRange: "0,2048",
 		signer.HeaderContentMD5:  "1B2M2Y8AsgTpgAmY7PhCfg==",
+		// The workspace URL can create the object, never replace it.
+		signer.HeaderIfGenerationMatch: "0",
 	}, up.Headers)
 	require.WithinDuration(t, before.Add(time.Hour), up.ExpiresAt, 5*time.Second)
 	u, err := url.Parse(up.URL)

@@ -37,7 +37,9 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: j, Upload: upload})
 }
 
-// signUpload signs the PUT of j's workspace as j declares it.
+// signUpload signs the PUT of j's workspace as j declares it. The URL can
+// only create the workspace: once one has arrived, replaying the URL gets
+// 412, so a queued job's workspace never changes under its dispatcher.
 func (h *handler) signUpload(j *job.Job, ttl time.Duration) (signer.URL, error) {
 	u, err := h.signer.Upload(h.bucket, job.ObjectName(j.ID, job.WorkspaceKind), signer.UploadOptions{
 		ContentType: j.Workspace.ContentType,
@@ -45,6 +47,7 @@ func (h *handler) signUpload(j *job.Job, ttl time.Duration) (signer.URL, error) 
 		MaxBytes:    j.Workspace.SizeBytes,
 		MD5:         j.Workspace.MD5,
 		TTL:         ttl,
+		CreateOnly:  true,
 	})
 	if err != nil {
 		return signer.URL{}, apperr.Wrap(err, apperr.Internal, "the upload URL cannot be signed")

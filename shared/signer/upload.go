@@ -11,6 +11,9 @@ const (
 	HeaderContentType = "Content-Type"
 	HeaderContentMD5  = "Content-MD5"
 	HeaderLengthRange = "x-goog-content-length-range"
+	// HeaderIfGenerationMatch "0" makes Cloud Storage refuse the write when
+	// the object already exists (412).
+	HeaderIfGenerationMatch = "x-goog-if-generation-match"
 )
 
 // UploadOptions binds an upload URL.
@@ -25,6 +28,10 @@ type UploadOptions struct {
 	MD5 string
 	// TTL is how long the URL works: whole seconds, at most MaxTTL.
 	TTL time.Duration
+	// CreateOnly binds x-goog-if-generation-match: 0, so the URL can create
+	// the object but never overwrite it: replaying it after a successful
+	// upload gets 412 from Cloud Storage.
+	CreateOnly bool
 }
 
 // Upload signs a PUT of object in bucket. The URL is bound to the content
@@ -59,6 +66,9 @@ func (s *Signer) Upload(bucket, object string, o UploadOptions) (URL, error) {
 	}
 	if o.MD5 != "" {
 		headers[HeaderContentMD5] = o.MD5
+	}
+	if o.CreateOnly {
+		headers[HeaderIfGenerationMatch] = "0"
 	}
 	signed, expiresAt, err := s.signRequest(request{
 		method:  http.MethodPut,
