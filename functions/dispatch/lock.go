@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
@@ -46,6 +47,22 @@ func lease(seconds *int64) (time.Duration, error) {
 func jobID(r *http.Request) (string, error) {
 	id, err := ids.ParseJobID(r.PathValue("id"))
 	return string(id), err
+}
+
+// decodeHolderCall reads what every call of a lock holder starts with: the
+// job id of the path, the JSON body into req, and the required epoch that
+// decoding stored in *epoch.
+func decodeHolderCall(r *http.Request, req any, epoch **int64) (id string, e int64, err error) {
+	if id, err = jobID(r); err != nil {
+		return "", 0, err
+	}
+	if err = httpapi.Decode(r, req); err != nil {
+		return "", 0, err
+	}
+	if e, err = epochOf(*epoch); err != nil {
+		return "", 0, err
+	}
+	return id, e, nil
 }
 
 // epochOf checks a required epoch.

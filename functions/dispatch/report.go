@@ -21,17 +21,8 @@ type heartbeatResponse struct {
 
 // heartbeat serves POST /jobs/{id}/heartbeat: the holder extends its lease.
 func (s *server) heartbeat(w http.ResponseWriter, r *http.Request) {
-	id, err := jobID(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	var req heartbeatRequest
-	if err := httpapi.Decode(r, &req); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	epoch, err := epochOf(req.Epoch)
+	id, epoch, err := decodeHolderCall(r, &req, &req.Epoch)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -61,17 +52,8 @@ type stateRequest struct {
 // state serves POST /jobs/{id}/state: the holder reports RUNNING, FAILED
 // or QUEUED (hand the job back). Repeating RUNNING answers the job as is.
 func (s *server) state(w http.ResponseWriter, r *http.Request) {
-	id, err := jobID(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	var req stateRequest
-	if err := httpapi.Decode(r, &req); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	epoch, err := epochOf(req.Epoch)
+	id, epoch, err := decodeHolderCall(r, &req, &req.Epoch)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return

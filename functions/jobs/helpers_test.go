@@ -10,13 +10,12 @@ import (
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/emulators/oidc/oidctest"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
@@ -37,7 +36,7 @@ type env struct {
 	t      testing.TB
 	store  job.Store
 	signer *signer.Signer
-	issuer *oidc.Issuer
+	issuer *oidctest.Issuer
 	auth   func(*http.Request) (identity.Principal, error)
 	srv    *httptest.Server
 }
@@ -46,16 +45,8 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	store := valetfs.NewJobStore(firestoretest.New(t))
 
-	issuer, err := oidc.New(oidc.Options{DefaultAudience: testAudience})
-	require.NoError(t, err)
-	issuerSrv := httptest.NewServer(issuer)
-	t.Cleanup(issuerSrv.Close)
-	issuer.SetIssuer(issuerSrv.URL)
-	verifier, err := identity.NewUserVerifier(context.Background(), identity.UserVerifierOptions{
-		Issuers: []identity.IssuerConfig{{URL: issuerSrv.URL, Audiences: []string{testAudience}, JWKSURL: issuerSrv.URL + oidc.JWKSPath}},
-	})
-	require.NoError(t, err)
-	auth := (&identity.Authenticator{Users: verifier}).Authenticate
+	issuer := oidctest.Start(t, testAudience)
+	auth := (&identity.Authenticator{Users: issuer.Users}).Authenticate
 
 	e := &env{t: t, store: store, signer: newSigner(t), issuer: issuer, auth: auth}
 	e.srv = httptest.NewServer(e.handler(nil))
@@ -92,10 +83,8 @@ type user struct {
 // newUser mints a token for a subject unique to this test and run.
 func (e *env) newUser(name string) user {
 	e.t.Helper()
-	sub := name + "-" + strings.ToLower(rand.Text()[:8])
-	token, err := e.issuer.Mint(oidc.TokenRequest{Sub: sub})
-	require.NoError(e.t, err)
-	return user{id: identity.UserID(e.issuer.IssuerURL(), sub), token: token}
+	id, token := e.issuer.NewUser(e.t, name)
+	return user{id: id, token: token}
 }
 
 // response is a recorded answer.

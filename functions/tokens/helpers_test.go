@@ -2,11 +2,9 @@ package tokens
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,7 +12,7 @@ import (
 	"cloud.google.com/go/firestore"
 	"github.com/stretchr/testify/require"
 
-	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/emulators/oidc/oidctest"
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
@@ -30,7 +28,7 @@ type env struct {
 	t      testing.TB
 	client *firestore.Client
 	store  *apitoken.Store
-	issuer *oidc.Issuer
+	issuer *oidctest.Issuer
 	offset atomic.Int64 // added to the store's clock
 	srv    *httptest.Server
 }
@@ -40,23 +38,14 @@ func newEnv(t testing.TB) *env {
 	e := &env{t: t, client: firestoretest.New(t)}
 	e.store = apitoken.NewStore(e.client, apitoken.Options{Now: func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }})
 
-	issuer, err := oidc.New(oidc.Options{DefaultAudience: testAudience})
-	require.NoError(t, err)
-	issuerSrv := httptest.NewServer(issuer)
-	t.Cleanup(issuerSrv.Close)
-	issuer.SetIssuer(issuerSrv.URL)
-	e.issuer = issuer
-	users, err := identity.NewUserVerifier(context.Background(), identity.UserVerifierOptions{
-		Issuers: []identity.IssuerConfig{{URL: issuerSrv.URL, Audiences: []string{testAudience}, JWKSURL: issuerSrv.URL + oidc.JWKSPath}},
-	})
-	require.NoError(t, err)
-	auth := &identity.Authenticator{Users: users, APITokens: e.store}
+	e.issuer = oidctest.Start(t, testAudience)
+	auth := &identity.Authenticator{Users: e.issuer.Users, APITokens: e.store}
 
 	e.srv = httptest.NewServer(New(Options{
 		Tokens:       e.store,
 		Authenticate: auth.Authenticate,
 		MaxLifetime:  30 * 24 * time.Hour,
-		JWKS:         func(context.Context) ([]byte, error) { return issuer.JWKS(), nil },
+		JWKS:         func(context.Context) ([]byte, error) { return e.issuer.JWKS(), nil },
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
@@ -69,10 +58,8 @@ type user struct {
 
 func (e *env) newUser(name string) user {
 	e.t.Helper()
-	sub := name + "-" + strings.ToLower(rand.Text()[:8])
-	token, err := e.issuer.Mint(oidc.TokenRequest{Sub: sub})
-	require.NoError(e.t, err)
-	return user{id: identity.UserID(e.issuer.IssuerURL(), sub), token: token}
+	id, token := e.issuer.NewUser(e.t, name)
+	return user{id: id, token: token}
 }
 
 type response struct {
