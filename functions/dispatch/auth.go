@@ -1,12 +1,15 @@
 package dispatch
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/seal"
 	"valet.dev/valet/shared/signer"
 )
 
@@ -37,9 +40,17 @@ type authBundle struct {
 	Attestation upload   `json:"attestation"`
 }
 
-// auth serves GET /jobs/{id}/auth?epoch=N: the signed URLs of the job, for
-// the lock holder at epoch N only. The bundle is signed URLs: it is never
-// logged nor stored.
+// sealedBundle is the answer to a claim made with sealTo: the bundle's JSON
+// as HPKE ciphertext whose info binds the job id and epoch.
+type sealedBundle struct {
+	Sealed string `json:"sealed"`
+}
+
+// auth serves GET /jobs/{id}/auth?epoch=N: the job's secrets and signed
+// URLs, for the lock holder at epoch N only; sealed to the claim's sealTo
+// key when it had one, and once only when it was singleUse (a second
+// fetch is 410 and logged as an anomaly). The bundle is never logged nor
+// stored.
 func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 	id, err := jobID(r)
 	if err != nil {
@@ -51,13 +62,15 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	j, err := s.store.Get(r.Context(), id)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	now := s.now()
-	if err := j.CheckLock(holder(r), epoch, now); err != nil {
+	j, err := s.store.Update(r.Context(), id, func(j *job.Job) ([]job.Event, error) {
+		return nil, j.TakeBundle(holder(r), epoch, now)
+	})
+	if errors.Is(err, job.ErrBundleTaken) {
+		httpapi.LoggerFrom(r.Context()).WarnContext(r.Context(), "anomaly: a single-use auth bundle was fetched again",
+			"anomaly", "bundle_refetch", "job", id, "epoch", epoch, "holder", holder(r))
+	}
+	if err != nil && !errors.Is(err, job.ErrDuplicate) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
@@ -66,7 +79,35 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Internal, "the job's URLs could not be signed; retry later"))
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, bundle)
+	if j.Lock.SealTo == "" {
+		httpapi.WriteJSON(w, http.StatusOK, bundle)
+		return
+	}
+	sealed, err := sealBundle(j, bundle)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, sealed)
+}
+
+// sealBundle encrypts the bundle's JSON to the claim's sealTo key for the
+// job's id and epoch.
+func sealBundle(j *job.Job, bundle authBundle) (sealedBundle, error) {
+	pub, err := seal.ParsePublicKey(j.Lock.SealTo)
+	if err != nil {
+		return sealedBundle{}, apperr.Wrap(err, apperr.Internal, "the claim's sealTo key no longer parses; hand the job back and claim it again")
+	}
+	plain, err := json.Marshal(bundle)
+	if err != nil {
+		return sealedBundle{}, apperr.Wrap(err, apperr.Internal, "encoding the bundle")
+	}
+	out, err := seal.Seal(pub, j.ID, j.Lock.Epoch, plain)
+	clear(plain)
+	if err != nil {
+		return sealedBundle{}, err
+	}
+	return sealedBundle{Sealed: out}, nil
 }
 
 // bundle signs the workspace GET and the output and attestation PUTs, each

@@ -7,6 +7,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/seal"
 )
 
 type claimRequest struct {
@@ -36,16 +37,19 @@ func (s *server) claim(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if req.SealTo != "" || req.SingleUse {
-		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "sealTo and singleUse are not supported yet"))
-		return
+	if req.SealTo != "" {
+		if _, err := seal.ParsePublicKey(req.SealTo); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
 	}
 	d, err := lease(req.LeaseSeconds)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	j, err := s.store.ClaimNext(r.Context(), holder(r), req.Worker, d, s.now())
+	c := job.Claimant{Holder: holder(r), Worker: req.Worker, Lease: d, SealTo: req.SealTo, SingleUse: req.SingleUse}
+	j, err := s.store.ClaimNext(r.Context(), c, s.now())
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return

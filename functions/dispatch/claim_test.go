@@ -70,17 +70,19 @@ func TestClaimBadInput(t *testing.T) {
 	e := newEnv(t)
 	e.queued(t, t0)
 	for name, body := range map[string]any{
-		"no worker":       map[string]any{},
-		"blank worker":    map[string]any{"worker": "  "},
-		"long worker":     map[string]any{"worker": strings.Repeat("w", 129)},
-		"control char":    map[string]any{"worker": "w\x00"},
-		"lease too short": map[string]any{"worker": "w", "leaseSeconds": 29},
-		"lease too long":  map[string]any{"worker": "w", "leaseSeconds": 3601},
-		"sealTo":          map[string]any{"worker": "w", "sealTo": "AAAA"},
-		"singleUse":       map[string]any{"worker": "w", "singleUse": true},
-		"unknown field":   map[string]any{"worker": "w", "color": "red"},
-		"not json":        "{",
-		"wrong type":      map[string]any{"worker": 7},
+		"no worker":        map[string]any{},
+		"blank worker":     map[string]any{"worker": "  "},
+		"long worker":      map[string]any{"worker": strings.Repeat("w", 129)},
+		"control char":     map[string]any{"worker": "w\x00"},
+		"lease too short":  map[string]any{"worker": "w", "leaseSeconds": 29},
+		"lease too long":   map[string]any{"worker": "w", "leaseSeconds": 3601},
+		"sealTo not a key": map[string]any{"worker": "w", "sealTo": "AAAA"},
+		"sealTo bad KEM":   map[string]any{"worker": "w", "sealTo": "p256:AAAA"},
+		"sealTo short key": map[string]any{"worker": "w", "sealTo": "x25519:AAAA"},
+		"singleUse string": map[string]any{"worker": "w", "singleUse": "yes"},
+		"unknown field":    map[string]any{"worker": "w", "color": "red"},
+		"not json":         "{",
+		"wrong type":       map[string]any{"worker": 7},
 	} {
 		t.Run(name, func(t *testing.T) {
 			status, raw := e.call(t, "service:disp1", http.MethodPost, "/claim", body)

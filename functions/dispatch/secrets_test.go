@@ -2,6 +2,7 @@ package dispatch_test
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -31,9 +32,7 @@ func (b *syncBuffer) String() string {
 func TestBundleNeverLogged(t *testing.T) {
 	e := newEnv(t)
 	logs := &syncBuffer{}
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	t.Cleanup(func() { slog.SetDefault(prev) })
+	captureLogs(t, logs)
 
 	q := e.queued(t, t0)
 	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
@@ -49,4 +48,11 @@ func TestBundleNeverLogged(t *testing.T) {
 		require.NotContains(t, out, sig(t, u))
 	}
 	require.NotContains(t, out, "X-Goog-Signature")
+}
+
+// captureLogs sends the default logger to w for the test.
+func captureLogs(t *testing.T, w io.Writer) {
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { slog.SetDefault(prev) })
 }

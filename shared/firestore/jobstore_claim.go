@@ -21,7 +21,7 @@ const (
 	claimRounds     = 30
 )
 
-// ClaimNext claims one of the oldest queued jobs for holder, or returns
+// ClaimNext claims one of the oldest queued jobs for c, or returns
 // (nil, nil) when none is queued.
 //
 // Concurrent dispatchers must not all fight over the single oldest
@@ -46,7 +46,7 @@ const (
 // from a given version to LOCKED only once. The trade-off is fairness: a
 // claim takes roughly the oldest job (one of the first claimCandidates),
 // not strictly the oldest.
-func (s *JobStore) ClaimNext(ctx context.Context, holder, worker string, lease time.Duration, now time.Time) (*job.Job, error) {
+func (s *JobStore) ClaimNext(ctx context.Context, c job.Claimant, now time.Time) (*job.Job, error) {
 	for range claimRounds {
 		snaps, err := s.client.Collection(JobsCollection).
 			Where("state", "==", string(job.Queued)).
@@ -61,7 +61,7 @@ func (s *JobStore) ClaimNext(ctx context.Context, holder, worker string, lease t
 		}
 		rand.Shuffle(len(snaps), func(a, b int) { snaps[a], snaps[b] = snaps[b], snaps[a] })
 		for _, snap := range snaps {
-			j, err := s.tryClaim(ctx, snap, holder, worker, lease, now)
+			j, err := s.tryClaim(ctx, snap, c, now)
 			if err != nil {
 				return nil, err
 			}
@@ -78,12 +78,12 @@ func (s *JobStore) ClaimNext(ctx context.Context, holder, worker string, lease t
 
 // tryClaim claims the job of snap if its document is still that version.
 // It returns (nil, nil) when someone else changed it first.
-func (s *JobStore) tryClaim(ctx context.Context, snap *firestore.DocumentSnapshot, holder, worker string, lease time.Duration, now time.Time) (*job.Job, error) {
+func (s *JobStore) tryClaim(ctx context.Context, snap *firestore.DocumentSnapshot, c job.Claimant, now time.Time) (*job.Job, error) {
 	j, err := decodeJob(snap)
 	if err != nil {
 		return nil, err
 	}
-	ev, err := j.Claim(holder, worker, lease, now)
+	ev, err := j.ClaimFor(c, now)
 	if err != nil {
 		return nil, nil // no longer queued (the index lagged): skip it
 	}

@@ -58,6 +58,13 @@ type Lock struct {
 	Worker         string    `json:"worker,omitempty" firestore:"worker"`
 	Holder         string    `json:"-" firestore:"holder"` // principal id of the dispatcher
 	LeaseExpiresAt time.Time `json:"leaseExpiresAt,omitzero" firestore:"leaseExpiresAt"`
+	// SealTo is the HPKE public key the epoch's auth bundle is sealed to
+	// ("" for a plain bundle). Public, but of no use to job readers.
+	SealTo string `json:"-" firestore:"sealTo"`
+	// SingleUse lets the epoch's auth bundle be fetched once; BundleTaken
+	// records that it was.
+	SingleUse   bool `json:"-" firestore:"singleUse"`
+	BundleTaken bool `json:"-" firestore:"bundleTaken"`
 }
 
 // Event is one line of a job's event log. Messages pass through the

@@ -18,10 +18,10 @@ type Store interface {
 	// and Update returns the job and ErrDuplicate; any other error aborts
 	// the transaction and is returned as is. NotFound when the job is absent.
 	Update(ctx context.Context, id string, fn func(j *Job) ([]Event, error)) (*Job, error)
-	// ClaimNext claims one of the oldest queued jobs for holder (see
-	// Job.Claim), or returns (nil, nil) when none is queued. Concurrent
+	// ClaimNext claims one of the oldest queued jobs for c (see
+	// Job.ClaimFor), or returns (nil, nil) when none is queued. Concurrent
 	// callers never claim the same job at the same epoch.
-	ClaimNext(ctx context.Context, holder, worker string, lease time.Duration, now time.Time) (*Job, error)
+	ClaimNext(ctx context.Context, c Claimant, now time.Time) (*Job, error)
 	// List returns jobs matching q in a stable order (newest first, then by
 	// id) and a token for the next page ("" at the end).
 	List(ctx context.Context, q Query) ([]*Job, string, error)

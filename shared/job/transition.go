@@ -13,6 +13,10 @@ import (
 // acknowledges it and writes nothing.
 var ErrDuplicate = errors.New("job: transition already applied")
 
+// ErrBundleTaken is the cause of the Gone error a second fetch of a
+// single-use auth bundle gets; callers log it as an anomaly.
+var ErrBundleTaken = errors.New("job: single-use auth bundle already fetched")
+
 // Arrival is an object that a storage event says was written.
 type Arrival struct {
 	Generation int64
@@ -69,14 +73,52 @@ func (j *Job) WorkspaceArrived(a Arrival, now time.Time) (events []Event, reject
 	return []Event{j.record(now, EventQueued, "workspace of %d bytes arrived; queued", a.SizeBytes)}, false, nil
 }
 
+// Claimant is a dispatcher claiming a job: who holds the lock, for which
+// worker, for how long, and how the auth bundle of the epoch is delivered.
+type Claimant struct {
+	Holder string        // the dispatcher's principal id
+	Worker string        // the machine that runs the job, for people
+	Lease  time.Duration // capped at the job's deadline
+	// SealTo, when set, is the HPKE public key (package seal's text form)
+	// the epoch's auth bundle is sealed to. A public key, not a secret.
+	SealTo string
+	// SingleUse lets the epoch's auth bundle be fetched once.
+	SingleUse bool
+}
+
 // Claim gives the queued job to a dispatcher under a new epoch and lease.
 func (j *Job) Claim(holder, worker string, lease time.Duration, now time.Time) (Event, error) {
+	return j.ClaimFor(Claimant{Holder: holder, Worker: worker, Lease: lease}, now)
+}
+
+// ClaimFor gives the queued job to c under a new epoch and lease.
+func (j *Job) ClaimFor(c Claimant, now time.Time) (Event, error) {
 	if j.State != Queued {
 		return Event{}, conflict(j, "be claimed")
 	}
-	j.Lock = Lock{Epoch: j.Lock.Epoch + 1, Worker: worker, Holder: holder, LeaseExpiresAt: j.leaseEnd(lease, now)}
+	j.Lock = Lock{Epoch: j.Lock.Epoch + 1, Worker: c.Worker, Holder: c.Holder, LeaseExpiresAt: j.leaseEnd(c.Lease, now),
+		SealTo: c.SealTo, SingleUse: c.SingleUse}
 	j.enter(Locked, now)
-	return j.record(now, EventLocked, "claimed by %s (attempt %d of %d)", worker, j.Attempt, j.MaxAttempts), nil
+	return j.record(now, EventLocked, "claimed by %s (attempt %d of %d)", c.Worker, j.Attempt, j.MaxAttempts), nil
+}
+
+// TakeBundle lets holder fetch the auth bundle of epoch: it checks the
+// lock and, for a single-use claim, marks the bundle fetched. A second
+// fetch of a single-use bundle is Gone. For other claims it changes
+// nothing and returns ErrDuplicate (nothing to write).
+func (j *Job) TakeBundle(holder string, epoch int64, now time.Time) error {
+	if err := j.CheckLock(holder, epoch, now); err != nil {
+		return err
+	}
+	if !j.Lock.SingleUse {
+		return ErrDuplicate
+	}
+	if j.Lock.BundleTaken {
+		return apperr.Wrap(ErrBundleTaken, apperr.Gone, "the single-use auth bundle of job %s at epoch %d was already fetched; hand the job back (state QUEUED) to get a new epoch", j.ID, epoch)
+	}
+	j.Lock.BundleTaken = true
+	j.UpdatedAt = now
+	return nil
 }
 
 func (j *Job) leaseEnd(lease time.Duration, now time.Time) time.Time {

@@ -13,7 +13,7 @@ import (
 func testClaimNextEmpty(t *testing.T, s job.Store) {
 	ctx := ctxFor(t)
 	create(t, s, "alice", "", T0, false) // awaiting its workspace: not claimable
-	j, err := s.ClaimNext(ctx, "disp", "w1", time.Minute, T0)
+	j, err := s.ClaimNext(ctx, job.Claimant{Holder: "disp", Worker: "w1", Lease: time.Minute}, T0)
 	require.NoError(t, err)
 	require.Nil(t, j)
 }
@@ -23,7 +23,7 @@ func testClaimNext(t *testing.T, s job.Store) {
 	queued := create(t, s, "alice", "", T0, true)
 	now := T0.Add(time.Minute)
 
-	j, err := s.ClaimNext(ctx, "disp", "w1", 2*time.Minute, now)
+	j, err := s.ClaimNext(ctx, job.Claimant{Holder: "disp", Worker: "w1", Lease: 2 * time.Minute}, now)
 	require.NoError(t, err)
 	require.NotNil(t, j)
 	require.Equal(t, queued.ID, j.ID)
@@ -45,7 +45,7 @@ func testClaimNext(t *testing.T, s job.Store) {
 	require.Equal(t, job.EventLocked, events[2].Type)
 	require.EqualValues(t, 1, events[2].Epoch)
 
-	again, err := s.ClaimNext(ctx, "disp", "w2", time.Minute, now)
+	again, err := s.ClaimNext(ctx, job.Claimant{Holder: "disp", Worker: "w2", Lease: time.Minute}, now)
 	require.NoError(t, err)
 	require.Nil(t, again, "the only queued job is taken")
 
@@ -55,7 +55,7 @@ func testClaimNext(t *testing.T, s job.Store) {
 		return []job.Event{ev}, err
 	})
 	require.NoError(t, err)
-	j, err = s.ClaimNext(ctx, "other", "w3", time.Minute, now)
+	j, err = s.ClaimNext(ctx, job.Claimant{Holder: "other", Worker: "w3", Lease: time.Minute}, now)
 	require.NoError(t, err)
 	require.NotNil(t, j)
 	require.EqualValues(t, 2, j.Lock.Epoch)
@@ -96,7 +96,7 @@ func testClaimRace(t *testing.T, s job.Store) {
 		wg.Go(func() {
 			holder := "dispatcher-" + string(rune('a'+c))
 			for range RaceJobs + 1 {
-				j, err := s.ClaimNext(ctx, holder, holder+"-worker", time.Minute, now)
+				j, err := s.ClaimNext(ctx, job.Claimant{Holder: holder, Worker: holder + "-worker", Lease: time.Minute}, now)
 				if err != nil {
 					errs[c] = err
 					return
