@@ -1,20 +1,57 @@
-// Package access holds valet's access policy as pure functions: who may do
-// what to which resource, decided from the principal and the resource alone,
-// with no store or network behind it. Callers load the resource, ask, and
-// answer a refusal to read with 404 (the caller may not know the resource
-// exists) and a refusal to change something it may read with 403.
+// Package access holds valet's whole access policy as one pure function,
+// Can(principal, action, resource, role): who may do what to which job,
+// object or project, decided from values the caller has already loaded, with
+// no store or network behind it. Callers load the resource and the caller's
+// role in its project, ask, and answer a refusal to read with 404 (the caller
+// may not know the resource exists) and a refusal to change something it may
+// read with 403.
 //
-// The policy today is ownership: a user reaches the jobs they own. Project
-// roles (viewer, editor, owner) widen it when projects arrive: the decision
-// will then take the caller's membership of the job's project as an extra
-// argument. A valet API token's scopes can only narrow what its owner may
-// do (package scope): reading a job needs jobs:read, changing or creating one
-// jobs:write, in the job's space.
+// # Who is judged
+//
+// User principals and Job principals (a running job's token, which acts as
+// its runtime user: its ID is that user's) are judged the same way; a Job
+// principal is narrowed by its scopes like any token. Service principals
+// (dispatchers, the scheduler) never pass: they act through a job's lock,
+// not through this policy. A principal without an id never passes.
+//
+// # Personal spaces
+//
+// In a personal space "users/<uid>" only that user (principal ID == uid)
+// may create, read and write jobs and objects. A project role passed for a
+// personal space grants nothing.
+//
+// # Project spaces
+//
+// In a project space "projects/<pid>" membership is the only way in, and
+// each role includes the ones before it:
+//   - viewer: ReadJob, ReadObject, ReadProject;
+//   - editor: also CreateJob, WriteJob, CreateObject, WriteObject;
+//   - owner: also ManageProject.
+//
+// A job's submitter has no right of its own to a project's job: a submitter
+// who left the project (or was demoted) loses access to the jobs it
+// submitted there, exactly like any other non-member.
+//
+// Any user principal may create a project (CreateProject); a running job
+// may not.
+//
+// # Scopes
+//
+// A token's scopes only narrow the above, in the resource's space (package
+// scope; write implies read): job actions need jobs:read or jobs:write,
+// object actions objects:read or objects:write, ReadProject objects:read or
+// jobs:read, ManageProject and CreateProject objects:write.
+//
+// # Refusals
+//
+// An unknown action, a resource of another kind than the action acts on
+// (ReadObject on a job), and a malformed or empty space are refused.
 package access
 
 import (
 	"valet.dev/valet/shared/identity"
-	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/scope"
 )
 
@@ -32,41 +69,98 @@ const (
 	WriteJob Action = "jobs.write"
 )
 
-// CanJob reports whether p may do a to j, as far as p's scopes allow.
-//
-// Only user principals act on jobs through this policy (dispatchers use the
-// job's lock, not ownership). A user may create, read and write jobs they
-// own. Jobs in a project are refused for now: project membership and roles
-// come with projects, and until then nobody reaches a project's jobs. An
-// unknown action, a nil job or a principal without an id is refused.
-func CanJob(p identity.Principal, a Action, j *job.Job) bool {
-	if j == nil || p.Kind != identity.User || p.ID == "" {
-		return false
-	}
-	need := scope.JobsWrite
-	switch a {
-	case ReadJob:
-		need = scope.JobsRead
-	case CreateJob, WriteJob:
-	default:
-		return false
-	}
-	if j.Project != "" {
-		return false
-	}
-	return j.Owner == p.ID && scope.Allows(p.Scopes, need, JobSpace(j))
+// The actions on objects; the resource is ObjectResource(space).
+const (
+	// CreateObject starts an object's upload in a space.
+	CreateObject Action = "objects.create"
+	// ReadObject gets, lists and downloads objects, and copies from one.
+	ReadObject Action = "objects.read"
+	// WriteObject deletes an object or revokes its URLs.
+	WriteObject Action = "objects.write"
+)
+
+// The actions on projects; the resource is ProjectResource(id).
+const (
+	// ReadProject gets a project with its members.
+	ReadProject Action = "projects.read"
+	// ManageProject adds, changes and removes members and deletes the
+	// project.
+	ManageProject Action = "projects.manage"
+	// CreateProject creates a project; the resource is the project to be
+	// created, and the caller's role is ignored.
+	CreateProject Action = "projects.create"
+)
+
+// Actions lists every action the policy knows, for tests that build an
+// authorization matrix.
+var Actions = []Action{
+	CreateJob, ReadJob, WriteJob,
+	CreateObject, ReadObject, WriteObject,
+	ReadProject, ManageProject, CreateProject,
 }
 
-// JobSpace is the space a job belongs to: its project's, or its owner's.
-func JobSpace(j *job.Job) string {
-	if j.Project != "" {
-		return "projects/" + j.Project
-	}
-	return "users/" + j.Owner
+// rule is what one action asks of the principal and the resource.
+type rule struct {
+	kind ResourceKind
+	// role is the least project role that allows the action in a project
+	// space; None for CreateProject, which needs no membership.
+	role project.Role
+	// personal says the action applies to personal spaces too.
+	personal bool
+	// scopes lists the scopes of which any one allows the action.
+	scopes []string
 }
 
-// CanListJobs reports whether p may list its own jobs: a user whose scopes
-// include jobs:read in its own space.
-func CanListJobs(p identity.Principal) bool {
-	return p.Kind == identity.User && p.ID != "" && scope.Allows(p.Scopes, scope.JobsRead, "users/"+p.ID)
+var rules = map[Action]rule{
+	CreateJob:     {kind: JobKind, role: project.Editor, personal: true, scopes: []string{scope.JobsWrite}},
+	ReadJob:       {kind: JobKind, role: project.Viewer, personal: true, scopes: []string{scope.JobsRead}},
+	WriteJob:      {kind: JobKind, role: project.Editor, personal: true, scopes: []string{scope.JobsWrite}},
+	CreateObject:  {kind: ObjectKind, role: project.Editor, personal: true, scopes: []string{scope.ObjectsWrite}},
+	ReadObject:    {kind: ObjectKind, role: project.Viewer, personal: true, scopes: []string{scope.ObjectsRead}},
+	WriteObject:   {kind: ObjectKind, role: project.Editor, personal: true, scopes: []string{scope.ObjectsWrite}},
+	ReadProject:   {kind: ProjectKind, role: project.Viewer, scopes: []string{scope.ObjectsRead, scope.JobsRead}},
+	ManageProject: {kind: ProjectKind, role: project.Owner, scopes: []string{scope.ObjectsWrite}},
+	CreateProject: {kind: ProjectKind, role: project.None, scopes: []string{scope.ObjectsWrite}},
+}
+
+// Can reports whether p may do a to r, given p's role in r's project
+// (project.None for personal spaces and non-members). See the package doc
+// for the policy.
+func Can(p identity.Principal, a Action, r Resource, role project.Role) bool {
+	if p.ID == "" || (p.Kind != identity.User && p.Kind != identity.Job) {
+		return false
+	}
+	rl, ok := rules[a]
+	if !ok || r.Kind != rl.kind {
+		return false
+	}
+	space, err := ids.ParseSpaceID(r.Space)
+	if err != nil {
+		return false
+	}
+	if !allowedByRole(p, a, rl, space, role) {
+		return false
+	}
+	for _, need := range rl.scopes {
+		if scope.Allows(p.Scopes, need, r.Space) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowedByRole is the policy before scopes narrow it: ownership of a
+// personal space, or a sufficient role in a project.
+func allowedByRole(p identity.Principal, a Action, rl rule, space ids.SpaceID, role project.Role) bool {
+	if a == CreateProject {
+		return p.Kind == identity.User && space.Kind() == ids.ProjectSpaceKind
+	}
+	switch space.Kind() {
+	case ids.UserSpaceKind:
+		uid, _ := space.User()
+		return rl.personal && string(uid) == p.ID
+	case ids.ProjectSpaceKind:
+		return role.AtLeast(rl.role)
+	}
+	return false
 }

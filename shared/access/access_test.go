@@ -13,7 +13,7 @@ func TestCanJob(t *testing.T) {
 	alice := identity.Principal{Kind: identity.User, ID: "alice", Scopes: identity.AllScopes}
 	bob := identity.Principal{Kind: identity.User, ID: "bob", Scopes: identity.AllScopes}
 	service := identity.Principal{Kind: identity.Service, ID: "alice"}
-	jobPrincipal := identity.Principal{Kind: identity.Job, ID: "alice"}
+	jobWithoutScopes := identity.Principal{Kind: identity.Job, ID: "alice"}
 	noID := identity.Principal{Kind: identity.User}
 	aliceReadOnly := identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"jobs:read"}}
 	aliceObjectsOnly := identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"objects:write"}}
@@ -22,7 +22,7 @@ func TestCanJob(t *testing.T) {
 	aliceNoScopes := identity.Principal{Kind: identity.User, ID: "alice"}
 
 	alicesJob := &job.Job{ID: "j1", Owner: "alice"}
-	projectJob := &job.Job{ID: "j2", Owner: "alice", Project: "p1"}
+	projectJob := &job.Job{ID: "j2", Owner: "alice", Project: "proj1"}
 	ownerless := &job.Job{ID: "j3"}
 
 	for _, tc := range []struct {
@@ -46,8 +46,8 @@ func TestCanJob(t *testing.T) {
 		{"another user may not write", bob, WriteJob, alicesJob, false},
 		{"another user may not create for the owner", bob, CreateJob, alicesJob, false},
 		{"a service with the owner's id may not read", service, ReadJob, alicesJob, false},
-		{"a job principal with the owner's id may not read", jobPrincipal, ReadJob, alicesJob, false},
-		{"project jobs wait for project roles", alice, ReadJob, projectJob, false},
+		{"a job principal without scopes may not read", jobWithoutScopes, ReadJob, alicesJob, false},
+		{"without a role looked up, project jobs are refused", alice, ReadJob, projectJob, false},
 		{"project jobs cannot be created yet", alice, CreateJob, projectJob, false},
 		{"a principal without id never matches an ownerless job", noID, ReadJob, ownerless, false},
 		{"an unknown action is refused", alice, Action("jobs.delete"), alicesJob, false},

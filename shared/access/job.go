@@ -1,0 +1,38 @@
+package access
+
+import (
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/scope"
+)
+
+// CanJobIn is Can for a job, given the caller's role in the job's project
+// (project.None for personal jobs and non-members). A nil job is refused.
+func CanJobIn(p identity.Principal, a Action, j *job.Job, role project.Role) bool {
+	if j == nil {
+		return false
+	}
+	return Can(p, a, JobResource(j), role)
+}
+
+// CanJob is CanJobIn with role project.None, for callers that have not
+// looked the caller's role up: it decides personal jobs (only their owner
+// passes) and refuses every project job.
+func CanJob(p identity.Principal, a Action, j *job.Job) bool {
+	return CanJobIn(p, a, j, project.None)
+}
+
+// JobSpace is the space a job belongs to: its project's, or its owner's.
+func JobSpace(j *job.Job) string {
+	if j.Project != "" {
+		return "projects/" + j.Project
+	}
+	return "users/" + j.Owner
+}
+
+// CanListJobs reports whether p may list its own jobs: a user whose scopes
+// include jobs:read in its own space.
+func CanListJobs(p identity.Principal) bool {
+	return p.Kind == identity.User && p.ID != "" && scope.Allows(p.Scopes, scope.JobsRead, "users/"+p.ID)
+}
