@@ -1,0 +1,215 @@
+package firestore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/project"
+)
+
+// Collections of the project store (a contract other stores rely on):
+//   - projects/{pid}: the project.Project fields plus "deleting" (bool) and
+//     "owners" (int64, how many members are owners, kept in the same
+//     transaction as every member change);
+//   - projects/{pid}/members/{uid}: a project.Member;
+//   - memberships/{pid}~{uid}: {project, user, role}, written in the same
+//     transactions as the member, so a user's projects are one single-field
+//     query (user ==) without a collection-group index.
+//
+// The objects store keeps per-space usage in spaces/{space id with '/'
+// replaced by ':'} with an int64 "objects" field (absent doc: 0); it refuses
+// new objects in a project whose doc is absent or deleting.
+const (
+	ProjectsCollection    = "projects"
+	MembersCollection     = "members"
+	MembershipsCollection = "memberships"
+)
+
+// MaxListedMembers bounds what Members and Memberships return.
+const MaxListedMembers = 1000
+
+// ProjectStore keeps projects, their members and the memberships index in
+// Firestore.
+//
+// # Errors
+//
+// Bad ids and roles: apperr.Invalid, before Firestore is touched. A project
+// that is absent or being deleted: apperr.NotFound (Role answers
+// project.None instead). Membership rules: apperr.Conflict. Database
+// failures as RunTransaction maps them.
+type ProjectStore struct {
+	client *firestore.Client
+}
+
+// NewProjectStore returns a ProjectStore on client's (default) database.
+func NewProjectStore(c *firestore.Client) *ProjectStore {
+	return &ProjectStore{client: c}
+}
+
+// projectDoc is the stored form of projects/{pid}.
+type projectDoc struct {
+	ID          string    `firestore:"id"`
+	DisplayName string    `firestore:"displayName"`
+	CreatedBy   string    `firestore:"createdBy"`
+	CreatedAt   time.Time `firestore:"createdAt"`
+	Deleting    bool      `firestore:"deleting"`
+	Owners      int64     `firestore:"owners"`
+}
+
+func (d *projectDoc) project() *project.Project {
+	return &project.Project{ID: d.ID, DisplayName: d.DisplayName, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt}
+}
+
+// membershipDoc is the stored form of memberships/{pid}~{uid}.
+type membershipDoc struct {
+	Project string       `firestore:"project"`
+	User    string       `firestore:"user"`
+	Role    project.Role `firestore:"role"`
+}
+
+func (s *ProjectStore) projectRef(pid string) *firestore.DocumentRef {
+	return s.client.Collection(ProjectsCollection).Doc(pid)
+}
+
+func (s *ProjectStore) memberRef(pid, user string) *firestore.DocumentRef {
+	return s.projectRef(pid).Collection(MembersCollection).Doc(user)
+}
+
+func (s *ProjectStore) membershipRef(pid, user string) *firestore.DocumentRef {
+	return s.client.Collection(MembershipsCollection).Doc(pid + "~" + user)
+}
+
+// spaceUsageRef is the objects store's usage document of the project's space.
+func (s *ProjectStore) spaceUsageRef(pid string) *firestore.DocumentRef {
+	space := string(ids.ProjectSpace(ids.ProjectID(pid)))
+	return s.client.Collection("spaces").Doc(strings.ReplaceAll(space, "/", ":"))
+}
+
+func projectNotFound(pid string) error {
+	return apperr.E(apperr.NotFound, "project %s not found", pid)
+}
+
+// decodeProject reads a project snapshot; exists is false for a missing doc.
+func decodeProject(snap *firestore.DocumentSnapshot) (doc *projectDoc, exists bool, err error) {
+	if snap == nil || !snap.Exists() {
+		return nil, false, nil
+	}
+	var d projectDoc
+	if err := snap.DataTo(&d); err != nil {
+		return nil, true, apperr.Wrap(err, apperr.Internal, "project %s cannot be read", snap.Ref.ID)
+	}
+	if d.ID == "" {
+		d.ID = snap.Ref.ID
+	}
+	return &d, true, nil
+}
+
+// liveProject reads the project in tx: NotFound when absent or deleting.
+func (s *ProjectStore) liveProject(tx *firestore.Transaction, pid string) (*projectDoc, error) {
+	snap, err := tx.Get(s.projectRef(pid))
+	if err != nil && status.Code(err) != codes.NotFound {
+		return nil, err
+	}
+	d, ok, err := decodeProject(snap)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || d.Deleting {
+		return nil, projectNotFound(pid)
+	}
+	return d, nil
+}
+
+func parsePIDUser(pid, user string) error {
+	if _, err := ids.ParseProjectID(pid); err != nil {
+		return err
+	}
+	_, err := ids.ParseUserID(user)
+	return err
+}
+
+// Create stores p with owner as its first member (role owner; owners = 1),
+// and owner's membership, in one transaction. An empty p.CreatedBy becomes
+// owner and a zero p.CreatedAt becomes now (p is updated).
+//
+// Errors: Invalid for a bad p.ID or owner; Conflict when a project with that
+// id exists, even one being deleted.
+func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner string, now time.Time) error {
+	if err := parsePIDUser(p.ID, owner); err != nil {
+		return err
+	}
+	if p.CreatedBy == "" {
+		p.CreatedBy = owner
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now
+	}
+	doc := projectDoc{ID: p.ID, DisplayName: p.DisplayName, CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, Owners: 1}
+	member := project.Member{User: owner, Role: project.Owner, AddedBy: owner, AddedAt: now}
+	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		snap, err := tx.Get(s.projectRef(p.ID))
+		if err != nil && status.Code(err) != codes.NotFound {
+			return err
+		}
+		if snap != nil && snap.Exists() {
+			return apperr.E(apperr.Conflict, "project %s already exists; choose another id", p.ID)
+		}
+		if err := tx.Create(s.projectRef(p.ID), doc); err != nil {
+			return err
+		}
+		if err := tx.Set(s.memberRef(p.ID, owner), member); err != nil {
+			return err
+		}
+		return tx.Set(s.membershipRef(p.ID, owner), membershipDoc{Project: p.ID, User: owner, Role: project.Owner})
+	})
+}
+
+// Get returns the project: NotFound when absent or being deleted.
+func (s *ProjectStore) Get(ctx context.Context, pid string) (*project.Project, error) {
+	if _, err := ids.ParseProjectID(pid); err != nil {
+		return nil, err
+	}
+	snap, err := s.projectRef(pid).Get(ctx)
+	if err != nil && status.Code(err) != codes.NotFound {
+		return nil, readError(ctx, err)
+	}
+	d, ok, err := decodeProject(snap)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || d.Deleting {
+		return nil, projectNotFound(pid)
+	}
+	return d.project(), nil
+}
+
+// Role returns user's role in pid: project.None, without an error, when user
+// is not a member or the project is absent or being deleted.
+func (s *ProjectStore) Role(ctx context.Context, pid, user string) (project.Role, error) {
+	if err := parsePIDUser(pid, user); err != nil {
+		return project.None, err
+	}
+	snaps, err := s.client.GetAll(ctx, []*firestore.DocumentRef{s.projectRef(pid), s.memberRef(pid, user)})
+	if err != nil {
+		return project.None, readError(ctx, err)
+	}
+	d, ok, err := decodeProject(snaps[0])
+	if err != nil {
+		return project.None, err
+	}
+	if !ok || d.Deleting || !snaps[1].Exists() {
+		return project.None, nil
+	}
+	m, err := decodeMember(snaps[1])
+	if err != nil {
+		return project.None, err
+	}
+	return m.Role, nil
+}

@@ -1,0 +1,143 @@
+package firestore
+
+import (
+	"context"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
+)
+
+// deleteBatchMembers is how many members one FinishDelete transaction
+// removes: two writes each (member, membership), under Firestore's 500.
+const deleteBatchMembers = 200
+
+// BeginDelete marks the project deleting, in a transaction that also reads
+// the usage of its space (spaces/projects:<pid>), so the objects store,
+// which refuses new objects in a deleting project, cannot race it. From then
+// on Get and Members answer NotFound, Role answers None, and member changes
+// are refused. Marking an already deleting project again does nothing.
+//
+// Errors: Invalid for a bad pid; NotFound when the project is absent;
+// Conflict when its space still holds objects and force is false.
+func (s *ProjectStore) BeginDelete(ctx context.Context, pid string, force bool) error {
+	if _, err := ids.ParseProjectID(pid); err != nil {
+		return err
+	}
+	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		snap, err := tx.Get(s.projectRef(pid))
+		if err != nil && status.Code(err) != codes.NotFound {
+			return err
+		}
+		d, ok, err := decodeProject(snap)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return projectNotFound(pid)
+		}
+		if d.Deleting {
+			return nil
+		}
+		objects, err := s.spaceObjects(tx, pid)
+		if err != nil {
+			return err
+		}
+		if objects > 0 && !force {
+			return apperr.E(apperr.Conflict, "project %s still holds %d objects; delete them or pass force=true", pid, objects)
+		}
+		return tx.Update(s.projectRef(pid), []firestore.Update{{Path: "deleting", Value: true}})
+	})
+}
+
+// spaceObjects reads the objects count of the project's space in tx (0 when
+// the usage doc is absent).
+func (s *ProjectStore) spaceObjects(tx *firestore.Transaction, pid string) (int64, error) {
+	snap, err := tx.Get(s.spaceUsageRef(pid))
+	if status.Code(err) == codes.NotFound {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	var usage struct {
+		Objects int64 `firestore:"objects"`
+	}
+	if err := snap.DataTo(&usage); err != nil {
+		return 0, apperr.Wrap(err, apperr.Internal, "the usage of project %s cannot be read", pid)
+	}
+	return usage.Objects, nil
+}
+
+// FinishDelete removes the members and memberships of a project marked by
+// BeginDelete, in transactions of deleteBatchMembers members, then the
+// project doc. It leaves the project's objects and space usage to the
+// objects store. Running it again, or on an absent project, does nothing.
+//
+// Errors: Invalid for a bad pid; Conflict when the project exists and is
+// not being deleted (call BeginDelete first).
+func (s *ProjectStore) FinishDelete(ctx context.Context, pid string) error {
+	if _, err := ids.ParseProjectID(pid); err != nil {
+		return err
+	}
+	for {
+		done, err := s.deleteMemberBatch(ctx, pid)
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+	}
+	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := s.requireDeleting(tx, pid); err != nil {
+			return err
+		}
+		return tx.Delete(s.projectRef(pid))
+	})
+}
+
+// deleteMemberBatch removes up to deleteBatchMembers members and their
+// memberships, reporting whether none were left.
+func (s *ProjectStore) deleteMemberBatch(ctx context.Context, pid string) (done bool, err error) {
+	err = RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := s.requireDeleting(tx, pid); err != nil {
+			return err
+		}
+		snaps, err := tx.Documents(s.projectRef(pid).Collection(MembersCollection).Limit(deleteBatchMembers)).GetAll()
+		if err != nil {
+			return err
+		}
+		done = len(snaps) == 0
+		for _, snap := range snaps {
+			if err := tx.Delete(snap.Ref); err != nil {
+				return err
+			}
+			if err := tx.Delete(s.membershipRef(pid, snap.Ref.ID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return done, err
+}
+
+// requireDeleting reads the project in tx and refuses one that exists and is
+// not being deleted; an absent project passes (its members are gone too).
+func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid string) error {
+	snap, err := tx.Get(s.projectRef(pid))
+	if err != nil && status.Code(err) != codes.NotFound {
+		return err
+	}
+	d, ok, err := decodeProject(snap)
+	if err != nil {
+		return err
+	}
+	if ok && !d.Deleting {
+		return apperr.E(apperr.Conflict, "project %s is not being deleted; call BeginDelete first", pid)
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package firestore
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/project"
+)
+
+// Membership is one project a user belongs to, with their role there.
+type Membership struct {
+	Project string       `json:"project"`
+	Role    project.Role `json:"role"`
+}
+
+func decodeMember(snap *firestore.DocumentSnapshot) (project.Member, error) {
+	var m project.Member
+	if err := snap.DataTo(&m); err != nil {
+		return project.Member{}, apperr.Wrap(err, apperr.Internal, "member %s cannot be read", snap.Ref.ID)
+	}
+	if m.User == "" {
+		m.User = snap.Ref.ID
+	}
+	return m, nil
+}
+
+// Members lists the project's members sorted by user id: at most
+// MaxListedMembers (1000) of them. NotFound when the project is absent or
+// being deleted.
+func (s *ProjectStore) Members(ctx context.Context, pid string) ([]project.Member, error) {
+	if _, err := s.Get(ctx, pid); err != nil {
+		return nil, err
+	}
+	snaps, err := s.projectRef(pid).Collection(MembersCollection).
+		OrderBy(firestore.DocumentID, firestore.Asc).
+		Limit(MaxListedMembers).
+		Documents(ctx).GetAll()
+	if err != nil {
+		return nil, readError(ctx, err)
+	}
+	members := make([]project.Member, 0, len(snaps))
+	for _, snap := range snaps {
+		m, err := decodeMember(snap)
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, m)
+	}
+	return members, nil
+}
+
+// SetMember adds user to the project with role, or changes their role, in
+// one transaction that keeps the project's owners count and user's
+// membership in step and enforces project.CheckChange (the last owner
+// cannot be demoted). It returns the member; a member whose role changes
+// keeps their AddedBy and AddedAt, and setting the role they already have
+// writes nothing.
+//
+// Errors: Invalid for a bad pid, user or role; NotFound when the project is
+// absent or being deleted; Conflict for the last owner's demotion.
+func (s *ProjectStore) SetMember(ctx context.Context, pid, user string, role project.Role, by string, now time.Time) (project.Member, error) {
+	if err := parsePIDUser(pid, user); err != nil {
+		return project.Member{}, err
+	}
+	if _, err := project.ParseRole(string(role)); err != nil {
+		return project.Member{}, err
+	}
+	var out project.Member
+	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		d, err := s.liveProject(tx, pid)
+		if err != nil {
+			return err
+		}
+		current, err := s.member(tx, pid, user)
+		if err != nil {
+			return err
+		}
+		if err := project.CheckChange(current.Role, role, int(d.Owners)); err != nil {
+			return err
+		}
+		out = current
+		if current.Role == role {
+			return nil
+		}
+		if current.Role == project.None {
+			out = project.Member{User: user, AddedBy: by, AddedAt: now}
+		}
+		out.Role = role
+		return s.writeMemberChange(tx, pid, d.Owners, current.Role, out)
+	})
+	if err != nil {
+		return project.Member{}, err
+	}
+	return out, nil
+}
+
+// RemoveMember removes user from the project and their membership.
+//
+// Errors: Invalid for a bad pid or user; NotFound when the project is absent
+// or being deleted, or user is not a member; Conflict for the last owner.
+func (s *ProjectStore) RemoveMember(ctx context.Context, pid, user string) error {
+	if err := parsePIDUser(pid, user); err != nil {
+		return err
+	}
+	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		d, err := s.liveProject(tx, pid)
+		if err != nil {
+			return err
+		}
+		current, err := s.member(tx, pid, user)
+		if err != nil {
+			return err
+		}
+		if current.Role == project.None {
+			return apperr.E(apperr.NotFound, "user %s is not a member of project %s", user, pid)
+		}
+		if err := project.CheckChange(current.Role, project.None, int(d.Owners)); err != nil {
+			return err
+		}
+		return s.writeMemberChange(tx, pid, d.Owners, current.Role, project.Member{User: user, Role: project.None})
+	})
+}
+
+// member reads user's member doc in tx; a non-member has Role None.
+func (s *ProjectStore) member(tx *firestore.Transaction, pid, user string) (project.Member, error) {
+	snap, err := tx.Get(s.memberRef(pid, user))
+	if status.Code(err) == codes.NotFound {
+		return project.Member{User: user}, nil
+	}
+	if err != nil {
+		return project.Member{}, err
+	}
+	return decodeMember(snap)
+}
+
+// writeMemberChange writes m (deleting it when m.Role is None), its
+// membership, and the owners count moved from the from role to m.Role.
+func (s *ProjectStore) writeMemberChange(tx *firestore.Transaction, pid string, owners int64, from project.Role, m project.Member) error {
+	if from == project.Owner {
+		owners--
+	}
+	if m.Role == project.Owner {
+		owners++
+	}
+	if err := tx.Update(s.projectRef(pid), []firestore.Update{{Path: "owners", Value: owners}}); err != nil {
+		return err
+	}
+	if m.Role == project.None {
+		if err := tx.Delete(s.memberRef(pid, m.User)); err != nil {
+			return err
+		}
+		return tx.Delete(s.membershipRef(pid, m.User))
+	}
+	if err := tx.Set(s.memberRef(pid, m.User), m); err != nil {
+		return err
+	}
+	return tx.Set(s.membershipRef(pid, m.User), membershipDoc{Project: pid, User: m.User, Role: m.Role})
+}
+
+// Memberships returns the projects user belongs to, with their role there,
+// sorted by project id: at most MaxListedMembers (1000). A project being
+// deleted may still appear until FinishDelete has run (Role and Get already
+// treat it as gone).
+func (s *ProjectStore) Memberships(ctx context.Context, user string) ([]Membership, error) {
+	if _, err := ids.ParseUserID(user); err != nil {
+		return nil, err
+	}
+	// An equality on one field only: served by its single-field index.
+	snaps, err := s.client.Collection(MembershipsCollection).
+		Where("user", "==", user).
+		Limit(MaxListedMembers).
+		Documents(ctx).GetAll()
+	if err != nil {
+		return nil, readError(ctx, err)
+	}
+	out := make([]Membership, 0, len(snaps))
+	for _, snap := range snaps {
+		var d membershipDoc
+		if err := snap.DataTo(&d); err != nil {
+			return nil, apperr.Wrap(err, apperr.Internal, "membership %s cannot be read", snap.Ref.ID)
+		}
+		out = append(out, Membership{Project: d.Project, Role: d.Role})
+	}
+	slices.SortFunc(out, func(a, b Membership) int { return strings.Compare(a.Project, b.Project) })
+	return out, nil
+}
