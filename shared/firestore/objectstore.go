@@ -1,0 +1,357 @@
+package firestore
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/firestore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/object"
+)
+
+// Collections of the object store (a contract other stores rely on):
+//   - objects/{id}: the object.Object as is (its firestore tags);
+//   - spaces/{space id with '/' replaced by ':'}: the space's usage,
+//     {space, usedBytes (READY bytes), reservedBytes (PENDING bytes),
+//     objects (PENDING and READY objects)}; an absent doc is all zero.
+//
+// Every change of an object and of its space's usage happens in one
+// transaction. Objects of a project space are created only while
+// projects/{pid} exists without "deleting" (read in the same transaction,
+// so a concurrent BeginDelete of the ProjectStore and a Create serialize).
+//
+// Queries needing composite indexes in production (the emulator demands
+// none; declare them in Terraform): List (space ==, state in, name >=,
+// ordered name, id); PendingDue (state ==, uploadDeadline <=, ordered
+// uploadDeadline).
+const (
+	ObjectsCollection = "objects"
+	SpacesCollection  = "spaces"
+)
+
+// ObjectStore keeps objects and their spaces' usage in Firestore.
+//
+// # Errors
+//
+// An absent object: apperr.NotFound. A transition whose precondition fails:
+// the object package's error (Conflict, Invalid) or object.ErrDuplicate,
+// with nothing written. Over quota: apperr.TooLarge. Database failures as
+// RunTransaction maps them.
+type ObjectStore struct {
+	client *firestore.Client
+}
+
+// NewObjectStore returns an ObjectStore on c's (default) database.
+func NewObjectStore(c *firestore.Client) *ObjectStore {
+	return &ObjectStore{client: c}
+}
+
+// Usage is what a space holds.
+type Usage struct {
+	UsedBytes     int64 // bytes of READY objects
+	ReservedBytes int64 // declared bytes of PENDING objects
+	Objects       int64 // PENDING and READY objects
+}
+
+// spaceUsageDoc is the stored form of spaces/{docID}.
+type spaceUsageDoc struct {
+	Space         string `firestore:"space"`
+	UsedBytes     int64  `firestore:"usedBytes"`
+	ReservedBytes int64  `firestore:"reservedBytes"`
+	Objects       int64  `firestore:"objects"`
+}
+
+// SpaceDocID is the document id of space's usage in SpacesCollection.
+func SpaceDocID(space string) string { return strings.ReplaceAll(space, "/", ":") }
+
+func (s *ObjectStore) objectRef(id string) *firestore.DocumentRef {
+	return s.client.Collection(ObjectsCollection).Doc(id)
+}
+
+func (s *ObjectStore) usageRef(space string) *firestore.DocumentRef {
+	return s.client.Collection(SpacesCollection).Doc(SpaceDocID(space))
+}
+
+func objectNotFound(id string) error { return apperr.E(apperr.NotFound, "object %s not found", id) }
+
+// validObjectID refuses ids that are not object ids before Firestore sees
+// them (they could not name an object anyway).
+func validObjectID(id string) error {
+	if _, err := ids.ParseObjectID(id); err != nil {
+		return objectNotFound(id)
+	}
+	return nil
+}
+
+func decodeObject(snap *firestore.DocumentSnapshot) (*object.Object, error) {
+	var o object.Object
+	if err := snap.DataTo(&o); err != nil {
+		return nil, apperr.Wrap(err, apperr.Internal, "object %s cannot be read", snap.Ref.ID)
+	}
+	if o.ID == "" {
+		o.ID = snap.Ref.ID
+	}
+	return &o, nil
+}
+
+// txObject reads an object in tx; NotFound when absent.
+func (s *ObjectStore) txObject(tx *firestore.Transaction, id string) (*object.Object, error) {
+	snap, err := tx.Get(s.objectRef(id))
+	if status.Code(err) == codes.NotFound {
+		return nil, objectNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeObject(snap)
+}
+
+// txUsage reads a space's usage in tx; zero when absent.
+func (s *ObjectStore) txUsage(tx *firestore.Transaction, space string) (spaceUsageDoc, error) {
+	snap, err := tx.Get(s.usageRef(space))
+	if status.Code(err) == codes.NotFound {
+		return spaceUsageDoc{Space: space}, nil
+	}
+	if err != nil {
+		return spaceUsageDoc{}, err
+	}
+	var u spaceUsageDoc
+	if err := snap.DataTo(&u); err != nil {
+		return spaceUsageDoc{}, apperr.Wrap(err, apperr.Internal, "the usage of space %s cannot be read", space)
+	}
+	u.Space = space
+	return u, nil
+}
+
+// release takes a counted object (as it was before a change) out of u.
+func release(u *spaceUsageDoc, o *object.Object) {
+	switch o.State {
+	case object.Pending:
+		u.ReservedBytes -= o.SizeBytes
+	case object.Ready:
+		u.UsedBytes -= o.SizeBytes
+	default:
+		return
+	}
+	u.Objects--
+}
+
+// requireLiveProject refuses a project space whose project is absent or
+// being deleted; user spaces always exist.
+func (s *ObjectStore) requireLiveProject(tx *firestore.Transaction, space string) error {
+	pid, ok := ids.SpaceID(space).Project()
+	if !ok {
+		return nil
+	}
+	gone := apperr.E(apperr.NotFound, "project %s not found", pid)
+	snap, err := tx.Get(s.client.Collection(ProjectsCollection).Doc(string(pid)))
+	if status.Code(err) == codes.NotFound {
+		return gone
+	}
+	if err != nil {
+		return err
+	}
+	deleting, err := snap.DataAt("deleting")
+	if err == nil && deleting == true {
+		return gone
+	}
+	return nil
+}
+
+// Create stores o, which must be PENDING (see object.New), and reserves its
+// declared bytes in its space, in one transaction. quota < 1 means
+// object.DefaultQuotaBytes. A space that would then hold more than quota
+// (used + reserved + o.SizeBytes) is TooLarge; a project space whose
+// project is absent or being deleted NotFound; an existing id Conflict.
+func (s *ObjectStore) Create(ctx context.Context, o *object.Object, quota int64) error {
+	if quota < 1 {
+		quota = object.DefaultQuotaBytes
+	}
+	if err := validObjectID(o.ID); err != nil {
+		return apperr.E(apperr.Invalid, "object id %q is not valid", o.ID)
+	}
+	if _, err := ids.ParseSpaceID(o.Space); err != nil {
+		return err
+	}
+	if o.State != object.Pending || o.SizeBytes < 0 {
+		return apperr.E(apperr.Invalid, "only PENDING objects of a size of at least 0 are created, not %s of %d bytes", o.State, o.SizeBytes)
+	}
+	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		if err := s.requireLiveProject(tx, o.Space); err != nil {
+			return err
+		}
+		u, err := s.txUsage(tx, o.Space)
+		if err != nil {
+			return err
+		}
+		if total := u.UsedBytes + u.ReservedBytes + o.SizeBytes; total > quota {
+			return apperr.E(apperr.TooLarge, "space %s would hold %d bytes, over its quota of %d bytes; delete objects or ask an operator", o.Space, total, quota)
+		}
+		u.ReservedBytes += o.SizeBytes
+		u.Objects++
+		if err := tx.Create(s.objectRef(o.ID), o); err != nil {
+			return err
+		}
+		return tx.Set(s.usageRef(o.Space), u)
+	})
+	if apperr.CodeOf(err) == apperr.Conflict {
+		return apperr.Wrap(errors.Unwrap(err), apperr.Conflict, "object %s already exists", o.ID)
+	}
+	return err
+}
+
+// Get returns the object (in any state) or NotFound.
+func (s *ObjectStore) Get(ctx context.Context, id string) (*object.Object, error) {
+	if err := validObjectID(id); err != nil {
+		return nil, err
+	}
+	snap, err := s.objectRef(id).Get(ctx)
+	if status.Code(err) == codes.NotFound {
+		return nil, objectNotFound(id)
+	}
+	if err != nil {
+		return nil, readError(ctx, err)
+	}
+	return decodeObject(snap)
+}
+
+// Usage returns what space holds; zero for a space never used.
+func (s *ObjectStore) Usage(ctx context.Context, space string) (Usage, error) {
+	if _, err := ids.ParseSpaceID(space); err != nil {
+		return Usage{}, err
+	}
+	snap, err := s.usageRef(space).Get(ctx)
+	if status.Code(err) == codes.NotFound {
+		return Usage{}, nil
+	}
+	if err != nil {
+		return Usage{}, readError(ctx, err)
+	}
+	var u spaceUsageDoc
+	if err := snap.DataTo(&u); err != nil {
+		return Usage{}, apperr.Wrap(err, apperr.Internal, "the usage of space %s cannot be read", space)
+	}
+	return Usage{UsedBytes: u.UsedBytes, ReservedBytes: u.ReservedBytes, Objects: u.Objects}, nil
+}
+
+// update runs change on object id and its space's usage in one
+// transaction and writes both, unless change returns an error (returned as
+// is; object.ErrDuplicate returns the object unchanged with it). When
+// remove is true the object's document is deleted instead of written.
+func (s *ObjectStore) update(ctx context.Context, id string, change func(o *object.Object, u *spaceUsageDoc) (remove bool, err error)) (*object.Object, error) {
+	if err := validObjectID(id); err != nil {
+		return nil, err
+	}
+	var out *object.Object
+	var dup bool
+	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		out, dup = nil, false
+		o, err := s.txObject(tx, id)
+		if err != nil {
+			return err
+		}
+		u, err := s.txUsage(tx, o.Space)
+		if err != nil {
+			return err
+		}
+		remove, err := change(o, &u)
+		if errors.Is(err, object.ErrDuplicate) {
+			out, dup = o, true
+			return nil // commits nothing
+		}
+		if err != nil {
+			return fnError{err}
+		}
+		if remove {
+			err = tx.Delete(s.objectRef(id))
+		} else {
+			err = tx.Set(s.objectRef(id), o)
+		}
+		if err != nil {
+			return err
+		}
+		out = o
+		return tx.Set(s.usageRef(o.Space), u)
+	})
+	var fe fnError
+	if errors.As(err, &fe) {
+		return nil, fe.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	if dup {
+		return out, object.ErrDuplicate
+	}
+	return out, nil
+}
+
+// Arrived records that bytes (a) were written at key for object id (see
+// object.Object.Arrived): READY moves its bytes from reserved to used,
+// REJECTED (rejected=true: the caller deletes that generation at key)
+// releases the reservation. key must be the object's current key, else
+// Conflict: bytes at an older key (or at a newer one while a revoke is
+// under way; compare revisions with object.ParseKey) are not the object's.
+// The same generation again returns the object and object.ErrDuplicate.
+func (s *ObjectStore) Arrived(ctx context.Context, id, key string, a object.Arrival, now time.Time) (o *object.Object, rejected bool, err error) {
+	o, err = s.update(ctx, id, func(o *object.Object, u *spaceUsageDoc) (bool, error) {
+		if key != o.Key {
+			return false, apperr.E(apperr.Conflict, "object %s is no longer stored at that key (revision %d now)", o.ID, o.Revision)
+		}
+		before := *o
+		rej, err := o.Arrived(a, now)
+		if err != nil {
+			return false, err
+		}
+		rejected = rej
+		release(u, &before)
+		if o.State == object.Ready {
+			u.UsedBytes += o.SizeBytes
+			u.Objects++
+		}
+		return false, nil
+	})
+	return o, rejected, err
+}
+
+// Delete deletes object id (in any state) and releases its bytes and count
+// from its space, in one transaction, and returns what was deleted: the
+// caller deletes the bytes at its Key. NotFound when absent.
+func (s *ObjectStore) Delete(ctx context.Context, id string) (*object.Object, error) {
+	return s.update(ctx, id, func(o *object.Object, u *spaceUsageDoc) (bool, error) {
+		release(u, o)
+		return true, nil
+	})
+}
+
+// Rekey revokes a READY object: its revision must still be expectRevision
+// (else Conflict), it moves to the key of the next revision, where the
+// caller has copied its bytes (generation). The caller then deletes the
+// bytes at the old key. See object.Object.Rekey.
+func (s *ObjectStore) Rekey(ctx context.Context, id string, expectRevision, generation int64, now time.Time) (*object.Object, error) {
+	return s.update(ctx, id, func(o *object.Object, _ *spaceUsageDoc) (bool, error) {
+		return false, o.Rekey(expectRevision, generation, now)
+	})
+}
+
+// Expire rejects object id if it is PENDING past its upload deadline and
+// releases its reservation. For any other object it writes nothing and
+// returns the object with object.ErrDuplicate (nothing to expire: it
+// arrived, was rejected, or is still in its window). NotFound when absent.
+// The caller deletes any bytes at its Key.
+func (s *ObjectStore) Expire(ctx context.Context, id string, now time.Time) (*object.Object, error) {
+	return s.update(ctx, id, func(o *object.Object, u *spaceUsageDoc) (bool, error) {
+		before := *o
+		if err := o.Expire(now); err != nil {
+			return false, err
+		}
+		release(u, &before)
+		return false, nil
+	})
+}

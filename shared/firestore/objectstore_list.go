@@ -1,0 +1,111 @@
+package firestore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"cloud.google.com/go/firestore"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/object"
+)
+
+// Page sizes of ObjectStore.List, and the bound of PendingDue.
+const (
+	DefaultObjectPageSize = 100
+	MaxObjectPageSize     = 1000
+	MaxPendingDue         = 1000
+)
+
+// objectCursor is the position after the last object of a List page.
+type objectCursor struct {
+	Name string `json:"n"`
+	ID   string `json:"i"`
+}
+
+// List returns the PENDING and READY objects of space whose name starts
+// with prefix, ordered by name then id, and the token of the next page (""
+// at the end). pageSize is 1 to MaxObjectPageSize, 0 meaning
+// DefaultObjectPageSize. Bad arguments are Invalid.
+func (s *ObjectStore) List(ctx context.Context, space, prefix string, pageSize int, pageToken string) ([]*object.Object, string, error) {
+	switch {
+	case pageSize == 0:
+		pageSize = DefaultObjectPageSize
+	case pageSize < 1 || pageSize > MaxObjectPageSize:
+		return nil, "", apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", MaxObjectPageSize, pageSize)
+	}
+	if _, err := ids.ParseSpaceID(space); err != nil {
+		return nil, "", err
+	}
+	if len(prefix) > ids.MaxObjectNameLen {
+		return nil, "", apperr.E(apperr.Invalid, "prefix is longer than an object name (%d bytes)", ids.MaxObjectNameLen)
+	}
+	q := s.client.Collection(ObjectsCollection).
+		Where("space", "==", space).
+		Where("state", "in", []string{string(object.Pending), string(object.Ready)})
+	if prefix != "" {
+		// Names sort as UTF-8 bytes, so those starting with prefix are
+		// contiguous from prefix on; the loop below stops past them.
+		q = q.Where("name", ">=", prefix)
+	}
+	q = q.OrderBy("name", firestore.Asc).OrderBy("id", firestore.Asc)
+	if pageToken != "" {
+		var c objectCursor
+		if err := decodeToken(pageToken, &c); err != nil {
+			return nil, "", err
+		}
+		q = q.StartAfter(c.Name, c.ID)
+	}
+	snaps, err := q.Limit(pageSize + 1).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, "", readError(ctx, err)
+	}
+	objects := make([]*object.Object, 0, min(len(snaps), pageSize))
+	more := false
+	for _, snap := range snaps {
+		o, err := decodeObject(snap)
+		if err != nil {
+			return nil, "", err
+		}
+		if !strings.HasPrefix(o.Name, prefix) {
+			break
+		}
+		if len(objects) == pageSize {
+			more = true
+			break
+		}
+		objects = append(objects, o)
+	}
+	next := ""
+	if more {
+		last := objects[len(objects)-1]
+		next = encodeToken(objectCursor{Name: last.Name, ID: last.ID})
+	}
+	return objects, next, nil
+}
+
+// PendingDue returns the ids of up to limit (1 to MaxPendingDue) PENDING
+// objects whose upload deadline is at or before now, oldest deadline first:
+// the sweep's work list for Expire.
+func (s *ObjectStore) PendingDue(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if limit < 1 || limit > MaxPendingDue {
+		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", MaxPendingDue, limit)
+	}
+	snaps, err := s.client.Collection(ObjectsCollection).
+		Where("state", "==", string(object.Pending)).
+		Where("uploadDeadline", "<=", now).
+		OrderBy("uploadDeadline", firestore.Asc).
+		Select().
+		Limit(limit).
+		Documents(ctx).GetAll()
+	if err != nil {
+		return nil, readError(ctx, err)
+	}
+	out := make([]string, 0, len(snaps))
+	for _, snap := range snaps {
+		out = append(out, snap.Ref.ID)
+	}
+	return out, nil
+}

@@ -1,0 +1,92 @@
+package object
+
+import (
+	"encoding/base64"
+	"mime"
+	"strings"
+	"time"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
+)
+
+// New returns a PENDING object of space named name, declared by createdBy
+// to hold size bytes of contentType (and, when md5 is not empty, with that
+// MD5), waiting for its bytes until now+UploadWindow. It gets a new id and
+// the key of revision 0. Bad input is Invalid, an object over
+// MaxObjectBytes TooLarge.
+func New(space, name, contentType string, size int64, md5, createdBy string, now time.Time) (*Object, error) {
+	if _, err := ids.ParseSpaceID(space); err != nil {
+		return nil, err
+	}
+	if _, err := ids.ParseObjectName(name); err != nil {
+		return nil, err
+	}
+	if err := CheckContentType(contentType); err != nil {
+		return nil, err
+	}
+	if size < 0 {
+		return nil, apperr.E(apperr.Invalid, "sizeBytes must not be negative, got %d", size)
+	}
+	if size > MaxObjectBytes {
+		return nil, apperr.E(apperr.TooLarge, "sizeBytes %d is over the limit of %d bytes per object; split the data", size, MaxObjectBytes)
+	}
+	if err := CheckMD5(md5); err != nil {
+		return nil, err
+	}
+	if createdBy == "" {
+		return nil, apperr.E(apperr.Invalid, "an object needs its creator")
+	}
+	id := string(ids.NewObjectID())
+	now = now.UTC()
+	return &Object{
+		ID:             id,
+		Space:          space,
+		Name:           name,
+		ContentType:    contentType,
+		SizeBytes:      size,
+		MD5:            md5,
+		State:          Pending,
+		CreatedBy:      createdBy,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+		UploadDeadline: now.Add(UploadWindow),
+		Key:            Key(space, id, 0),
+	}, nil
+}
+
+// CheckContentType accepts a printable-ASCII media type of the form
+// type/subtype with optional parameters, at most MaxContentTypeBytes long.
+func CheckContentType(v string) error {
+	bad := apperr.E(apperr.Invalid, "contentType must be a media type such as application/octet-stream")
+	if len(v) > MaxContentTypeBytes {
+		return apperr.E(apperr.Invalid, "contentType is longer than %d bytes", MaxContentTypeBytes)
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c > 0x7e || (c < 0x20 && c != '\t') {
+			return bad
+		}
+	}
+	base, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return bad
+	}
+	typ, sub, ok := strings.Cut(base, "/")
+	if !ok || typ == "" || sub == "" || strings.Contains(sub, "/") {
+		return bad
+	}
+	return nil
+}
+
+// CheckMD5 accepts "" (no MD5 declared) or the standard, padded base64 of
+// 16 bytes, as GCS reports md5Hash.
+func CheckMD5(md5 string) error {
+	if md5 == "" {
+		return nil
+	}
+	sum, err := base64.StdEncoding.Strict().DecodeString(md5)
+	if err != nil || len(sum) != 16 {
+		return apperr.E(apperr.Invalid, "md5 must be the standard base64 of 16 bytes (as `gsutil hash -m` prints it)")
+	}
+	return nil
+}
