@@ -12,6 +12,9 @@ const APITokenPrefix = "valet_"
 // function sets the verifiers it accepts; nil ones refuse their kind of
 // credential.
 type Authenticator struct {
+	// Jobs verifies per-epoch job tokens (a *jobtoken.Verifier). It is
+	// tried first and answers Foreign for tokens that are not job tokens.
+	Jobs Verifier
 	// Users verifies OIDC ID tokens of users (a *UserVerifier).
 	Users Verifier
 	// Services verifies Google ID tokens of allow-listed service accounts
@@ -23,8 +26,8 @@ type Authenticator struct {
 }
 
 // Authenticate reads "Authorization: Bearer <token>" and verifies the
-// token: a valet API token with APITokens, any other token with Services
-// and then Users, whichever are set; the first to accept it wins. When all
+// token: a valet API token with APITokens, any other token with Jobs,
+// Services and then Users, whichever are set; the first to accept it wins. When all
 // refuse, the error of one that recognised the token's issuer and audience
 // is returned, so the caller learns what was wrong with it.
 //
@@ -43,7 +46,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 		return a.APITokens.Verify(ctx, token)
 	}
 	var verifiers []Verifier
-	for _, v := range []Verifier{a.Services, a.Users} {
+	for _, v := range []Verifier{a.Jobs, a.Services, a.Users} {
 		if v != nil {
 			verifiers = append(verifiers, v)
 		}

@@ -73,6 +73,9 @@ func TestAuthenticatorDispatch(t *testing.T) {
 	user := Principal{Kind: User, ID: "u1", Scopes: AllScopes}
 	svc := Principal{Kind: Service, ID: "s@x", Scopes: AllScopes}
 	apiTok := Principal{Kind: User, ID: "u2", Scopes: []string{"jobs.read"}, TokenID: "t1"}
+	jobTok := Principal{Kind: Job, ID: "u3", Scopes: []string{"objects:read"}, TokenID: "jti1"}
+	notJobToken := Foreign("token is not a valet job token")
+	staleEpoch := unauthenticated("job token of epoch 1 is no longer valid: the job was requeued or finished")
 	expired := unauthenticated("token has expired; get a fresh one")
 	notOnList := unauthenticated("service account s@x is not on this function's allow-list")
 	foreignAud := foreign("token audience is not accepted")
@@ -105,6 +108,16 @@ func TestAuthenticatorDispatch(t *testing.T) {
 			"Bearer a.b.c", Principal{}, "meant for another service", []string{"svc:a.b.c", "user:a.b.c"}},
 		{"single verifier keeps its message", Authenticator{Users: record("user", Principal{}, foreignAud)},
 			"Bearer a.b.c", Principal{}, "audience is not accepted", []string{"user:a.b.c"}},
+		{"job token first", Authenticator{Jobs: record("job", jobTok, nil), Services: record("svc", svc, nil), Users: record("user", user, nil)},
+			"Bearer a.b.c", jobTok, "", []string{"job:a.b.c"}},
+		{"other tokens fall through the job verifier", Authenticator{Jobs: record("job", Principal{}, notJobToken), Users: record("user", user, nil)},
+			"Bearer a.b.c", user, "", []string{"job:a.b.c", "user:a.b.c"}},
+		{"the job verifier explains a stale job token", Authenticator{Jobs: record("job", Principal{}, staleEpoch), Users: record("user", Principal{}, foreignAud)},
+			"Bearer a.b.c", Principal{}, "epoch 1 is no longer valid", []string{"job:a.b.c", "user:a.b.c"}},
+		{"job verifier alone", Authenticator{Jobs: record("job", jobTok, nil)},
+			"Bearer a.b.c", jobTok, "", []string{"job:a.b.c"}},
+		{"API tokens never reach the job verifier", Authenticator{Jobs: record("job", jobTok, nil), APITokens: record("api", apiTok, nil)},
+			"Bearer valet_abc", apiTok, "", []string{"api:valet_abc"}},
 		{"no header", Authenticator{Users: record("user", user, nil)},
 			"", Principal{}, "missing credentials", nil},
 	}

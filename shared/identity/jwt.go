@@ -35,6 +35,11 @@ func foreign(format string, args ...any) error {
 	return &apperr.Error{Code: apperr.Unauthenticated, Message: fmt.Sprintf(format, args...), Cause: errForeignToken}
 }
 
+// Foreign builds the error a Verifier returns for a token that is not its
+// kind (another issuer, audience or type): an Unauthenticated error the
+// Authenticator passes over in favour of another verifier's answer.
+func Foreign(format string, args ...any) error { return foreign(format, args...) }
+
 // isForeign reports whether err says the token belongs to another verifier.
 func isForeign(err error) bool { return errors.Is(err, errForeignToken) }
 

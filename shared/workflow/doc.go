@@ -20,4 +20,11 @@
 // Header: alg ES256, kid, typ JWT. Claims: iss, sub, aud (a single string),
 // job (the job id), iat, exp (the job's deadline), jti (128 random bits,
 // base64url). Tokens and key material never appear in error messages.
+//
+// # Other tokens
+//
+// KeyStore.Sign and KeyStore.Verify sign and check any JWT with these keys
+// under its own typ header (the job token of package jobtoken uses
+// "valet-job+jwt"). Verify accepts only ES256 and a kid naming an ENABLED
+// version, rechecking a version's state at most every CacheTTL.
 package workflow

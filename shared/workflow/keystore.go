@@ -44,6 +44,8 @@ type KeyStore struct {
 	// public caches parsed public keys by kid: a version's payload never
 	// changes, only its state does, so JWKS lists states and reuses these.
 	public map[string]*ecdsa.PublicKey
+	// states caches, by kid, whether Verify found the version enabled.
+	states map[string]keyState
 }
 
 type signingKey struct {
@@ -57,7 +59,7 @@ func NewKeyStore(client *secretmanager.Client, project, secretID string) *KeySto
 	if secretID == "" {
 		secretID = DefaultSecretID
 	}
-	return &KeyStore{client: client, project: project, secret: secretID, now: time.Now, public: map[string]*ecdsa.PublicKey{}}
+	return &KeyStore{client: client, project: project, secret: secretID, now: time.Now, public: map[string]*ecdsa.PublicKey{}, states: map[string]keyState{}}
 }
 
 func (k *KeyStore) secretName() string {

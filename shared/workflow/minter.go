@@ -2,12 +2,7 @@ package workflow
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"time"
-
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 
 	"valet.dev/valet/shared/apperr"
 )
@@ -55,23 +50,11 @@ func (m *Minter) Mint(ctx context.Context, jobID, subject string, deadline time.
 	case !deadline.After(now):
 		return "", "", apperr.E(apperr.Invalid, "workflow token deadline %s is not in the future", deadline.UTC().Format(time.RFC3339))
 	}
-	key, err := m.keys.latest(ctx)
+	jti, err := NewTokenID()
 	if err != nil {
 		return "", "", err
 	}
-	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key.key, KeyID: key.kid}},
-		(&jose.SignerOptions{}).WithType("JWT"),
-	)
-	if err != nil {
-		return "", "", apperr.Wrap(err, apperr.Internal, "building the workflow token signer")
-	}
-	var raw [16]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return "", "", apperr.Wrap(err, apperr.Internal, "generating a token id")
-	}
-	jti := base64.RawURLEncoding.EncodeToString(raw[:])
-	token, err := jwt.Signed(signer).Claims(claims{
+	token, err := m.keys.Sign(ctx, "JWT", claims{
 		Issuer:   m.opts.Issuer,
 		Subject:  subject,
 		Audience: m.opts.Audience,
@@ -79,9 +62,9 @@ func (m *Minter) Mint(ctx context.Context, jobID, subject string, deadline time.
 		IssuedAt: now.Unix(),
 		Expiry:   deadline.Unix(),
 		ID:       jti,
-	}).Serialize()
+	})
 	if err != nil {
-		return "", "", apperr.Wrap(err, apperr.Internal, "signing the workflow token")
+		return "", "", err
 	}
 	return token, jti, nil
 }

@@ -1,0 +1,132 @@
+package workflow
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"time"
+
+	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"valet.dev/valet/shared/apperr"
+)
+
+// keyState is what Verify last learnt of a version's state.
+type keyState struct {
+	enabled bool
+	checked time.Time
+}
+
+// NewTokenID returns a fresh jti: 128 random bits, base64url.
+func NewTokenID() (string, error) {
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", apperr.Wrap(err, apperr.Internal, "generating a token id")
+	}
+	return base64.RawURLEncoding.EncodeToString(raw[:]), nil
+}
+
+// Sign serialises claims as a JWT signed with the newest enabled key:
+// header alg ES256, kid (the key's version) and typ. The token is a secret:
+// log only its jti.
+func (k *KeyStore) Sign(ctx context.Context, typ string, claims any) (string, error) {
+	if typ == "" {
+		return "", apperr.E(apperr.Invalid, "a signed token needs a typ header")
+	}
+	key, err := k.latest(ctx)
+	if err != nil {
+		return "", err
+	}
+	signer, err := jose.NewSigner(
+		jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key.key, KeyID: key.kid}},
+		(&jose.SignerOptions{}).WithType(jose.ContentType(typ)),
+	)
+	if err != nil {
+		return "", apperr.Wrap(err, apperr.Internal, "building the token signer")
+	}
+	token, err := jwt.Signed(signer).Claims(claims).Serialize()
+	if err != nil {
+		return "", apperr.Wrap(err, apperr.Internal, "signing the token")
+	}
+	return token, nil
+}
+
+// Verify checks that token is a compact JWS with alg ES256, header typ typ
+// and a kid naming an ENABLED version of the signing key whose key verifies
+// the signature, then decodes its claims into dst. It checks no claim:
+// expiry, issuer and audience are the caller's.
+//
+// A version's state is rechecked at most every CacheTTL, so disabling a
+// version withdraws its tokens within CacheTTL. Errors: Unauthenticated
+// with the reason (never the token), Unavailable when Secret Manager cannot
+// be reached.
+func (k *KeyStore) Verify(ctx context.Context, token string, typ string, dst any) error {
+	parsed, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return apperr.E(apperr.Unauthenticated, "token is not a JWT signed with ES256")
+	}
+	if len(parsed.Headers) != 1 {
+		return apperr.E(apperr.Unauthenticated, "token must carry exactly one signature")
+	}
+	h := parsed.Headers[0]
+	if got, _ := h.ExtraHeaders[jose.HeaderType].(string); got != typ {
+		return apperr.E(apperr.Unauthenticated, "token type is %q, want %q", got, typ)
+	}
+	pub, err := k.verificationKey(ctx, h.KeyID)
+	if err != nil {
+		return err
+	}
+	if err := parsed.Claims(pub, dst); err != nil {
+		return apperr.E(apperr.Unauthenticated, "token signature does not verify or its claims are malformed")
+	}
+	return nil
+}
+
+// verificationKey returns the public key of version kid if it is enabled.
+func (k *KeyStore) verificationKey(ctx context.Context, kid string) (*ecdsa.PublicKey, error) {
+	if n, err := strconv.ParseInt(kid, 10, 64); err != nil || n < 1 || strconv.FormatInt(n, 10) != kid {
+		return nil, apperr.E(apperr.Unauthenticated, "token key id is not a signing key version")
+	}
+	withdrawn := apperr.E(apperr.Unauthenticated, "token was signed with key %s, which is withdrawn; get a fresh token", kid)
+	k.mu.Lock()
+	st, known := k.states[kid]
+	pub := k.public[kid]
+	k.mu.Unlock()
+	if !known || k.now().Sub(st.checked) >= CacheTTL {
+		v, err := k.client.GetSecretVersion(ctx, &secretmanagerpb.GetSecretVersionRequest{Name: k.secretName() + "/versions/" + kid})
+		switch {
+		case status.Code(err) == codes.NotFound:
+			return nil, withdrawn
+		case err != nil:
+			return nil, smError(err, "checking workflow signing key "+kid)
+		}
+		st = keyState{enabled: v.GetState() == secretmanagerpb.SecretVersion_ENABLED, checked: k.now()}
+		k.mu.Lock()
+		k.states[kid] = st
+		k.mu.Unlock()
+	}
+	if !st.enabled {
+		return nil, withdrawn
+	}
+	if pub != nil {
+		return pub, nil
+	}
+	priv, err := k.load(ctx, kid)
+	if err != nil {
+		if status.Code(errors.Unwrap(err)) == codes.FailedPrecondition {
+			return nil, withdrawn // disabled since the state check
+		}
+		return nil, err
+	}
+	k.mu.Lock()
+	k.public[kid] = &priv.PublicKey
+	k.mu.Unlock()
+	return &priv.PublicKey, nil
+}
