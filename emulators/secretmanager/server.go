@@ -23,7 +23,8 @@ type Options struct {
 type Server struct {
 	secretmanagerpb.UnimplementedSecretManagerServiceServer
 
-	now func() time.Time
+	now    func() time.Time
+	faults faults
 
 	mu       sync.Mutex
 	secrets  map[string]*secretRecord // by projects/P/secrets/S

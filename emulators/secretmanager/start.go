@@ -30,7 +30,7 @@ func Start(addr string, opts Options) (*Running, error) {
 		return nil, fmt.Errorf("secret manager emulator: listen on %s: %w", addr, err)
 	}
 	srv := NewServer(opts)
-	g := grpc.NewServer()
+	g := grpc.NewServer(grpc.UnaryInterceptor(srv.intercept))
 	secretmanagerpb.RegisterSecretManagerServiceServer(g, srv)
 	r := &Running{Addr: lis.Addr().String(), Server: srv, grpc: g, served: make(chan struct{})}
 	go func() {

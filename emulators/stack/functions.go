@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	smapi "cloud.google.com/go/secretmanager/apiv1"
+
 	"valet.dev/valet/functions/dispatch"
 	"valet.dev/valet/functions/finalize"
 	"valet.dev/valet/functions/jobs"
@@ -15,6 +17,7 @@ import (
 	"valet.dev/valet/functions/sweep"
 	"valet.dev/valet/functions/tokens"
 	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/custody"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/identity"
@@ -57,11 +60,18 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 		return nil, err
 	}
 	objectStore := gcs.New(s.FakeGCS.Client())
+	projects := valetfs.NewProjectStore(fsClient)
 	apiTokens := apitoken.NewStore(fsClient, apitoken.Options{})
-	workflowKeys, err := s.workflowKeys(ctx)
+	sm, err := secretmanager.NewClient(ctx, secretmanager.EmulatorOptions(s.Info.SecretManager)...)
+	if err != nil {
+		return nil, fmt.Errorf("secret manager client: %w", err)
+	}
+	s.onStop(func() { _ = sm.Close() })
+	workflowKeys, err := s.workflowKeys(ctx, sm)
 	if err != nil {
 		return nil, err
 	}
+	secrets := custody.New(sm, s.opts.Project)
 	userAuth := (&identity.Authenticator{Users: users, APITokens: apiTokens}).Authenticate
 	bucket := s.Info.Buckets.Jobs
 
@@ -70,12 +80,13 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 		return nil, err
 	}
 	return map[string]http.Handler{
-		jobs.Name:    jobs.New(jobs.Options{Store: store, Signer: sign, Bucket: bucket, Authenticate: userAuth}),
-		objects.Name: objects.New(objects.Options{}),
-		tokens.Name:  tokens.New(tokens.Options{Tokens: apiTokens, Authenticate: userAuth, JWKS: workflowKeys.JWKS}),
+		jobs.Name: jobs.New(jobs.Options{Store: store, Signer: sign, Bucket: bucket, Authenticate: userAuth}),
+		objects.Name: objects.New(objects.Options{Objects: valetfs.NewObjectStore(fsClient), Projects: projects,
+			Storage: objectStore, Signer: sign, Bucket: s.Info.Buckets.Objects, QuotaBytes: s.opts.SpaceQuotaBytes, Authenticate: userAuth}),
+		tokens.Name: tokens.New(tokens.Options{Tokens: apiTokens, Authenticate: userAuth, JWKS: workflowKeys.JWKS}),
 		dispatch.Name: dispatch.New(dispatch.Options{Store: store, Signer: sign, Bucket: bucket,
 			Authenticate: (&identity.Authenticator{Services: dispatchers}).Authenticate}),
-		sweep.Name: sweep.New(sweep.Options{Store: store, Objects: objectStore, Bucket: bucket,
+		sweep.Name: sweep.New(sweep.Options{Store: store, Objects: objectStore, Secrets: secrets, Bucket: bucket,
 			Authenticate: (&identity.Authenticator{Services: scheduler}).Authenticate}),
 		finalize.Name: fin,
 	}, nil
@@ -117,12 +128,7 @@ func (s *Stack) startFunctions(ctx context.Context) error {
 
 // workflowKeys is the workflow-token signing key in the Secret Manager
 // emulator, rotated once so the JWKS has a key from the start.
-func (s *Stack) workflowKeys(ctx context.Context) (*workflow.KeyStore, error) {
-	sm, err := secretmanager.NewClient(ctx, secretmanager.EmulatorOptions(s.Info.SecretManager)...)
-	if err != nil {
-		return nil, fmt.Errorf("secret manager client: %w", err)
-	}
-	s.onStop(func() { _ = sm.Close() })
+func (s *Stack) workflowKeys(ctx context.Context, sm *smapi.Client) (*workflow.KeyStore, error) {
 	keys := workflow.NewKeyStore(sm, s.opts.Project, "")
 	if _, err := keys.Rotate(ctx); err != nil {
 		return nil, fmt.Errorf("workflow signing key: %w", err)

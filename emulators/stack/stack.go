@@ -53,8 +53,11 @@ type Options struct {
 	// every storage event twice, in shuffled order.
 	DuplicateEvents, ShuffleEvents bool
 	AllowedOrigins                 []string // frontend origins for CORS on the gate
-	EmulatorLog                    io.Writer
-	Logger                         *slog.Logger
+	// SpaceQuotaBytes is each object space's quota; the objects function's
+	// default when zero.
+	SpaceQuotaBytes int64
+	EmulatorLog     io.Writer
+	Logger          *slog.Logger
 }
 
 // Names of the dev stack's fixed parts.

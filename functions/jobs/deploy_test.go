@@ -17,8 +17,10 @@ import (
 
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/shared/config"
+	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/testenv"
 )
 
@@ -42,6 +44,7 @@ func TestDeployedFromEnvironment(t *testing.T) {
 	t.Setenv(config.EnvUserIssuers, fmt.Sprintf(`[{"url":%q,"audiences":["deployed-aud"],"jwksUrl":%q}]`, issuerSrv.URL, issuerSrv.URL+oidc.JWKSPath))
 	t.Setenv(config.EnvSignerEmail, "valet@deployed.iam.gserviceaccount.com")
 	t.Setenv(config.EnvSignerKeyFile, keyFile)
+	t.Setenv(secretmanager.EmulatorHostEnv, custodytest.New(t).Emulator.Addr)
 
 	h := httpapi.Deployed(Name, fromEnvironment, New)
 	rec := httptest.NewRecorder()

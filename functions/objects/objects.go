@@ -2,15 +2,30 @@
 //
 // init only registers the function; the handler is built by New from its
 // Options, so tests and the dev server use it without the global registry.
+//
+// Access lives in valet's own Firestore data, decided by access.Can: a
+// user owns their personal space users/<uid>; project members act by role
+// (viewer reads, editor writes, owner manages). A caller that may not read
+// a space, project or object gets 404, exactly as if it did not exist; one
+// that may read it but not do what it asked gets 403. Bytes never pass
+// through the function: uploads and downloads are signed URLs, copies and
+// revocations are server-side copies.
 package objects
 
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
+	"valet.dev/valet/shared/apperr"
+	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/signer"
 )
 
 // Name is the function's name: its Cloud Functions entry point and its
@@ -18,17 +33,106 @@ import (
 const Name = "objects"
 
 func init() {
-	functions.HTTP(Name, httpapi.Lazy(Name, func(ctx context.Context) (http.Handler, error) {
-		return New(Options{}), nil
-	}))
+	functions.HTTP(Name, httpapi.Deployed(Name, fromEnvironment, New))
+}
+
+// Storage is what the function does to bytes itself: server-side copies
+// and deletes (a *gcs.Client).
+type Storage interface {
+	Copy(ctx context.Context, bucket, src string, srcGeneration int64, dst string) (gcs.Copied, error)
+	Delete(ctx context.Context, bucket, object string, generation int64) error
 }
 
 // Options holds what the function depends on.
-type Options struct{}
+type Options struct {
+	// Objects keeps object metadata and per-space usage.
+	Objects *valetfs.ObjectStore
+	// Projects keeps projects and their members.
+	Projects *valetfs.ProjectStore
+	// Storage copies and deletes bytes in Bucket.
+	Storage Storage
+	// Signer mints the upload and download URLs.
+	Signer *signer.Signer
+	// Bucket is the objects bucket.
+	Bucket string
+	// QuotaBytes is each space's byte quota, pending uploads included;
+	// object.DefaultQuotaBytes when zero.
+	QuotaBytes int64
+	// Authenticate turns a request's credential into a principal: users,
+	// and running jobs acting as their runtime user.
+	Authenticate func(*http.Request) (identity.Principal, error)
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
 
-// New builds the function's handler.
+// handler serves the routes; one per New, shared by all requests.
+type handler struct {
+	objects  *valetfs.ObjectStore
+	projects *valetfs.ProjectStore
+	storage  Storage
+	signer   *signer.Signer
+	bucket   string
+	quota    int64
+	now      func() time.Time
+}
+
+// New builds the function's handler. Without one of its dependencies every
+// route but GET /healthz answers 503.
 func New(opts Options) http.Handler {
+	h := &handler{objects: opts.Objects, projects: opts.Projects, storage: opts.Storage, signer: opts.Signer,
+		bucket: opts.Bucket, quota: opts.QuotaBytes, now: opts.Now}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.quota <= 0 {
+		h.quota = object.DefaultQuotaBytes
+	}
+	configured := opts.Objects != nil && opts.Projects != nil && opts.Storage != nil && opts.Signer != nil &&
+		opts.Bucket != "" && opts.Authenticate != nil
+	route := func(f http.HandlerFunc) http.Handler {
+		if !configured {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				httpapi.WriteError(w, r, apperr.E(apperr.Unavailable, "the %s function is not configured", Name))
+			})
+		}
+		return httpapi.WithAuth(opts.Authenticate, f)
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	return mux
+	for _, rt := range h.routes() {
+		mux.Handle(rt.pattern, route(rt.serve))
+	}
+	return httpapi.WithLogging(httpapi.JSONFallback(mux))
+}
+
+// route is one authenticated route: a ServeMux pattern and its handler.
+type route struct {
+	pattern string
+	serve   http.HandlerFunc
+}
+
+// routes lists every route but health (see the package doc of each
+// handler for its contract).
+func (h *handler) routes() []route {
+	return []route{
+		{"GET /spaces", h.spaces},
+		{"POST /projects", h.createProject},
+		{"GET /projects/{project}", h.getProject},
+		{"DELETE /projects/{project}", h.deleteProject},
+		{"PUT /projects/{project}/members/{user}", h.setMember},
+		{"DELETE /projects/{project}/members/{user}", h.removeMember},
+		{"POST /spaces/{kind}/{owner}/objects", h.createObject},
+		{"GET /spaces/{kind}/{owner}/objects", h.listObjects},
+		{"GET /objects/{id}", h.getObject},
+		{"GET /objects/{id}/download", h.download},
+		{"POST /objects/{id}/copy", h.copyObject},
+		{"POST /objects/{id}/revoke", h.revoke},
+		{"DELETE /objects/{id}", h.deleteObject},
+	}
+}
+
+// clock returns the current time as Firestore keeps it: UTC, microseconds.
+func (h *handler) clock() time.Time {
+	return h.now().UTC().Truncate(time.Microsecond)
 }

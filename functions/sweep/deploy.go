@@ -17,9 +17,13 @@ func fromEnvironment(ctx context.Context) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
+	secrets, err := d.Custody(ctx)
+	if err != nil {
+		return Options{}, err
+	}
 	auth, err := d.ServiceAuth(ctx)
 	if err != nil {
 		return Options{}, err
 	}
-	return Options{Store: d.Jobs(), Objects: objects, Bucket: d.Env.JobsBucket, Authenticate: auth}, nil
+	return Options{Store: d.Jobs(), Objects: objects, Secrets: secrets, Bucket: d.Env.JobsBucket, Authenticate: auth}, nil
 }

@@ -9,15 +9,18 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/jobsecret"
 )
 
 // Result counts what one run did. Examined is the number of due jobs
-// looked at; Errors those whose transition or cleanup failed (they are
-// retried by the next run when still due).
+// looked at; Scrubbed the final jobs whose secrets it destroyed; Errors
+// those whose transition or cleanup failed (they are retried by the next
+// run while still due).
 type Result struct {
 	Expired  int `json:"expired"`
 	Requeued int `json:"requeued"`
 	Failed   int `json:"failed"`
+	Scrubbed int `json:"scrubbed"`
 	Examined int `json:"examined"`
 	Errors   int `json:"errors"`
 }
@@ -43,12 +46,13 @@ func (s *server) sweep(w http.ResponseWriter, r *http.Request) {
 		s.one(r, id, now, &res)
 	}
 	httpapi.LoggerFrom(r.Context()).InfoContext(r.Context(), "sweep done",
-		"examined", res.Examined, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "errors", res.Errors)
+		"examined", res.Examined, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "scrubbed", res.Scrubbed, "errors", res.Errors)
 	httpapi.WriteJSON(w, http.StatusOK, res)
 }
 
-// one applies job.Sweep to one job and deletes the workspace of a job that
-// expired. Failures are logged and counted, never fatal to the run.
+// one applies job.Sweep to one job, deletes the workspace of a job that
+// expired and scrubs the secrets of a final job. Failures are logged and
+// counted, never fatal to the run.
 func (s *server) one(r *http.Request, id string, now time.Time, res *Result) {
 	ctx, cancel := context.WithTimeout(r.Context(), perJobTimeout)
 	defer cancel()
@@ -58,22 +62,40 @@ func (s *server) one(r *http.Request, id string, now time.Time, res *Result) {
 		if err != nil {
 			return nil, err
 		}
-		return []job.Event{ev}, nil
+		return []job.Event{ev}, err
 	})
 	switch {
-	case errors.Is(err, job.ErrDuplicate), apperr.CodeOf(err) == apperr.NotFound:
-		return // nothing due any more (another run got there), or gone
+	case apperr.CodeOf(err) == apperr.NotFound:
+		return // gone
+	case errors.Is(err, job.ErrDuplicate):
+		// No timer ran out (another run got there, or the job is final
+		// and only its secrets are left).
 	case err != nil:
 		res.Errors++
 		log.WarnContext(ctx, "sweep of a job failed", "job", id, "error", err)
 		return
+	default:
+		s.count(ctx, j, res)
 	}
+	scrubbed, err := jobsecret.Scrub(ctx, s.store, s.secrets, j, now)
+	if err != nil {
+		res.Errors++
+		log.WarnContext(ctx, "secrets of a final job not scrubbed; the next run retries", "job", id, "error", err)
+	}
+	if scrubbed {
+		res.Scrubbed++
+	}
+}
+
+// count records the transition one run applied to j, and deletes the
+// workspace of a job that expired.
+func (s *server) count(ctx context.Context, j *job.Job, res *Result) {
 	switch j.State {
 	case job.Expired:
 		res.Expired++
-		if err := s.deleteWorkspace(ctx, id); err != nil {
+		if err := s.deleteWorkspace(ctx, j.ID); err != nil {
 			res.Errors++
-			log.WarnContext(ctx, "workspace of an expired job not deleted", "job", id, "error", err)
+			httpapi.LoggerFrom(ctx).WarnContext(ctx, "workspace of an expired job not deleted", "job", j.ID, "error", err)
 		}
 	case job.Queued:
 		res.Requeued++

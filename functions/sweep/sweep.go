@@ -20,6 +20,7 @@ import (
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/jobsecret"
 )
 
 // Name is the function's name: its Cloud Functions entry point and its
@@ -40,6 +41,9 @@ type Options struct {
 	Store job.Store
 	// Objects deletes the workspaces of expired jobs.
 	Objects gcs.Deleter
+	// Secrets destroys the runtime and workflow tokens of final jobs (a
+	// custody.Store).
+	Secrets jobsecret.Secrets
 	// Bucket is the private jobs bucket.
 	Bucket string
 	// Authenticate verifies the caller: the scheduler's service account.
@@ -55,6 +59,7 @@ type Options struct {
 type server struct {
 	store   job.Store
 	objects gcs.Deleter
+	secrets jobsecret.Secrets
 	bucket  string
 	now     func() time.Time
 	batch   int
@@ -62,7 +67,7 @@ type server struct {
 
 // New builds the function's handler.
 func New(opts Options) http.Handler {
-	s := &server{store: opts.Store, objects: opts.Objects, bucket: opts.Bucket, now: opts.Now, batch: opts.BatchSize}
+	s := &server{store: opts.Store, objects: opts.Objects, secrets: opts.Secrets, bucket: opts.Bucket, now: opts.Now, batch: opts.BatchSize}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -76,10 +81,10 @@ func New(opts Options) http.Handler {
 		}
 	}
 	var run http.Handler = httpapi.WithAuth(authenticate, requireService(http.HandlerFunc(s.sweep)))
-	if opts.Store == nil || opts.Objects == nil || opts.Bucket == "" {
+	if opts.Store == nil || opts.Objects == nil || opts.Secrets == nil || opts.Bucket == "" {
 		run = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Message: "the service is not configured; operators: see the logs",
-				Cause: errors.New("sweep: Options.Store, Objects and Bucket are required")})
+				Cause: errors.New("sweep: Options.Store, Objects, Secrets and Bucket are required")})
 		})
 	}
 	mux := http.NewServeMux()

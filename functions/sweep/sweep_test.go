@@ -14,6 +14,8 @@ import (
 
 	"valet.dev/valet/functions/sweep"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
+	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
@@ -56,6 +58,7 @@ var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 type env struct {
 	store   *valetfs.JobStore
+	secrets *custodytest.Env
 	objects *recorder
 	now     time.Time
 	srv     *httptest.Server
@@ -65,9 +68,9 @@ func newEnv(t *testing.T, batch int) *env {
 	t.Helper()
 	client := firestoretest.New(t)
 	firestoretest.Reset(t, firestoretest.ProjectID(t))
-	e := &env{store: valetfs.NewJobStore(client), objects: &recorder{fail: map[string]error{}}, now: t0}
+	e := &env{store: valetfs.NewJobStore(client), secrets: custodytest.New(t), objects: &recorder{fail: map[string]error{}}, now: t0}
 	e.srv = httptest.NewServer(sweep.New(sweep.Options{
-		Store: e.store, Objects: e.objects, Bucket: bucket, Authenticate: apitest.Authenticate,
+		Store: e.store, Objects: e.objects, Secrets: e.secrets.Store, Bucket: bucket, Authenticate: apitest.Authenticate,
 		Now: func() time.Time { return e.now }, BatchSize: batch,
 	}))
 	t.Cleanup(e.srv.Close)
@@ -238,4 +241,50 @@ func errorCode(t *testing.T, raw []byte) apperr.Code {
 	require.NoError(t, json.Unmarshal(raw, &eb), string(raw))
 	require.NotEmpty(t, eb.Error.Message)
 	return eb.Error.Code
+}
+
+// TestSweepScrubsFinalJobsSecrets: a job the sweep fails has its secrets
+// destroyed in the same run; a final job whose earlier scrub failed is
+// scrubbed by the next run; afterwards Secret Manager holds nothing of
+// either.
+func TestSweepScrubsFinalJobsSecrets(t *testing.T) {
+	e := newEnv(t, 0)
+	ctx := context.Background()
+	late := e.create(t, func(j *job.Job) {
+		leased(1, t0.Add(time.Minute), t0.Add(-time.Second))(j)
+		j.SecretsHeld = true
+	})
+	leftover := e.create(t, func(j *job.Job) {
+		j.State, j.FinishedAt, j.SecretsHeld = job.Cancelled, t0.Add(-time.Hour), true
+	})
+	for _, j := range []*job.Job{late, leftover} {
+		require.NoError(t, e.secrets.Store.Put(ctx, j.ID, custody.RuntimeToken, "runtime-"+j.ID, t0.Add(48*time.Hour)))
+		require.NoError(t, e.secrets.Store.Put(ctx, j.ID, custody.WorkflowToken, "workflow-"+j.ID, t0.Add(48*time.Hour)))
+		require.Len(t, e.secrets.Held(t, j.ID), 2)
+	}
+
+	require.Equal(t, sweep.Result{Failed: 1, Scrubbed: 2, Examined: 2}, e.sweep(t))
+	for _, j := range []*job.Job{late, leftover} {
+		require.Empty(t, e.secrets.Held(t, j.ID), "Secret Manager holds nothing of %s", j.ID)
+		stored := e.get(t, j.ID)
+		require.False(t, stored.SecretsHeld)
+		events, _, err := e.store.Events(ctx, j.ID, 100, "")
+		require.NoError(t, err)
+		require.Equal(t, job.EventScrubbed, events[len(events)-1].Type)
+	}
+	require.Equal(t, sweep.Result{}, e.sweep(t), "nothing left to scrub")
+}
+
+// TestSweepRetriesAFailedScrub: while Secret Manager is down the job stays
+// on the list; the run after it is back scrubs it.
+func TestSweepRetriesAFailedScrub(t *testing.T) {
+	e := newEnv(t, 0)
+	j := e.create(t, func(j *job.Job) { j.State, j.FinishedAt, j.SecretsHeld = job.Failed, t0.Add(-time.Hour), true })
+	require.NoError(t, e.secrets.Store.Put(context.Background(), j.ID, custody.WorkflowToken, "workflow-"+j.ID, t0.Add(48*time.Hour)))
+
+	e.secrets.Emulator.Server.FailNext(1)
+	require.Equal(t, sweep.Result{Examined: 1, Errors: 1}, e.sweep(t))
+	require.True(t, e.get(t, j.ID).SecretsHeld)
+	require.Equal(t, sweep.Result{Scrubbed: 1, Examined: 1}, e.sweep(t))
+	require.Empty(t, e.secrets.Held(t, j.ID))
 }

@@ -17,6 +17,7 @@ import (
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/functions/sweep"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
@@ -61,7 +62,7 @@ func TestSweepWithTheServiceVerifier(t *testing.T) {
 	require.NoError(t, err)
 	auth := identity.Authenticator{Services: verifier}
 	srv.Config.Handler = sweep.New(sweep.Options{
-		Store: store, Objects: &recorder{}, Bucket: bucket, Authenticate: auth.Authenticate,
+		Store: store, Objects: &recorder{}, Secrets: custodytest.New(t).Store, Bucket: bucket, Authenticate: auth.Authenticate,
 		Now: func() time.Time { return t0 },
 	})
 	srv.Start()

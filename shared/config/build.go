@@ -5,16 +5,20 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
 
 	"cloud.google.com/go/firestore"
+	smapi "cloud.google.com/go/secretmanager/apiv1"
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/idtoken"
 
 	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/custody"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/signer"
 	"valet.dev/valet/shared/workflow"
@@ -26,6 +30,10 @@ import (
 type Deps struct {
 	Env       Env
 	firestore *firestore.Client
+
+	smOnce sync.Once
+	sm     *smapi.Client
+	smErr  error
 }
 
 // Build connects to Firestore (the emulator when FIRESTORE_EMULATOR_HOST is
@@ -49,6 +57,21 @@ func FromEnvironment(ctx context.Context) (*Deps, error) {
 
 // Jobs is the Firestore job store.
 func (d *Deps) Jobs() job.Store { return valetfs.NewJobStore(d.firestore) }
+
+// Projects is the Firestore project store.
+func (d *Deps) Projects() *valetfs.ProjectStore { return valetfs.NewProjectStore(d.firestore) }
+
+// ObjectStore is the Firestore store of shared objects' metadata.
+func (d *Deps) ObjectStore() *valetfs.ObjectStore { return valetfs.NewObjectStore(d.firestore) }
+
+// Custody keeps the jobs' runtime and workflow tokens in Secret Manager.
+func (d *Deps) Custody(ctx context.Context) (*custody.Store, error) {
+	sm, err := d.secretManager(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return custody.New(sm, d.Env.Project), nil
+}
 
 // Signer signs V4 URLs with VALET_SIGNER_KEY_FILE when set, otherwise as the
 // runtime's service account through IAM signBlob.
@@ -84,7 +107,20 @@ func (d *Deps) UserAuth(ctx context.Context) (func(*http.Request) (identity.Prin
 	if err != nil {
 		return nil, fmt.Errorf("config: user verifier: %w", err)
 	}
-	return (&identity.Authenticator{Users: users, APITokens: d.APITokens()}).Authenticate, nil
+	jobs, err := d.JobTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return (&identity.Authenticator{Users: users, APITokens: d.APITokens(), Jobs: jobs}).Authenticate, nil
+}
+
+// JobTokens verifies the per-epoch job tokens running jobs call with.
+func (d *Deps) JobTokens(ctx context.Context) (*jobtoken.Verifier, error) {
+	keys, err := d.WorkflowKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return jobtoken.NewVerifier(keys, d.Env.TokenIssuer, d.Jobs().Get, nil), nil
 }
 
 // APITokens is the store of valet API tokens, which also verifies them.
@@ -95,11 +131,23 @@ func (d *Deps) APITokens() *apitoken.Store {
 // WorkflowKeys is the workflow-token signing key in Secret Manager
 // (VALET_WORKFLOW_KEY_SECRET).
 func (d *Deps) WorkflowKeys(ctx context.Context) (*workflow.KeyStore, error) {
-	sm, err := secretmanager.NewClient(ctx)
+	sm, err := d.secretManager(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("config: secret manager: %w", err)
+		return nil, err
 	}
 	return workflow.NewKeyStore(sm, d.Env.Project, d.Env.WorkflowKeySecret), nil
+}
+
+// secretManager is the Secret Manager client, made on first use and
+// shared (SECRET_MANAGER_EMULATOR_HOST honoured).
+func (d *Deps) secretManager(ctx context.Context) (*smapi.Client, error) {
+	d.smOnce.Do(func() {
+		d.sm, d.smErr = secretmanager.NewClient(ctx)
+		if d.smErr != nil {
+			d.smErr = fmt.Errorf("config: secret manager: %w", d.smErr)
+		}
+	})
+	return d.sm, d.smErr
 }
 
 // ServiceAuth authenticates the allow-listed service accounts with

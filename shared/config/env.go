@@ -15,12 +15,17 @@
 //	VALET_SIGNER_EMAIL              signing service account (default: the runtime's own)
 //	VALET_SIGNER_KEY_FILE           PEM private key for local runs (default: IAM signBlob)
 //	VALET_WORKFLOW_KEY_SECRET       Secret Manager secret of the workflow signing key (default valet-workflow-signing-key)
+//	VALET_TOKEN_ISSUER              iss of workflow and job tokens, e.g. the tokens function's URL (default "valet")
+//	VALET_WORKFLOW_AUDIENCE         aud of workflow tokens, e.g. the copy-offload service (default "valet-workflow")
+//	VALET_SPACE_QUOTA_BYTES         each space's byte quota, pending uploads included (default 10 GiB)
 package config
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"valet.dev/valet/shared/identity"
@@ -37,7 +42,16 @@ type Env struct {
 	SignerEmail            string
 	SignerKeyFile          string
 	WorkflowKeySecret      string
+	TokenIssuer            string
+	WorkflowAudience       string
+	SpaceQuotaBytes        int64
 }
+
+// Defaults of the optional variables.
+const (
+	DefaultTokenIssuer      = "valet"
+	DefaultWorkflowAudience = "valet-workflow"
+)
 
 // The environment variables Load reads.
 const (
@@ -50,6 +64,9 @@ const (
 	EnvSignerEmail     = "VALET_SIGNER_EMAIL"
 	EnvSignerKeyFile   = "VALET_SIGNER_KEY_FILE"
 	EnvWorkflowKey     = "VALET_WORKFLOW_KEY_SECRET"
+	EnvTokenIssuer     = "VALET_TOKEN_ISSUER"
+	EnvWorkflowAud     = "VALET_WORKFLOW_AUDIENCE"
+	EnvSpaceQuota      = "VALET_SPACE_QUOTA_BYTES"
 )
 
 type issuerJSON struct {
@@ -68,6 +85,15 @@ func Load(getenv func(string) string) (Env, error) {
 		SignerEmail:       strings.TrimSpace(getenv(EnvSignerEmail)),
 		SignerKeyFile:     strings.TrimSpace(getenv(EnvSignerKeyFile)),
 		WorkflowKeySecret: strings.TrimSpace(getenv(EnvWorkflowKey)),
+		TokenIssuer:       cmp.Or(strings.TrimSpace(getenv(EnvTokenIssuer)), DefaultTokenIssuer),
+		WorkflowAudience:  cmp.Or(strings.TrimSpace(getenv(EnvWorkflowAud)), DefaultWorkflowAudience),
+	}
+	if raw := strings.TrimSpace(getenv(EnvSpaceQuota)); raw != "" {
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || n < 1 {
+			return e, fmt.Errorf("config: %s must be a positive number of bytes, not %q", EnvSpaceQuota, raw)
+		}
+		e.SpaceQuotaBytes = n
 	}
 	if e.Project == "" {
 		return e, fmt.Errorf("config: %s is not set; set it to the project id", EnvProject)
@@ -117,6 +143,14 @@ func (e Env) needUsers() error {
 func (e Env) needServices() error {
 	if e.FunctionURL == "" || len(e.AllowedServiceAccounts) == 0 {
 		return fmt.Errorf("config: %s and %s must be set; this function serves service accounts", EnvFunctionURL, EnvServiceAccounts)
+	}
+	return nil
+}
+
+// NeedObjectsBucket fails unless the objects bucket is configured.
+func (e Env) NeedObjectsBucket() error {
+	if e.ObjectsBucket == "" {
+		return fmt.Errorf("config: %s is not set; set it to the objects bucket name", EnvObjectsBucket)
 	}
 	return nil
 }

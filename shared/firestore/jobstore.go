@@ -29,7 +29,10 @@ const (
 //   - List: owner == / project in (OR), optional project ==, state ==,
 //     ordered createdAt desc, id desc;
 //   - Due: state ==/in with uploadDeadline, lock.leaseExpiresAt or
-//     deadline <=, ordered by that field asc.
+//     deadline <=, ordered by that field asc; state in, secretsHeld ==,
+//     finishedAt <= ordered finishedAt asc;
+//   - Reusable: equalities only (state, specHash, workspace.md5,
+//     runtimeUser), served by merging single-field indexes.
 
 // JobStore is the Firestore job.Store.
 type JobStore struct {

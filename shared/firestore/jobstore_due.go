@@ -11,9 +11,10 @@ import (
 )
 
 // Due returns up to limit ids of non-final jobs with a timer run out at or
-// before now: three queries (upload window of AWAITING_WORKSPACE jobs,
-// lease of LOCKED/RUNNING ones, deadline of QUEUED/LOCKED/RUNNING ones),
-// each oldest first, merged without duplicates.
+// before now, and of final jobs whose secrets are not yet scrubbed: four
+// queries (upload window of AWAITING_WORKSPACE jobs, lease of
+// LOCKED/RUNNING ones, deadline of QUEUED/LOCKED/RUNNING ones, final jobs
+// with secretsHeld), each oldest first, merged without duplicates.
 func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	if limit < 1 {
 		return nil, apperr.E(apperr.Invalid, "limit must be at least 1, not %d", limit)
@@ -26,6 +27,8 @@ func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string,
 			Where("lock.leaseExpiresAt", "<=", now).OrderBy("lock.leaseExpiresAt", firestore.Asc),
 		jobs.Where("state", "in", []string{string(job.Queued), string(job.Locked), string(job.Running)}).
 			Where("deadline", "<=", now).OrderBy("deadline", firestore.Asc),
+		jobs.Where("state", "in", finalStates()).Where("secretsHeld", "==", true).
+			Where("finishedAt", "<=", now).OrderBy("finishedAt", firestore.Asc),
 	}
 	seen := map[string]bool{}
 	var ids []string
@@ -45,4 +48,14 @@ func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string,
 		}
 	}
 	return ids, nil
+}
+
+func finalStates() []string {
+	var out []string
+	for _, s := range job.States {
+		if s.Final() {
+			out = append(out, string(s))
+		}
+	}
+	return out
 }

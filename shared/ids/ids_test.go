@@ -220,3 +220,12 @@ func TestJSON(t *testing.T) {
 	err = json.Unmarshal([]byte(`{"space":"users/../x"}`), &out)
 	require.Equal(t, apperr.Invalid, apperr.CodeOf(err))
 }
+
+func TestNewProjectIDParses(t *testing.T) {
+	for range 100 {
+		id := ids.NewProjectID()
+		_, err := ids.ParseProjectID(string(id))
+		require.NoError(t, err, id)
+		require.Len(t, string(id), 15)
+	}
+}

@@ -39,3 +39,9 @@ func (id ProjectID) MarshalText() ([]byte, error) { return []byte(id), nil }
 func (id *ProjectID) UnmarshalText(text []byte) error {
 	return unmarshal(id, text, ParseProjectID)
 }
+
+// NewProjectID returns a fresh project id for a project created without
+// one: "p-" and 13 random characters of [a-z2-7].
+func NewProjectID() ProjectID {
+	return ProjectID("p-" + newGenerated("")[:13])
+}

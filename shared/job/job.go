@@ -39,6 +39,11 @@ type Job struct {
 	Deadline           time.Time         `json:"deadline" firestore:"deadline"` // set when queued: queue time + timeout
 	FinishedAt         time.Time         `json:"finishedAt,omitzero" firestore:"finishedAt"`
 	EventSeq           int64             `json:"-" firestore:"eventSeq"` // seq of the last event appended
+	// SecretsHeld says Secret Manager may hold a secret of the job (its
+	// runtime or workflow token): set when one is stored, cleared by
+	// Scrubbed once a final job's secrets are destroyed. The sweep scrubs
+	// final jobs that still have it.
+	SecretsHeld bool `json:"-" firestore:"secretsHeld"`
 }
 
 // Artifact describes one object of the job: declared for the workspace,
@@ -92,4 +97,5 @@ const (
 	EventCancelled      = "CANCELLED"
 	EventExpired        = "EXPIRED"
 	EventUploadRejected = "UPLOAD_REJECTED"
+	EventScrubbed       = "SECRETS_SCRUBBED"
 )

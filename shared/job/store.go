@@ -28,8 +28,13 @@ type Store interface {
 	// Events returns the job's events in seq order after pageToken.
 	Events(ctx context.Context, id string, pageSize int, pageToken string) ([]Event, string, error)
 	// Due returns up to limit ids of non-final jobs whose upload window,
-	// lease or deadline ended at or before now (the sweep's work list).
+	// lease or deadline ended at or before now, and of final jobs that
+	// still hold secrets (the sweep's work list).
 	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// Reusable returns up to limit SUCCEEDED jobs whose spec hash,
+	// workspace MD5 and runtime user are k's, newest first; the caller
+	// checks the rest of k (ReuseKey.Matches) and its access to them.
+	Reusable(ctx context.Context, k ReuseKey, limit int) ([]*Job, error)
 }
 
 // Query selects jobs for List. Owner and Projects combine with OR: a user

@@ -69,6 +69,7 @@ func (j *Job) WorkspaceArrived(a Arrival, now time.Time) (events []Event, reject
 	}
 	j.Attempt = 1
 	j.Deadline = now.Add(time.Duration(j.TimeoutSeconds) * time.Second)
+	j.SecretsHeld = true // the workflow token is minted once the job is queued
 	j.enter(Queued, now)
 	return []Event{j.record(now, EventQueued, "workspace of %d bytes arrived; queued", a.SizeBytes)}, false, nil
 }

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) job.Store) {
 		{"List", testList},
 		{"ListInvalid", testListInvalid},
 		{"Due", testDue},
+		{"Reusable", testReusable},
 		{"ClaimRace", testClaimRace},
 	}
 	for _, tc := range tests {

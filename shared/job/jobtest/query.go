@@ -128,9 +128,20 @@ func testDue(t *testing.T, s job.Store) {
 		})
 		require.NoError(t, err)
 	}
-	// Final jobs are never due, whatever their timers say.
+	// Final jobs are due only while they hold secrets, whatever their
+	// timers say.
 	final := create(t, s, "alice", "", T0, true)
 	_, err := s.Update(ctx, final.ID, func(j *job.Job) ([]job.Event, error) {
+		ev, err := j.Cancel("alice", T0.Add(time.Minute))
+		if err != nil {
+			return nil, err
+		}
+		scrubbed, err := j.Scrubbed(T0.Add(time.Minute))
+		return []job.Event{ev, scrubbed}, err
+	})
+	require.NoError(t, err)
+	unscrubbed := create(t, s, "alice", "", T0, true)
+	_, err = s.Update(ctx, unscrubbed.ID, func(j *job.Job) ([]job.Event, error) {
 		ev, err := j.Cancel("alice", T0.Add(time.Minute))
 		return []job.Event{ev}, err
 	})
@@ -138,19 +149,32 @@ func testDue(t *testing.T, s job.Store) {
 
 	due, err := s.Due(ctx, now, 100)
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{expiredUpload.ID, pastDeadline.ID, lapsed.ID}, due)
+	require.ElementsMatch(t, []string{expiredUpload.ID, pastDeadline.ID, lapsed.ID, unscrubbed.ID}, due)
 	for _, j := range []*job.Job{openUpload, queuedOK, live, final} {
 		require.NotContains(t, due, j.ID)
 	}
 
-	// Each due job's Sweep does something.
+	// Each due job's Sweep does something; the final one is scrubbed.
 	for _, id := range due {
 		_, err := s.Update(ctx, id, func(j *job.Job) ([]job.Event, error) {
+			if j.State.Final() {
+				ev, err := j.Scrubbed(now)
+				return []job.Event{ev}, err
+			}
 			ev, err := j.Sweep(now)
 			return []job.Event{ev}, err
 		})
 		require.NoError(t, err, "job %s", id)
 	}
+	// The job that failed on its deadline now waits for its scrub.
+	due, err = s.Due(ctx, now, 100)
+	require.NoError(t, err)
+	require.Equal(t, []string{pastDeadline.ID}, due)
+	_, err = s.Update(ctx, pastDeadline.ID, func(j *job.Job) ([]job.Event, error) {
+		ev, err := j.Scrubbed(now)
+		return []job.Event{ev}, err
+	})
+	require.NoError(t, err)
 	due, err = s.Due(ctx, now, 100)
 	require.NoError(t, err)
 	require.Empty(t, due, "nothing is due after the sweep (the lapsed job is queued again, its deadline ahead)")
@@ -159,4 +183,52 @@ func testDue(t *testing.T, s job.Store) {
 	due, err = s.Due(ctx, now.Add(24*time.Hour), 2)
 	require.NoError(t, err)
 	require.Len(t, due, 2)
+}
+
+func testReusable(t *testing.T, s job.Store) {
+	ctx := ctxFor(t)
+	const md5 = "bWQ1bWQ1bWQ1bWQ1bWQ1bQ=="
+	succeed := func(owner string, finished time.Time) *job.Job {
+		j, first := NewJob(owner, "", T0)
+		j.RuntimeUser, j.Workspace.MD5 = owner, md5
+		require.NoError(t, s.Create(ctx, j, first))
+		j, err := s.Update(ctx, j.ID, func(j *job.Job) ([]job.Event, error) {
+			queued, _, err := j.WorkspaceArrived(job.Arrival{Generation: 1, SizeBytes: 10, MD5: md5}, T0)
+			if err != nil {
+				return nil, err
+			}
+			ev, err := j.Claim("disp", "w", time.Hour, finished)
+			if err != nil {
+				return nil, err
+			}
+			queued = append(queued, ev)
+			events, _, err := j.ArtifactArrived(job.OutputKind, job.Arrival{Generation: 1, SizeBytes: 1}, finished)
+			return append(queued, events...), err
+		})
+		require.NoError(t, err)
+		require.Equal(t, job.Succeeded, j.State)
+		return j
+	}
+	older := succeed("alice", T0.Add(time.Minute))
+	newer := succeed("alice", T0.Add(2*time.Minute))
+	succeed("bob", T0.Add(3*time.Minute))
+	create(t, s, "alice", "", T0, true) // queued, not finished
+
+	key := job.ReuseKey{SpecHash: older.SpecHash, WorkspaceMD5: older.Workspace.MD5, RuntimeUser: older.RuntimeUser, RuntimeScopes: older.RuntimeScopes}
+	found, err := s.Reusable(ctx, key, 10)
+	require.NoError(t, err)
+	require.Len(t, found, 2)
+	require.Equal(t, newer.ID, found[0].ID, "newest first")
+	require.Equal(t, older.ID, found[1].ID)
+	for _, j := range found {
+		require.True(t, key.Matches(j, false))
+	}
+
+	key.SpecHash = "another"
+	found, err = s.Reusable(ctx, key, 10)
+	require.NoError(t, err)
+	require.Empty(t, found)
+
+	_, err = s.Reusable(ctx, job.ReuseKey{}, 10)
+	require.Equal(t, apperr.Invalid, apperr.CodeOf(err))
 }

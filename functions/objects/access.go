@@ -1,0 +1,127 @@
+package objects
+
+import (
+	"context"
+	"net/http"
+
+	"valet.dev/valet/shared/access"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/project"
+)
+
+// caller returns the request's principal: a user, or a running job acting
+// as its runtime user.
+func caller(r *http.Request) (identity.Principal, error) {
+	p, ok := httpapi.PrincipalFrom(r.Context())
+	if !ok {
+		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "a valid credential is required")
+	}
+	if p.Kind != identity.User && p.Kind != identity.Job {
+		return identity.Principal{}, apperr.E(apperr.PermissionDenied, "the objects API serves users and jobs; %s principals may not call it", p.Kind)
+	}
+	return p, nil
+}
+
+// role is p's role in space: its project role for a project space, None
+// for a personal one (access.Can decides personal spaces by id).
+func (h *handler) role(ctx context.Context, p identity.Principal, space ids.SpaceID) (project.Role, error) {
+	pid, ok := space.Project()
+	if !ok {
+		return project.None, nil
+	}
+	return h.projects.Role(ctx, string(pid), p.ID)
+}
+
+// authorize checks that p may do a in space: a space p may not read is
+// not found (what answers depends on hidden, the error for that case), one
+// it may read but not do a in is forbidden.
+func (h *handler) authorize(ctx context.Context, p identity.Principal, a access.Action, r access.Resource, hidden error) error {
+	space, err := ids.ParseSpaceID(r.Space)
+	if err != nil {
+		return err
+	}
+	role, err := h.role(ctx, p, space)
+	if err != nil {
+		return err
+	}
+	read := access.ReadObject
+	if r.Kind == access.ProjectKind {
+		read = access.ReadProject
+	}
+	if !access.Can(p, read, r, role) {
+		return hidden
+	}
+	if a != read && !access.Can(p, a, r, role) {
+		return apperr.E(apperr.PermissionDenied, "you may read %s but not %s there: %s", r.Space, verb(a), why(role, a))
+	}
+	return nil
+}
+
+// verb names an action for messages.
+func verb(a access.Action) string {
+	switch a {
+	case access.CreateObject:
+		return "create objects"
+	case access.WriteObject:
+		return "change or delete objects"
+	case access.ManageProject:
+		return "manage the project"
+	}
+	return string(a)
+}
+
+// why says, for messages, what is missing for a: a role (viewers only
+// read, only owners manage) or, when the role suffices, a scope.
+func why(role project.Role, a access.Action) string {
+	switch {
+	case a == access.ManageProject && role != project.None && !role.AtLeast(project.Owner):
+		return "only owners manage members and delete the project; ask an owner"
+	case role == project.Viewer:
+		return "viewers only read; ask an owner for the editor role"
+	}
+	return "your credential's scopes do not allow it; use a token with the scope it needs"
+}
+
+// objectNotFound is the answer for an object that is absent and for one
+// the caller may not read: the two must not be told apart.
+func objectNotFound(id string) error {
+	return apperr.E(apperr.NotFound, "object %s not found", id)
+}
+
+// spaceNotFound is the answer for a space the caller may not read.
+func spaceNotFound(space string) error {
+	return apperr.E(apperr.NotFound, "space %s not found", space)
+}
+
+// loadObject returns the object of the request's path after checking the
+// caller may do a to it.
+func (h *handler) loadObject(r *http.Request, a access.Action) (identity.Principal, *object.Object, error) {
+	p, err := caller(r)
+	if err != nil {
+		return p, nil, err
+	}
+	id, err := ids.ParseObjectID(r.PathValue("id"))
+	if err != nil {
+		return p, nil, err
+	}
+	o, err := h.objects.Get(r.Context(), string(id))
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return p, nil, objectNotFound(string(id))
+	}
+	if err != nil {
+		return p, nil, err
+	}
+	if err := h.authorize(r.Context(), p, a, access.ObjectResource(o.Space), objectNotFound(o.ID)); err != nil {
+		return p, nil, err
+	}
+	return p, o, nil
+}
+
+// pathSpace is the space of a /spaces/{kind}/{owner}/... path.
+func pathSpace(r *http.Request) (ids.SpaceID, error) {
+	return ids.ParseSpaceID(r.PathValue("kind") + "/" + r.PathValue("owner"))
+}

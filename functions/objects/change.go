@@ -1,0 +1,148 @@
+package objects
+
+import (
+	"net/http"
+
+	"valet.dev/valet/shared/access"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/object"
+)
+
+// copyRequest is the body of POST /objects/{id}/copy.
+type copyRequest struct {
+	Space string `json:"space"`
+	Name  string `json:"name"`
+}
+
+// copyObject serves POST /objects/{id}/copy {space, name?}: a new READY
+// object in a space the caller may write, its bytes copied by Cloud
+// Storage (never through the function) and counted against that space's
+// quota. The copy keeps the source's name unless name is given.
+func (h *handler) copyObject(w http.ResponseWriter, r *http.Request) {
+	p, src, err := h.loadObject(r, access.ReadObject)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var req copyRequest
+	if err := httpapi.Decode(r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if req.Space == "" {
+		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, `space is required: the space to copy into, "users/<uid>" or "projects/<pid>"`))
+		return
+	}
+	space, err := ids.ParseSpaceID(req.Space)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if src.State != object.Ready {
+		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "object %s is %s; only uploaded objects can be copied", src.ID, src.State))
+		return
+	}
+	if err := h.authorize(r.Context(), p, access.CreateObject, access.ObjectResource(string(space)), spaceNotFound(string(space))); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	name := req.Name
+	if name == "" {
+		name = src.Name
+	}
+	dst, err := object.New(string(space), name, src.ContentType, src.SizeBytes, src.MD5, p.ID, h.clock())
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.objects.Create(r.Context(), dst, h.quota); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	copied, err := h.storage.Copy(r.Context(), h.bucket, src.Key, src.Generation, dst.Key)
+	if err != nil {
+		h.abandon(r, dst, 0)
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	done, rejected, err := h.objects.Arrived(r.Context(), dst.ID, dst.Key, object.Arrival{Generation: copied.Generation, SizeBytes: copied.SizeBytes, MD5: copied.MD5}, h.clock())
+	if err == nil && rejected {
+		err = apperr.E(apperr.Conflict, "the copy of object %s does not match its source; try again", src.ID)
+	}
+	if err != nil {
+		h.abandon(r, dst, copied.Generation)
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, done)
+}
+
+// abandon removes a copy that did not complete: its bytes (generation, when
+// the copy wrote them) and its metadata, releasing its quota. A failure is
+// logged and left to the sweep, which expires pending objects.
+func (h *handler) abandon(r *http.Request, o *object.Object, generation int64) {
+	ctx := r.Context()
+	if generation > 0 {
+		if err := h.storage.Delete(ctx, h.bucket, o.Key, generation); err != nil {
+			httpapi.LoggerFrom(ctx).WarnContext(ctx, "bytes of a failed copy not deleted", "object", o.ID, "error", err)
+		}
+	}
+	if _, err := h.objects.Delete(ctx, o.ID); err != nil && apperr.CodeOf(err) != apperr.NotFound {
+		httpapi.LoggerFrom(ctx).WarnContext(ctx, "failed copy not cleaned up; the sweep expires it", "object", o.ID, "error", err)
+	}
+}
+
+// revoke serves POST /objects/{id}/revoke: the bytes move to a new storage
+// key (a server-side copy, then the old key is deleted), so every download
+// URL handed out before stops working. New download URLs work at once.
+func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
+	_, o, err := h.loadObject(r, access.WriteObject)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if o.State != object.Ready {
+		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "object %s is %s; only uploaded objects have download URLs to revoke", o.ID, o.State))
+		return
+	}
+	newKey := object.Key(o.Space, o.ID, o.Revision+1)
+	copied, err := h.storage.Copy(r.Context(), h.bucket, o.Key, o.Generation, newKey)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	moved, err := h.objects.Rekey(r.Context(), o.ID, o.Revision, copied.Generation, h.clock())
+	if err != nil {
+		// Someone revoked or deleted it first: drop our copy.
+		_ = h.storage.Delete(r.Context(), h.bucket, newKey, copied.Generation)
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.storage.Delete(r.Context(), h.bucket, o.Key, 0); err != nil {
+		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Unavailable, "object %s has a new key but its old bytes could not be deleted, so old URLs may still work; revoke again", o.ID))
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, moved)
+}
+
+// deleteObject serves DELETE /objects/{id}: the bytes, then the metadata
+// (releasing the space's quota). Bytes go first, so a failure leaves an
+// object whose delete can be retried, never bytes nobody can reach.
+func (h *handler) deleteObject(w http.ResponseWriter, r *http.Request) {
+	_, o, err := h.loadObject(r, access.WriteObject)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.storage.Delete(r.Context(), h.bucket, o.Key, 0); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if _, err := h.objects.Delete(r.Context(), o.ID); err != nil && apperr.CodeOf(err) != apperr.NotFound {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,74 @@
+package objects
+
+import (
+	"net/http"
+
+	"valet.dev/valet/shared/access"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/signer"
+)
+
+// createRequest is the body of POST /spaces/{space}/objects.
+type createRequest struct {
+	Name        string `json:"name"`
+	ContentType string `json:"contentType"`
+	SizeBytes   *int64 `json:"sizeBytes"`
+	MD5         string `json:"md5"`
+}
+
+// uploadResponse answers POST /spaces/{space}/objects.
+type uploadResponse struct {
+	Object *object.Object `json:"object"`
+	Upload signer.URL     `json:"upload"`
+}
+
+// createObject serves POST /spaces/{space}/objects: a PENDING object, its
+// bytes reserved against the space's quota, and a signed PUT bound to its
+// content type, exact size and (when given) MD5, which can create the
+// bytes once and never replace them.
+func (h *handler) createObject(w http.ResponseWriter, r *http.Request) {
+	p, err := caller(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	space, err := pathSpace(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.authorize(r.Context(), p, access.CreateObject, access.ObjectResource(string(space)), spaceNotFound(string(space))); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var req createRequest
+	if err := httpapi.Decode(r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if req.SizeBytes == nil {
+		httpapi.WriteError(w, r, errSizeRequired)
+		return
+	}
+	o, err := object.New(string(space), req.Name, req.ContentType, *req.SizeBytes, req.MD5, p.ID, h.clock())
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	// Sign before storing, so that a value the signer refuses leaves nothing
+	// behind.
+	upload, err := h.signer.Upload(h.bucket, o.Key, signer.UploadOptions{
+		ContentType: o.ContentType, MinBytes: o.SizeBytes, MaxBytes: o.SizeBytes, MD5: o.MD5,
+		TTL: object.UploadWindow, CreateOnly: true,
+	})
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.objects.Create(r.Context(), o, h.quota); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Object: o, Upload: upload})
+}

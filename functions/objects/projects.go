@@ -1,0 +1,285 @@
+package objects
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"valet.dev/valet/shared/access"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/project"
+)
+
+// MaxDisplayNameLen bounds a project's display name, in characters.
+const MaxDisplayNameLen = 100
+
+// spaceView is one entry of GET /spaces.
+type spaceView struct {
+	ID   string       `json:"id"`
+	Kind string       `json:"kind"` // "user" or "project"
+	Role project.Role `json:"role"` // the caller's role; owner of their own space
+}
+
+// projectView answers the project routes: the project and its members.
+type projectView struct {
+	*project.Project
+	Members []project.Member `json:"members"`
+}
+
+type createProjectRequest struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+}
+
+type memberRequest struct {
+	Role string `json:"role"`
+}
+
+// spaces serves GET /spaces: the caller's personal space (there from the
+// first call) and the projects it belongs to.
+func (h *handler) spaces(w http.ResponseWriter, r *http.Request) {
+	p, err := caller(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	out := []spaceView{{ID: string(ids.UserSpace(ids.UserID(p.ID))), Kind: "user", Role: project.Owner}}
+	memberships, err := h.projects.Memberships(r.Context(), p.ID)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	for _, m := range memberships {
+		res := access.ProjectResource(m.Project)
+		if access.Can(p, access.ReadProject, res, m.Role) {
+			out = append(out, spaceView{ID: res.Space, Kind: "project", Role: m.Role})
+		}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"spaces": out})
+}
+
+// createProject serves POST /projects {id?, displayName}: the caller
+// becomes its owner. Without id one is generated.
+func (h *handler) createProject(w http.ResponseWriter, r *http.Request) {
+	p, err := caller(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var req createProjectRequest
+	if err := httpapi.Decode(r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	id := ids.NewProjectID()
+	if req.ID != "" {
+		if id, err = ids.ParseProjectID(req.ID); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+	}
+	name := strings.TrimSpace(req.DisplayName)
+	if err := checkDisplayName(name); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if !access.Can(p, access.CreateProject, access.ProjectResource(string(id)), project.None) {
+		httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "this credential may not create projects: it needs the objects:write scope, and running jobs may not create projects"))
+		return
+	}
+	proj := &project.Project{ID: string(id), DisplayName: name, CreatedBy: p.ID, CreatedAt: h.clock()}
+	if err := h.projects.Create(r.Context(), proj, p.ID, proj.CreatedAt); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	members, err := h.projects.Members(r.Context(), proj.ID)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, projectView{Project: proj, Members: members})
+}
+
+func checkDisplayName(name string) error {
+	if name == "" || utf8.RuneCountInString(name) > MaxDisplayNameLen || !utf8.ValidString(name) {
+		return apperr.E(apperr.Invalid, "displayName is required: 1 to %d characters", MaxDisplayNameLen)
+	}
+	for _, c := range name {
+		if c < 0x20 || (c >= 0x7f && c <= 0x9f) {
+			return apperr.E(apperr.Invalid, "displayName must not hold control characters")
+		}
+	}
+	return nil
+}
+
+// loadProject returns the project of the path after checking the caller
+// may do a to it: 404 for non-members, 403 for members without the role.
+func (h *handler) loadProject(r *http.Request, a access.Action) (identity.Principal, *project.Project, error) {
+	p, err := caller(r)
+	if err != nil {
+		return p, nil, err
+	}
+	pid, err := ids.ParseProjectID(r.PathValue("project"))
+	if err != nil {
+		return p, nil, err
+	}
+	hidden := apperr.E(apperr.NotFound, "project %s not found", pid)
+	if err := h.authorize(r.Context(), p, a, access.ProjectResource(string(pid)), hidden); err != nil {
+		return p, nil, err
+	}
+	proj, err := h.projects.Get(r.Context(), string(pid))
+	if err != nil {
+		return p, nil, err
+	}
+	return p, proj, nil
+}
+
+// view is the project with its members.
+func (h *handler) view(r *http.Request, proj *project.Project) (projectView, error) {
+	members, err := h.projects.Members(r.Context(), proj.ID)
+	return projectView{Project: proj, Members: members}, err
+}
+
+// getProject serves GET /projects/{p}: the project and its members, for
+// members.
+func (h *handler) getProject(w http.ResponseWriter, r *http.Request) {
+	_, proj, err := h.loadProject(r, access.ReadProject)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	v, err := h.view(r, proj)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, v)
+}
+
+// setMember serves PUT /projects/{p}/members/{user} {role}: owners add a
+// member or change a role; the last owner cannot be demoted.
+func (h *handler) setMember(w http.ResponseWriter, r *http.Request) {
+	p, proj, err := h.loadProject(r, access.ManageProject)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	user, err := ids.ParseUserID(r.PathValue("user"))
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var req memberRequest
+	if err := httpapi.Decode(r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	role, err := project.ParseRole(req.Role)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	m, err := h.projects.SetMember(r.Context(), proj.ID, string(user), role, p.ID, h.clock())
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, m)
+}
+
+// removeMember serves DELETE /projects/{p}/members/{user}: owners remove
+// anyone, any member removes themself (leaves); the last owner cannot.
+func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
+	p, err := caller(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	user, err := ids.ParseUserID(r.PathValue("user"))
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	action := access.ManageProject
+	if string(user) == p.ID {
+		action = access.ReadProject // leaving needs only membership
+	}
+	_, proj, err := h.loadProject(r, action)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.projects.RemoveMember(r.Context(), proj.ID, string(user)); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// deleteProject serves DELETE /projects/{p}?force=: owners only. A project
+// that holds objects is refused (409) unless force=true, which deletes its
+// objects (bytes and metadata) first. New objects are refused from the
+// moment the delete begins.
+func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) {
+	_, proj, err := h.loadProject(r, access.ManageProject)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	force := false
+	switch v := r.URL.Query().Get("force"); v {
+	case "", "false":
+	case "true":
+		force = true
+	default:
+		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "force must be true or false, not %q", shorten(v)))
+		return
+	}
+	if err := h.projects.BeginDelete(r.Context(), proj.ID, force); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.emptySpace(r, string(ids.ProjectSpace(ids.ProjectID(proj.ID)))); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.projects.FinishDelete(r.Context(), proj.ID); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// emptySpace deletes every object of space, bytes first.
+func (h *handler) emptySpace(r *http.Request, space string) error {
+	token := ""
+	for {
+		objs, next, err := h.objects.List(r.Context(), space, "", 0, token)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			if err := h.storage.Delete(r.Context(), h.bucket, o.Key, 0); err != nil {
+				return err
+			}
+			if _, err := h.objects.Delete(r.Context(), o.ID); err != nil && apperr.CodeOf(err) != apperr.NotFound {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		token = next
+	}
+}
+
+// shorten keeps caller-supplied text short in messages.
+func shorten(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "…"
+	}
+	return s
+}

@@ -1,0 +1,155 @@
+package objects
+
+import (
+	"mime"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"valet.dev/valet/shared/access"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/signer"
+)
+
+// DownloadTTL is how long a download URL works.
+const DownloadTTL = time.Hour
+
+// Paging of GET /spaces/{space}/objects.
+const (
+	maxPageToken = 1024
+	maxPrefix    = 1024
+)
+
+var errSizeRequired = apperr.E(apperr.Invalid, "sizeBytes is required: the exact size of the bytes you will upload")
+
+// listResponse answers GET /spaces/{space}/objects.
+type listResponse struct {
+	Objects       []*object.Object `json:"objects"`
+	NextPageToken string           `json:"nextPageToken"`
+}
+
+// downloadResponse answers GET /objects/{id}/download.
+type downloadResponse struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// getObject serves GET /objects/{id}: the object's metadata.
+func (h *handler) getObject(w http.ResponseWriter, r *http.Request) {
+	_, o, err := h.loadObject(r, access.ReadObject)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, o)
+}
+
+// listObjects serves GET /spaces/{space}/objects?prefix=&pageSize=&pageToken=:
+// the space's pending and ready objects by name.
+func (h *handler) listObjects(w http.ResponseWriter, r *http.Request) {
+	p, err := caller(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	space, err := pathSpace(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if err := h.authorize(r.Context(), p, access.ReadObject, access.ObjectResource(string(space)), spaceNotFound(string(space))); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	prefix, token := q.Get("prefix"), q.Get("pageToken")
+	if len(prefix) > maxPrefix || len(token) > maxPageToken {
+		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "prefix and pageToken must be at most %d bytes", maxPrefix))
+		return
+	}
+	size := 0
+	if s := q.Get("pageSize"); s != "" {
+		if size, err = strconv.Atoi(s); err != nil {
+			httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "pageSize must be a whole number"))
+			return
+		}
+	}
+	objs, next, err := h.objects.List(r.Context(), string(space), prefix, size, token)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if objs == nil {
+		objs = []*object.Object{}
+	}
+	httpapi.WriteJSON(w, http.StatusOK, listResponse{Objects: objs, NextPageToken: next})
+}
+
+// download serves GET /objects/{id}/download: a signed GET of a READY
+// object for DownloadTTL, whose answer names the file as the object.
+func (h *handler) download(w http.ResponseWriter, r *http.Request) {
+	_, o, err := h.loadObject(r, access.ReadObject)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if o.State != object.Ready {
+		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "object %s is %s; it can be downloaded once its upload has arrived", o.ID, o.State))
+		return
+	}
+	u, err := h.signer.Download(h.bucket, o.Key, signer.DownloadOptions{TTL: DownloadTTL, ContentDisposition: disposition(o.Name)})
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, downloadResponse{URL: u.URL, ExpiresAt: u.ExpiresAt})
+}
+
+// maxDispositionBytes keeps a download's Content-Disposition within what
+// the signer accepts (256 bytes), whatever the object's name.
+const maxDispositionBytes = 200
+
+// disposition is the Content-Disposition of a download: attachment, with
+// the last segment of the object's name as filename (RFC 2231 encoded when
+// it is not plain ASCII, as mime.FormatMediaType does). A long filename is
+// shortened, keeping its extension, so every valid name can be downloaded.
+func disposition(name string) string {
+	base := path.Base(name)
+	if base == "/" || base == "." || base == ".." {
+		base = "download"
+	}
+	ext := path.Ext(base)
+	if len(ext) > 16 {
+		ext = ""
+	}
+	stem := []rune(strings.TrimSuffix(base, ext))
+	for {
+		v := formatDisposition(string(stem) + ext)
+		if len(v) <= maxDispositionBytes || len(stem) == 0 {
+			return v
+		}
+		stem = stem[:len(stem)-max(1, len(stem)/8)]
+	}
+}
+
+// formatDisposition is "attachment" with filename, falling back to a plain
+// ASCII filename when mime refuses it.
+func formatDisposition(filename string) string {
+	if filename == "" {
+		filename = "download"
+	}
+	if v := mime.FormatMediaType("attachment", map[string]string{"filename": filename}); v != "" {
+		return v
+	}
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, filename)
+	return `attachment; filename="` + ascii + `"`
+}

@@ -1,0 +1,40 @@
+package firestore
+
+import (
+	"cmp"
+	"context"
+	"slices"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/job"
+)
+
+// Reusable implements job.Store. It uses equality filters only, so that
+// no composite index is needed, and sorts newest first in memory.
+func (s *JobStore) Reusable(ctx context.Context, k job.ReuseKey, limit int) ([]*job.Job, error) {
+	if limit < 1 || limit > 100 {
+		return nil, apperr.E(apperr.Invalid, "limit must be 1 to 100, not %d", limit)
+	}
+	if k.SpecHash == "" || k.WorkspaceMD5 == "" || k.RuntimeUser == "" {
+		return nil, apperr.E(apperr.Invalid, "reuse needs a spec hash, a workspace MD5 and a runtime user")
+	}
+	snaps, err := s.client.Collection(JobsCollection).
+		Where("state", "==", string(job.Succeeded)).
+		Where("specHash", "==", k.SpecHash).
+		Where("workspace.md5", "==", k.WorkspaceMD5).
+		Where("runtimeUser", "==", k.RuntimeUser).
+		Limit(limit).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, readError(ctx, err)
+	}
+	out := make([]*job.Job, 0, len(snaps))
+	for _, snap := range snaps {
+		j, err := decodeJob(snap)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	slices.SortFunc(out, func(a, b *job.Job) int { return cmp.Or(b.FinishedAt.Compare(a.FinishedAt), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
+}

@@ -1,0 +1,48 @@
+package job
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/apperr"
+)
+
+func TestQueueingHoldsSecretsUntilScrubbed(t *testing.T) {
+	j := queued(t)
+	require.True(t, j.SecretsHeld, "a queued job gets a workflow token")
+	_, err := j.Scrubbed(t0)
+	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "not final yet")
+
+	_, err = j.Cancel("u1", t0)
+	require.NoError(t, err)
+	ev, err := j.Scrubbed(t0)
+	require.NoError(t, err)
+	require.Equal(t, EventScrubbed, ev.Type)
+	require.False(t, j.SecretsHeld)
+	_, err = j.Scrubbed(t0)
+	require.ErrorIs(t, err, ErrDuplicate)
+}
+
+func TestReuseKeyMatches(t *testing.T) {
+	done := &Job{State: Succeeded, SpecHash: "h", Workspace: Artifact{MD5: "m"}, RuntimeUser: "u1", RuntimeScopes: []string{"jobs:read", "objects:read"}}
+	key := ReuseKey{SpecHash: "h", WorkspaceMD5: "m", RuntimeUser: "u1", RuntimeScopes: []string{"jobs:read", "objects:read"}}
+	require.True(t, key.Matches(done, false))
+	require.False(t, key.Matches(done, true), "no attestation recorded")
+	withAtt := *done
+	withAtt.Attestation.Present = true
+	require.True(t, key.Matches(&withAtt, true))
+
+	for name, k := range map[string]ReuseKey{
+		"other spec":      {SpecHash: "x", WorkspaceMD5: "m", RuntimeUser: "u1", RuntimeScopes: key.RuntimeScopes},
+		"other workspace": {SpecHash: "h", WorkspaceMD5: "x", RuntimeUser: "u1", RuntimeScopes: key.RuntimeScopes},
+		"other user":      {SpecHash: "h", WorkspaceMD5: "m", RuntimeUser: "u2", RuntimeScopes: key.RuntimeScopes},
+		"fewer scopes":    {SpecHash: "h", WorkspaceMD5: "m", RuntimeUser: "u1", RuntimeScopes: []string{"jobs:read"}},
+		"all scopes":      {SpecHash: "h", WorkspaceMD5: "m", RuntimeUser: "u1", RuntimeScopes: []string{"all"}},
+	} {
+		require.False(t, k.Matches(done, false), name)
+	}
+	failed := *done
+	failed.State = Failed
+	require.False(t, key.Matches(&failed, false), "only SUCCEEDED jobs are reused")
+}
