@@ -21,6 +21,7 @@ import (
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/signer"
 	"valet.dev/valet/shared/workflow"
@@ -72,10 +73,13 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 		return nil, err
 	}
 	secrets := custody.New(sm, s.opts.Project)
-	userAuth := (&identity.Authenticator{Users: users, APITokens: apiTokens}).Authenticate
+	jobTokens := jobtoken.NewVerifier(workflowKeys, s.TokenIssuer(), store.Get, nil)
+	userAuth := (&identity.Authenticator{Users: users, APITokens: apiTokens, Jobs: jobTokens}).Authenticate
 	bucket := s.Info.Buckets.Jobs
 
-	fin, err := finalize.New(finalize.Options{Store: store, Objects: objectStore, Bucket: bucket}).HTTP(ctx)
+	minter := workflow.NewMinter(workflowKeys, workflow.MinterOptions{Issuer: s.TokenIssuer(), Audience: WorkflowAudience})
+	fin, err := finalize.New(finalize.Options{Store: store, Objects: objectStore, Bucket: bucket, Secrets: secrets, Workflow: minter,
+		ObjectStore: valetfs.NewObjectStore(fsClient), ObjectsBucket: s.Info.Buckets.Objects}).HTTP(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +88,9 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 		objects.Name: objects.New(objects.Options{Objects: valetfs.NewObjectStore(fsClient), Projects: projects,
 			Storage: objectStore, Signer: sign, Bucket: s.Info.Buckets.Objects, QuotaBytes: s.opts.SpaceQuotaBytes, Authenticate: userAuth}),
 		tokens.Name: tokens.New(tokens.Options{Tokens: apiTokens, Authenticate: userAuth, JWKS: workflowKeys.JWKS}),
-		dispatch.Name: dispatch.New(dispatch.Options{Store: store, Signer: sign, Bucket: bucket,
+		dispatch.Name: dispatch.New(dispatch.Options{Store: store, Signer: sign, Bucket: bucket, Secrets: secrets,
+			Workflow:     workflow.NewMinter(workflowKeys, workflow.MinterOptions{Issuer: s.TokenIssuer(), Audience: WorkflowAudience}),
+			JobTokens:    jobtoken.NewIssuer(workflowKeys, s.TokenIssuer(), nil),
 			Authenticate: (&identity.Authenticator{Services: dispatchers}).Authenticate}),
 		sweep.Name: sweep.New(sweep.Options{Store: store, Objects: objectStore, Secrets: secrets, Bucket: bucket,
 			Authenticate: (&identity.Authenticator{Services: scheduler}).Authenticate}),
@@ -135,3 +141,10 @@ func (s *Stack) workflowKeys(ctx context.Context, sm *smapi.Client) (*workflow.K
 	}
 	return keys, nil
 }
+
+// WorkflowAudience is the aud of the dev stack's workflow tokens.
+const WorkflowAudience = "valet-workflow"
+
+// TokenIssuer is the iss of the stack's workflow and job tokens: the
+// tokens function, whose JWKS verifies them.
+func (s *Stack) TokenIssuer() string { return s.Info.Functions[tokens.Name] }

@@ -1,14 +1,17 @@
 package dispatch
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/jobsecret"
 	"valet.dev/valet/shared/seal"
 	"valet.dev/valet/shared/signer"
 )
@@ -34,10 +37,15 @@ type upload struct {
 	ExpiresAt time.Time         `json:"expiresAt"`
 }
 
+// authBundle is everything a job needs to run: its signed URLs and its
+// secrets. It is a secret as a whole: never logged nor stored.
 type authBundle struct {
-	Workspace   download `json:"workspace"`
-	Output      upload   `json:"output"`
-	Attestation upload   `json:"attestation"`
+	Workspace     download `json:"workspace"`
+	Output        upload   `json:"output"`
+	Attestation   upload   `json:"attestation"`
+	JobToken      string   `json:"jobToken"`
+	RuntimeToken  string   `json:"runtimeToken,omitempty"`
+	WorkflowToken string   `json:"workflowToken"`
 }
 
 // sealedBundle is the answer to a claim made with sealTo: the bundle's JSON
@@ -62,15 +70,13 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	now := s.now()
-	j, err := s.store.Update(r.Context(), id, func(j *job.Job) ([]job.Event, error) {
-		return nil, j.TakeBundle(holder(r), epoch, now)
-	})
-	if errors.Is(err, job.ErrBundleTaken) {
-		httpapi.LoggerFrom(r.Context()).WarnContext(r.Context(), "anomaly: a single-use auth bundle was fetched again",
-			"anomaly", "bundle_refetch", "job", id, "epoch", epoch, "holder", holder(r))
+	now, who := s.now(), holder(r)
+	j, err := s.store.Get(r.Context(), id)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
 	}
-	if err != nil && !errors.Is(err, job.ErrDuplicate) {
+	if err := j.CheckLock(who, epoch, now); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
@@ -78,6 +84,24 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Internal, "the job's URLs could not be signed; retry later"))
 		return
+	}
+	if err := s.addSecrets(r.Context(), j, &bundle); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	// Only a bundle that is complete uses up a single-use claim.
+	if j.Lock.SingleUse {
+		_, err = s.store.Update(r.Context(), id, func(j *job.Job) ([]job.Event, error) {
+			return nil, j.TakeBundle(who, epoch, now)
+		})
+		if errors.Is(err, job.ErrBundleTaken) {
+			httpapi.LoggerFrom(r.Context()).WarnContext(r.Context(), "anomaly: a single-use auth bundle was fetched again",
+				"anomaly", "bundle_refetch", "job", id, "epoch", epoch, "holder", who)
+		}
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
 	}
 	if j.Lock.SealTo == "" {
 		httpapi.WriteJSON(w, http.StatusOK, bundle)
@@ -108,6 +132,24 @@ func sealBundle(j *job.Job, bundle authBundle) (sealedBundle, error) {
 		return sealedBundle{}, err
 	}
 	return sealedBundle{Sealed: out}, nil
+}
+
+// addSecrets puts the job's tokens in the bundle: a job token minted for
+// this epoch, the runtime token the job was submitted with (if any) and
+// its workflow token (minted now if finalize has not yet).
+func (s *server) addSecrets(ctx context.Context, j *job.Job, b *authBundle) error {
+	var err error
+	if b.JobToken, err = s.jobTokens.Mint(ctx, j); err != nil {
+		return err
+	}
+	if b.WorkflowToken, err = jobsecret.Workflow(ctx, s.secrets, s.workflow, j); err != nil {
+		return err
+	}
+	b.RuntimeToken, err = s.secrets.Get(ctx, j.ID, custody.RuntimeToken)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil // submitted without one
+	}
+	return err
 }
 
 // bundle signs the workspace GET and the output and attestation PUTs, each

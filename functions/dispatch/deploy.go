@@ -21,5 +21,18 @@ func fromEnvironment(ctx context.Context) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	return Options{Store: d.Jobs(), Signer: sign, Bucket: d.Env.JobsBucket, Authenticate: auth}, nil
+	secrets, err := d.Custody(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	minter, err := d.WorkflowMinter(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	jobTokens, err := d.JobTokenIssuer(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	return Options{Store: d.Jobs(), Signer: sign, Bucket: d.Env.JobsBucket, Secrets: secrets, Workflow: minter,
+		JobTokens: jobTokens, Authenticate: auth}, nil
 }

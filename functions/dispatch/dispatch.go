@@ -17,10 +17,13 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/signer"
+	"valet.dev/valet/shared/workflow"
 )
 
 // Name is the function's name: its Cloud Functions entry point and its
@@ -39,6 +42,12 @@ type Options struct {
 	Signer *signer.Signer
 	// Bucket is the private jobs bucket.
 	Bucket string
+	// Secrets keeps the jobs' runtime and workflow tokens.
+	Secrets *custody.Store
+	// Workflow mints workflow tokens when a job has none yet.
+	Workflow *workflow.Minter
+	// JobTokens mints the per-epoch job tokens of the bundle.
+	JobTokens *jobtoken.Issuer
 	// Authenticate verifies the caller: service accounts on the
 	// dispatchers allow-list.
 	Authenticate func(*http.Request) (identity.Principal, error)
@@ -48,15 +57,19 @@ type Options struct {
 
 // server holds the dependencies the handlers share.
 type server struct {
-	store  job.Store
-	signer *signer.Signer
-	bucket string
-	now    func() time.Time
+	store     job.Store
+	signer    *signer.Signer
+	bucket    string
+	secrets   *custody.Store
+	workflow  *workflow.Minter
+	jobTokens *jobtoken.Issuer
+	now       func() time.Time
 }
 
 // New builds the function's handler.
 func New(opts Options) http.Handler {
-	s := &server{store: opts.Store, signer: opts.Signer, bucket: opts.Bucket, now: opts.Now}
+	s := &server{store: opts.Store, signer: opts.Signer, bucket: opts.Bucket, secrets: opts.Secrets,
+		workflow: opts.Workflow, jobTokens: opts.JobTokens, now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -90,6 +103,8 @@ func (o Options) missing() error {
 		return errors.New("dispatch: Options.Signer is not set")
 	case o.Bucket == "":
 		return errors.New("dispatch: Options.Bucket is not set")
+	case o.Secrets == nil || o.Workflow == nil || o.JobTokens == nil:
+		return errors.New("dispatch: Options.Secrets, Workflow and JobTokens are required")
 	}
 	return nil
 }

@@ -18,12 +18,15 @@ import (
 
 	"valet.dev/valet/functions/dispatch"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/signer"
+	"valet.dev/valet/shared/workflow"
 
 	valetfs "valet.dev/valet/shared/firestore"
 )
@@ -69,13 +72,20 @@ func testKeyPEM(t *testing.T) []byte {
 }
 
 type env struct {
-	store  *valetfs.JobStore
-	signer *signer.Signer
-	clock  *clock
-	srv    *httptest.Server
+	store   *valetfs.JobStore
+	signer  *signer.Signer
+	secrets *custodytest.Env
+	keys    *workflow.KeyStore
+	clock   *clock
+	srv     *httptest.Server
 }
 
-var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+// tokenIssuer is the iss of the test's workflow and job tokens.
+const tokenIssuer = "https://valet.test"
+
+// t0 is the tests' start time: now, so that secrets expiring at a job's
+// deadline are in the future for Secret Manager too.
+var t0 = time.Now().UTC().Truncate(time.Second)
 
 // newEnv empties the package's emulator project (ClaimNext sees every
 // queued job of it, so these tests do not run in parallel) and serves the
@@ -93,9 +103,15 @@ func newEnv(t *testing.T) *env {
 		Now:            c.Now,
 	})
 	require.NoError(t, err)
-	e := &env{store: valetfs.NewJobStore(client), signer: sg, clock: c}
+	e := &env{store: valetfs.NewJobStore(client), signer: sg, secrets: custodytest.New(t), clock: c}
+	e.keys = workflow.NewKeyStore(e.secrets.Client, custodytest.Project, "")
+	_, err = e.keys.Rotate(context.Background())
+	require.NoError(t, err)
 	e.srv = httptest.NewServer(dispatch.New(dispatch.Options{
-		Store: e.store, Signer: sg, Bucket: bucket, Authenticate: apitest.Authenticate, Now: c.Now,
+		Store: e.store, Signer: sg, Bucket: bucket, Secrets: e.secrets.Store,
+		Workflow:     workflow.NewMinter(e.keys, workflow.MinterOptions{Issuer: tokenIssuer, Audience: "copy-offload", Now: c.Now}),
+		JobTokens:    jobtoken.NewIssuer(e.keys, tokenIssuer, c.Now),
+		Authenticate: apitest.Authenticate, Now: c.Now,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
@@ -106,7 +122,8 @@ func newEnv(t *testing.T) *env {
 func (e *env) queued(t *testing.T, updated time.Time, mutate ...func(*job.Job)) *job.Job {
 	t.Helper()
 	j := &job.Job{
-		ID: string(ids.NewJobID()), Owner: "u1", Spec: map[string]any{"image": "alpine"}, SpecHash: "h",
+		ID: string(ids.NewJobID()), Owner: "u1", RuntimeUser: "u1", RuntimeScopes: []string{"all"},
+		Spec: map[string]any{"image": "alpine"}, SpecHash: "h",
 		State: job.Queued, Attempt: 1, MaxAttempts: job.DefaultMaxAttempts, TimeoutSeconds: 3600,
 		Workspace: job.Artifact{SizeBytes: 10, Present: true, Generation: 1},
 		CreatedAt: updated, UpdatedAt: updated, UploadDeadline: updated.Add(job.UploadWindow),

@@ -7,6 +7,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/jobsecret"
 	"valet.dev/valet/shared/logging"
 )
 
@@ -84,5 +85,6 @@ func (s *server) state(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	jobsecret.AfterFinal(r.Context(), httpapi.LoggerFrom(r.Context()), s.store, s.secrets, j, now)
 	httpapi.WriteJSON(w, http.StatusOK, j)
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -39,6 +40,9 @@ func TestBundleNeverLogged(t *testing.T) {
 	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
 	require.Equal(t, http.StatusOK, status, string(raw))
 	b := decode[bundle](t, raw)
+	secrets := decode[tokenBundle](t, raw)
+	require.NotEmpty(t, secrets.JobToken)
+	require.NotEmpty(t, secrets.WorkflowToken)
 	status, _ = e.call(t, "service:disp2", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
 	require.Equal(t, http.StatusConflict, status)
 
@@ -48,6 +52,11 @@ func TestBundleNeverLogged(t *testing.T) {
 		require.NotContains(t, out, sig(t, u))
 	}
 	require.NotContains(t, out, "X-Goog-Signature")
+	for _, token := range []string{secrets.JobToken, secrets.WorkflowToken} {
+		for _, part := range strings.Split(token, ".") {
+			require.NotContains(t, out, part, "no part of a token reaches the log")
+		}
+	}
 }
 
 // captureLogs sends the default logger to w for the test.

@@ -48,5 +48,17 @@ func fromEnvironment(ctx context.Context) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	return Options{Store: d.Jobs(), Objects: objects, Bucket: d.Env.JobsBucket}, nil
+	secrets, err := d.Custody(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	minter, err := d.WorkflowMinter(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	opts := Options{Store: d.Jobs(), Objects: objects, Bucket: d.Env.JobsBucket, Secrets: secrets, Workflow: minter}
+	if d.Env.ObjectsBucket != "" { // else the object path stays off
+		opts.ObjectStore, opts.ObjectsBucket = d.ObjectStore(), d.Env.ObjectsBucket
+	}
+	return opts, nil
 }

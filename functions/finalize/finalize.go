@@ -21,9 +21,12 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
+	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/workflow"
 )
 
 // Name is the function's name: its entry point and dev-server mount point.
@@ -40,9 +43,19 @@ func init() {
 type Options struct {
 	Store   job.Store
 	Objects gcs.Deleter
-	// Bucket is the jobs bucket. Events of other buckets are acknowledged
-	// and logged (the objects bucket is handled by a later change).
+	// Bucket is the jobs bucket. Events of buckets other than Bucket and
+	// ObjectsBucket are acknowledged and logged.
 	Bucket string
+	// ObjectStore keeps shared objects; required when ObjectsBucket is set.
+	ObjectStore *valetfs.ObjectStore
+	// ObjectsBucket is the bucket of shared objects; "" leaves the object
+	// path off (its events are acknowledged like any other bucket's).
+	ObjectsBucket string
+	// Secrets and Workflow mint and keep a job's workflow token once it is
+	// queued, and scrub a job's secrets once it has succeeded. Without them
+	// dispatch mints the token at the first claim and the sweep scrubs.
+	Secrets  *custody.Store
+	Workflow *workflow.Minter
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -82,6 +95,8 @@ const eventTimeout = time.Minute
 // late event changes nothing it should not. An upload the job refuses (a
 // size or MD5 mismatch, or an object arriving in a state that takes none)
 // is recorded as UPLOAD_REJECTED and that generation of the object deleted.
+// Uploads to the objects bucket make their object READY or REJECTED the
+// same way (see sharedObject).
 func (h *Handler) HandleEvent(ctx context.Context, e event.Event) error {
 	if e.Type() != EventType {
 		slog.InfoContext(ctx, "ignoring event of another type", "type", e.Type(), "id", e.ID())
@@ -93,17 +108,20 @@ func (h *Handler) HandleEvent(ctx context.Context, e event.Event) error {
 		return nil
 	}
 	log := slog.With("id", e.ID(), "bucket", obj.Bucket, "object", obj.Name, "generation", obj.Generation)
-	if h.opts.Store == nil || h.opts.Objects == nil {
+	if h.opts.Store == nil || h.opts.Objects == nil || (h.opts.ObjectsBucket != "" && h.opts.ObjectStore == nil) {
 		log.ErrorContext(ctx, "finalize is not configured; the event will be retried")
 		return apperr.E(apperr.Unavailable, "finalize is not configured")
 	}
 	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
 	defer cancel()
-	if obj.Bucket != h.opts.Bucket {
-		log.WarnContext(ctx, "ignoring object of a bucket finalize does not handle")
-		return nil
+	switch {
+	case obj.Bucket == h.opts.Bucket:
+		return h.jobObject(ctx, log, obj)
+	case h.opts.ObjectsBucket != "" && obj.Bucket == h.opts.ObjectsBucket:
+		return h.sharedObject(ctx, log, obj)
 	}
-	return h.jobObject(ctx, log, obj)
+	log.WarnContext(ctx, "ignoring object of a bucket finalize does not handle")
+	return nil
 }
 
 // HTTP serves the handler as a binary- or structured-mode CloudEvents HTTP

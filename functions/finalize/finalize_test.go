@@ -11,6 +11,7 @@ import (
 
 	"valet.dev/valet/functions/finalize"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
@@ -86,7 +87,9 @@ func TestOutputAndAttestationSucceed(t *testing.T) {
 	require.True(t, got.Attestation.Present)
 	require.Equal(t, att.Generation, itoa(got.Attestation.Generation))
 	require.False(t, got.FinishedAt.IsZero())
-	require.Equal(t, []string{job.EventCreated, job.EventQueued, job.EventLocked, job.EventOutput, job.EventAttestation, job.EventSucceeded}, e.eventTypes(withAtt.ID))
+	require.Equal(t, []string{job.EventCreated, job.EventQueued, job.EventLocked, job.EventOutput, job.EventAttestation, job.EventSucceeded, job.EventScrubbed}, e.eventTypes(withAtt.ID))
+	require.False(t, e.get(withAtt.ID).SecretsHeld)
+	require.Empty(t, e.secrets.Held(t, withAtt.ID), "the workflow token minted at queue time is destroyed at success")
 	require.True(t, e.present(out))
 	require.True(t, e.present(att))
 
@@ -259,4 +262,23 @@ func TestFailedDeletionIsRetried(t *testing.T) {
 	require.False(t, e.present(bad))
 	require.Equal(t, job.AwaitingWorkspace, e.get(j.ID).State)
 	require.Equal(t, 2, deleter.calls)
+}
+
+// TestQueueingMintsTheWorkflowToken: the workspace's arrival stores the
+// job's workflow token in Secret Manager, once: a redelivery keeps it.
+func TestQueueingMintsTheWorkflowToken(t *testing.T) {
+	e := newEnv(t)
+	j := e.newJob(false)
+	ws := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
+	e.deliver(ws)
+	require.Equal(t, job.Queued, e.get(j.ID).State)
+	require.True(t, e.get(j.ID).SecretsHeld)
+	require.Len(t, e.secrets.Held(t, j.ID), 1)
+	first, err := e.secrets.Store.Get(context.Background(), j.ID, custody.WorkflowToken)
+	require.NoError(t, err)
+
+	e.deliver(ws)
+	again, err := e.secrets.Store.Get(context.Background(), j.ID, custody.WorkflowToken)
+	require.NoError(t, err)
+	require.Equal(t, first, again)
 }

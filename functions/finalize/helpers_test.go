@@ -16,20 +16,27 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/functions/finalize"
+	"valet.dev/valet/shared/custody/custodytest"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/workflow"
 )
 
-const jobsBucket = "valet-jobs-test"
+const (
+	jobsBucket    = "valet-jobs-test"
+	objectsBucket = "valet-objects-test"
+)
 
 // env is one test's finalize handler over the Firestore emulator and an
 // in-process fake-gcs-server.
 type env struct {
 	t       *testing.T
 	store   job.Store
+	objects *valetfs.ObjectStore
+	secrets *custodytest.Env
 	storage *fakestorage.Server
 	h       *finalize.Handler
 	now     time.Time
@@ -41,17 +48,29 @@ func init() { nextGeneration.Store(time.Now().UnixMicro()) }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	store := valetfs.NewJobStore(firestoretest.New(t))
+	client := firestoretest.New(t)
+	store := valetfs.NewJobStore(client)
 	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
 	require.NoError(t, err)
 	t.Cleanup(srv.Stop)
 	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: jobsBucket})
-	e := &env{t: t, store: store, storage: srv, now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: objectsBucket})
+	// The clock starts now, so a job's deadline (and its secrets' expiry)
+	// is in the future for Secret Manager too.
+	e := &env{t: t, store: store, objects: valetfs.NewObjectStore(client), storage: srv, now: time.Now().UTC().Truncate(time.Second)}
+	e.secrets = custodytest.New(t)
+	keys := workflow.NewKeyStore(e.secrets.Client, custodytest.Project, "")
+	_, err = keys.Rotate(context.Background())
+	require.NoError(t, err)
 	e.h = finalize.New(finalize.Options{
-		Store:   store,
-		Objects: gcs.New(srv.Client()),
-		Bucket:  jobsBucket,
-		Now:     func() time.Time { return e.now },
+		Secrets:       e.secrets.Store,
+		Workflow:      workflow.NewMinter(keys, workflow.MinterOptions{Issuer: "https://valet.test", Audience: "copy-offload", Now: func() time.Time { return e.now }}),
+		Store:         store,
+		Objects:       gcs.New(srv.Client()),
+		Bucket:        jobsBucket,
+		ObjectStore:   e.objects,
+		ObjectsBucket: objectsBucket,
+		Now:           func() time.Time { return e.now },
 	})
 	return e
 }
@@ -76,6 +95,7 @@ func (e *env) newJob(requireAttestation bool) *job.Job {
 	j := &job.Job{
 		ID:                 id,
 		Owner:              "users/test",
+		RuntimeUser:        "test",
 		Spec:               map[string]any{"image": "busybox"},
 		State:              job.AwaitingWorkspace,
 		MaxAttempts:        job.DefaultMaxAttempts,
@@ -91,17 +111,23 @@ func (e *env) newJob(requireAttestation bool) *job.Job {
 	return j
 }
 
-// upload writes body as name into the fake bucket under a fresh generation
-// and returns the object JSON a finalize event carries.
+// upload writes body as name into the fake jobs bucket under a fresh
+// generation and returns the object JSON a finalize event carries.
 func (e *env) upload(name string, body []byte) finalize.StorageObject {
+	e.t.Helper()
+	return e.uploadTo(jobsBucket, name, body)
+}
+
+// uploadTo writes body as name into bucket (see upload).
+func (e *env) uploadTo(bucket, name string, body []byte) finalize.StorageObject {
 	e.t.Helper()
 	gen := nextGeneration.Add(1)
 	e.storage.CreateObject(fakestorage.Object{
-		ObjectAttrs: fakestorage.ObjectAttrs{BucketName: jobsBucket, Name: name, Generation: gen, Md5Hash: md5b64(body), ContentType: "application/octet-stream"},
+		ObjectAttrs: fakestorage.ObjectAttrs{BucketName: bucket, Name: name, Generation: gen, Md5Hash: md5b64(body), ContentType: "application/octet-stream"},
 		Content:     body,
 	})
 	return finalize.StorageObject{
-		Bucket:      jobsBucket,
+		Bucket:      bucket,
 		Name:        name,
 		Generation:  strconv.FormatInt(gen, 10),
 		Size:        strconv.Itoa(len(body)),

@@ -10,6 +10,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/jobsecret"
 )
 
 // arrival reads the generation, size and MD5 of the object. GCS JSON sends
@@ -49,7 +50,7 @@ func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageOb
 	}
 
 	var rejected bool
-	_, err = h.opts.Store.Update(ctx, id, func(j *job.Job) ([]job.Event, error) {
+	j, err := h.opts.Store.Update(ctx, id, func(j *job.Job) ([]job.Event, error) {
 		var events []job.Event
 		var err error
 		if kind == job.WorkspaceKind {
@@ -62,13 +63,13 @@ func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageOb
 	switch {
 	case errors.Is(err, job.ErrDuplicate):
 		log.InfoContext(ctx, "duplicate finalize event; nothing to do", "job", id, "kind", kind)
-		return nil
+		return h.secrets(ctx, log, j)
 	case err != nil:
 		return h.failed(ctx, log.With("job", id, "kind", kind), err)
 	}
 	if !rejected {
-		log.InfoContext(ctx, "object recorded", "job", id, "kind", kind)
-		return nil
+		log.InfoContext(ctx, "object recorded", "job", id, "kind", kind, "state", j.State)
+		return h.secrets(ctx, log, j)
 	}
 	// The UPLOAD_REJECTED event is committed; now remove that generation
 	// (never a newer one). A redelivery after this deletes nothing and
@@ -95,5 +96,35 @@ func (h *Handler) failed(ctx context.Context, log *slog.Logger, err error) error
 		return nil
 	}
 	log.ErrorContext(ctx, "finalize event could not be applied; acknowledged", "error", err)
+	return nil
+}
+
+// secrets keeps the job's secrets in step with its state: a queued or
+// running job gets its workflow token (a redelivery retries a failed
+// mint), a final one has its secrets scrubbed (left to the sweep on
+// failure). Without Secrets and Workflow it does nothing (see Options).
+func (h *Handler) secrets(ctx context.Context, log *slog.Logger, j *job.Job) error {
+	if h.opts.Secrets == nil || h.opts.Workflow == nil || j == nil {
+		return nil
+	}
+	if j.State.Final() {
+		jobsecret.AfterFinal(ctx, log, h.opts.Store, h.opts.Secrets, j, h.opts.Now())
+		return nil
+	}
+	if j.State == job.AwaitingWorkspace {
+		return nil
+	}
+	if _, err := jobsecret.Workflow(ctx, h.opts.Secrets, h.opts.Workflow, j); err != nil {
+		log.WarnContext(ctx, "workflow token not stored; the event will be retried", "job", j.ID, "error", err)
+		return err
+	}
+	// The job may have ended while the token was minted, after its scrub:
+	// scrub again so nothing outlives it.
+	now, err := h.opts.Store.Get(ctx, j.ID)
+	if err == nil && now.State.Final() {
+		if err := h.opts.Secrets.Scrub(ctx, j.ID); err != nil {
+			log.WarnContext(ctx, "secrets of a job that ended meanwhile not scrubbed; the sweep retries", "job", j.ID, "error", err)
+		}
+	}
 	return nil
 }

@@ -114,6 +114,25 @@ func (d *Deps) UserAuth(ctx context.Context) (func(*http.Request) (identity.Prin
 	return (&identity.Authenticator{Users: users, APITokens: d.APITokens(), Jobs: jobs}).Authenticate, nil
 }
 
+// WorkflowMinter mints workflow tokens (iss VALET_TOKEN_ISSUER, aud
+// VALET_WORKFLOW_AUDIENCE) with the workflow signing key.
+func (d *Deps) WorkflowMinter(ctx context.Context) (*workflow.Minter, error) {
+	keys, err := d.WorkflowKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return workflow.NewMinter(keys, workflow.MinterOptions{Issuer: d.Env.TokenIssuer, Audience: d.Env.WorkflowAudience}), nil
+}
+
+// JobTokenIssuer mints the per-epoch job tokens.
+func (d *Deps) JobTokenIssuer(ctx context.Context) (*jobtoken.Issuer, error) {
+	keys, err := d.WorkflowKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return jobtoken.NewIssuer(keys, d.Env.TokenIssuer, nil), nil
+}
+
 // JobTokens verifies the per-epoch job tokens running jobs call with.
 func (d *Deps) JobTokens(ctx context.Context) (*jobtoken.Verifier, error) {
 	keys, err := d.WorkflowKeys(ctx)

@@ -1,0 +1,431 @@
+package finalize_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/functions/finalize"
+	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/object"
+)
+
+var spaceSeq atomic.Int64
+
+// newSpace returns a user space no other test (nor an earlier run) uses.
+func newSpace() string {
+	return fmt.Sprintf("users/fin%d-%d", time.Now().UnixNano()%1e9, spaceSeq.Add(1))
+}
+
+// objectBody is what a test uploads for object id: n picks another body of
+// the same length.
+func objectBody(id string, n int) []byte { return fmt.Appendf(nil, "bytes of %s #%d", id, n) }
+
+// newObject stores a PENDING object of space declaring the size and, when
+// withMD5, the MD5 of objectBody(id, 0).
+func (e *env) newObject(space string, withMD5 bool) *object.Object {
+	e.t.Helper()
+	o, err := object.New(space, "data/file.bin", "application/octet-stream", 0, "", "fin-test", e.now)
+	require.NoError(e.t, err)
+	body := objectBody(o.ID, 0)
+	o.SizeBytes = int64(len(body))
+	if withMD5 {
+		o.MD5 = md5b64(body)
+	}
+	require.NoError(e.t, e.objects.Create(context.Background(), o, 0))
+	return o
+}
+
+// uploadObject writes body at o's current key in the objects bucket.
+func (e *env) uploadObject(o *object.Object, body []byte) finalize.StorageObject {
+	e.t.Helper()
+	return e.uploadTo(objectsBucket, o.Key, body)
+}
+
+func (e *env) getObject(id string) *object.Object {
+	e.t.Helper()
+	o, err := e.objects.Get(context.Background(), id)
+	require.NoError(e.t, err)
+	return o
+}
+
+func (e *env) usage(space string) valetfs.Usage {
+	e.t.Helper()
+	u, err := e.objects.Usage(context.Background(), space)
+	require.NoError(e.t, err)
+	return u
+}
+
+// revoke re-keys a READY object as the objects function does: it copies
+// the bytes to the next revision's key (returned), then moves the metadata.
+func (e *env) revoke(o *object.Object) (cp finalize.StorageObject) {
+	e.t.Helper()
+	cp = e.landCopy(o)
+	_, err := e.objects.Rekey(context.Background(), o.ID, o.Revision, gen(e.t, cp), e.now)
+	require.NoError(e.t, err)
+	return cp
+}
+
+// landCopy writes o's bytes at the key of its next revision, the first
+// step of a revoke.
+func (e *env) landCopy(o *object.Object) finalize.StorageObject {
+	e.t.Helper()
+	return e.uploadTo(objectsBucket, object.Key(o.Space, o.ID, o.Revision+1), objectBody(o.ID, 0))
+}
+
+func gen(t *testing.T, obj finalize.StorageObject) int64 {
+	t.Helper()
+	var g int64
+	_, err := fmt.Sscan(obj.Generation, &g)
+	require.NoError(t, err)
+	return g
+}
+
+func TestMatchingUploadMakesTheObjectReady(t *testing.T) {
+	for name, withMD5 := range map[string]bool{"md5 declared": true, "no md5 declared": false} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			space := newSpace()
+			o := e.newObject(space, withMD5)
+			up := e.uploadObject(o, objectBody(o.ID, 0))
+
+			e.deliver(up)
+			got := e.getObject(o.ID)
+			require.Equal(t, object.Ready, got.State)
+			require.Equal(t, gen(t, up), got.Generation)
+			require.Equal(t, up.MD5Hash, got.MD5)
+			require.True(t, got.UploadDeadline.IsZero())
+			require.True(t, e.present(up))
+			require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
+
+			// The same event again changes nothing.
+			e.deliver(up)
+			require.Equal(t, got, e.getObject(o.ID))
+			require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
+			require.True(t, e.present(up))
+		})
+	}
+}
+
+func TestMismatchedUploadRejectsTheObjectAndDeletesItsBytes(t *testing.T) {
+	for name, body := range map[string]func(id string) []byte{
+		"size": func(id string) []byte { return append(objectBody(id, 0), "too long"...) },
+		"md5":  func(id string) []byte { return objectBody(id, 1) }, // same length, other bytes
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			space := newSpace()
+			o := e.newObject(space, true)
+			bad := e.uploadObject(o, body(o.ID))
+
+			e.deliver(bad)
+			got := e.getObject(o.ID)
+			require.Equal(t, object.Rejected, got.State)
+			require.Equal(t, gen(t, bad), got.Generation)
+			require.False(t, e.present(bad), "the rejected bytes are deleted")
+			require.Equal(t, valetfs.Usage{}, e.usage(space), "the reservation is released")
+
+			// A redelivery after the deletion acknowledges and changes nothing.
+			e.deliver(bad)
+			require.Equal(t, got, e.getObject(o.ID))
+
+			// Another upload to the rejected object is deleted too.
+			again := e.uploadObject(o, objectBody(o.ID, 0))
+			e.deliver(again)
+			require.Equal(t, object.Rejected, e.getObject(o.ID).State)
+			require.False(t, e.present(again))
+		})
+	}
+}
+
+func TestUploadToAReadyObjectIsDeleted(t *testing.T) {
+	e := newEnv(t)
+	o := e.newObject(newSpace(), true)
+	first := e.uploadObject(o, objectBody(o.ID, 0))
+	e.deliver(first)
+	ready := e.getObject(o.ID)
+
+	// Bytes at the same key under a generation that is not the object's.
+	stray := e.uploadObject(o, objectBody(o.ID, 0))
+	e.deliver(stray)
+	require.False(t, e.present(stray))
+	require.Equal(t, ready, e.getObject(o.ID))
+}
+
+func TestUploadOfAnAbsentObjectIsDeleted(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+
+	deleted := e.newObject(newSpace(), true)
+	_, err := e.objects.Delete(ctx, deleted.ID)
+	require.NoError(t, err)
+	late := e.uploadObject(deleted, objectBody(deleted.ID, 0))
+	e.deliver(late)
+	require.False(t, e.present(late), "nobody can reach the bytes of a deleted object")
+	e.deliver(late) // redelivered after the deletion
+
+	never := e.uploadTo(objectsBucket, object.Key(newSpace(), string(ids.NewObjectID()), 0), []byte("x"))
+	e.deliver(never)
+	require.False(t, e.present(never))
+}
+
+func TestBytesOfAnOlderRevisionAreDeletedAndOfANewerOneLeft(t *testing.T) {
+	e := newEnv(t)
+	space := newSpace()
+	o := e.newObject(space, true)
+	orig := e.uploadObject(o, objectBody(o.ID, 0))
+	e.deliver(orig)
+
+	// The revoke's copy lands and its event arrives before the metadata moves.
+	cp := e.landCopy(e.getObject(o.ID))
+	e.deliver(cp)
+	require.True(t, e.present(cp), "bytes of a revoke in progress are left")
+	require.Zero(t, e.getObject(o.ID).Revision)
+	require.True(t, e.present(orig))
+
+	_, err := e.objects.Rekey(context.Background(), o.ID, 0, gen(t, cp), e.now)
+	require.NoError(t, err)
+	moved := e.getObject(o.ID)
+
+	// The copy's event again is now a duplicate; the old key's event (a
+	// redelivery) finds garbage and deletes it.
+	e.deliver(cp)
+	e.deliver(orig)
+	require.True(t, e.present(cp))
+	require.False(t, e.present(orig), "bytes of a revoked revision are deleted")
+	require.Equal(t, moved, e.getObject(o.ID))
+	require.Equal(t, object.Ready, moved.State)
+	require.Equal(t, int64(1), moved.Revision)
+	require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
+
+	// A fresh upload at the old key (a signed URL still valid) is deleted.
+	stale := e.uploadTo(objectsBucket, orig.Name, objectBody(o.ID, 0))
+	e.deliver(stale)
+	require.False(t, e.present(stale))
+}
+
+func TestIgnoredObjectEventsAreAcknowledged(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	space := newSpace()
+	o := e.newObject(space, true)
+	good := e.uploadObject(o, objectBody(o.ID, 0))
+
+	badGeneration := good
+	badGeneration.Generation = "0"
+	badSize := good
+	badSize.Size = "-1"
+	noSize := good
+	noSize.Size = ""
+	for name, obj := range map[string]finalize.StorageObject{
+		"outside the layout": e.uploadTo(objectsBucket, "random/object", []byte("x")),
+		"job layout":         e.uploadTo(objectsBucket, "jobs/"+ids.NewJobID().String()+"/workspace.tar", []byte("x")),
+		"revision zero":      e.uploadTo(objectsBucket, o.Key+".r0", []byte("x")),
+		"bad space":          e.uploadTo(objectsBucket, "spaces/groups/g1/"+o.ID, []byte("x")),
+		"bad generation":     badGeneration,
+		"bad size":           badSize,
+		"missing size":       noSize,
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.NoError(t, e.h.HandleEvent(ctx, finalized(t, obj)))
+			if obj.Name != good.Name {
+				require.True(t, e.present(obj), "bytes under keys valet does not hand out are left alone")
+			}
+		})
+	}
+	require.Equal(t, object.Pending, e.getObject(o.ID).State, "none of those touched the object")
+	require.Equal(t, valetfs.Usage{ReservedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
+	require.True(t, e.present(good))
+}
+
+func TestObjectPathNeedsItsStore(t *testing.T) {
+	h := finalize.New(finalize.Options{Store: valetfs.NewJobStore(nil), Objects: &flakyDeleter{}, Bucket: jobsBucket, ObjectsBucket: objectsBucket})
+	ev := finalized(t, finalize.StorageObject{Bucket: objectsBucket, Name: object.Key("users/u1", string(ids.NewObjectID()), 0), Generation: "1", Size: "1"})
+	require.Error(t, h.HandleEvent(context.Background(), ev))
+}
+
+func TestObjectsBucketIsIgnoredWhenNotConfigured(t *testing.T) {
+	e := newEnv(t)
+	o := e.newObject(newSpace(), true)
+	up := e.uploadObject(o, objectBody(o.ID, 0))
+	h := finalize.New(finalize.Options{Store: e.store, Objects: gcs.New(e.storage.Client()), Bucket: jobsBucket})
+	require.NoError(t, h.HandleEvent(context.Background(), finalized(t, up)))
+	require.Equal(t, object.Pending, e.getObject(o.ID).State)
+	require.True(t, e.present(up))
+}
+
+func TestFailedDeletionOfRejectedBytesIsRetried(t *testing.T) {
+	e := newEnv(t)
+	deleter := &flakyDeleter{fail: 1, next: gcs.New(e.storage.Client())}
+	h := finalize.New(finalize.Options{Store: e.store, Objects: deleter, Bucket: jobsBucket, ObjectStore: e.objects, ObjectsBucket: objectsBucket, Now: func() time.Time { return e.now }})
+	o := e.newObject(newSpace(), true)
+	bad := e.uploadObject(o, []byte("not what was declared"))
+
+	require.Error(t, h.HandleEvent(context.Background(), finalized(t, bad)), "the deletion failed: retry")
+	require.True(t, e.present(bad))
+	require.Equal(t, object.Rejected, e.getObject(o.ID).State)
+	require.NoError(t, h.HandleEvent(context.Background(), finalized(t, bad)))
+	require.False(t, e.present(bad))
+	require.Equal(t, 2, deleter.calls)
+
+	// Likewise for the bytes of a deleted object.
+	gone := e.newObject(newSpace(), true)
+	_, err := e.objects.Delete(context.Background(), gone.ID)
+	require.NoError(t, err)
+	late := e.uploadObject(gone, objectBody(gone.ID, 0))
+	deleter.fail, deleter.calls = 1, 0
+	require.Error(t, h.HandleEvent(context.Background(), finalized(t, late)))
+	require.True(t, e.present(late))
+	require.NoError(t, h.HandleEvent(context.Background(), finalized(t, late)))
+	require.False(t, e.present(late))
+}
+
+// objectScenario is one object's storage history.
+type objectScenario struct {
+	body    int  // objectBody(id, body) is uploaded: 0 matches, 1 has another MD5
+	longer  bool // the upload has more bytes than declared
+	withMD5 bool // the MD5 is declared
+	deleted bool // the object is deleted before its bytes arrive
+	revoked bool // once READY, the object is revoked
+}
+
+func objectScenarios() []objectScenario {
+	return []objectScenario{
+		{withMD5: true}, {withMD5: false}, {withMD5: true, revoked: true}, {withMD5: false, revoked: true},
+		{withMD5: true, body: 1}, {withMD5: false, body: 1}, // no MD5 declared: another body of that length is fine
+		{withMD5: true, longer: true}, {withMD5: false, longer: true},
+		{withMD5: true, deleted: true}, {withMD5: true, revoked: true},
+	}
+}
+
+// objectHistory is a scenario's object and the events its bytes cause.
+type objectHistory struct {
+	obj      *object.Object
+	arrival  finalize.StorageObject   // the upload
+	revision []finalize.StorageObject // after the revoke: the copy, then the upload again (stale)
+}
+
+func (e *env) playObject(space string, s objectScenario) objectHistory {
+	e.t.Helper()
+	o := e.newObject(space, s.withMD5)
+	body := objectBody(o.ID, s.body)
+	if s.longer {
+		body = append(body, '!')
+	}
+	h := objectHistory{obj: o, arrival: e.uploadObject(o, body)}
+	if s.deleted {
+		_, err := e.objects.Delete(context.Background(), o.ID)
+		require.NoError(e.t, err)
+	}
+	return h
+}
+
+// objectOutcome is what must not depend on delivery order or repetition.
+type objectOutcome struct {
+	Exists          bool
+	State           object.State
+	Revision        int64
+	ArrivalPresent  bool
+	RevisionPresent bool
+}
+
+func (e *env) objectOutcome(h objectHistory) objectOutcome {
+	e.t.Helper()
+	out := objectOutcome{ArrivalPresent: e.present(h.arrival)}
+	if len(h.revision) > 0 {
+		out.RevisionPresent = e.present(h.revision[0])
+	}
+	o, err := e.objects.Get(context.Background(), h.obj.ID)
+	if err == nil {
+		out.Exists, out.State, out.Revision = true, o.State, o.Revision
+	}
+	return out
+}
+
+// revokeReady revokes the READY objects of scenarios that ask for it.
+func (e *env) revokeReady(ss []objectScenario, hs []objectHistory) {
+	e.t.Helper()
+	for i, s := range ss {
+		if !s.revoked {
+			continue
+		}
+		o := e.getObject(hs[i].obj.ID)
+		require.Equal(e.t, object.Ready, o.State, "object %d", i)
+		hs[i].revision = append(hs[i].revision, e.revoke(o), hs[i].arrival)
+	}
+}
+
+// TestRedeliveredShuffledObjectEventsEqualInOrderDelivery delivers every
+// finalize event of ten objects twice, shuffled, and requires the objects,
+// their bytes and their space's usage to end as one in-order delivery
+// leaves them.
+func TestRedeliveredShuffledObjectEventsEqualInOrderDelivery(t *testing.T) {
+	ss := objectScenarios()
+	e := newEnv(t)
+	space := newSpace()
+	var hs []objectHistory
+	for _, s := range ss {
+		hs = append(hs, e.playObject(space, s))
+	}
+	for _, h := range hs {
+		e.deliver(h.arrival)
+	}
+	e.revokeReady(ss, hs)
+	for _, h := range hs {
+		for _, obj := range h.revision {
+			e.deliver(obj)
+		}
+	}
+	var want []objectOutcome
+	for _, h := range hs {
+		want = append(want, e.objectOutcome(h))
+	}
+	wantUsage := e.usage(space)
+	require.Equal(t, objectOutcome{Exists: true, State: object.Ready, ArrivalPresent: true}, want[0])
+	require.Equal(t, objectOutcome{Exists: true, State: object.Ready, Revision: 1, RevisionPresent: true}, want[2])
+	require.Equal(t, objectOutcome{Exists: true, State: object.Rejected}, want[4])
+	require.Equal(t, objectOutcome{Exists: true, State: object.Ready, ArrivalPresent: true}, want[5])
+	require.Equal(t, objectOutcome{Exists: true, State: object.Rejected}, want[6])
+	require.Equal(t, objectOutcome{}, want[8])
+
+	for _, seed := range []uint64{1, 2, 3} {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
+			e := newEnv(t)
+			space := newSpace()
+			rng := rand.New(rand.NewPCG(seed, seed*7919))
+			var hs []objectHistory
+			var arrivals []finalize.StorageObject
+			for _, s := range ss {
+				h := e.playObject(space, s)
+				hs = append(hs, h)
+				arrivals = append(arrivals, h.arrival, h.arrival)
+			}
+			rng.Shuffle(len(arrivals), func(i, j int) { arrivals[i], arrivals[j] = arrivals[j], arrivals[i] })
+			for _, obj := range arrivals {
+				e.deliver(obj)
+			}
+			e.revokeReady(ss, hs)
+			var later []finalize.StorageObject
+			for _, h := range hs {
+				later = append(later, h.revision...)
+				later = append(later, h.revision...)
+			}
+			rng.Shuffle(len(later), func(i, j int) { later[i], later[j] = later[j], later[i] })
+			for _, obj := range later {
+				e.deliver(obj)
+			}
+
+			for i, h := range hs {
+				require.Equal(t, want[i], e.objectOutcome(h), "object %d", i)
+			}
+			require.Equal(t, wantUsage, e.usage(space))
+		})
+	}
+}

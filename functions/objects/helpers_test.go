@@ -1,0 +1,287 @@
+package objects
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fsouza/fake-gcs-server/fakestorage"
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/apperr"
+	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/firestore/firestoretest"
+	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/httpapi/apitest"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/signer"
+)
+
+const testBucket = "valet-objects-test"
+
+// env is the objects handler over the Firestore emulator, an in-process
+// fake-gcs-server and a signer with a test key.
+type env struct {
+	t        *testing.T
+	objects  *valetfs.ObjectStore
+	projects *valetfs.ProjectStore
+	gcs      *fakestorage.Server
+	srv      *httptest.Server
+}
+
+// newEnv serves the function with quota (0: the default).
+func newEnv(t *testing.T, quota int64) *env {
+	t.Helper()
+	client := firestoretest.New(t)
+	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
+	require.NoError(t, err)
+	t.Cleanup(fake.Stop)
+	fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: testBucket})
+	e := &env{t: t, objects: valetfs.NewObjectStore(client), projects: valetfs.NewProjectStore(client), gcs: fake}
+	e.srv = httptest.NewServer(New(Options{
+		Objects: e.objects, Projects: e.projects, Storage: gcs.New(fake.Client()), Signer: testSigner(t),
+		Bucket: testBucket, QuotaBytes: quota, Authenticate: authenticate,
+	}))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+var (
+	keyOnce sync.Once
+	keyPEM  []byte
+)
+
+func testSigner(t *testing.T) *signer.Signer {
+	t.Helper()
+	keyOnce.Do(func() {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			panic(err)
+		}
+		keyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+	})
+	s, err := signer.New(signer.Options{
+		GoogleAccessID: "valet-signer@test.iam.gserviceaccount.com",
+		PrivateKey:     keyPEM,
+		Hostname:       "127.0.0.1:1",
+		Insecure:       true,
+	})
+	require.NoError(t, err)
+	return s
+}
+
+// authenticate trusts apitest.PrincipalHeader in the form
+// "<kind>:<id>[:<scope>,<scope>...]"; without scopes the principal has all.
+func authenticate(r *http.Request) (identity.Principal, error) {
+	kind, rest, ok := strings.Cut(r.Header.Get(apitest.PrincipalHeader), ":")
+	id, scopes, _ := strings.Cut(rest, ":")
+	if !ok || id == "" {
+		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "no test principal")
+	}
+	p := identity.Principal{Kind: identity.Kind(kind), ID: id, Scopes: identity.AllScopes}
+	if scopes != "" {
+		p.Scopes = strings.Split(scopes, ",")
+	}
+	return p, nil
+}
+
+// unique returns name with a random suffix, valid as a user or project id:
+// tests share the package's emulator project.
+func unique(name string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return name + "-" + hex.EncodeToString(b)
+}
+
+// response is a recorded answer.
+type response struct {
+	status int
+	body   []byte
+}
+
+// call sends method path as principal ("" for none) with body (a string
+// as is, anything else as JSON, nil as none).
+func (e *env) call(principal, method, path string, body any) response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, ok := body.(string)
+		if !ok {
+			b, err := json.Marshal(body)
+			require.NoError(e.t, err)
+			raw = string(b)
+		}
+		rd = strings.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	require.NoError(e.t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if principal != "" {
+		req.Header.Set(apitest.PrincipalHeader, principal)
+	}
+	record(req)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(e.t, err)
+	return response{status: resp.StatusCode, body: b}
+}
+
+// decode checks the status and reads the JSON body into v.
+func (r response) decode(t *testing.T, status int, v any) {
+	t.Helper()
+	require.Equal(t, status, r.status, "body: %s", r.body)
+	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
+}
+
+// requireError checks an error answer's status and code.
+func (r response) requireError(t *testing.T, status int, code apperr.Code) string {
+	t.Helper()
+	var body httpapi.ErrorBody
+	r.decode(t, status, &body)
+	require.Equal(t, code, body.Error.Code, "body: %s", r.body)
+	require.NotEmpty(t, body.Error.Message)
+	return body.Error.Message
+}
+
+// user is "user:<id>", the header of a user with every scope.
+func user(id string) string { return "user:" + id }
+
+// createAnswer is the client's view of POST /spaces/{space}/objects.
+type createAnswer struct {
+	Object object.Object `json:"object"`
+	Upload signer.URL    `json:"upload"`
+}
+
+// projectAnswer is the client's view of a project.
+type projectAnswer struct {
+	ID          string           `json:"id"`
+	DisplayName string           `json:"displayName"`
+	CreatedBy   string           `json:"createdBy"`
+	Members     []project.Member `json:"members"`
+}
+
+// newProject creates a project owned by owner, with members added by role.
+func (e *env) newProject(owner string, members map[string]project.Role) string {
+	e.t.Helper()
+	pid := unique("p")
+	var out projectAnswer
+	e.call(user(owner), "POST", "/projects", map[string]any{"id": pid, "displayName": "Project " + pid}).decode(e.t, http.StatusCreated, &out)
+	for u, role := range members {
+		var m project.Member
+		e.call(user(owner), "PUT", "/projects/"+pid+"/members/"+u, map[string]any{"role": role}).decode(e.t, http.StatusOK, &m)
+	}
+	return pid
+}
+
+// md5Of is the base64 MD5 of content, as GCS reports it.
+func md5Of(content []byte) string {
+	sum := md5.Sum(content)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// createObject starts an upload of content named name in space as p.
+func (e *env) createObject(p, space, name string, content []byte) createAnswer {
+	e.t.Helper()
+	var out createAnswer
+	e.call(p, "POST", "/spaces/"+space+"/objects", map[string]any{
+		"name": name, "contentType": "text/plain", "sizeBytes": len(content), "md5": md5Of(content),
+	}).decode(e.t, http.StatusCreated, &out)
+	return out
+}
+
+// arrive writes content at the object's storage key in fake-gcs and
+// records its arrival, as the finalize function does.
+func (e *env) arrive(id string, content []byte) *object.Object {
+	e.t.Helper()
+	ctx := context.Background()
+	o, err := e.objects.Get(ctx, id)
+	require.NoError(e.t, err)
+	e.gcs.CreateObject(fakestorage.Object{
+		ObjectAttrs: fakestorage.ObjectAttrs{BucketName: testBucket, Name: o.Key, ContentType: o.ContentType},
+		Content:     content,
+	})
+	stored, err := e.gcs.GetObject(testBucket, o.Key)
+	require.NoError(e.t, err)
+	done, rejected, err := e.objects.Arrived(ctx, id, o.Key, object.Arrival{Generation: stored.Generation, SizeBytes: int64(len(content)), MD5: md5Of(content)}, o.CreatedAt)
+	require.NoError(e.t, err)
+	require.False(e.t, rejected)
+	require.Equal(e.t, object.Ready, done.State)
+	return done
+}
+
+// upload creates and arrives an object: READY, as the store has it.
+func (e *env) upload(p, space, name string, content []byte) *object.Object {
+	e.t.Helper()
+	return e.arrive(e.createObject(p, space, name, content).Object.ID, content)
+}
+
+// stored reports the bytes at key in fake-gcs, and whether they exist.
+func (e *env) stored(key string) ([]byte, bool) {
+	obj, err := e.gcs.GetObject(testBucket, key)
+	if err != nil {
+		return nil, false
+	}
+	return obj.Content, true
+}
+
+// object returns the object as the store has it (Key included).
+func (e *env) object(id string) *object.Object {
+	e.t.Helper()
+	o, err := e.objects.Get(context.Background(), id)
+	require.NoError(e.t, err)
+	return o
+}
+
+// usage is what space holds.
+func (e *env) usage(space string) valetfs.Usage {
+	e.t.Helper()
+	u, err := e.objects.Usage(context.Background(), space)
+	require.NoError(e.t, err)
+	return u
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// captureLogs sends the default logger to w for the test.
+func captureLogs(t *testing.T, w io.Writer) {
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+}
