@@ -74,7 +74,8 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 	}
 	secrets := custody.New(sm, s.opts.Project)
 	jobTokens := jobtoken.NewVerifier(workflowKeys, s.TokenIssuer(), store.Get, nil)
-	userAuth := (&identity.Authenticator{Users: users, APITokens: apiTokens, Jobs: jobTokens}).Authenticate
+	userAuthn := &identity.Authenticator{Users: users, APITokens: apiTokens, Jobs: jobTokens}
+	userAuth := userAuthn.Authenticate
 	bucket := s.Info.Buckets.Jobs
 
 	minter := workflow.NewMinter(workflowKeys, workflow.MinterOptions{Issuer: s.TokenIssuer(), Audience: WorkflowAudience})
@@ -84,7 +85,8 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 		return nil, err
 	}
 	return map[string]http.Handler{
-		jobs.Name: jobs.New(jobs.Options{Store: store, Signer: sign, Bucket: bucket, Authenticate: userAuth}),
+		jobs.Name: jobs.New(jobs.Options{Store: store, Signer: sign, Bucket: bucket, Authenticate: userAuth,
+			VerifyRuntime: userAuthn.Verify, Projects: projects, Secrets: secrets}),
 		objects.Name: objects.New(objects.Options{Objects: valetfs.NewObjectStore(fsClient), Projects: projects,
 			Storage: objectStore, Signer: sign, Bucket: s.Info.Buckets.Objects, QuotaBytes: s.opts.SpaceQuotaBytes, Authenticate: userAuth}),
 		tokens.Name: tokens.New(tokens.Options{Tokens: apiTokens, Authenticate: userAuth, JWKS: workflowKeys.JWKS}),

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"net/http"
 
 	"valet.dev/valet/shared/access"
@@ -9,18 +10,28 @@ import (
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/project"
 )
 
-// caller returns the request's principal, which must be a user.
+// caller returns the request's principal: a user, or a running job acting
+// as its runtime user.
 func caller(r *http.Request) (identity.Principal, error) {
 	p, ok := httpapi.PrincipalFrom(r.Context())
 	if !ok {
 		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "a valid credential is required")
 	}
-	if p.Kind != identity.User {
-		return identity.Principal{}, apperr.E(apperr.PermissionDenied, "the jobs API serves users; %s principals may not call it", p.Kind)
+	if p.Kind != identity.User && p.Kind != identity.Job {
+		return identity.Principal{}, apperr.E(apperr.PermissionDenied, "the jobs API serves users and jobs; %s principals may not call it", p.Kind)
 	}
 	return p, nil
+}
+
+// role is p's role in project pid (None for a personal job).
+func (h *handler) role(ctx context.Context, p identity.Principal, pid string) (project.Role, error) {
+	if pid == "" {
+		return project.None, nil
+	}
+	return h.projects.Role(ctx, pid, p.ID)
 }
 
 // notFound is the answer for a job that is absent and for one the caller
@@ -34,38 +45,46 @@ func jobID(r *http.Request) (ids.JobID, error) {
 	return ids.ParseJobID(r.PathValue("id"))
 }
 
-// authorize checks that p may do a to j: a job p may not read is not found,
-// one it may read but not change is forbidden.
-func authorize(p identity.Principal, a access.Action, j *job.Job) error {
-	if !access.CanJob(p, access.ReadJob, j) {
+// authorize checks that p, with role in j's project, may do a to j: a job
+// p may not read is not found, one it may read but not change is
+// forbidden.
+func authorize(p identity.Principal, a access.Action, j *job.Job, role project.Role) error {
+	if !access.CanJobIn(p, access.ReadJob, j, role) {
 		return notFound(ids.JobID(j.ID))
 	}
-	if a != access.ReadJob && !access.CanJob(p, a, j) {
-		return apperr.E(apperr.PermissionDenied, "you may read job %s but not change it", j.ID)
+	if a != access.ReadJob && !access.CanJobIn(p, a, j, role) {
+		if role == project.Viewer {
+			return apperr.E(apperr.PermissionDenied, "you may read job %s but not change it: viewers of project %s only read; ask an owner for the editor role", j.ID, j.Project)
+		}
+		return apperr.E(apperr.PermissionDenied, "you may read job %s but not change it; use a credential with the jobs:write scope", j.ID)
 	}
 	return nil
 }
 
-// load returns the caller and the job of the request's path, after checking
-// the caller may do a to it.
-func (h *handler) load(r *http.Request, a access.Action) (identity.Principal, *job.Job, error) {
+// load returns the caller, the job of the request's path and the caller's
+// role in its project, after checking the caller may do a to it.
+func (h *handler) load(r *http.Request, a access.Action) (identity.Principal, *job.Job, project.Role, error) {
 	p, err := caller(r)
 	if err != nil {
-		return p, nil, err
+		return p, nil, "", err
 	}
 	id, err := jobID(r)
 	if err != nil {
-		return p, nil, err
+		return p, nil, "", err
 	}
 	j, err := h.store.Get(r.Context(), string(id))
 	if apperr.CodeOf(err) == apperr.NotFound {
-		return p, nil, notFound(id)
+		return p, nil, "", notFound(id)
 	}
 	if err != nil {
-		return p, nil, err
+		return p, nil, "", err
 	}
-	if err := authorize(p, a, j); err != nil {
-		return p, nil, err
+	role, err := h.role(r.Context(), p, j.Project)
+	if err != nil {
+		return p, nil, "", err
 	}
-	return p, j, nil
+	if err := authorize(p, a, j, role); err != nil {
+		return p, nil, "", err
+	}
+	return p, j, role, nil
 }

@@ -32,7 +32,7 @@ func (h *handler) attestation(w http.ResponseWriter, r *http.Request) {
 
 // download answers a GET URL of the job's artifact of kind, once present.
 func (h *handler) download(w http.ResponseWriter, r *http.Request, kind job.Kind, fileName string) {
-	_, j, err := h.load(r, access.ReadJob)
+	_, j, _, err := h.load(r, access.ReadJob)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return

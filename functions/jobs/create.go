@@ -1,20 +1,25 @@
 package jobs
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/logging"
+	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/signer"
 )
 
@@ -26,6 +31,7 @@ const (
 	maxContentTypeBytes = 256
 	maxLabels           = 32
 	maxLabelLen         = 63
+	maxReuseCandidates  = 20
 )
 
 // createRequest is the body of POST /jobs.
@@ -49,12 +55,13 @@ type workspaceRequest struct {
 
 // uploadResponse answers POST /jobs and POST /jobs/{id}/upload.
 type uploadResponse struct {
-	Job    *job.Job   `json:"job"`
-	Upload signer.URL `json:"upload"`
+	Job    *job.Job    `json:"job"`
+	Upload *signer.URL `json:"upload,omitempty"`
 }
 
 // create serves POST /jobs: it stores a job awaiting its workspace and
-// answers 201 with the job and the workspace's upload URL.
+// answers 201 with the job and the workspace's upload URL; with reuse and
+// a matching finished job the caller may read, 200 with that job instead.
 func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	p, err := caller(r)
 	if err != nil {
@@ -66,14 +73,34 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	if req.RuntimeToken != "" {
+		logging.DefaultMasker.Register(req.RuntimeToken)
+	}
 	j, err := newJob(p, &req, h.clock())
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if !access.CanJob(p, access.CreateJob, j) {
-		httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "you may not create this job"))
+	if err := h.mayCreate(r.Context(), p, j); err != nil {
+		httpapi.WriteError(w, r, err)
 		return
+	}
+	if req.RuntimeToken != "" {
+		if err := h.runAs(r.Context(), j, req.RuntimeToken); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+	}
+	if req.Reuse {
+		done, err := h.reusable(r.Context(), p, j, req.RequireAttestation)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		if done != nil {
+			httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: done})
+			return
+		}
 	}
 	// Sign before storing, so that a value the signer refuses leaves nothing
 	// behind.
@@ -82,14 +109,102 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	if req.RuntimeToken != "" {
+		// Kept until the latest deadline the job can have; scrubbed when it
+		// ends.
+		expireAt := j.UploadDeadline.Add(time.Duration(j.TimeoutSeconds) * time.Second)
+		if err := h.secrets.Put(r.Context(), j.ID, custody.RuntimeToken, req.RuntimeToken, expireAt); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		j.SecretsHeld = true
+	}
 	first := job.Event{Seq: 1, Time: j.CreatedAt, Type: job.EventCreated,
 		Message: fmt.Sprintf("created; waiting for a workspace of at most %d bytes", j.Workspace.SizeBytes)}
 	j.EventSeq = first.Seq
 	if err := h.store.Create(r.Context(), j, first); err != nil {
+		if j.SecretsHeld {
+			if serr := h.secrets.Scrub(r.Context(), j.ID); serr != nil {
+				httpapi.LoggerFrom(r.Context()).WarnContext(r.Context(), "runtime token of a job never created not scrubbed; it expires on its own", "job", j.ID, "error", serr)
+			}
+		}
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Job: j, Upload: upload})
+	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Job: j, Upload: &upload})
+}
+
+// mayCreate checks p may submit j: in its own space, or as an editor of
+// j's project (a project p is not a member of is not found).
+func (h *handler) mayCreate(ctx context.Context, p identity.Principal, j *job.Job) error {
+	role, err := h.role(ctx, p, j.Project)
+	if err != nil {
+		return err
+	}
+	if access.CanJobIn(p, access.CreateJob, j, role) {
+		return nil
+	}
+	if j.Project != "" && role == project.None {
+		return apperr.E(apperr.NotFound, "project %s not found", j.Project)
+	}
+	if role == project.Viewer {
+		return apperr.E(apperr.PermissionDenied, "viewers of project %s may not submit jobs; ask an owner for the editor role", j.Project)
+	}
+	return apperr.E(apperr.PermissionDenied, "you may not create this job; use a credential with the jobs:write scope")
+}
+
+// runAs checks the runtime token j was submitted with and makes its user
+// and scopes the job's runtime identity. The token must be a valid,
+// unexpired valet API token or OIDC ID token of a user who may run jobs in
+// j's space; every refusal is a 400 saying why. The token itself is never
+// part of a message.
+func (h *handler) runAs(ctx context.Context, j *job.Job, token string) error {
+	rp, err := h.verifyRuntime(ctx, token)
+	if apperr.CodeOf(err) == apperr.Unauthenticated {
+		return apperr.E(apperr.Invalid, "runtimeToken is not a valid credential: %s", apperr.From(err).Message)
+	}
+	if err != nil {
+		return err // an issuer or the token store is unavailable: retry
+	}
+	if rp.Kind != identity.User {
+		return apperr.E(apperr.Invalid, "runtimeToken must be a user's valet API token or OIDC ID token, not a %s credential", rp.Kind)
+	}
+	role, err := h.role(ctx, rp, j.Project)
+	if err != nil {
+		return err
+	}
+	if !access.CanJobIn(rp, access.CreateJob, j, role) {
+		return apperr.E(apperr.Invalid, "runtimeToken's user may not run jobs in %s: it needs its own space or the editor role in the project, and the jobs:write scope", access.JobSpace(j))
+	}
+	j.RuntimeUser = rp.ID
+	j.RuntimeScopes = slices.Sorted(slices.Values(rp.Scopes))
+	return nil
+}
+
+// reusable returns the newest SUCCEEDED job that stands for j (same spec,
+// workspace bytes, runtime user and scopes) and that p may read, or nil.
+func (h *handler) reusable(ctx context.Context, p identity.Principal, j *job.Job, requireAttestation bool) (*job.Job, error) {
+	if j.Workspace.MD5 == "" {
+		return nil, apperr.E(apperr.Invalid, "reuse needs workspace.md5: the workspace's bytes are how a finished job is matched")
+	}
+	key := job.ReuseKey{SpecHash: j.SpecHash, WorkspaceMD5: j.Workspace.MD5, RuntimeUser: j.RuntimeUser, RuntimeScopes: j.RuntimeScopes}
+	found, err := h.store.Reusable(ctx, key, maxReuseCandidates)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range found {
+		if !key.Matches(c, requireAttestation) {
+			continue
+		}
+		role, err := h.role(ctx, p, c.Project)
+		if err != nil {
+			return nil, err
+		}
+		if access.CanJobIn(p, access.ReadJob, c, role) {
+			return c, nil
+		}
+	}
+	return nil, nil
 }
 
 // newJob checks req and builds the job p submits.
@@ -98,13 +213,6 @@ func newJob(p identity.Principal, req *createRequest, now time.Time) (*job.Job, 
 		if _, err := ids.ParseProjectID(req.Project); err != nil {
 			return nil, err
 		}
-		return nil, apperr.E(apperr.Invalid, "projects are not supported yet: leave project empty")
-	}
-	if req.RuntimeToken != "" {
-		return nil, apperr.E(apperr.Invalid, "runtimeToken is not supported yet")
-	}
-	if req.Reuse {
-		return nil, apperr.E(apperr.Invalid, "reuse is not supported yet")
 	}
 	spec, specHash, err := parseSpec(req.Spec)
 	if err != nil {
@@ -127,6 +235,7 @@ func newJob(p identity.Principal, req *createRequest, now time.Time) (*job.Job, 
 	return &job.Job{
 		ID:                 string(ids.NewJobID()),
 		Owner:              p.ID,
+		Project:            req.Project,
 		Spec:               spec,
 		SpecHash:           specHash,
 		Labels:             req.Labels,
@@ -135,12 +244,21 @@ func newJob(p identity.Principal, req *createRequest, now time.Time) (*job.Job, 
 		TimeoutSeconds:     timeout,
 		RequireAttestation: req.RequireAttestation,
 		RuntimeUser:        p.ID,
-		RuntimeScopes:      append([]string(nil), identity.AllScopes...),
+		RuntimeScopes:      runtimeScopes(p),
 		Workspace:          ws,
 		CreatedAt:          now,
 		UpdatedAt:          now,
 		UploadDeadline:     now.Add(job.UploadWindow),
 	}, nil
+}
+
+// runtimeScopes are the scopes a job runs with when it is submitted
+// without a runtime token: the submitter's, sorted.
+func runtimeScopes(p identity.Principal) []string {
+	if len(p.Scopes) == 0 {
+		return append([]string(nil), identity.AllScopes...)
+	}
+	return slices.Sorted(slices.Values(p.Scopes))
 }
 
 // checkWorkspace checks the declared workspace and fills its defaults.

@@ -17,9 +17,14 @@ func fromEnvironment(ctx context.Context) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	auth, err := d.UserAuth(ctx)
+	auth, err := d.UserAuthenticator(ctx)
 	if err != nil {
 		return Options{}, err
 	}
-	return Options{Store: d.Jobs(), Signer: sign, Bucket: d.Env.JobsBucket, Authenticate: auth}, nil
+	secrets, err := d.Custody(ctx)
+	if err != nil {
+		return Options{}, err
+	}
+	return Options{Store: d.Jobs(), Signer: sign, Bucket: d.Env.JobsBucket, Authenticate: auth.Authenticate,
+		VerifyRuntime: auth.Verify, Projects: d.Projects(), Secrets: secrets}, nil
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/emulators/oidc/oidctest"
+	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/custody/custodytest"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
@@ -33,22 +35,27 @@ const (
 // env is a jobs handler over the Firestore emulator, a real signer and the
 // dev OIDC issuer, with the verifier users are authenticated by.
 type env struct {
-	t      testing.TB
-	store  job.Store
-	signer *signer.Signer
-	issuer *oidctest.Issuer
-	auth   func(*http.Request) (identity.Principal, error)
-	srv    *httptest.Server
+	t        testing.TB
+	store    job.Store
+	projects *valetfs.ProjectStore
+	secrets  *custodytest.Env
+	signer   *signer.Signer
+	issuer   *oidctest.Issuer
+	authn    *identity.Authenticator
+	auth     func(*http.Request) (identity.Principal, error)
+	srv      *httptest.Server
 }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	store := valetfs.NewJobStore(firestoretest.New(t))
+	client := firestoretest.New(t)
+	store := valetfs.NewJobStore(client)
 
 	issuer := oidctest.Start(t, testAudience)
-	auth := (&identity.Authenticator{Users: issuer.Users}).Authenticate
+	authn := &identity.Authenticator{Users: issuer.Users, APITokens: apitoken.NewStore(client, apitoken.Options{})}
 
-	e := &env{t: t, store: store, signer: newSigner(t), issuer: issuer, auth: auth}
+	e := &env{t: t, store: store, projects: valetfs.NewProjectStore(client), secrets: custodytest.New(t),
+		signer: newSigner(t), issuer: issuer, authn: authn, auth: authn.Authenticate}
 	e.srv = httptest.NewServer(e.handler(nil))
 	t.Cleanup(e.srv.Close)
 	return e
@@ -57,7 +64,8 @@ func newEnv(t testing.TB) *env {
 // handler builds another handler over e's store, with clock now (nil:
 // time.Now).
 func (e *env) handler(now func() time.Time) http.Handler {
-	return New(Options{Store: e.store, Signer: e.signer, Bucket: testBucket, Authenticate: e.auth, Now: now})
+	return New(Options{Store: e.store, Signer: e.signer, Bucket: testBucket, Authenticate: e.auth, Now: now,
+		VerifyRuntime: e.authn.Verify, Projects: e.projects, Secrets: e.secrets.Store})
 }
 
 func newSigner(t testing.TB) *signer.Signer {

@@ -3,20 +3,25 @@
 // init only registers the function; the handler is built by New from its
 // Options, so tests and the dev server use it without the global registry.
 //
-// Every route but GET /healthz needs a user credential (401 without one).
-// A job the caller may not read answers 404 with the same body as a job
-// that does not exist; a malformed job id answers 400. The job JSON never
+// Every route but GET /healthz needs a user credential (401 without one),
+// or the job token of a running job, which acts as its runtime user. A job
+// is reached through ownership of a personal job or a role in its project
+// (access.Can). A job the caller may not read answers 404 with the same
+// body as a job that does not exist; a malformed job id answers 400. The job JSON never
 // carries a secret or a signed URL: those appear only in the upload and
 // download answers that hand them out, and never reach a log or a store.
 package jobs
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
+	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
@@ -40,29 +45,42 @@ type Options struct {
 	Signer *signer.Signer
 	// Bucket is the jobs bucket, holding job.ObjectName objects.
 	Bucket string
-	// Authenticate turns a request's credential into a principal; only user
-	// principals are served.
+	// Authenticate turns a request's credential into a principal: users,
+	// and running jobs acting as their runtime user.
 	Authenticate func(*http.Request) (identity.Principal, error)
+	// VerifyRuntime checks the runtimeToken of a submission: a valet API
+	// token or an OIDC ID token of a user (an identity.Authenticator's
+	// Verify).
+	VerifyRuntime func(ctx context.Context, token string) (identity.Principal, error)
+	// Projects gives the caller's role in a job's project.
+	Projects *valetfs.ProjectStore
+	// Secrets keeps runtime tokens, and scrubs a cancelled job's secrets.
+	Secrets *custody.Store
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
 
 // handler serves the routes; one per New, shared by all requests.
 type handler struct {
-	store  job.Store
-	signer *signer.Signer
-	bucket string
-	now    func() time.Time
+	store         job.Store
+	signer        *signer.Signer
+	bucket        string
+	verifyRuntime func(ctx context.Context, token string) (identity.Principal, error)
+	projects      *valetfs.ProjectStore
+	secrets       *custody.Store
+	now           func() time.Time
 }
 
-// New builds the function's handler. Without Store, Signer, Bucket or
-// Authenticate every route but GET /healthz answers 503.
+// New builds the function's handler. Without one of its dependencies every
+// route but GET /healthz answers 503.
 func New(opts Options) http.Handler {
-	h := &handler{store: opts.Store, signer: opts.Signer, bucket: opts.Bucket, now: opts.Now}
+	h := &handler{store: opts.Store, signer: opts.Signer, bucket: opts.Bucket, verifyRuntime: opts.VerifyRuntime,
+		projects: opts.Projects, secrets: opts.Secrets, now: opts.Now}
 	if h.now == nil {
 		h.now = time.Now
 	}
-	configured := opts.Store != nil && opts.Signer != nil && opts.Bucket != "" && opts.Authenticate != nil
+	configured := opts.Store != nil && opts.Signer != nil && opts.Bucket != "" && opts.Authenticate != nil &&
+		opts.VerifyRuntime != nil && opts.Projects != nil && opts.Secrets != nil
 	route := func(f http.HandlerFunc) http.Handler {
 		if !configured {
 			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

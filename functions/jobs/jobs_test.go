@@ -130,6 +130,7 @@ func TestEveryRouteNeedsCredentials(t *testing.T) {
 func TestServicePrincipalsAreRefused(t *testing.T) {
 	e := newEnv(t)
 	srv := newServer(t, New(Options{Store: e.store, Signer: e.signer, Bucket: testBucket,
+		VerifyRuntime: e.authn.Verify, Projects: e.projects, Secrets: e.secrets.Store,
 		Authenticate: func(*http.Request) (identity.Principal, error) {
 			return identity.Principal{Kind: identity.Service, ID: "dispatcher@x.iam.gserviceaccount.com"}, nil
 		}}))
@@ -235,9 +236,12 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"label key too long", with("labels", map[string]string{strings.Repeat("a", 64): "x"}), 400, "label key"},
 		{"label value bad", with("labels", map[string]string{"team": "M L"}), 400, "value of label"},
 		{"label value not a string", with("labels", map[string]any{"team": 1}), 400, "labels"},
-		{"project", with("project", "proj-1"), 400, "projects are not supported yet"},
-		{"runtime token", with("runtimeToken", "s3cr3t-token"), 400, "runtimeToken is not supported yet"},
-		{"reuse", with("reuse", true), 400, "reuse is not supported yet"},
+		{"project bad id", with("project", "P1"), 400, "project id"},
+		{"project not a member", with("project", "proj-1"), 404, "project proj-1 not found"},
+		{"runtime token not a credential", with("runtimeToken", "s3cr3t-token"), 400, "runtimeToken is not a valid credential"},
+		{"runtime token a forged API token", with("runtimeToken", "valet_s3cr3t-token"), 400, "runtimeToken is not a valid credential"},
+		{"runtime token wrong type", with("runtimeToken", 7), 400, "runtimeToken"},
+		{"reuse without md5", with("reuse", true), 400, "reuse needs workspace.md5"},
 		{"body too large", `{"spec":{"x":"` + strings.Repeat("a", 70<<10) + `"}}`, 413, "larger than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -405,7 +409,7 @@ func TestListPagination(t *testing.T) {
 		"pageSize=0":                             "pageSize must be",
 		"pageSize=101":                           "pageSize must be",
 		"pageSize=two":                           "pageSize must be",
-		"project=proj-1":                         "projects are not supported yet",
+		"project=P1":                             "project id",
 		"pageToken=" + "%ff%fe!":                 "pageToken",
 		"pageToken=" + strings.Repeat("x", 2000): "pageToken",
 	} {
@@ -435,8 +439,9 @@ func TestEventsPagination(t *testing.T) {
 			break
 		}
 	}
-	require.Equal(t, []string{job.EventCreated, job.EventQueued, job.EventLocked, job.EventCancelled}, types)
-	require.Equal(t, []int64{1, 2, 3, 4}, seqs)
+	require.Equal(t, []string{job.EventCreated, job.EventQueued, job.EventLocked, job.EventCancelled, job.EventScrubbed}, types,
+		"the queued job held a workflow token; cancelling destroyed it")
+	require.Equal(t, []int64{1, 2, 3, 4, 5}, seqs)
 
 	e.do(alice, "GET", "/jobs/"+id+"/events?pageSize=0", nil).requireError(t, http.StatusBadRequest, "pageSize")
 	e.do(alice, "GET", "/jobs/"+id+"/events?pageToken=garbage", nil).requireError(t, http.StatusBadRequest, "pageToken")

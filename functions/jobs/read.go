@@ -1,12 +1,14 @@
 package jobs
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
@@ -16,6 +18,9 @@ const (
 	defaultPageSize = 50
 	maxPageSize     = 100
 	maxPageToken    = 1024
+	// maxListedProjects bounds the projects GET /jobs lists without
+	// ?project= (Firestore allows 30 disjunctions in a query).
+	maxListedProjects = 29
 )
 
 // listResponse answers GET /jobs.
@@ -32,7 +37,7 @@ type eventsResponse struct {
 
 // get serves GET /jobs/{id}.
 func (h *handler) get(w http.ResponseWriter, r *http.Request) {
-	_, j, err := h.load(r, access.ReadJob)
+	_, j, _, err := h.load(r, access.ReadJob)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -40,26 +45,19 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, j)
 }
 
-// list serves GET /jobs?project=&state=&pageSize=&pageToken=: the caller's
-// jobs, newest first.
+// list serves GET /jobs?project=&state=&pageSize=&pageToken=: the jobs
+// the caller may read, newest first: its own and those of the projects it
+// belongs to, or one project's.
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	p, err := caller(r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if !access.CanListJobs(p) {
-		httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "this credential's scopes do not include jobs:read; create a token with jobs:read"))
-		return
-	}
 	q := r.URL.Query()
-	query := job.Query{Owner: p.ID}
-	if project := q.Get("project"); project != "" {
-		if _, err := ids.ParseProjectID(project); err != nil {
-			httpapi.WriteError(w, r, err)
-			return
-		}
-		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "projects are not supported yet: leave project empty"))
+	query, err := h.listScope(r.Context(), p, q.Get("project"))
+	if err != nil {
+		httpapi.WriteError(w, r, err)
 		return
 	}
 	if state := q.Get("state"); state != "" {
@@ -101,7 +99,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	_, j, err := h.load(r, access.ReadJob)
+	_, j, _, err := h.load(r, access.ReadJob)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -139,4 +137,43 @@ func pageToken(v string) (string, error) {
 		return "", apperr.E(apperr.Invalid, "pageToken is longer than %d bytes", maxPageToken)
 	}
 	return v, nil
+}
+
+// listScope is the query of the jobs p may list: one project's when
+// project is set (404 for a project p may not read), else p's own jobs
+// and those of every project where p may read jobs.
+func (h *handler) listScope(ctx context.Context, p identity.Principal, project string) (job.Query, error) {
+	if project != "" {
+		if _, err := ids.ParseProjectID(project); err != nil {
+			return job.Query{}, err
+		}
+		role, err := h.role(ctx, p, project)
+		if err != nil {
+			return job.Query{}, err
+		}
+		if !access.Can(p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: "projects/" + project}, role) {
+			return job.Query{}, apperr.E(apperr.NotFound, "project %s not found", project)
+		}
+		return job.Query{Project: project}, nil
+	}
+	var query job.Query
+	if access.CanListJobs(p) {
+		query.Owner = p.ID
+	}
+	memberships, err := h.projects.Memberships(ctx, p.ID)
+	if err != nil {
+		return job.Query{}, err
+	}
+	for _, m := range memberships {
+		if len(query.Projects) == maxListedProjects {
+			break // the rest are listed with ?project=
+		}
+		if access.Can(p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: "projects/" + m.Project}, m.Role) {
+			query.Projects = append(query.Projects, m.Project)
+		}
+	}
+	if query.Owner == "" && len(query.Projects) == 0 {
+		return job.Query{}, apperr.E(apperr.PermissionDenied, "this credential's scopes do not include jobs:read; create a token with jobs:read")
+	}
+	return query, nil
 }

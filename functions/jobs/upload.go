@@ -15,7 +15,7 @@ import (
 // the job awaits its workspace, valid until the upload deadline and at most
 // job.UploadWindow.
 func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
-	_, j, err := h.load(r, access.WriteJob)
+	_, j, _, err := h.load(r, access.WriteJob)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -34,7 +34,7 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: j, Upload: upload})
+	httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: j, Upload: &upload})
 }
 
 // signUpload signs the PUT of j's workspace as j declares it. The URL can

@@ -100,6 +100,16 @@ func (d *Deps) Objects(ctx context.Context) (*gcs.Client, error) {
 // UserAuth authenticates users with ID tokens of VALET_USER_ISSUERS or
 // valet API tokens.
 func (d *Deps) UserAuth(ctx context.Context) (func(*http.Request) (identity.Principal, error), error) {
+	a, err := d.UserAuthenticator(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a.Authenticate, nil
+}
+
+// UserAuthenticator accepts ID tokens of VALET_USER_ISSUERS, valet API
+// tokens and job tokens; its Verify checks bare tokens (runtime tokens).
+func (d *Deps) UserAuthenticator(ctx context.Context) (*identity.Authenticator, error) {
 	if err := d.Env.needUsers(); err != nil {
 		return nil, err
 	}
@@ -111,7 +121,7 @@ func (d *Deps) UserAuth(ctx context.Context) (func(*http.Request) (identity.Prin
 	if err != nil {
 		return nil, err
 	}
-	return (&identity.Authenticator{Users: users, APITokens: d.APITokens(), Jobs: jobs}).Authenticate, nil
+	return &identity.Authenticator{Users: users, APITokens: d.APITokens(), Jobs: jobs}, nil
 }
 
 // WorkflowMinter mints workflow tokens (iss VALET_TOKEN_ISSUER, aud

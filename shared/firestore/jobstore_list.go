@@ -71,7 +71,10 @@ func (s *JobStore) List(ctx context.Context, q job.Query) ([]*job.Job, string, e
 	fq := s.client.Collection(JobsCollection).Query
 	var who []firestore.EntityFilter
 	if q.Owner != "" {
-		who = append(who, firestore.PropertyFilter{Path: "owner", Operator: "==", Value: q.Owner})
+		who = append(who, firestore.AndFilter{Filters: []firestore.EntityFilter{
+			firestore.PropertyFilter{Path: "owner", Operator: "==", Value: q.Owner},
+			firestore.PropertyFilter{Path: "project", Operator: "==", Value: ""},
+		}})
 	}
 	if len(q.Projects) > 0 {
 		who = append(who, firestore.PropertyFilter{Path: "project", Operator: "in", Value: q.Projects})

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"net/http"
 	"strings"
 )
@@ -38,7 +39,12 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 	if err != nil {
 		return Principal{}, err
 	}
-	ctx := r.Context()
+	return a.Verify(r.Context(), token)
+}
+
+// Verify checks a bare token as Authenticate checks a bearer one; the jobs
+// function uses it for the runtime token a job is submitted with.
+func (a *Authenticator) Verify(ctx context.Context, token string) (Principal, error) {
 	if strings.HasPrefix(token, APITokenPrefix) {
 		if a.APITokens == nil {
 			return Principal{}, unauthenticated("valet API tokens are not accepted here; send an ID token")

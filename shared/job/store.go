@@ -38,9 +38,10 @@ type Store interface {
 }
 
 // Query selects jobs for List. Owner and Projects combine with OR: a user
-// sees the jobs they own and those of projects they belong to.
+// sees the personal jobs they own and those of projects they belong to (a
+// project job is reached through membership only, whoever submitted it).
 type Query struct {
-	Owner     string
+	Owner     string // personal jobs (no project) of this owner
 	Projects  []string
 	Project   string // when set, only this project's jobs
 	State     State  // when set, only jobs in this state

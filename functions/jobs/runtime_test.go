@@ -1,0 +1,175 @@
+package jobs
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/custody"
+	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/project"
+)
+
+// apiToken creates a valet API token of u with scopes.
+func (e *env) apiToken(u user, scopes ...string) string {
+	e.t.Helper()
+	c, err := e.authn.APITokens.(*apitoken.Store).Create(context.Background(), apitoken.Spec{
+		Owner: u.id, Name: "runtime", Scopes: scopes, Lifetime: time.Hour,
+	})
+	require.NoError(e.t, err)
+	return c.Token
+}
+
+func withRuntime(token string) map[string]any {
+	body := validBody()
+	body["runtimeToken"] = token
+	return body
+}
+
+// TestRuntimeTokenIsCheckedKeptAndScrubbed: a valid token of a user who may
+// run the job names the runtime user and sorted scopes; it lives only in
+// Secret Manager, never in an answer, and is destroyed when the job ends.
+func TestRuntimeTokenIsCheckedKeptAndScrubbed(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	token := e.apiToken(alice, "objects:read", "jobs:write")
+
+	r := e.do(alice, "POST", "/jobs", withRuntime(token))
+	require.Equal(t, http.StatusCreated, r.status, string(r.body))
+	require.NotContains(t, string(r.body), token)
+	var created createAnswer
+	r.decode(t, http.StatusCreated, &created)
+	require.Equal(t, alice.id, created.Job.RuntimeUser)
+	require.Equal(t, []string{"jobs:write", "objects:read"}, created.Job.RuntimeScopes, "sorted")
+
+	kept, err := e.secrets.Store.Get(context.Background(), created.Job.ID, custody.RuntimeToken)
+	require.NoError(t, err)
+	require.Equal(t, token, kept)
+	for _, path := range []string{"/jobs/" + created.Job.ID, "/jobs/" + created.Job.ID + "/events", "/jobs"} {
+		r := e.do(alice, "GET", path, nil)
+		require.Equal(t, http.StatusOK, r.status)
+		require.NotContains(t, string(r.body), token)
+	}
+	stored, err := e.store.Get(context.Background(), created.Job.ID)
+	require.NoError(t, err)
+	require.True(t, stored.SecretsHeld)
+
+	e.do(alice, "POST", "/jobs/"+created.Job.ID+"/cancel", nil).decode(t, http.StatusOK, &job.Job{})
+	require.Empty(t, e.secrets.Held(t, created.Job.ID), "Secret Manager holds nothing of a cancelled job")
+}
+
+func TestRuntimeTokenRefusals(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.newUser("alice"), e.newUser("bob")
+	revoked := e.apiToken(alice, "all")
+	info, err := e.authn.APITokens.(*apitoken.Store).List(context.Background(), alice.id)
+	require.NoError(t, err)
+	require.NoError(t, e.authn.APITokens.(*apitoken.Store).Revoke(context.Background(), alice.id, info[0].ID))
+
+	for name, tc := range map[string]struct {
+		token string
+		want  string
+	}{
+		"another user's ID token":          {bob.token, "may not run jobs in users/"},
+		"another user's API token":         {e.apiToken(bob, "all"), "may not run jobs in users/"},
+		"a token without jobs:write":       {e.apiToken(alice, "objects:read"), "may not run jobs"},
+		"a revoked token":                  {revoked, "not a valid credential"},
+		"an ID token for another audience": {foreignToken(t, e), "not a valid credential"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := e.do(alice, "POST", "/jobs", withRuntime(tc.token))
+			r.requireError(t, http.StatusBadRequest, tc.want)
+			require.NotContains(t, string(r.body), tc.token)
+		})
+	}
+	var list listResponse
+	e.do(alice, "GET", "/jobs", nil).decode(t, http.StatusOK, &list)
+	require.Empty(t, list.Jobs, "no refused submission left a job")
+}
+
+// TestReuseReturnsTheFinishedJob: same spec, workspace, runtime user and
+// scopes give the SUCCEEDED job (200); anything else a new one (201).
+func TestReuseReturnsTheFinishedJob(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.newUser("alice"), e.newUser("bob")
+	body := func() map[string]any {
+		b := validBody()
+		b["workspace"] = map[string]any{"sizeBytes": 1024, "md5": "1B2M2Y8AsgTpgAmY7PhCfg=="}
+		b["reuse"] = true
+		return b
+	}
+	first := e.createJob(alice, body())
+	e.move(first.Job.ID, queue)
+	e.move(first.Job.ID, claim)
+	e.move(first.Job.ID, arrive(job.OutputKind))
+
+	var again createAnswer
+	e.do(alice, "POST", "/jobs", body()).decode(t, http.StatusOK, &again)
+	require.Equal(t, first.Job.ID, again.Job.ID)
+	require.Empty(t, again.Upload.URL, "a reused job needs no upload")
+
+	// Another runtime scope set, another user, another spec: new jobs.
+	narrowed := body()
+	narrowed["runtimeToken"] = e.apiToken(alice, "jobs:write")
+	require.NotEqual(t, first.Job.ID, e.createJob(alice, narrowed).Job.ID)
+	require.NotEqual(t, first.Job.ID, e.createJob(bob, body()).Job.ID, "bob may not read alice's job")
+	other := body()
+	other["spec"] = map[string]any{"image": "other"}
+	require.NotEqual(t, first.Job.ID, e.createJob(alice, other).Job.ID)
+	attested := body()
+	attested["requireAttestation"] = true
+	require.NotEqual(t, first.Job.ID, e.createJob(alice, attested).Job.ID, "the finished job has no attestation")
+}
+
+// TestProjectJobs: editors submit and cancel, viewers read, non-members
+// see nothing, and a member who leaves loses access.
+func TestProjectJobs(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, editor, viewer, stranger := e.newUser("owner"), e.newUser("editor"), e.newUser("viewer"), e.newUser("stranger")
+	pid := "proj-" + owner.id[:8]
+	require.NoError(t, e.projects.Create(ctx, &project.Project{ID: pid, DisplayName: "P"}, owner.id, time.Now()))
+	for u, role := range map[user]project.Role{editor: project.Editor, viewer: project.Viewer} {
+		_, err := e.projects.SetMember(ctx, pid, u.id, role, owner.id, time.Now())
+		require.NoError(t, err)
+	}
+	body := validBody()
+	body["project"] = pid
+
+	created := e.createJob(editor, body)
+	id := created.Job.ID
+	require.Equal(t, pid, created.Job.Project)
+	e.do(viewer, "POST", "/jobs", body).requireError(t, http.StatusForbidden, "viewers")
+	e.do(stranger, "POST", "/jobs", body).requireError(t, http.StatusNotFound, "project")
+
+	for _, u := range []user{owner, editor, viewer} {
+		e.do(u, "GET", "/jobs/"+id, nil).decode(t, http.StatusOK, &job.Job{})
+		var list listResponse
+		e.do(u, "GET", "/jobs?project="+pid, nil).decode(t, http.StatusOK, &list)
+		require.Len(t, list.Jobs, 1)
+		e.do(u, "GET", "/jobs", nil).decode(t, http.StatusOK, &list)
+		require.Len(t, list.Jobs, 1, "project jobs are listed with one's own")
+	}
+	e.do(stranger, "GET", "/jobs/"+id, nil).requireError(t, http.StatusNotFound, "not found")
+	e.do(stranger, "GET", "/jobs?project="+pid, nil).requireError(t, http.StatusNotFound, "project")
+	e.do(viewer, "POST", "/jobs/"+id+"/cancel", nil).requireError(t, http.StatusForbidden, "viewers")
+
+	require.NoError(t, e.projects.RemoveMember(ctx, pid, editor.id))
+	e.do(editor, "GET", "/jobs/"+id, nil).requireError(t, http.StatusNotFound, "not found")
+	var list listResponse
+	e.do(editor, "GET", "/jobs", nil).decode(t, http.StatusOK, &list)
+	require.Empty(t, list.Jobs, "the submitter who left no longer sees the project's job")
+
+	e.do(owner, "POST", "/jobs/"+id+"/cancel", nil).decode(t, http.StatusOK, &job.Job{})
+}
+
+func foreignToken(t *testing.T, e *env) string {
+	token, err := e.issuer.Mint(oidc.TokenRequest{Sub: "alice-elsewhere", Aud: "another-service"})
+	require.NoError(t, err)
+	return token
+}
