@@ -1,0 +1,103 @@
+package stack_test
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/oidc"
+)
+
+type sharedObject struct {
+	ID        string `json:"id"`
+	Space     string `json:"space"`
+	Name      string `json:"name"`
+	State     string `json:"state"`
+	SizeBytes int64  `json:"sizeBytes"`
+	MD5       string `json:"md5"`
+}
+
+// TestObjectSharedAcrossApps is issue 6's done-when: an object one app
+// uploads with a user's token is downloaded by another app with another
+// token of the same user; bytes go only through the gate; a revoke stops
+// the download URLs handed out before it.
+func TestObjectSharedAcrossApps(t *testing.T) {
+	s := startStack(t)
+	objectsURL, tokensURL := s.Info.Functions["objects"], s.Info.Functions["tokens"]
+	alice := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice"}), nil}
+	appToken := func(scopes ...string) client {
+		var created struct {
+			Token string `json:"token"`
+		}
+		alice.handout(http.MethodPost, tokensURL+"/tokens", map[string]any{"name": "app", "scopes": scopes, "expiresInSeconds": 3600}, http.StatusCreated, &created)
+		return client{t, created.Token, nil}
+	}
+	painter, viewer := appToken("objects:write"), appToken("objects:read")
+
+	var spaces struct {
+		Spaces []struct{ ID string } `json:"spaces"`
+	}
+	painter.do(http.MethodGet, objectsURL+"/spaces", nil, http.StatusOK, &spaces)
+	home := spaces.Spaces[0].ID
+	require.True(t, strings.HasPrefix(home, "users/"), "the personal space comes first")
+
+	image := []byte(strings.Repeat("png bytes ", 200))
+	sum := md5.Sum(image)
+	var created struct {
+		Object sharedObject `json:"object"`
+		Upload signedURL    `json:"upload"`
+	}
+	painter.handout(http.MethodPost, objectsURL+"/spaces/"+home+"/objects", map[string]any{
+		"name": "art/sunset.png", "contentType": "image/png", "sizeBytes": len(image), "md5": base64.StdEncoding.EncodeToString(sum[:]),
+	}, http.StatusCreated, &created)
+	require.Equal(t, "PENDING", created.Object.State)
+	require.True(t, strings.HasPrefix(created.Upload.URL, s.Info.Storage), "bytes go to storage, not to a function")
+	require.NotContains(t, created.Upload.URL, "sunset", "the user's name never becomes a storage path")
+	put(t, created.Upload, image)
+
+	objectURL := objectsURL + "/objects/" + created.Object.ID
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var o sharedObject
+		viewer.do(http.MethodGet, objectURL, nil, http.StatusOK, &o)
+		if o.State == "READY" {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "object still %s", o.State)
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	var list struct {
+		Objects []sharedObject `json:"objects"`
+	}
+	viewer.do(http.MethodGet, objectsURL+"/spaces/"+home+"/objects?prefix=art/", nil, http.StatusOK, &list)
+	require.Len(t, list.Objects, 1)
+	var dl signedURL
+	viewer.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &dl)
+	require.Equal(t, image, get(t, dl.URL), "the other app reads the bytes the first one uploaded")
+	u, err := url.Parse(dl.URL)
+	require.NoError(t, err)
+	require.Contains(t, u.Query().Get("response-content-disposition"), "sunset.png")
+	viewer.do(http.MethodDelete, objectURL, nil, http.StatusForbidden, nil)
+
+	// A revoke moves the bytes: the URL handed out before stops working,
+	// a new one works.
+	painter.do(http.MethodPost, objectURL+"/revoke", nil, http.StatusOK, nil)
+	resp, err := http.Get(dl.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "a revoked download URL")
+	viewer.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &dl)
+	require.Equal(t, image, get(t, dl.URL))
+
+	// Bob sees nothing of it.
+	bob := client{t, mint(t, s, oidc.TokenRequest{Sub: "bob"}), nil}
+	bob.do(http.MethodGet, objectURL, nil, http.StatusNotFound, nil)
+	bob.do(http.MethodGet, objectURL+"/download", nil, http.StatusNotFound, nil)
+}
