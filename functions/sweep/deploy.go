@@ -25,5 +25,9 @@ func fromEnvironment(ctx context.Context) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	return Options{Store: d.Jobs(), Objects: objects, Secrets: secrets, Bucket: d.Env.JobsBucket, Authenticate: auth}, nil
+	opts := Options{Store: d.Jobs(), Objects: objects, Secrets: secrets, Bucket: d.Env.JobsBucket, Authenticate: auth}
+	if d.Env.ObjectsBucket != "" {
+		opts.ObjectStore, opts.ObjectsBucket = d.ObjectStore(), d.Env.ObjectsBucket
+	}
+	return opts, nil
 }

@@ -21,8 +21,10 @@ type Result struct {
 	Requeued int `json:"requeued"`
 	Failed   int `json:"failed"`
 	Scrubbed int `json:"scrubbed"`
-	Examined int `json:"examined"`
-	Errors   int `json:"errors"`
+	// ExpiredObjects counts shared objects whose upload never arrived.
+	ExpiredObjects int `json:"expiredObjects"`
+	Examined       int `json:"examined"`
+	Errors         int `json:"errors"`
 }
 
 // perJobTimeout bounds the work on one job so that one slow job cannot eat
@@ -45,8 +47,9 @@ func (s *server) sweep(w http.ResponseWriter, r *http.Request) {
 		res.Examined++
 		s.one(r, id, now, &res)
 	}
+	s.objects(r, now, &res)
 	httpapi.LoggerFrom(r.Context()).InfoContext(r.Context(), "sweep done",
-		"examined", res.Examined, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "scrubbed", res.Scrubbed, "errors", res.Errors)
+		"examined", res.Examined, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "scrubbed", res.Scrubbed, "expiredObjects", res.ExpiredObjects, "errors", res.Errors)
 	httpapi.WriteJSON(w, http.StatusOK, res)
 }
 
@@ -107,10 +110,10 @@ func (s *server) count(ctx context.Context, j *job.Job, res *Result) {
 // deleteWorkspace deletes any generation of the job's workspace; an absent
 // object is fine.
 func (s *server) deleteWorkspace(ctx context.Context, id string) error {
-	if s.objects == nil {
+	if s.storage == nil {
 		return errors.New("sweep: no object deleter configured")
 	}
-	err := s.objects.Delete(ctx, s.bucket, job.ObjectName(id, job.WorkspaceKind), 0)
+	err := s.storage.Delete(ctx, s.bucket, job.ObjectName(id, job.WorkspaceKind), 0)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return nil
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apperr"
+	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
@@ -44,6 +45,10 @@ type Options struct {
 	// Secrets destroys the runtime and workflow tokens of final jobs (a
 	// custody.Store).
 	Secrets jobsecret.Secrets
+	// ObjectStore and ObjectsBucket, when set, let the sweep expire shared
+	// objects whose upload never arrived (Objects deletes their bytes).
+	ObjectStore   *valetfs.ObjectStore
+	ObjectsBucket string
 	// Bucket is the private jobs bucket.
 	Bucket string
 	// Authenticate verifies the caller: the scheduler's service account.
@@ -57,17 +62,20 @@ type Options struct {
 
 // server holds the dependencies of the handler.
 type server struct {
-	store   job.Store
-	objects gcs.Deleter
-	secrets jobsecret.Secrets
-	bucket  string
-	now     func() time.Time
-	batch   int
+	store         job.Store
+	storage       gcs.Deleter
+	secrets       jobsecret.Secrets
+	objectStore   *valetfs.ObjectStore
+	objectsBucket string
+	bucket        string
+	now           func() time.Time
+	batch         int
 }
 
 // New builds the function's handler.
 func New(opts Options) http.Handler {
-	s := &server{store: opts.Store, objects: opts.Objects, secrets: opts.Secrets, bucket: opts.Bucket, now: opts.Now, batch: opts.BatchSize}
+	s := &server{store: opts.Store, storage: opts.Objects, secrets: opts.Secrets, objectStore: opts.ObjectStore,
+		objectsBucket: opts.ObjectsBucket, bucket: opts.Bucket, now: opts.Now, batch: opts.BatchSize}
 	if s.now == nil {
 		s.now = time.Now
 	}

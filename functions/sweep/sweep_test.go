@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,11 +22,15 @@ import (
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/object"
 
 	valetfs "valet.dev/valet/shared/firestore"
 )
 
-const bucket = "valet-jobs-test"
+const (
+	bucket        = "valet-jobs-test"
+	objectsBucket = "valet-objects-test"
+)
 
 // deletion is one call of the recording deleter.
 type deletion struct {
@@ -58,6 +63,7 @@ var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 type env struct {
 	store   *valetfs.JobStore
+	shared  *valetfs.ObjectStore
 	secrets *custodytest.Env
 	objects *recorder
 	now     time.Time
@@ -68,9 +74,10 @@ func newEnv(t *testing.T, batch int) *env {
 	t.Helper()
 	client := firestoretest.New(t)
 	firestoretest.Reset(t, firestoretest.ProjectID(t))
-	e := &env{store: valetfs.NewJobStore(client), secrets: custodytest.New(t), objects: &recorder{fail: map[string]error{}}, now: t0}
+	e := &env{store: valetfs.NewJobStore(client), shared: valetfs.NewObjectStore(client), secrets: custodytest.New(t), objects: &recorder{fail: map[string]error{}}, now: t0}
 	e.srv = httptest.NewServer(sweep.New(sweep.Options{
 		Store: e.store, Objects: e.objects, Secrets: e.secrets.Store, Bucket: bucket, Authenticate: apitest.Authenticate,
+		ObjectStore: e.shared, ObjectsBucket: objectsBucket,
 		Now: func() time.Time { return e.now }, BatchSize: batch,
 	}))
 	t.Cleanup(e.srv.Close)
@@ -287,4 +294,30 @@ func TestSweepRetriesAFailedScrub(t *testing.T) {
 	require.True(t, e.get(t, j.ID).SecretsHeld)
 	require.Equal(t, sweep.Result{Scrubbed: 1, Examined: 1}, e.sweep(t))
 	require.Empty(t, e.secrets.Held(t, j.ID))
+}
+
+// TestSweepExpiresPendingObjects: an object whose upload window ended
+// without its bytes becomes REJECTED, its reservation is released and any
+// late bytes at its key are deleted; one still in its window is left.
+func TestSweepExpiresPendingObjects(t *testing.T) {
+	e := newEnv(t, 0)
+	ctx := context.Background()
+	space := "users/sweeper" + strings.ToLower(ids.NewJobID().String()[2:10])
+	stale, err := object.New(space, "late.bin", "application/octet-stream", 100, "", "sweeper", t0.Add(-2*time.Hour))
+	require.NoError(t, err)
+	fresh, err := object.New(space, "fresh.bin", "application/octet-stream", 50, "", "sweeper", t0)
+	require.NoError(t, err)
+	for _, o := range []*object.Object{stale, fresh} {
+		require.NoError(t, e.shared.Create(ctx, o, 1<<20))
+	}
+
+	require.Equal(t, sweep.Result{ExpiredObjects: 1}, e.sweep(t))
+	got, err := e.shared.Get(ctx, stale.ID)
+	require.NoError(t, err)
+	require.Equal(t, object.Rejected, got.State)
+	usage, err := e.shared.Usage(ctx, space)
+	require.NoError(t, err)
+	require.Equal(t, valetfs.Usage{ReservedBytes: 50, Objects: 1}, usage, "only the fresh object's reservation is left")
+	require.Equal(t, []deletion{{objectsBucket, stale.Key, 0}}, e.objects.deleted())
+	require.Equal(t, sweep.Result{}, e.sweep(t), "a second run does nothing")
 }

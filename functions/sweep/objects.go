@@ -1,0 +1,54 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/object"
+)
+
+// objects expires the shared objects whose upload window ended without
+// their bytes: each becomes REJECTED (its quota reservation released) and
+// whatever bytes a late upload left at its key are deleted. Does nothing
+// when the objects bucket is not configured.
+func (s *server) objects(r *http.Request, now time.Time, res *Result) {
+	if s.objectStore == nil || s.objectsBucket == "" {
+		return
+	}
+	ctx := r.Context()
+	log := httpapi.LoggerFrom(ctx)
+	ids, err := s.objectStore.PendingDue(ctx, now, s.batch)
+	if err != nil {
+		res.Errors++
+		log.WarnContext(ctx, "pending objects could not be listed; the next run retries", "error", err)
+		return
+	}
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := s.expireObject(ctx, id, now); err != nil {
+			res.Errors++
+			log.WarnContext(ctx, "pending object not expired; the next run retries", "object", id, "error", err)
+			continue
+		}
+		res.ExpiredObjects++
+	}
+}
+
+func (s *server) expireObject(ctx context.Context, id string, now time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, perJobTimeout)
+	defer cancel()
+	o, err := s.objectStore.Expire(ctx, id, now)
+	switch {
+	case errors.Is(err, object.ErrDuplicate), apperr.CodeOf(err) == apperr.NotFound:
+		return nil // arrived meanwhile, or deleted
+	case err != nil:
+		return err
+	}
+	return s.storage.Delete(ctx, s.objectsBucket, o.Key, 0)
+}
