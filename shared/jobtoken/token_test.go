@@ -38,7 +38,7 @@ type fixture struct {
 	client *smapi.Client
 }
 
-func newFixture(t *testing.T) (*fixture, func(name string) error) {
+func newFixture(t testing.TB) (*fixture, func(name string) error) {
 	t.Helper()
 	running, err := emulator.Start("127.0.0.1:0", emulator.Options{})
 	require.NoError(t, err)
