@@ -130,9 +130,11 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 
 	// Final: Secret Manager holds nothing of the job, the job token and
 	// the auth route are dead.
-	held, err = custodian.Held(ctx, created.Job.ID)
-	require.NoError(t, err)
-	require.Empty(t, held, "Secret Manager holds nothing of a final job")
+	// finalize scrubs right after the SUCCEEDED transition commits.
+	require.Eventually(t, func() bool {
+		held, err = custodian.Held(ctx, created.Job.ID)
+		return err == nil && len(held) == 0
+	}, 10*time.Second, 20*time.Millisecond, "Secret Manager holds nothing of a final job")
 	job.do(http.MethodGet, jobURL, nil, http.StatusUnauthorized, nil)
 	dispatcher.do(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, created.Job.ID, claim.Lock.Epoch), nil, http.StatusGone, nil)
 

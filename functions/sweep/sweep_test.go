@@ -265,8 +265,8 @@ func TestSweepScrubsFinalJobsSecrets(t *testing.T) {
 		j.State, j.FinishedAt, j.SecretsHeld = job.Cancelled, t0.Add(-time.Hour), true
 	})
 	for _, j := range []*job.Job{late, leftover} {
-		require.NoError(t, e.secrets.Store.Put(ctx, j.ID, custody.RuntimeToken, "runtime-"+j.ID, t0.Add(48*time.Hour)))
-		require.NoError(t, e.secrets.Store.Put(ctx, j.ID, custody.WorkflowToken, "workflow-"+j.ID, t0.Add(48*time.Hour)))
+		require.NoError(t, e.secrets.Store.Put(ctx, j.ID, custody.RuntimeToken, "runtime-"+j.ID, time.Now().Add(48*time.Hour)))
+		require.NoError(t, e.secrets.Store.Put(ctx, j.ID, custody.WorkflowToken, "workflow-"+j.ID, time.Now().Add(48*time.Hour)))
 		require.Len(t, e.secrets.Held(t, j.ID), 2)
 	}
 
@@ -287,7 +287,7 @@ func TestSweepScrubsFinalJobsSecrets(t *testing.T) {
 func TestSweepRetriesAFailedScrub(t *testing.T) {
 	e := newEnv(t, 0)
 	j := e.create(t, func(j *job.Job) { j.State, j.FinishedAt, j.SecretsHeld = job.Failed, t0.Add(-time.Hour), true })
-	require.NoError(t, e.secrets.Store.Put(context.Background(), j.ID, custody.WorkflowToken, "workflow-"+j.ID, t0.Add(48*time.Hour)))
+	require.NoError(t, e.secrets.Store.Put(context.Background(), j.ID, custody.WorkflowToken, "workflow-"+j.ID, time.Now().Add(48*time.Hour)))
 
 	e.secrets.Emulator.Server.FailNext(1)
 	require.Equal(t, sweep.Result{Examined: 1, Errors: 1}, e.sweep(t))
