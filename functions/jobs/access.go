@@ -16,14 +16,7 @@ import (
 // caller returns the request's principal: a user, or a running job acting
 // as its runtime user.
 func caller(r *http.Request) (identity.Principal, error) {
-	p, ok := httpapi.PrincipalFrom(r.Context())
-	if !ok {
-		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "a valid credential is required")
-	}
-	if p.Kind != identity.User && p.Kind != identity.Job {
-		return identity.Principal{}, apperr.E(apperr.PermissionDenied, "the jobs API serves users and jobs; %s principals may not call it", p.Kind)
-	}
-	return p, nil
+	return httpapi.UserOrJob(r, "jobs")
 }
 
 // role is p's role in project pid (None for a personal job).

@@ -5,10 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"valet.dev/valet/shared/access"
@@ -19,19 +17,19 @@ import (
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/logging"
+	"valet.dev/valet/shared/mediatype"
 	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/signer"
 )
 
 // Limits of POST /jobs.
 const (
-	maxCreateBodyBytes  = 64 << 10
-	maxWorkspaceBytes   = 5 << 30
-	defaultContentType  = "application/x-tar"
-	maxContentTypeBytes = 256
-	maxLabels           = 32
-	maxLabelLen         = 63
-	maxReuseCandidates  = 20
+	maxCreateBodyBytes = 64 << 10
+	maxWorkspaceBytes  = 5 << 30
+	defaultContentType = "application/x-tar"
+	maxLabels          = 32
+	maxLabelLen        = 63
+	maxReuseCandidates = 20
 )
 
 // createRequest is the body of POST /jobs.
@@ -283,33 +281,10 @@ func checkWorkspace(req *workspaceRequest) (job.Artifact, error) {
 	if contentType == "" {
 		contentType = defaultContentType
 	}
-	if err := checkContentType(contentType); err != nil {
+	if err := mediatype.Check("workspace.contentType", contentType, defaultContentType); err != nil {
 		return job.Artifact{}, err
 	}
 	return job.Artifact{SizeBytes: size, MD5: req.MD5, ContentType: contentType}, nil
-}
-
-// checkContentType accepts a printable-ASCII media type of the form
-// type/subtype with optional parameters.
-func checkContentType(v string) error {
-	bad := apperr.E(apperr.Invalid, "workspace.contentType must be a media type such as %s", defaultContentType)
-	if len(v) > maxContentTypeBytes {
-		return apperr.E(apperr.Invalid, "workspace.contentType is longer than %d bytes", maxContentTypeBytes)
-	}
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c > 0x7e || (c < 0x20 && c != '\t') {
-			return bad
-		}
-	}
-	base, _, err := mime.ParseMediaType(v)
-	if err != nil {
-		return bad
-	}
-	typ, sub, ok := strings.Cut(base, "/")
-	if !ok || typ == "" || sub == "" || strings.Contains(sub, "/") {
-		return bad
-	}
-	return nil
 }
 
 // checkLabels accepts up to maxLabels labels whose keys (1 to 63

@@ -1,6 +1,7 @@
 package objects
 
 import (
+	"errors"
 	"net/http"
 
 	"valet.dev/valet/shared/access"
@@ -68,6 +69,10 @@ func (h *handler) copyObject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	done, rejected, err := h.objects.Arrived(r.Context(), dst.ID, dst.Key, object.Arrival{Generation: copied.Generation, SizeBytes: copied.SizeBytes, MD5: copied.MD5}, h.clock())
+	if errors.Is(err, object.ErrDuplicate) && done != nil {
+		// finalize saw the copy's bytes first and recorded them.
+		err, rejected = nil, done.State != object.Ready
+	}
 	if err == nil && rejected {
 		err = apperr.E(apperr.Conflict, "the copy of object %s does not match its source; try again", src.ID)
 	}

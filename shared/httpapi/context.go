@@ -3,8 +3,10 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"sync"
 
+	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/identity"
 )
 
@@ -59,4 +61,19 @@ func (s *requestState) user() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.userID
+}
+
+// UserOrJob returns the request's principal when it is a user or a running
+// job (which acts as its runtime user): the callers of the jobs and objects
+// APIs. Without a principal it is Unauthenticated; a service principal is
+// PermissionDenied, naming api.
+func UserOrJob(r *http.Request, api string) (identity.Principal, error) {
+	p, ok := PrincipalFrom(r.Context())
+	if !ok {
+		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "a valid credential is required")
+	}
+	if p.Kind != identity.User && p.Kind != identity.Job {
+		return identity.Principal{}, apperr.E(apperr.PermissionDenied, "the %s API serves users and jobs; %s principals may not call it", api, p.Kind)
+	}
+	return p, nil
 }

@@ -2,11 +2,10 @@ package object
 
 import (
 	"encoding/base64"
-	"mime"
-	"strings"
 	"time"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/mediatype"
 	"valet.dev/valet/shared/ids"
 )
 
@@ -22,7 +21,7 @@ func New(space, name, contentType string, size int64, md5, createdBy string, now
 	if _, err := ids.ParseObjectName(name); err != nil {
 		return nil, err
 	}
-	if err := CheckContentType(contentType); err != nil {
+	if err := mediatype.Check("contentType", contentType, "application/octet-stream"); err != nil {
 		return nil, err
 	}
 	if size < 0 {
@@ -53,29 +52,6 @@ func New(space, name, contentType string, size int64, md5, createdBy string, now
 		UploadDeadline: now.Add(UploadWindow),
 		Key:            Key(space, id, 0),
 	}, nil
-}
-
-// CheckContentType accepts a printable-ASCII media type of the form
-// type/subtype with optional parameters, at most MaxContentTypeBytes long.
-func CheckContentType(v string) error {
-	bad := apperr.E(apperr.Invalid, "contentType must be a media type such as application/octet-stream")
-	if len(v) > MaxContentTypeBytes {
-		return apperr.E(apperr.Invalid, "contentType is longer than %d bytes", MaxContentTypeBytes)
-	}
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c > 0x7e || (c < 0x20 && c != '\t') {
-			return bad
-		}
-	}
-	base, _, err := mime.ParseMediaType(v)
-	if err != nil {
-		return bad
-	}
-	typ, sub, ok := strings.Cut(base, "/")
-	if !ok || typ == "" || sub == "" || strings.Contains(sub, "/") {
-		return bad
-	}
-	return nil
 }
 
 // CheckMD5 accepts "" (no MD5 declared) or the standard, padded base64 of

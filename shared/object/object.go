@@ -46,8 +46,6 @@ const (
 	DefaultQuotaBytes int64 = 10 << 30
 	// MaxObjectBytes is the largest object (GCS takes 5 TiB; valet less).
 	MaxObjectBytes int64 = 5 << 30
-	// MaxContentTypeBytes bounds a declared content type.
-	MaxContentTypeBytes = 256
 )
 
 // ErrDuplicate is returned by a transition that has already happened (the

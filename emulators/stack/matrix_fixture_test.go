@@ -1,0 +1,329 @@
+package stack_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/emulators/stack"
+)
+
+// who is a principal of the authorization matrix.
+type who string
+
+// The matrix's principals: alice owns project P (and her personal space),
+// bob edits P, carol views P, dave is no member; nobody presents no user.
+const (
+	alice  who = "alice"
+	bob    who = "bob"
+	carol  who = "carol"
+	dave   who = "dave"
+	nobody who = "nobody"
+)
+
+var matrixUsers = []who{alice, bob, carol, dave}
+
+// cred is the kind of credential a row presents.
+type cred string
+
+// The credential kinds. The narrowed API tokens exist for alice and bob;
+// ownWrite (objects:write@users/<alice>) for alice only.
+const (
+	oidcToken   cred = "oidc"    // ID token of the dev issuer
+	apiAll      cred = "api:all" // valet API token with every scope
+	objectsRead cred = "api:objects:read"
+	jobsRead    cred = "api:jobs:read"
+	ownWrite    cred = "api:objects:write@own-space"
+	noCred      cred = "none"           // no Authorization header
+	garbage     cred = "garbage"        // a Bearer value that is no token at all
+	wrongAud    cred = "oidc:wrong-aud" // alice's ID token for another audience
+	revoked     cred = "api:revoked"    // alice's API token, revoked
+)
+
+// resource names what a row acts on.
+type resource string
+
+// The matrix's resources. Destructive routes get a fresh one per row.
+const (
+	noResource    resource = ""
+	aliceJob      resource = "alice-job"
+	projectJob    resource = "P-job"
+	aliceObject   resource = "alice-object"
+	projectObject resource = "P-object"
+	aliceSpace    resource = "alice-space"
+	projectSpace  resource = "P-space"
+	projectP      resource = "P"
+	aliceToken    resource = "alice-token"
+)
+
+// ref is how a resource appears in paths and bodies.
+type ref struct {
+	id      string // job, object or token id
+	space   string // "users/<uid>" or "projects/<pid>"
+	project string
+}
+
+// matrixFixture is the world the matrix runs in: a stack, its users'
+// credentials, and the shared resources.
+type matrixFixture struct {
+	s     *stack.Stack
+	uid   map[who]string
+	creds map[who]map[cred]string
+	// project is P: alice owner, bob editor, carol viewer.
+	project string
+	shared  map[resource]ref
+	// projectJobsMissing says why project jobs could not be created ("" when
+	// they can); rows that need them are then pending.
+	projectJobsMissing string
+	// objectsNotReady says why the shared objects did not become READY
+	// ("" when they did); rows that need uploaded objects are then pending.
+	objectsNotReady string
+	seq             atomic.Int64
+}
+
+// response is a status and body.
+type response struct {
+	status int
+	body   []byte
+}
+
+// message is the error message of a JSON error body, or the body itself.
+func (r response) message() string {
+	var e struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(r.body, &e) == nil && e.Error.Message != "" {
+		return e.Error.Code + ": " + e.Error.Message
+	}
+	s := strings.TrimSpace(string(r.body))
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+// send makes one request; token "" sends no Authorization header.
+func send(t *testing.T, method, url, token string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	require.NoError(t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, b}
+}
+
+// must sends as alice's ID token and requires want, decoding into out.
+func (f *matrixFixture) must(t *testing.T, method, url string, body any, want int, out any) {
+	t.Helper()
+	r := send(t, method, url, f.creds[alice][oidcToken], body)
+	require.Equal(t, want, r.status, "setup %s %s: %s", method, url, r.body)
+	if out != nil {
+		require.NoError(t, json.Unmarshal(r.body, out))
+	}
+}
+
+func (f *matrixFixture) fn(name string) string { return f.s.Info.Functions[name] }
+
+// newMatrixFixture starts a stack and builds the matrix's world.
+func newMatrixFixture(t *testing.T) *matrixFixture {
+	f := &matrixFixture{s: startStack(t), uid: map[who]string{}, creds: map[who]map[cred]string{}, shared: map[resource]ref{}}
+	for _, u := range matrixUsers {
+		tok := mint(t, f.s, oidc.TokenRequest{Sub: "matrix-" + string(u), Email: string(u) + "@example.com"})
+		f.creds[u] = map[cred]string{oidcToken: tok}
+		var spaces struct {
+			Spaces []struct {
+				ID   string `json:"id"`
+				Kind string `json:"kind"`
+			} `json:"spaces"`
+		}
+		r := send(t, http.MethodGet, f.fn("objects")+"/spaces", tok, nil)
+		require.Equal(t, http.StatusOK, r.status, "GET /spaces for %s: %s", u, r.body)
+		require.NoError(t, json.Unmarshal(r.body, &spaces))
+		require.NotEmpty(t, spaces.Spaces)
+		uid, ok := strings.CutPrefix(spaces.Spaces[0].ID, "users/")
+		require.True(t, ok, "the first space is the personal one: %s", r.body)
+		f.uid[u] = uid
+	}
+	for _, u := range matrixUsers {
+		f.creds[u][apiAll], _ = f.token(t, u, "all")
+	}
+	for _, u := range []who{alice, bob} {
+		f.creds[u][objectsRead], _ = f.token(t, u, "objects:read")
+		f.creds[u][jobsRead], _ = f.token(t, u, "jobs:read")
+	}
+	f.creds[alice][ownWrite], _ = f.token(t, alice, "objects:write@users/"+f.uid[alice])
+	revokedTok, revokedID := f.token(t, alice, "all")
+	f.must(t, http.MethodDelete, f.fn("tokens")+"/tokens/"+revokedID, nil, http.StatusNoContent, nil)
+	f.creds[alice][revoked] = revokedTok
+	f.creds[alice][wrongAud] = mint(t, f.s, oidc.TokenRequest{Sub: "matrix-alice", Aud: "another-audience"})
+	f.creds[nobody] = map[cred]string{noCred: "", garbage: "not-a-token.at.all"}
+
+	f.project = f.newProject(t)
+	f.shared[projectP] = ref{project: f.project, space: "projects/" + f.project}
+	f.shared[projectSpace] = f.shared[projectP]
+	f.shared[aliceSpace] = ref{space: "users/" + f.uid[alice]}
+	for _, res := range []resource{aliceJob, projectJob, aliceObject, projectObject, aliceToken} {
+		if r, ok := f.fresh(t, res); ok {
+			f.shared[res] = r
+		}
+	}
+	f.waitReady(t, aliceObject, projectObject)
+	return f
+}
+
+// token creates an API token of u with scopes, returning it and its id.
+func (f *matrixFixture) token(t *testing.T, u who, scopes ...string) (string, string) {
+	t.Helper()
+	var out struct {
+		Token string `json:"token"`
+		ID    string `json:"id"`
+	}
+	r := send(t, http.MethodPost, f.fn("tokens")+"/tokens", f.creds[u][oidcToken],
+		map[string]any{"name": "matrix", "scopes": scopes, "expiresInSeconds": 3600})
+	require.Equal(t, http.StatusCreated, r.status, "token %v for %s: %s", scopes, u, r.body)
+	require.NoError(t, json.Unmarshal(r.body, &out))
+	return out.Token, out.ID
+}
+
+// newProject creates a project owned by alice, bob its editor and carol
+// its viewer.
+func (f *matrixFixture) newProject(t *testing.T) string {
+	t.Helper()
+	var p struct {
+		ID string `json:"id"`
+	}
+	f.must(t, http.MethodPost, f.fn("objects")+"/projects", map[string]any{"displayName": "matrix"}, http.StatusCreated, &p)
+	require.NotEmpty(t, p.ID)
+	for u, role := range map[who]string{bob: "editor", carol: "viewer"} {
+		f.must(t, http.MethodPut, f.fn("objects")+"/projects/"+p.ID+"/members/"+f.uid[u], map[string]any{"role": role}, http.StatusOK, nil)
+	}
+	return p.ID
+}
+
+// objectBytes is every matrix object's content.
+var objectBytes = []byte("hello")
+
+// newObject creates an object in space as alice and uploads its bytes.
+func (f *matrixFixture) newObject(t *testing.T, space string) string {
+	t.Helper()
+	var out struct {
+		Object struct {
+			ID string `json:"id"`
+		} `json:"object"`
+		Upload signedURL `json:"upload"`
+	}
+	f.must(t, http.MethodPost, f.fn("objects")+"/spaces/"+space+"/objects", f.objectBody(), http.StatusCreated, &out)
+	// READY once finalize handles objects; rows accept 409 until then.
+	require.Equal(t, http.StatusOK, putStatus(t, out.Upload, objectBytes), "upload of %s through the gate", out.Object.ID)
+	return out.Object.ID
+}
+
+func (f *matrixFixture) objectBody() map[string]any {
+	return map[string]any{"name": fmt.Sprintf("matrix/%d.txt", f.seq.Add(1)), "contentType": "text/plain", "sizeBytes": len(objectBytes)}
+}
+
+// jobBody is the body of POST /jobs, in project when it is not empty.
+func jobBody(project string) map[string]any {
+	b := map[string]any{"spec": map[string]any{"image": "example/matrix"}, "workspace": map[string]any{"sizeBytes": 10}}
+	if project != "" {
+		b["project"] = project
+	}
+	return b
+}
+
+// newJob submits a job as alice, in project when not empty.
+func (f *matrixFixture) newJob(t *testing.T, project string) (string, response) {
+	t.Helper()
+	r := send(t, http.MethodPost, f.fn("jobs")+"/jobs", f.creds[alice][oidcToken], jobBody(project))
+	if r.status != http.StatusCreated {
+		return "", r
+	}
+	var out struct {
+		Job struct {
+			ID string `json:"id"`
+		} `json:"job"`
+	}
+	require.NoError(t, json.Unmarshal(r.body, &out))
+	return out.Job.ID, r
+}
+
+// fresh makes a new resource of kind res; ok is false when the stack
+// cannot make one yet (project jobs), recorded in projectJobsMissing.
+func (f *matrixFixture) fresh(t *testing.T, res resource) (ref, bool) {
+	t.Helper()
+	switch res {
+	case aliceJob:
+		id, r := f.newJob(t, "")
+		require.NotEmpty(t, id, "alice's job: %s", r.body)
+		return ref{id: id, space: "users/" + f.uid[alice]}, true
+	case projectJob:
+		id, r := f.newJob(t, f.project)
+		if id == "" {
+			f.projectJobsMissing = fmt.Sprintf("project jobs not wired: POST /jobs {project} answered %d %s", r.status, r.message())
+			return ref{}, false
+		}
+		return ref{id: id, space: "projects/" + f.project, project: f.project}, true
+	case aliceObject:
+		space := "users/" + f.uid[alice]
+		return ref{id: f.newObject(t, space), space: space}, true
+	case projectObject:
+		space := "projects/" + f.project
+		return ref{id: f.newObject(t, space), space: space, project: f.project}, true
+	case projectP, projectSpace:
+		p := f.newProject(t)
+		return ref{project: p, space: "projects/" + p}, true
+	case aliceToken:
+		_, id := f.token(t, alice, "objects:read")
+		return ref{id: id}, true
+	}
+	return f.shared[res], true
+}
+
+// waitReady waits a moment for the shared objects' uploads to arrive,
+// recording in objectsNotReady when they do not.
+func (f *matrixFixture) waitReady(t *testing.T, objects ...resource) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, res := range objects {
+		for {
+			var o struct {
+				State string `json:"state"`
+			}
+			f.must(t, http.MethodGet, f.fn("objects")+"/objects/"+f.shared[res].id, nil, http.StatusOK, &o)
+			if o.State == "READY" {
+				break
+			}
+			if time.Now().After(deadline) {
+				f.objectsNotReady = fmt.Sprintf("objects never become READY: %s is still %s 5 s after its upload (finalize does not handle the objects bucket on this stack)", res, o.State)
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}

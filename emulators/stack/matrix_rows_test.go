@@ -1,0 +1,242 @@
+package stack_test
+
+// The authorization matrix as data: for each route, exactly as its
+// function registers it, who presents which credential against which
+// resource, and what DESIGN.md says must answer: 401 without a valid
+// credential, 404 for what the caller may not read, 403 for what it may
+// read but not change, 2xx otherwise (okOrConflict where the resource's
+// state may refuse: 409 then still proves the caller was authorized).
+
+// Expectations that are not one status: okOrConflict is any 2xx or a 409,
+// anyOK any 2xx.
+const (
+	okOrConflict = 1
+	anyOK        = 2
+)
+
+// row is one cell of the matrix.
+type row struct {
+	fn      string // function: objects, jobs or tokens
+	route   string // pattern as registered, e.g. "GET /objects/{id}"
+	res     resource
+	query   string // raw query appended to the path
+	who     who
+	cred    cred
+	target  who      // {user} of member routes
+	dest    resource // the space a copy goes into; the caller's own when ""
+	want    int
+	pending string // why the row cannot pass yet; the row is skipped
+}
+
+// call is who does it and what they get.
+type call struct {
+	who     who
+	cred    cred
+	want    int
+	target  who
+	dest    resource
+	pending string
+}
+
+func as(w who, c cred, want int) call { return call{who: w, cred: c, want: want} }
+
+// member sets the {user} of a member route.
+func (c call) member(u who) call { c.target = u; return c }
+
+// until marks the call pending: it cannot pass until what why names is
+// fixed.
+func (c call) until(why string) call { c.pending = why; return c }
+
+// into sets the space a copy goes into.
+func (c call) into(space resource) call { c.dest = space; return c }
+
+// on builds the rows of one route and resource.
+func on(fn, route string, res resource, calls ...call) []row {
+	return onQuery(fn, route, res, "", calls...)
+}
+
+func onQuery(fn, route string, res resource, query string, calls ...call) []row {
+	rows := make([]row, 0, len(calls))
+	for _, c := range calls {
+		rows = append(rows, row{fn: fn, route: route, res: res, query: query, who: c.who, cred: c.cred, target: c.target, dest: c.dest, want: c.want, pending: c.pending})
+	}
+	return rows
+}
+
+// unauthenticated are the calls every authenticated route answers 401.
+func unauthenticated() []call {
+	return []call{
+		as(nobody, noCred, 401),
+		as(nobody, garbage, 401),
+		as(alice, wrongAud, 401),
+		as(alice, revoked, 401),
+	}
+}
+
+// with is more followed by calls (usually unauthenticated()).
+func with(calls []call, more ...call) []call { return append(more, calls...) }
+
+// matrixRows is the whole matrix.
+func matrixRows() []row {
+	var rows []row
+	add := func(rs []row) { rows = append(rows, rs...) }
+	const o, j, tk = "objects", "jobs", "tokens"
+
+	// objects: spaces and projects.
+	add(on(o, "GET /spaces", noResource, with(unauthenticated(),
+		as(alice, oidcToken, 200), as(alice, apiAll, 200), as(alice, jobsRead, 200), as(dave, oidcToken, 200))...))
+	add(on(o, "POST /projects", noResource, with(unauthenticated(),
+		as(alice, oidcToken, 201), as(alice, apiAll, 201), as(dave, oidcToken, 201),
+		as(alice, objectsRead, 403), as(alice, jobsRead, 403), as(alice, ownWrite, 403))...))
+	add(on(o, "GET /projects/{project}", projectP, with(unauthenticated(),
+		as(alice, oidcToken, 200), as(bob, oidcToken, 200), as(carol, oidcToken, 200), as(carol, apiAll, 200),
+		as(bob, objectsRead, 200), as(bob, jobsRead, 200), as(dave, oidcToken, 404), as(dave, apiAll, 404),
+		as(alice, ownWrite, 404))...))
+	add(on(o, "DELETE /projects/{project}", projectP, with(unauthenticated(),
+		as(alice, oidcToken, 204), as(alice, apiAll, 204), as(bob, oidcToken, 403), as(carol, oidcToken, 403),
+		as(dave, oidcToken, 404), as(alice, objectsRead, 403), as(alice, jobsRead, 403))...))
+	add(on(o, "PUT /projects/{project}/members/{user}", projectP, with(memberCalls(dave, unauthenticated()),
+		as(alice, oidcToken, 200).member(dave), as(alice, apiAll, 200).member(dave),
+		as(bob, oidcToken, 403).member(dave), as(carol, oidcToken, 403).member(dave), as(carol, oidcToken, 403).member(carol),
+		as(dave, oidcToken, 404).member(dave), as(alice, objectsRead, 403).member(dave))...))
+	add(on(o, "DELETE /projects/{project}/members/{user}", projectP, with(memberCalls(carol, unauthenticated()),
+		as(alice, oidcToken, 204).member(carol), as(alice, apiAll, 204).member(bob),
+		as(carol, oidcToken, 204).member(carol), // a member may leave
+		as(bob, oidcToken, 403).member(carol), as(carol, oidcToken, 403).member(bob),
+		as(dave, oidcToken, 404).member(carol), as(dave, oidcToken, 404).member(dave),
+		as(alice, objectsRead, 403).member(carol))...))
+
+	// objects: spaces' objects.
+	add(on(o, "POST /spaces/{kind}/{owner}/objects", aliceSpace, with(unauthenticated(),
+		as(alice, oidcToken, 201), as(alice, apiAll, 201), as(alice, ownWrite, 201),
+		as(alice, objectsRead, 403), as(alice, jobsRead, 404),
+		as(bob, oidcToken, 404), as(dave, oidcToken, 404))...))
+	add(on(o, "POST /spaces/{kind}/{owner}/objects", projectSpace,
+		as(alice, oidcToken, 201), as(bob, oidcToken, 201), as(bob, apiAll, 201),
+		as(carol, oidcToken, 403), as(bob, objectsRead, 403), as(dave, oidcToken, 404), as(alice, ownWrite, 404)))
+	add(on(o, "GET /spaces/{kind}/{owner}/objects", aliceSpace, with(unauthenticated(),
+		as(alice, oidcToken, 200), as(alice, objectsRead, 200), as(alice, ownWrite, 200),
+		as(alice, jobsRead, 404), as(bob, oidcToken, 404), as(dave, apiAll, 404))...))
+	add(on(o, "GET /spaces/{kind}/{owner}/objects", projectSpace,
+		as(alice, oidcToken, 200), as(bob, oidcToken, 200), as(carol, oidcToken, 200), as(bob, objectsRead, 200),
+		as(bob, jobsRead, 404), as(dave, oidcToken, 404), as(alice, ownWrite, 404)))
+
+	// objects: one object.
+	for _, route := range []string{"GET /objects/{id}", "GET /objects/{id}/download"} {
+		ok := 200
+		if route == "GET /objects/{id}/download" {
+			ok = okOrConflict // 409 until the upload has arrived
+		}
+		add(on(o, route, aliceObject, with(unauthenticated(),
+			as(alice, oidcToken, ok), as(alice, apiAll, ok), as(alice, objectsRead, ok), as(alice, ownWrite, ok),
+			as(alice, jobsRead, 404), as(bob, oidcToken, 404), as(dave, oidcToken, 404))...))
+		add(on(o, route, projectObject,
+			as(alice, oidcToken, ok), as(bob, oidcToken, ok), as(carol, oidcToken, ok), as(carol, apiAll, ok),
+			as(bob, objectsRead, ok), as(bob, jobsRead, 404), as(dave, oidcToken, 404), as(alice, ownWrite, 404)))
+	}
+	// A copy goes into the caller's own space; 409 while the source is not
+	// uploaded.
+	add(on(o, "POST /objects/{id}/copy", aliceObject, with(unauthenticated(),
+		as(alice, oidcToken, okOrConflict), as(alice, apiAll, okOrConflict),
+		as(alice, jobsRead, 404), as(bob, oidcToken, 404), as(dave, oidcToken, 404))...))
+	add(on(o, "POST /objects/{id}/copy", projectObject,
+		as(carol, oidcToken, okOrConflict), as(bob, oidcToken, okOrConflict),
+		as(dave, oidcToken, 404), as(alice, ownWrite, 404)))
+	// Into another space: the source must be uploaded before the
+	// destination is judged, so these rows need READY objects.
+	add(on(o, "POST /objects/{id}/copy", aliceObject,
+		as(alice, oidcToken, 201).into(projectSpace), as(alice, objectsRead, 403).into(aliceSpace),
+		as(alice, ownWrite, 404).into(projectSpace)))
+	add(on(o, "POST /objects/{id}/copy", projectObject,
+		as(bob, oidcToken, 201).into(projectSpace), as(carol, oidcToken, 403).into(projectSpace),
+		as(carol, oidcToken, 404).into(aliceSpace), as(bob, objectsRead, 403).into(projectSpace)))
+	for _, route := range []string{"POST /objects/{id}/revoke", "DELETE /objects/{id}"} {
+		ok := 204
+		if route == "POST /objects/{id}/revoke" {
+			ok = okOrConflict // 409 until the upload has arrived
+		}
+		add(on(o, route, aliceObject, with(unauthenticated(),
+			as(alice, oidcToken, ok), as(alice, ownWrite, ok), as(alice, objectsRead, 403),
+			as(alice, jobsRead, 404), as(bob, oidcToken, 404), as(dave, apiAll, 404))...))
+		add(on(o, route, projectObject,
+			as(alice, oidcToken, ok), as(bob, oidcToken, ok), as(bob, apiAll, ok), as(bob, objectsRead, 403),
+			as(carol, oidcToken, 403), as(dave, oidcToken, 404), as(alice, ownWrite, 404)))
+	}
+
+	// jobs: personal jobs (noResource submits into the caller's space).
+	add(on(j, "POST /jobs", noResource, with(unauthenticated(),
+		as(alice, oidcToken, 201), as(alice, apiAll, 201), as(dave, oidcToken, 201),
+		as(alice, jobsRead, 403), as(alice, objectsRead, 403))...))
+	add(on(j, "POST /jobs", projectP,
+		as(alice, oidcToken, 201), as(bob, oidcToken, 201), as(bob, apiAll, 201),
+		as(carol, oidcToken, 403), as(bob, jobsRead, 403), as(dave, oidcToken, 404)))
+	add(on(j, "GET /jobs", noResource, with(unauthenticated(),
+		as(alice, oidcToken, 200), as(alice, jobsRead, 200), as(dave, oidcToken, 200), as(alice, objectsRead, 403))...))
+	add(onQuery(j, "GET /jobs", projectP, "project={project}",
+		as(alice, oidcToken, 200), as(carol, oidcToken, 200), as(bob, jobsRead, 200), as(dave, oidcToken, 404)))
+	for _, route := range []string{"GET /jobs/{id}", "GET /jobs/{id}/events", "GET /jobs/{id}/output", "GET /jobs/{id}/attestation"} {
+		ok := 200
+		if route == "GET /jobs/{id}/output" || route == "GET /jobs/{id}/attestation" {
+			ok = okOrConflict // 409 until present
+		}
+		add(on(j, route, aliceJob, with(unauthenticated(),
+			as(alice, oidcToken, ok), as(alice, apiAll, ok), as(alice, jobsRead, ok),
+			as(alice, objectsRead, 404), as(bob, oidcToken, 404), as(dave, oidcToken, 404))...))
+		add(on(j, route, projectJob,
+			as(alice, oidcToken, ok), as(bob, oidcToken, ok), as(carol, oidcToken, ok), as(bob, jobsRead, ok),
+			as(bob, objectsRead, 404), as(dave, oidcToken, 404)))
+	}
+	for _, route := range []string{"POST /jobs/{id}/upload", "POST /jobs/{id}/cancel"} {
+		add(on(j, route, aliceJob, with(unauthenticated(),
+			as(alice, oidcToken, 200), as(alice, apiAll, 200), as(alice, jobsRead, 403),
+			as(alice, objectsRead, 404), as(bob, oidcToken, 404), as(dave, oidcToken, 404))...))
+		add(on(j, route, projectJob,
+			as(alice, oidcToken, 200), as(bob, oidcToken, 200), as(bob, jobsRead, 403),
+			as(carol, oidcToken, 403), as(dave, oidcToken, 404)))
+	}
+
+	// tokens: a user's own tokens; nobody else's are visible.
+	add(on(tk, "POST /tokens", noResource, with(unauthenticated(),
+		as(alice, oidcToken, 201), as(alice, apiAll, 201), as(alice, objectsRead, 201),
+		as(alice, jobsRead, 403), as(dave, oidcToken, 201))...))
+	add(on(tk, "GET /tokens", noResource, with(unauthenticated(),
+		as(alice, oidcToken, 200), as(alice, apiAll, 200), as(dave, oidcToken, 200))...))
+	add(on(tk, "DELETE /tokens/{id}", aliceToken, with(unauthenticated(),
+		as(alice, oidcToken, 204), as(alice, apiAll, 204), as(bob, oidcToken, 404), as(dave, apiAll, 404))...))
+
+	// Public routes answer anyone, whatever credential comes along.
+	for _, fn := range []string{o, j, tk} {
+		add(on(fn, "GET /healthz", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
+	}
+	add(on(tk, "GET /.well-known/jwks.json", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
+	return rows
+}
+
+// memberCalls sets the {user} of calls.
+func memberCalls(u who, calls []call) []call {
+	out := make([]call, len(calls))
+	for i, c := range calls {
+		out[i] = c.member(u)
+	}
+	return out
+}
+
+// publicRoutes need no credential.
+var publicRoutes = map[string]bool{"GET /healthz": true, "GET /.well-known/jwks.json": true}
+
+// declaredRoutes are the routes each function registers; the test checks
+// them against the functions' sources and probes each on the stack.
+var declaredRoutes = map[string][]string{
+	"objects": {
+		"GET /healthz", "GET /spaces", "POST /projects", "GET /projects/{project}", "DELETE /projects/{project}",
+		"PUT /projects/{project}/members/{user}", "DELETE /projects/{project}/members/{user}",
+		"POST /spaces/{kind}/{owner}/objects", "GET /spaces/{kind}/{owner}/objects",
+		"GET /objects/{id}", "GET /objects/{id}/download", "POST /objects/{id}/copy",
+		"POST /objects/{id}/revoke", "DELETE /objects/{id}",
+	},
+	"jobs": {
+		"GET /healthz", "POST /jobs", "GET /jobs", "GET /jobs/{id}", "POST /jobs/{id}/upload",
+		"POST /jobs/{id}/cancel", "GET /jobs/{id}/output", "GET /jobs/{id}/attestation", "GET /jobs/{id}/events",
+	},
+	"tokens": {"GET /healthz", "POST /tokens", "GET /tokens", "DELETE /tokens/{id}", "GET /.well-known/jwks.json"},
+}

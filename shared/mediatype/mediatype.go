@@ -1,0 +1,37 @@
+// Package mediatype checks the media types clients declare for the bytes
+// they will upload (a signed URL binds the Content-Type): printable ASCII
+// of the form type/subtype with optional parameters, at most MaxLen bytes.
+package mediatype
+
+import (
+	"mime"
+	"strings"
+
+	"valet.dev/valet/shared/apperr"
+)
+
+// MaxLen bounds a declared media type, in bytes.
+const MaxLen = 256
+
+// Check accepts v as the media type of field (named in messages, e.g.
+// "workspace.contentType"); example is a valid value to suggest.
+func Check(field, v, example string) error {
+	bad := apperr.E(apperr.Invalid, "%s must be a media type such as %s", field, example)
+	if len(v) > MaxLen {
+		return apperr.E(apperr.Invalid, "%s is longer than %d bytes", field, MaxLen)
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c > 0x7e || (c < 0x20 && c != '\t') {
+			return bad
+		}
+	}
+	base, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return bad
+	}
+	typ, sub, ok := strings.Cut(base, "/")
+	if !ok || typ == "" || sub == "" || strings.Contains(sub, "/") {
+		return bad
+	}
+	return nil
+}
