@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/mediatype"
 	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/mediatype"
 )
 
 // New returns a PENDING object of space named name, declared by createdBy
