@@ -95,7 +95,7 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 			JobTokens:    jobtoken.NewIssuer(workflowKeys, s.TokenIssuer(), nil),
 			Authenticate: (&identity.Authenticator{Services: dispatchers}).Authenticate}),
 		sweep.Name: sweep.New(sweep.Options{Store: store, Objects: objectStore, Secrets: secrets, Bucket: bucket,
-			ObjectStore: valetfs.NewObjectStore(fsClient), ObjectsBucket: s.Info.Buckets.Objects,
+			ObjectStore: valetfs.NewObjectStore(fsClient), ObjectsBucket: s.Info.Buckets.Objects, Projects: projects,
 			Authenticate: (&identity.Authenticator{Services: scheduler}).Authenticate}),
 		finalize.Name: fin,
 	}, nil

@@ -1,6 +1,7 @@
 package objects
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -11,6 +12,7 @@ import (
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/purge"
 )
 
 // MaxDisplayNameLen bounds a project's display name, in characters.
@@ -242,38 +244,19 @@ func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if err := h.emptySpace(r, string(ids.ProjectSpace(ids.ProjectID(proj.ID)))); err != nil {
-		httpapi.WriteError(w, r, err)
+	// From here on the project is gone for its members; a failure below
+	// is finished by the sweep.
+	if err := purge.Space(r.Context(), h.objects, h.storage, h.bucket, string(ids.ProjectSpace(ids.ProjectID(proj.ID)))); err != nil {
+		httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Cause: err,
+			Message: fmt.Sprintf("project %s is being deleted; its objects could not all be deleted now, and the sweep finishes the job", proj.ID)})
 		return
 	}
 	if err := h.projects.FinishDelete(r.Context(), proj.ID); err != nil {
-		httpapi.WriteError(w, r, err)
+		httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Cause: err,
+			Message: fmt.Sprintf("project %s is being deleted; the sweep finishes the job", proj.ID)})
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// emptySpace deletes every object of space, bytes first.
-func (h *handler) emptySpace(r *http.Request, space string) error {
-	token := ""
-	for {
-		objs, next, err := h.objects.List(r.Context(), space, "", 0, token)
-		if err != nil {
-			return err
-		}
-		for _, o := range objs {
-			if err := h.storage.Delete(r.Context(), h.bucket, o.Key, 0); err != nil {
-				return err
-			}
-			if _, err := h.objects.Delete(r.Context(), o.ID); err != nil && apperr.CodeOf(err) != apperr.NotFound {
-				return err
-			}
-		}
-		if next == "" {
-			return nil
-		}
-		token = next
-	}
 }
 
 // shorten keeps caller-supplied text short in messages.

@@ -27,7 +27,7 @@ func fromEnvironment(ctx context.Context) (Options, error) {
 	}
 	opts := Options{Store: d.Jobs(), Objects: objects, Secrets: secrets, Bucket: d.Env.JobsBucket, Authenticate: auth}
 	if d.Env.ObjectsBucket != "" {
-		opts.ObjectStore, opts.ObjectsBucket = d.ObjectStore(), d.Env.ObjectsBucket
+		opts.ObjectStore, opts.ObjectsBucket, opts.Projects = d.ObjectStore(), d.Env.ObjectsBucket, d.Projects()
 	}
 	return opts, nil
 }

@@ -8,7 +8,9 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/purge"
 )
 
 // objects expires the shared objects whose upload window ended without
@@ -51,4 +53,38 @@ func (s *server) expireObject(ctx context.Context, id string, now time.Time) err
 		return err
 	}
 	return s.storage.Delete(ctx, s.objectsBucket, o.Key, 0)
+}
+
+// projects finishes the deletes of projects that began but failed half-way
+// (DELETE /projects/{p} marks the project deleting first): their objects
+// are purged and their records deleted.
+func (s *server) projects(r *http.Request, res *Result) {
+	if s.projectStore == nil || s.objectStore == nil || s.objectsBucket == "" {
+		return
+	}
+	ctx := r.Context()
+	log := httpapi.LoggerFrom(ctx)
+	pids, err := s.projectStore.Deleting(ctx, s.batch)
+	if err != nil {
+		res.Errors++
+		log.WarnContext(ctx, "projects being deleted could not be listed; the next run retries", "error", err)
+		return
+	}
+	for _, pid := range pids {
+		if ctx.Err() != nil {
+			return
+		}
+		space := string(ids.ProjectSpace(ids.ProjectID(pid)))
+		if err := purge.Space(ctx, s.objectStore, s.storage, s.objectsBucket, space); err != nil {
+			res.Errors++
+			log.WarnContext(ctx, "objects of a deleted project not purged; the next run retries", "project", pid, "error", err)
+			continue
+		}
+		if err := s.projectStore.FinishDelete(ctx, pid); err != nil {
+			res.Errors++
+			log.WarnContext(ctx, "project delete not finished; the next run retries", "project", pid, "error", err)
+			continue
+		}
+		res.DeletedProjects++
+	}
 }

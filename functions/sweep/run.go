@@ -23,8 +23,10 @@ type Result struct {
 	Scrubbed int `json:"scrubbed"`
 	// ExpiredObjects counts shared objects whose upload never arrived.
 	ExpiredObjects int `json:"expiredObjects"`
-	Examined       int `json:"examined"`
-	Errors         int `json:"errors"`
+	// DeletedProjects counts project deletes the sweep finished.
+	DeletedProjects int `json:"deletedProjects"`
+	Examined        int `json:"examined"`
+	Errors          int `json:"errors"`
 }
 
 // perJobTimeout bounds the work on one job so that one slow job cannot eat
@@ -48,8 +50,9 @@ func (s *server) sweep(w http.ResponseWriter, r *http.Request) {
 		s.one(r, id, now, &res)
 	}
 	s.objects(r, now, &res)
+	s.projects(r, &res)
 	httpapi.LoggerFrom(r.Context()).InfoContext(r.Context(), "sweep done",
-		"examined", res.Examined, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "scrubbed", res.Scrubbed, "expiredObjects", res.ExpiredObjects, "errors", res.Errors)
+		"examined", res.Examined, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "scrubbed", res.Scrubbed, "expiredObjects", res.ExpiredObjects, "deletedProjects", res.DeletedProjects, "errors", res.Errors)
 	httpapi.WriteJSON(w, http.StatusOK, res)
 }
 

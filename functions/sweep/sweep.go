@@ -49,6 +49,9 @@ type Options struct {
 	// objects whose upload never arrived (Objects deletes their bytes).
 	ObjectStore   *valetfs.ObjectStore
 	ObjectsBucket string
+	// Projects, with ObjectStore and ObjectsBucket, lets the sweep finish
+	// project deletes that failed half-way.
+	Projects *valetfs.ProjectStore
 	// Bucket is the private jobs bucket.
 	Bucket string
 	// Authenticate verifies the caller: the scheduler's service account.
@@ -67,6 +70,7 @@ type server struct {
 	secrets       jobsecret.Secrets
 	objectStore   *valetfs.ObjectStore
 	objectsBucket string
+	projectStore  *valetfs.ProjectStore
 	bucket        string
 	now           func() time.Time
 	batch         int
@@ -75,7 +79,7 @@ type server struct {
 // New builds the function's handler.
 func New(opts Options) http.Handler {
 	s := &server{store: opts.Store, storage: opts.Objects, secrets: opts.Secrets, objectStore: opts.ObjectStore,
-		objectsBucket: opts.ObjectsBucket, bucket: opts.Bucket, now: opts.Now, batch: opts.BatchSize}
+		objectsBucket: opts.ObjectsBucket, projectStore: opts.Projects, bucket: opts.Bucket, now: opts.Now, batch: opts.BatchSize}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/project"
 
 	valetfs "valet.dev/valet/shared/firestore"
 )
@@ -64,6 +66,7 @@ var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 type env struct {
 	store   *valetfs.JobStore
 	shared  *valetfs.ObjectStore
+	proj    *valetfs.ProjectStore
 	secrets *custodytest.Env
 	objects *recorder
 	now     time.Time
@@ -74,10 +77,10 @@ func newEnv(t *testing.T, batch int) *env {
 	t.Helper()
 	client := firestoretest.New(t)
 	firestoretest.Reset(t, firestoretest.ProjectID(t))
-	e := &env{store: valetfs.NewJobStore(client), shared: valetfs.NewObjectStore(client), secrets: custodytest.New(t), objects: &recorder{fail: map[string]error{}}, now: t0}
+	e := &env{store: valetfs.NewJobStore(client), shared: valetfs.NewObjectStore(client), proj: valetfs.NewProjectStore(client), secrets: custodytest.New(t), objects: &recorder{fail: map[string]error{}}, now: t0}
 	e.srv = httptest.NewServer(sweep.New(sweep.Options{
 		Store: e.store, Objects: e.objects, Secrets: e.secrets.Store, Bucket: bucket, Authenticate: apitest.Authenticate,
-		ObjectStore: e.shared, ObjectsBucket: objectsBucket,
+		ObjectStore: e.shared, ObjectsBucket: objectsBucket, Projects: e.proj,
 		Now: func() time.Time { return e.now }, BatchSize: batch,
 	}))
 	t.Cleanup(e.srv.Close)
@@ -320,4 +323,31 @@ func TestSweepExpiresPendingObjects(t *testing.T) {
 	require.Equal(t, valetfs.Usage{ReservedBytes: 50, Objects: 1}, usage, "only the fresh object's reservation is left")
 	require.Equal(t, []deletion{{objectsBucket, stale.Key, 0}}, e.objects.deleted())
 	require.Equal(t, sweep.Result{}, e.sweep(t), "a second run does nothing")
+}
+
+// TestSweepFinishesProjectDeletes: a project whose delete began but did
+// not finish loses its objects (every state, bytes first) and its records.
+func TestSweepFinishesProjectDeletes(t *testing.T) {
+	e := newEnv(t, 0)
+	ctx := context.Background()
+	pid := "gone-" + strings.ToLower(ids.NewJobID().String()[2:12])
+	require.NoError(t, e.proj.Create(ctx, &project.Project{ID: pid, DisplayName: "Gone"}, "owner1", t0))
+	space := "projects/" + pid
+	var keys []string
+	for i, size := range []int64{10, 20} {
+		o, err := object.New(space, fmt.Sprintf("o%d", i), "text/plain", size, "", "owner1", time.Now())
+		require.NoError(t, err)
+		require.NoError(t, e.shared.Create(ctx, o, 1<<20))
+		keys = append(keys, o.Key)
+	}
+	require.NoError(t, e.proj.BeginDelete(ctx, pid, true))
+
+	require.Equal(t, sweep.Result{DeletedProjects: 1}, e.sweep(t))
+	left, err := e.shared.InSpace(ctx, space, 10)
+	require.NoError(t, err)
+	require.Empty(t, left)
+	_, err = e.proj.Get(ctx, pid)
+	require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
+	require.ElementsMatch(t, []deletion{{objectsBucket, keys[0], 0}, {objectsBucket, keys[1], 0}}, e.objects.deleted())
+	require.Equal(t, sweep.Result{}, e.sweep(t))
 }

@@ -109,3 +109,27 @@ func (s *ObjectStore) PendingDue(ctx context.Context, now time.Time, limit int) 
 	}
 	return out, nil
 }
+
+// InSpace returns up to limit (1 to MaxObjectPageSize) objects of space in
+// any state, REJECTED included, by id: what purging a space must remove.
+func (s *ObjectStore) InSpace(ctx context.Context, space string, limit int) ([]*object.Object, error) {
+	if limit < 1 || limit > MaxObjectPageSize {
+		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", MaxObjectPageSize, limit)
+	}
+	if _, err := ids.ParseSpaceID(space); err != nil {
+		return nil, err
+	}
+	snaps, err := s.client.Collection(ObjectsCollection).Where("space", "==", space).Limit(limit).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, readError(ctx, err)
+	}
+	out := make([]*object.Object, 0, len(snaps))
+	for _, snap := range snaps {
+		o, err := decodeObject(snap)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}

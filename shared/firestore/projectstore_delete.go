@@ -141,3 +141,20 @@ func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid string) er
 	}
 	return nil
 }
+
+// Deleting returns up to limit ids of projects whose delete began but did
+// not finish (BeginDelete without FinishDelete): the sweep completes them.
+func (s *ProjectStore) Deleting(ctx context.Context, limit int) ([]string, error) {
+	if limit < 1 || limit > 1000 {
+		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and 1000, not %d", limit)
+	}
+	snaps, err := s.client.Collection(ProjectsCollection).Where("deleting", "==", true).Select().Limit(limit).Documents(ctx).GetAll()
+	if err != nil {
+		return nil, readError(ctx, err)
+	}
+	out := make([]string, 0, len(snaps))
+	for _, snap := range snaps {
+		out = append(out, snap.Ref.ID)
+	}
+	return out, nil
+}
