@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/seal"
 )
 
@@ -51,8 +52,7 @@ func TestSealedBundleOpensOnlyForItsKeyJobAndEpoch(t *testing.T) {
 
 func TestSingleUseBundleIsFetchedOnce(t *testing.T) {
 	e := newEnv(t)
-	logs := &syncBuffer{}
-	captureLogs(t, logs)
+	logs := apitest.CaptureLogs(t)
 	q := e.queued(t, t0)
 	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1", "singleUse": true})
 

@@ -1,39 +1,18 @@
 package dispatch_test
 
 import (
-	"bytes"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/httpapi/apitest"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func TestBundleNeverLogged(t *testing.T) {
 	e := newEnv(t)
-	logs := &syncBuffer{}
-	captureLogs(t, logs)
+	logs := apitest.CaptureLogs(t)
 
 	q := e.queued(t, t0)
 	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
@@ -57,11 +36,4 @@ func TestBundleNeverLogged(t *testing.T) {
 			require.NotContains(t, out, part, "no part of a token reaches the log")
 		}
 	}
-}
-
-// captureLogs sends the default logger to w for the test.
-func captureLogs(t *testing.T, w io.Writer) {
-	prev := slog.Default()
-	slog.SetDefault(slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	t.Cleanup(func() { slog.SetDefault(prev) })
 }

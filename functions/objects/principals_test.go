@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
 )
@@ -94,8 +95,7 @@ func TestScopesOnlyNarrow(t *testing.T) {
 }
 
 func TestSignedURLsNeverReachTheLogs(t *testing.T) {
-	logs := &syncBuffer{}
-	captureLogs(t, logs)
+	logs := apitest.CaptureLogs(t)
 	e := newEnv(t, 0)
 	alice := unique("alice")
 	space := "users/" + alice

@@ -14,22 +14,16 @@ import (
 	emulator "valet.dev/valet/emulators/secretmanager"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/custody"
+	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/logging"
-	"valet.dev/valet/shared/secretmanager"
 )
 
 const project = "valet-test"
 
 func newStore(t *testing.T) (*custody.Store, *smapi.Client, *emulator.Running) {
-	t.Helper()
-	running, err := emulator.Start("127.0.0.1:0", emulator.Options{})
-	require.NoError(t, err)
-	t.Cleanup(running.Stop)
-	client, err := secretmanager.NewClient(context.Background(), secretmanager.EmulatorOptions(running.Addr)...)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = client.Close() })
-	return custody.New(client, project), client, running
+	e := custodytest.New(t)
+	return e.Store, e.Client, e.Emulator
 }
 
 func secretName(jobID string, kind custody.Kind) string {

@@ -13,14 +13,13 @@ import (
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"github.com/stretchr/testify/require"
 
-	emulator "valet.dev/valet/emulators/secretmanager"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/logging"
-	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/workflow"
 )
 
@@ -40,14 +39,9 @@ type fixture struct {
 
 func newFixture(t testing.TB) (*fixture, func(name string) error) {
 	t.Helper()
-	running, err := emulator.Start("127.0.0.1:0", emulator.Options{})
-	require.NoError(t, err)
-	t.Cleanup(running.Stop)
-	client, err := secretmanager.NewClient(context.Background(), secretmanager.EmulatorOptions(running.Addr)...)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = client.Close() })
+	client := custodytest.New(t).Client
 	keys := workflow.NewKeyStore(client, project, "")
-	_, err = keys.Rotate(context.Background())
+	_, err := keys.Rotate(context.Background())
 	require.NoError(t, err)
 	f := &fixture{keys: keys, client: client, now: time.Now().Truncate(time.Second)}
 	clock := func() time.Time { return f.now }

@@ -17,21 +17,15 @@ import (
 
 	emulator "valet.dev/valet/emulators/secretmanager"
 	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/secretmanager"
+	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/workflow"
 )
 
 const project = "valet-test"
 
 func newClient(t *testing.T) (*smapi.Client, *emulator.Running) {
-	t.Helper()
-	running, err := emulator.Start("127.0.0.1:0", emulator.Options{})
-	require.NoError(t, err)
-	t.Cleanup(running.Stop)
-	client, err := secretmanager.NewClient(context.Background(), secretmanager.EmulatorOptions(running.Addr)...)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = client.Close() })
-	return client, running
+	e := custodytest.New(t)
+	return e.Client, e.Emulator
 }
 
 // parseJWKS parses a JWKS independently of go-jose: by hand, into ecdsa keys.
