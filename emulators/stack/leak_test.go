@@ -23,6 +23,7 @@ type recorder struct {
 	mu     sync.Mutex
 	logs   bytes.Buffer
 	bodies []string
+	events []string // storage events, when a test taps them
 }
 
 func (r *recorder) Write(p []byte) (int, error) {
@@ -91,8 +92,9 @@ func firestoreDump(t *testing.T, project string) []string {
 	return out
 }
 
-// requireNoLeak searches logs, recorded bodies and every Firestore document
-// for every form of every secret.
+// requireNoLeak searches logs, recorded bodies, tapped storage events and
+// every Firestore document (job events included) for every form of every
+// secret.
 func requireNoLeak(t *testing.T, rec *recorder, project string, secrets map[string]string) {
 	t.Helper()
 	docs := firestoreDump(t, project)
@@ -100,7 +102,7 @@ func requireNoLeak(t *testing.T, rec *recorder, project string, secrets map[stri
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	require.NotZero(t, rec.logs.Len(), "the logs were captured")
-	places := map[string][]string{"logs": {rec.logs.String()}, "responses": rec.bodies, "firestore": docs}
+	places := map[string][]string{"logs": {rec.logs.String()}, "responses": rec.bodies, "firestore": docs, "events": rec.events}
 	for name, secret := range secrets {
 		for _, form := range secretForms(secret) {
 			for where, texts := range places {

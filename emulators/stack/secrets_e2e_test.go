@@ -32,8 +32,8 @@ import (
 // workflow token, the per-epoch job token, the API tokens, both signing
 // keys and every URL signature. It runs a whole lifecycle, then searches
 // every log line, every Firestore document (jobs and their events
-// included) and every response body but the two handouts (the auth bundle
-// and token creation), in raw and encoded forms. On the way it checks that
+// included), every storage event and every response body but the two
+// handouts (the auth bundle and token creation), in raw and encoded forms. On the way it checks that
 // the workflow token verifies with an independent JWT library against the
 // published JWKS, that the job token works for its epoch only, and that
 // Secret Manager holds nothing of the job once it is final.
@@ -43,6 +43,7 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	slog.SetDefault(logging.New(rec, logging.Options{}))
 	t.Cleanup(func() { slog.SetDefault(prev) })
 	s := startStack(t)
+	tap := tapEvents(t, s)
 	ctx := context.Background()
 	jobsURL, dispatchURL, tokensURL := s.Info.Functions["jobs"], s.Info.Functions["dispatch"], s.Info.Functions["tokens"]
 	oidcUser := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec}
@@ -146,6 +147,8 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	user.do(http.MethodGet, jobsURL+"/jobs", nil, http.StatusOK, nil)
 	oidcUser.do(http.MethodGet, tokensURL+"/tokens", nil, http.StatusOK, nil)
 	require.Len(t, secrets, 11, "2 API tokens, 2 signing keys, 2 JWTs, 5 URL signatures")
+	rec.events = tap.drain(t)
+	require.GreaterOrEqual(t, len(rec.events), 2, "the workspace's and the output's storage events were tapped")
 	requireNoLeak(t, rec, s.Info.Project, secrets)
 }
 
