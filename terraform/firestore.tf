@@ -1,0 +1,98 @@
+# The Firestore database (native mode) and the composite indexes the stores
+# in shared/firestore query. The emulator demands none, production demands
+# all of them; field order matters: equality (and "in") fields first, then
+# the range/order fields in the query's order.
+
+resource "google_firestore_database" "default" {
+  project     = var.project
+  name        = "(default)"
+  location_id = var.firestore_location
+  type        = "FIRESTORE_NATIVE"
+
+  # Pessimistic locking, as the emulator the tests run against.
+  concurrency_mode        = "PESSIMISTIC"
+  delete_protection_state = var.deletion_protection ? "DELETE_PROTECTION_ENABLED" : "DELETE_PROTECTION_DISABLED"
+  deletion_policy         = var.deletion_protection ? "ABANDON" : "DELETE"
+
+  depends_on = [google_project_service.apis]
+}
+
+locals {
+  # collection => list of [field, order] pairs, keyed by a name that says
+  # which query needs it.
+  firestore_indexes = {
+    # jobstore_claim.go: state == QUEUED order by updatedAt.
+    jobs_claim = {
+      collection = "jobs"
+      fields     = [["state", "ASCENDING"], ["updatedAt", "ASCENDING"]]
+    }
+    # jobstore_list.go: personal jobs (owner == u AND project == "").
+    jobs_list_owner = {
+      collection = "jobs"
+      fields     = [["owner", "ASCENDING"], ["project", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    jobs_list_owner_state = {
+      collection = "jobs"
+      fields     = [["owner", "ASCENDING"], ["project", "ASCENDING"], ["state", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    # jobstore_list.go: project in [...] or project == p.
+    jobs_list_project = {
+      collection = "jobs"
+      fields     = [["project", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    jobs_list_project_state = {
+      collection = "jobs"
+      fields     = [["project", "ASCENDING"], ["state", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    # jobstore_list.go: state == s alone.
+    jobs_list_state = {
+      collection = "jobs"
+      fields     = [["state", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
+    }
+    # jobstore_due.go: the sweep's four passes.
+    jobs_due_upload = {
+      collection = "jobs"
+      fields     = [["state", "ASCENDING"], ["uploadDeadline", "ASCENDING"]]
+    }
+    jobs_due_lease = {
+      collection = "jobs"
+      fields     = [["state", "ASCENDING"], ["lock.leaseExpiresAt", "ASCENDING"]]
+    }
+    jobs_due_deadline = {
+      collection = "jobs"
+      fields     = [["state", "ASCENDING"], ["deadline", "ASCENDING"]]
+    }
+    jobs_due_secrets = {
+      collection = "jobs"
+      fields     = [["state", "ASCENDING"], ["secretsHeld", "ASCENDING"], ["finishedAt", "ASCENDING"]]
+    }
+    # objectstore_list.go: space == s AND state in [...] (name >= prefix)
+    # order by name, id.
+    objects_list = {
+      collection = "objects"
+      fields     = [["space", "ASCENDING"], ["state", "ASCENDING"], ["name", "ASCENDING"], ["id", "ASCENDING"]]
+    }
+    # objectstore_list.go: state == PENDING AND uploadDeadline <= now.
+    objects_due_upload = {
+      collection = "objects"
+      fields     = [["state", "ASCENDING"], ["uploadDeadline", "ASCENDING"]]
+    }
+  }
+}
+
+resource "google_firestore_index" "composite" {
+  for_each = local.firestore_indexes
+
+  project     = var.project
+  database    = google_firestore_database.default.name
+  collection  = each.value.collection
+  query_scope = "COLLECTION"
+
+  dynamic "fields" {
+    for_each = each.value.fields
+    content {
+      field_path = fields.value[0]
+      order      = fields.value[1]
+    }
+  }
+}

@@ -1,0 +1,47 @@
+# What callers and operators need after an apply.
+
+output "function_urls" {
+  description = "URL of each function (deterministic Cloud Run URLs). dispatch and sweep callers use theirs as the ID token audience."
+  value       = local.function_urls
+}
+
+output "cloudfunctions_urls" {
+  description = "The cloudfunctions.net URLs Google reports for the HTTP functions (same services)."
+  value       = { for name, fn in google_cloudfunctions2_function.http : name => fn.url }
+}
+
+output "token_issuer" {
+  description = "iss of the workflow and job tokens; the JWKS is at <tokens URL>/.well-known/jwks.json."
+  value       = local.token_issuer
+}
+
+output "buckets" {
+  description = "Names of the jobs, objects and source buckets."
+  value = {
+    jobs    = google_storage_bucket.jobs.name
+    objects = google_storage_bucket.objects.name
+    source  = google_storage_bucket.source.name
+  }
+}
+
+output "service_accounts" {
+  description = "Emails of the function runtime accounts, the signer, the trigger and the scheduler accounts."
+  value = merge(
+    { for name, sa in google_service_account.function : name => sa.email },
+    {
+      signer    = google_service_account.signer.email
+      trigger   = google_service_account.trigger.email
+      scheduler = google_service_account.scheduler.email
+    },
+  )
+}
+
+output "workflow_key_secret" {
+  description = "Secret Manager secret id of the workflow signing key; add its first version with the bootstrap (README.md)."
+  value       = google_secret_manager_secret.workflow_key.secret_id
+}
+
+output "source_object" {
+  description = "The deployed source zip object (its name carries the zip's SHA-256)."
+  value       = "gs://${google_storage_bucket.source.name}/${google_storage_bucket_object.source.name}"
+}

@@ -1,0 +1,77 @@
+# finalize: one function per bucket, both with entry point finalize, each
+# with a gen2 Eventarc trigger on google.cloud.storage.object.v1.finalized.
+# A storage trigger watches one bucket and must live in the bucket's region
+# (trigger_region), hence two functions. Eventarc delivers at least once and
+# retries for 24 h; finalize deduplicates on bucket/name/generation.
+
+locals {
+  finalize_buckets = {
+    jobs    = google_storage_bucket.jobs
+    objects = google_storage_bucket.objects
+  }
+}
+
+resource "google_cloudfunctions2_function" "finalize" {
+  for_each = local.finalize_buckets
+
+  name        = local.function_service_names["finalize-${each.key}"]
+  location    = var.region
+  description = "valet finalize for the ${each.key} bucket (storage events)"
+
+  build_config {
+    runtime         = var.runtime
+    entry_point     = "finalize"
+    service_account = var.build_service_account
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    min_instance_count             = 0
+    max_instance_count             = var.max_instances
+    available_memory               = var.function_memory
+    timeout_seconds                = 60
+    ingress_settings               = "ALLOW_INTERNAL_ONLY"
+    all_traffic_on_latest_revision = true
+    service_account_email          = google_service_account.function["finalize"].email
+
+    environment_variables = {
+      GOOGLE_CLOUD_PROJECT           = var.project
+      VALET_JOBS_BUCKET              = google_storage_bucket.jobs.name
+      VALET_OBJECTS_BUCKET           = google_storage_bucket.objects.name
+      VALET_USER_ISSUERS             = var.user_issuers
+      VALET_FUNCTION_URL             = local.function_urls["finalize-${each.key}"]
+      VALET_ALLOWED_SERVICE_ACCOUNTS = ""
+      VALET_SIGNER_EMAIL             = google_service_account.signer.email
+      VALET_WORKFLOW_KEY_SECRET      = google_secret_manager_secret.workflow_key.secret_id
+      VALET_TOKEN_ISSUER             = local.token_issuer
+      VALET_WORKFLOW_AUDIENCE        = var.workflow_audience
+      VALET_SPACE_QUOTA_BYTES        = tostring(var.space_quota_bytes)
+    }
+  }
+
+  event_trigger {
+    trigger_region        = lower(each.value.location)
+    event_type            = "google.cloud.storage.object.v1.finalized"
+    retry_policy          = "RETRY_POLICY_RETRY"
+    service_account_email = google_service_account.trigger.email
+
+    event_filters {
+      attribute = "bucket"
+      value     = each.value.name
+    }
+  }
+
+  depends_on = [
+    google_project_service.apis,
+    google_project_iam_member.firestore,
+    google_project_iam_member.gcs_publisher,
+    google_project_iam_member.trigger_receiver,
+    google_secret_manager_secret_iam_member.workflow_key_accessor,
+  ]
+}
