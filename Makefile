@@ -37,6 +37,11 @@ vet:
 unit:
 	$(GO) test -count=1 ./...
 
+## bench: every benchmark against the emulators; writes .bench/report.md
+## (figures as ratios to one Firestore write measured in the same run)
+bench:
+	@scripts/bench.sh
+
 ## fuzz: run every fuzz target briefly (FUZZTIME=10s each)
 FUZZTIME ?= 10s
 fuzz:

@@ -1,0 +1,32 @@
+package tokens
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"valet.dev/valet/shared/logging"
+)
+
+// BenchmarkAPITokenRequest is an authenticated GET /tokens with a valet API
+// token: the token's verification against the Firestore emulator, then the
+// listing, through the real handler over HTTP (newEnv). Read it as a ratio
+// to the floors (docs/benchmarks.md).
+func BenchmarkAPITokenRequest(b *testing.B) {
+	prev := slog.Default()
+	slog.SetDefault(logging.New(io.Discard, logging.Options{}))
+	b.Cleanup(func() { slog.SetDefault(prev) })
+
+	e := newEnv(b)
+	alice := e.newUser("bench-token")
+	c := e.create(alice, map[string]any{"name": "bench", "scopes": []string{"all"}, "expiresInSeconds": 3600})
+	apiUser := user{id: alice.id, token: c.Token}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if r := e.do(apiUser, http.MethodGet, "/tokens", nil); r.status != http.StatusOK {
+			b.Fatalf("GET /tokens with an API token answered %d: %s", r.status, r.body)
+		}
+	}
+}
