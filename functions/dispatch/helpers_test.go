@@ -56,7 +56,7 @@ var (
 	keyPEM  []byte
 )
 
-func testKeyPEM(t *testing.T) []byte {
+func testKeyPEM(t testing.TB) []byte {
 	keyOnce.Do(func() {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
@@ -90,7 +90,7 @@ var t0 = time.Now().UTC().Truncate(time.Second)
 // newEnv empties the package's emulator project (ClaimNext sees every
 // queued job of it, so these tests do not run in parallel) and serves the
 // function.
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	client := firestoretest.New(t)
 	firestoretest.Reset(t, firestoretest.ProjectID(t))
@@ -119,7 +119,7 @@ func newEnv(t *testing.T) *env {
 
 // queued stores a queued job, as finalize leaves it, last updated at
 // updated.
-func (e *env) queued(t *testing.T, updated time.Time, mutate ...func(*job.Job)) *job.Job {
+func (e *env) queued(t testing.TB, updated time.Time, mutate ...func(*job.Job)) *job.Job {
 	t.Helper()
 	j := &job.Job{
 		ID: string(ids.NewJobID()), Owner: "u1", RuntimeUser: "u1", RuntimeScopes: []string{"all"},
@@ -138,7 +138,7 @@ func (e *env) queued(t *testing.T, updated time.Time, mutate ...func(*job.Job)) 
 
 // call sends a request as who ("" for no credential) and returns the
 // status and the body.
-func (e *env) call(t *testing.T, who, method, path string, body any) (int, []byte) {
+func (e *env) call(t testing.TB, who, method, path string, body any) (int, []byte) {
 	t.Helper()
 	var rd *bytes.Reader
 	switch b := body.(type) {
@@ -169,7 +169,7 @@ func (e *env) call(t *testing.T, who, method, path string, body any) (int, []byt
 }
 
 // errorCode returns the code of an ErrorBody.
-func errorCode(t *testing.T, body []byte) apperr.Code {
+func errorCode(t testing.TB, body []byte) apperr.Code {
 	t.Helper()
 	var eb httpapi.ErrorBody
 	require.NoError(t, json.Unmarshal(body, &eb), string(body))
@@ -177,7 +177,7 @@ func errorCode(t *testing.T, body []byte) apperr.Code {
 	return eb.Error.Code
 }
 
-func requireError(t *testing.T, wantStatus int, wantCode apperr.Code, status int, body []byte) {
+func requireError(t testing.TB, wantStatus int, wantCode apperr.Code, status int, body []byte) {
 	t.Helper()
 	require.Equal(t, wantStatus, status, string(body))
 	require.Equal(t, wantCode, errorCode(t, body), string(body))
@@ -191,7 +191,7 @@ type claimed struct {
 	} `json:"lock"`
 }
 
-func (e *env) claim(t *testing.T, who string, body any) claimed {
+func (e *env) claim(t testing.TB, who string, body any) claimed {
 	t.Helper()
 	status, raw := e.call(t, who, http.MethodPost, "/claim", body)
 	require.Equal(t, http.StatusOK, status, string(raw))
@@ -200,7 +200,7 @@ func (e *env) claim(t *testing.T, who string, body any) claimed {
 	return c
 }
 
-func decode[T any](t *testing.T, raw []byte) T {
+func decode[T any](t testing.TB, raw []byte) T {
 	t.Helper()
 	var v T
 	require.NoError(t, json.Unmarshal(raw, &v), string(raw))

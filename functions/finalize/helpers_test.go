@@ -33,7 +33,7 @@ const (
 // env is one test's finalize handler over the Firestore emulator and an
 // in-process fake-gcs-server.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	store   job.Store
 	objects *valetfs.ObjectStore
 	secrets *custodytest.Env
@@ -46,7 +46,7 @@ var nextGeneration atomic.Int64
 
 func init() { nextGeneration.Store(time.Now().UnixMicro()) }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	client := firestoretest.New(t)
 	store := valetfs.NewJobStore(client)
@@ -150,7 +150,7 @@ func (e *env) present(obj finalize.StorageObject) bool {
 var eventIDs atomic.Int64
 
 // finalized builds the CloudEvent Eventarc delivers for obj.
-func finalized(t *testing.T, obj finalize.StorageObject) event.Event {
+func finalized(t testing.TB, obj finalize.StorageObject) event.Event {
 	t.Helper()
 	ev := event.New()
 	ev.SetID(fmt.Sprintf("ev-%d", eventIDs.Add(1)))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -15,7 +16,7 @@ import (
 	"valet.dev/valet/shared/job"
 )
 
-func serve(t *testing.T, e *env) *httptest.Server {
+func serve(t testing.TB, e *env) *httptest.Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -26,8 +27,9 @@ func serve(t *testing.T, e *env) *httptest.Server {
 	return srv
 }
 
-// post sends obj as a binary-mode CloudEvent, as the local bridge does.
-func post(t *testing.T, url, typ string, obj finalize.StorageObject) *http.Response {
+// post sends obj as a binary-mode CloudEvent, as the local bridge does, and
+// returns the answer with its body read and closed.
+func post(t testing.TB, url, typ string, obj finalize.StorageObject) *http.Response {
 	t.Helper()
 	body, err := json.Marshal(obj)
 	require.NoError(t, err)
@@ -41,7 +43,8 @@ func post(t *testing.T, url, typ string, obj finalize.StorageObject) *http.Respo
 	req.Header.Set("ce-subject", "objects/"+obj.Name)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = resp.Body.Close() })
+	_, _ = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, resp.Body.Close())
 	return resp
 }
 

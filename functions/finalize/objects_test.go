@@ -80,7 +80,7 @@ func (e *env) landCopy(o *object.Object) finalize.StorageObject {
 	return e.uploadTo(objectsBucket, object.Key(o.Space, o.ID, o.Revision+1), objectBody(o.ID, 0))
 }
 
-func gen(t *testing.T, obj finalize.StorageObject) int64 {
+func gen(t testing.TB, obj finalize.StorageObject) int64 {
 	t.Helper()
 	var g int64
 	_, err := fmt.Sscan(obj.Generation, &g)

@@ -1,12 +1,10 @@
 package jobs
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 
-	"valet.dev/valet/shared/logging"
+	"valet.dev/valet/shared/httpapi/apitest"
 )
 
 // Benchmarks of the jobs hot paths through the real handler over HTTP,
@@ -15,7 +13,7 @@ import (
 
 // BenchmarkCreateJob is POST /jobs: a new job and its signed upload URL.
 func BenchmarkCreateJob(b *testing.B) {
-	benchDiscardLogs(b)
+	apitest.DiscardLogs(b)
 	e := newEnv(b)
 	alice := e.newUser("bench-create")
 	body := validBody()
@@ -31,7 +29,7 @@ func BenchmarkCreateJob(b *testing.B) {
 
 // BenchmarkGetJob is GET /jobs/{id} by the job's owner.
 func BenchmarkGetJob(b *testing.B) {
-	benchDiscardLogs(b)
+	apitest.DiscardLogs(b)
 	e := newEnv(b)
 	alice := e.newUser("bench-get")
 	path := "/jobs/" + e.createJob(alice, nil).Job.ID
@@ -42,13 +40,4 @@ func BenchmarkGetJob(b *testing.B) {
 			b.Fatalf("GET %s answered %d: %s", path, r.status, r.body)
 		}
 	}
-}
-
-// benchDiscardLogs sends request logs through the production logger to
-// io.Discard for the benchmark, so they cost what they cost but do not
-// flood the output.
-func benchDiscardLogs(b *testing.B) {
-	prev := slog.Default()
-	slog.SetDefault(logging.New(io.Discard, logging.Options{}))
-	b.Cleanup(func() { slog.SetDefault(prev) })
 }

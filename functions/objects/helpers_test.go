@@ -37,7 +37,7 @@ const testBucket = "valet-objects-test"
 // env is the objects handler over the Firestore emulator, an in-process
 // fake-gcs-server and a signer with a test key.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	objects  *valetfs.ObjectStore
 	projects *valetfs.ProjectStore
 	gcs      *fakestorage.Server
@@ -45,7 +45,7 @@ type env struct {
 }
 
 // newEnv serves the function with quota (0: the default).
-func newEnv(t *testing.T, quota int64) *env {
+func newEnv(t testing.TB, quota int64) *env {
 	t.Helper()
 	client := firestoretest.New(t)
 	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
@@ -66,7 +66,7 @@ var (
 	keyPEM  []byte
 )
 
-func testSigner(t *testing.T) *signer.Signer {
+func testSigner(t testing.TB) *signer.Signer {
 	t.Helper()
 	keyOnce.Do(func() {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -146,14 +146,14 @@ func (e *env) call(principal, method, path string, body any) response {
 }
 
 // decode checks the status and reads the JSON body into v.
-func (r response) decode(t *testing.T, status int, v any) {
+func (r response) decode(t testing.TB, status int, v any) {
 	t.Helper()
 	require.Equal(t, status, r.status, "body: %s", r.body)
 	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
 }
 
 // requireError checks an error answer's status and code.
-func (r response) requireError(t *testing.T, status int, code apperr.Code) string {
+func (r response) requireError(t testing.TB, status int, code apperr.Code) string {
 	t.Helper()
 	var body httpapi.ErrorBody
 	r.decode(t, status, &body)

@@ -1,12 +1,10 @@
 package tokens
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 
-	"valet.dev/valet/shared/logging"
+	"valet.dev/valet/shared/httpapi/apitest"
 )
 
 // BenchmarkAPITokenRequest is an authenticated GET /tokens with a valet API
@@ -14,9 +12,7 @@ import (
 // listing, through the real handler over HTTP (newEnv). Read it as a ratio
 // to the floors (docs/benchmarks.md).
 func BenchmarkAPITokenRequest(b *testing.B) {
-	prev := slog.Default()
-	slog.SetDefault(logging.New(io.Discard, logging.Options{}))
-	b.Cleanup(func() { slog.SetDefault(prev) })
+	apitest.DiscardLogs(b)
 
 	e := newEnv(b)
 	alice := e.newUser("bench-token")

@@ -2,9 +2,12 @@ package apitest
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"sync"
 	"testing"
+
+	"valet.dev/valet/shared/logging"
 )
 
 // Logs is a log sink safe for a server's goroutines.
@@ -34,4 +37,13 @@ func CaptureLogs(t testing.TB) *Logs {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	t.Cleanup(func() { slog.SetDefault(prev) })
 	return logs
+}
+
+// DiscardLogs sends the default logger through the production logger
+// (masking included) to io.Discard for the rest of the test or benchmark:
+// logging costs what it costs without flooding the output.
+func DiscardLogs(t testing.TB) {
+	prev := slog.Default()
+	slog.SetDefault(logging.New(io.Discard, logging.Options{}))
+	t.Cleanup(func() { slog.SetDefault(prev) })
 }

@@ -1,0 +1,38 @@
+package finalize_test
+
+import (
+	"testing"
+
+	"valet.dev/valet/functions/finalize"
+	"valet.dev/valet/shared/httpapi/apitest"
+	"valet.dev/valet/shared/job"
+)
+
+// BenchmarkWorkspaceFinalized is the workspace's finalize event posted as a
+// binary-mode CloudEvent to the function's HTTP handler, as the local
+// bridge posts it: the arrival check against fake-gcs, the job queued in
+// the Firestore emulator and a workflow token minted into the Secret
+// Manager emulator. Storing the job and its upload is outside the timer.
+func BenchmarkWorkspaceFinalized(b *testing.B) {
+	apitest.DiscardLogs(b)
+	e := newEnv(b)
+	srv := serve(b, e)
+
+	lastID := ""
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		j := e.newJob(false)
+		obj := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
+		lastID = j.ID
+		b.StartTimer()
+		if resp := post(b, srv.URL, finalize.EventType, obj); resp.StatusCode/100 != 2 {
+			b.Fatalf("finalize of %s answered %s", j.ID, resp.Status)
+		}
+	}
+	b.StopTimer()
+	if got := e.get(lastID).State; got != job.Queued {
+		b.Fatalf("the last job is %s, want %s", got, job.Queued)
+	}
+}

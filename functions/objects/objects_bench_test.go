@@ -1,0 +1,49 @@
+package objects
+
+import (
+	"net/http"
+	"testing"
+
+	"valet.dev/valet/shared/httpapi/apitest"
+)
+
+// Benchmarks of the objects hot paths through the real handler over HTTP,
+// against the Firestore emulator and an in-process fake-gcs-server, served
+// as newEnv serves them. Read their figures as ratios to the floors
+// (docs/benchmarks.md).
+
+var benchContent = []byte("benchmark object content")
+
+// newBenchEnv is newEnv with quiet logs, for a benchmark.
+func newBenchEnv(b *testing.B) *env {
+	b.Helper()
+	apitest.DiscardLogs(b)
+	return newEnv(b, 0)
+}
+
+// BenchmarkCreateObject is POST /spaces/{space}/objects: the metadata with
+// its quota reservation, and a signed upload URL.
+func BenchmarkCreateObject(b *testing.B) {
+	e := newBenchEnv(b)
+	alice := unique("bench-create")
+	e.createObject(user(alice), "users/"+alice, "warm.txt", benchContent)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		e.createObject(user(alice), "users/"+alice, "data.txt", benchContent)
+	}
+}
+
+// BenchmarkDownloadObject is GET /objects/{id}/download of a READY object
+// by its owner: a read, an access decision and a signed download URL.
+func BenchmarkDownloadObject(b *testing.B) {
+	e := newBenchEnv(b)
+	alice := unique("bench-download")
+	path := "/objects/" + e.upload(user(alice), "users/"+alice, "data.txt", benchContent).ID + "/download"
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		var download map[string]any
+		e.call(user(alice), "GET", path, nil).decode(b, http.StatusOK, &download)
+	}
+}
