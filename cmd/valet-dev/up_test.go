@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 
 	"valet.dev/valet/emulators/gcloud"
 	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/testenv"
 )
 
@@ -38,9 +37,9 @@ func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
 
-	var out syncBuffer
+	out := &apitest.Logs{}
 	cmd := exec.Command(bin, "up", "-dir", dir)
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -48,7 +47,7 @@ func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 
 	infoPath := filepath.Join(dir, "stack.json")
-	info := waitForInfo(t, infoPath, exited, &out)
+	info := waitForInfo(t, infoPath, exited, out)
 
 	require.ElementsMatch(t, stack.FunctionNames, keys(info.Functions))
 	for name, url := range info.Functions {
@@ -80,7 +79,7 @@ func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 	}
 }
 
-func waitForInfo(t *testing.T, path string, exited <-chan error, out *syncBuffer) stack.Info {
+func waitForInfo(t *testing.T, path string, exited <-chan error, out *apitest.Logs) stack.Info {
 	t.Helper()
 	deadline := time.After(60 * time.Second)
 	for {
@@ -95,25 +94,6 @@ func waitForInfo(t *testing.T, path string, exited <-chan error, out *syncBuffer
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer the child's output copier and the test can
-// use at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func getJSON(t *testing.T, url string, v any) {
