@@ -118,3 +118,21 @@ func (h *handler) loadObject(r *http.Request, a access.Action) (identity.Princip
 func pathSpace(r *http.Request) (ids.SpaceID, error) {
 	return ids.ParseSpaceID(r.PathValue("kind") + "/" + r.PathValue("owner"))
 }
+
+// loadSpace returns the caller and the space of a /spaces/{kind}/{owner}/...
+// path after checking the caller may do a there (404 for a space it may
+// not read).
+func (h *handler) loadSpace(r *http.Request, a access.Action) (identity.Principal, ids.SpaceID, error) {
+	p, err := caller(r)
+	if err != nil {
+		return p, "", err
+	}
+	space, err := pathSpace(r)
+	if err != nil {
+		return p, "", err
+	}
+	if err := h.authorize(r.Context(), p, a, access.ObjectResource(string(space)), spaceNotFound(string(space))); err != nil {
+		return p, "", err
+	}
+	return p, space, nil
+}

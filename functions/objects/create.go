@@ -28,17 +28,8 @@ type uploadResponse struct {
 // content type, exact size and (when given) MD5, which can create the
 // bytes once and never replace them.
 func (h *handler) createObject(w http.ResponseWriter, r *http.Request) {
-	p, err := caller(r)
+	p, space, err := h.loadSpace(r, access.CreateObject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	space, err := pathSpace(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	if err := h.authorize(r.Context(), p, access.CreateObject, access.ObjectResource(string(space)), spaceNotFound(string(space))); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}

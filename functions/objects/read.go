@@ -51,17 +51,8 @@ func (h *handler) getObject(w http.ResponseWriter, r *http.Request) {
 // listObjects serves GET /spaces/{space}/objects?prefix=&pageSize=&pageToken=:
 // the space's pending and ready objects by name.
 func (h *handler) listObjects(w http.ResponseWriter, r *http.Request) {
-	p, err := caller(r)
+	_, space, err := h.loadSpace(r, access.ReadObject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	space, err := pathSpace(r)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	if err := h.authorize(r.Context(), p, access.ReadObject, access.ObjectResource(string(space)), spaceNotFound(string(space))); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
