@@ -20,9 +20,18 @@ const MaxDisplayNameLen = 100
 
 // spaceView is one entry of GET /spaces.
 type spaceView struct {
-	ID   string       `json:"id"`
-	Kind string       `json:"kind"` // "user" or "project"
-	Role project.Role `json:"role"` // the caller's role; owner of their own space
+	ID    string       `json:"id"`
+	Kind  string       `json:"kind"` // "user" or "project"
+	Role  project.Role `json:"role"` // the caller's role; owner of their own space
+	Usage usageView    `json:"usage"`
+}
+
+// usageView is a space's use of its quota.
+type usageView struct {
+	UsedBytes     int64 `json:"usedBytes"`     // uploaded objects
+	ReservedBytes int64 `json:"reservedBytes"` // uploads announced, not yet arrived
+	Objects       int64 `json:"objects"`
+	QuotaBytes    int64 `json:"quotaBytes"`
 }
 
 // projectView answers the project routes: the project and its members.
@@ -41,7 +50,8 @@ type memberRequest struct {
 }
 
 // spaces serves GET /spaces: the caller's personal space (there from the
-// first call) and the projects it belongs to.
+// first call) and the projects it belongs to, each with its use of its
+// quota.
 func (h *handler) spaces(w http.ResponseWriter, r *http.Request) {
 	p, err := caller(r)
 	if err != nil {
@@ -59,6 +69,14 @@ func (h *handler) spaces(w http.ResponseWriter, r *http.Request) {
 		if access.Can(p, access.ReadProject, res, m.Role) {
 			out = append(out, spaceView{ID: res.Space, Kind: "project", Role: m.Role})
 		}
+	}
+	for i := range out {
+		u, err := h.objects.Usage(r.Context(), out[i].ID)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		out[i].Usage = usageView{UsedBytes: u.UsedBytes, ReservedBytes: u.ReservedBytes, Objects: u.Objects, QuotaBytes: h.quota}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"spaces": out})
 }

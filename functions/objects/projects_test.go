@@ -9,6 +9,7 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/project"
 )
 
@@ -24,24 +25,27 @@ func (e *env) spaces(p string) []spaceView {
 	return out.Spaces
 }
 
+// unused is the usage of a space holding nothing, under the default quota.
+var unused = usageView{QuotaBytes: object.DefaultQuotaBytes}
+
 func TestSpacesListPersonalSpaceFirstThenProjects(t *testing.T) {
 	e := newEnv(t, 0)
 	alice, bob := unique("alice"), unique("bob")
-	require.Equal(t, []spaceView{{ID: "users/" + bob, Kind: "user", Role: project.Owner}}, e.spaces(user(bob)),
+	require.Equal(t, []spaceView{{ID: "users/" + bob, Kind: "user", Role: project.Owner, Usage: unused}}, e.spaces(user(bob)),
 		"a new user has their personal space from the first call")
 
 	pid := e.newProject(alice, map[string]project.Role{bob: project.Viewer})
 	require.Equal(t, []spaceView{
-		{ID: "users/" + alice, Kind: "user", Role: project.Owner},
-		{ID: "projects/" + pid, Kind: "project", Role: project.Owner},
+		{ID: "users/" + alice, Kind: "user", Role: project.Owner, Usage: unused},
+		{ID: "projects/" + pid, Kind: "project", Role: project.Owner, Usage: unused},
 	}, e.spaces(user(alice)))
 	require.Equal(t, []spaceView{
-		{ID: "users/" + bob, Kind: "user", Role: project.Owner},
-		{ID: "projects/" + pid, Kind: "project", Role: project.Viewer},
+		{ID: "users/" + bob, Kind: "user", Role: project.Owner, Usage: unused},
+		{ID: "projects/" + pid, Kind: "project", Role: project.Viewer, Usage: unused},
 	}, e.spaces(user(bob)))
 
 	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/projects/"+pid+"/members/"+bob, nil).status)
-	require.Equal(t, []spaceView{{ID: "users/" + bob, Kind: "user", Role: project.Owner}}, e.spaces(user(bob)))
+	require.Equal(t, []spaceView{{ID: "users/" + bob, Kind: "user", Role: project.Owner, Usage: unused}}, e.spaces(user(bob)))
 }
 
 func TestCreateProject(t *testing.T) {
@@ -209,4 +213,12 @@ func TestDeleteProject(t *testing.T) {
 
 	empty := e.newProject(owner, nil)
 	require.Equal(t, http.StatusNoContent, e.call(user(owner), "DELETE", "/projects/"+empty, nil).status, "an empty project needs no force")
+}
+
+func TestSpacesShowTheirUsage(t *testing.T) {
+	e := newEnv(t, 1000)
+	alice := unique("alice")
+	e.upload(user(alice), "users/"+alice, "a.txt", []byte("twelve bytes"))
+	e.createObject(user(alice), "users/"+alice, "b.txt", []byte("pending"))
+	require.Equal(t, usageView{UsedBytes: 12, ReservedBytes: 7, Objects: 2, QuotaBytes: 1000}, e.spaces(user(alice))[0].Usage)
 }
