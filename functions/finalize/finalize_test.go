@@ -56,9 +56,11 @@ func TestMismatchedWorkspaceIsRejectedAndDeleted(t *testing.T) {
 			require.Equal(t, []string{job.EventCreated, job.EventUploadRejected}, e.eventTypes(j.ID))
 			require.False(t, e.present(bad), "the rejected upload is deleted")
 
-			// Redelivery after the deletion still acknowledges.
+			// Redelivery after the deletion still acknowledges, and the
+			// job remembers the rejection: no second event.
 			e.deliver(bad)
 			require.Equal(t, job.AwaitingWorkspace, e.get(j.ID).State)
+			require.Equal(t, []string{job.EventCreated, job.EventUploadRejected}, e.eventTypes(j.ID))
 
 			// Uploading again with the right body queues the job.
 			good := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
@@ -128,9 +130,9 @@ func TestLateUploadToAFinalJobIsDeleted(t *testing.T) {
 	require.False(t, e.present(late))
 	require.False(t, e.present(lateAtt))
 	require.False(t, e.present(lateWS))
-	for _, typ := range e.eventTypes(j.ID)[len(e.eventTypes(j.ID))-4:] {
-		require.Equal(t, job.EventUploadRejected, typ)
-	}
+	types := e.eventTypes(j.ID)
+	require.Equal(t, []string{job.EventScrubbed, job.EventUploadRejected, job.EventUploadRejected, job.EventUploadRejected}, types[len(types)-4:],
+		"one rejection per late upload; the redelivered one is not recorded twice")
 
 	// A redelivery of the original output is a duplicate, not a rejection.
 	e.deliver(out)

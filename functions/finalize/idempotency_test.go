@@ -57,7 +57,7 @@ type outcome struct {
 	Workspace   job.Artifact
 	Output      job.Artifact
 	Attestation job.Artifact
-	Transitions []string // event types, rejections left out (each delivery of a refused upload records one)
+	Transitions []string // event types, rejections left out (their number depends on the order of arrival)
 }
 
 func (e *env) outcome(id string) outcome {

@@ -61,6 +61,8 @@ func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageOb
 		return events, err
 	})
 	switch {
+	case errors.Is(err, job.ErrDuplicate) && rejected:
+		log.InfoContext(ctx, "duplicate event of a rejected upload; deleting it again", "job", id, "kind", kind)
 	case errors.Is(err, job.ErrDuplicate):
 		log.InfoContext(ctx, "duplicate finalize event; nothing to do", "job", id, "kind", kind)
 		return h.secrets(ctx, log, j)
@@ -72,8 +74,8 @@ func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageOb
 		return h.secrets(ctx, log, j)
 	}
 	// The UPLOAD_REJECTED event is committed; now remove that generation
-	// (never a newer one). A redelivery after this deletes nothing and
-	// records the rejection again; the job does not change.
+	// (never a newer one). A redelivery deletes it again (a no-op once it
+	// is gone) without another event.
 	if err := h.opts.Objects.Delete(ctx, obj.Bucket, obj.Name, a.Generation); err != nil {
 		log.ErrorContext(ctx, "could not delete a rejected upload; retrying", "job", id, "kind", kind, "error", err)
 		return err

@@ -44,6 +44,10 @@ type Job struct {
 	// Scrubbed once a final job's secrets are destroyed. The sweep scrubs
 	// final jobs that still have it.
 	SecretsHeld bool `json:"-" firestore:"secretsHeld"`
+	// Rejected remembers the last uploads refused ("<kind>/<generation>"),
+	// so a redelivered event deletes the bytes again without another
+	// UPLOAD_REJECTED event.
+	Rejected []string `json:"-" firestore:"rejected"`
 }
 
 // Artifact describes one object of the job: declared for the workspace,

@@ -46,3 +46,24 @@ func TestReuseKeyMatches(t *testing.T) {
 	failed.State = Failed
 	require.False(t, key.Matches(&failed, false), "only SUCCEEDED jobs are reused")
 }
+
+func TestRejectedUploadIsRememberedOnce(t *testing.T) {
+	j := newJob()
+	bad := Arrival{Generation: 9, SizeBytes: 1000}
+	events, rejected, err := j.WorkspaceArrived(bad, t0)
+	require.NoError(t, err)
+	require.True(t, rejected)
+	require.Len(t, events, 1)
+	events, rejected, err = j.WorkspaceArrived(bad, t0)
+	require.ErrorIs(t, err, ErrDuplicate, "a redelivery records nothing")
+	require.True(t, rejected, "but the caller deletes the bytes again")
+	require.Empty(t, events)
+
+	for gen := int64(100); gen < 100+2*maxRejected; gen++ {
+		_, _, err := j.WorkspaceArrived(Arrival{Generation: gen, SizeBytes: 1000}, t0)
+		require.NoError(t, err)
+	}
+	require.Len(t, j.Rejected, maxRejected, "the memory is bounded")
+	_, _, err = j.WorkspaceArrived(Arrival{Generation: 100 + 2*maxRejected - 1, SizeBytes: 1000}, t0)
+	require.ErrorIs(t, err, ErrDuplicate)
+}

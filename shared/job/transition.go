@@ -3,14 +3,16 @@ package job
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"valet.dev/valet/shared/apperr"
 )
 
 // ErrDuplicate is returned by a transition that has already happened (the
-// same storage generation recorded, the same report repeated): the caller
-// acknowledges it and writes nothing.
+// same storage generation recorded or rejected, the same report repeated):
+// the caller acknowledges it and writes nothing (for a rejected generation
+// it deletes the bytes again, in case the first delete failed).
 var ErrDuplicate = errors.New("job: transition already applied")
 
 // ErrBundleTaken is the cause of the Gone error a second fetch of a
@@ -55,11 +57,14 @@ func (j *Job) WorkspaceArrived(a Arrival, now time.Time) (events []Event, reject
 	if j.Workspace.Present && j.Workspace.Generation == a.Generation {
 		return nil, false, ErrDuplicate
 	}
+	if j.wasRejected(WorkspaceKind, a.Generation) {
+		return nil, true, ErrDuplicate
+	}
 	if j.State != AwaitingWorkspace {
-		return []Event{j.record(now, EventUploadRejected, "workspace generation %d arrived while the job is %s; deleted", a.Generation, j.State)}, true, nil
+		return []Event{j.reject(now, WorkspaceKind, a.Generation, "workspace generation %d arrived while the job is %s; deleted", a.Generation, j.State)}, true, nil
 	}
 	if a.SizeBytes > j.Workspace.SizeBytes || (j.Workspace.MD5 != "" && a.MD5 != j.Workspace.MD5) {
-		return []Event{j.record(now, EventUploadRejected, "workspace of %d bytes does not match the declared size %d or MD5; deleted, upload it again", a.SizeBytes, j.Workspace.SizeBytes)}, true, nil
+		return []Event{j.reject(now, WorkspaceKind, a.Generation, "workspace of %d bytes does not match the declared size %d or MD5; deleted, upload it again", a.SizeBytes, j.Workspace.SizeBytes)}, true, nil
 	}
 	j.Workspace.Present = true
 	j.Workspace.Generation = a.Generation
@@ -221,8 +226,11 @@ func (j *Job) ArtifactArrived(kind Kind, a Arrival, now time.Time) (events []Eve
 	if art.Present && art.Generation == a.Generation {
 		return nil, false, ErrDuplicate
 	}
+	if j.wasRejected(kind, a.Generation) {
+		return nil, true, ErrDuplicate
+	}
 	if !j.State.Leased() {
-		return []Event{j.record(now, EventUploadRejected, "%s generation %d arrived while the job is %s; deleted", kind, a.Generation, j.State)}, true, nil
+		return []Event{j.reject(now, kind, a.Generation, "%s generation %d arrived while the job is %s; deleted", kind, a.Generation, j.State)}, true, nil
 	}
 	*art = Artifact{Present: true, Generation: a.Generation, SizeBytes: a.SizeBytes, MD5: a.MD5}
 	events = append(events, j.record(now, typ, "%s of %d bytes recorded", kind, a.SizeBytes))
@@ -262,4 +270,26 @@ func (j *Job) Sweep(now time.Time) (Event, error) {
 		return j.requeue(now, fmt.Sprintf("lease of epoch %d lapsed", j.Lock.Epoch)), nil
 	}
 	return Event{}, ErrDuplicate
+}
+
+// maxRejected bounds the rejected generations a job remembers; an older
+// one redelivered is rejected again (one more event, the same outcome).
+const maxRejected = 16
+
+// wasRejected reports whether generation gen of kind was rejected before.
+func (j *Job) wasRejected(kind Kind, gen int64) bool {
+	return slices.Contains(j.Rejected, rejectedKey(kind, gen))
+}
+
+// reject remembers a rejected generation and records its event.
+func (j *Job) reject(now time.Time, kind Kind, gen int64, format string, args ...any) Event {
+	j.Rejected = append(j.Rejected, rejectedKey(kind, gen))
+	if n := len(j.Rejected); n > maxRejected {
+		j.Rejected = slices.Clone(j.Rejected[n-maxRejected:])
+	}
+	return j.record(now, EventUploadRejected, format, args...)
+}
+
+func rejectedKey(kind Kind, gen int64) string {
+	return fmt.Sprintf("%s/%d", kind, gen)
 }
