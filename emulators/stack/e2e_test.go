@@ -226,6 +226,11 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 	put(t, bundle.Attestation, attestation)
 	waitForState(t, user, jobURL, "SUCCEEDED")
 
+	// The artifact URLs can create their object, never replace it: a
+	// replay cannot destroy the recorded output.
+	require.Equal(t, http.StatusPreconditionFailed, putStatus(t, bundle.Output, []byte("a replay")))
+	require.Equal(t, http.StatusPreconditionFailed, putStatus(t, bundle.Attestation, []byte(`{"replay":true}`)))
+
 	for path, want := range map[string][]byte{"/output": output, "/attestation": attestation} {
 		var dl signedURL
 		user.handout(http.MethodGet, jobURL+path, nil, http.StatusOK, &dl)

@@ -47,6 +47,11 @@ const (
 	garbage     cred = "garbage"        // a Bearer value that is no token at all
 	wrongAud    cred = "oidc:wrong-aud" // alice's ID token for another audience
 	revoked     cred = "api:revoked"    // alice's API token, revoked
+	// A running job's job token acts as its runtime user (alice), narrowed
+	// to its runtime scopes; once the job is final it is refused.
+	jobToken       cred = "job"                         // a RUNNING job submitted with alice's ID token: scopes ["all"]
+	jobTokenNarrow cred = "job:objects:read+jobs:write" // a RUNNING job whose runtime token has those scopes
+	jobTokenFinal  cred = "job:final"                   // the token of a job cancelled since
 )
 
 // resource names what a row acts on.
@@ -183,6 +188,12 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.creds[alice][revoked] = revokedTok
 	f.creds[alice][wrongAud] = mint(t, f.s, oidc.TokenRequest{Sub: "matrix-alice", Aud: "another-audience"})
 	f.creds[nobody] = map[cred]string{noCred: "", garbage: "not-a-token.at.all"}
+	narrowRuntime, _ := f.token(t, alice, "objects:read", "jobs:write")
+	f.creds[alice][jobToken], _ = f.runningJobToken(t, "")
+	f.creds[alice][jobTokenNarrow], _ = f.runningJobToken(t, narrowRuntime)
+	finalTok, finalID := f.runningJobToken(t, "")
+	f.must(t, http.MethodPost, f.fn("jobs")+"/jobs/"+finalID+"/cancel", nil, http.StatusOK, nil)
+	f.creds[alice][jobTokenFinal] = finalTok
 
 	f.project = f.newProject(t)
 	f.shared[projectP] = ref{project: f.project, space: "projects/" + f.project}
@@ -209,6 +220,49 @@ func (f *matrixFixture) token(t *testing.T, u who, scopes ...string) (string, st
 	require.Equal(t, http.StatusCreated, r.status, "token %v for %s: %s", scopes, u, r.body)
 	require.NoError(t, json.Unmarshal(r.body, &out))
 	return out.Token, out.ID
+}
+
+// runningJobToken submits a personal job as alice (running as the user of
+// runtimeToken when not empty), uploads its workspace, claims it as a
+// dispatcher with an hour's lease, reports it RUNNING and returns its job
+// token and id. Jobs are claimed one at a time, so the claim takes this one.
+func (f *matrixFixture) runningJobToken(t *testing.T, runtimeToken string) (string, string) {
+	t.Helper()
+	body := jobBody("")
+	if runtimeToken != "" {
+		body["runtimeToken"] = runtimeToken
+	}
+	var created struct {
+		Job struct {
+			ID string `json:"id"`
+		} `json:"job"`
+		Upload signedURL `json:"upload"`
+	}
+	jobsURL, dispatchURL := f.fn("jobs"), f.s.Info.Functions["dispatch"]
+	f.must(t, http.MethodPost, jobsURL+"/jobs", body, http.StatusCreated, &created)
+	put(t, created.Upload, make([]byte, 10))
+	jobURL := jobsURL + "/jobs/" + created.Job.ID
+	waitForState(t, client{t: t, token: f.creds[alice][oidcToken]}, jobURL, "QUEUED")
+
+	dispatcher := client{t: t, token: mint(t, f.s, oidc.TokenRequest{Sub: f.s.Info.Dispatchers[0], Email: f.s.Info.Dispatchers[0], Aud: dispatchURL})}
+	var claim struct {
+		Job struct {
+			ID string `json:"id"`
+		} `json:"job"`
+		Lock struct {
+			Epoch int64 `json:"epoch"`
+		} `json:"lock"`
+	}
+	dispatcher.do(http.MethodPost, dispatchURL+"/claim", map[string]any{"worker": "matrix", "leaseSeconds": 3600}, http.StatusOK, &claim)
+	require.Equal(t, created.Job.ID, claim.Job.ID, "the only queued job is claimed")
+	var bundle struct {
+		JobToken string `json:"jobToken"`
+	}
+	dispatcher.do(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, created.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	require.NotEmpty(t, bundle.JobToken)
+	dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, created.Job.ID),
+		map[string]any{"epoch": claim.Lock.Epoch, "state": "RUNNING"}, http.StatusOK, nil)
+	return bundle.JobToken, created.Job.ID
 }
 
 // newProject creates a project owned by alice, bob its editor and carol

@@ -204,11 +204,82 @@ func matrixRows() []row {
 	add(on(tk, "DELETE /tokens/{id}", aliceToken, with(unauthenticated(),
 		as(alice, oidcToken, 204), as(alice, apiAll, 204), as(bob, oidcToken, 404), as(dave, apiAll, 404))...))
 
+	rows = append(rows, jobTokenRows()...)
+
 	// Public routes answer anyone, whatever credential comes along.
 	for _, fn := range []string{o, j, tk} {
 		add(on(fn, "GET /healthz", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
 	}
-	add(on(tk, "GET /.well-known/jwks.json", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
+	add(on(tk, "GET /.well-known/jwks.json", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200),
+		as(alice, jobToken, 200), as(alice, jobTokenFinal, 200)))
+	return rows
+}
+
+// jobTokenRows are the rows of running jobs' tokens (access package doc):
+// a job token acts as its runtime user, alice, narrowed to the job's
+// runtime scopes, on jobs and objects; it never creates a project and the
+// tokens function refuses it (403). jobToken's job runs with ["all"],
+// jobTokenNarrow's with ["jobs:write", "objects:read"]; jobTokenFinal's job
+// is cancelled, so its token is refused (401).
+func jobTokenRows() []row {
+	var rows []row
+	add := func(rs []row) { rows = append(rows, rs...) }
+	const o, j, tk = "objects", "jobs", "tokens"
+	all, narrow, final := jobToken, jobTokenNarrow, jobTokenFinal
+
+	// objects: spaces and projects. Alice owns P, but project
+	// administration is for people: any job token gets 403 there.
+	add(on(o, "GET /spaces", noResource, as(alice, all, 200), as(alice, narrow, 200), as(alice, final, 401)))
+	add(on(o, "POST /projects", noResource, as(alice, all, 403), as(alice, narrow, 403), as(alice, final, 401)))
+	add(on(o, "GET /projects/{project}", projectP, as(alice, all, 200), as(alice, narrow, 200), as(alice, final, 401)))
+	add(on(o, "DELETE /projects/{project}", projectP, as(alice, all, 403), as(alice, narrow, 403), as(alice, final, 401)))
+	add(on(o, "PUT /projects/{project}/members/{user}", projectP,
+		as(alice, all, 403).member(dave), as(alice, narrow, 403).member(dave), as(alice, final, 401).member(dave)))
+	add(on(o, "DELETE /projects/{project}/members/{user}", projectP,
+		as(alice, all, 403).member(carol), as(alice, narrow, 403).member(carol), as(alice, final, 401).member(carol)))
+
+	// objects: alice's space and P's, where she owns; creating and
+	// changing needs objects:write.
+	for _, space := range []resource{aliceSpace, projectSpace} {
+		add(on(o, "POST /spaces/{kind}/{owner}/objects", space, as(alice, all, 201), as(alice, narrow, 403), as(alice, final, 401)))
+		add(on(o, "GET /spaces/{kind}/{owner}/objects", space, as(alice, all, 200), as(alice, narrow, 200), as(alice, final, 401)))
+	}
+	for _, obj := range []resource{aliceObject, projectObject} {
+		add(on(o, "GET /objects/{id}", obj, as(alice, all, 200), as(alice, narrow, 200), as(alice, final, 401)))
+		add(on(o, "GET /objects/{id}/download", obj, as(alice, all, okOrConflict), as(alice, narrow, okOrConflict), as(alice, final, 401)))
+		// A copy needs the source uploaded before the destination is
+		// judged: the narrow job reads the source but may not create.
+		add(on(o, "POST /objects/{id}/copy", obj, as(alice, all, okOrConflict), as(alice, final, 401),
+			as(alice, all, 201).into(projectSpace), as(alice, narrow, 403).into(aliceSpace), as(alice, narrow, 403).into(projectSpace)))
+		add(on(o, "POST /objects/{id}/revoke", obj, as(alice, all, okOrConflict), as(alice, narrow, 403), as(alice, final, 401)))
+		add(on(o, "DELETE /objects/{id}", obj, as(alice, all, 204), as(alice, narrow, 403), as(alice, final, 401)))
+	}
+
+	// jobs: both jobs hold jobs:write, so they submit, read and change
+	// alice's jobs and P's (she owns P).
+	add(on(j, "POST /jobs", noResource, as(alice, all, 201), as(alice, narrow, 201), as(alice, final, 401)))
+	add(on(j, "POST /jobs", projectP, as(alice, all, 201), as(alice, narrow, 201), as(alice, final, 401)))
+	add(on(j, "GET /jobs", noResource, as(alice, all, 200), as(alice, narrow, 200), as(alice, final, 401)))
+	add(onQuery(j, "GET /jobs", projectP, "project={project}", as(alice, all, 200), as(alice, narrow, 200), as(alice, final, 401)))
+	for _, route := range []string{"GET /jobs/{id}", "GET /jobs/{id}/events", "GET /jobs/{id}/output", "GET /jobs/{id}/attestation"} {
+		ok := 200
+		if route == "GET /jobs/{id}/output" || route == "GET /jobs/{id}/attestation" {
+			ok = okOrConflict // 409 until present
+		}
+		for _, res := range []resource{aliceJob, projectJob} {
+			add(on(j, route, res, as(alice, all, ok), as(alice, narrow, ok), as(alice, final, 401)))
+		}
+	}
+	for _, route := range []string{"POST /jobs/{id}/upload", "POST /jobs/{id}/cancel"} {
+		for _, res := range []resource{aliceJob, projectJob} {
+			add(on(j, route, res, as(alice, all, 200), as(alice, narrow, 200), as(alice, final, 401)))
+		}
+	}
+
+	// tokens: users only, whatever the job's scopes.
+	add(on(tk, "POST /tokens", noResource, as(alice, all, 403), as(alice, narrow, 403), as(alice, final, 401)))
+	add(on(tk, "GET /tokens", noResource, as(alice, all, 403), as(alice, narrow, 403), as(alice, final, 401)))
+	add(on(tk, "DELETE /tokens/{id}", aliceToken, as(alice, all, 403), as(alice, narrow, 403), as(alice, final, 401)))
 	return rows
 }
 

@@ -154,20 +154,23 @@ func (s *server) addSecrets(ctx context.Context, j *job.Job, b *authBundle) erro
 
 // bundle signs the workspace GET and the output and attestation PUTs, each
 // valid until the job's deadline (at least 1 s, at most signer.MaxTTL).
+// The PUTs name the claim's epoch and can create their object but never
+// replace it: a replay cannot destroy a recorded artifact (412), and a
+// superseded claim's upload is refused by finalize.
 func (s *server) bundle(j *job.Job, now time.Time) (authBundle, error) {
 	ttl := untilDeadline(j, now)
-	ws, err := s.signer.Download(s.bucket, job.ObjectName(j.ID, job.WorkspaceKind), signer.DownloadOptions{TTL: ttl})
+	ws, err := s.signer.Download(s.bucket, job.WorkspaceName(j.ID), signer.DownloadOptions{TTL: ttl})
 	if err != nil {
 		return authBundle{}, err
 	}
-	out, err := s.signer.Upload(s.bucket, job.ObjectName(j.ID, job.OutputKind), signer.UploadOptions{
-		ContentType: OutputContentType, MinBytes: 0, MaxBytes: MaxOutputBytes, TTL: ttl,
+	out, err := s.signer.Upload(s.bucket, job.ArtifactName(j.ID, job.OutputKind, j.Lock.Epoch), signer.UploadOptions{
+		ContentType: OutputContentType, MinBytes: 0, MaxBytes: MaxOutputBytes, TTL: ttl, CreateOnly: true,
 	})
 	if err != nil {
 		return authBundle{}, err
 	}
-	att, err := s.signer.Upload(s.bucket, job.ObjectName(j.ID, job.AttestationKind), signer.UploadOptions{
-		ContentType: AttestationContentType, MinBytes: 0, MaxBytes: MaxAttestationBytes, TTL: ttl,
+	att, err := s.signer.Upload(s.bucket, job.ArtifactName(j.ID, job.AttestationKind, j.Lock.Epoch), signer.UploadOptions{
+		ContentType: AttestationContentType, MinBytes: 0, MaxBytes: MaxAttestationBytes, TTL: ttl, CreateOnly: true,
 	})
 	if err != nil {
 		return authBundle{}, err

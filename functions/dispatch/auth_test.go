@@ -47,9 +47,9 @@ func TestAuthBundleForTheHolder(t *testing.T) {
 	for name, tc := range map[string]struct {
 		raw, object string
 	}{
-		"workspace":   {b.Workspace.URL, job.ObjectName(q.ID, job.WorkspaceKind)},
-		"output":      {b.Output.URL, job.ObjectName(q.ID, job.OutputKind)},
-		"attestation": {b.Attestation.URL, job.ObjectName(q.ID, job.AttestationKind)},
+		"workspace":   {b.Workspace.URL, job.WorkspaceName(q.ID)},
+		"output":      {b.Output.URL, job.ArtifactName(q.ID, job.OutputKind, c.Lock.Epoch)},
+		"attestation": {b.Attestation.URL, job.ArtifactName(q.ID, job.AttestationKind, c.Lock.Epoch)},
 	} {
 		u, err := url.Parse(tc.raw)
 		require.NoError(t, err, name)
@@ -62,12 +62,13 @@ func TestAuthBundleForTheHolder(t *testing.T) {
 	require.True(t, deadline.Equal(b.Output.ExpiresAt))
 	require.True(t, deadline.Equal(b.Attestation.ExpiresAt))
 
-	// Output and attestation are PUTs bound to content type and size range.
-	require.Equal(t, map[string]string{"Content-Type": "application/x-tar", "x-goog-content-length-range": "0,5368709120"}, b.Output.Headers)
-	require.Equal(t, map[string]string{"Content-Type": "application/json", "x-goog-content-length-range": "0,1048576"}, b.Attestation.Headers)
+	// Output and attestation are PUTs bound to content type and size range
+	// that can create their object but never replace it.
+	require.Equal(t, map[string]string{"Content-Type": "application/x-tar", "x-goog-content-length-range": "0,5368709120", "x-goog-if-generation-match": "0"}, b.Output.Headers)
+	require.Equal(t, map[string]string{"Content-Type": "application/json", "x-goog-content-length-range": "0,1048576", "x-goog-if-generation-match": "0"}, b.Attestation.Headers)
 	for _, raw := range []string{b.Output.URL, b.Attestation.URL} {
 		u, _ := url.Parse(raw)
-		require.Equal(t, "content-type;host;x-goog-content-length-range", u.Query().Get("X-Goog-SignedHeaders"))
+		require.Equal(t, "content-type;host;x-goog-content-length-range;x-goog-if-generation-match", u.Query().Get("X-Goog-SignedHeaders"))
 	}
 	wsURL, _ := url.Parse(b.Workspace.URL)
 	require.Equal(t, "host", wsURL.Query().Get("X-Goog-SignedHeaders"), "the workspace GET needs no header")
@@ -76,20 +77,20 @@ func TestAuthBundleForTheHolder(t *testing.T) {
 	// signs exactly these URLs for GET and PUT, and a GET of the output or
 	// a PUT of the workspace would be a different signature.
 	ttl := 3540 * time.Second
-	wantWS, err := e.signer.Download(bucket, job.ObjectName(q.ID, job.WorkspaceKind), signer.DownloadOptions{TTL: ttl})
+	wantWS, err := e.signer.Download(bucket, job.WorkspaceName(q.ID), signer.DownloadOptions{TTL: ttl})
 	require.NoError(t, err)
 	require.Equal(t, wantWS.URL, b.Workspace.URL)
 	require.Equal(t, http.MethodGet, wantWS.Method)
-	wantOut, err := e.signer.Upload(bucket, job.ObjectName(q.ID, job.OutputKind), signer.UploadOptions{
-		ContentType: dispatch.OutputContentType, MaxBytes: dispatch.MaxOutputBytes, TTL: ttl})
+	wantOut, err := e.signer.Upload(bucket, job.ArtifactName(q.ID, job.OutputKind, c.Lock.Epoch), signer.UploadOptions{
+		ContentType: dispatch.OutputContentType, MaxBytes: dispatch.MaxOutputBytes, TTL: ttl, CreateOnly: true})
 	require.NoError(t, err)
 	require.Equal(t, wantOut.URL, b.Output.URL)
 	require.Equal(t, http.MethodPut, wantOut.Method)
-	wantAtt, err := e.signer.Upload(bucket, job.ObjectName(q.ID, job.AttestationKind), signer.UploadOptions{
-		ContentType: dispatch.AttestationContentType, MaxBytes: dispatch.MaxAttestationBytes, TTL: ttl})
+	wantAtt, err := e.signer.Upload(bucket, job.ArtifactName(q.ID, job.AttestationKind, c.Lock.Epoch), signer.UploadOptions{
+		ContentType: dispatch.AttestationContentType, MaxBytes: dispatch.MaxAttestationBytes, TTL: ttl, CreateOnly: true})
 	require.NoError(t, err)
 	require.Equal(t, wantAtt.URL, b.Attestation.URL)
-	getOut, err := e.signer.Download(bucket, job.ObjectName(q.ID, job.OutputKind), signer.DownloadOptions{TTL: ttl})
+	getOut, err := e.signer.Download(bucket, job.ArtifactName(q.ID, job.OutputKind, c.Lock.Epoch), signer.DownloadOptions{TTL: ttl})
 	require.NoError(t, err)
 	require.NotEqual(t, sig(t, getOut.URL), sig(t, b.Output.URL))
 

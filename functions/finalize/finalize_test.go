@@ -47,7 +47,7 @@ func TestMismatchedWorkspaceIsRejectedAndDeleted(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			j := e.newJob(false)
-			bad := e.upload(job.ObjectName(j.ID, job.WorkspaceKind), body(j.ID))
+			bad := e.upload(job.WorkspaceName(j.ID), body(j.ID))
 
 			e.deliver(bad)
 			got := e.get(j.ID)
@@ -143,12 +143,41 @@ func TestArtifactBeforeClaimIsRejected(t *testing.T) {
 	e := newEnv(t)
 	j := e.newJob(false)
 	e.deliver(e.uploadArtifact(j.ID, job.WorkspaceKind, 0))
-	out := e.uploadArtifact(j.ID, job.OutputKind, 0)
+	out := e.uploadAt(j.ID, job.OutputKind, 1, 0)
 	e.deliver(out)
 	got := e.get(j.ID)
 	require.Equal(t, job.Queued, got.State)
 	require.False(t, got.Output.Present)
 	require.False(t, e.present(out))
+}
+
+// TestArtifactOfASupersededClaimIsRejected: after a requeue and a new
+// claim, the old claim's upload names a stale epoch: deleted, never
+// recorded; the new claim's upload succeeds the job.
+func TestArtifactOfASupersededClaimIsRejected(t *testing.T) {
+	e := newEnv(t)
+	j := e.newJob(false)
+	e.deliver(e.uploadArtifact(j.ID, job.WorkspaceKind, 0))
+	e.claim(j.ID)
+	_, err := e.store.Update(context.Background(), j.ID, func(j *job.Job) ([]job.Event, error) {
+		ev, err := j.Report(j.Lock.Holder, j.Lock.Epoch, job.Queued, "worker lost", e.now)
+		return []job.Event{ev}, err
+	})
+	require.NoError(t, err)
+	e.claim(j.ID)
+	require.EqualValues(t, 2, e.get(j.ID).Lock.Epoch)
+
+	stale := e.uploadAt(j.ID, job.OutputKind, 1, 0)
+	e.deliver(stale)
+	require.Equal(t, job.Locked, e.get(j.ID).State)
+	require.False(t, e.present(stale), "the superseded claim's upload is deleted")
+
+	fresh := e.uploadAt(j.ID, job.OutputKind, 2, 1)
+	e.deliver(fresh)
+	got := e.get(j.ID)
+	require.Equal(t, job.Succeeded, got.State)
+	require.EqualValues(t, 2, got.Output.Epoch)
+	require.True(t, e.present(fresh))
 }
 
 func TestIgnoredEventsAreAcknowledged(t *testing.T) {
@@ -168,7 +197,7 @@ func TestIgnoredEventsAreAcknowledged(t *testing.T) {
 		"other bucket":       otherBucket,
 		"unknown name":       e.upload("jobs/"+j.ID+"/secrets.txt", []byte("x")),
 		"outside the layout": e.upload("random/object", []byte("x")),
-		"malformed job id":   e.upload(job.ObjectName("..", job.WorkspaceKind), []byte("x")),
+		"malformed job id":   e.upload(job.WorkspaceName(".."), []byte("x")),
 		"job absent":         missingJob,
 		"bad generation":     badGeneration,
 		"missing size":       badSize,
@@ -216,7 +245,7 @@ func (s failingStore) Update(context.Context, string, func(*job.Job) ([]job.Even
 }
 
 func TestTransientStoreFailuresAreRetried(t *testing.T) {
-	obj := finalize.StorageObject{Bucket: jobsBucket, Name: job.ObjectName(ids.NewJobID().String(), job.WorkspaceKind), Generation: "1", Size: "1"}
+	obj := finalize.StorageObject{Bucket: jobsBucket, Name: job.WorkspaceName(ids.NewJobID().String()), Generation: "1", Size: "1"}
 	for code, retry := range map[apperr.Code]bool{
 		apperr.Unavailable:       true,
 		apperr.ResourceExhausted: true,
@@ -256,7 +285,7 @@ func TestFailedDeletionIsRetried(t *testing.T) {
 	deleter := &flakyDeleter{fail: 1, next: gcs.New(e.storage.Client())}
 	h := finalize.New(finalize.Options{Store: e.store, Objects: deleter, Bucket: jobsBucket, Now: func() time.Time { return e.now }})
 	j := e.newJob(false)
-	bad := e.upload(job.ObjectName(j.ID, job.WorkspaceKind), []byte("not what was declared"))
+	bad := e.upload(job.WorkspaceName(j.ID), []byte("not what was declared"))
 
 	require.Error(t, h.HandleEvent(context.Background(), finalized(t, bad)), "the deletion failed: retry")
 	require.True(t, e.present(bad))

@@ -136,9 +136,18 @@ func (e *env) uploadTo(bucket, name string, body []byte) finalize.StorageObject 
 	}
 }
 
-// uploadArtifact uploads the n-th body of kind for job id.
+// uploadArtifact uploads the n-th body of kind for job id: the workspace,
+// or an artifact under the job's current epoch.
 func (e *env) uploadArtifact(id string, kind job.Kind, n int) finalize.StorageObject {
-	return e.upload(job.ObjectName(id, kind), content(id, kind, n))
+	if kind == job.WorkspaceKind {
+		return e.upload(job.WorkspaceName(id), content(id, kind, n))
+	}
+	return e.uploadAt(id, kind, e.get(id).Lock.Epoch, n)
+}
+
+// uploadAt uploads the n-th body of an artifact under the claim at epoch.
+func (e *env) uploadAt(id string, kind job.Kind, epoch int64, n int) finalize.StorageObject {
+	return e.upload(job.ArtifactName(id, kind, epoch), content(id, kind, n))
 }
 
 // present reports whether the object's generation is still in the bucket.

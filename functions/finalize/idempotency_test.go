@@ -40,12 +40,14 @@ func (e *env) play(s scenario) history {
 	j := e.newJob(s.requireAttestation)
 	h := history{id: j.ID}
 	if s.badWorkspaceFirst {
-		h.workspace = append(h.workspace, e.upload(job.ObjectName(j.ID, job.WorkspaceKind), []byte("a tar of the wrong size")))
+		h.workspace = append(h.workspace, e.upload(job.WorkspaceName(j.ID), []byte("a tar of the wrong size")))
 	}
 	h.workspace = append(h.workspace, e.uploadArtifact(j.ID, job.WorkspaceKind, 0))
-	h.artifacts = append(h.artifacts, e.uploadArtifact(j.ID, job.OutputKind, 0))
+	// The artifacts are uploaded under the claim the test makes next
+	// (epoch 1).
+	h.artifacts = append(h.artifacts, e.uploadAt(j.ID, job.OutputKind, 1, 0))
 	if s.requireAttestation {
-		h.artifacts = append(h.artifacts, e.uploadArtifact(j.ID, job.AttestationKind, 0))
+		h.artifacts = append(h.artifacts, e.uploadAt(j.ID, job.AttestationKind, 1, 0))
 	}
 	return h
 }

@@ -34,7 +34,7 @@ func (o StorageObject) arrival() (job.Arrival, error) {
 // private, unreachable without a signed URL, and the bucket's lifecycle rule
 // removes it; deleting on a missing job would race a job being created).
 func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageObject) error {
-	id, kind, ok := job.ParseObjectName(obj.Name)
+	id, kind, epoch, ok := job.ParseObjectName(obj.Name)
 	if !ok {
 		log.WarnContext(ctx, "ignoring object with a name valet did not hand out")
 		return nil
@@ -48,6 +48,7 @@ func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageOb
 		log.WarnContext(ctx, "ignoring finalize event with a bad object", "error", err)
 		return nil
 	}
+	a.Epoch = epoch
 
 	var rejected bool
 	j, err := h.opts.Store.Update(ctx, id, func(j *job.Job) ([]job.Event, error) {

@@ -45,7 +45,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request, kind job.Kind
 		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "job %s has no %s yet (it is %s)", j.ID, kind, j.State))
 		return
 	}
-	u, err := h.signer.Download(h.bucket, job.ObjectName(j.ID, kind), signer.DownloadOptions{
+	u, err := h.signer.Download(h.bucket, job.ArtifactName(j.ID, kind, art.Epoch), signer.DownloadOptions{
 		TTL:                downloadTTL,
 		ContentDisposition: `attachment; filename="` + fileName + `"`,
 	})

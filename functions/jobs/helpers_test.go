@@ -182,7 +182,7 @@ func claim(j *job.Job) ([]job.Event, error) {
 
 func arrive(kind job.Kind) func(j *job.Job) ([]job.Event, error) {
 	return func(j *job.Job) ([]job.Event, error) {
-		evs, rejected, err := j.ArtifactArrived(kind, job.Arrival{Generation: 2, SizeBytes: 10}, time.Now())
+		evs, rejected, err := j.ArtifactArrived(kind, job.Arrival{Generation: 2, SizeBytes: 10, Epoch: j.Lock.Epoch}, time.Now())
 		if rejected {
 			return nil, bytes.ErrTooLarge
 		}

@@ -43,7 +43,7 @@ type Options struct {
 	// Signer mints the workspace upload and the output and attestation
 	// download URLs.
 	Signer *signer.Signer
-	// Bucket is the jobs bucket, holding job.ObjectName objects.
+	// Bucket is the jobs bucket, holding the objects job.WorkspaceName and job.ArtifactName name.
 	Bucket string
 	// Authenticate turns a request's credential into a principal: users,
 	// and running jobs acting as their runtime user.

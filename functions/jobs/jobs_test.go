@@ -77,7 +77,7 @@ func TestCreateAndGet(t *testing.T) {
 	u, err := url.Parse(up.URL)
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:1", u.Host)
-	require.Equal(t, "/"+testBucket+"/"+job.ObjectName(j.ID, job.WorkspaceKind), u.Path)
+	require.Equal(t, "/"+testBucket+"/"+job.WorkspaceName(j.ID), u.Path)
 	require.NotEmpty(t, u.Query().Get("X-Goog-Signature"))
 
 	// The stored job reads back the same, with no secret or URL in it.
@@ -330,7 +330,7 @@ func checkDownload(t *testing.T, dl map[string]any, id string, kind job.Kind, fi
 	t.Helper()
 	u, err := url.Parse(dl["url"].(string))
 	require.NoError(t, err)
-	require.Equal(t, "/"+testBucket+"/"+job.ObjectName(id, kind), u.Path)
+	require.Equal(t, "/"+testBucket+"/"+job.ArtifactName(id, kind, 1), u.Path, "the artifact of the claim (epoch 1) that uploaded it")
 	require.Equal(t, `attachment; filename="`+file+`"`, u.Query().Get("response-content-disposition"))
 	expires, err := time.Parse(time.RFC3339, dl["expiresAt"].(string))
 	require.NoError(t, err)

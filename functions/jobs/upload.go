@@ -41,7 +41,7 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 // only create the workspace: once one has arrived, replaying the URL gets
 // 412, so a queued job's workspace never changes under its dispatcher.
 func (h *handler) signUpload(j *job.Job, ttl time.Duration) (signer.URL, error) {
-	u, err := h.signer.Upload(h.bucket, job.ObjectName(j.ID, job.WorkspaceKind), signer.UploadOptions{
+	u, err := h.signer.Upload(h.bucket, job.WorkspaceName(j.ID), signer.UploadOptions{
 		ContentType: j.Workspace.ContentType,
 		MinBytes:    0,
 		MaxBytes:    j.Workspace.SizeBytes,

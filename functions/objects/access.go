@@ -49,7 +49,7 @@ func (h *handler) authorize(ctx context.Context, p identity.Principal, a access.
 		return hidden
 	}
 	if a != read && !access.Can(p, a, r, role) {
-		return apperr.E(apperr.PermissionDenied, "you may read %s but not %s there: %s", r.Space, verb(a), why(role, a))
+		return apperr.E(apperr.PermissionDenied, "you may read %s but not %s there: %s", r.Space, verb(a), why(p, role, a))
 	}
 	return nil
 }
@@ -69,8 +69,10 @@ func verb(a access.Action) string {
 
 // why says, for messages, what is missing for a: a role (viewers only
 // read, only owners manage) or, when the role suffices, a scope.
-func why(role project.Role, a access.Action) string {
+func why(p identity.Principal, role project.Role, a access.Action) string {
 	switch {
+	case a == access.ManageProject && p.Kind == identity.Job:
+		return "running jobs do not administer projects; a member who owns it must"
 	case a == access.ManageProject && role != project.None && !role.AtLeast(project.Owner):
 		return "only owners manage members and delete the project; ask an owner"
 	case role == project.Viewer:

@@ -116,7 +116,7 @@ func (s *server) deleteWorkspace(ctx context.Context, id string) error {
 	if s.storage == nil {
 		return errors.New("sweep: no object deleter configured")
 	}
-	err := s.storage.Delete(ctx, s.bucket, job.ObjectName(id, job.WorkspaceKind), 0)
+	err := s.storage.Delete(ctx, s.bucket, job.WorkspaceName(id), 0)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return nil
 	}

@@ -32,8 +32,10 @@
 // who left the project (or was demoted) loses access to the jobs it
 // submitted there, exactly like any other non-member.
 //
-// Any user principal may create a project (CreateProject); a running job
-// may not.
+// Any user principal may create a project (CreateProject). Project
+// administration (CreateProject, ManageProject) is for people: a running
+// job, which acts as its runtime user for jobs and objects, may neither
+// create a project nor change its members or delete it.
 //
 // # Scopes
 //
@@ -102,6 +104,8 @@ var Actions = []Action{
 // rule is what one action asks of the principal and the resource.
 type rule struct {
 	kind ResourceKind
+	// usersOnly refuses job principals.
+	usersOnly bool
 	// role is the least project role that allows the action in a project
 	// space; None for CreateProject, which needs no membership.
 	role project.Role
@@ -119,8 +123,8 @@ var rules = map[Action]rule{
 	ReadObject:    {kind: ObjectKind, role: project.Viewer, personal: true, scopes: []string{scope.ObjectsRead}},
 	WriteObject:   {kind: ObjectKind, role: project.Editor, personal: true, scopes: []string{scope.ObjectsWrite}},
 	ReadProject:   {kind: ProjectKind, role: project.Viewer, scopes: []string{scope.ObjectsRead, scope.JobsRead}},
-	ManageProject: {kind: ProjectKind, role: project.Owner, scopes: []string{scope.ObjectsWrite}},
-	CreateProject: {kind: ProjectKind, role: project.None, scopes: []string{scope.ObjectsWrite}},
+	ManageProject: {kind: ProjectKind, role: project.Owner, usersOnly: true, scopes: []string{scope.ObjectsWrite}},
+	CreateProject: {kind: ProjectKind, role: project.None, usersOnly: true, scopes: []string{scope.ObjectsWrite}},
 }
 
 // Can reports whether p may do a to r, given p's role in r's project
@@ -131,7 +135,7 @@ func Can(p identity.Principal, a Action, r Resource, role project.Role) bool {
 		return false
 	}
 	rl, ok := rules[a]
-	if !ok || r.Kind != rl.kind {
+	if !ok || r.Kind != rl.kind || (rl.usersOnly && p.Kind != identity.User) {
 		return false
 	}
 	space, err := ids.ParseSpaceID(r.Space)
@@ -153,7 +157,7 @@ func Can(p identity.Principal, a Action, r Resource, role project.Role) bool {
 // personal space, or a sufficient role in a project.
 func allowedByRole(p identity.Principal, a Action, rl rule, space ids.SpaceID, role project.Role) bool {
 	if a == CreateProject {
-		return p.Kind == identity.User && space.Kind() == ids.ProjectSpaceKind
+		return space.Kind() == ids.ProjectSpaceKind
 	}
 	switch space.Kind() {
 	case ids.UserSpaceKind:

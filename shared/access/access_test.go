@@ -66,4 +66,6 @@ func TestCanListJobs(t *testing.T) {
 	require.False(t, CanListJobs(identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"objects:read"}}))
 	require.False(t, CanListJobs(identity.Principal{Kind: identity.User, ID: "alice", Scopes: []string{"jobs:read@projects/other"}}))
 	require.False(t, CanListJobs(identity.Principal{Kind: identity.Service, ID: "svc", Scopes: identity.AllScopes}))
+	require.True(t, CanListJobs(identity.Principal{Kind: identity.Job, ID: "alice", Scopes: []string{"jobs:read"}}), "a running job lists its user's jobs")
+	require.False(t, CanListJobs(identity.Principal{Kind: identity.Job, ID: "alice", Scopes: []string{"objects:read"}}))
 }

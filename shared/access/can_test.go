@@ -163,6 +163,8 @@ func TestCanByPrincipalKind(t *testing.T) {
 		{"a running job has no more than its user's role", runningJob, CreateObject, "projects/proj1", project.Viewer, false},
 		{"a running job stays out of other users' spaces", runningJob, ReadObject, "users/bob", project.None, false},
 		{"a running job does not create projects", runningJob, CreateProject, "projects/proj1", project.None, false},
+		{"a running job does not manage its owner's project", runningJob, ManageProject, "projects/proj1", project.Owner, false},
+		{"a running job reads its owner's project", runningJob, ReadProject, "projects/proj1", project.Owner, true},
 		{"a service does not read a user's jobs", service, ReadJob, "users/alice", project.None, false},
 		{"a service does not read a project's objects", service, ReadObject, "projects/proj1", project.Owner, false},
 		{"a service does not create projects", service, CreateProject, "projects/proj1", project.None, false},

@@ -4,7 +4,6 @@ import (
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/project"
-	"valet.dev/valet/shared/scope"
 )
 
 // CanJobIn is Can for a job, given the caller's role in the job's project
@@ -31,8 +30,9 @@ func JobSpace(j *job.Job) string {
 	return "users/" + j.Owner
 }
 
-// CanListJobs reports whether p may list its own jobs: a user whose scopes
-// include jobs:read in its own space.
+// CanListJobs reports whether p may list its own personal jobs: ReadJob
+// in its own space (a user, or a running job acting as its runtime user,
+// with jobs:read there).
 func CanListJobs(p identity.Principal) bool {
-	return p.Kind == identity.User && p.ID != "" && scope.Allows(p.Scopes, scope.JobsRead, "users/"+p.ID)
+	return Can(p, ReadJob, Resource{Kind: JobKind, Space: "users/" + p.ID}, project.None)
 }

@@ -58,6 +58,7 @@ type Artifact struct {
 	ContentType string `json:"contentType,omitempty" firestore:"contentType"`
 	Present     bool   `json:"present" firestore:"present"`
 	Generation  int64  `json:"-" firestore:"generation"`
+	Epoch       int64  `json:"-" firestore:"epoch"` // an artifact's: the claim that uploaded it
 }
 
 // Lock is the dispatcher's fenced lease. Epoch grows by one at every claim;

@@ -6,24 +6,41 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestObjectNameRoundTrips(t *testing.T) {
-	for _, k := range []Kind{WorkspaceKind, OutputKind, AttestationKind} {
-		id, kind, ok := ParseObjectName(ObjectName("j_abc", k))
+func TestObjectNamesRoundTrip(t *testing.T) {
+	id, kind, epoch, ok := ParseObjectName(WorkspaceName("j_abc"))
+	require.True(t, ok)
+	require.Equal(t, "j_abc", id)
+	require.Equal(t, WorkspaceKind, kind)
+	require.Zero(t, epoch)
+	for _, k := range []Kind{OutputKind, AttestationKind} {
+		name := ArtifactName("j_abc", k, 7)
+		require.Equal(t, "jobs/j_abc/e7/"+k.fileName(), name)
+		id, kind, epoch, ok := ParseObjectName(name)
 		require.True(t, ok)
 		require.Equal(t, "j_abc", id)
 		require.Equal(t, k, kind)
+		require.EqualValues(t, 7, epoch)
 	}
-	for _, name := range []string{"", "jobs/", "jobs/j_abc", "jobs//output.tar", "jobs/j_abc/other.tar", "x/j_abc/output.tar", "jobs/a/b/output.tar"} {
-		_, _, ok := ParseObjectName(name)
+	for _, name := range []string{"", "jobs/", "jobs/j_abc", "jobs//output.tar", "jobs/j_abc/other.tar", "x/j_abc/output.tar",
+		"jobs/a/b/output.tar", "jobs/j_abc/output.tar", "jobs/j_abc/e0/output.tar", "jobs/j_abc/e-1/output.tar",
+		"jobs/j_abc/e01/output.tar", "jobs/j_abc/e1/workspace.tar", "jobs/j_abc/e1/output.tar/x", "jobs/j_abc/e+1/output.tar"} {
+		_, _, _, ok := ParseObjectName(name)
 		require.False(t, ok, name)
 	}
 }
 
 func FuzzParseObjectName(f *testing.F) {
-	f.Add("jobs/j_abc/output.tar")
+	f.Add("jobs/j_abc/workspace.tar")
+	f.Add("jobs/j_abc/e3/output.tar")
 	f.Fuzz(func(t *testing.T, name string) {
-		if id, kind, ok := ParseObjectName(name); ok {
-			require.Equal(t, name, ObjectName(id, kind))
+		id, kind, epoch, ok := ParseObjectName(name)
+		if !ok {
+			return
+		}
+		if kind == WorkspaceKind {
+			require.Equal(t, name, WorkspaceName(id))
+		} else {
+			require.Equal(t, name, ArtifactName(id, kind, epoch))
 		}
 	})
 }

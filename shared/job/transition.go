@@ -24,6 +24,7 @@ type Arrival struct {
 	Generation int64
 	SizeBytes  int64
 	MD5        string // base64, as GCS reports md5Hash
+	Epoch      int64  // an artifact's: the epoch in its object name
 }
 
 // record appends an event to the job, stamping seq and time, and returns it.
@@ -195,6 +196,8 @@ func suffix(message string) string {
 // fails it when it has used all its attempts.
 func (j *Job) requeue(now time.Time, why string) Event {
 	j.Lock.Holder, j.Lock.Worker, j.Lock.LeaseExpiresAt = "", "", time.Time{}
+	// The next claim uploads its own artifacts under its own epoch.
+	j.Output, j.Attestation = Artifact{}, Artifact{}
 	if j.Attempt >= j.MaxAttempts {
 		j.Message = fmt.Sprintf("%s after %d attempts", why, j.Attempt)
 		j.enter(Failed, now)
@@ -214,16 +217,18 @@ const (
 	AttestationKind Kind = "attestation"
 )
 
-// ArtifactArrived records the output or the attestation and succeeds the job
-// once the output is there and the attestation is there or not required.
-// Events may come in any order and more than once.
+// ArtifactArrived records the output or the attestation uploaded under
+// the claim at a.Epoch and succeeds the job once the output is there and
+// the attestation is there or not required. An artifact of another epoch
+// (a superseded claim) or arriving while the job is not leased is
+// rejected. Events may come in any order and more than once.
 func (j *Job) ArtifactArrived(kind Kind, a Arrival, now time.Time) (events []Event, rejected bool, err error) {
 	art := &j.Output
 	typ := EventOutput
 	if kind == AttestationKind {
 		art, typ = &j.Attestation, EventAttestation
 	}
-	if art.Present && art.Generation == a.Generation {
+	if art.Present && art.Generation == a.Generation && art.Epoch == a.Epoch {
 		return nil, false, ErrDuplicate
 	}
 	if j.wasRejected(kind, a.Generation) {
@@ -232,7 +237,10 @@ func (j *Job) ArtifactArrived(kind Kind, a Arrival, now time.Time) (events []Eve
 	if !j.State.Leased() {
 		return []Event{j.reject(now, kind, a.Generation, "%s generation %d arrived while the job is %s; deleted", kind, a.Generation, j.State)}, true, nil
 	}
-	*art = Artifact{Present: true, Generation: a.Generation, SizeBytes: a.SizeBytes, MD5: a.MD5}
+	if a.Epoch != j.Lock.Epoch {
+		return []Event{j.reject(now, kind, a.Generation, "%s of epoch %d arrived while the job is at epoch %d; deleted", kind, a.Epoch, j.Lock.Epoch)}, true, nil
+	}
+	*art = Artifact{Present: true, Generation: a.Generation, SizeBytes: a.SizeBytes, MD5: a.MD5, Epoch: a.Epoch}
 	events = append(events, j.record(now, typ, "%s of %d bytes recorded", kind, a.SizeBytes))
 	if j.Output.Present && (j.Attestation.Present || !j.RequireAttestation) {
 		j.enter(Succeeded, now)

@@ -121,7 +121,7 @@ func TestArtifactsInAnyOrderSucceedOnce(t *testing.T) {
 		j.RequireAttestation = true
 		var types []string
 		for _, k := range append(order, order...) { // every event twice
-			evs, rejected, err := j.ArtifactArrived(k, Arrival{Generation: 5}, t0)
+			evs, rejected, err := j.ArtifactArrived(k, Arrival{Generation: 5, Epoch: 1}, t0)
 			if err == ErrDuplicate {
 				continue
 			}
@@ -139,10 +139,10 @@ func TestArtifactsInAnyOrderSucceedOnce(t *testing.T) {
 
 func TestOutputWithoutAttestationRequirement(t *testing.T) {
 	j := locked(t)
-	_, _, err := j.ArtifactArrived(OutputKind, Arrival{Generation: 1}, t0)
+	_, _, err := j.ArtifactArrived(OutputKind, Arrival{Generation: 1, Epoch: 1}, t0)
 	require.NoError(t, err)
 	require.Equal(t, Succeeded, j.State)
-	_, rejected, err := j.ArtifactArrived(AttestationKind, Arrival{Generation: 2}, t0)
+	_, rejected, err := j.ArtifactArrived(AttestationKind, Arrival{Generation: 2, Epoch: 1}, t0)
 	require.NoError(t, err)
 	require.True(t, rejected, "an upload to a final job is deleted, never revives it")
 	require.Equal(t, Succeeded, j.State)
@@ -194,4 +194,35 @@ func TestReportRefusesOtherStates(t *testing.T) {
 	_, err := j.Report("disp", 1, Succeeded, "", t0)
 	require.Equal(t, apperr.Invalid, apperr.CodeOf(err))
 	require.Equal(t, Locked, j.State)
+}
+
+// TestArtifactsOfAnotherEpochAreRejected: uploads of a superseded claim
+// never count, and a requeue forgets the previous claim's artifacts.
+func TestArtifactsOfAnotherEpochAreRejected(t *testing.T) {
+	j := locked(t)
+	j.RequireAttestation = true
+	_, rejected, err := j.ArtifactArrived(OutputKind, Arrival{Generation: 1, Epoch: 1}, t0)
+	require.NoError(t, err)
+	require.False(t, rejected)
+	_, err = j.Report("disp", 1, Queued, "lost the TEE", t0)
+	require.NoError(t, err)
+	require.False(t, j.Output.Present, "the next claim uploads its own output")
+	_, err = j.Claim("disp2", "w2", DefaultLease, t0)
+	require.NoError(t, err)
+
+	evs, rejected, err := j.ArtifactArrived(AttestationKind, Arrival{Generation: 2, Epoch: 1}, t0)
+	require.NoError(t, err)
+	require.True(t, rejected, "a stale claim's attestation")
+	require.Equal(t, EventUploadRejected, evs[0].Type)
+	_, rejected, err = j.ArtifactArrived(OutputKind, Arrival{Generation: 3, Epoch: 3}, t0)
+	require.NoError(t, err)
+	require.True(t, rejected, "an epoch that never was")
+
+	for _, k := range []Kind{OutputKind, AttestationKind} {
+		_, rejected, err := j.ArtifactArrived(k, Arrival{Generation: 10, Epoch: 2}, t0)
+		require.NoError(t, err)
+		require.False(t, rejected)
+	}
+	require.Equal(t, Succeeded, j.State)
+	require.EqualValues(t, 2, j.Output.Epoch)
 }

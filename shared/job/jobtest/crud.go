@@ -73,7 +73,7 @@ func testUpdateWritesJobAndEvents(t *testing.T, s job.Store) {
 		if err != nil {
 			return nil, err
 		}
-		evs, _, err := j.ArtifactArrived(job.OutputKind, job.Arrival{Generation: 7, SizeBytes: 3}, now)
+		evs, _, err := j.ArtifactArrived(job.OutputKind, job.Arrival{Generation: 7, SizeBytes: 3, Epoch: j.Lock.Epoch}, now)
 		return append([]job.Event{ev}, evs...), err
 	})
 	require.NoError(t, err)

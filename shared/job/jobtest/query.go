@@ -202,7 +202,7 @@ func testReusable(t *testing.T, s job.Store) {
 				return nil, err
 			}
 			queued = append(queued, ev)
-			events, _, err := j.ArtifactArrived(job.OutputKind, job.Arrival{Generation: 1, SizeBytes: 1}, finished)
+			events, _, err := j.ArtifactArrived(job.OutputKind, job.Arrival{Generation: 1, SizeBytes: 1, Epoch: j.Lock.Epoch}, finished)
 			return append(queued, events...), err
 		})
 		require.NoError(t, err)
