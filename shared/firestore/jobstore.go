@@ -170,14 +170,11 @@ func (e fnError) As(target any) bool {
 }
 
 func decodeJob(snap *firestore.DocumentSnapshot) (*job.Job, error) {
-	var j job.Job
-	if err := snap.DataTo(&j); err != nil {
-		return nil, apperr.Wrap(err, apperr.Internal, "job %s cannot be read", snap.Ref.ID)
-	}
-	if j.ID == "" {
+	j, err := decodeAs[job.Job](snap, "job")
+	if err == nil && j.ID == "" {
 		j.ID = snap.Ref.ID
 	}
-	return &j, nil
+	return j, err
 }
 
 // readError maps the error of a plain (non-transactional) read.

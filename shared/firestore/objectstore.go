@@ -90,14 +90,11 @@ func validObjectID(id string) error {
 }
 
 func decodeObject(snap *firestore.DocumentSnapshot) (*object.Object, error) {
-	var o object.Object
-	if err := snap.DataTo(&o); err != nil {
-		return nil, apperr.Wrap(err, apperr.Internal, "object %s cannot be read", snap.Ref.ID)
-	}
-	if o.ID == "" {
+	o, err := decodeAs[object.Object](snap, "object")
+	if err == nil && o.ID == "" {
 		o.ID = snap.Ref.ID
 	}
-	return &o, nil
+	return o, err
 }
 
 // txObject reads an object in tx; NotFound when absent.
@@ -115,18 +112,7 @@ func (s *ObjectStore) txObject(tx *firestore.Transaction, id string) (*object.Ob
 // txUsage reads a space's usage in tx; zero when absent.
 func (s *ObjectStore) txUsage(tx *firestore.Transaction, space string) (spaceUsageDoc, error) {
 	snap, err := tx.Get(s.usageRef(space))
-	if status.Code(err) == codes.NotFound {
-		return spaceUsageDoc{Space: space}, nil
-	}
-	if err != nil {
-		return spaceUsageDoc{}, err
-	}
-	var u spaceUsageDoc
-	if err := snap.DataTo(&u); err != nil {
-		return spaceUsageDoc{}, apperr.Wrap(err, apperr.Internal, "the usage of space %s cannot be read", space)
-	}
-	u.Space = space
-	return u, nil
+	return usageOf(snap, err, space)
 }
 
 // release takes a counted object (as it was before a change) out of u.
@@ -227,15 +213,9 @@ func (s *ObjectStore) Usage(ctx context.Context, space string) (Usage, error) {
 		return Usage{}, err
 	}
 	snap, err := s.usageRef(space).Get(ctx)
-	if status.Code(err) == codes.NotFound {
-		return Usage{}, nil
-	}
+	u, err := usageOf(snap, err, space)
 	if err != nil {
 		return Usage{}, readError(ctx, err)
-	}
-	var u spaceUsageDoc
-	if err := snap.DataTo(&u); err != nil {
-		return Usage{}, apperr.Wrap(err, apperr.Internal, "the usage of space %s cannot be read", space)
 	}
 	return Usage{UsedBytes: u.UsedBytes, ReservedBytes: u.ReservedBytes, Objects: u.Objects}, nil
 }

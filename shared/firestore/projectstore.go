@@ -2,7 +2,6 @@ package firestore
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -86,11 +85,6 @@ func (s *ProjectStore) membershipRef(pid, user string) *firestore.DocumentRef {
 	return s.client.Collection(MembershipsCollection).Doc(pid + "~" + user)
 }
 
-// spaceUsageRef is the objects store's usage document of the project's space.
-func (s *ProjectStore) spaceUsageRef(pid string) *firestore.DocumentRef {
-	space := string(ids.ProjectSpace(ids.ProjectID(pid)))
-	return s.client.Collection("spaces").Doc(strings.ReplaceAll(space, "/", ":"))
-}
 
 func projectNotFound(pid string) error {
 	return apperr.E(apperr.NotFound, "project %s not found", pid)
@@ -101,14 +95,14 @@ func decodeProject(snap *firestore.DocumentSnapshot) (doc *projectDoc, exists bo
 	if snap == nil || !snap.Exists() {
 		return nil, false, nil
 	}
-	var d projectDoc
-	if err := snap.DataTo(&d); err != nil {
-		return nil, true, apperr.Wrap(err, apperr.Internal, "project %s cannot be read", snap.Ref.ID)
+	d, err := decodeAs[projectDoc](snap, "project")
+	if err != nil {
+		return nil, true, err
 	}
 	if d.ID == "" {
 		d.ID = snap.Ref.ID
 	}
-	return &d, true, nil
+	return d, true, nil
 }
 
 // liveProject reads the project in tx: NotFound when absent or deleting.

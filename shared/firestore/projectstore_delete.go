@@ -56,20 +56,10 @@ func (s *ProjectStore) BeginDelete(ctx context.Context, pid string, force bool) 
 // spaceObjects reads the objects count of the project's space in tx (0 when
 // the usage doc is absent).
 func (s *ProjectStore) spaceObjects(tx *firestore.Transaction, pid string) (int64, error) {
-	snap, err := tx.Get(s.spaceUsageRef(pid))
-	if status.Code(err) == codes.NotFound {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	var usage struct {
-		Objects int64 `firestore:"objects"`
-	}
-	if err := snap.DataTo(&usage); err != nil {
-		return 0, apperr.Wrap(err, apperr.Internal, "the usage of project %s cannot be read", pid)
-	}
-	return usage.Objects, nil
+	space := string(ids.ProjectSpace(ids.ProjectID(pid)))
+	snap, err := tx.Get(s.client.Collection(SpacesCollection).Doc(SpaceDocID(space)))
+	u, err := usageOf(snap, err, space)
+	return u.Objects, err
 }
 
 // FinishDelete removes the members and memberships of a project marked by

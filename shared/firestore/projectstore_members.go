@@ -22,14 +22,14 @@ type Membership struct {
 }
 
 func decodeMember(snap *firestore.DocumentSnapshot) (project.Member, error) {
-	var m project.Member
-	if err := snap.DataTo(&m); err != nil {
-		return project.Member{}, apperr.Wrap(err, apperr.Internal, "member %s cannot be read", snap.Ref.ID)
+	m, err := decodeAs[project.Member](snap, "member")
+	if err != nil {
+		return project.Member{}, err
 	}
 	if m.User == "" {
 		m.User = snap.Ref.ID
 	}
-	return m, nil
+	return *m, nil
 }
 
 // Members lists the project's members sorted by user id: at most
@@ -183,9 +183,9 @@ func (s *ProjectStore) Memberships(ctx context.Context, user string) ([]Membersh
 	}
 	out := make([]Membership, 0, len(snaps))
 	for _, snap := range snaps {
-		var d membershipDoc
-		if err := snap.DataTo(&d); err != nil {
-			return nil, apperr.Wrap(err, apperr.Internal, "membership %s cannot be read", snap.Ref.ID)
+		d, err := decodeAs[membershipDoc](snap, "membership")
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, Membership{Project: d.Project, Role: d.Role})
 	}
