@@ -85,7 +85,6 @@ func (s *ProjectStore) membershipRef(pid, user string) *firestore.DocumentRef {
 	return s.client.Collection(MembershipsCollection).Doc(pid + "~" + user)
 }
 
-
 func projectNotFound(pid string) error {
 	return apperr.E(apperr.NotFound, "project %s not found", pid)
 }
