@@ -1,10 +1,8 @@
 package stack_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -15,6 +13,7 @@ import (
 
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/httpapi/apitest"
 )
 
 // who is a principal of the authorization matrix.
@@ -122,25 +121,8 @@ func (r response) message() string {
 // send makes one request; token "" sends no Authorization header.
 func send(t *testing.T, method, url, token string, body any) response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(t, err)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	require.NoError(t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return response{resp.StatusCode, b}
+	r := apitest.Do(t, url, token, method, "", body)
+	return response{r.Status, r.Body}
 }
 
 // must sends as alice's ID token and requires want, decoding into out.

@@ -1,7 +1,6 @@
 package dispatch_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -140,32 +139,8 @@ func (e *env) queued(t testing.TB, updated time.Time, mutate ...func(*job.Job)) 
 // status and the body.
 func (e *env) call(t testing.TB, who, method, path string, body any) (int, []byte) {
 	t.Helper()
-	var rd *bytes.Reader
-	switch b := body.(type) {
-	case nil:
-		rd = bytes.NewReader(nil)
-	case string:
-		rd = bytes.NewReader([]byte(b))
-	default:
-		raw, err := json.Marshal(b)
-		require.NoError(t, err)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
-	require.NoError(t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if who != "" {
-		req.Header.Set(apitest.PrincipalHeader, who)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	_, err = buf.ReadFrom(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, buf.Bytes()
+	r := apitest.DoAs(t, e.srv.URL, who, method, path, body)
+	return r.Status, r.Body
 }
 
 // errorCode returns the code of an ErrorBody.

@@ -1,7 +1,6 @@
 package sweep_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -113,18 +112,8 @@ func leased(attempt int, leaseEnd, deadline time.Time) func(*job.Job) {
 
 func (e *env) run(t *testing.T, who, path string) (int, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, nil)
-	require.NoError(t, err)
-	if who != "" {
-		req.Header.Set(apitest.PrincipalHeader, who)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	_, err = buf.ReadFrom(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, buf.Bytes()
+	r := apitest.DoAs(t, e.srv.URL, who, http.MethodPost, path, nil)
+	return r.Status, r.Body
 }
 
 func (e *env) sweep(t *testing.T) sweep.Result {

@@ -23,6 +23,28 @@ type Response struct {
 // else as JSON, nil as no body) and the bearer token unless it is empty.
 func Do(t testing.TB, base, token, method, path string, body any) Response {
 	t.Helper()
+	h := http.Header{}
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
+	return Send(t, method, base+path, body, h)
+}
+
+// DoAs is Do for tests that name their caller in PrincipalHeader
+// (principal "" sends none).
+func DoAs(t testing.TB, base, principal, method, path string, body any) Response {
+	t.Helper()
+	h := http.Header{}
+	if principal != "" {
+		h.Set(PrincipalHeader, principal)
+	}
+	return Send(t, method, base+path, body, h)
+}
+
+// Send sends method url with body (a string as is, anything else as JSON,
+// nil as none) and the headers, and records the answer.
+func Send(t testing.TB, method, url string, body any, header http.Header) Response {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		raw, ok := body.(string)
@@ -33,13 +55,13 @@ func Do(t testing.TB, base, token, method, path string, body any) Response {
 		}
 		rd = strings.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, base+path, rd)
+	req, err := http.NewRequest(method, url, rd)
 	require.NoError(t, err)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
