@@ -23,13 +23,7 @@ type DownloadOptions struct {
 // header. Errors: apperr.Invalid for bad options or object names, a plain
 // error for a bad bucket or a signing failure.
 func (s *Signer) Download(bucket, object string, o DownloadOptions) (URL, error) {
-	if err := checkBucket(bucket); err != nil {
-		return URL{}, err
-	}
-	if err := checkObject(object); err != nil {
-		return URL{}, err
-	}
-	if err := checkTTL(o.TTL); err != nil {
+	if err := checkTarget(bucket, object, o.TTL); err != nil {
 		return URL{}, err
 	}
 	query := url.Values{}

@@ -40,13 +40,7 @@ type UploadOptions struct {
 // bad options or object names, a plain error for a bad bucket or a signing
 // failure.
 func (s *Signer) Upload(bucket, object string, o UploadOptions) (URL, error) {
-	if err := checkBucket(bucket); err != nil {
-		return URL{}, err
-	}
-	if err := checkObject(object); err != nil {
-		return URL{}, err
-	}
-	if err := checkTTL(o.TTL); err != nil {
+	if err := checkTarget(bucket, object, o.TTL); err != nil {
 		return URL{}, err
 	}
 	contentType, err := checkMediaType("content type", o.ContentType, true)

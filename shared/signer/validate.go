@@ -115,3 +115,15 @@ func checkMD5(md5 string) error {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// checkTarget checks what every signed URL names: its bucket, its object
+// and its lifetime.
+func checkTarget(bucket, object string, ttl time.Duration) error {
+	if err := checkBucket(bucket); err != nil {
+		return err
+	}
+	if err := checkObject(object); err != nil {
+		return err
+	}
+	return checkTTL(ttl)
+}
