@@ -70,12 +70,16 @@ func (h *handler) spaces(w http.ResponseWriter, r *http.Request) {
 			out = append(out, spaceView{ID: res.Space, Kind: "project", Role: m.Role})
 		}
 	}
-	for i := range out {
-		u, err := h.objects.Usage(r.Context(), out[i].ID)
-		if err != nil {
-			httpapi.WriteError(w, r, err)
-			return
-		}
+	spaces := make([]string, len(out))
+	for i, v := range out {
+		spaces[i] = v.ID
+	}
+	usages, err := h.objects.Usages(r.Context(), spaces)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	for i, u := range usages {
 		out[i].Usage = usageView{UsedBytes: u.UsedBytes, ReservedBytes: u.ReservedBytes, Objects: u.Objects, QuotaBytes: h.quota}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"spaces": out})

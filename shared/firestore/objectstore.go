@@ -209,15 +209,38 @@ func (s *ObjectStore) Get(ctx context.Context, id string) (*object.Object, error
 
 // Usage returns what space holds; zero for a space never used.
 func (s *ObjectStore) Usage(ctx context.Context, space string) (Usage, error) {
-	if _, err := ids.ParseSpaceID(space); err != nil {
+	u, err := s.Usages(ctx, []string{space})
+	if err != nil {
 		return Usage{}, err
 	}
-	snap, err := s.usageRef(space).Get(ctx)
-	u, err := usageOf(snap, err, space)
-	if err != nil {
-		return Usage{}, readError(ctx, err)
+	return u[0], nil
+}
+
+// Usages returns what each of spaces holds, in one read.
+func (s *ObjectStore) Usages(ctx context.Context, spaces []string) ([]Usage, error) {
+	refs := make([]*firestore.DocumentRef, len(spaces))
+	for i, space := range spaces {
+		if _, err := ids.ParseSpaceID(space); err != nil {
+			return nil, err
+		}
+		refs[i] = s.usageRef(space)
 	}
-	return Usage{UsedBytes: u.UsedBytes, ReservedBytes: u.ReservedBytes, Objects: u.Objects}, nil
+	snaps, err := s.client.GetAll(ctx, refs)
+	if err != nil {
+		return nil, readError(ctx, err)
+	}
+	out := make([]Usage, len(spaces))
+	for i, snap := range snaps {
+		if !snap.Exists() {
+			continue
+		}
+		u, err := usageOf(snap, nil, spaces[i])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Usage{UsedBytes: u.UsedBytes, ReservedBytes: u.ReservedBytes, Objects: u.Objects}
+	}
+	return out, nil
 }
 
 // update runs change on object id and its space's usage in one
