@@ -74,13 +74,22 @@
 //
 // # CORS
 //
-// OPTIONS preflights from Options.AllowedOrigins ("*" for any) for GET, PUT
-// or HEAD get 200 with Access-Control-Allow-Origin, -Methods, -Headers (the
-// requested ones among content-type, content-md5 and x-goog-*) and -Max-Age;
-// other preflights get 403. Real responses to an allowed origin carry
-// Access-Control-Allow-Origin and Access-Control-Expose-Headers (ETag,
-// x-goog-generation, x-goog-hash); the upstream's own CORS headers are
-// dropped.
+// The gate applies the buckets' CORS configuration as Cloud Storage does
+// ("Cross-origin resource sharing (CORS)",
+// https://cloud.google.com/storage/docs/cross-origin): the methods, the
+// responseHeader list and the max age are the "buckets" rules of
+// terraform/policy/cors.json (the file Terraform sets on the deployed
+// buckets), the origins are Options.AllowedOrigins ("*" for any). An OPTIONS
+// preflight succeeds only when its origin is allowed, its
+// Access-Control-Request-Method is listed and every name in
+// Access-Control-Request-Headers is in responseHeader; it then gets 200 with
+// Access-Control-Allow-Origin (the request's Origin, also for "*"),
+// -Methods, -Headers (the requested ones) and -Max-Age. Any other preflight
+// gets 403 AccessDenied without CORS headers, which the browser reports as a
+// CORS failure. Real responses (success or refusal) to an allowed origin and
+// listed method carry Access-Control-Allow-Origin and
+// Access-Control-Expose-Headers (the responseHeader list); the upstream's
+// own CORS headers are dropped.
 //
 // # What it does not do
 //

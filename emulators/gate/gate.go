@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"valet.dev/valet/terraform/policy"
 )
 
 // DefaultMaxBodyBytes caps an upload body when Options.MaxBodyBytes is zero:
@@ -23,8 +25,12 @@ const memBodyBytes = 4 << 20
 type Options struct {
 	Upstream       string                    // base URL of fake-gcs-server, e.g. "http://127.0.0.1:4443"
 	Keys           map[string]*rsa.PublicKey // GoogleAccessId (service-account email in X-Goog-Credential) -> public key
-	AllowedOrigins []string                  // frontend origins answered in CORS preflights ("*" allowed)
-	Now            func() time.Time          // defaults to time.Now
+	AllowedOrigins []string                  // frontend origins of the buckets' CORS configuration ("*" allowed)
+	// CORS holds the buckets' CORS methods, response headers and max age;
+	// nil means the "buckets" rules of terraform/policy/cors.json, which
+	// Terraform sets on the deployed buckets.
+	CORS *policy.BucketCORS
+	Now  func() time.Time // defaults to time.Now
 
 	// MaxBodyBytes caps any upload, whatever its signed length range;
 	// zero means DefaultMaxBodyBytes.
@@ -61,7 +67,11 @@ func New(opts Options) (*Gate, error) {
 		}
 		keys[email] = key
 	}
-	cors, err := newCORSPolicy(opts.AllowedOrigins)
+	rules := policy.LoadCORS().Buckets
+	if opts.CORS != nil {
+		rules = *opts.CORS
+	}
+	cors, err := newCORSPolicy(opts.AllowedOrigins, rules)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +108,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.cors.preflight(w, r)
 		return
 	}
-	g.cors.decorate(w.Header(), r.Header.Get("Origin"))
+	g.cors.decorate(w.Header(), r)
 	if err := g.serve(w, r); err != nil {
 		writeError(w, r, err)
 	}

@@ -23,17 +23,22 @@ import (
 )
 
 // startStack starts a whole stack in process on the shared Firestore
-// emulator, with its own project so tests never see each other's data.
-func startStack(t *testing.T) *stack.Stack {
+// emulator, with its own project so tests never see each other's data;
+// edits change the options.
+func startStack(t *testing.T, edits ...func(*stack.Options)) *stack.Stack {
 	t.Helper()
 	fs := testenv.Require(t, "FIRESTORE_EMULATOR_HOST", "the Firestore emulator")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := stack.Start(ctx, stack.Options{
+	opts := stack.Options{
 		Firestore:       fs,
 		InProcessPubSub: true,
 		Project:         fmt.Sprintf("e2e-%d", time.Now().UnixNano()%1e9),
-	})
+	}
+	for _, edit := range edits {
+		edit(&opts)
+	}
+	s, err := stack.Start(ctx, opts)
 	require.NoError(t, err)
 	t.Cleanup(s.Stop)
 	return s

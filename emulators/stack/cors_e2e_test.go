@@ -1,0 +1,197 @@
+package stack_test
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/terraform/policy"
+)
+
+const (
+	appOrigin  = "http://app.valet.test"
+	evilOrigin = "http://evil.test"
+)
+
+// TestBucketCORSForEveryMintedURL sends, for every kind of signed URL valet
+// mints (workspace upload, the dispatch bundle's workspace download and
+// output and attestation uploads, output and attestation downloads, object
+// upload and object download), the preflight a browser would send for it,
+// with exactly the headers the URL requires, then the real request.
+// The gate applies terraform/policy/cors.json as Cloud Storage applies a
+// bucket's CORS configuration: from the frontend's origin every preflight
+// passes and every answer is readable; from another origin, or asking for
+// a header outside responseHeader, the preflight fails.
+func TestBucketCORSForEveryMintedURL(t *testing.T) {
+	s := startStack(t, func(o *stack.Options) { o.AllowedOrigins = []string{appOrigin} })
+	jobsURL, dispatchURL, objectsURL := s.Info.Functions["jobs"], s.Info.Functions["dispatch"], s.Info.Functions["objects"]
+	user := client{t, mint(t, s, oidc.TokenRequest{Sub: "carol", Email: "carol@example.com"}), nil}
+	dispatcher := client{t, mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL}), nil}
+	minted := map[string]bool{}
+	browser := func(kind string, u signedURL, body []byte) []byte {
+		t.Helper()
+		minted[kind] = true
+		return corsRoundTrip(t, kind, u, body)
+	}
+
+	workspace := []byte("workspace bytes")
+	sum := md5.Sum(workspace)
+	var created struct {
+		Job    jobView   `json:"job"`
+		Upload signedURL `json:"upload"`
+	}
+	user.handout(http.MethodPost, jobsURL+"/jobs", map[string]any{
+		"spec":               map[string]any{"image": "example/build"},
+		"workspace":          map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])},
+		"requireAttestation": true,
+	}, http.StatusCreated, &created)
+	browser("workspace upload", created.Upload, workspace)
+	jobURL := jobsURL + "/jobs/" + created.Job.ID
+	waitForState(t, user, jobURL, "QUEUED")
+
+	var claim struct {
+		Job  jobView `json:"job"`
+		Lock struct {
+			Epoch int64 `json:"epoch"`
+		} `json:"lock"`
+	}
+	dispatcher.do(http.MethodPost, dispatchURL+"/claim", map[string]any{"worker": "cors"}, http.StatusOK, &claim)
+	var bundle struct {
+		Workspace   signedURL `json:"workspace"`
+		Output      signedURL `json:"output"`
+		Attestation signedURL `json:"attestation"`
+	}
+	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, claim.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	bundle.Workspace.Method = http.MethodGet
+	require.Equal(t, workspace, browser("workspace download", bundle.Workspace, nil))
+	dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, claim.Job.ID), map[string]any{"epoch": claim.Lock.Epoch, "state": "RUNNING"}, http.StatusOK, nil)
+	bundle.Output.Method, bundle.Attestation.Method = http.MethodPut, http.MethodPut
+	browser("output upload", bundle.Output, []byte("output"))
+	browser("attestation upload", bundle.Attestation, []byte(`{"report":"tee"}`))
+	waitForState(t, user, jobURL, "SUCCEEDED")
+	for _, kind := range []string{"output", "attestation"} {
+		var dl signedURL
+		user.handout(http.MethodGet, jobURL+"/"+kind, nil, http.StatusOK, &dl)
+		dl.Method = http.MethodGet
+		browser(kind+" download", dl, nil)
+	}
+
+	var spaces struct {
+		Spaces []struct{ ID string } `json:"spaces"`
+	}
+	user.do(http.MethodGet, objectsURL+"/spaces", nil, http.StatusOK, &spaces)
+	image := []byte("png bytes")
+	isum := md5.Sum(image)
+	var obj struct {
+		Object sharedObject `json:"object"`
+		Upload signedURL    `json:"upload"`
+	}
+	user.handout(http.MethodPost, objectsURL+"/spaces/"+spaces.Spaces[0].ID+"/objects", map[string]any{
+		"name": "a.png", "contentType": "image/png", "sizeBytes": len(image), "md5": base64.StdEncoding.EncodeToString(isum[:]),
+	}, http.StatusCreated, &obj)
+	browser("object upload", obj.Upload, image)
+	objectURL := objectsURL + "/objects/" + obj.Object.ID
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var o sharedObject
+		user.do(http.MethodGet, objectURL, nil, http.StatusOK, &o)
+		if o.State == "READY" {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "object still %s", o.State)
+		time.Sleep(50 * time.Millisecond)
+	}
+	var dl signedURL
+	user.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &dl)
+	dl.Method = http.MethodGet
+	require.Equal(t, image, browser("object download", dl, nil))
+
+	require.Len(t, minted, 8, "every kind of signed URL valet mints")
+}
+
+// corsRoundTrip checks u's preflights (allowed origin; refused origin; an
+// extra header outside responseHeader), then sends the real request from
+// the allowed origin and returns the body; the answer must be readable by
+// the page. Downloads are also sent from the refused origin: Cloud Storage
+// serves a simple GET but without CORS headers, so the page cannot read it.
+func corsRoundTrip(t *testing.T, kind string, u signedURL, body []byte) []byte {
+	t.Helper()
+	rules := policy.LoadCORS().Buckets
+	var requested []string
+	for name := range u.Headers {
+		requested = append(requested, strings.ToLower(name))
+	}
+	slices.Sort(requested)
+
+	res := sendRaw(t, http.MethodOptions, u.URL, corsHeaders(appOrigin, u.Method, requested), nil)
+	require.Equal(t, http.StatusOK, res.status, "%s: preflight from the frontend asking for %v: %s", kind, requested, res.body)
+	require.Equal(t, appOrigin, res.header.Get("Access-Control-Allow-Origin"), kind)
+	require.Contains(t, res.header.Get("Access-Control-Allow-Methods"), u.Method, kind)
+	if len(requested) > 0 {
+		require.Equal(t, strings.Join(requested, ", "), res.header.Get("Access-Control-Allow-Headers"), kind)
+	}
+	require.Equal(t, fmt.Sprint(rules.MaxAgeSeconds), res.header.Get("Access-Control-Max-Age"), kind)
+
+	for why, h := range map[string]http.Header{
+		"another origin":                      corsHeaders(evilOrigin, u.Method, requested),
+		"a header outside responseHeader":     corsHeaders(appOrigin, u.Method, append(slices.Clone(requested), "x-goog-meta-owner")),
+		"a method outside the bucket's rules": corsHeaders(appOrigin, http.MethodDelete, requested),
+	} {
+		res := sendRaw(t, http.MethodOptions, u.URL, h, nil)
+		require.Equal(t, http.StatusForbidden, res.status, "%s: preflight with %s", kind, why)
+		require.Empty(t, res.header.Get("Access-Control-Allow-Origin"), "%s: preflight with %s", kind, why)
+	}
+
+	real := http.Header{"Origin": {appOrigin}}
+	for k, v := range u.Headers {
+		real.Set(k, v)
+	}
+	res = sendRaw(t, u.Method, u.URL, real, body)
+	require.Equal(t, http.StatusOK, res.status, "%s: %s", kind, res.body)
+	require.Equal(t, appOrigin, res.header.Get("Access-Control-Allow-Origin"), kind)
+	require.Equal(t, strings.Join(rules.ResponseHeaders, ", "), res.header.Get("Access-Control-Expose-Headers"), kind)
+	if u.Method == http.MethodGet {
+		other := sendRaw(t, http.MethodGet, u.URL, http.Header{"Origin": {evilOrigin}}, nil)
+		require.Equal(t, http.StatusOK, other.status, kind)
+		require.Empty(t, other.header.Get("Access-Control-Allow-Origin"), "%s: another origin cannot read the bytes", kind)
+	}
+	return res.body
+}
+
+func corsHeaders(origin, method string, requested []string) http.Header {
+	h := http.Header{"Origin": {origin}, "Access-Control-Request-Method": {method}}
+	if len(requested) > 0 {
+		h.Set("Access-Control-Request-Headers", strings.Join(requested, ","))
+	}
+	return h
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func sendRaw(t *testing.T, method, url string, header http.Header, body []byte) answer {
+	t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header = header
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return answer{res.StatusCode, res.Header, b}
+}
