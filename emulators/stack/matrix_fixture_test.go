@@ -35,17 +35,18 @@ var matrixUsers = []who{alice, bob, carol, dave}
 type cred string
 
 // The credential kinds. The narrowed API tokens exist for alice and bob;
-// ownWrite (objects:write@users/<alice>) for alice only.
+// ownWrite (objects:write@users/<alice>) and tokensManage for alice only.
 const (
-	oidcToken   cred = "oidc"    // ID token of the dev issuer
-	apiAll      cred = "api:all" // valet API token with every scope
-	objectsRead cred = "api:objects:read"
-	jobsRead    cred = "api:jobs:read"
-	ownWrite    cred = "api:objects:write@own-space"
-	noCred      cred = "none"           // no Authorization header
-	garbage     cred = "garbage"        // a Bearer value that is no token at all
-	wrongAud    cred = "oidc:wrong-aud" // alice's ID token for another audience
-	revoked     cred = "api:revoked"    // alice's API token, revoked
+	oidcToken    cred = "oidc"    // ID token of the dev issuer
+	apiAll       cred = "api:all" // valet API token with every scope
+	objectsRead  cred = "api:objects:read"
+	jobsRead     cred = "api:jobs:read"
+	ownWrite     cred = "api:objects:write@own-space"
+	tokensManage cred = "api:tokens:manage"
+	noCred       cred = "none"           // no Authorization header
+	garbage      cred = "garbage"        // a Bearer value that is no token at all
+	wrongAud     cred = "oidc:wrong-aud" // alice's ID token for another audience
+	revoked      cred = "api:revoked"    // alice's API token, revoked
 	// A running job's job token acts as its runtime user (alice), narrowed
 	// to its runtime scopes; once the job is final it is refused.
 	jobToken       cred = "job"                         // a RUNNING job submitted with alice's ID token: scopes ["all"]
@@ -165,6 +166,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 		f.creds[u][jobsRead], _ = f.token(t, u, "jobs:read")
 	}
 	f.creds[alice][ownWrite], _ = f.token(t, alice, "objects:write@users/"+f.uid[alice])
+	f.creds[alice][tokensManage], _ = f.token(t, alice, "tokens:manage")
 	revokedTok, revokedID := f.token(t, alice, "all")
 	f.must(t, http.MethodDelete, f.fn("tokens")+"/tokens/"+revokedID, nil, http.StatusNoContent, nil)
 	f.creds[alice][revoked] = revokedTok

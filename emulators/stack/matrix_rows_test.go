@@ -104,7 +104,9 @@ func matrixRows() []row {
 		as(carol, oidcToken, 204).member(carol), // a member may leave
 		as(bob, oidcToken, 403).member(carol), as(carol, oidcToken, 403).member(bob),
 		as(dave, oidcToken, 404).member(carol), as(dave, oidcToken, 404).member(dave),
-		as(alice, objectsRead, 403).member(carol))...))
+		as(alice, objectsRead, 403).member(carol),
+		// Leaving is a membership change: not with a read-only token.
+		as(bob, jobsRead, 403).member(bob), as(bob, objectsRead, 403).member(bob))...))
 
 	// objects: spaces' objects.
 	add(on(o, "POST /spaces/{kind}/{owner}/objects", aliceSpace, with(unauthenticated(),
@@ -199,10 +201,14 @@ func matrixRows() []row {
 	add(on(tk, "POST /tokens", noResource, with(unauthenticated(),
 		as(alice, oidcToken, 201), as(alice, apiAll, 201), as(alice, objectsRead, 201),
 		as(alice, jobsRead, 403), as(dave, oidcToken, 201))...))
+	// A token without tokens:manage lists only itself (200, one token) and
+	// cannot revoke another (404).
 	add(on(tk, "GET /tokens", noResource, with(unauthenticated(),
-		as(alice, oidcToken, 200), as(alice, apiAll, 200), as(dave, oidcToken, 200))...))
+		as(alice, oidcToken, 200), as(alice, apiAll, 200), as(alice, tokensManage, 200), as(alice, jobsRead, 200),
+		as(dave, oidcToken, 200))...))
 	add(on(tk, "DELETE /tokens/{id}", aliceToken, with(unauthenticated(),
-		as(alice, oidcToken, 204), as(alice, apiAll, 204), as(bob, oidcToken, 404), as(dave, apiAll, 404))...))
+		as(alice, oidcToken, 204), as(alice, apiAll, 204), as(alice, tokensManage, 204),
+		as(alice, jobsRead, 404), as(alice, objectsRead, 404), as(bob, oidcToken, 404), as(dave, apiAll, 404))...))
 
 	rows = append(rows, jobTokenRows()...)
 
@@ -236,7 +242,8 @@ func jobTokenRows() []row {
 	add(on(o, "PUT /projects/{project}/members/{user}", projectP,
 		as(alice, all, 403).member(dave), as(alice, narrow, 403).member(dave), as(alice, final, 401).member(dave)))
 	add(on(o, "DELETE /projects/{project}/members/{user}", projectP,
-		as(alice, all, 403).member(carol), as(alice, narrow, 403).member(carol), as(alice, final, 401).member(carol)))
+		as(alice, all, 403).member(carol), as(alice, narrow, 403).member(carol), as(alice, final, 401).member(carol),
+		as(alice, all, 403).member(alice), as(alice, narrow, 403).member(alice))) // nor leave
 
 	// objects: alice's space and P's, where she owns; creating and
 	// changing needs objects:write.

@@ -63,6 +63,8 @@ func verb(a access.Action) string {
 		return "change or delete objects"
 	case access.ManageProject:
 		return "manage the project"
+	case access.LeaveProject:
+		return "leave the project"
 	}
 	return string(a)
 }
@@ -71,8 +73,10 @@ func verb(a access.Action) string {
 // read, only owners manage) or, when the role suffices, a scope.
 func why(p identity.Principal, role project.Role, a access.Action) string {
 	switch {
-	case a == access.ManageProject && p.Kind == identity.Job:
+	case (a == access.ManageProject || a == access.LeaveProject) && p.Kind == identity.Job:
 		return "running jobs do not administer projects; a member who owns it must"
+	case a == access.LeaveProject:
+		return "leaving a project is a membership change: it needs an ID token or an API token with objects:write"
 	case a == access.ManageProject && role != project.None && !role.AtLeast(project.Owner):
 		return "only owners manage members and delete the project; ask an owner"
 	case role == project.Viewer:

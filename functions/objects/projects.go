@@ -215,7 +215,8 @@ func (h *handler) setMember(w http.ResponseWriter, r *http.Request) {
 }
 
 // removeMember serves DELETE /projects/{p}/members/{user}: owners remove
-// anyone, any member removes themself (leaves); the last owner cannot.
+// anyone, any member removes themself (leaves, access.LeaveProject: a
+// person's credential with objects:write); the last owner cannot.
 func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 	p, err := caller(r)
 	if err != nil {
@@ -229,7 +230,9 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 	}
 	action := access.ManageProject
 	if string(user) == p.ID {
-		action = access.ReadProject // leaving needs only membership
+		// Leaving is a membership change: a person's credential with
+		// objects:write, never a job token or a read-only API token.
+		action = access.LeaveProject
 	}
 	_, proj, err := h.loadProject(r, action)
 	if err != nil {

@@ -178,6 +178,35 @@ func TestAnyMemberMayLeave(t *testing.T) {
 	}
 }
 
+// TestLeavingNeedsAPersonWithObjectsWrite: leaving a project is a
+// membership change, so a job token or an API token without objects:write
+// cannot remove its user (issue 10, item 2); the member stays.
+func TestLeavingNeedsAPersonWithObjectsWrite(t *testing.T) {
+	e := newEnv(t, 0)
+	owner, member := unique("own"), unique("mem")
+	pid := e.newProject(owner, map[string]project.Role{member: project.Editor})
+	leave := "/projects/" + pid + "/members/" + member
+	for _, cred := range []string{
+		"job:" + member + ":all", "job:" + member + ":objects:write",
+		"user:" + member + ":jobs:read", "user:" + member + ":objects:read", "user:" + member + ":jobs:write",
+		"user:" + member + ":objects:write@users/" + member,
+	} {
+		t.Run(cred, func(t *testing.T) {
+			status, code := http.StatusForbidden, apperr.PermissionDenied
+			if strings.Contains(cred, "@users/") {
+				// a scope for another space cannot even read the project
+				status, code = http.StatusNotFound, apperr.NotFound
+			}
+			e.call(cred, "DELETE", leave, nil).requireError(t, status, code)
+			var got projectAnswer
+			e.call(user(owner), "GET", "/projects/"+pid, nil).decode(t, http.StatusOK, &got)
+			require.Len(t, got.Members, 2, "the member is still there")
+		})
+	}
+	require.Equal(t, http.StatusNoContent, e.call("user:"+member+":objects:write@projects/"+pid, "DELETE", leave, nil).status,
+		"an API token with objects:write for the project leaves it")
+}
+
 func TestDeleteProject(t *testing.T) {
 	e := newEnv(t, 0)
 	owner, editor, viewer, stranger := unique("own"), unique("ed"), unique("view"), unique("str")

@@ -2,11 +2,13 @@ package tokens
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/scope"
 )
 
@@ -67,6 +69,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	}
 	created, err := h.tokens.Create(r.Context(), apitoken.Spec{
 		Owner: p.ID, Name: req.Name, Scopes: scopes, Lifetime: lifetime, MaxLifetime: h.max,
+		Parent: p.TokenID, // a token minted by a token lives and dies with it
 	})
 	if err != nil {
 		httpapi.WriteError(w, r, err)
@@ -78,6 +81,15 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// managesTokens reports whether p may see and revoke all its owner's
+// tokens: an ID token, or an API token with tokens:manage (or all). Any
+// other API token sees only itself.
+func managesTokens(p identity.Principal) bool {
+	return p.TokenID == "" || scope.Allows(p.Scopes, scope.TokensManage, "")
+}
+
+// list serves GET /tokens: the owner's tokens, or only the calling token
+// when it may not manage tokens.
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	p, _ := httpapi.PrincipalFrom(r.Context())
 	infos, err := h.tokens.List(r.Context(), p.ID)
@@ -85,12 +97,23 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	if !managesTokens(p) {
+		infos = slices.DeleteFunc(infos, func(i apitoken.Info) bool { return i.ID != p.TokenID })
+	}
 	httpapi.WriteJSON(w, http.StatusOK, listResponse{Tokens: infos})
 }
 
+// revoke serves DELETE /tokens/{id}: any of the owner's tokens, or only
+// the calling token itself when it may not manage tokens (any other id is
+// then 404, as it is invisible to it).
 func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 	p, _ := httpapi.PrincipalFrom(r.Context())
-	if err := h.tokens.Revoke(r.Context(), p.ID, r.PathValue("id")); err != nil {
+	id := r.PathValue("id")
+	if !managesTokens(p) && id != p.TokenID {
+		httpapi.WriteError(w, r, apperr.E(apperr.NotFound, "token %s not found: a token without %s sees only itself", id, scope.TokensManage))
+		return
+	}
+	if err := h.tokens.Revoke(r.Context(), p.ID, id); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}

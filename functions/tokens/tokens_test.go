@@ -45,9 +45,10 @@ func TestCreateListRevoke(t *testing.T) {
 	require.Equal(t, []string{"jobs:write", "objects:read"}, l.Tokens[1].Scopes)
 	require.False(t, l.Tokens[1].Revoked)
 
-	// The API token works as a credential, with its scopes.
+	// The API token works as a credential, with its scopes: without
+	// tokens:manage it sees only itself.
 	tok := user{id: alice.id, token: c.Token}
-	require.Len(t, e.list(tok).Tokens, 2)
+	require.Len(t, e.list(tok).Tokens, 1)
 
 	resp = e.do(alice, http.MethodDelete, "/tokens/"+c.ID, nil)
 	require.Equal(t, http.StatusNoContent, resp.status, "body: %s", resp.body)
@@ -159,9 +160,12 @@ func TestNarrowingOnly(t *testing.T) {
 	}
 	c := e.create(tok, map[string]any{"name": "narrower", "scopes": []string{"jobs:read", "objects:read@projects/proj1"}, "expiresInSeconds": 600})
 	require.Equal(t, []string{"jobs:read", "objects:read@projects/proj1"}, c.Scopes)
-	// The new token belongs to the same user and works.
+	// The new token belongs to the same user and works; without
+	// tokens:manage it sees only itself.
 	l := e.list(user{token: c.Token})
-	require.Len(t, l.Tokens, 2)
+	require.Len(t, l.Tokens, 1)
+	require.Equal(t, c.ID, l.Tokens[0].ID)
+	require.Len(t, e.list(alice).Tokens, 2)
 }
 
 func TestServicesAndUnconfigured(t *testing.T) {

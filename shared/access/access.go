@@ -32,17 +32,19 @@
 // who left the project (or was demoted) loses access to the jobs it
 // submitted there, exactly like any other non-member.
 //
-// Any user principal may create a project (CreateProject). Project
-// administration (CreateProject, ManageProject) is for people: a running
-// job, which acts as its runtime user for jobs and objects, may neither
-// create a project nor change its members or delete it.
+// Any user principal may create a project (CreateProject). Any member may
+// leave a project (LeaveProject: remove its own membership). Project
+// administration (CreateProject, ManageProject, LeaveProject) is for people:
+// a running job, which acts as its runtime user for jobs and objects, may
+// neither create a project nor change its members, leave it or delete it.
 //
 // # Scopes
 //
 // A token's scopes only narrow the above, in the resource's space (package
 // scope; write implies read): job actions need jobs:read or jobs:write,
 // object actions objects:read or objects:write, ReadProject objects:read or
-// jobs:read, ManageProject and CreateProject objects:write.
+// jobs:read, ManageProject, LeaveProject and CreateProject objects:write
+// (leaving is a membership change, not a read).
 //
 // # Refusals
 //
@@ -91,6 +93,8 @@ const (
 	// CreateProject creates a project; the resource is the project to be
 	// created, and the caller's role is ignored.
 	CreateProject Action = "projects.create"
+	// LeaveProject removes the caller's own membership of a project.
+	LeaveProject Action = "projects.leave"
 )
 
 // Actions lists every action the policy knows, for tests that build an
@@ -98,7 +102,7 @@ const (
 var Actions = []Action{
 	CreateJob, ReadJob, WriteJob,
 	CreateObject, ReadObject, WriteObject,
-	ReadProject, ManageProject, CreateProject,
+	ReadProject, ManageProject, CreateProject, LeaveProject,
 }
 
 // rule is what one action asks of the principal and the resource.
@@ -125,6 +129,7 @@ var rules = map[Action]rule{
 	ReadProject:   {kind: ProjectKind, role: project.Viewer, scopes: []string{scope.ObjectsRead, scope.JobsRead}},
 	ManageProject: {kind: ProjectKind, role: project.Owner, usersOnly: true, scopes: []string{scope.ObjectsWrite}},
 	CreateProject: {kind: ProjectKind, role: project.None, usersOnly: true, scopes: []string{scope.ObjectsWrite}},
+	LeaveProject:  {kind: ProjectKind, role: project.Viewer, usersOnly: true, scopes: []string{scope.ObjectsWrite}},
 }
 
 // Can reports whether p may do a to r, given p's role in r's project

@@ -23,6 +23,7 @@ var actsOn = map[Action]ResourceKind{
 	ReadProject:   ProjectKind,
 	ManageProject: ProjectKind,
 	CreateProject: ProjectKind,
+	LeaveProject:  ProjectKind,
 }
 
 // resourceIn is the resource action a acts on, in space.
@@ -57,10 +58,10 @@ func TestCanByProjectRole(t *testing.T) {
 		may  map[Action]bool
 	}{
 		{"a non-member", project.None, allowed(everyUserMayCreateProjects)},
-		{"a viewer", project.Viewer, allowed(ReadJob, ReadObject, ReadProject, everyUserMayCreateProjects)},
-		{"an editor", project.Editor, allowed(ReadJob, ReadObject, ReadProject,
+		{"a viewer", project.Viewer, allowed(ReadJob, ReadObject, ReadProject, LeaveProject, everyUserMayCreateProjects)},
+		{"an editor", project.Editor, allowed(ReadJob, ReadObject, ReadProject, LeaveProject,
 			CreateJob, WriteJob, CreateObject, WriteObject, everyUserMayCreateProjects)},
-		{"an owner", project.Owner, allowed(ReadJob, ReadObject, ReadProject,
+		{"an owner", project.Owner, allowed(ReadJob, ReadObject, ReadProject, LeaveProject,
 			CreateJob, WriteJob, CreateObject, WriteObject, ManageProject, everyUserMayCreateProjects)},
 	} {
 		for _, a := range Actions {
@@ -125,6 +126,10 @@ func TestCanScopesOnlyNarrow(t *testing.T) {
 		{"objects:read does not manage the project", []string{"objects:read"}, ManageProject, proj, project.Owner, false},
 		{"jobs:write does not manage the project", []string{"jobs:write"}, ManageProject, proj, project.Owner, false},
 		{"objects:write manages the project", []string{"objects:write"}, ManageProject, proj, project.Owner, true},
+		{"objects:write leaves the project", []string{"objects:write"}, LeaveProject, proj, project.Viewer, true},
+		{"jobs:read does not leave the project", []string{"jobs:read"}, LeaveProject, proj, project.Viewer, false},
+		{"objects:read does not leave the project", []string{"objects:read"}, LeaveProject, proj, project.Owner, false},
+		{"jobs:write does not leave the project", []string{"jobs:write"}, LeaveProject, proj, project.Editor, false},
 		{"objects:write for the new space creates a project", []string{"objects:write@projects/proj1"}, CreateProject, proj, project.None, true},
 		{"objects:write for another space does not create a project", []string{"objects:write@projects/other"}, CreateProject, proj, project.None, false},
 		{"jobs:write does not create a project", []string{"jobs:write"}, CreateProject, proj, project.None, false},
@@ -164,6 +169,7 @@ func TestCanByPrincipalKind(t *testing.T) {
 		{"a running job stays out of other users' spaces", runningJob, ReadObject, "users/bob", project.None, false},
 		{"a running job does not create projects", runningJob, CreateProject, "projects/proj1", project.None, false},
 		{"a running job does not manage its owner's project", runningJob, ManageProject, "projects/proj1", project.Owner, false},
+		{"a running job does not leave its owner's project, even with objects:write", runningJob, LeaveProject, "projects/proj1", project.Viewer, false},
 		{"a running job reads its owner's project", runningJob, ReadProject, "projects/proj1", project.Owner, true},
 		{"a service does not read a user's jobs", service, ReadJob, "users/alice", project.None, false},
 		{"a service does not read a project's objects", service, ReadObject, "projects/proj1", project.Owner, false},

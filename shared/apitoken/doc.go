@@ -20,7 +20,15 @@
 //
 // A scope is one of jobs:read, jobs:write, objects:read, objects:write,
 // optionally restricted to one space with "@users/<uid>" or
-// "@projects/<pid>". A write scope implies the read scope of the same
-// resource and space. The single scope "all" (identity.AllScopes) does not
-// narrow its owner's rights. See package scope.
+// "@projects/<pid>", or tokens:manage. A write scope implies the read scope
+// of the same resource and space. The single scope "all"
+// (identity.AllScopes) does not narrow its owner's rights. See package scope.
+//
+// # Chains
+//
+// A token created with another API token (Spec.Parent) records its
+// parent's id and the documents of all its ancestors (at most
+// MaxChainDepth). Its expiry is capped at its parent's, and Verify refuses
+// it when any ancestor is gone, revoked or expired, so revoking a token
+// revokes everything minted from it, with no cascade to race against.
 package apitoken

@@ -1,8 +1,10 @@
 // Package scope is the vocabulary of valet API token scopes and the pure
 // rules that read them: jobs:read, jobs:write, objects:read, objects:write,
-// each optionally restricted to one space ("objects:read@projects/p1"), or
-// "all" alone for credentials that do not narrow their owner's rights.
-// Write implies read. Scopes only ever narrow what the owner may do.
+// each optionally restricted to one space ("objects:read@projects/p1");
+// tokens:manage, which lets a token list and revoke all its owner's tokens
+// and is never restricted to a space; or "all" alone for credentials that do
+// not narrow their owner's rights (it includes tokens:manage). Write implies
+// read. Scopes only ever narrow what the owner may do.
 package scope
 
 import (
@@ -20,6 +22,10 @@ const (
 	JobsWrite    = "jobs:write"
 	ObjectsRead  = "objects:read"
 	ObjectsWrite = "objects:write"
+	// TokensManage lets an API token list and revoke every API token of its
+	// owner; without it a narrowed token sees only itself. It cannot be
+	// restricted to a space: tokens belong to a person, not to a space.
+	TokensManage = "tokens:manage"
 	// All is the scope of a credential that does not narrow its owner's
 	// rights; it stands alone (identity.AllScopes).
 	All = "all"
@@ -31,10 +37,10 @@ const MaxScopes = 32
 // maxScopeLen bounds one scope's length before it is parsed further.
 const maxScopeLen = 200
 
-var knownScopes = []string{JobsRead, JobsWrite, ObjectsRead, ObjectsWrite}
+var knownScopes = []string{JobsRead, JobsWrite, ObjectsRead, ObjectsWrite, TokensManage}
 
-// Scope is a parsed scope: resource ("jobs", "objects"), action ("read",
-// "write") and the space it is restricted to ("" for any).
+// Scope is a parsed scope: resource ("jobs", "objects", "tokens"), action
+// ("read", "write", "manage") and the space it is restricted to ("" for any).
 type Scope struct {
 	Resource string
 	Action   string
@@ -62,6 +68,9 @@ func Parse(s string) (Scope, error) {
 	}
 	resource, action, _ := strings.Cut(base, ":")
 	sc := Scope{Resource: resource, Action: action}
+	if restricted && base == TokensManage {
+		return Scope{}, apperr.E(apperr.Invalid, "scope %q: %s cannot be restricted to a space", s, TokensManage)
+	}
 	if restricted {
 		sp, err := ids.ParseSpaceID(space)
 		if err != nil {
@@ -100,7 +109,7 @@ func ParseList(scopes []string) ([]string, error) {
 }
 
 // Allows reports whether a credential with scopes may do need ("jobs:read",
-// "objects:write", ...) in space ("users/<uid>", "projects/<pid>", or ""
+// "objects:write", "tokens:manage", ...) in space ("users/<uid>", "projects/<pid>", or ""
 // when the action is not confined to one space, such as listing across
 // spaces). "all" allows everything; a write scope allows the read of the
 // same resource; a scope restricted to a space allows only in that space,

@@ -28,6 +28,8 @@ func TestParseScopes(t *testing.T) {
 		{"empty space", []string{"jobs:read@"}, nil, "bad space"},
 		{"bad project", []string{"jobs:read@projects/P!"}, nil, "bad space"},
 		{"empty scope", []string{""}, nil, "unknown scope"},
+		{"tokens:manage", []string{"tokens:manage", "jobs:read"}, []string{"jobs:read", "tokens:manage"}, ""},
+		{"tokens:manage in a space", []string{"tokens:manage@users/u1"}, nil, "cannot be restricted to a space"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,6 +78,10 @@ func TestAllows(t *testing.T) {
 		{"malformed scope allows nothing", []string{"jobs:read@nowhere"}, JobsRead, "", false},
 		{"no scopes", nil, JobsRead, p1, false},
 		{"one of several", []string{ObjectsRead, "jobs:write@projects/proj1"}, JobsWrite, p1, true},
+		{"all manages tokens", identity.AllScopes, TokensManage, "", true},
+		{"tokens:manage manages tokens", []string{TokensManage}, TokensManage, "", true},
+		{"a write scope does not manage tokens", []string{JobsWrite, ObjectsWrite}, TokensManage, "", false},
+		{"tokens:manage reads nothing else", []string{TokensManage}, JobsRead, "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +106,9 @@ func TestCovers(t *testing.T) {
 		{"restricted covers same", []string{"objects:write@projects/proj1"}, []string{"objects:read@projects/proj1"}, true},
 		{"restricted does not cover other space", []string{"objects:read@projects/proj1"}, []string{"objects:read@projects/proj2"}, false},
 		{"every wanted scope must be covered", []string{JobsRead}, []string{JobsRead, ObjectsRead}, false},
+		{"a narrowed token cannot mint tokens:manage", []string{JobsWrite, ObjectsWrite}, []string{TokensManage}, false},
+		{"tokens:manage mints tokens:manage", []string{TokensManage}, []string{TokensManage}, true},
+		{"all mints tokens:manage", identity.AllScopes, []string{TokensManage}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,109 @@
+package tokens
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/apitoken"
+)
+
+// TestNarrowedTokenSeesOnlyItself: an API token without tokens:manage
+// lists and revokes only itself (issue 10, item 2); one with tokens:manage,
+// or "all", manages every token of its owner, like an ID token.
+func TestNarrowedTokenSeesOnlyItself(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	other := e.create(alice, map[string]any{"name": "other", "scopes": []string{"objects:write"}, "expiresInSeconds": 3600})
+	narrow := e.create(alice, map[string]any{"name": "narrow", "scopes": []string{"jobs:read"}, "expiresInSeconds": 3600})
+	manager := e.create(alice, map[string]any{"name": "manager", "scopes": []string{"tokens:manage"}, "expiresInSeconds": 3600})
+	asNarrow, asManager := user{id: alice.id, token: narrow.Token}, user{id: alice.id, token: manager.Token}
+
+	l := e.list(asNarrow)
+	require.Len(t, l.Tokens, 1, "a narrowed token sees only itself")
+	require.Equal(t, narrow.ID, l.Tokens[0].ID)
+	e.do(asNarrow, http.MethodDelete, "/tokens/"+other.ID, nil).requireError(t, http.StatusNotFound, "not_found", "tokens:manage")
+	e.do(asNarrow, http.MethodDelete, "/tokens/"+manager.ID, nil).requireError(t, http.StatusNotFound, "not_found", "not found")
+	require.Equal(t, http.StatusOK, e.do(user{token: other.Token}, http.MethodGet, "/tokens", nil).status, "the other token still works")
+	require.False(t, e.list(alice).Tokens[2].Revoked)
+
+	require.Len(t, e.list(asManager).Tokens, 3, "tokens:manage sees every token")
+	require.Len(t, e.list(user{token: e.create(alice, map[string]any{"name": "all", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token}).Tokens, 4, `"all" includes tokens:manage`)
+	require.Equal(t, http.StatusNoContent, e.do(asManager, http.MethodDelete, "/tokens/"+other.ID, nil).status)
+	e.do(user{token: other.Token}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+
+	// A narrowed token may revoke itself, and cannot mint tokens:manage.
+	e.do(asNarrow, http.MethodPost, "/tokens", map[string]any{"name": "up", "scopes": []string{"tokens:manage"}, "expiresInSeconds": 3600}).
+		requireError(t, http.StatusForbidden, "permission_denied", "narrow")
+	require.Equal(t, http.StatusNoContent, e.do(asNarrow, http.MethodDelete, "/tokens/"+narrow.ID, nil).status)
+	e.do(asNarrow, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+
+	e.do(alice, http.MethodPost, "/tokens", map[string]any{"name": "x", "scopes": []string{"tokens:manage@users/" + alice.id}, "expiresInSeconds": 3600}).
+		requireError(t, http.StatusBadRequest, "invalid_argument", "cannot be restricted to a space")
+}
+
+// TestChildTokenLivesAndDiesWithItsParent: a token minted by a token
+// expires at the latest with it, and revoking an ancestor revokes its
+// descendants however deep (issue 10, item 2).
+func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	parent := e.create(alice, map[string]any{"name": "short", "scopes": []string{"all"}, "expiresInSeconds": 60})
+	asParent := user{id: alice.id, token: parent.Token}
+	child := e.create(asParent, map[string]any{"name": "child", "scopes": []string{"all"}, "expiresInSeconds": 30 * 24 * 3600})
+	require.Equal(t, parent.ExpiresAt, child.ExpiresAt, "a 60-second token cannot mint a 30-day one: the child is capped")
+	grandchild := e.create(user{token: child.Token}, map[string]any{"name": "grandchild", "scopes": []string{"jobs:read"}})
+	require.Equal(t, parent.ExpiresAt, grandchild.ExpiresAt)
+
+	var byID = map[string]bool{}
+	for _, tok := range e.list(alice).Tokens {
+		byID[tok.ID] = true
+		switch tok.ID {
+		case child.ID:
+			require.Equal(t, parent.ID, tok.ParentID)
+		case grandchild.ID:
+			require.Equal(t, child.ID, tok.ParentID)
+		case parent.ID:
+			require.Empty(t, tok.ParentID)
+		}
+	}
+	require.Len(t, byID, 3)
+
+	// Past the parent's expiry, every descendant is refused.
+	e.offset.Store(int64(61 * time.Second))
+	for _, tok := range []string{parent.Token, child.Token, grandchild.Token} {
+		e.do(user{token: tok}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "expired")
+	}
+	e.offset.Store(0)
+
+	// Revoking the parent revokes the child and the grandchild.
+	require.Equal(t, http.StatusOK, e.do(user{token: grandchild.Token}, http.MethodGet, "/tokens", nil).status)
+	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+parent.ID, nil).status)
+	for _, tok := range []string{parent.Token, child.Token, grandchild.Token} {
+		e.do(user{token: tok}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+	}
+	for _, tok := range e.list(alice).Tokens {
+		require.True(t, tok.Revoked, "%s is listed revoked with its ancestor", tok.Name)
+	}
+
+	// Revoking a child leaves its parent alone.
+	p2 := e.create(alice, map[string]any{"name": "p2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
+	c2 := e.create(user{token: p2.Token}, map[string]any{"name": "c2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
+	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+c2.ID, nil).status)
+	require.Equal(t, http.StatusOK, e.do(user{token: p2.Token}, http.MethodGet, "/tokens", nil).status)
+}
+
+// TestChainDepthIsBounded: a token chain is at most MaxChainDepth deep.
+func TestChainDepthIsBounded(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	tok := e.create(alice, map[string]any{"name": "root", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token
+	for range apitoken.MaxChainDepth {
+		tok = e.create(user{token: tok}, map[string]any{"name": "link", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token
+	}
+	e.do(user{token: tok}, http.MethodPost, "/tokens", map[string]any{"name": "too deep", "scopes": []string{"all"}, "expiresInSeconds": 3600}).
+		requireError(t, http.StatusBadRequest, "invalid_argument", "descends from")
+	require.Equal(t, http.StatusOK, e.do(user{token: tok}, http.MethodGet, "/tokens", nil).status, "the deepest token works")
+}
