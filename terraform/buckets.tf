@@ -14,28 +14,26 @@
 #   valet. Abandoned pending uploads under spaces/ are deleted by the sweep
 #   (its object pass compares Firestore with the bucket), so no age rule
 #   applies; only incomplete multipart uploads are aborted.
-# - source bucket: one zip per deployed build, named by its hash. Nothing is
-#   deleted automatically: Terraform refers to the current zip and an old one
-#   is the fastest rollback.
+# - source bucket: one object, source/valet.zip, with object versioning:
+#   each upload is a new generation and the previous ones stay as
+#   noncurrent versions (the newest var.source_versions_kept of them), so a
+#   rollback is one variable (var.source_generation).
+#
+# Soft delete (Cloud Storage keeps deleted objects restorable, and billed,
+# for the retention; new buckets default to 7 days):
+# - jobs bucket: off. Its objects are transient, and a rejected upload's
+#   bytes must be gone when valet deletes them, not restorable for a week.
+# - objects bucket: var.objects_soft_delete_days (7): user data, so a bug or
+#   a wrong delete can be undone by the project's owners for a week.
+# - source bucket: off; versioning already keeps the earlier archives.
 
 locals {
   bucket_suffix = var.project
 
-  # Headers a browser sends with a signed PUT/POST (and reads back), besides
-  # the CORS-safelisted ones.
-  cors_headers = [
-    "Content-Type",
-    "Content-MD5",
-    "Content-Range",
-    "Content-Length",
-    "ETag",
-    "Location",
-    "x-goog-content-length-range",
-    "x-goog-resumable",
-    "x-goog-hash",
-    "x-goog-generation",
-    "x-goog-meta-*",
-  ]
+  # CORS of both data buckets: methods, headers and max age from
+  # policy/cors.json (the local stack's gate reads the same file), origins
+  # from the deployment.
+  bucket_cors = jsondecode(file("${path.module}/policy/cors.json")).buckets
 }
 
 resource "google_storage_bucket" "jobs" {
@@ -46,13 +44,17 @@ resource "google_storage_bucket" "jobs" {
   public_access_prevention    = "enforced"
   force_destroy               = !var.deletion_protection
 
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+
   dynamic "cors" {
     for_each = length(var.frontend_origins) > 0 ? [1] : []
     content {
       origin          = var.frontend_origins
-      method          = ["GET", "HEAD", "PUT", "POST"]
-      response_header = local.cors_headers
-      max_age_seconds = 3600
+      method          = local.bucket_cors.methods
+      response_header = local.bucket_cors.responseHeaders
+      max_age_seconds = local.bucket_cors.maxAgeSeconds
     }
   }
 
@@ -85,13 +87,17 @@ resource "google_storage_bucket" "objects" {
   public_access_prevention    = "enforced"
   force_destroy               = !var.deletion_protection
 
+  soft_delete_policy {
+    retention_duration_seconds = var.objects_soft_delete_days * 86400
+  }
+
   dynamic "cors" {
     for_each = length(var.frontend_origins) > 0 ? [1] : []
     content {
       origin          = var.frontend_origins
-      method          = ["GET", "HEAD", "PUT", "POST"]
-      response_header = local.cors_headers
-      max_age_seconds = 3600
+      method          = local.bucket_cors.methods
+      response_header = local.bucket_cors.responseHeaders
+      max_age_seconds = local.bucket_cors.maxAgeSeconds
     }
   }
 
@@ -113,15 +119,36 @@ resource "google_storage_bucket" "source" {
 
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
-  force_destroy               = true
+  force_destroy               = !var.deletion_protection
+
+  versioning {
+    enabled = true
+  }
+
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+
+  # Keep the newest var.source_versions_kept earlier archives.
+  lifecycle_rule {
+    condition {
+      with_state         = "ARCHIVED"
+      num_newer_versions = var.source_versions_kept
+    }
+    action {
+      type = "Delete"
+    }
+  }
 
   depends_on = [google_project_service.apis]
 }
 
-# The zip of the module root. Its hash is in the name: a new zip is a new
-# object, which changes build_config and so redeploys every function.
+# The archive of the module root, always at the same name: a new archive is
+# a new generation (the functions build from a generation, so they
+# redeploy), and the previous one stays as a noncurrent version for a
+# rollback (var.source_generation).
 resource "google_storage_bucket_object" "source" {
-  name   = "source/valet-${filesha256(var.source_archive)}.zip"
+  name   = "source/valet.zip"
   bucket = google_storage_bucket.source.name
   source = var.source_archive
 }

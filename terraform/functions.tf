@@ -1,6 +1,7 @@
-# The HTTP functions. Cloud Functions (gen2) builds Go only from the module
-# root, whose package imports every function; entry_point picks one. All of
-# them are built from the same zip (buckets.tf).
+# The functions. Cloud Functions (gen2) builds Go only from the module root,
+# whose package imports every function; entry_point picks one. All of them
+# are built from the same archive (buckets.tf) by the build account
+# (service_accounts.tf).
 #
 # VALET_FUNCTION_URL is the function's own URL, the audience of the Google
 # ID tokens dispatch and sweep accept. Taking it from the function resource
@@ -10,66 +11,107 @@
 # function exists: a gen2 function's service carries the function's name.
 # Callers (dispatchers, the scheduler) must use this URL as their audience;
 # the outputs list it.
+#
+# To add an HTTP function: an entry in http_functions, its invokers in
+# policy/invokers.json, its permissions (if any) in policy/iam.json.
 
 locals {
   http_functions = {
     jobs = {
       timeout_seconds = 60
       ingress         = "ALLOW_ALL"
-      callers         = []
+      deploy          = true
     }
     objects = {
       timeout_seconds = 60
       ingress         = "ALLOW_ALL"
-      callers         = []
+      deploy          = true
     }
     tokens = {
       timeout_seconds = 60
       ingress         = "ALLOW_ALL"
-      callers         = []
+      deploy          = true
     }
     dispatch = {
       timeout_seconds = 60
       ingress         = "ALLOW_ALL"
-      callers         = var.dispatcher_service_accounts
+      deploy          = var.dispatch_enabled
     }
     sweep = {
       timeout_seconds = 540
-      # Cloud Scheduler does not count as internal traffic.
-      ingress = "ALLOW_ALL"
-      callers = [google_service_account.scheduler.email]
+      # Only Cloud Scheduler calls sweep, and Cloud Scheduler in the same
+      # project counts as internal traffic for Cloud Run's ingress rules.
+      ingress = "ALLOW_INTERNAL_ONLY"
+      deploy  = true
     }
   }
 
-  function_service_names = merge(
-    { for name in keys(local.http_functions) : name => "${var.name_prefix}-${name}" },
-    { for bucket in keys(local.finalize_buckets) : "finalize-${bucket}" => "${var.name_prefix}-finalize-${bucket}" },
+  deployed_http = { for name, f in local.http_functions : name => f if f.deploy }
+
+  # Cloud Run service key => the function (entry point) it runs and its name.
+  services = merge(
+    { for name in keys(local.deployed_http) : name => { function = name, name = "${var.name_prefix}-${name}" } },
+    { for bucket in keys(local.finalize_buckets) : "finalize-${bucket}" => { function = "finalize", name = "${var.name_prefix}-finalize-${bucket}" } },
   )
 
+  function_names = toset(distinct([for s in values(local.services) : s.function]))
+
   function_urls = {
-    for name, service in local.function_service_names :
-    name => "https://${service}-${data.google_project.this.number}.${var.region}.run.app"
+    for key, s in local.services :
+    key => "https://${s.name}-${data.google_project.this.number}.${var.region}.run.app"
   }
 
   token_issuer = var.token_issuer != "" ? var.token_issuer : local.function_urls["tokens"]
+
+  # VALET_USER_ISSUERS as shared/config reads it.
+  user_issuers_json = jsonencode([
+    for i in var.user_issuers : merge(
+      { url = i.url, audiences = i.audiences },
+      i.jwks_url == null ? {} : { jwksUrl = i.jwks_url },
+    )
+  ])
+
+  # What every function reads (shared/config); each adds its own URL and
+  # the service accounts it accepts.
+  common_env = {
+    GOOGLE_CLOUD_PROJECT      = var.project
+    VALET_JOBS_BUCKET         = google_storage_bucket.jobs.name
+    VALET_OBJECTS_BUCKET      = google_storage_bucket.objects.name
+    VALET_USER_ISSUERS        = local.user_issuers_json
+    VALET_SIGNER_EMAIL        = google_service_account.signer.email
+    VALET_WORKFLOW_KEY_SECRET = google_secret_manager_secret.workflow_key.secret_id
+    VALET_TOKEN_ISSUER        = local.token_issuer
+    VALET_WORKFLOW_AUDIENCE   = var.workflow_audience
+    VALET_SPACE_QUOTA_BYTES   = tostring(var.space_quota_bytes)
+  }
+
+  allowed_service_accounts = {
+    for name in local.function_names :
+    name => join(",", flatten([for group in local.invokers[name] : local.caller_emails[group]]))
+  }
+
+  # The archive every function builds from: the uploaded one, or an earlier
+  # generation to roll back to.
+  source_generation = var.source_generation != null ? var.source_generation : google_storage_bucket_object.source.generation
 }
 
 resource "google_cloudfunctions2_function" "http" {
-  for_each = local.http_functions
+  for_each = local.deployed_http
 
-  name        = local.function_service_names[each.key]
+  name        = local.services[each.key].name
   location    = var.region
   description = "valet ${each.key} (HTTP)"
 
   build_config {
     runtime         = var.runtime
     entry_point     = each.key
-    service_account = var.build_service_account
+    service_account = local.build_service_account
 
     source {
       storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
+        bucket     = google_storage_bucket.source.name
+        object     = google_storage_bucket_object.source.name
+        generation = local.source_generation
       }
     }
   }
@@ -83,24 +125,20 @@ resource "google_cloudfunctions2_function" "http" {
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.function[each.key].email
 
-    environment_variables = {
-      GOOGLE_CLOUD_PROJECT           = var.project
-      VALET_JOBS_BUCKET              = google_storage_bucket.jobs.name
-      VALET_OBJECTS_BUCKET           = google_storage_bucket.objects.name
-      VALET_USER_ISSUERS             = var.user_issuers
+    environment_variables = merge(local.common_env, {
       VALET_FUNCTION_URL             = local.function_urls[each.key]
-      VALET_ALLOWED_SERVICE_ACCOUNTS = join(",", each.value.callers)
-      VALET_SIGNER_EMAIL             = google_service_account.signer.email
-      VALET_WORKFLOW_KEY_SECRET      = google_secret_manager_secret.workflow_key.secret_id
-      VALET_TOKEN_ISSUER             = local.token_issuer
-      VALET_WORKFLOW_AUDIENCE        = var.workflow_audience
-      VALET_SPACE_QUOTA_BYTES        = tostring(var.space_quota_bytes)
-    }
+      VALET_ALLOWED_SERVICE_ACCOUNTS = local.allowed_service_accounts[each.key]
+    })
   }
 
   depends_on = [
     google_project_service.apis,
+    time_sleep.iam_propagation,
     google_project_iam_member.firestore,
-    google_secret_manager_secret_iam_member.workflow_key_accessor,
+    google_project_iam_member.grant,
+    google_project_iam_member.job_secrets,
+    google_secret_manager_secret_iam_member.grant,
+    google_service_account_iam_member.grant,
+    google_storage_bucket_iam_member.grant,
   ]
 }

@@ -1,20 +1,79 @@
-# Project, bucket and service-account IAM. Per-job secret and signing-key
-# rights are in secrets.tf; invoker rights on the functions are at the end.
+# Project, bucket, secret and service-account IAM.
+#
+# policy/iam.json lists, per function (and for the signer's account) and per
+# scope, the permissions its account needs; scripts/terraformcheck checks
+# that list against the Go code's Google API calls. Each entry becomes one
+# custom role holding exactly those permissions, bound on the scope's
+# resource. Firestore and the build and trigger plumbing use predefined
+# roles; invoker rights follow policy/invokers.json.
 
 locals {
-  # Server-side storage calls (shared/gcs: stat, copy, delete) per function
-  # and bucket. roles/storage.objectUser: read, create, overwrite, delete.
-  bucket_users = {
-    "objects-objects"  = { function = "objects", bucket = google_storage_bucket.objects.name }
-    "finalize-jobs"    = { function = "finalize", bucket = google_storage_bucket.jobs.name }
-    "finalize-objects" = { function = "finalize", bucket = google_storage_bucket.objects.name }
-    "sweep-jobs"       = { function = "sweep", bucket = google_storage_bucket.jobs.name }
-    "sweep-objects"    = { function = "sweep", bucket = google_storage_bucket.objects.name }
+  iam_policy = jsondecode(file("${path.module}/policy/iam.json"))
+
+  grantee_members = merge(
+    { for name, sa in google_service_account.function : name => sa.member },
+    { signer = google_service_account.signer.member },
+  )
+
+  # "<grantee>_<scope>" => what one custom role holds and where it is bound;
+  # functions that are not deployed get nothing.
+  iam_grants = merge([
+    for grantee, scopes in local.iam_policy.grants : {
+      for scope, permissions in scopes : "${grantee}_${scope}" => {
+        grantee     = grantee
+        scope       = scope
+        permissions = permissions
+      } if length(permissions) > 0
+    } if grantee == "signer" || contains(local.function_names, grantee)
+  ]...)
+
+  grants_on = {
+    for scope in keys(local.iam_policy.scopes) : scope => {
+      for key, g in local.iam_grants : key => g if g.scope == scope
+    }
   }
 
-  # Functions that hand out signed URLs: they set VALET_SIGNER_EMAIL and call
-  # signBlob as the signer.
-  url_signers = toset(["jobs", "objects", "dispatch"])
+  role_prefix = replace(var.name_prefix, "-", "_")
+}
+
+resource "google_project_iam_custom_role" "grant" {
+  for_each = local.iam_grants
+
+  role_id     = "${local.role_prefix}_${each.key}"
+  title       = "valet ${each.value.grantee}: ${each.value.scope}"
+  description = "Exactly what valet's ${each.value.grantee} account uses on ${local.iam_policy.scopes[each.value.scope]} (terraform/policy/iam.json)."
+  permissions = each.value.permissions
+
+  depends_on = [google_project_service.apis]
+}
+
+# Checked on the project: creating secrets.
+resource "google_project_iam_member" "grant" {
+  for_each = local.grants_on["project"]
+
+  project = var.project
+  role    = google_project_iam_custom_role.grant[each.key].id
+  member  = local.grantee_members[each.value.grantee]
+}
+
+resource "google_storage_bucket_iam_member" "grant" {
+  for_each = merge(local.grants_on["jobsBucket"], local.grants_on["objectsBucket"])
+
+  bucket = each.value.scope == "jobsBucket" ? google_storage_bucket.jobs.name : google_storage_bucket.objects.name
+  role   = google_project_iam_custom_role.grant[each.key].id
+  member = local.grantee_members[each.value.grantee]
+}
+
+# signBlob as the signer: the URL-handing functions sign V4 URLs without a
+# key file. Nothing else (roles/iam.serviceAccountTokenCreator would also
+# let them mint the signer's access and ID tokens and so use its bucket
+# rights directly).
+resource "google_service_account_iam_member" "grant" {
+  for_each = local.grants_on["signer"]
+
+  service_account_id = google_service_account.signer.name
+  role               = google_project_iam_custom_role.grant[each.key].id
+  member             = local.grantee_members[each.value.grantee]
 }
 
 # Every function keeps its state in Firestore.
@@ -24,107 +83,105 @@ resource "google_project_iam_member" "firestore" {
   project = var.project
   role    = "roles/datastore.user"
   member  = google_service_account.function[each.key].member
+
+  depends_on = [google_project_service.apis]
 }
 
-resource "google_storage_bucket_iam_member" "function_objects" {
-  for_each = local.bucket_users
+# The build account: build the functions, read the source archive.
+resource "google_project_iam_member" "build" {
+  count = var.build_service_account == null ? 1 : 0
 
-  bucket = each.value.bucket
-  role   = "roles/storage.objectUser"
-  member = google_service_account.function[each.value.function].member
+  project = var.project
+  role    = "roles/cloudbuild.builds.builder"
+  member  = google_service_account.build[0].member
+
+  depends_on = [google_project_service.apis]
 }
 
-# A signed URL acts with the signer's rights: uploads create (and, when a
-# requeued job writes its output again, overwrite) objects; downloads read.
-resource "google_storage_bucket_iam_member" "signer" {
-  for_each = {
-    jobs    = google_storage_bucket.jobs.name
-    objects = google_storage_bucket.objects.name
-  }
+resource "google_storage_bucket_iam_member" "build_source" {
+  count = var.build_service_account == null ? 1 : 0
 
-  bucket = each.value
-  role   = "roles/storage.objectUser"
-  member = google_service_account.signer.member
-}
-
-# signBlob without a key file: the signer may sign as itself (when a function
-# runs as the signer) and the URL-handing functions may sign as the signer.
-resource "google_service_account_iam_member" "signer_self" {
-  service_account_id = google_service_account.signer.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = google_service_account.signer.member
-}
-
-resource "google_service_account_iam_member" "signer_users" {
-  for_each = local.url_signers
-
-  service_account_id = google_service_account.signer.name
-  role               = "roles/iam.serviceAccountTokenCreator"
-  member             = google_service_account.function[each.key].member
+  bucket = google_storage_bucket.source.name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.build[0].member
 }
 
 # Storage triggers: the Cloud Storage service agent publishes the events,
 # the trigger account receives them and invokes finalize.
 data "google_storage_project_service_account" "gcs" {
   project = var.project
+
+  depends_on = [google_project_service.apis]
 }
 
 resource "google_project_iam_member" "gcs_publisher" {
   project = var.project
   role    = "roles/pubsub.publisher"
   member  = data.google_storage_project_service_account.gcs.member
+
+  depends_on = [google_project_service.apis]
 }
 
 resource "google_project_iam_member" "trigger_receiver" {
   project = var.project
   role    = "roles/eventarc.eventReceiver"
   member  = google_service_account.trigger.member
+
+  depends_on = [google_project_service.apis]
 }
 
-# Invokers. Gen2 functions are Cloud Run services: invoker rights are granted
-# on the service, not with the cloudfunctions2 IAM resource.
+# Invokers: who may pass Cloud Run's front door of each function, from
+# policy/invokers.json (the local stack's front door reads the same file).
+# Gen2 functions are Cloud Run services: invoker rights are granted on the
+# service, not with the cloudfunctions2 IAM resource.
 #
 # jobs, objects and tokens authenticate every request themselves (OIDC ID
 # tokens of var.user_issuers, valet API tokens, job tokens; the JWKS is
-# public), so Cloud Run lets everyone through. dispatch and sweep accept only
-# their callers, at Cloud Run and again in the function
-# (VALET_ALLOWED_SERVICE_ACCOUNTS).
+# public), so Cloud Run lets everyone through. dispatch, sweep and finalize
+# accept only their callers, at Cloud Run and (dispatch, sweep) again in the
+# function (VALET_ALLOWED_SERVICE_ACCOUNTS).
 locals {
-  invokers = merge(
-    {
-      "jobs-public"    = { function = "jobs", member = "allUsers" }
-      "objects-public" = { function = "objects", member = "allUsers" }
-      "tokens-public"  = { function = "tokens", member = "allUsers" }
-      "sweep-scheduler" = {
-        function = "sweep"
-        member   = google_service_account.scheduler.member
+  invokers = { for name, groups in jsondecode(file("${path.module}/policy/invokers.json")) : name => groups if name != "_comment" }
+
+  # Caller group => binding key => member. Keys are known at plan time.
+  caller_members = {
+    allUsers    = { allUsers = "allUsers" }
+    dispatchers = { for email in var.dispatcher_service_accounts : email => "serviceAccount:${email}" }
+    scheduler   = { scheduler = google_service_account.scheduler.member }
+    eventarc    = { eventarc = google_service_account.trigger.member }
+  }
+
+  # Caller group => the service-account emails a function checks itself.
+  caller_emails = {
+    allUsers    = []
+    dispatchers = var.dispatcher_service_accounts
+    scheduler   = [google_service_account.scheduler.email]
+    eventarc    = [google_service_account.trigger.email]
+  }
+
+  invoker_bindings = merge(flatten([
+    for service, s in local.services : [
+      for group in local.invokers[s.function] : {
+        for key, member in local.caller_members[group] : "${service}/${key}" => {
+          service = service
+          member  = member
+        }
       }
-    },
-    {
-      for email in var.dispatcher_service_accounts : "dispatch-${email}" => {
-        function = "dispatch"
-        member   = "serviceAccount:${email}"
-      }
-    },
+    ]
+  ])...)
+
+  deployed_functions = merge(
+    google_cloudfunctions2_function.http,
+    { for bucket, fn in google_cloudfunctions2_function.finalize : "finalize-${bucket}" => fn },
   )
 }
 
 resource "google_cloud_run_service_iam_member" "invoker" {
-  for_each = local.invokers
+  for_each = local.invoker_bindings
 
   project  = var.project
   location = var.region
-  service  = google_cloudfunctions2_function.http[each.value.function].name
+  service  = local.deployed_functions[each.value.service].name
   role     = "roles/run.invoker"
   member   = each.value.member
-}
-
-resource "google_cloud_run_service_iam_member" "finalize_invoker" {
-  for_each = google_cloudfunctions2_function.finalize
-
-  project  = var.project
-  location = var.region
-  service  = each.value.name
-  role     = "roles/run.invoker"
-  member   = google_service_account.trigger.member
 }

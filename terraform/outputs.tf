@@ -25,13 +25,14 @@ output "buckets" {
 }
 
 output "service_accounts" {
-  description = "Emails of the function runtime accounts, the signer, the trigger and the scheduler accounts."
+  description = "Emails of the function runtime accounts, the signer, the trigger, the scheduler and the build accounts."
   value = merge(
     { for name, sa in google_service_account.function : name => sa.email },
     {
       signer    = google_service_account.signer.email
       trigger   = google_service_account.trigger.email
       scheduler = google_service_account.scheduler.email
+      build     = var.build_service_account != null ? var.build_service_account : google_service_account.build[0].email
     },
   )
 }
@@ -42,6 +43,11 @@ output "workflow_key_secret" {
 }
 
 output "source_object" {
-  description = "The deployed source zip object (its name carries the zip's SHA-256)."
+  description = "The source archive object the functions build from."
   value       = "gs://${google_storage_bucket.source.name}/${google_storage_bucket_object.source.name}"
+}
+
+output "source_generation" {
+  description = "Generation of the source archive the functions build from: note it before deploying new code, and set var.source_generation to it to roll back."
+  value       = local.source_generation
 }

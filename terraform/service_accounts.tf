@@ -1,11 +1,8 @@
-# One runtime account per function (least privilege), the account that signs
-# URLs, the account Eventarc uses to deliver storage events to finalize, and
-# the account Cloud Scheduler uses to call sweep. Dispatchers are other
+# One runtime account per deployed function (least privilege), the account
+# whose rights signed URLs use, the account Eventarc uses to deliver storage
+# events to finalize, the account Cloud Scheduler uses to call sweep, and
+# the account Cloud Build builds the functions with. Dispatchers are other
 # systems: their accounts come in through var.dispatcher_service_accounts.
-
-locals {
-  function_names = toset(["jobs", "objects", "tokens", "dispatch", "finalize", "sweep"])
-}
 
 resource "google_service_account" "function" {
   for_each = local.function_names
@@ -17,6 +14,8 @@ resource "google_service_account" "function" {
   depends_on = [google_project_service.apis]
 }
 
+# No function runs as the signer: the URL-handing functions sign as it
+# through signBlob (iam.tf), and signed URLs act with its bucket rights.
 resource "google_service_account" "signer" {
   account_id   = "${var.name_prefix}-signer"
   display_name = "valet URL signer"
@@ -39,4 +38,21 @@ resource "google_service_account" "scheduler" {
   description  = "Identity of the Cloud Scheduler job that calls the sweep function with an OIDC token."
 
   depends_on = [google_project_service.apis]
+}
+
+# Projects created since mid-2024 build functions with a default account
+# that may lack roles/cloudbuild.builds.builder, so valet brings its own
+# unless var.build_service_account names one.
+resource "google_service_account" "build" {
+  count = var.build_service_account == null ? 1 : 0
+
+  account_id   = "${var.name_prefix}-build"
+  display_name = "valet function builds"
+  description  = "Cloud Build identity that builds the valet functions from the source archive."
+
+  depends_on = [google_project_service.apis]
+}
+
+locals {
+  build_service_account = var.build_service_account != null ? var.build_service_account : google_service_account.build[0].id
 }

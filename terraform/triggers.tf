@@ -3,6 +3,10 @@
 # A storage trigger watches one bucket and must live in the bucket's region
 # (trigger_region), hence two functions. Eventarc delivers at least once and
 # retries for 24 h; finalize deduplicates on bucket/name/generation.
+#
+# On a fresh project the triggers wait for time_sleep.iam_propagation
+# (apis.tf): the Eventarc and Cloud Storage service agents' grants must have
+# propagated before a trigger can be created.
 
 locals {
   finalize_buckets = {
@@ -14,19 +18,20 @@ locals {
 resource "google_cloudfunctions2_function" "finalize" {
   for_each = local.finalize_buckets
 
-  name        = local.function_service_names["finalize-${each.key}"]
+  name        = local.services["finalize-${each.key}"].name
   location    = var.region
   description = "valet finalize for the ${each.key} bucket (storage events)"
 
   build_config {
     runtime         = var.runtime
     entry_point     = "finalize"
-    service_account = var.build_service_account
+    service_account = local.build_service_account
 
     source {
       storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
+        bucket     = google_storage_bucket.source.name
+        object     = google_storage_bucket_object.source.name
+        generation = local.source_generation
       }
     }
   }
@@ -40,19 +45,10 @@ resource "google_cloudfunctions2_function" "finalize" {
     all_traffic_on_latest_revision = true
     service_account_email          = google_service_account.function["finalize"].email
 
-    environment_variables = {
-      GOOGLE_CLOUD_PROJECT           = var.project
-      VALET_JOBS_BUCKET              = google_storage_bucket.jobs.name
-      VALET_OBJECTS_BUCKET           = google_storage_bucket.objects.name
-      VALET_USER_ISSUERS             = var.user_issuers
+    environment_variables = merge(local.common_env, {
       VALET_FUNCTION_URL             = local.function_urls["finalize-${each.key}"]
-      VALET_ALLOWED_SERVICE_ACCOUNTS = ""
-      VALET_SIGNER_EMAIL             = google_service_account.signer.email
-      VALET_WORKFLOW_KEY_SECRET      = google_secret_manager_secret.workflow_key.secret_id
-      VALET_TOKEN_ISSUER             = local.token_issuer
-      VALET_WORKFLOW_AUDIENCE        = var.workflow_audience
-      VALET_SPACE_QUOTA_BYTES        = tostring(var.space_quota_bytes)
-    }
+      VALET_ALLOWED_SERVICE_ACCOUNTS = local.allowed_service_accounts["finalize"]
+    })
   }
 
   event_trigger {
@@ -69,9 +65,13 @@ resource "google_cloudfunctions2_function" "finalize" {
 
   depends_on = [
     google_project_service.apis,
+    time_sleep.iam_propagation,
     google_project_iam_member.firestore,
+    google_project_iam_member.grant,
+    google_project_iam_member.job_secrets,
     google_project_iam_member.gcs_publisher,
     google_project_iam_member.trigger_receiver,
-    google_secret_manager_secret_iam_member.workflow_key_accessor,
+    google_secret_manager_secret_iam_member.grant,
+    google_storage_bucket_iam_member.grant,
   ]
 }

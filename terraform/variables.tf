@@ -40,23 +40,45 @@ variable "name_prefix" {
 }
 
 variable "user_issuers" {
-  description = "OIDC issuers of users, as VALET_USER_ISSUERS JSON: [{\"url\":\"https://accounts.google.com\",\"audiences\":[\"CLIENT_ID\"],\"jwksUrl\":\"optional\"}]."
-  type        = string
+  description = "OIDC issuers whose ID tokens identify users (VALET_USER_ISSUERS): url is the issuer (https), audiences the client ids its tokens are minted for, jwks_url an optional key set URL when discovery is not served at <url>/.well-known/openid-configuration."
+  type = list(object({
+    url       = string
+    audiences = list(string)
+    jwks_url  = optional(string)
+  }))
 
   validation {
-    condition     = can(length(jsondecode(var.user_issuers))) && length(jsondecode(var.user_issuers)) > 0
-    error_message = "user_issuers must be a non-empty JSON array like [{\"url\":\"https://accounts.google.com\",\"audiences\":[\"CLIENT_ID\"]}]."
+    condition     = length(var.user_issuers) > 0
+    error_message = "user_issuers must name at least one issuer: without one no user can sign in."
+  }
+
+  validation {
+    condition     = alltrue([for i in var.user_issuers : can(regex("^https://[^/?#\\s]+(/[^?#\\s]*)?$", i.url)) && !endswith(i.url, "/")])
+    error_message = "Each user issuer url must be an https URL without a trailing slash, query or fragment, exactly the iss of its tokens (e.g. https://accounts.google.com)."
+  }
+
+  validation {
+    condition     = alltrue([for i in var.user_issuers : length(i.audiences) > 0 && alltrue([for a in i.audiences : trimspace(a) != "" && a == trimspace(a)])])
+    error_message = "Each user issuer needs at least one audience (the client id its tokens carry as aud), none empty."
+  }
+
+  validation {
+    condition     = alltrue([for i in var.user_issuers : i.jwks_url == null || can(regex("^https://[^/?#\\s]+/", i.jwks_url))])
+    error_message = "jwks_url, when set, must be an https URL."
   }
 }
 
 variable "frontend_origins" {
-  description = "Browser origins (scheme://host[:port]) allowed by the buckets' CORS to PUT uploads and GET downloads through signed URLs."
+  description = "Browser origins (https://host[:port]; http only for localhost and 127.0.0.1 during development) allowed by the buckets' CORS to PUT uploads and GET downloads through signed URLs."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for o in var.frontend_origins : can(regex("^https?://[^/]+$", o))])
-    error_message = "Each frontend origin must be scheme://host[:port] without a path, e.g. https://app.example.com."
+    condition = alltrue([for o in var.frontend_origins :
+      can(regex("^https://[a-z0-9.-]+(:[0-9]{1,5})?$", o)) ||
+      can(regex("^http://(localhost|127\\.0\\.0\\.1)(:[0-9]{1,5})?$", o))
+    ])
+    error_message = "Each frontend origin must be https://host[:port] in lowercase without a path (http:// only for localhost or 127.0.0.1): a browser on plain http could have its signed URLs read or altered in transit."
   }
 }
 
@@ -132,14 +154,25 @@ variable "function_memory" {
   default     = "256M"
 }
 
+variable "dispatch_enabled" {
+  description = "Deploy the dispatch function, through which dispatchers claim queued jobs. Without it jobs are accepted but never run, so it is on unless another system claims jobs."
+  type        = bool
+  default     = true
+}
+
 variable "dispatcher_service_accounts" {
-  description = "Emails of the dispatcher and reconciler service accounts allowed to call the dispatch function."
+  description = "Emails of the dispatcher and reconciler service accounts allowed to call the dispatch function (Cloud Run invoker and VALET_ALLOWED_SERVICE_ACCOUNTS). Must not be empty while dispatch_enabled: dispatch would refuse every caller and no job would run."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for e in var.dispatcher_service_accounts : can(regex("^[^@,\\s]+@[^@,\\s]+$", e))])
-    error_message = "dispatcher_service_accounts must hold service-account emails, without commas."
+    condition     = alltrue([for e in var.dispatcher_service_accounts : can(regex("^[a-z0-9][a-z0-9._-]*@[a-z0-9][a-z0-9.-]*\\.[a-z]+$", e))])
+    error_message = "dispatcher_service_accounts must hold lowercase service-account emails (NAME@PROJECT.iam.gserviceaccount.com), without commas or spaces."
+  }
+
+  validation {
+    condition     = !var.dispatch_enabled || length(var.dispatcher_service_accounts) > 0
+    error_message = "dispatcher_service_accounts is empty while dispatch_enabled is true: nobody could call dispatch and no job would ever run. Name the dispatcher's service account (README.md, \"The dispatcher account\") or set dispatch_enabled = false."
   }
 }
 
@@ -167,13 +200,62 @@ variable "jobs_retention_days" {
 }
 
 variable "build_service_account" {
-  description = "Optional full resource name (projects/P/serviceAccounts/EMAIL) of the account Cloud Build uses to build the functions; null uses the project default."
+  description = "Optional full resource name (projects/P/serviceAccounts/EMAIL) of an existing account Cloud Build uses to build the functions. null (the default) creates a dedicated build account with roles/cloudbuild.builds.builder and read access to the source bucket: projects created since mid-2024 build with a default account that lacks that role."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.build_service_account == null || can(regex("^projects/[^/]+/serviceAccounts/[^/@]+@[^/]+$", var.build_service_account))
+    error_message = "build_service_account must be projects/PROJECT/serviceAccounts/EMAIL."
+  }
+}
+
+variable "source_generation" {
+  description = "Roll back: the generation of an earlier source archive to build every function from (gcloud storage ls -a gs://<source bucket>/source/valet.zip lists them; output source_generation shows the current one). null builds the archive uploaded from source_archive."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.source_generation == null || try(var.source_generation > 0 && floor(var.source_generation) == var.source_generation, false)
+    error_message = "source_generation must be a positive whole number (an object generation) or null."
+  }
+}
+
+variable "source_versions_kept" {
+  description = "How many earlier source archives the source bucket keeps (as noncurrent versions) for rollbacks; older ones are deleted."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.source_versions_kept >= 1 && floor(var.source_versions_kept) == var.source_versions_kept
+    error_message = "source_versions_kept must be a whole number of at least 1."
+  }
+}
+
+variable "objects_soft_delete_days" {
+  description = "Days a deleted object of the objects bucket (user data) stays restorable by project owners (Cloud Storage soft delete). 0 turns soft delete off; otherwise 7 to 90. The jobs and source buckets have none (README.md, Buckets)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.objects_soft_delete_days == 0 || (var.objects_soft_delete_days >= 7 && var.objects_soft_delete_days <= 90 && floor(var.objects_soft_delete_days) == var.objects_soft_delete_days)
+    error_message = "objects_soft_delete_days must be 0 or a whole number of days from 7 to 90 (Cloud Storage's soft delete limits)."
+  }
+}
+
+variable "iam_propagation_wait" {
+  description = "How long the first apply waits between enabling the APIs and granting the trigger rights and creating the Eventarc triggers (IAM propagation), as a duration such as 120s."
+  type        = string
+  default     = "120s"
+
+  validation {
+    condition     = can(regex("^[0-9]+(s|m)$", var.iam_propagation_wait))
+    error_message = "iam_propagation_wait must be a duration such as 120s or 2m."
+  }
 }
 
 variable "deletion_protection" {
-  description = "Protect the Firestore database and the buckets' contents from terraform destroy."
+  description = "Protect the Firestore database, the buckets' contents and the signing-key secret from terraform destroy."
   type        = bool
   default     = true
 }

@@ -94,19 +94,37 @@ func (m *module) resolve(t *testing.T, expr hclsyntax.Expression) hclsyntax.Expr
 	return local
 }
 
-// objectKeys lists the keys of an object constructor (through a local).
+// objectKeys lists the keys of an object: a literal, a local naming one,
+// merge(...) of such objects (the union), or a filtering for expression
+// {for k, v in OBJ : k => v if ...} over one (OBJ's keys: every key it may
+// have).
 func (m *module) objectKeys(t *testing.T, expr hclsyntax.Expression) []string {
 	t.Helper()
-	obj, ok := m.resolve(t, expr).(*hclsyntax.ObjectConsExpr)
-	require.True(t, ok, "%s is not an object literal", describe(expr))
-	var keys []string
-	for _, item := range obj.Items {
-		v, diags := item.KeyExpr.Value(nil)
-		require.False(t, diags.HasErrors(), "object key at %s is not a literal", item.KeyExpr.Range())
-		require.Equal(t, cty.String, v.Type(), "object key at %s is not a string", item.KeyExpr.Range())
-		keys = append(keys, v.AsString())
+	switch e := m.resolve(t, expr).(type) {
+	case *hclsyntax.ObjectConsExpr:
+		var keys []string
+		for _, item := range e.Items {
+			v, diags := item.KeyExpr.Value(nil)
+			require.False(t, diags.HasErrors(), "object key at %s is not a literal", item.KeyExpr.Range())
+			require.Equal(t, cty.String, v.Type(), "object key at %s is not a string", item.KeyExpr.Range())
+			keys = append(keys, v.AsString())
+		}
+		return keys
+	case *hclsyntax.FunctionCallExpr:
+		require.Equal(t, "merge", e.Name, "%s: only merge() of objects is understood", describe(expr))
+		var keys []string
+		for _, arg := range e.Args {
+			keys = append(keys, m.objectKeys(t, arg)...)
+		}
+		return keys
+	case *hclsyntax.ForExpr:
+		key, ok := e.KeyExpr.(*hclsyntax.ScopeTraversalExpr)
+		require.True(t, ok && e.KeyVar != "" && key.Traversal.RootName() == e.KeyVar && len(key.Traversal) == 1,
+			"%s: only {for k, v in OBJ : k => ...} is understood", describe(expr))
+		return m.objectKeys(t, e.CollExpr)
 	}
-	return keys
+	require.Fail(t, "not an object", "%s is not an object literal, merge() or for expression over one", describe(expr))
+	return nil
 }
 
 // objectItem returns the value expression of key in an object constructor.

@@ -1,7 +1,9 @@
 // Package policy holds the deployment rules that Terraform and the local
 // stack must read from one source: who may invoke each function through
 // Cloud Run's front door (invokers.json) and the CORS rules of the buckets
-// and of the API (cors.json). terraform/*.tf read the same files with
+// and of the API (cors.json), and the IAM permissions each function's
+// account holds (iam.json, checked against the Go code's Google API calls by
+// scripts/terraformcheck). terraform/*.tf read the same files with
 // jsondecode(file(...)), so the local stack cannot drift from a deployment.
 package policy
 
@@ -98,4 +100,26 @@ func (inv Invokers) Functions() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+//go:embed iam.json
+var iamJSON []byte
+
+// Grantee of iam.json that is not a function: the URL signer's account.
+const Signer = "signer"
+
+// IAM is iam.json: per grantee (function name or Signer) and scope, the
+// permissions its custom role holds.
+type IAM struct {
+	Scopes map[string]string              `json:"scopes"`
+	Grants map[string]map[string][]string `json:"grants"`
+}
+
+// LoadIAM returns iam.json.
+func LoadIAM() IAM {
+	var p IAM
+	if err := json.Unmarshal(iamJSON, &p); err != nil {
+		panic(fmt.Sprintf("policy: iam.json: %v", err))
+	}
+	return p
 }
