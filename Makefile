@@ -9,7 +9,7 @@ DEV_ARGS ?=
 # -race needs cgo; the race runtime is part of the Go toolchain.
 TEST_FLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: dev test tools fmt-check vet unit bench fuzz clean
+.PHONY: dev test tools fmt-check vet unit bench fuzz deploy clean
 
 ## dev: start emulators, gate, issuer, bridge and every function; writes .dev/stack.json
 dev: tools $(BIN)/valet-dev
@@ -47,7 +47,15 @@ FUZZTIME ?= 10s
 fuzz:
 	@scripts/fuzz.sh $(FUZZTIME)
 
+## deploy: build the source archive and terraform apply to Google Cloud
+##   make deploy PROJECT=my-project [TFVARS=terraform/my-project.tfvars]
+##   (terraform/README.md walks a new project through it)
+PROJECT ?=
+TFVARS  ?= terraform/$(PROJECT).tfvars
+deploy:
+	@scripts/deploy.sh "$(PROJECT)" "$(TFVARS)"
+
 clean:
-	rm -rf $(BIN) .dev
+	rm -rf $(BIN) .dev .deploy
 
 FORCE:

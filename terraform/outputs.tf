@@ -51,3 +51,11 @@ output "source_generation" {
   description = "Generation of the source archive the functions build from: note it before deploying new code, and set var.source_generation to it to roll back."
   value       = local.source_generation
 }
+
+output "cli_stack" {
+  description = "A stack description for the valet CLI and worker (the shape of the local stack's .dev/stack.json: function URLs and dispatcher accounts): terraform output -raw cli_stack > valet.json, then VALET_STACK=valet.json."
+  value = jsonencode({
+    functions   = local.function_urls
+    dispatchers = var.dispatcher_service_accounts
+  })
+}

@@ -26,9 +26,15 @@ type module struct {
 // diagnostic.
 func loadModule(t *testing.T) *module {
 	t.Helper()
+	return parseModule(t, moduleDir)
+}
+
+// parseModule parses every .tf file under dir.
+func parseModule(t *testing.T, dir string) *module {
+	t.Helper()
 	m := &module{locals: map[string]hclsyntax.Expression{}}
 	var files int
-	err := filepath.WalkDir(moduleDir, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".tf") {
 			return err
 		}
@@ -54,7 +60,7 @@ func loadModule(t *testing.T) *module {
 		return nil
 	})
 	require.NoError(t, err)
-	require.NotZero(t, files, "no .tf files under %s", moduleDir)
+	require.NotZero(t, files, "no .tf files under %s", dir)
 	return m
 }
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# make deploy PROJECT=my-project [TFVARS=terraform/my-project.tfvars]
+#
+# Deploys valet with Terraform as terraform/README.md describes: builds the
+# source archive from the committed code, runs terraform init and apply
+# (Terraform asks before changing anything), then says what is left to do
+# by hand (the signing key's first version).
+#
+#   scripts/deploy.sh archive OUT.zip   only build the source archive
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+# archive OUT: go.mod, go.sum and the committed files of every package the
+# module root (what Cloud Functions builds) imports, and nothing else, so a
+# change to docs or tests does not redeploy the functions.
+archive() {
+  local out=$1
+  local -a paths=(go.mod go.sum)
+  local dir rel
+  while read -r dir; do
+    rel=${dir#"$root"}
+    rel=${rel#/}
+    if [ -z "$rel" ]; then
+      paths+=(":(glob)*.go")
+    else
+      paths+=(":(glob)$rel/*")
+    fi
+  done < <(go list -deps -f '{{if .Module}}{{if eq .Module.Path "valet.dev/valet"}}{{.Dir}}{{end}}{{end}}' . | sed '/^$/d')
+  mkdir -p "$(dirname "$out")"
+  git archive --format=zip -o "$out" HEAD -- "${paths[@]}"
+}
+
+if [ "${1:-}" = archive ]; then
+  archive "${2:?usage: scripts/deploy.sh archive OUT.zip}"
+  exit 0
+fi
+
+project=${1:-}
+if [ -z "$project" ]; then
+  echo "usage: make deploy PROJECT=my-project [TFVARS=terraform/my-project.tfvars]" >&2
+  exit 2
+fi
+tfvars=${2:-terraform/$project.tfvars}
+
+for tool in terraform git go; do
+  command -v "$tool" >/dev/null || { echo "deploy: $tool is not on PATH (terraform/README.md, Prerequisites)" >&2; exit 1; }
+done
+if [ ! -f "$tfvars" ]; then
+  echo "deploy: $tfvars does not exist: write it first (terraform/README.md, step 3), or pass TFVARS=path" >&2
+  exit 1
+fi
+if command -v gcloud >/dev/null && ! gcloud auth application-default print-access-token >/dev/null 2>&1; then
+  echo "deploy: no application default credentials: run gcloud auth application-default login" >&2
+  exit 1
+fi
+if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+  echo "deploy: uncommitted changes are NOT deployed: the archive holds HEAD ($(git rev-parse --short HEAD))" >&2
+fi
+
+zip=$root/.deploy/valet-source-$(git rev-parse --short HEAD).zip
+archive "$zip"
+echo "deploy: source archive $zip" >&2
+
+terraform -chdir=terraform init -input=false
+terraform -chdir=terraform apply \
+  -var "project=$project" \
+  -var "source_archive=$zip" \
+  -var-file="$(cd "$(dirname "$tfvars")" && pwd)/$(basename "$tfvars")"
+
+secret=$(terraform -chdir=terraform output -raw workflow_key_secret)
+if command -v gcloud >/dev/null && [ -z "$(gcloud secrets versions list "$secret" --project="$project" --filter=state=ENABLED --format='value(name)' 2>/dev/null)" ]; then
+  echo "deploy: the signing key $secret has no version yet: add one (terraform/README.md, step 5)" >&2
+fi
+echo "deploy: done; terraform -chdir=terraform output -raw cli_stack > valet-$project.json points the CLI at it (README step 6)" >&2

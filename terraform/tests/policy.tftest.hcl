@@ -1,0 +1,155 @@
+# The deployment's policy, checked by `terraform test` against mocked
+# providers (no Google account, nothing created): run `terraform init` and
+# `terraform test` in terraform/ (README.md, "Checks"). The same rules are
+# checked on the HCL alone by scripts/terraformcheck in `make test`.
+
+mock_provider "google" {}
+mock_provider "time" {}
+
+variables {
+  project                     = "valet-test-project"
+  region                      = "europe-west1"
+  source_archive              = "valet-source.zip"
+  user_issuers                = [{ url = "https://accounts.google.com", audiences = ["client.apps.googleusercontent.com"] }]
+  frontend_origins            = ["https://app.example.com", "http://localhost:5173"]
+  dispatcher_service_accounts = ["dispatcher@valet-test-project.iam.gserviceaccount.com"]
+}
+
+run "deployment" {
+  command = apply
+
+  # Invokers: only the dispatchers reach dispatch; sweep and finalize are
+  # not public; jobs, objects and tokens are (they authenticate themselves).
+  assert {
+    condition     = toset([for k, b in google_cloud_run_service_iam_member.invoker : b.member if startswith(k, "dispatch/")]) == toset(["serviceAccount:dispatcher@valet-test-project.iam.gserviceaccount.com"])
+    error_message = "dispatch must be invokable by the dispatcher accounts only."
+  }
+  assert {
+    condition     = alltrue([for k, b in google_cloud_run_service_iam_member.invoker : b.member != "allUsers" && b.member != "allAuthenticatedUsers" if !contains(["jobs", "objects", "tokens"], split("/", k)[0])])
+    error_message = "Only jobs, objects and tokens may be public."
+  }
+  assert {
+    condition     = contains(keys(google_cloud_run_service_iam_member.invoker), "jobs/allUsers")
+    error_message = "jobs must be reachable by browsers and the CLI (it authenticates every request)."
+  }
+
+  # Ingress: only internal traffic reaches sweep (Cloud Scheduler) and
+  # finalize (Eventarc).
+  assert {
+    condition     = google_cloudfunctions2_function.http["sweep"].service_config[0].ingress_settings == "ALLOW_INTERNAL_ONLY"
+    error_message = "sweep must accept internal traffic only."
+  }
+  assert {
+    condition     = alltrue([for f in google_cloudfunctions2_function.finalize : f.service_config[0].ingress_settings == "ALLOW_INTERNAL_ONLY"])
+    error_message = "finalize must accept internal traffic only."
+  }
+
+  # Buckets: closed to the public, no object ACLs, soft delete decided.
+  assert {
+    condition = alltrue([for b in [google_storage_bucket.jobs, google_storage_bucket.objects, google_storage_bucket.source] :
+    b.public_access_prevention == "enforced" && b.uniform_bucket_level_access])
+    error_message = "Every bucket must enforce public access prevention and uniform bucket-level access."
+  }
+  assert {
+    condition     = google_storage_bucket.jobs.soft_delete_policy[0].retention_duration_seconds == 0 && google_storage_bucket.objects.soft_delete_policy[0].retention_duration_seconds == 7 * 86400
+    error_message = "Soft delete: none on the jobs bucket, 7 days on the objects bucket (README.md, Buckets)."
+  }
+  assert {
+    condition     = toset(google_storage_bucket.jobs.cors[0].origin) == toset(var.frontend_origins)
+    error_message = "Bucket CORS admits exactly the frontend origins."
+  }
+
+  # Signing: a custom role with signBlob only, for the URL-handing
+  # functions; no token creator anywhere.
+  assert {
+    condition     = alltrue([for k in ["jobs_signer", "objects_signer", "dispatch_signer"] : toset(google_project_iam_custom_role.grant[k].permissions) == toset(["iam.serviceAccounts.signBlob"])])
+    error_message = "jobs, objects and dispatch sign URLs with a role holding signBlob only."
+  }
+  assert {
+    condition     = toset(keys(google_service_account_iam_member.grant)) == toset(["jobs_signer", "objects_signer", "dispatch_signer"])
+    error_message = "Only jobs, objects and dispatch may sign as the signer (no signer_self, no other function)."
+  }
+  assert {
+    condition     = alltrue([for r in google_project_iam_custom_role.grant : length(setintersection(toset(r.permissions), toset(["iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.getOpenIdToken", "iam.serviceAccounts.actAs", "iam.serviceAccounts.implicitDelegation"]))) == 0])
+    error_message = "No role may let a function mint tokens as another account."
+  }
+  assert {
+    condition     = !contains(keys(google_project_iam_custom_role.grant), "sweep_project") && !contains(flatten([for r in google_project_iam_custom_role.grant : r.permissions]), "secretmanager.secrets.list")
+    error_message = "Nothing lists secrets any more: sweep holds no project-wide secret right."
+  }
+
+  # Data safety and builds.
+  assert {
+    condition     = google_secret_manager_secret.workflow_key.deletion_protection
+    error_message = "The signing-key secret must be protected from deletion."
+  }
+  assert {
+    condition     = google_storage_bucket.source.versioning[0].enabled
+    error_message = "The source bucket keeps earlier archives for rollbacks."
+  }
+  assert {
+    condition     = alltrue([for f in concat(values(google_cloudfunctions2_function.http), values(google_cloudfunctions2_function.finalize)) : f.build_config[0].service_account == google_service_account.build[0].id && f.build_config[0].source[0].storage_source[0].generation == google_storage_bucket_object.source.generation])
+    error_message = "Every function builds with the dedicated build account from the uploaded archive's generation."
+  }
+  assert {
+    condition     = length(google_project_service.apis) == 13 && contains(keys(google_project_service.apis), "cloudresourcemanager.googleapis.com") && contains(keys(google_project_service.apis), "iam.googleapis.com")
+    error_message = "Every API the module calls is enabled."
+  }
+}
+
+run "rollback_is_one_variable" {
+  command = apply
+
+  variables {
+    source_generation = 1700000000000001
+  }
+
+  assert {
+    condition     = alltrue([for f in values(google_cloudfunctions2_function.http) : f.build_config[0].source[0].storage_source[0].generation == 1700000000000001])
+    error_message = "source_generation must point every function at the earlier archive."
+  }
+}
+
+run "empty_dispatcher_list_is_refused" {
+  command = plan
+
+  variables {
+    dispatcher_service_accounts = []
+  }
+
+  expect_failures = [var.dispatcher_service_accounts]
+}
+
+run "no_dispatch_needs_no_dispatchers" {
+  command = plan
+
+  variables {
+    dispatch_enabled            = false
+    dispatcher_service_accounts = []
+  }
+
+  assert {
+    condition     = !contains(keys(google_cloudfunctions2_function.http), "dispatch")
+    error_message = "dispatch_enabled = false deploys no dispatch function."
+  }
+}
+
+run "plain_http_origin_is_refused" {
+  command = plan
+
+  variables {
+    frontend_origins = ["http://app.example.com"]
+  }
+
+  expect_failures = [var.frontend_origins]
+}
+
+run "plain_http_issuer_is_refused" {
+  command = plan
+
+  variables {
+    user_issuers = [{ url = "http://accounts.google.com", audiences = ["x"] }]
+  }
+
+  expect_failures = [var.user_issuers]
+}
