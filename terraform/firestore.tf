@@ -35,7 +35,8 @@ locals {
       collection = "jobs"
       fields     = [["owner", "ASCENDING"], ["project", "ASCENDING"], ["state", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
     }
-    # jobstore_list.go: project in [...] or project == p.
+    # jobstore_list.go: project in [...] or project == p; projectstore_jobs.go
+    # (project == p, state in [not final], the same order) uses the second.
     jobs_list_project = {
       collection = "jobs"
       fields     = [["project", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]

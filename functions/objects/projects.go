@@ -248,8 +248,9 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 
 // deleteProject serves DELETE /projects/{p}?force=: owners only. A project
 // that holds objects is refused (409) unless force=true, which deletes its
-// objects (bytes and metadata) first. New objects are refused from the
-// moment the delete begins.
+// objects (bytes and metadata) first. New objects and jobs are refused from
+// the moment the delete begins; its jobs that are not final are cancelled
+// (the sweep destroys their secrets), and its id is never issued again.
 func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) {
 	_, proj, err := h.loadProject(r, access.ManageProject)
 	if err != nil {
@@ -276,7 +277,7 @@ func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("project %s is being deleted; its objects could not all be deleted now, and the sweep finishes the job", proj.ID)})
 		return
 	}
-	if err := h.projects.FinishDelete(r.Context(), proj.ID); err != nil {
+	if err := h.projects.FinishDelete(r.Context(), proj.ID, h.clock()); err != nil {
 		httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Cause: err,
 			Message: fmt.Sprintf("project %s is being deleted; the sweep finishes the job", proj.ID)})
 		return

@@ -57,8 +57,9 @@ func (s *server) expireObject(ctx context.Context, id string, now time.Time) err
 
 // projects finishes the deletes of projects that began but failed half-way
 // (DELETE /projects/{p} marks the project deleting first): their objects
-// are purged and their records deleted.
-func (s *server) projects(r *http.Request, res *Result) {
+// are purged, their jobs that are not final cancelled and their records
+// deleted (ProjectStore.FinishDelete).
+func (s *server) projects(r *http.Request, now time.Time, res *Result) {
 	if s.projectStore == nil || s.objectStore == nil || s.objectsBucket == "" {
 		return
 	}
@@ -80,7 +81,7 @@ func (s *server) projects(r *http.Request, res *Result) {
 			log.WarnContext(ctx, "objects of a deleted project not purged; the next run retries", "project", pid, "error", err)
 			continue
 		}
-		if err := s.projectStore.FinishDelete(ctx, pid); err != nil {
+		if err := s.projectStore.FinishDelete(ctx, pid, now); err != nil {
 			res.Errors++
 			log.WarnContext(ctx, "project delete not finished; the next run retries", "project", pid, "error", err)
 			continue

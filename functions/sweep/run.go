@@ -36,12 +36,15 @@ const perJobTimeout = 20 * time.Second
 // sweep serves POST /sweep: one bounded pass over the due jobs.
 func (s *server) sweep(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
+	var res Result
+	// Projects first: finishing a delete cancels the project's jobs, whose
+	// secrets the pass over due jobs below then destroys.
+	s.projects(r, now, &res)
 	ids, err := s.store.Due(r.Context(), now, s.batch)
 	if err != nil {
 		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Unavailable, "the due jobs could not be listed; the next run retries"))
 		return
 	}
-	var res Result
 	for _, id := range ids {
 		if r.Context().Err() != nil {
 			break
@@ -50,7 +53,6 @@ func (s *server) sweep(w http.ResponseWriter, r *http.Request) {
 		s.one(r, id, now, &res)
 	}
 	s.objects(r, now, &res)
-	s.projects(r, &res)
 	httpapi.LoggerFrom(r.Context()).InfoContext(r.Context(), "sweep done",
 		"examined", res.Examined, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "scrubbed", res.Scrubbed, "expiredObjects", res.ExpiredObjects, "deletedProjects", res.DeletedProjects, "errors", res.Errors)
 	httpapi.WriteJSON(w, http.StatusOK, res)

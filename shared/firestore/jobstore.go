@@ -66,7 +66,10 @@ func validID(id string) error {
 func notFound(id string) error { return apperr.E(apperr.NotFound, "job %s not found", id) }
 
 // Create stores a new job and its first event in one transaction. The
-// event's seq and the job's EventSeq are aligned (to at least 1) first.
+// event's seq and the job's EventSeq are aligned (to at least 1) first. A
+// job of a project whose delete has begun (one with a tombstone, see
+// ProjectStore) is refused with NotFound, in the same transaction, so a
+// job cannot join a project after its delete cancelled the project's jobs.
 func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) error {
 	if err := validID(j.ID); err != nil {
 		return err
@@ -74,6 +77,15 @@ func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) erro
 	seq := max(j.EventSeq, first.Seq, 1)
 	j.EventSeq, first.Seq = seq, seq
 	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		if j.Project != "" {
+			gone, err := deleted(tx, s.client, j.Project)
+			if err != nil {
+				return err
+			}
+			if gone {
+				return projectNotFound(j.Project)
+			}
+		}
 		if err := tx.Create(s.jobRef(j.ID), j); err != nil {
 			return err
 		}

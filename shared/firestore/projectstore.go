@@ -20,7 +20,13 @@ import (
 //   - projects/{pid}/members/{uid}: a project.Member;
 //   - memberships/{pid}~{uid}: {project, user, role}, written in the same
 //     transactions as the member, so a user's projects are one single-field
-//     query (user ==) without a collection-group index.
+//     query (user ==) without a collection-group index;
+//   - deletedProjects/{pid}: the tombstone of a deleted project, written in
+//     the transaction that begins its delete and never removed. Create and
+//     the job store's Create read it in their transactions, so a deleted
+//     project's id is never issued again (its jobs and objects can never
+//     fall to whoever would create it next) and no job joins a project
+//     whose delete has begun.
 //
 // The objects store keeps per-space usage in spaces/{space id with '/'
 // replaced by ':'} with an int64 "objects" field (absent doc: 0); it refuses
@@ -29,6 +35,7 @@ const (
 	ProjectsCollection    = "projects"
 	MembersCollection     = "members"
 	MembershipsCollection = "memberships"
+	TombstonesCollection  = "deletedProjects"
 )
 
 // MaxListedMembers bounds what Members and Memberships return.
@@ -85,6 +92,29 @@ func (s *ProjectStore) membershipRef(pid, user string) *firestore.DocumentRef {
 	return s.client.Collection(MembershipsCollection).Doc(pid + "~" + user)
 }
 
+// tombstoneRef is where the tombstone of a deleted project pid lives.
+func tombstoneRef(c *firestore.Client, pid string) *firestore.DocumentRef {
+	return c.Collection(TombstonesCollection).Doc(pid)
+}
+
+// tombstoneDoc is the stored form of deletedProjects/{pid}.
+type tombstoneDoc struct {
+	ID        string    `firestore:"id"`
+	DeletedAt time.Time `firestore:"deletedAt,serverTimestamp"`
+}
+
+// deleted reads in tx whether project pid was ever deleted.
+func deleted(tx *firestore.Transaction, c *firestore.Client, pid string) (bool, error) {
+	snap, err := tx.Get(tombstoneRef(c, pid))
+	if status.Code(err) == codes.NotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return snap.Exists(), nil
+}
+
 func projectNotFound(pid string) error {
 	return apperr.E(apperr.NotFound, "project %s not found", pid)
 }
@@ -133,7 +163,8 @@ func parsePIDUser(pid, user string) error {
 // owner and a zero p.CreatedAt becomes now (p is updated).
 //
 // Errors: Invalid for a bad p.ID or owner; Conflict when a project with that
-// id exists, even one being deleted.
+// id exists, even one being deleted, or ever existed and was deleted (ids
+// are never reissued: see the tombstones above).
 func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner string, now time.Time) error {
 	if err := parsePIDUser(p.ID, owner); err != nil {
 		return err
@@ -153,6 +184,13 @@ func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner str
 		}
 		if snap != nil && snap.Exists() {
 			return apperr.E(apperr.Conflict, "project %s already exists; choose another id", p.ID)
+		}
+		gone, err := deleted(tx, s.client, p.ID)
+		if err != nil {
+			return err
+		}
+		if gone {
+			return apperr.E(apperr.Conflict, "project id %s belonged to a deleted project and is never reissued; choose another id", p.ID)
 		}
 		if err := tx.Create(s.projectRef(p.ID), doc); err != nil {
 			return err

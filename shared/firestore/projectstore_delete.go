@@ -2,6 +2,7 @@ package firestore
 
 import (
 	"context"
+	"time"
 
 	"cloud.google.com/go/firestore"
 	"google.golang.org/grpc/codes"
@@ -15,11 +16,14 @@ import (
 // removes: two writes each (member, membership), under Firestore's 500.
 const deleteBatchMembers = 200
 
-// BeginDelete marks the project deleting, in a transaction that also reads
-// the usage of its space (spaces/projects:<pid>), so the objects store,
-// which refuses new objects in a deleting project, cannot race it. From then
-// on Get and Members answer NotFound, Role answers None, and member changes
-// are refused. Marking an already deleting project again does nothing.
+// BeginDelete marks the project deleting and writes its tombstone, in a
+// transaction that also reads the usage of its space
+// (spaces/projects:<pid>), so the objects store, which refuses new objects
+// in a deleting project, and the job store, which refuses new jobs in a
+// tombstoned one, cannot race it. From then on Get and Members answer
+// NotFound, Role answers None, member changes are refused, and the id can
+// never be created again. Marking an already deleting project again does
+// nothing.
 //
 // Errors: Invalid for a bad pid; NotFound when the project is absent;
 // Conflict when its space still holds objects and force is false.
@@ -49,6 +53,9 @@ func (s *ProjectStore) BeginDelete(ctx context.Context, pid string, force bool) 
 		if objects > 0 && !force {
 			return apperr.E(apperr.Conflict, "project %s still holds %d objects; delete them or pass force=true", pid, objects)
 		}
+		if err := tx.Set(tombstoneRef(s.client, pid), tombstoneDoc{ID: pid}); err != nil {
+			return err
+		}
 		return tx.Update(s.projectRef(pid), []firestore.Update{{Path: "deleting", Value: true}})
 	})
 }
@@ -62,15 +69,25 @@ func (s *ProjectStore) spaceObjects(tx *firestore.Transaction, pid string) (int6
 	return u.Objects, err
 }
 
-// FinishDelete removes the members and memberships of a project marked by
-// BeginDelete, in transactions of deleteBatchMembers members, then the
-// project doc. It leaves the project's objects and space usage to the
-// objects store. Running it again, or on an absent project, does nothing.
+// FinishDelete cancels the project's jobs that are not final (see
+// CancelProjectJobs), removes the members and memberships of a project
+// marked by BeginDelete, in transactions of deleteBatchMembers members, then
+// the project doc; the tombstone stays. It leaves the project's objects and
+// space usage to the objects store. Running it again, or on an absent
+// project, does nothing.
 //
 // Errors: Invalid for a bad pid; Conflict when the project exists and is
 // not being deleted (call BeginDelete first).
-func (s *ProjectStore) FinishDelete(ctx context.Context, pid string) error {
+func (s *ProjectStore) FinishDelete(ctx context.Context, pid string, now time.Time) error {
 	if _, err := ids.ParseProjectID(pid); err != nil {
+		return err
+	}
+	if err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
+		return s.requireDeleting(tx, pid, true)
+	}); err != nil {
+		return err
+	}
+	if err := s.cancelJobs(ctx, pid, now); err != nil {
 		return err
 	}
 	for {
@@ -83,7 +100,7 @@ func (s *ProjectStore) FinishDelete(ctx context.Context, pid string) error {
 		}
 	}
 	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
-		if err := s.requireDeleting(tx, pid); err != nil {
+		if err := s.requireDeleting(tx, pid, false); err != nil {
 			return err
 		}
 		return tx.Delete(s.projectRef(pid))
@@ -94,7 +111,7 @@ func (s *ProjectStore) FinishDelete(ctx context.Context, pid string) error {
 // memberships, reporting whether none were left.
 func (s *ProjectStore) deleteMemberBatch(ctx context.Context, pid string) (done bool, err error) {
 	err = RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
-		if err := s.requireDeleting(tx, pid); err != nil {
+		if err := s.requireDeleting(tx, pid, false); err != nil {
 			return err
 		}
 		snaps, err := tx.Documents(s.projectRef(pid).Collection(MembersCollection).Limit(deleteBatchMembers)).GetAll()
@@ -117,7 +134,9 @@ func (s *ProjectStore) deleteMemberBatch(ctx context.Context, pid string) (done 
 
 // requireDeleting reads the project in tx and refuses one that exists and is
 // not being deleted; an absent project passes (its members are gone too).
-func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid string) error {
+// With tombstone it also writes the tombstone of a project being deleted,
+// for deletes begun before BeginDelete wrote one.
+func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid string, tombstone bool) error {
 	snap, err := tx.Get(s.projectRef(pid))
 	if err != nil && status.Code(err) != codes.NotFound {
 		return err
@@ -128,6 +147,9 @@ func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid string) er
 	}
 	if ok && !d.Deleting {
 		return apperr.E(apperr.Conflict, "project %s is not being deleted; call BeginDelete first", pid)
+	}
+	if ok && tombstone {
+		return tx.Set(tombstoneRef(s.client, pid), tombstoneDoc{ID: pid})
 	}
 	return nil
 }

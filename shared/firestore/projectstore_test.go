@@ -86,7 +86,7 @@ func TestProjectStoreRefusesBadInput(t *testing.T) {
 		"remove bad user":  s.RemoveMember(ctx, "p1x", "bob~x"),
 		"memberships bad":  func() error { _, err := s.Memberships(ctx, "a/b"); return err }(),
 		"begin bad pid":    s.BeginDelete(ctx, "x", false),
-		"finish bad pid":   s.FinishDelete(ctx, "p1x/members"),
+		"finish bad pid":   s.FinishDelete(ctx, "p1x/members", projectNow),
 	} {
 		require.Equal(t, apperr.Invalid, apperr.CodeOf(err), name)
 	}
@@ -254,7 +254,7 @@ func TestProjectStoreDelete(t *testing.T) {
 	_, err = client.Collection("spaces").Doc("projects:"+pid).Set(ctx, map[string]any{"objects": int64(3)})
 	require.NoError(t, err)
 
-	require.Equal(t, apperr.Conflict, apperr.CodeOf(s.FinishDelete(ctx, pid)), "FinishDelete needs BeginDelete first")
+	require.Equal(t, apperr.Conflict, apperr.CodeOf(s.FinishDelete(ctx, pid, projectNow)), "FinishDelete needs BeginDelete first")
 	err = s.BeginDelete(ctx, pid, false)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err))
 	require.Contains(t, err.Error(), fmt.Sprintf("project %s still holds 3 objects; delete them or pass force=true", pid))
@@ -275,8 +275,8 @@ func TestProjectStoreDelete(t *testing.T) {
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(s.Create(ctx, &project.Project{ID: pid}, "carol", projectNow)),
 		"a project being deleted still holds its id")
 
-	require.NoError(t, s.FinishDelete(ctx, pid))
-	require.NoError(t, s.FinishDelete(ctx, pid), "idempotent")
+	require.NoError(t, s.FinishDelete(ctx, pid, projectNow))
+	require.NoError(t, s.FinishDelete(ctx, pid, projectNow), "idempotent")
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(s.BeginDelete(ctx, pid, true)))
 
 	members, err := client.Collection(valetfs.ProjectsCollection).Doc(pid).Collection(valetfs.MembersCollection).Documents(ctx).GetAll()
@@ -292,8 +292,10 @@ func TestProjectStoreDelete(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, project.None, role)
 
-	require.NoError(t, s.Create(ctx, &project.Project{ID: pid}, "carol", projectNow), "the id is free again")
-	role, err = s.Role(ctx, pid, "bob")
+	err = s.Create(ctx, &project.Project{ID: pid}, "carol", projectNow)
+	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "the id of a deleted project is never reissued")
+	require.Contains(t, err.Error(), "never reissued")
+	role, err = s.Role(ctx, pid, "carol")
 	require.NoError(t, err)
 	require.Equal(t, project.None, role)
 }
@@ -342,7 +344,7 @@ func TestProjectStoreFinishDeleteInBatches(t *testing.T) {
 	require.Len(t, members, extra+1)
 
 	require.NoError(t, s.BeginDelete(ctx, pid, false))
-	require.NoError(t, s.FinishDelete(ctx, pid))
+	require.NoError(t, s.FinishDelete(ctx, pid, projectNow))
 	left, err := client.Collection("memberships").Where("project", "==", pid).Documents(ctx).GetAll()
 	require.NoError(t, err)
 	require.Empty(t, left)
