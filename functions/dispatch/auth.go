@@ -57,7 +57,9 @@ type sealedBundle struct {
 // auth serves GET /jobs/{id}/auth?epoch=N: the job's secrets and signed
 // URLs, for the lock holder at epoch N only; sealed to the claim's sealTo
 // key when it had one, and once only when it was singleUse (a second
-// fetch is 410 and logged as an anomaly). The bundle is never logged nor
+// fetch is 410 and logged as an anomaly). The lock is checked on a read
+// first (nothing is minted for a caller without it) and again in a
+// transaction once the bundle is ready. The bundle is never logged nor
 // stored.
 func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 	id, err := jobID(r)
@@ -89,19 +91,20 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	// Only a bundle that is complete uses up a single-use claim.
-	if j.Lock.SingleUse {
-		_, err = s.store.Update(r.Context(), id, func(j *job.Job) ([]job.Event, error) {
-			return nil, j.TakeBundle(who, epoch, now)
-		})
-		if errors.Is(err, job.ErrBundleTaken) {
-			httpapi.LoggerFrom(r.Context()).WarnContext(r.Context(), "anomaly: a single-use auth bundle was fetched again",
-				"anomaly", "bundle_refetch", "job", id, "epoch", epoch, "holder", who)
-		}
-		if err != nil {
-			httpapi.WriteError(w, r, err)
-			return
-		}
+	// The lock was checked on a read: check it again in a transaction
+	// right before the bundle leaves, single-use or not, so a requeue or a
+	// cancel that landed meanwhile is seen. Only a bundle that is complete
+	// uses up a single-use claim; for others the transaction writes nothing.
+	_, err = s.store.Update(r.Context(), id, func(j *job.Job) ([]job.Event, error) {
+		return nil, j.TakeBundle(who, epoch, now)
+	})
+	if errors.Is(err, job.ErrBundleTaken) {
+		httpapi.LoggerFrom(r.Context()).WarnContext(r.Context(), "anomaly: a single-use auth bundle was fetched again",
+			"anomaly", "bundle_refetch", "job", id, "epoch", epoch, "holder", who)
+	}
+	if err != nil && !errors.Is(err, job.ErrDuplicate) {
+		httpapi.WriteError(w, r, err)
+		return
 	}
 	if j.Lock.SealTo == "" {
 		httpapi.WriteJSON(w, http.StatusOK, bundle)

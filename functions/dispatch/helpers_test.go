@@ -91,6 +91,14 @@ var t0 = time.Now().UTC().Truncate(time.Second)
 // function.
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv serving the function on wrap(store) when wrap is
+// set: a test seam that lets a test act between the handler's reads and
+// writes.
+func newEnvWith(t testing.TB, wrap func(job.Store) job.Store) *env {
+	t.Helper()
 	client := firestoretest.New(t)
 	firestoretest.Reset(t, firestoretest.ProjectID(t))
 	c := &clock{now: t0}
@@ -106,8 +114,12 @@ func newEnv(t testing.TB) *env {
 	e.keys = workflow.NewKeyStore(e.secrets.Client, custodytest.Project, "")
 	_, err = e.keys.Rotate(context.Background())
 	require.NoError(t, err)
+	var store job.Store = e.store
+	if wrap != nil {
+		store = wrap(e.store)
+	}
 	e.srv = httptest.NewServer(dispatch.New(dispatch.Options{
-		Store: e.store, Signer: sg, Bucket: bucket, Secrets: e.secrets.Store,
+		Store: store, Signer: sg, Bucket: bucket, Secrets: e.secrets.Store,
 		Workflow:     workflow.NewMinter(e.keys, workflow.MinterOptions{Issuer: tokenIssuer, Audience: "copy-offload", Now: c.Now}),
 		JobTokens:    jobtoken.NewIssuer(e.keys, tokenIssuer, c.Now),
 		Authenticate: apitest.Authenticate, Now: c.Now,

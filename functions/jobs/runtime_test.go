@@ -159,7 +159,7 @@ func TestProjectJobs(t *testing.T) {
 	e.do(stranger, "GET", "/jobs?project="+pid, nil).requireError(t, http.StatusNotFound, "project")
 	e.do(viewer, "POST", "/jobs/"+id+"/cancel", nil).requireError(t, http.StatusForbidden, "viewers")
 
-	require.NoError(t, e.projects.RemoveMember(ctx, pid, editor.id))
+	require.NoError(t, e.projects.RemoveMember(ctx, pid, editor.id, owner.id))
 	e.do(editor, "GET", "/jobs/"+id, nil).requireError(t, http.StatusNotFound, "not found")
 	var list listResponse
 	e.do(editor, "GET", "/jobs", nil).decode(t, http.StatusOK, &list)

@@ -239,7 +239,7 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if err := h.projects.RemoveMember(r.Context(), proj.ID, string(user)); err != nil {
+	if err := h.projects.RemoveMember(r.Context(), proj.ID, string(user), p.ID); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}

@@ -57,17 +57,24 @@ func (s *ProjectStore) Members(ctx context.Context, pid string) ([]project.Membe
 	return members, nil
 }
 
-// SetMember adds user to the project with role, or changes their role, in
-// one transaction that keeps the project's owners count and user's
-// membership in step and enforces project.CheckChange (the last owner
-// cannot be demoted). It returns the member; a member whose role changes
-// keeps their AddedBy and AddedAt, and setting the role they already have
-// writes nothing.
+// SetMember adds user to the project with role, or changes their role, on
+// behalf of by, in one transaction that keeps the project's owners count
+// and user's membership in step and enforces project.CheckChange (the last
+// owner cannot be demoted). The same transaction reads by's role and
+// requires an owner (see requireManager): a check made before, then a
+// concurrent demotion of by, cannot let one more change through. It
+// returns the member; a member whose role changes keeps their AddedBy and
+// AddedAt, and setting the role they already have writes nothing.
 //
-// Errors: Invalid for a bad pid, user or role; NotFound when the project is
-// absent or being deleted; Conflict for the last owner's demotion.
+// Errors: Invalid for a bad pid, user, by or role; NotFound when the
+// project is absent or being deleted, or by is not a member;
+// PermissionDenied when by is not an owner; Conflict for the last owner's
+// demotion.
 func (s *ProjectStore) SetMember(ctx context.Context, pid, user string, role project.Role, by string, now time.Time) (project.Member, error) {
 	if err := parsePIDUser(pid, user); err != nil {
+		return project.Member{}, err
+	}
+	if _, err := ids.ParseUserID(by); err != nil {
 		return project.Member{}, err
 	}
 	if _, err := project.ParseRole(string(role)); err != nil {
@@ -77,6 +84,9 @@ func (s *ProjectStore) SetMember(ctx context.Context, pid, user string, role pro
 	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		d, err := s.liveProject(tx, pid)
 		if err != nil {
+			return err
+		}
+		if err := s.requireManager(tx, pid, by, user); err != nil {
 			return err
 		}
 		current, err := s.member(tx, pid, user)
@@ -102,18 +112,30 @@ func (s *ProjectStore) SetMember(ctx context.Context, pid, user string, role pro
 	return out, nil
 }
 
-// RemoveMember removes user from the project and their membership.
+// RemoveMember removes user from the project and their membership, on
+// behalf of by: user themself (leaving), or an owner, which the same
+// transaction checks (see SetMember).
 //
-// Errors: Invalid for a bad pid or user; NotFound when the project is absent
-// or being deleted, or user is not a member; Conflict for the last owner.
-func (s *ProjectStore) RemoveMember(ctx context.Context, pid, user string) error {
+// Errors: Invalid for a bad pid, user or by; NotFound when the project is
+// absent or being deleted, or user or by is not a member; PermissionDenied
+// when by is another member than user and not an owner; Conflict for the
+// last owner.
+func (s *ProjectStore) RemoveMember(ctx context.Context, pid, user, by string) error {
 	if err := parsePIDUser(pid, user); err != nil {
+		return err
+	}
+	if _, err := ids.ParseUserID(by); err != nil {
 		return err
 	}
 	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		d, err := s.liveProject(tx, pid)
 		if err != nil {
 			return err
+		}
+		if by != user {
+			if err := s.requireManager(tx, pid, by, user); err != nil {
+				return err
+			}
 		}
 		current, err := s.member(tx, pid, user)
 		if err != nil {
@@ -127,6 +149,25 @@ func (s *ProjectStore) RemoveMember(ctx context.Context, pid, user string) error
 		}
 		return s.writeMemberChange(tx, pid, d.Owners, current.Role, project.Member{User: user, Role: project.None})
 	})
+}
+
+// requireManager reads by's role in tx and refuses anyone but an owner:
+// NotFound for a non-member (the project is hidden from them, as from any
+// non-member), PermissionDenied for a member of a lesser role. Callers
+// check the role before too (access.Can); this check, in the transaction
+// that writes, is the one a concurrent demotion cannot slip past.
+func (s *ProjectStore) requireManager(tx *firestore.Transaction, pid, by, user string) error {
+	actor, err := s.member(tx, pid, by)
+	if err != nil {
+		return err
+	}
+	switch actor.Role {
+	case project.Owner:
+		return nil
+	case project.None:
+		return projectNotFound(pid)
+	}
+	return apperr.E(apperr.PermissionDenied, "%s is no longer an owner of project %s and may not change the membership of %s", by, pid, user)
 }
 
 // member reads user's member doc in tx; a non-member has Role None.

@@ -83,7 +83,7 @@ func TestProjectStoreRefusesBadInput(t *testing.T) {
 		"members bad pid":  func() error { _, err := s.Members(ctx, "-"); return err }(),
 		"set bad role":     func() error { _, err := s.SetMember(ctx, "p1x", "bob", "admin", "alice", projectNow); return err }(),
 		"set no role":      func() error { _, err := s.SetMember(ctx, "p1x", "bob", project.None, "alice", projectNow); return err }(),
-		"remove bad user":  s.RemoveMember(ctx, "p1x", "bob~x"),
+		"remove bad user":  s.RemoveMember(ctx, "p1x", "bob~x", "alice"),
 		"memberships bad":  func() error { _, err := s.Memberships(ctx, "a/b"); return err }(),
 		"begin bad pid":    s.BeginDelete(ctx, "x", false),
 		"finish bad pid":   s.FinishDelete(ctx, "p1x/members", projectNow),
@@ -105,7 +105,7 @@ func TestProjectStoreMembersAndRoles(t *testing.T) {
 	require.NoError(t, err)
 
 	// A role change keeps when and by whom the member was added.
-	m, err = s.SetMember(ctx, pid, "bob", project.Editor, "carol", later.Add(time.Hour))
+	m, err = s.SetMember(ctx, pid, "bob", project.Editor, "alice", later.Add(time.Hour))
 	require.NoError(t, err)
 	require.Equal(t, project.Member{User: "bob", Role: project.Editor, AddedBy: "alice", AddedAt: later}, m)
 
@@ -128,12 +128,12 @@ func TestProjectStoreMembersAndRoles(t *testing.T) {
 	}
 	require.Equal(t, []string{"alice", "bob", "carol"}, users)
 
-	require.NoError(t, s.RemoveMember(ctx, pid, "carol"))
+	require.NoError(t, s.RemoveMember(ctx, pid, "carol", "carol"))
 	role, err = s.Role(ctx, pid, "carol")
 	require.NoError(t, err)
 	require.Equal(t, project.None, role)
-	require.Equal(t, apperr.NotFound, apperr.CodeOf(s.RemoveMember(ctx, pid, "carol")))
-	require.Equal(t, apperr.NotFound, apperr.CodeOf(s.RemoveMember(ctx, "absent-project", "carol")))
+	require.Equal(t, apperr.NotFound, apperr.CodeOf(s.RemoveMember(ctx, pid, "carol", "carol")))
+	require.Equal(t, apperr.NotFound, apperr.CodeOf(s.RemoveMember(ctx, "absent-project", "carol", "carol")))
 	_, err = s.SetMember(ctx, "absent-project", "bob", project.Viewer, "alice", later)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 	require.Equal(t, int64(1), ownersCount(t, client, pid))
@@ -146,7 +146,7 @@ func TestProjectStoreLastOwnerStays(t *testing.T) {
 
 	_, err := s.SetMember(ctx, pid, "alice", project.Editor, "alice", projectNow)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "the last owner cannot be demoted")
-	require.Equal(t, apperr.Conflict, apperr.CodeOf(s.RemoveMember(ctx, pid, "alice")), "nor leave")
+	require.Equal(t, apperr.Conflict, apperr.CodeOf(s.RemoveMember(ctx, pid, "alice", "alice")), "nor leave")
 
 	_, err = s.SetMember(ctx, pid, "bob", project.Owner, "alice", projectNow)
 	require.NoError(t, err)
@@ -158,8 +158,8 @@ func TestProjectStoreLastOwnerStays(t *testing.T) {
 	_, err = s.SetMember(ctx, pid, "alice", project.Viewer, "bob", projectNow)
 	require.NoError(t, err, "with a second owner, the first may step down")
 	require.Equal(t, int64(1), ownersCount(t, client, pid))
-	require.Equal(t, apperr.Conflict, apperr.CodeOf(s.RemoveMember(ctx, pid, "bob")))
-	require.NoError(t, s.RemoveMember(ctx, pid, "alice"))
+	require.Equal(t, apperr.Conflict, apperr.CodeOf(s.RemoveMember(ctx, pid, "bob", "bob")))
+	require.NoError(t, s.RemoveMember(ctx, pid, "alice", "alice"))
 	require.Equal(t, int64(1), ownersCount(t, client, pid))
 }
 
@@ -181,7 +181,7 @@ func TestProjectStoreConcurrentOwnersLeaving(t *testing.T) {
 		wg.Go(func() {
 			_, errs[0] = s.SetMember(ctx, pid, "alice", project.Editor, "alice", projectNow)
 		})
-		wg.Go(func() { errs[1] = s.RemoveMember(ctx, pid, "bob") })
+		wg.Go(func() { errs[1] = s.RemoveMember(ctx, pid, "bob", "bob") })
 		wg.Wait()
 		cancel()
 
@@ -232,7 +232,7 @@ func TestProjectStoreMemberships(t *testing.T) {
 		{Project: p3, Role: project.Viewer},
 	}, got)
 
-	require.NoError(t, s.RemoveMember(ctx, p2, user))
+	require.NoError(t, s.RemoveMember(ctx, p2, user, user))
 	_, err = s.SetMember(ctx, p3, user, project.Owner, "alice", projectNow)
 	require.NoError(t, err)
 	got, err = s.Memberships(ctx, user)
