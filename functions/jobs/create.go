@@ -71,9 +71,6 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if req.RuntimeToken != "" {
-		logging.DefaultMasker.Register(req.RuntimeToken)
-	}
 	j, err := newJob(p, &req, h.clock())
 	if err != nil {
 		httpapi.WriteError(w, r, err)
@@ -88,6 +85,10 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, r, err)
 			return
 		}
+		// Verified: from here on this request's lines mask it. An
+		// unverified string is never registered, so a caller cannot hide
+		// words from the logs with it.
+		logging.RegisterSecret(r.Context(), req.RuntimeToken)
 	}
 	if req.Reuse {
 		done, err := h.reusable(r.Context(), p, j, req.RequireAttestation)

@@ -12,6 +12,7 @@ import (
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/logging"
 	"valet.dev/valet/shared/project"
 )
 
@@ -172,4 +173,26 @@ func foreignToken(t *testing.T, e *env) string {
 	token, err := e.issuer.Mint(oidc.TokenRequest{Sub: "alice-elsewhere", Aud: "another-service"})
 	require.NoError(t, err)
 	return token
+}
+
+// TestUnverifiedRuntimeTokenIsNeverRegistered: a runtimeToken that does not
+// verify is refused and never reaches the log masker, so a caller cannot
+// hide chosen words from the logs or grow the process's registry with it
+// (issue 10, item 5); a verified one is registered only in the request's
+// scope, not in the process's registry.
+func TestUnverifiedRuntimeTokenIsNeverRegistered(t *testing.T) {
+	e := newEnv(t)
+	alice := e.newUser("alice")
+	before := logging.DefaultMasker.Len()
+	for _, words := range []string{"hide-the-word-BREACH-from-the-logs", "xxxxxxxxxxxxxxxxxxxxxxxx", "admin@example.com-exfiltration"} {
+		r := e.do(alice, "POST", "/jobs", withRuntime(words))
+		require.Equal(t, 4, r.status/100, "refused: %s", r.body)
+		require.Equal(t, "log "+words, logging.DefaultMasker.Mask("log "+words), "an unverified runtime token was registered")
+	}
+	token := e.apiToken(alice, "jobs:write")
+	after := logging.DefaultMasker.Len()
+	r := e.do(alice, "POST", "/jobs", withRuntime(token))
+	require.Equal(t, http.StatusCreated, r.status, string(r.body))
+	require.Equal(t, after, logging.DefaultMasker.Len(), "a verified runtime token goes to the request's scope, not the process's registry")
+	require.Equal(t, before+1, after, "only the test's own token, created outside any request")
 }

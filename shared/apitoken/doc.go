@@ -14,7 +14,9 @@
 // the token id, owner, name, sorted scopes, the SHA-256 of the whole token
 // (compared in constant time) and its times. The token itself is never
 // stored, logged or returned after creation; Create registers it with
-// logging.DefaultMasker.
+// logging.RegisterSecret, in the creating request's scope (it is shown in
+// that response only; later requests carry it as a bearer, masked by its
+// shape).
 //
 // # Scopes
 //

@@ -86,7 +86,8 @@ type Options struct {
 	MaxLifetime time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// Masker receives every created token; logging.DefaultMasker when nil.
+	// Masker receives every created token; when nil, the token is
+	// registered in the creating request's scope (logging.RegisterSecret).
 	Masker *logging.Masker
 }
 
@@ -109,9 +110,6 @@ func NewStore(client *firestore.Client, opts Options) *Store {
 	s.max = min(s.max, LimitMaxLifetime)
 	if s.now == nil {
 		s.now = time.Now
-	}
-	if s.masker == nil {
-		s.masker = logging.DefaultMasker
 	}
 	return s
 }
@@ -222,7 +220,11 @@ func (s *Store) Create(ctx context.Context, spec Spec) (Created, error) {
 		if err != nil {
 			return Created{}, storeError(ctx, err, "storing the token")
 		}
-		s.masker.Register(token)
+		if s.masker != nil {
+			s.masker.Register(token)
+		} else {
+			logging.RegisterSecret(ctx, token)
+		}
 		return Created{Token: token, Info: rec.info()}, nil
 	}
 	return Created{}, apperr.E(apperr.Internal, "could not allocate a token prefix")

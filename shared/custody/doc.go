@@ -12,8 +12,9 @@
 // agree on one value. A version added by a losing writer is destroyed at
 // once.
 //
-// Every value read or written is registered with logging.DefaultMasker, so
-// it is masked in every later log line of the process.
+// Every value read or written is registered with logging.RegisterSecret:
+// masked in every later line of the request that read or wrote it, or, for
+// work outside a request, of the process (logging.DefaultMasker, bounded).
 //
 // # Errors
 //

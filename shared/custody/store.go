@@ -80,7 +80,7 @@ func (s *Store) Put(ctx context.Context, jobID string, kind Kind, value string, 
 		return apperr.E(apperr.Invalid, "job %s %s secret: expiry %s is not in the future; pass the job's deadline",
 			jobID, kind, expireAt.UTC().Format(time.RFC3339))
 	}
-	logging.DefaultMasker.Register(value)
+	logging.RegisterSecret(ctx, value)
 	what := "storing job " + jobID + " " + string(kind) + " secret"
 	name := s.secretName(jobID, kind)
 	_, err := s.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
@@ -136,7 +136,7 @@ func (s *Store) Get(ctx context.Context, jobID string, kind Kind) (string, error
 		return "", smError(err, "reading job "+jobID+" "+string(kind)+" secret")
 	}
 	value := string(resp.GetPayload().GetData())
-	logging.DefaultMasker.Register(value)
+	logging.RegisterSecret(ctx, value)
 	return value, nil
 }
 

@@ -61,7 +61,7 @@ func WithLoggingOptions(next http.Handler, opts LogOptions) http.Handler {
 		}
 		w.Header().Set(RequestIDHeader, requestID)
 
-		ctx := logging.WithRequestID(r.Context(), requestID)
+		ctx := logging.WithSecretScope(logging.WithRequestID(r.Context(), requestID))
 		if traceID, spanID := logging.TraceFromRequest(r); traceID != "" {
 			ctx = logging.WithTrace(ctx, traceID, spanID)
 		}

@@ -53,7 +53,7 @@ func NewIssuer(keys *workflow.KeyStore, issuer string, now func() time.Time) *Is
 
 // Mint returns the job token of j's current epoch. j must be leased (LOCKED
 // or RUNNING) with an epoch and a deadline in the future. The token is
-// registered with logging.DefaultMasker.
+// registered with logging.RegisterSecret (the minting request's scope).
 func (i *Issuer) Mint(ctx context.Context, j *job.Job) (string, error) {
 	now := i.now()
 	switch {
@@ -94,7 +94,7 @@ func (i *Issuer) Mint(ctx context.Context, j *job.Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	logging.DefaultMasker.Register(token)
+	logging.RegisterSecret(ctx, token)
 	return token, nil
 }
 

@@ -25,7 +25,8 @@ const (
 // secrets registered by the time each line is written.
 type handler struct {
 	inner     slog.Handler
-	masker    *Masker
+	out       *lockedWriter // what inner writes to
+	masker    interface{ Mask(string) string }
 	projectID string
 	root      []slog.Attr // attributes bound before any group was opened
 	groups    []openGroup // groups opened with WithGroup, outermost first
@@ -103,6 +104,12 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 			a.Key += "_"
 		}
 		out.AddAttrs(a)
+	}
+	if sm := scopeMasker(ctx); sm != nil {
+		// The request's own secrets too: a handler for this line only.
+		c := *h
+		c.masker = maskers{sm, h.masker}
+		return slog.NewJSONHandler(h.out, &slog.HandlerOptions{ReplaceAttr: c.replaceAttr}).Handle(ctx, out)
 	}
 	return h.inner.Handle(ctx, out)
 }

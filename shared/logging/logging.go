@@ -10,8 +10,10 @@
 // in their usual encodings and anything shaped like a credential with "***".
 //
 // A process builds one logger with New and installs it with slog.SetDefault.
-// Secrets are registered with DefaultMasker (or an injected Masker in tests)
-// as soon as they are known, so that every later line masks them.
+// Secrets valet issued or verified are registered as soon as they are known,
+// with RegisterSecret: in the request's own scope when they belong to one
+// request (lines logged with its context mask them), else in DefaultMasker
+// (or an injected Masker in tests), which is bounded in size and time.
 package logging
 
 import (
@@ -42,8 +44,8 @@ func NewHandler(w io.Writer, opts Options) slog.Handler {
 	if m == nil {
 		m = DefaultMasker
 	}
-	h := &handler{masker: m, projectID: opts.ProjectID}
-	h.inner = slog.NewJSONHandler(w, &slog.HandlerOptions{
+	h := &handler{masker: m, projectID: opts.ProjectID, out: &lockedWriter{w: w}}
+	h.inner = slog.NewJSONHandler(h.out, &slog.HandlerOptions{
 		Level:       opts.Level,
 		ReplaceAttr: h.replaceAttr,
 	})

@@ -1,9 +1,12 @@
 package logging
 
 import (
+	"container/list"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Redacted replaces every masked secret.
@@ -13,11 +16,25 @@ const Redacted = "***"
 // likely to occur in ordinary text, and no valet secret is that short.
 const MinSecretLen = 8
 
-// DefaultMasker is the process's registry of secrets. A secret registered
-// while serving one request must be masked in every later line of every
-// request, so the registry is per process; tests inject their own Masker
-// through Options.Masker.
+// DefaultMasker is the process's registry of secrets valet issued or
+// verified outside any request (background work) and of those it hands to
+// jobs: job tokens and the secrets it keeps for them. It is bounded
+// (DefaultCapacity secrets, each forgotten DefaultTTL after it was last
+// registered), so no caller can grow it without limit. Secrets that belong
+// to one request are registered in that request's scope instead
+// (RegisterSecret, WithSecretScope). Tests inject their own Masker through
+// Options.Masker.
 var DefaultMasker = NewMasker()
+
+// The bounds of DefaultMasker and of every NewMasker.
+const (
+	// DefaultCapacity is how many secrets a Masker remembers; registering
+	// one more forgets the least recently registered.
+	DefaultCapacity = 4096
+	// DefaultTTL is how long a Masker remembers a secret after its last
+	// registration: longer than any job (24 h) lives.
+	DefaultTTL = 25 * time.Hour
+)
 
 // maxPasses bounds how often Mask re-scans its own output. Replacing an
 // encoding with "***" can join its neighbours into another match; every
@@ -36,40 +53,137 @@ const filterBits = 1 << 16
 // Registered patterns are found with a bit filter over the hash of each
 // 8-byte window followed by a map lookup of that window, so Mask costs about
 // a nanosecond per byte whatever the number of secrets, and Register costs
-// only its own patterns.
+// only its own patterns. A Masker holds at most its capacity of secrets and
+// forgets each after its TTL: memory stays bounded whoever registers.
 type Masker struct {
 	mu       sync.RWMutex
-	secrets  map[string]struct{}
-	filter   []uint64            // filterBits bits, set for hashed pattern prefixes
-	byPrefix map[uint64][]string // patterns by their first 8 bytes
+	secrets  map[string]*list.Element // of *entry, in order
+	order    *list.List               // least recently registered first
+	filter   []uint64                 // filterBits bits, set for hashed pattern prefixes
+	counts   map[uint64]int           // patterns per filter bit, to clear it when the last goes
+	byPrefix map[uint64][]string      // patterns by their first 8 bytes
+	capacity int
+	ttl      time.Duration
+	now      func() time.Time
 }
 
-// NewMasker returns an empty Masker.
-func NewMasker() *Masker {
-	return &Masker{
-		secrets:  make(map[string]struct{}),
+// entry is one registered secret and the patterns it added.
+type entry struct {
+	secret   string
+	patterns []string
+	at       time.Time
+}
+
+// MaskerOptions bound a Masker.
+type MaskerOptions struct {
+	// Capacity is how many secrets it remembers: DefaultCapacity when zero.
+	Capacity int
+	// TTL is how long it remembers a secret after its last registration:
+	// DefaultTTL when zero, forever when negative.
+	TTL time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// NewMasker returns an empty Masker with the default bounds.
+func NewMasker() *Masker { return NewMaskerWith(MaskerOptions{}) }
+
+// NewMaskerWith returns an empty Masker bounded by opts.
+func NewMaskerWith(opts MaskerOptions) *Masker {
+	m := &Masker{
+		secrets:  make(map[string]*list.Element),
+		order:    list.New(),
 		filter:   make([]uint64, filterBits/64),
+		counts:   make(map[uint64]int),
 		byPrefix: make(map[uint64][]string),
+		capacity: opts.Capacity,
+		ttl:      opts.TTL,
+		now:      opts.Now,
 	}
+	if m.capacity <= 0 {
+		m.capacity = DefaultCapacity
+	}
+	if m.ttl == 0 {
+		m.ttl = DefaultTTL
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	return m
 }
 
 // Register adds secret to the registry; from now on Mask replaces it and its
-// encodings (see encodings). Values shorter than MinSecretLen are ignored.
+// encodings (see encodings) until it is forgotten: when it has not been
+// registered again for the Masker's TTL, or when its capacity is reached
+// and it is the least recently registered. Values shorter than
+// MinSecretLen are ignored.
+//
+// Register only values valet itself issued or verified: whatever is
+// registered disappears from the logs.
 func (m *Masker) Register(secret string) {
 	if len(secret) < MinSecretLen {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.secrets[secret]; ok {
+	now := m.now()
+	m.expire(now)
+	if el, ok := m.secrets[secret]; ok {
+		el.Value.(*entry).at = now
+		m.order.MoveToBack(el)
 		return
 	}
-	m.secrets[secret] = struct{}{}
-	for _, p := range encodings(secret) {
+	for len(m.secrets) >= m.capacity {
+		m.forget(m.order.Front())
+	}
+	e := &entry{secret: secret, patterns: encodings(secret), at: now}
+	for _, p := range e.patterns {
 		w := window(p, 0)
 		h := windowHash(w)
 		m.filter[h/64] |= 1 << (h % 64)
+		m.counts[h]++
 		m.byPrefix[w] = append(m.byPrefix[w], p)
+	}
+	m.secrets[secret] = m.order.PushBack(e)
+}
+
+// Len is how many secrets the Masker remembers now.
+func (m *Masker) Len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.secrets)
+}
+
+// expire forgets the secrets not registered again for the TTL.
+func (m *Masker) expire(now time.Time) {
+	if m.ttl < 0 {
+		return
+	}
+	for el := m.order.Front(); el != nil && now.Sub(el.Value.(*entry).at) >= m.ttl; el = m.order.Front() {
+		m.forget(el)
+	}
+}
+
+// forget removes one registered secret and its patterns.
+func (m *Masker) forget(el *list.Element) {
+	e := m.order.Remove(el).(*entry)
+	delete(m.secrets, e.secret)
+	for _, p := range e.patterns {
+		w := window(p, 0)
+		h := windowHash(w)
+		if m.counts[h]--; m.counts[h] <= 0 {
+			delete(m.counts, h)
+			m.filter[h/64] &^= 1 << (h % 64)
+		}
+		ps := m.byPrefix[w]
+		if i := slices.Index(ps, p); i >= 0 {
+			ps = slices.Delete(ps, i, i+1)
+		}
+		if len(ps) == 0 {
+			delete(m.byPrefix, w)
+		} else {
+			m.byPrefix[w] = ps
+		}
 	}
 }
 
