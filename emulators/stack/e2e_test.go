@@ -22,6 +22,9 @@ import (
 	"valet.dev/valet/shared/testenv"
 )
 
+// frontendOrigin is the browser origin the test stacks allow.
+const frontendOrigin = "https://console.example"
+
 // startStack starts a whole stack in process on the shared Firestore
 // emulator, with its own project so tests never see each other's data;
 // edits change the options.
@@ -34,6 +37,7 @@ func startStack(t *testing.T, edits ...func(*stack.Options)) *stack.Stack {
 		Firestore:       fs,
 		InProcessPubSub: true,
 		Project:         fmt.Sprintf("e2e-%d", time.Now().UnixNano()%1e9),
+		AllowedOrigins:  []string{frontendOrigin},
 	}
 	for _, edit := range edits {
 		edit(&opts)

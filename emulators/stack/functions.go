@@ -86,10 +86,11 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 	}
 	return map[string]http.Handler{
 		jobs.Name: jobs.New(jobs.Options{Store: store, Signer: sign, Bucket: bucket, Authenticate: userAuth,
-			VerifyRuntime: userAuthn.Verify, Projects: projects, Secrets: secrets}),
+			VerifyRuntime: userAuthn.Verify, Projects: projects, Secrets: secrets, AllowedOrigins: s.opts.AllowedOrigins}),
 		objects.Name: objects.New(objects.Options{Objects: valetfs.NewObjectStore(fsClient), Projects: projects,
-			Storage: objectStore, Signer: sign, Bucket: s.Info.Buckets.Objects, QuotaBytes: s.opts.SpaceQuotaBytes, Authenticate: userAuth}),
-		tokens.Name: tokens.New(tokens.Options{Tokens: apiTokens, Authenticate: userAuth, JWKS: workflowKeys.JWKS}),
+			Storage: objectStore, Signer: sign, Bucket: s.Info.Buckets.Objects, QuotaBytes: s.opts.SpaceQuotaBytes, Authenticate: userAuth,
+			AllowedOrigins: s.opts.AllowedOrigins}),
+		tokens.Name: tokens.New(tokens.Options{Tokens: apiTokens, Authenticate: userAuth, JWKS: workflowKeys.JWKS, AllowedOrigins: s.opts.AllowedOrigins}),
 		dispatch.Name: dispatch.New(dispatch.Options{Store: store, Signer: sign, Bucket: bucket, Secrets: secrets,
 			Workflow:     workflow.NewMinter(workflowKeys, workflow.MinterOptions{Issuer: s.TokenIssuer(), Audience: WorkflowAudience}),
 			JobTokens:    jobtoken.NewIssuer(workflowKeys, s.TokenIssuer(), nil),

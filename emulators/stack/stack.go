@@ -52,7 +52,9 @@ type Options struct {
 	// DuplicateEvents and ShuffleEvents put the bridge in its test mode:
 	// every storage event twice, in shuffled order.
 	DuplicateEvents, ShuffleEvents bool
-	AllowedOrigins                 []string // frontend origins for CORS on the gate
+	// AllowedOrigins are the frontend origins whose browsers may call the
+	// buckets (the gate) and the API (jobs, objects, tokens).
+	AllowedOrigins []string
 	// SpaceQuotaBytes is each object space's quota; the objects function's
 	// default when zero.
 	SpaceQuotaBytes int64

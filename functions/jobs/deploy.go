@@ -26,5 +26,5 @@ func fromEnvironment(ctx context.Context) (Options, error) {
 		return Options{}, err
 	}
 	return Options{Store: d.Jobs(), Signer: sign, Bucket: d.Env.JobsBucket, Authenticate: auth.Authenticate,
-		VerifyRuntime: auth.Verify, Projects: d.Projects(), Secrets: secrets}, nil
+		VerifyRuntime: auth.Verify, Projects: d.Projects(), Secrets: secrets, AllowedOrigins: d.Env.AllowedOrigins}, nil
 }

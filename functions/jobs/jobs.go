@@ -56,6 +56,9 @@ type Options struct {
 	Projects *valetfs.ProjectStore
 	// Secrets keeps runtime tokens, and scrubs a cancelled job's secrets.
 	Secrets *custody.Store
+	// AllowedOrigins are the frontend origins whose browsers may call the
+	// function (CORS); none when empty.
+	AllowedOrigins []string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -100,7 +103,7 @@ func New(opts Options) http.Handler {
 	mux.Handle("GET /jobs/{id}/output", route(h.output))
 	mux.Handle("GET /jobs/{id}/attestation", route(h.attestation))
 	mux.Handle("GET /jobs/{id}/events", route(h.events))
-	return httpapi.WithLogging(httpapi.JSONFallback(mux))
+	return httpapi.Serve(mux, opts.AllowedOrigins)
 }
 
 // clock returns the current time as Firestore keeps it: UTC, microseconds.

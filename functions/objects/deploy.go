@@ -31,5 +31,6 @@ func fromEnvironment(ctx context.Context) (Options, error) {
 	return Options{
 		Objects: d.ObjectStore(), Projects: d.Projects(), Storage: storage, Signer: sign,
 		Bucket: d.Env.ObjectsBucket, QuotaBytes: d.Env.SpaceQuotaBytes, Authenticate: auth,
+		AllowedOrigins: d.Env.AllowedOrigins,
 	}, nil
 }

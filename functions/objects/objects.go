@@ -61,6 +61,9 @@ type Options struct {
 	// Authenticate turns a request's credential into a principal: users,
 	// and running jobs acting as their runtime user.
 	Authenticate func(*http.Request) (identity.Principal, error)
+	// AllowedOrigins are the frontend origins whose browsers may call the
+	// function (CORS); none when empty.
+	AllowedOrigins []string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -103,7 +106,7 @@ func New(opts Options) http.Handler {
 	for _, rt := range h.routes() {
 		mux.Handle(rt.pattern, route(rt.serve))
 	}
-	return httpapi.WithLogging(httpapi.JSONFallback(mux))
+	return httpapi.Serve(mux, opts.AllowedOrigins)
 }
 
 // route is one authenticated route: a ServeMux pattern and its handler.

@@ -21,5 +21,5 @@ func fromEnvironment(ctx context.Context) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	return Options{Tokens: d.APITokens(), Authenticate: auth, JWKS: keys.JWKS}, nil
+	return Options{Tokens: d.APITokens(), Authenticate: auth, JWKS: keys.JWKS, AllowedOrigins: d.Env.AllowedOrigins}, nil
 }

@@ -41,6 +41,9 @@ type Options struct {
 	// JWKS returns the public keys of workflow tokens as a JWKS document;
 	// nil serves {"keys":[]}.
 	JWKS func(ctx context.Context) ([]byte, error)
+	// AllowedOrigins are the frontend origins whose browsers may call the
+	// function (CORS); none when empty.
+	AllowedOrigins []string
 	// Now is the clock; time.Now when nil. It only dates requests; token
 	// times come from the store's clock.
 	Now func() time.Time
@@ -81,7 +84,7 @@ func New(opts Options) http.Handler {
 	mux.Handle("GET /tokens", route(h.list))
 	mux.Handle("DELETE /tokens/{id}", route(h.revoke))
 	mux.HandleFunc("GET "+JWKSPath, h.serveJWKS)
-	return httpapi.WithLogging(httpapi.JSONFallback(mux))
+	return httpapi.Serve(mux, opts.AllowedOrigins)
 }
 
 // usersOnly refuses principals other than users with 403.

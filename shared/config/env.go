@@ -18,6 +18,7 @@
 //	VALET_TOKEN_ISSUER              iss of workflow and job tokens, e.g. the tokens function's URL (default "valet")
 //	VALET_WORKFLOW_AUDIENCE         aud of workflow tokens, e.g. the copy-offload service (default "valet-workflow")
 //	VALET_SPACE_QUOTA_BYTES         each space's byte quota, pending uploads included (default 10 GiB)
+//	VALET_ALLOWED_ORIGINS           comma-separated frontend origins (https://host[:port]) whose browsers may call jobs, objects and tokens (CORS); none by default
 package config
 
 import (
@@ -28,6 +29,7 @@ import (
 	"strconv"
 	"strings"
 
+	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 )
 
@@ -45,6 +47,7 @@ type Env struct {
 	TokenIssuer            string
 	WorkflowAudience       string
 	SpaceQuotaBytes        int64
+	AllowedOrigins         []string
 }
 
 // Defaults of the optional variables.
@@ -67,6 +70,7 @@ const (
 	EnvTokenIssuer     = "VALET_TOKEN_ISSUER"
 	EnvWorkflowAud     = "VALET_WORKFLOW_AUDIENCE"
 	EnvSpaceQuota      = "VALET_SPACE_QUOTA_BYTES"
+	EnvAllowedOrigins  = "VALET_ALLOWED_ORIGINS"
 )
 
 type issuerJSON struct {
@@ -123,6 +127,11 @@ func Load(getenv func(string) string) (Env, error) {
 			e.AllowedServiceAccounts = append(e.AllowedServiceAccounts, email)
 		}
 	}
+	origins, err := httpapi.ParseOrigins(getenv(EnvAllowedOrigins))
+	if err != nil {
+		return e, fmt.Errorf("config: %s: %w", EnvAllowedOrigins, err)
+	}
+	e.AllowedOrigins = origins
 	if e.FunctionURL != "" {
 		if u, err := url.Parse(e.FunctionURL); err != nil || u.Scheme == "" || u.Host == "" {
 			return e, fmt.Errorf("config: %s must be an absolute URL, not %q", EnvFunctionURL, e.FunctionURL)

@@ -21,12 +21,14 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 	m[EnvUserIssuers] = `[{"url":"https://accounts.google.com","audiences":["client-1"]}]`
 	m[EnvFunctionURL] = "https://dispatch-xyz.a.run.app"
 	m[EnvServiceAccounts] = " dispatcher@p.iam.gserviceaccount.com, reconciler@p.iam.gserviceaccount.com "
+	m[EnvAllowedOrigins] = "https://Console-xyz.a.run.app/, http://127.0.0.1:8080"
 	e, err := Load(envOf(m))
 	require.NoError(t, err)
 	require.Equal(t, "p", e.Project)
 	require.Equal(t, "p-jobs", e.JobsBucket)
 	require.Equal(t, []identity.IssuerConfig{{URL: "https://accounts.google.com", Audiences: []string{"client-1"}}}, e.UserIssuers)
 	require.Equal(t, []string{"dispatcher@p.iam.gserviceaccount.com", "reconciler@p.iam.gserviceaccount.com"}, e.AllowedServiceAccounts)
+	require.Equal(t, []string{"https://console-xyz.a.run.app", "http://127.0.0.1:8080"}, e.AllowedOrigins)
 	require.NoError(t, e.needUsers())
 	require.NoError(t, e.needServices())
 }
@@ -42,6 +44,9 @@ func TestLoadRefusesWithTheVariableNamed(t *testing.T) {
 		"issuer no aud":     {EnvUserIssuers, `[{"url":"https://x"}]`, EnvUserIssuers},
 		"service not email": {EnvServiceAccounts, "dispatcher", EnvServiceAccounts},
 		"url not absolute":  {EnvFunctionURL, "dispatch", EnvFunctionURL},
+		"origin wildcard":   {EnvAllowedOrigins, "*", EnvAllowedOrigins},
+		"origin with path":  {EnvAllowedOrigins, "https://app.example/console", EnvAllowedOrigins},
+		"origin no scheme":  {EnvAllowedOrigins, "app.example", EnvAllowedOrigins},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := base()
