@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 
 	"github.com/go-jose/go-jose/v4"
@@ -24,6 +25,11 @@ type Discovery struct {
 	Issuer                           string   `json:"issuer"`
 	JWKSURI                          string   `json:"jwks_uri"`
 	TokenEndpoint                    string   `json:"token_endpoint"`
+	AuthorizationEndpoint            string   `json:"authorization_endpoint"`
+	CodeChallengeMethodsSupported    []string `json:"code_challenge_methods_supported"`
+	GrantTypesSupported              []string `json:"grant_types_supported"`
+	ScopesSupported                  []string `json:"scopes_supported"`
+	TokenEndpointAuthMethods         []string `json:"token_endpoint_auth_methods_supported"`
 	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported"`
 	ResponseTypesSupported           []string `json:"response_types_supported"`
 	SubjectTypesSupported            []string `json:"subject_types_supported"`
@@ -37,16 +43,33 @@ func (i *Issuer) Discovery() Discovery {
 		Issuer:                           iss,
 		JWKSURI:                          iss + JWKSPath,
 		TokenEndpoint:                    iss + TokenPath,
+		AuthorizationEndpoint:            iss + AuthorizePath,
+		CodeChallengeMethodsSupported:    []string{"S256"},
+		GrantTypesSupported:              []string{"authorization_code"},
+		ScopesSupported:                  []string{"openid", "email"},
+		TokenEndpointAuthMethods:         []string{"none"},
 		IDTokenSigningAlgValuesSupported: []string{string(jose.RS256)},
-		ResponseTypesSupported:           []string{"id_token"},
+		ResponseTypesSupported:           []string{"code", "id_token"},
 		SubjectTypesSupported:            []string{"public"},
 		ClaimsSupported:                  []string{"iss", "sub", "aud", "azp", "email", "email_verified", "iat", "exp"},
 	}
 }
 
-// ServeHTTP serves DiscoveryPath and JWKSPath (GET) and TokenPath (POST).
-// Errors are JSON {"error":{"code","message"}}.
+// ServeHTTP serves DiscoveryPath and JWKSPath (GET, readable from any
+// origin: they are public), AuthorizePath (GET and POST) and TokenPath
+// (POST: a JSON body mints a token for any subject; a form body is the
+// authorization_code grant). Errors are JSON {"error":{"code","message"}},
+// those of the code flow as RFC 6749 has them.
 func (i *Issuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == AuthorizePath {
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			w.Header().Set("Allow", "GET, POST")
+			writeError(w, apperr.E(apperr.MethodNotAllowed, "%s accepts GET and POST only", r.URL.Path))
+			return
+		}
+		i.serveAuthorize(w, r)
+		return
+	}
 	var method string
 	switch r.URL.Path {
 	case DiscoveryPath, JWKSPath:
@@ -68,12 +91,18 @@ func (i *Issuer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, apperr.E(apperr.Unavailable, "the issuer URL is not set yet"))
 			return
 		}
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		writeJSON(w, http.StatusOK, i.Discovery())
 	case JWKSPath:
+		w.Header().Set("Access-Control-Allow-Origin", "*")
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, "+jwksMaxAge)
 		_, _ = w.Write(i.jwks)
 	case TokenPath:
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+			i.serveCodeExchange(w, r)
+			return
+		}
 		i.serveToken(w, r)
 	}
 }

@@ -55,7 +55,7 @@ type Options struct {
 }
 
 // Issuer is the dev OIDC issuer. It is an http.Handler serving DiscoveryPath,
-// JWKSPath and TokenPath; it is safe for concurrent use.
+// JWKSPath, TokenPath and AuthorizePath; it is safe for concurrent use.
 type Issuer struct {
 	mu     sync.RWMutex
 	issuer string
@@ -66,6 +66,7 @@ type Issuer struct {
 	public   jose.JSONWebKey
 	signer   jose.Signer
 	jwks     []byte
+	codes    codes
 }
 
 // New builds an Issuer, generating its signing key unless opts.Key is set.

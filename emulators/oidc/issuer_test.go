@@ -68,7 +68,9 @@ func TestDiscovery(t *testing.T) {
 	require.Equal(t, srv.URL+"/jwks", doc["jwks_uri"])
 	require.Equal(t, srv.URL+"/token", doc["token_endpoint"])
 	require.Equal(t, []any{"RS256"}, doc["id_token_signing_alg_values_supported"])
-	require.Equal(t, []any{"id_token"}, doc["response_types_supported"])
+	require.Equal(t, []any{"code", "id_token"}, doc["response_types_supported"])
+	require.Equal(t, srv.URL+"/authorize", doc["authorization_endpoint"])
+	require.Equal(t, []any{"S256"}, doc["code_challenge_methods_supported"])
 	require.Equal(t, []any{"public"}, doc["subject_types_supported"])
 
 	var set struct {
@@ -258,7 +260,7 @@ func TestBadRequests(t *testing.T) {
 		{"no audience anywhere", noAudience, "POST", "/token", `{"sub":"a"}`, 400, apperr.Invalid},
 		{"GET token", srv, "GET", "/token", ``, 405, apperr.MethodNotAllowed},
 		{"POST jwks", srv, "POST", "/jwks", `{}`, 405, apperr.MethodNotAllowed},
-		{"unknown path", srv, "GET", "/authorize", ``, 404, apperr.NotFound},
+		{"unknown path", srv, "GET", "/userinfo", ``, 404, apperr.NotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -35,6 +35,7 @@ type Claims struct {
 	EmailVerified   bool   `json:"email_verified,omitempty"`
 	IssuedAt        int64  `json:"iat"`
 	Expiry          int64  `json:"exp"`
+	Nonce           string `json:"nonce,omitempty"` // the authorization request's nonce
 }
 
 // Mint signs an ID token for req. Errors are *apperr.Error: Invalid for a
@@ -44,6 +45,11 @@ func (i *Issuer) Mint(req TokenRequest) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return i.sign(c)
+}
+
+// sign signs c as a compact JWS.
+func (i *Issuer) sign(c Claims) (string, error) {
 	payload, err := json.Marshal(c)
 	if err != nil {
 		return "", apperr.Wrap(err, apperr.Internal, "encode claims")
