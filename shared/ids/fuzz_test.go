@@ -70,6 +70,8 @@ func FuzzParseObjectName(f *testing.F) {
 	f.Add("..")
 	f.Add("a\u0085b")
 	f.Add("\xff")
+	f.Add("a\u200fb")
+	f.Add("a\u2028b")
 	f.Fuzz(func(t *testing.T, s string) {
 		v, ok := roundTrip(t, s, ids.ParseObjectName)
 		if !ok {
@@ -81,6 +83,8 @@ func FuzzParseObjectName(f *testing.F) {
 		require.LessOrEqual(t, len(v), ids.MaxObjectNameLen)
 		for _, r := range string(v) {
 			require.False(t, r < 0x20 || (0x7f <= r && r <= 0x9f), "control character %U", r)
+			require.False(t, r == 0x200e || r == 0x200f || (0x202a <= r && r <= 0x202e) || (0x2066 <= r && r <= 0x2069), "bidirectional control %U", r)
+			require.False(t, r == 0x2028 || r == 0x2029, "line separator %U", r)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package ids_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -187,6 +188,33 @@ func TestParseObjectName(t *testing.T) {
 		} else {
 			require.Equal(t, apperr.Invalid, apperr.CodeOf(err), "%q", c.in)
 		}
+	}
+}
+
+// TestParseObjectNameRefusesFormattingCharacters: every explicit
+// bidirectional formatting character (marks, embeddings, overrides,
+// isolates) and both Unicode line separators are refused wherever they
+// stand in a name, each with a message naming the character.
+func TestParseObjectNameRefusesFormattingCharacters(t *testing.T) {
+	var refused []rune
+	refused = append(refused, 0x200e, 0x200f, 0x2028, 0x2029)
+	for r := rune(0x202a); r <= 0x202e; r++ {
+		refused = append(refused, r)
+	}
+	for r := rune(0x2066); r <= 0x2069; r++ {
+		refused = append(refused, r)
+	}
+	for _, r := range refused {
+		for _, name := range []string{string(r) + "a", "a" + string(r), "dir/" + string(r) + "/f"} {
+			_, err := ids.ParseObjectName(name)
+			require.Equal(t, apperr.Invalid, apperr.CodeOf(err), "%U in %q", r, name)
+			require.Contains(t, err.(*apperr.Error).Message, fmt.Sprintf("%U", r))
+		}
+	}
+	// Their neighbours are ordinary text.
+	for _, r := range []rune{0x200d, 0x2010, 0x2027, 0x202f, 0x2065, 0x206a} {
+		_, err := ids.ParseObjectName("a" + string(r) + "b")
+		require.NoError(t, err, "%U", r)
 	}
 }
 

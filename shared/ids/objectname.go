@@ -16,8 +16,10 @@ type ObjectName string
 
 // ParseObjectName checks s is an acceptable object name: 1 to 1024 bytes of
 // valid UTF-8, not "." or "..", with no control characters (U+0000-U+001F,
-// U+007F-U+009F) and no bidirectional overrides or isolates
-// (U+202A-U+202E, U+2066-U+2069), which can make a name display as another.
+// U+007F-U+009F), no bidirectional marks, embeddings, overrides or isolates
+// (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), which can make a name
+// display as another, and no line or paragraph separator (U+2028, U+2029),
+// which can split a name across lines of a log or a listing.
 func ParseObjectName(s string) (ObjectName, error) {
 	switch {
 	case s == "":
@@ -33,11 +35,21 @@ func ParseObjectName(s string) (ObjectName, error) {
 		if r < 0x20 || (0x7f <= r && r <= 0x9f) {
 			return "", apperr.E(apperr.Invalid, "object name %s holds control character %U at byte %d", quote(s), r, i)
 		}
-		if (0x202a <= r && r <= 0x202e) || (0x2066 <= r && r <= 0x2069) {
+		if isBidiControl(r) {
 			return "", apperr.E(apperr.Invalid, "object name %s holds bidirectional control %U at byte %d", quote(s), r, i)
+		}
+		if r == 0x2028 || r == 0x2029 {
+			return "", apperr.E(apperr.Invalid, "object name %s holds line separator %U at byte %d", quote(s), r, i)
 		}
 	}
 	return ObjectName(s), nil
+}
+
+// isBidiControl reports whether r is one of the explicit bidirectional
+// formatting characters of Unicode (UAX #9): LRM and RLM, the embeddings
+// and overrides, and the isolates.
+func isBidiControl(r rune) bool {
+	return r == 0x200e || r == 0x200f || (0x202a <= r && r <= 0x202e) || (0x2066 <= r && r <= 0x2069)
 }
 
 func (n ObjectName) String() string { return string(n) }
