@@ -17,9 +17,11 @@ import (
 	"valet.dev/valet/functions/sweep"
 	"valet.dev/valet/functions/tokens"
 	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/custody"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/secretmanager"
@@ -111,10 +113,10 @@ func Mount(handlers map[string]http.Handler) http.Handler {
 		mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprintf(w, `{"error":{"code":"not_found","message":"no function at %s; functions are mounted at /<name>/ (%s)"}}`,
-			strings.ReplaceAll(r.URL.Path, `"`, ""), strings.Join(FunctionNames, ", "))
+		// WriteError marshals the message, so any path (quotes,
+		// backslashes, control characters, invalid UTF-8) gives valid JSON.
+		httpapi.WriteError(w, r, apperr.E(apperr.NotFound, "no function at %q; functions are mounted at /<name>/ (%s)",
+			r.URL.Path, strings.Join(FunctionNames, ", ")))
 	})
 	return mux
 }
