@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"valet.dev/valet/shared/apperr"
 )
@@ -37,8 +39,10 @@ func MaxBodyBytes(n int64) DecodeOption {
 //     MaxBodyBytes), which the message states;
 //   - Invalid (400): an empty body, a syntax error (with its byte offset), an
 //     unknown field (`unknown field "foo"`), a value of the wrong type (with
-//     the field and the expected JSON type), data after the value, or the
-//     error of a field's UnmarshalText (the ids types say which id is bad).
+//     the field and the expected JSON type), data after the value, the
+//     error of a field's UnmarshalText (the ids types say which id is bad),
+//     bytes that are not UTF-8, a key repeated in one object, or a field
+//     name spelled in another case than its own (see checkKeys).
 //
 // Only a dst that json cannot decode into (a programming error) gives an
 // Internal error.
@@ -57,19 +61,40 @@ func Decode(r *http.Request, dst any, opts ...DecodeOption) error {
 	if r.Body == nil {
 		return apperr.E(apperr.Invalid, "request body is empty: want a JSON value")
 	}
-	dec := json.NewDecoder(&limitedBody{r: r.Body, limit: cfg.maxBytes})
+	body, err := io.ReadAll(&limitedBody{r: r.Body, limit: cfg.maxBytes})
+	if err != nil {
+		if isTooLarge(err) {
+			return tooLarge
+		}
+		return apperr.Wrap(err, apperr.Invalid, "request body could not be read")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err, tooLarge)
 	}
 	end := dec.InputOffset()
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if isTooLarge(err) {
-			return tooLarge
-		}
 		return apperr.Wrap(err, apperr.Invalid, "request body holds data after its JSON value, which ends at byte %d", end)
 	}
-	return nil
+	if !utf8.Valid(body) {
+		// encoding/json would turn the bad bytes into U+FFFD silently.
+		return apperr.E(apperr.Invalid, "request body is not valid UTF-8 (JSON text must be): the bytes at %d are not", invalidUTF8At(body))
+	}
+	return checkKeys(body, reflect.TypeOf(dst))
+}
+
+// invalidUTF8At is the offset of the first byte of b that is not part of
+// valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
 }
 
 func checkContentType(header string) error {
