@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
@@ -17,7 +16,6 @@ import (
 const (
 	defaultPageSize = 50
 	maxPageSize     = 100
-	maxPageToken    = 1024
 	// maxListedProjects bounds the projects GET /jobs lists without
 	// ?project= (Firestore allows 30 disjunctions in a query).
 	maxListedProjects = 29
@@ -67,14 +65,12 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		}
 		query.State = job.State(state)
 	}
-	if query.PageSize, err = pageSize(q.Get("pageSize")); err != nil {
+	page, err := httpapi.ParsePage(q, defaultPageSize, maxPageSize)
+	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if query.PageToken, err = pageToken(q.Get("pageToken")); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
+	query.PageSize, query.PageToken = page.Size, page.Token
 	jobs, next, err := h.store.List(r.Context(), query)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
@@ -88,13 +84,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 
 // events serves GET /jobs/{id}/events?pageToken=&pageSize=.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	size, err := pageSize(q.Get("pageSize"))
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
-	token, err := pageToken(q.Get("pageToken"))
+	page, err := httpapi.ParsePage(r.URL.Query(), defaultPageSize, maxPageSize)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -104,7 +94,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	events, next, err := h.store.Events(r.Context(), j.ID, size, token)
+	events, next, err := h.store.Events(r.Context(), j.ID, page.Size, page.Token)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		err = notFound(ids.JobID(j.ID))
 	}
@@ -116,27 +106,6 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		events = []job.Event{}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, eventsResponse{Events: events, NextPageToken: next})
-}
-
-// pageSize parses a pageSize parameter: 1 to maxPageSize, defaultPageSize
-// when empty.
-func pageSize(v string) (int, error) {
-	if v == "" {
-		return defaultPageSize, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxPageSize {
-		return 0, apperr.E(apperr.Invalid, "pageSize must be an integer from 1 to %d, got %s", maxPageSize, shorten(v))
-	}
-	return n, nil
-}
-
-// pageToken bounds a pageToken parameter; the store checks its content.
-func pageToken(v string) (string, error) {
-	if len(v) > maxPageToken {
-		return "", apperr.E(apperr.Invalid, "pageToken is longer than %d bytes", maxPageToken)
-	}
-	return v, nil
 }
 
 // listScope is the query of the jobs p may list: one project's when

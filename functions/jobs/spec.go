@@ -16,6 +16,12 @@ import (
 const (
 	maxSpecBytes = 32 << 10 // the spec's JSON as sent
 	maxSpecDepth = 16       // nested objects and arrays; Firestore allows 20 in a document
+	// maxFieldPath is Firestore's limit on a field name and on a field
+	// path, in bytes ("Quotas and limits", "Collections, documents, and
+	// fields": https://cloud.google.com/firestore/quotas). A spec is kept as
+	// the map field "spec" of the job's document, so every key in it is a
+	// field name and the keys leading to it, after "spec", a field path.
+	maxFieldPath = 1500
 )
 
 // parseSpec checks that raw is a JSON object Firestore can keep and returns
@@ -38,7 +44,7 @@ func parseSpec(raw json.RawMessage) (map[string]any, string, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, "", apperr.Wrap(err, apperr.Invalid, "spec is not valid JSON")
 	}
-	norm, err := normalize(v, "spec", 0, false)
+	norm, err := normalize(v, "spec", len("spec"), 0, false)
 	if err != nil {
 		return nil, "", err
 	}
@@ -52,9 +58,11 @@ func parseSpec(raw json.RawMessage) (map[string]any, string, error) {
 }
 
 // normalize converts json.Number values and checks what Firestore refuses:
-// arrays directly inside arrays, empty or reserved ("__x__") map keys, and
-// nesting deeper than maxSpecDepth.
-func normalize(v any, path string, depth int, inArray bool) (any, error) {
+// arrays directly inside arrays, empty or reserved ("__x__") map keys, field
+// paths longer than maxFieldPath bytes, and nesting deeper than
+// maxSpecDepth. path names the value in messages; fieldLen is the length
+// of its Firestore field path.
+func normalize(v any, path string, fieldLen, depth int, inArray bool) (any, error) {
 	switch v := v.(type) {
 	case map[string]any:
 		if depth >= maxSpecDepth {
@@ -68,7 +76,12 @@ func normalize(v any, path string, depth int, inArray bool) (any, error) {
 			if strings.HasPrefix(k, "__") && strings.HasSuffix(k, "__") {
 				return nil, apperr.E(apperr.Invalid, "%s has a reserved key %s (keys may not start and end with __)", path, shorten(k))
 			}
-			n, err := normalize(e, path+"."+shorten(k), depth+1, false)
+			keyPath := fieldLen + 1 + fieldNameLen(k)
+			if keyPath > maxFieldPath {
+				return nil, apperr.E(apperr.Invalid, "%s has a key %s of %d bytes that makes its field path longer than %d bytes (the keys leading to a value, joined by dots, with \"spec.\" in front); use shorter keys or less nesting",
+					path, shorten(k), len(k), maxFieldPath)
+			}
+			n, err := normalize(e, path+"."+shorten(k), keyPath, depth+1, false)
 			if err != nil {
 				return nil, err
 			}
@@ -84,7 +97,7 @@ func normalize(v any, path string, depth int, inArray bool) (any, error) {
 		}
 		out := make([]any, len(v))
 		for i, e := range v {
-			n, err := normalize(e, path+"["+strconv.Itoa(i)+"]", depth+1, true)
+			n, err := normalize(e, path+"["+strconv.Itoa(i)+"]", fieldLen, depth+1, true)
 			if err != nil {
 				return nil, err
 			}
@@ -103,6 +116,31 @@ func normalize(v any, path string, depth int, inArray bool) (any, error) {
 	default: // string, bool, nil
 		return v, nil
 	}
+}
+
+// fieldNameLen is the length of k as a segment of a field path: as is when
+// it is a simple name (a letter or _, then letters, digits and _), else
+// between backticks with ` and \ escaped, as Firestore quotes it (counted
+// this way so that both readings of the limit hold).
+func fieldNameLen(k string) int {
+	simple := true
+	n := len(k)
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c == '`' || c == '\\':
+			simple = false
+			n++
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			simple = false
+		}
+	}
+	if !simple {
+		n += 2
+	}
+	return n
 }
 
 // shorten cuts s for an error message.

@@ -4,25 +4,20 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
+	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/signer"
 )
 
 // DownloadTTL is how long a download URL works.
 const DownloadTTL = time.Hour
-
-// Paging of GET /spaces/{space}/objects.
-const (
-	maxPageToken = 1024
-	maxPrefix    = 1024
-)
 
 var errSizeRequired = apperr.E(apperr.Invalid, "sizeBytes is required: the exact size of the bytes you will upload")
 
@@ -57,19 +52,17 @@ func (h *handler) listObjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	prefix, token := q.Get("prefix"), q.Get("pageToken")
-	if len(prefix) > maxPrefix || len(token) > maxPageToken {
-		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "prefix and pageToken must be at most %d bytes", maxPrefix))
+	page, err := httpapi.ParsePage(q, valetfs.DefaultObjectPageSize, valetfs.MaxObjectPageSize)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
 		return
 	}
-	size := 0
-	if s := q.Get("pageSize"); s != "" {
-		if size, err = strconv.Atoi(s); err != nil {
-			httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "pageSize must be a whole number"))
-			return
-		}
+	prefix, err := ids.ParseNamePrefix(q.Get("prefix"))
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
 	}
-	objs, next, err := h.objects.List(r.Context(), string(space), prefix, size, token)
+	objs, next, err := h.objects.List(r.Context(), string(space), string(prefix), page.Size, page.Token)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return

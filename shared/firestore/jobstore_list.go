@@ -10,6 +10,7 @@ import (
 	"cloud.google.com/go/firestore"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -49,9 +50,28 @@ func decodeToken(token string, v any) error {
 		err = json.Unmarshal(b, v)
 	}
 	if err != nil {
-		return apperr.E(apperr.Invalid, "pageToken is not valid; pass the nextPageToken of the previous page")
+		return errBadToken
 	}
 	return nil
+}
+
+// errBadToken answers a page token this store did not issue.
+var errBadToken = apperr.E(apperr.Invalid, "pageToken is not valid; pass the nextPageToken of the previous page")
+
+// Firestore's "Date and time" values ("Supported data types",
+// https://cloud.google.com/firestore/docs/concepts/data-types) travel as
+// google.protobuf.Timestamp, whose range is 0001-01-01T00:00:00Z to
+// 9999-12-31T23:59:59.999999999Z (its reference documentation). The Go
+// client cannot encode a time outside it and retries the query until its
+// context ends, so a cursor outside it is refused first.
+var (
+	minTimestamp = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTimestamp = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+// storable reports whether Firestore can hold or compare t.
+func storable(t time.Time) bool {
+	return !t.Before(minTimestamp) && !t.After(maxTimestamp)
 }
 
 // List returns the jobs matching q, newest first then by id descending,
@@ -97,6 +117,9 @@ func (s *JobStore) List(ctx context.Context, q job.Query) ([]*job.Job, string, e
 		if err := decodeToken(q.PageToken, &c); err != nil {
 			return nil, "", err
 		}
+		if _, err := ids.ParseJobID(c.ID); err != nil || !storable(c.CreatedAt) {
+			return nil, "", errBadToken
+		}
 		fq = fq.StartAfter(c.CreatedAt, c.ID)
 	}
 	snaps, err := fq.Limit(size + 1).Documents(ctx).GetAll()
@@ -133,7 +156,7 @@ func (s *JobStore) Events(ctx context.Context, id string, size int, pageToken st
 			return nil, "", err
 		}
 		if after, err = strconv.ParseInt(t, 10, 64); err != nil || after < 0 {
-			return nil, "", apperr.E(apperr.Invalid, "pageToken is not valid; pass the nextPageToken of the previous page")
+			return nil, "", errBadToken
 		}
 	}
 	if _, err := s.Get(ctx, id); err != nil {

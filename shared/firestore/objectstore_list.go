@@ -39,8 +39,8 @@ func (s *ObjectStore) List(ctx context.Context, space, prefix string, pageSize i
 	if _, err := ids.ParseSpaceID(space); err != nil {
 		return nil, "", err
 	}
-	if len(prefix) > ids.MaxObjectNameLen {
-		return nil, "", apperr.E(apperr.Invalid, "prefix is longer than an object name (%d bytes)", ids.MaxObjectNameLen)
+	if _, err := ids.ParseNamePrefix(prefix); err != nil {
+		return nil, "", err
 	}
 	q := s.client.Collection(ObjectsCollection).
 		Where("space", "==", space).
@@ -55,6 +55,12 @@ func (s *ObjectStore) List(ctx context.Context, space, prefix string, pageSize i
 		var c objectCursor
 		if err := decodeToken(pageToken, &c); err != nil {
 			return nil, "", err
+		}
+		if _, err := ids.ParseObjectName(c.Name); err != nil {
+			return nil, "", errBadToken
+		}
+		if _, err := ids.ParseObjectID(c.ID); err != nil {
+			return nil, "", errBadToken
 		}
 		q = q.StartAfter(c.Name, c.ID)
 	}

@@ -27,9 +27,7 @@ package ids
 
 import (
 	"crypto/rand"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"valet.dev/valet/shared/apperr"
 )
@@ -72,17 +70,5 @@ func isBase32Lower(s string) bool {
 	return true
 }
 
-// maxQuoted bounds how much of a bad value an error message repeats.
-const maxQuoted = 64
-
-// quote returns s quoted for an error message, cut to maxQuoted bytes.
-func quote(s string) string {
-	if len(s) <= maxQuoted {
-		return strconv.Quote(s)
-	}
-	cut := maxQuoted
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strconv.Quote(s[:cut]) + "..."
-}
+// quote returns s quoted and bounded for an error message.
+func quote(s string) string { return apperr.Quote(s) }

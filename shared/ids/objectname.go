@@ -31,18 +31,48 @@ func ParseObjectName(s string) (ObjectName, error) {
 	case s == "." || s == "..":
 		return "", apperr.E(apperr.Invalid, `object name must not be "." or ".."`)
 	}
-	for i, r := range s {
-		if r < 0x20 || (0x7f <= r && r <= 0x9f) {
-			return "", apperr.E(apperr.Invalid, "object name %s holds control character %U at byte %d", quote(s), r, i)
-		}
-		if isBidiControl(r) {
-			return "", apperr.E(apperr.Invalid, "object name %s holds bidirectional control %U at byte %d", quote(s), r, i)
-		}
-		if r == 0x2028 || r == 0x2029 {
-			return "", apperr.E(apperr.Invalid, "object name %s holds line separator %U at byte %d", quote(s), r, i)
-		}
+	if err := checkNameRunes("object name", s); err != nil {
+		return "", err
 	}
 	return ObjectName(s), nil
+}
+
+// NamePrefix is the start of object names a list asks for; "" lists
+// every name.
+type NamePrefix string
+
+// ParseNamePrefix checks s can start an object name: at most
+// MaxObjectNameLen bytes of valid UTF-8 holding none of the characters a
+// name refuses (so that, like a name, it is safe to store, log and send to
+// Firestore). "" is the empty prefix.
+func ParseNamePrefix(s string) (NamePrefix, error) {
+	switch {
+	case len(s) > MaxObjectNameLen:
+		return "", apperr.E(apperr.Invalid, "prefix is %d bytes long: at most %d, as an object name", len(s), MaxObjectNameLen)
+	case !utf8.ValidString(s):
+		return "", apperr.E(apperr.Invalid, "prefix %s is not valid UTF-8", quote(s))
+	}
+	if err := checkNameRunes("prefix", s); err != nil {
+		return "", err
+	}
+	return NamePrefix(s), nil
+}
+
+// checkNameRunes refuses the characters no object name may hold; what
+// names the value in the message ("object name", "prefix").
+func checkNameRunes(what, s string) error {
+	for i, r := range s {
+		if r < 0x20 || (0x7f <= r && r <= 0x9f) {
+			return apperr.E(apperr.Invalid, "%s %s holds control character %U at byte %d", what, quote(s), r, i)
+		}
+		if isBidiControl(r) {
+			return apperr.E(apperr.Invalid, "%s %s holds bidirectional control %U at byte %d", what, quote(s), r, i)
+		}
+		if r == 0x2028 || r == 0x2029 {
+			return apperr.E(apperr.Invalid, "%s %s holds line separator %U at byte %d", what, quote(s), r, i)
+		}
+	}
+	return nil
 }
 
 // isBidiControl reports whether r is one of the explicit bidirectional
