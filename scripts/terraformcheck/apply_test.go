@@ -148,15 +148,7 @@ func dependsOn(b *hclsyntax.Block) []string {
 	if !ok {
 		return nil
 	}
-	var out []string
-	for _, trav := range a.Expr.Variables() {
-		if len(trav) >= 2 {
-			if attr, ok := trav[1].(hcl.TraverseAttr); ok {
-				out = append(out, trav.RootName()+"."+attr.Name)
-			}
-		}
-	}
-	return out
+	return describeRefs(a.Expr)
 }
 
 func TestFunctionsWaitForIAMPropagation(t *testing.T) {
@@ -200,6 +192,8 @@ func TestFunctionsBuildWithTheBuildAccountFromAVersionedArchive(t *testing.T) {
 	}
 }
 
+// describeRefs lists what an expression refers to, as "root.name"
+// (local.x, var.y, google_storage_bucket.jobs).
 func describeRefs(expr hclsyntax.Expression) []string {
 	var out []string
 	for _, trav := range expr.Variables() {
