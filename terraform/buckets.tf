@@ -32,7 +32,7 @@ locals {
 
   # CORS of both data buckets: methods, headers and max age from
   # policy/cors.json (the local stack's gate reads the same file), origins
-  # from the deployment.
+  # from the deployment (local.allowed_origins, functions.tf).
   bucket_cors = jsondecode(file("${path.module}/policy/cors.json")).buckets
 }
 
@@ -49,9 +49,9 @@ resource "google_storage_bucket" "jobs" {
   }
 
   dynamic "cors" {
-    for_each = length(var.frontend_origins) > 0 ? [1] : []
+    for_each = length(local.allowed_origins) > 0 ? [1] : []
     content {
-      origin          = var.frontend_origins
+      origin          = local.allowed_origins
       method          = local.bucket_cors.methods
       response_header = local.bucket_cors.responseHeaders
       max_age_seconds = local.bucket_cors.maxAgeSeconds
@@ -92,9 +92,9 @@ resource "google_storage_bucket" "objects" {
   }
 
   dynamic "cors" {
-    for_each = length(var.frontend_origins) > 0 ? [1] : []
+    for_each = length(local.allowed_origins) > 0 ? [1] : []
     content {
-      origin          = var.frontend_origins
+      origin          = local.allowed_origins
       method          = local.bucket_cors.methods
       response_header = local.bucket_cors.responseHeaders
       max_age_seconds = local.bucket_cors.maxAgeSeconds

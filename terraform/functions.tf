@@ -71,6 +71,14 @@ locals {
     )
   ])
 
+  # Browser origins allowed to call the API (jobs, objects, tokens answer
+  # their preflights) and to use signed URLs (bucket CORS): the console's
+  # URL first when it is deployed, then var.frontend_origins.
+  allowed_origins = concat(
+    contains(keys(local.services), "console") ? [local.function_urls["console"]] : [],
+    var.frontend_origins,
+  )
+
   # What every function reads (shared/config); each adds its own URL and
   # the service accounts it accepts.
   common_env = {
@@ -83,6 +91,7 @@ locals {
     VALET_TOKEN_ISSUER        = local.token_issuer
     VALET_WORKFLOW_AUDIENCE   = var.workflow_audience
     VALET_SPACE_QUOTA_BYTES   = tostring(var.space_quota_bytes)
+    VALET_ALLOWED_ORIGINS     = join(",", local.allowed_origins)
   }
 
   allowed_service_accounts = {

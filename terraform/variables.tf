@@ -69,7 +69,7 @@ variable "user_issuers" {
 }
 
 variable "frontend_origins" {
-  description = "Browser origins (https://host[:port]; http only for localhost and 127.0.0.1 during development) allowed by the buckets' CORS to PUT uploads and GET downloads through signed URLs."
+  description = "Browser origins (https://host[:port]; http only for localhost and 127.0.0.1 during development) of frontends besides the console: allowed to call the API (VALET_ALLOWED_ORIGINS) and, by the buckets' CORS, to PUT uploads and GET downloads through signed URLs."
   type        = list(string)
   default     = []
 

@@ -59,6 +59,7 @@ var requiredEnv = []string{
 	config.EnvTokenIssuer,
 	config.EnvWorkflowAud,
 	config.EnvSpaceQuota,
+	config.EnvAllowedOrigins,
 }
 
 func TestFunctionsGetTheEnvironmentConfigReads(t *testing.T) {

@@ -58,6 +58,10 @@ run "deployment" {
     condition     = toset(google_storage_bucket.jobs.cors[0].origin) == toset(var.frontend_origins)
     error_message = "Bucket CORS admits exactly the frontend origins."
   }
+  assert {
+    condition     = google_cloudfunctions2_function.http["jobs"].service_config[0].environment_variables["VALET_ALLOWED_ORIGINS"] == "https://app.example.com,http://localhost:5173"
+    error_message = "The API admits the frontend origins' preflights (VALET_ALLOWED_ORIGINS)."
+  }
 
   # Signing: a custom role with signBlob only, for the URL-handing
   # functions; no token creator anywhere.
