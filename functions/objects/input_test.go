@@ -3,13 +3,21 @@ package objects
 import (
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
+	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/firestore/firestoretest"
+	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 )
 
@@ -47,4 +55,28 @@ func TestListObjectsRefusesWhatFirestoreCannotTake(t *testing.T) {
 	var page objectsAnswer
 	e.call(user(alice), "GET", list+"prefix="+url.QueryEscape("docs/")+"&pageSize=1000", nil).decode(t, http.StatusOK, &page)
 	require.Len(t, page.Objects, 1)
+}
+
+// TestStoreDeadlineAnswers503: a store call that reaches its deadline is
+// answered 503 with a message and Retry-After, never held and never 500.
+// The stores here get a deadline nothing can meet.
+func TestStoreDeadlineAnswers503(t *testing.T) {
+	apitest.DiscardLogs(t)
+	client := firestoretest.New(t)
+	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
+	require.NoError(t, err)
+	t.Cleanup(fake.Stop)
+	expired := valetfs.CallTimeout(time.Nanosecond)
+	srv := httptest.NewServer(New(Options{
+		Objects: valetfs.NewObjectStore(client, expired), Projects: valetfs.NewProjectStore(client, expired),
+		Storage: gcs.New(fake.Client()), Signer: testSigner(t), Bucket: testBucket, Authenticate: authenticate,
+	}))
+	t.Cleanup(srv.Close)
+	alice := unique("alice")
+	for _, path := range []string{"/spaces", "/spaces/users/" + alice + "/objects", "/objects/" + string(ids.NewObjectID())} {
+		r := apitest.DoAs(t, srv.URL, user(alice), "GET", path, nil)
+		require.Equal(t, http.StatusServiceUnavailable, r.Status, "%s: %s", path, r.Body)
+		require.Equal(t, httpapi.RetryAfterSeconds, r.Header.Get("Retry-After"), path)
+		require.Contains(t, string(r.Body), "did not answer in time", path)
+	}
 }

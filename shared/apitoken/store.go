@@ -176,6 +176,8 @@ func CheckLifetime(d, max time.Duration) error {
 // (spec.Parent) expires at the latest with it and records its ancestry, so
 // that revoking any ancestor revokes it too.
 func (s *Store) Create(ctx context.Context, spec Spec) (Created, error) {
+	ctx, cancel := valetfs.Bound(ctx, 0) // see valetfs.DefaultCallTimeout
+	defer cancel()
 	if spec.Owner == "" {
 		return Created{}, apperr.E(apperr.Invalid, "a token needs an owner")
 	}
@@ -272,6 +274,8 @@ func (s *Store) byID(ctx context.Context, id string) (*firestore.DocumentRef, *r
 // List returns owner's tokens, newest first, revoked ones included. A token
 // whose ancestor is revoked is shown revoked, since it is refused.
 func (s *Store) List(ctx context.Context, owner string) ([]Info, error) {
+	ctx, cancel := valetfs.Bound(ctx, 0) // see valetfs.DefaultCallTimeout
+	defer cancel()
 	docs, err := s.client.Collection(Collection).Where("owner", "==", owner).Documents(ctx).GetAll()
 	if err != nil {
 		return nil, storeError(ctx, err, "listing tokens")
@@ -307,6 +311,8 @@ func (s *Store) List(ctx context.Context, owner string) ([]Info, error) {
 // with it, directly or not (Verify checks a token's ancestors). A token of
 // another owner, or none, is NotFound; revoking twice is not an error.
 func (s *Store) Revoke(ctx context.Context, owner, id string) error {
+	ctx, cancel := valetfs.Bound(ctx, 0) // see valetfs.DefaultCallTimeout
+	defer cancel()
 	notFound := apperr.E(apperr.NotFound, "token %s not found", id)
 	ref, found, err := s.byID(ctx, id)
 	if err != nil {
@@ -342,6 +348,8 @@ func (s *Store) Revoke(ctx context.Context, owner, id string) error {
 // neither revoked nor expired. It returns the owner as a user principal
 // with the token's scopes.
 func (s *Store) Verify(ctx context.Context, raw string) (identity.Principal, error) {
+	ctx, cancel := valetfs.Bound(ctx, 0) // see valetfs.DefaultCallTimeout
+	defer cancel()
 	prefix, err := ParseToken(raw)
 	if err != nil {
 		return identity.Principal{}, err
@@ -409,6 +417,9 @@ func (s *Store) checkAncestors(ctx context.Context, rec *record) error {
 // storeError maps a Firestore failure: the caller's own cancellation stays
 // what it is, anything else is Unavailable.
 func storeError(ctx context.Context, err error, doing string) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return apperr.Wrap(err, apperr.Unavailable, "%s: the token store did not answer in time; retry", doing)
+	}
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 		return apperr.Wrap(err, apperr.Unavailable, "%s: request cancelled", doing)
 	}

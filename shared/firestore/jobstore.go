@@ -37,14 +37,15 @@ const (
 // JobStore is the Firestore job.Store.
 type JobStore struct {
 	client *firestore.Client
+	deadline
 }
 
 var _ job.Store = (*JobStore)(nil)
 
 // NewJobStore returns a job.Store keeping jobs in client's (default)
 // database.
-func NewJobStore(client *firestore.Client) *JobStore {
-	return &JobStore{client: client}
+func NewJobStore(client *firestore.Client, opts ...StoreOption) *JobStore {
+	return &JobStore{client: client, deadline: newDeadline(opts)}
 }
 
 func (s *JobStore) jobRef(id string) *firestore.DocumentRef {
@@ -71,6 +72,8 @@ func notFound(id string) error { return apperr.E(apperr.NotFound, "job %s not fo
 // ProjectStore) is refused with NotFound, in the same transaction, so a
 // job cannot join a project after its delete cancelled the project's jobs.
 func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := validID(j.ID); err != nil {
 		return err
 	}
@@ -99,6 +102,8 @@ func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) erro
 
 // Get returns the job or NotFound.
 func (s *JobStore) Get(ctx context.Context, id string) (*job.Job, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := validID(id); err != nil {
 		return nil, notFound(id)
 	}
@@ -114,6 +119,8 @@ func (s *JobStore) Get(ctx context.Context, id string) (*job.Job, error) {
 
 // Update runs fn on the current job in one transaction (see job.Store).
 func (s *JobStore) Update(ctx context.Context, id string, fn func(j *job.Job) ([]job.Event, error)) (*job.Job, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := validID(id); err != nil {
 		return nil, notFound(id)
 	}

@@ -47,6 +47,8 @@ const (
 // claim takes roughly the oldest job (one of the first claimCandidates),
 // not strictly the oldest.
 func (s *JobStore) ClaimNext(ctx context.Context, c job.Claimant, now time.Time) (*job.Job, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	for range claimRounds {
 		snaps, err := s.client.Collection(JobsCollection).
 			Where("state", "==", string(job.Queued)).

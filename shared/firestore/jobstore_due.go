@@ -16,6 +16,8 @@ import (
 // LOCKED/RUNNING ones, deadline of QUEUED/LOCKED/RUNNING ones, final jobs
 // with secretsHeld), each oldest first, merged without duplicates.
 func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if limit < 1 {
 		return nil, apperr.E(apperr.Invalid, "limit must be at least 1, not %d", limit)
 	}

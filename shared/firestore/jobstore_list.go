@@ -78,6 +78,8 @@ func storable(t time.Time) bool {
 // and the token of the next page. Owner and Projects combine with OR; when
 // both are empty every job matches (callers restrict by principal).
 func (s *JobStore) List(ctx context.Context, q job.Query) ([]*job.Job, string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	size, err := pageSize(q.PageSize)
 	if err != nil {
 		return nil, "", err
@@ -145,6 +147,8 @@ func (s *JobStore) List(ctx context.Context, q job.Query) ([]*job.Job, string, e
 // Events returns the job's events in seq order after pageToken (NotFound
 // when the job is absent).
 func (s *JobStore) Events(ctx context.Context, id string, size int, pageToken string) ([]job.Event, string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	size, err := pageSize(size)
 	if err != nil {
 		return nil, "", err

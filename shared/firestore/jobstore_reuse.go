@@ -12,6 +12,8 @@ import (
 // Reusable implements job.Store. It uses equality filters only, so that
 // no composite index is needed, and sorts newest first in memory.
 func (s *JobStore) Reusable(ctx context.Context, k job.ReuseKey, limit int) ([]*job.Job, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if limit < 1 || limit > 100 {
 		return nil, apperr.E(apperr.Invalid, "limit must be 1 to 100, not %d", limit)
 	}

@@ -45,11 +45,12 @@ const (
 // RunTransaction maps them.
 type ObjectStore struct {
 	client *firestore.Client
+	deadline
 }
 
 // NewObjectStore returns an ObjectStore on c's (default) database.
-func NewObjectStore(c *firestore.Client) *ObjectStore {
-	return &ObjectStore{client: c}
+func NewObjectStore(c *firestore.Client, opts ...StoreOption) *ObjectStore {
+	return &ObjectStore{client: c, deadline: newDeadline(opts)}
 }
 
 // Usage is what a space holds.
@@ -156,6 +157,8 @@ func (s *ObjectStore) requireLiveProject(tx *firestore.Transaction, space string
 // (used + reserved + o.SizeBytes) is TooLarge; a project space whose
 // project is absent or being deleted NotFound; an existing id Conflict.
 func (s *ObjectStore) Create(ctx context.Context, o *object.Object, quota int64) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if quota < 1 {
 		quota = object.DefaultQuotaBytes
 	}
@@ -194,6 +197,8 @@ func (s *ObjectStore) Create(ctx context.Context, o *object.Object, quota int64)
 
 // Get returns the object (in any state) or NotFound.
 func (s *ObjectStore) Get(ctx context.Context, id string) (*object.Object, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := validObjectID(id); err != nil {
 		return nil, err
 	}
@@ -209,6 +214,8 @@ func (s *ObjectStore) Get(ctx context.Context, id string) (*object.Object, error
 
 // Usage returns what space holds; zero for a space never used.
 func (s *ObjectStore) Usage(ctx context.Context, space string) (Usage, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	u, err := s.Usages(ctx, []string{space})
 	if err != nil {
 		return Usage{}, err
@@ -218,6 +225,8 @@ func (s *ObjectStore) Usage(ctx context.Context, space string) (Usage, error) {
 
 // Usages returns what each of spaces holds, in one read.
 func (s *ObjectStore) Usages(ctx context.Context, spaces []string) ([]Usage, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	refs := make([]*firestore.DocumentRef, len(spaces))
 	for i, space := range spaces {
 		if _, err := ids.ParseSpaceID(space); err != nil {
@@ -303,6 +312,8 @@ func (s *ObjectStore) update(ctx context.Context, id string, change func(o *obje
 // under way; compare revisions with object.ParseKey) are not the object's.
 // The same generation again returns the object and object.ErrDuplicate.
 func (s *ObjectStore) Arrived(ctx context.Context, id, key string, a object.Arrival, now time.Time) (o *object.Object, rejected bool, err error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	o, err = s.update(ctx, id, func(o *object.Object, u *spaceUsageDoc) (bool, error) {
 		if key != o.Key {
 			return false, apperr.E(apperr.Conflict, "object %s is no longer stored at that key (revision %d now)", o.ID, o.Revision)
@@ -327,6 +338,8 @@ func (s *ObjectStore) Arrived(ctx context.Context, id, key string, a object.Arri
 // from its space, in one transaction, and returns what was deleted: the
 // caller deletes the bytes at its Key. NotFound when absent.
 func (s *ObjectStore) Delete(ctx context.Context, id string) (*object.Object, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.update(ctx, id, func(o *object.Object, u *spaceUsageDoc) (bool, error) {
 		release(u, o)
 		return true, nil
@@ -338,6 +351,8 @@ func (s *ObjectStore) Delete(ctx context.Context, id string) (*object.Object, er
 // caller has copied its bytes (generation). The caller then deletes the
 // bytes at the old key. See object.Object.Rekey.
 func (s *ObjectStore) Rekey(ctx context.Context, id string, expectRevision, generation int64, now time.Time) (*object.Object, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.update(ctx, id, func(o *object.Object, _ *spaceUsageDoc) (bool, error) {
 		return false, o.Rekey(expectRevision, generation, now)
 	})
@@ -349,6 +364,8 @@ func (s *ObjectStore) Rekey(ctx context.Context, id string, expectRevision, gene
 // arrived, was rejected, or is still in its window). NotFound when absent.
 // The caller deletes any bytes at its Key.
 func (s *ObjectStore) Expire(ctx context.Context, id string, now time.Time) (*object.Object, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	return s.update(ctx, id, func(o *object.Object, u *spaceUsageDoc) (bool, error) {
 		before := *o
 		if err := o.Expire(now); err != nil {

@@ -30,6 +30,8 @@ type objectCursor struct {
 // at the end). pageSize is 1 to MaxObjectPageSize, 0 meaning
 // DefaultObjectPageSize. Bad arguments are Invalid.
 func (s *ObjectStore) List(ctx context.Context, space, prefix string, pageSize int, pageToken string) ([]*object.Object, string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	switch {
 	case pageSize == 0:
 		pageSize = DefaultObjectPageSize
@@ -96,6 +98,8 @@ func (s *ObjectStore) List(ctx context.Context, space, prefix string, pageSize i
 // objects whose upload deadline is at or before now, oldest deadline first:
 // the sweep's work list for Expire.
 func (s *ObjectStore) PendingDue(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if limit < 1 || limit > MaxPendingDue {
 		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", MaxPendingDue, limit)
 	}
@@ -119,6 +123,8 @@ func (s *ObjectStore) PendingDue(ctx context.Context, now time.Time, limit int) 
 // InSpace returns up to limit (1 to MaxObjectPageSize) objects of space in
 // any state, REJECTED included, by id: what purging a space must remove.
 func (s *ObjectStore) InSpace(ctx context.Context, space string, limit int) ([]*object.Object, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if limit < 1 || limit > MaxObjectPageSize {
 		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", MaxObjectPageSize, limit)
 	}

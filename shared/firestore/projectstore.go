@@ -52,11 +52,12 @@ const MaxListedMembers = 1000
 // failures as RunTransaction maps them.
 type ProjectStore struct {
 	client *firestore.Client
+	deadline
 }
 
 // NewProjectStore returns a ProjectStore on client's (default) database.
-func NewProjectStore(c *firestore.Client) *ProjectStore {
-	return &ProjectStore{client: c}
+func NewProjectStore(c *firestore.Client, opts ...StoreOption) *ProjectStore {
+	return &ProjectStore{client: c, deadline: newDeadline(opts)}
 }
 
 // projectDoc is the stored form of projects/{pid}.
@@ -166,6 +167,8 @@ func parsePIDUser(pid, user string) error {
 // id exists, even one being deleted, or ever existed and was deleted (ids
 // are never reissued: see the tombstones above).
 func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner string, now time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := parsePIDUser(p.ID, owner); err != nil {
 		return err
 	}
@@ -204,6 +207,8 @@ func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner str
 
 // Get returns the project: NotFound when absent or being deleted.
 func (s *ProjectStore) Get(ctx context.Context, pid string) (*project.Project, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if _, err := ids.ParseProjectID(pid); err != nil {
 		return nil, err
 	}
@@ -224,6 +229,8 @@ func (s *ProjectStore) Get(ctx context.Context, pid string) (*project.Project, e
 // Role returns user's role in pid: project.None, without an error, when user
 // is not a member or the project is absent or being deleted.
 func (s *ProjectStore) Role(ctx context.Context, pid, user string) (project.Role, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := parsePIDUser(pid, user); err != nil {
 		return project.None, err
 	}

@@ -28,6 +28,8 @@ const deleteBatchMembers = 200
 // Errors: Invalid for a bad pid; NotFound when the project is absent;
 // Conflict when its space still holds objects and force is false.
 func (s *ProjectStore) BeginDelete(ctx context.Context, pid string, force bool) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if _, err := ids.ParseProjectID(pid); err != nil {
 		return err
 	}
@@ -79,6 +81,8 @@ func (s *ProjectStore) spaceObjects(tx *firestore.Transaction, pid string) (int6
 // Errors: Invalid for a bad pid; Conflict when the project exists and is
 // not being deleted (call BeginDelete first).
 func (s *ProjectStore) FinishDelete(ctx context.Context, pid string, now time.Time) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if _, err := ids.ParseProjectID(pid); err != nil {
 		return err
 	}
@@ -157,6 +161,8 @@ func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid string, to
 // Deleting returns up to limit ids of projects whose delete began but did
 // not finish (BeginDelete without FinishDelete): the sweep completes them.
 func (s *ProjectStore) Deleting(ctx context.Context, limit int) ([]string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if limit < 1 || limit > 1000 {
 		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and 1000, not %d", limit)
 	}

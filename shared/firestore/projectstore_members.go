@@ -36,6 +36,8 @@ func decodeMember(snap *firestore.DocumentSnapshot) (project.Member, error) {
 // MaxListedMembers (1000) of them. NotFound when the project is absent or
 // being deleted.
 func (s *ProjectStore) Members(ctx context.Context, pid string) ([]project.Member, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if _, err := s.Get(ctx, pid); err != nil {
 		return nil, err
 	}
@@ -71,6 +73,8 @@ func (s *ProjectStore) Members(ctx context.Context, pid string) ([]project.Membe
 // PermissionDenied when by is not an owner; Conflict for the last owner's
 // demotion.
 func (s *ProjectStore) SetMember(ctx context.Context, pid, user string, role project.Role, by string, now time.Time) (project.Member, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := parsePIDUser(pid, user); err != nil {
 		return project.Member{}, err
 	}
@@ -121,6 +125,8 @@ func (s *ProjectStore) SetMember(ctx context.Context, pid, user string, role pro
 // when by is another member than user and not an owner; Conflict for the
 // last owner.
 func (s *ProjectStore) RemoveMember(ctx context.Context, pid, user, by string) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if err := parsePIDUser(pid, user); err != nil {
 		return err
 	}
@@ -211,6 +217,8 @@ func (s *ProjectStore) writeMemberChange(tx *firestore.Transaction, pid string, 
 // deleted may still appear until FinishDelete has run (Role and Get already
 // treat it as gone).
 func (s *ProjectStore) Memberships(ctx context.Context, user string) ([]Membership, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if _, err := ids.ParseUserID(user); err != nil {
 		return nil, err
 	}

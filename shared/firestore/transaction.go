@@ -132,6 +132,9 @@ func transactionError(ctx context.Context, err error) error {
 	if errors.As(err, &ae) {
 		return err
 	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return apperr.Wrap(err, apperr.Unavailable, "the database did not answer in time; retry shortly")
+	}
 	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return apperr.Wrap(err, apperr.Unavailable, "the request ended before the database answered; retry")
 	}

@@ -21,13 +21,19 @@ type ErrorDetail struct {
 	Message string      `json:"message"`
 }
 
+// RetryAfterSeconds is the Retry-After of 503 and 429 answers (a backend
+// that did not answer in time, contention): how long a client should
+// wait before it retries, in seconds (RFC 9110, section 10.2.3).
+const RetryAfterSeconds = "5"
+
 // genericInternal is what callers see of errors that are not *apperr.Error.
 const genericInternal = "internal error; retry later, and report it if it persists"
 
 // WriteError answers r with err: the status apperr.Status gives for its
 // code and an ErrorBody with its code and message. The cause goes only to
 // the log (the logger of r's context, see LoggerFrom), at ERROR for 5xx,
-// WARNING for 401, 403 and 429 and INFO for other 4xx. Errors that are not
+// WARNING for 401, 403 and 429 and INFO for other 4xx. 503 and 429 carry
+// Retry-After (RetryAfterSeconds) unless the handler set one. Errors that are not
 // *apperr.Error, and codes apperr does not know, become 500 "internal" with
 // a generic message.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
@@ -51,6 +57,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	LoggerFrom(ctx).LogAttrs(ctx, errorLevel(status), "request failed", attrs...)
 
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+		if w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", RetryAfterSeconds)
+		}
+	}
 	WriteJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: message}})
 }
 

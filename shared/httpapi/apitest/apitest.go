@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -41,6 +42,11 @@ func DoAs(t testing.TB, base, principal, method, path string, body any) Response
 	return Send(t, method, base+path, body, h)
 }
 
+// client bounds every request of a test, so that a handler that never
+// answers fails the test with the request named instead of hanging the
+// package until go test's own timeout.
+var client = &http.Client{Timeout: 2 * time.Minute}
+
 // Send sends method url with body (a string as is, anything else as JSON,
 // nil as none) and the headers, and records the answer.
 func Send(t testing.TB, method, url string, body any, header http.Header) Response {
@@ -63,7 +69,7 @@ func Send(t testing.TB, method, url string, body any, header http.Header) Respon
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

@@ -1,0 +1,57 @@
+package firestore
+
+import (
+	"context"
+	"time"
+)
+
+// DefaultCallTimeout bounds each call of a store, everything it does
+// included: the Go client's own retries and a contended transaction's
+// attempts. The client retries some failures until its context ends (a
+// request it cannot encode, such as a string that is not UTF-8, is retried
+// as an internal error), and a handler's context only ends with the
+// function's timeout (60 s for the HTTP functions): without this bound one
+// bad call would hold a handler, and a caller, that long. A call that
+// reaches it fails with apperr.Unavailable, which handlers answer 503 with
+// Retry-After.
+const DefaultCallTimeout = 20 * time.Second
+
+// StoreOption configures a store made by NewJobStore, NewObjectStore or
+// NewProjectStore.
+type StoreOption func(*deadline)
+
+// CallTimeout sets how long one call of the store may take in all
+// (DefaultCallTimeout when d <= 0).
+func CallTimeout(d time.Duration) StoreOption {
+	return func(c *deadline) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
+}
+
+// deadline is the call bound a store applies; stores embed it.
+type deadline struct{ timeout time.Duration }
+
+func newDeadline(opts []StoreOption) deadline {
+	d := deadline{timeout: DefaultCallTimeout}
+	for _, o := range opts {
+		o(&d)
+	}
+	return d
+}
+
+// bound is Bound with the store's timeout: every exported method of a
+// store starts with it.
+func (d deadline) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return Bound(ctx, d.timeout)
+}
+
+// Bound returns ctx ending at most d from now (DefaultCallTimeout when
+// d <= 0), for Firestore calls made outside this package's stores.
+func Bound(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		d = DefaultCallTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
