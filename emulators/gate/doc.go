@@ -70,7 +70,11 @@
 // conditional and Range headers, and the signed x-goog-* headers; other
 // headers are dropped. Responses stream back; on a successful GET or HEAD
 // the response-content-disposition and response-content-type query
-// parameters set those response headers, as Cloud Storage does.
+// parameters set those response headers, as Cloud Storage does. A
+// successful PUT is answered as Cloud Storage's XML API answers it: an
+// empty body, with the object's generation, metageneration, hashes and
+// ETag in headers; fake-gcs-server's JSON answer, whose selfLink and
+// mediaLink point past the gate, never reaches the caller.
 //
 // # CORS
 //

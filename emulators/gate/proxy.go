@@ -1,6 +1,9 @@
 package gate
 
 import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -46,7 +49,8 @@ func newProxy(upstream *url.URL, transport http.RoundTripper) *httputil.ReverseP
 }
 
 // modifyResponse drops the upstream's own CORS headers (the gate decides
-// CORS) and applies response-content-disposition / response-content-type to
+// CORS), answers a successful PUT as Cloud Storage's XML API does, and
+// applies response-content-disposition / response-content-type to
 // successful GETs and HEADs, as Cloud Storage does.
 func modifyResponse(res *http.Response) error {
 	for k := range res.Header {
@@ -55,6 +59,9 @@ func modifyResponse(res *http.Response) error {
 		}
 	}
 	req := res.Request
+	if req != nil && req.Method == http.MethodPut && res.StatusCode/100 == 2 {
+		return putAnswer(res)
+	}
 	if req == nil || (req.Method != http.MethodGet && req.Method != http.MethodHead) || res.StatusCode/100 != 2 {
 		return nil
 	}
@@ -114,3 +121,53 @@ func upstreamHeader(in http.Header, signedHeaders []string) http.Header {
 type readCloser struct{ io.Reader }
 
 func (readCloser) Close() error { return nil }
+
+// putAnswer turns fake-gcs-server's answer to a PUT (the object's JSON
+// resource, whose selfLink and mediaLink point past the gate at the
+// emulator) into Cloud Storage's XML API answer: an empty body and the
+// object's generation, metageneration, hashes and ETag in headers
+// ("PUT Object", https://cloud.google.com/storage/docs/xml-api/put-object-upload).
+// Nothing in it names a storage address.
+func putAnswer(res *http.Response) error {
+	var obj struct {
+		Generation     string `json:"generation"`
+		Metageneration string `json:"metageneration"`
+		Size           string `json:"size"`
+		MD5Hash        string `json:"md5Hash"`
+		CRC32C         string `json:"crc32c"`
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	_ = res.Body.Close()
+	if err != nil {
+		return err
+	}
+	_ = json.Unmarshal(body, &obj) // an answer without a resource keeps only its status
+	h := http.Header{}
+	for _, name := range []string{"Date", "Vary", "X-Goog-Generation"} {
+		if v := res.Header.Get(name); v != "" {
+			h.Set(name, v)
+		}
+	}
+	set := func(name, v string) {
+		if v != "" {
+			h.Set(name, v)
+		}
+	}
+	set("X-Goog-Generation", obj.Generation)
+	set("X-Goog-Metageneration", obj.Metageneration)
+	set("X-Goog-Stored-Content-Length", obj.Size)
+	if obj.CRC32C != "" {
+		h.Add("X-Goog-Hash", "crc32c="+obj.CRC32C)
+	}
+	if obj.MD5Hash != "" {
+		h.Add("X-Goog-Hash", "md5="+obj.MD5Hash)
+		if sum, err := base64.StdEncoding.DecodeString(obj.MD5Hash); err == nil {
+			h.Set("ETag", `"`+hex.EncodeToString(sum)+`"`)
+		}
+	}
+	h.Set("Content-Length", "0")
+	res.Header = h
+	res.Body = http.NoBody
+	res.ContentLength = 0
+	return nil
+}

@@ -62,7 +62,12 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	objectStore := gcs.New(s.FakeGCS.Client())
+	storageClient, err := s.Storage.Client(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("storage client: %w", err)
+	}
+	s.onStop(func() { _ = storageClient.Close() })
+	objectStore := gcs.New(storageClient)
 	projects := valetfs.NewProjectStore(fsClient)
 	apiTokens := apitoken.NewStore(fsClient, apitoken.Options{})
 	sm, err := secretmanager.NewClient(ctx, secretmanager.EmulatorOptions(s.Info.SecretManager)...)

@@ -1,5 +1,6 @@
 // Package stack assembles valet's local world: the Firestore and Pub/Sub
-// emulators, fake-gcs-server behind the signed-URL gate, the Secret Manager
+// emulators, fake-gcs-server behind the signed-URL gate (the only storage
+// endpoint: fake-gcs-server has no listener), the Secret Manager
 // emulator, the dev OIDC issuer, every function mounted under /<function>/
 // on one server, and the bridge that turns storage notifications into the
 // CloudEvents finalize receives. cmd/valet-dev runs it for `make dev`;
@@ -31,6 +32,7 @@ import (
 	"valet.dev/valet/emulators/gate"
 	"valet.dev/valet/emulators/gcloud"
 	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/emulators/privategcs"
 	smemu "valet.dev/valet/emulators/secretmanager"
 )
 
@@ -77,7 +79,10 @@ type Stack struct {
 	SignerKey   *rsa.PrivateKey
 	SignerEmail string
 	Issuer      *oidc.Issuer
-	FakeGCS     *fakestorage.Server
+	// Storage is the private store behind the gate, reachable only in
+	// process; FakeGCS is the fake-gcs-server inside it.
+	Storage *privategcs.Server
+	FakeGCS *fakestorage.Server
 
 	opts    Options
 	mu      sync.Mutex
@@ -243,11 +248,17 @@ func (s *Stack) startStorage(ctx context.Context) error {
 	if err := setenv("PUBSUB_EMULATOR_HOST", s.Info.PubSub); err != nil {
 		return err
 	}
+	// The gate is the only storage endpoint: fake-gcs-server has no
+	// listener, and its links name the gate, which refuses them unsigned.
+	l, url, err := listen(s.opts.Ports.Storage)
+	if err != nil {
+		return err
+	}
+	gateHost := l.Addr().String()
 	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{
 		Scheme:     "http",
-		Host:       "127.0.0.1",
-		Port:       0,
-		PublicHost: "127.0.0.1",
+		NoListener: true,
+		PublicHost: gateHost,
 		EventOptions: fakestorage.EventManagerOptions{
 			ProjectID: s.opts.Project,
 			TopicName: StorageTopic,
@@ -256,6 +267,7 @@ func (s *Stack) startStorage(ctx context.Context) error {
 		Writer: s.opts.EmulatorLog,
 	})
 	if err != nil {
+		l.Close()
 		return fmt.Errorf("fake-gcs-server: %w", err)
 	}
 	s.FakeGCS = fake
@@ -263,17 +275,19 @@ func (s *Stack) startStorage(ctx context.Context) error {
 	for _, b := range []string{s.Info.Buckets.Jobs, s.Info.Buckets.Objects} {
 		fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b})
 	}
+	if s.Storage, err = privategcs.Wrap(fake); err != nil {
+		l.Close()
+		return err
+	}
 	g, err := gate.New(gate.Options{
-		Upstream:       fake.URL(),
+		Upstream:       "http://" + gateHost,
+		Transport:      s.Storage.Transport(),
 		Keys:           map[string]*rsa.PublicKey{s.SignerEmail: &s.SignerKey.PublicKey},
 		AllowedOrigins: s.opts.AllowedOrigins,
 	})
 	if err != nil {
+		l.Close()
 		return fmt.Errorf("gate: %w", err)
-	}
-	l, url, err := listen(s.opts.Ports.Storage)
-	if err != nil {
-		return err
 	}
 	s.Info.Storage = url
 	s.serve(l, g)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,7 +44,7 @@ func TestCopyWhenFinalizeWasFirst(t *testing.T) {
 	content := []byte("copy me")
 	src := e.upload(user(alice), "users/"+alice, "src.txt", content)
 	racing := httptest.NewServer(New(Options{
-		Objects: e.objects, Projects: e.projects, Storage: finalizeFirst{gcs.New(e.gcs.Client()), e.objects},
+		Objects: e.objects, Projects: e.projects, Storage: finalizeFirst{e.storage, e.objects},
 		Signer: testSigner(t), Bucket: testBucket, Authenticate: authenticate,
 	}))
 	t.Cleanup(racing.Close)
@@ -55,4 +56,83 @@ func TestCopyWhenFinalizeWasFirst(t *testing.T) {
 	stored, ok := e.stored(e.object(dst.ID).Key)
 	require.True(t, ok, "the copy's bytes are kept")
 	require.Equal(t, content, stored)
+}
+
+// copiesMeet orders two racing revokes: both make their copy before
+// either goes on, then the first to have copied rekeys and deletes the old
+// key before the second goes on. Without Cloud Storage's create-only
+// precondition the second copy overwrites the first, so the winner records
+// a generation that no longer exists and the loser's cleanup deletes the
+// live bytes.
+type copiesMeet struct {
+	*gcs.Client
+	mu         sync.Mutex
+	copies     int
+	bothCopied chan struct{} // closed when both copies are done
+	firstDone  chan struct{} // closed when the first revoke deletes the old key
+	once       sync.Once
+}
+
+func newCopiesMeet(c *gcs.Client) *copiesMeet {
+	return &copiesMeet{Client: c, bothCopied: make(chan struct{}), firstDone: make(chan struct{})}
+}
+
+func (c *copiesMeet) Copy(ctx context.Context, bucket, src string, gen int64, dst string) (gcs.Copied, error) {
+	copied, err := c.Client.Copy(ctx, bucket, src, gen, dst)
+	c.mu.Lock()
+	c.copies++
+	second := c.copies == 2
+	if second {
+		close(c.bothCopied)
+	}
+	c.mu.Unlock()
+	<-c.bothCopied
+	if second {
+		<-c.firstDone
+	}
+	return copied, err
+}
+
+func (c *copiesMeet) Delete(ctx context.Context, bucket, object string, gen int64) error {
+	err := c.Client.Delete(ctx, bucket, object, gen)
+	c.once.Do(func() { close(c.firstDone) })
+	return err
+}
+
+// TestRacingRevokesKeepTheBytes: two revokes of one object both copy its
+// bytes to the next revision's key before either rekeys (see copiesMeet).
+// Cloud Storage refuses the second create-only copy (412, Conflict), so
+// one revoke wins and the other answers 409 without touching storage.
+func TestRacingRevokesKeepTheBytes(t *testing.T) {
+	e := newEnv(t, 0)
+	alice := unique("alice")
+	content := []byte("revoke me twice")
+	o := e.upload(user(alice), "users/"+alice, "r.txt", content)
+	meet := newCopiesMeet(e.storage)
+	racing := httptest.NewServer(New(Options{
+		Objects: e.objects, Projects: e.projects, Storage: meet,
+		Signer: testSigner(t), Bucket: testBucket, Authenticate: authenticate,
+	}))
+	t.Cleanup(racing.Close)
+	e.srv = racing
+
+	statuses := make([]int, 2)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = e.call(user(alice), "POST", "/objects/"+o.ID+"/revoke", nil).status
+		}()
+	}
+	wg.Wait()
+	require.ElementsMatch(t, []int{http.StatusOK, http.StatusConflict}, statuses)
+
+	got := e.object(o.ID)
+	require.EqualValues(t, o.Revision+1, got.Revision, "one revoke moved the bytes")
+	stored, ok := e.stored(got.Key)
+	require.True(t, ok, "the bytes survive at the object's key")
+	require.Equal(t, content, stored)
+	_, old := e.stored(o.Key)
+	require.False(t, old, "the old key is gone, so old URLs stop working")
 }

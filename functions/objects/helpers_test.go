@@ -19,6 +19,7 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
+	"valet.dev/valet/emulators/privategcs"
 	"valet.dev/valet/shared/apperr"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
@@ -33,13 +34,15 @@ import (
 
 const testBucket = "valet-objects-test"
 
-// env is the objects handler over the Firestore emulator, an in-process
-// fake-gcs-server and a signer with a test key.
+// env is the objects handler over the Firestore emulator, the stack's
+// private store (fake-gcs-server behind Cloud Storage's preconditions) and
+// a signer with a test key.
 type env struct {
 	t        testing.TB
 	objects  *valetfs.ObjectStore
 	projects *valetfs.ProjectStore
-	gcs      *fakestorage.Server
+	gcs      *fakestorage.Server // inside storage, for seeding and inspecting
+	storage  *gcs.Client         // the function's client of the private store
 	srv      *httptest.Server
 }
 
@@ -51,9 +54,14 @@ func newEnv(t testing.TB, quota int64) *env {
 	require.NoError(t, err)
 	t.Cleanup(fake.Stop)
 	fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: testBucket})
-	e := &env{t: t, objects: valetfs.NewObjectStore(client), projects: valetfs.NewProjectStore(client), gcs: fake}
+	store, err := privategcs.Wrap(fake)
+	require.NoError(t, err)
+	storageClient, err := store.Client(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = storageClient.Close() })
+	e := &env{t: t, objects: valetfs.NewObjectStore(client), projects: valetfs.NewProjectStore(client), gcs: fake, storage: gcs.New(storageClient)}
 	e.srv = httptest.NewServer(New(Options{
-		Objects: e.objects, Projects: e.projects, Storage: gcs.New(fake.Client()), Signer: testSigner(t),
+		Objects: e.objects, Projects: e.projects, Storage: e.storage, Signer: testSigner(t),
 		Bucket: testBucket, QuotaBytes: quota, Authenticate: authenticate,
 	}))
 	t.Cleanup(e.srv.Close)

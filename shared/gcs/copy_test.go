@@ -34,9 +34,9 @@ func TestCopyCopiesTheBytesOnce(t *testing.T) {
 	require.Equal(t, "hello", string(obj.Content))
 	require.Equal(t, got.Generation, obj.Generation)
 
-	// fake-gcs-server (v1.56) ignores ifGenerationMatch=0 on rewrite, so a
-	// second copy to the same destination succeeds there; GCS answers 412,
-	// which TestCopyOntoAnExistingObjectIsConflict checks against a stub.
+	// fake-gcs-server (v1.56) alone ignores ifGenerationMatch=0 on rewrite;
+	// GCS answers 412, which TestCopyOntoAnExistingObjectIsConflict checks
+	// against a stub and emulators/privategcs (the stack's store) enforces.
 }
 
 func TestCopyOntoAnExistingObjectIsConflict(t *testing.T) {

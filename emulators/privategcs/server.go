@@ -1,0 +1,79 @@
+package privategcs
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+
+	"cloud.google.com/go/storage"
+	"github.com/fsouza/fake-gcs-server/fakestorage"
+	"google.golang.org/api/option"
+)
+
+// Server is the private store: fake-gcs-server behind the preconditions,
+// reachable only in process.
+type Server struct {
+	fake   *fakestorage.Server
+	next   http.Handler
+	writes sync.Mutex // held by every write, so a check and its write are one step
+}
+
+// Wrap puts fake, which must run without a listener
+// (fakestorage.Options.NoListener), behind the preconditions.
+func Wrap(fake *fakestorage.Server) (*Server, error) {
+	if fake.URL() != "" {
+		return nil, errors.New("privategcs: fake-gcs-server listens on " + fake.URL() + "; start it with NoListener so that only the gate and the functions reach it")
+	}
+	return &Server{fake: fake, next: fake.HTTPHandler()}, nil
+}
+
+// Fake is the wrapped fake-gcs-server, for seeding and inspecting buckets
+// in process.
+func (s *Server) Fake() *fakestorage.Server { return s.fake }
+
+// ServeHTTP serves reads as they are and every write under the lock, after
+// its preconditions hold.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		s.next.ServeHTTP(w, r)
+		return
+	}
+	s.writes.Lock()
+	defer s.writes.Unlock()
+	if err := s.check(r); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s.next.ServeHTTP(w, r)
+}
+
+// Transport reaches the server in process: the gate's upstream.
+func (s *Server) Transport() http.RoundTripper { return inProcess{s} }
+
+// Client is a Cloud Storage client of the server: what the functions hold
+// instead of their service account's credentials.
+func (s *Server) Client(ctx context.Context) (*storage.Client, error) {
+	return storage.NewClient(ctx, option.WithHTTPClient(&http.Client{Transport: s.Transport()}),
+		option.WithoutAuthentication())
+}
+
+// inProcess serves a request with the server's handler, without a socket.
+type inProcess struct{ h http.Handler }
+
+func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	if r.Host == "" { // as a client would send it, so fake-gcs-server routes by host
+		r = r.Clone(r.Context())
+		r.Host = r.URL.Host
+	}
+	w := httptest.NewRecorder()
+	t.h.ServeHTTP(w, r)
+	res := w.Result()
+	res.Request = r
+	return res, nil
+}
