@@ -77,9 +77,10 @@ func newCopiesMeet(c *gcs.Client) *copiesMeet {
 	return &copiesMeet{Client: c, bothCopied: make(chan struct{}), firstDone: make(chan struct{})}
 }
 
+// Copy copies under mu, so the first to copy is the first to go on.
 func (c *copiesMeet) Copy(ctx context.Context, bucket, src string, gen int64, dst string) (gcs.Copied, error) {
-	copied, err := c.Client.Copy(ctx, bucket, src, gen, dst)
 	c.mu.Lock()
+	copied, err := c.Client.Copy(ctx, bucket, src, gen, dst)
 	c.copies++
 	second := c.copies == 2
 	if second {
@@ -87,8 +88,11 @@ func (c *copiesMeet) Copy(ctx context.Context, bucket, src string, gen int64, ds
 	}
 	c.mu.Unlock()
 	<-c.bothCopied
-	if second {
+	switch {
+	case second:
 		<-c.firstDone
+	case err != nil: // the first revoke stops here: let the second go on
+		c.once.Do(func() { close(c.firstDone) })
 	}
 	return copied, err
 }
