@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -31,11 +30,20 @@ const (
 
 var matrixUsers = []who{alice, bob, carol, dave}
 
+// The service accounts: the stack's dispatcher (on dispatch's allow-list),
+// its scheduler (on sweep's) and one on neither.
+const (
+	dispatcherSA who = "dispatcher-sa"
+	schedulerSA  who = "scheduler-sa"
+	otherSA      who = "other-sa"
+)
+
 // cred is the kind of credential a row presents.
 type cred string
 
 // The credential kinds. The narrowed API tokens exist for alice and bob;
-// ownWrite (objects:write@users/<alice>) and tokensManage for alice only.
+// ownWrite (objects:write@users/<alice>), tokensManage, jobsWrite and
+// objectsWrite for alice only.
 const (
 	oidcToken    cred = "oidc"    // ID token of the dev issuer
 	apiAll       cred = "api:all" // valet API token with every scope
@@ -43,6 +51,8 @@ const (
 	jobsRead     cred = "api:jobs:read"
 	ownWrite     cred = "api:objects:write@own-space"
 	tokensManage cred = "api:tokens:manage"
+	jobsWrite    cred = "api:jobs:write"
+	objectsWrite cred = "api:objects:write"
 	noCred       cred = "none"           // no Authorization header
 	garbage      cred = "garbage"        // a Bearer value that is no token at all
 	wrongAud     cred = "oidc:wrong-aud" // alice's ID token for another audience
@@ -52,6 +62,10 @@ const (
 	jobToken       cred = "job"                         // a RUNNING job submitted with alice's ID token: scopes ["all"]
 	jobTokenNarrow cred = "job:objects:read+jobs:write" // a RUNNING job whose runtime token has those scopes
 	jobTokenFinal  cred = "job:final"                   // the token of a job cancelled since
+	// A service account's Google-signed ID token for the dispatch or the
+	// sweep function's URL (its audience).
+	forDispatch cred = "google-id@dispatch"
+	forSweep    cred = "google-id@sweep"
 )
 
 // resource names what a row acts on.
@@ -68,6 +82,9 @@ const (
 	projectSpace  resource = "P-space"
 	projectP      resource = "P"
 	aliceToken    resource = "alice-token"
+	// runningJob is the RUNNING job of alice's jobToken, leased by the
+	// dispatcher: its id and epoch fill dispatch's routes.
+	runningJob resource = "running-job"
 )
 
 // ref is how a resource appears in paths and bodies.
@@ -75,6 +92,7 @@ type ref struct {
 	id      string // job, object or token id
 	space   string // "users/<uid>" or "projects/<pid>"
 	project string
+	epoch   int64 // a leased job's lock epoch
 }
 
 // matrixFixture is the world the matrix runs in: a stack, its users'
@@ -86,13 +104,7 @@ type matrixFixture struct {
 	// project is P: alice owner, bob editor, carol viewer.
 	project string
 	shared  map[resource]ref
-	// projectJobsMissing says why project jobs could not be created ("" when
-	// they can); rows that need them are then pending.
-	projectJobsMissing string
-	// objectsNotReady says why the shared objects did not become READY
-	// ("" when they did); rows that need uploaded objects are then pending.
-	objectsNotReady string
-	seq             atomic.Int64
+	seq     atomic.Int64
 }
 
 // response is a status and body.
@@ -167,15 +179,27 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	}
 	f.creds[alice][ownWrite], _ = f.token(t, alice, "objects:write@users/"+f.uid[alice])
 	f.creds[alice][tokensManage], _ = f.token(t, alice, "tokens:manage")
+	f.creds[alice][jobsWrite], _ = f.token(t, alice, "jobs:write")
+	f.creds[alice][objectsWrite], _ = f.token(t, alice, "objects:write")
 	revokedTok, revokedID := f.token(t, alice, "all")
 	f.must(t, http.MethodDelete, f.fn("tokens")+"/tokens/"+revokedID, nil, http.StatusNoContent, nil)
 	f.creds[alice][revoked] = revokedTok
 	f.creds[alice][wrongAud] = mint(t, f.s, oidc.TokenRequest{Sub: "matrix-alice", Aud: "another-audience"})
 	f.creds[nobody] = map[cred]string{noCred: "", garbage: "not-a-token.at.all"}
+	for sa, email := range map[who]string{dispatcherSA: f.s.Info.Dispatchers[0], schedulerSA: f.s.Info.Scheduler,
+		otherSA: "intruder@" + f.s.Info.Project + ".iam.gserviceaccount.com"} {
+		f.creds[sa] = map[cred]string{
+			forDispatch: mint(t, f.s, oidc.TokenRequest{Sub: email, Email: email, Aud: f.fn("dispatch")}),
+			forSweep:    mint(t, f.s, oidc.TokenRequest{Sub: email, Email: email, Aud: f.fn("sweep")}),
+		}
+	}
 	narrowRuntime, _ := f.token(t, alice, "objects:read", "jobs:write")
-	f.creds[alice][jobToken], _ = f.runningJobToken(t, "")
+	var running ref
+	f.creds[alice][jobToken], running = f.runningJobToken(t, "")
+	f.shared[runningJob] = running
 	f.creds[alice][jobTokenNarrow], _ = f.runningJobToken(t, narrowRuntime)
-	finalTok, finalID := f.runningJobToken(t, "")
+	finalTok, final := f.runningJobToken(t, "")
+	finalID := final.id
 	f.must(t, http.MethodPost, f.fn("jobs")+"/jobs/"+finalID+"/cancel", nil, http.StatusOK, nil)
 	f.creds[alice][jobTokenFinal] = finalTok
 
@@ -184,9 +208,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.shared[projectSpace] = f.shared[projectP]
 	f.shared[aliceSpace] = ref{space: "users/" + f.uid[alice]}
 	for _, res := range []resource{aliceJob, projectJob, aliceObject, projectObject, aliceToken} {
-		if r, ok := f.fresh(t, res); ok {
-			f.shared[res] = r
-		}
+		f.shared[res], _ = f.fresh(t, res)
 	}
 	f.waitReady(t, aliceObject, projectObject)
 	return f
@@ -209,8 +231,9 @@ func (f *matrixFixture) token(t *testing.T, u who, scopes ...string) (string, st
 // runningJobToken submits a personal job as alice (running as the user of
 // runtimeToken when not empty), uploads its workspace, claims it as a
 // dispatcher with an hour's lease, reports it RUNNING and returns its job
-// token and id. Jobs are claimed one at a time, so the claim takes this one.
-func (f *matrixFixture) runningJobToken(t *testing.T, runtimeToken string) (string, string) {
+// token and the job (id, space and lock epoch). Jobs are claimed one at a
+// time, so the claim takes this one.
+func (f *matrixFixture) runningJobToken(t *testing.T, runtimeToken string) (string, ref) {
 	t.Helper()
 	body := jobBody("")
 	if runtimeToken != "" {
@@ -246,7 +269,7 @@ func (f *matrixFixture) runningJobToken(t *testing.T, runtimeToken string) (stri
 	require.NotEmpty(t, bundle.JobToken)
 	dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, created.Job.ID),
 		map[string]any{"epoch": claim.Lock.Epoch, "state": "RUNNING"}, http.StatusOK, nil)
-	return bundle.JobToken, created.Job.ID
+	return bundle.JobToken, ref{id: created.Job.ID, space: "users/" + f.uid[alice], epoch: claim.Lock.Epoch}
 }
 
 // newProject creates a project owned by alice, bob its editor and carol
@@ -311,8 +334,8 @@ func (f *matrixFixture) newJob(t *testing.T, project string) (string, response) 
 	return out.Job.ID, r
 }
 
-// fresh makes a new resource of kind res; ok is false when the stack
-// cannot make one yet (project jobs), recorded in projectJobsMissing.
+// fresh makes a new resource of kind res, failing the test when the stack
+// cannot.
 func (f *matrixFixture) fresh(t *testing.T, res resource) (ref, bool) {
 	t.Helper()
 	switch res {
@@ -322,10 +345,7 @@ func (f *matrixFixture) fresh(t *testing.T, res resource) (ref, bool) {
 		return ref{id: id, space: "users/" + f.uid[alice]}, true
 	case projectJob:
 		id, r := f.newJob(t, f.project)
-		if id == "" {
-			f.projectJobsMissing = fmt.Sprintf("project jobs not wired: POST /jobs {project} answered %d %s", r.status, r.message())
-			return ref{}, false
-		}
+		require.NotEmpty(t, id, "P's job: %d %s", r.status, r.message())
 		return ref{id: id, space: "projects/" + f.project, project: f.project}, true
 	case aliceObject:
 		space := "users/" + f.uid[alice]
@@ -343,25 +363,19 @@ func (f *matrixFixture) fresh(t *testing.T, res resource) (ref, bool) {
 	return f.shared[res], true
 }
 
-// waitReady waits a moment for the shared objects' uploads to arrive,
-// recording in objectsNotReady when they do not.
+// waitReady waits for the shared objects to be READY (finalize has seen
+// their uploads); the fixture fails if they never are.
 func (f *matrixFixture) waitReady(t *testing.T, objects ...resource) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
 	for _, res := range objects {
-		for {
+		var state string
+		waitUntil(t, func() bool {
 			var o struct {
 				State string `json:"state"`
 			}
 			f.must(t, http.MethodGet, f.fn("objects")+"/objects/"+f.shared[res].id, nil, http.StatusOK, &o)
-			if o.State == "READY" {
-				break
-			}
-			if time.Now().After(deadline) {
-				f.objectsNotReady = fmt.Sprintf("objects never become READY: %s is still %s 5 s after its upload (finalize does not handle the objects bucket on this stack)", res, o.State)
-				return
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+			state = o.State
+			return state == "READY"
+		}, func() string { return fmt.Sprintf("%s is still %s after its upload", res, state) })
 	}
 }

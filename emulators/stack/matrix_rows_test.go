@@ -16,36 +16,30 @@ const (
 
 // row is one cell of the matrix.
 type row struct {
-	fn      string // function: objects, jobs or tokens
-	route   string // pattern as registered, e.g. "GET /objects/{id}"
-	res     resource
-	query   string // raw query appended to the path
-	who     who
-	cred    cred
-	target  who      // {user} of member routes
-	dest    resource // the space a copy goes into; the caller's own when ""
-	want    int
-	pending string // why the row cannot pass yet; the row is skipped
+	fn     string // function: objects, jobs or tokens
+	route  string // pattern as registered, e.g. "GET /objects/{id}"
+	res    resource
+	query  string // raw query appended to the path
+	who    who
+	cred   cred
+	target who      // {user} of member routes
+	dest   resource // the space a copy goes into; the caller's own when ""
+	want   int
 }
 
 // call is who does it and what they get.
 type call struct {
-	who     who
-	cred    cred
-	want    int
-	target  who
-	dest    resource
-	pending string
+	who    who
+	cred   cred
+	want   int
+	target who
+	dest   resource
 }
 
 func as(w who, c cred, want int) call { return call{who: w, cred: c, want: want} }
 
 // member sets the {user} of a member route.
 func (c call) member(u who) call { c.target = u; return c }
-
-// until marks the call pending: it cannot pass until what why names is
-// fixed.
-func (c call) until(why string) call { c.pending = why; return c }
 
 // into sets the space a copy goes into.
 func (c call) into(space resource) call { c.dest = space; return c }
@@ -58,7 +52,7 @@ func on(fn, route string, res resource, calls ...call) []row {
 func onQuery(fn, route string, res resource, query string, calls ...call) []row {
 	rows := make([]row, 0, len(calls))
 	for _, c := range calls {
-		rows = append(rows, row{fn: fn, route: route, res: res, query: query, who: c.who, cred: c.cred, target: c.target, dest: c.dest, want: c.want, pending: c.pending})
+		rows = append(rows, row{fn: fn, route: route, res: res, query: query, who: c.who, cred: c.cred, target: c.target, dest: c.dest, want: c.want})
 	}
 	return rows
 }
@@ -175,7 +169,8 @@ func matrixRows() []row {
 	add(on(j, "GET /jobs", noResource, with(unauthenticated(),
 		as(alice, oidcToken, 200), as(alice, jobsRead, 200), as(dave, oidcToken, 200), as(alice, objectsRead, 403))...))
 	add(onQuery(j, "GET /jobs", projectP, "project={project}",
-		as(alice, oidcToken, 200), as(carol, oidcToken, 200), as(bob, jobsRead, 200), as(dave, oidcToken, 404)))
+		as(alice, oidcToken, 200), as(carol, oidcToken, 200), as(bob, jobsRead, 200), as(dave, oidcToken, 404),
+		as(dave, apiAll, 404), as(bob, objectsRead, 404)))
 	for _, route := range []string{"GET /jobs/{id}", "GET /jobs/{id}/events", "GET /jobs/{id}/output", "GET /jobs/{id}/attestation"} {
 		ok := 200
 		if route == "GET /jobs/{id}/output" || route == "GET /jobs/{id}/attestation" {
@@ -211,9 +206,11 @@ func matrixRows() []row {
 		as(alice, jobsRead, 404), as(alice, objectsRead, 404), as(bob, oidcToken, 404), as(dave, apiAll, 404))...))
 
 	rows = append(rows, jobTokenRows()...)
+	rows = append(rows, scopeRows()...)
+	rows = append(rows, serviceRows()...)
 
 	// Public routes answer anyone, whatever credential comes along.
-	for _, fn := range []string{o, j, tk} {
+	for _, fn := range []string{o, j, tk, "dispatch", "sweep", "finalize"} {
 		add(on(fn, "GET /healthz", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
 	}
 	add(on(tk, "GET /.well-known/jwks.json", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200),
@@ -299,6 +296,34 @@ func memberCalls(u who, calls []call) []call {
 	return out
 }
 
+// userCredentials are the kinds of credential every authenticated route of
+// the user-facing functions states an answer for: an ID token, an API token
+// of each scope, a running job's token (all scopes, narrowed), a final
+// job's, and none.
+var userCredentials = []cred{oidcToken, apiAll, jobsRead, jobsWrite, objectsRead, objectsWrite, tokensManage,
+	jobToken, jobTokenNarrow, jobTokenFinal, noCred}
+
+// serviceCredentials are the kinds of credential every route of dispatch
+// and sweep states an answer for: a service account's ID token for each
+// function's audience, a person's ID token and API token, a job token, and
+// none.
+var serviceCredentials = []cred{forDispatch, forSweep, oidcToken, apiAll, jobToken, noCred}
+
+// credentialKinds lists, per function, the kinds of credential each of its
+// authenticated routes must have rows for (checkCredentialCoverage).
+var credentialKinds = map[string][]cred{
+	"objects": userCredentials, "jobs": userCredentials, "tokens": userCredentials,
+	"dispatch": serviceCredentials, "sweep": serviceCredentials,
+}
+
+// frontDoorOnly are routes a function does not authenticate itself: only
+// Cloud Run's front door stands before them (terraform/policy/invokers.json
+// names who passes). Their rows state what the function does with what gets
+// through; they are exempt from the 401 and credential-kind checks.
+var frontDoorOnly = map[string]string{
+	"finalize POST /": "only the Eventarc trigger's account passes the front door; the function takes CloudEvents only",
+}
+
 // publicRoutes need no credential.
 var publicRoutes = map[string]bool{"GET /healthz": true, "GET /.well-known/jwks.json": true}
 
@@ -316,5 +341,8 @@ var declaredRoutes = map[string][]string{
 		"GET /healthz", "POST /jobs", "GET /jobs", "GET /jobs/{id}", "POST /jobs/{id}/upload",
 		"POST /jobs/{id}/cancel", "GET /jobs/{id}/output", "GET /jobs/{id}/attestation", "GET /jobs/{id}/events",
 	},
-	"tokens": {"GET /healthz", "POST /tokens", "GET /tokens", "DELETE /tokens/{id}", "GET /.well-known/jwks.json"},
+	"tokens":   {"GET /healthz", "POST /tokens", "GET /tokens", "DELETE /tokens/{id}", "GET /.well-known/jwks.json"},
+	"dispatch": {"GET /healthz", "POST /claim", "GET /jobs/{id}/auth", "POST /jobs/{id}/heartbeat", "POST /jobs/{id}/state"},
+	"sweep":    {"GET /healthz", "POST /sweep", "POST /{$}"},
+	"finalize": {"GET /healthz", "POST /"},
 }
