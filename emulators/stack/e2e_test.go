@@ -84,6 +84,9 @@ func (c client) call(method, url string, body any, want int, out any, handsOut b
 	require.NoError(c.t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if c.rec != nil {
+		c.rec.header(resp.Header) // headers never carry a secret, handout or not
+	}
 	if c.rec != nil && !handsOut {
 		c.rec.body(b)
 	}

@@ -6,7 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"net/url"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -17,13 +20,68 @@ import (
 	"valet.dev/valet/shared/logging"
 )
 
-// recorder collects what may never carry a secret: every log line, and
-// every response body except those that hand a secret out.
+// recorder collects what may never carry a secret: every log line, every
+// response's headers, every response body except those that hand a secret
+// out, and, when a test captures it, the process's raw stdout and stderr.
 type recorder struct {
-	mu     sync.Mutex
-	logs   bytes.Buffer
-	bodies []string
-	events []string // storage events, when a test taps them
+	mu      sync.Mutex
+	logs    bytes.Buffer
+	bodies  []string
+	headers []string
+	raw     bytes.Buffer // os.Stdout and os.Stderr, when captured
+	events  []string     // storage events, when a test taps them
+}
+
+func (r *recorder) header(h http.Header) {
+	var b strings.Builder
+	_ = h.Write(&b)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.headers = append(r.headers, b.String())
+}
+
+// captureOutput sends everything the process writes to os.Stdout and
+// os.Stderr (the stack runs in this process) to rec.raw as well as to the
+// real streams, until the returned stop is called.
+func captureOutput(t *testing.T, rec *recorder) (stop func()) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var restore []func()
+	for _, std := range []**os.File{&os.Stdout, &os.Stderr} {
+		orig := *std
+		r, w, err := os.Pipe()
+		require.NoError(t, err)
+		*std = w
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := r.Read(buf)
+				if n > 0 {
+					rec.mu.Lock()
+					rec.raw.Write(buf[:n])
+					rec.mu.Unlock()
+					_, _ = orig.Write(buf[:n])
+				}
+				if err != nil {
+					return
+				}
+			}
+		}()
+		restore = append(restore, func() { *std = orig; _ = w.Close() })
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			for _, f := range restore {
+				f()
+			}
+			wg.Wait()
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 func (r *recorder) Write(p []byte) (int, error) {
@@ -92,9 +150,9 @@ func firestoreDump(t *testing.T, project string) []string {
 	return out
 }
 
-// requireNoLeak searches logs, recorded bodies, tapped storage events and
-// every Firestore document (job events included) for every form of every
-// secret.
+// requireNoLeak searches logs, recorded bodies and headers, the captured
+// raw process output, tapped storage events and every Firestore document
+// (job events included) for every form of every secret.
 func requireNoLeak(t *testing.T, rec *recorder, project string, secrets map[string]string) {
 	t.Helper()
 	docs := firestoreDump(t, project)
@@ -102,7 +160,8 @@ func requireNoLeak(t *testing.T, rec *recorder, project string, secrets map[stri
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	require.NotZero(t, rec.logs.Len(), "the logs were captured")
-	places := map[string][]string{"logs": {rec.logs.String()}, "responses": rec.bodies, "firestore": docs, "events": rec.events}
+	places := map[string][]string{"logs": {rec.logs.String()}, "responses": rec.bodies, "firestore": docs, "events": rec.events,
+		"response headers": rec.headers, "raw process output": {rec.raw.String()}}
 	for name, secret := range secrets {
 		for _, form := range secretForms(secret) {
 			for where, texts := range places {

@@ -1,0 +1,240 @@
+package stack_test
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/shared/logging"
+)
+
+// leakFlows drives one stack through every flow a secret could leak from,
+// collecting each secret it meets as a canary.
+type leakFlows struct {
+	t                                *testing.T
+	rec                              *recorder
+	secrets                          map[string]string
+	jobsURL, dispatchURL, objectsURL string
+	user, dispatcher                 client
+	runtimeToken                     string
+	seq                              int
+}
+
+// canary records a secret the leak guard must not find.
+func (l *leakFlows) canary(name, value string) {
+	l.t.Helper()
+	require.NotEmpty(l.t, value, name)
+	l.secrets[name] = value
+}
+
+// submit creates a job (in project when not empty) with the flows' runtime
+// token and uploads its workspace; it returns the job's id.
+func (l *leakFlows) submit(project string, workspace []byte, reuse bool) string {
+	l.t.Helper()
+	sum := md5.Sum(workspace)
+	body := map[string]any{
+		"spec":         map[string]any{"image": "example/leak"},
+		"workspace":    map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])},
+		"runtimeToken": l.runtimeToken,
+	}
+	if project != "" {
+		body["project"] = project
+	}
+	var created struct {
+		Job    jobView   `json:"job"`
+		Upload signedURL `json:"upload"`
+	}
+	l.user.handout(http.MethodPost, l.jobsURL+"/jobs", body, http.StatusCreated, &created)
+	l.seq++
+	l.canary(fmt.Sprintf("workspace upload signature %d", l.seq), signatureOf(l.t, created.Upload.URL))
+	put(l.t, created.Upload, workspace)
+	waitForState(l.t, l.user, l.jobsURL+"/jobs/"+created.Job.ID, "QUEUED")
+	return created.Job.ID
+}
+
+// claim claims id as the dispatcher, reads its bundle (every secret in it a
+// canary) and returns the epoch and the bundle.
+func (l *leakFlows) claim(id string) (int64, bundleView) {
+	l.t.Helper()
+	var claim struct {
+		Job  jobView `json:"job"`
+		Lock struct {
+			Epoch int64 `json:"epoch"`
+		} `json:"lock"`
+	}
+	l.dispatcher.do(http.MethodPost, l.dispatchURL+"/claim", map[string]any{"worker": "leak"}, http.StatusOK, &claim)
+	require.Equal(l.t, id, claim.Job.ID)
+	var b bundleView
+	l.dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", l.dispatchURL, id, claim.Lock.Epoch), nil, http.StatusOK, &b)
+	tag := fmt.Sprintf("%s epoch %d", id, claim.Lock.Epoch)
+	l.canary("job token of "+tag, b.JobToken)
+	l.canary("workflow token of "+tag, b.WorkflowToken)
+	for name, u := range map[string]string{"workspace download": b.Workspace.URL, "output upload": b.Output.URL, "attestation upload": b.Attestation.URL} {
+		l.canary(name+" signature of "+tag, signatureOf(l.t, u))
+	}
+	require.Equal(l.t, l.runtimeToken, b.RuntimeToken)
+	return claim.Lock.Epoch, b
+}
+
+// report sends a state report for id's epoch whose message carries every
+// secret the dispatcher holds, as a careless dispatcher echoing its
+// environment would.
+func (l *leakFlows) report(id string, epoch int64, state string, b bundleView) {
+	l.t.Helper()
+	message := fmt.Sprintf("env: JOB=%s WORKFLOW=%s RUNTIME=%s", b.JobToken, b.WorkflowToken, b.RuntimeToken)
+	l.dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", l.dispatchURL, id),
+		map[string]any{"epoch": epoch, "state": state, "message": message}, http.StatusOK, nil)
+}
+
+// bundleView is the auth bundle's secrets.
+type bundleView struct {
+	Workspace     signedURL `json:"workspace"`
+	Output        signedURL `json:"output"`
+	Attestation   signedURL `json:"attestation"`
+	JobToken      string    `json:"jobToken"`
+	RuntimeToken  string    `json:"runtimeToken"`
+	WorkflowToken string    `json:"workflowToken"`
+}
+
+// TestLeakGuardEveryFlow is the leak guard over every flow beyond the
+// happy path (issue 10, item 7): a cancelled job, a failed one whose
+// dispatcher echoes its secrets in the failure message, a requeued one
+// (two epochs), a reused one, a project's job, and the objects flow
+// (upload, download, copy, revoke, delete). Every log line, every response
+// body but the handouts, every response's headers (handouts included), the
+// process's raw stdout and stderr, every storage event and every Firestore
+// document are searched for every form of every secret met on the way.
+func TestLeakGuardEveryFlow(t *testing.T) {
+	rec := &recorder{}
+	stop := captureOutput(t, rec)
+	prev := slog.Default()
+	slog.SetDefault(logging.New(rec, logging.Options{}))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	s := startStack(t)
+	tap := tapEvents(t, s)
+	tokensURL := s.Info.Functions["tokens"]
+	oidcUser := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec}
+	newToken := func(scopes ...string) string {
+		var created struct {
+			Token string `json:"token"`
+		}
+		oidcUser.handout(http.MethodPost, tokensURL+"/tokens", map[string]any{"name": "canary", "scopes": scopes, "expiresInSeconds": 3600}, http.StatusCreated, &created)
+		return created.Token
+	}
+	l := &leakFlows{t: t, rec: rec, secrets: map[string]string{},
+		jobsURL: s.Info.Functions["jobs"], dispatchURL: s.Info.Functions["dispatch"], objectsURL: s.Info.Functions["objects"]}
+	apiToken := newToken("all")
+	l.runtimeToken = newToken("jobs:write", "objects:read")
+	l.canary("the API token", apiToken)
+	l.canary("the runtime token", l.runtimeToken)
+	for name, key := range signingKeys(t, s) {
+		l.canary(name, key)
+	}
+	l.user = client{t, apiToken, rec}
+	l.dispatcher = client{t, mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: l.dispatchURL}), rec}
+	jobURL := func(id string) string { return l.jobsURL + "/jobs/" + id }
+
+	// Cancel: a queued job with a runtime token.
+	cancelled := l.submit("", []byte("cancelled workspace"), false)
+	l.user.do(http.MethodPost, jobURL(cancelled)+"/cancel", nil, http.StatusOK, nil)
+
+	// Failure: the dispatcher's failure message echoes every secret.
+	failed := l.submit("", []byte("failed workspace"), false)
+	epoch, b := l.claim(failed)
+	l.report(failed, epoch, "RUNNING", b)
+	l.report(failed, epoch, "FAILED", b)
+	waitForState(t, l.user, jobURL(failed), "FAILED")
+
+	// Requeue: handed back, claimed again; the first epoch's token dies.
+	workspace := []byte("requeued workspace")
+	requeued := l.submit("", workspace, false)
+	epoch, first := l.claim(requeued)
+	l.report(requeued, epoch, "QUEUED", first)
+	waitForState(t, l.user, jobURL(requeued), "QUEUED")
+	epoch, second := l.claim(requeued)
+	client{t, first.JobToken, rec}.do(http.MethodGet, jobURL(requeued), nil, http.StatusUnauthorized, nil)
+	client{t, second.JobToken, rec}.do(http.MethodGet, jobURL(requeued), nil, http.StatusOK, nil)
+	l.report(requeued, epoch, "RUNNING", second)
+	put(t, second.Output, []byte("requeued output"))
+	waitForState(t, l.user, jobURL(requeued), "SUCCEEDED")
+	var dl signedURL
+	l.user.handout(http.MethodGet, jobURL(requeued)+"/output", nil, http.StatusOK, &dl)
+	l.canary("the output download signature", signatureOf(t, dl.URL))
+
+	// Reuse: the same spec, workspace and runtime user answer the
+	// finished job.
+	sum := md5.Sum(workspace)
+	var reused struct {
+		Job jobView `json:"job"`
+	}
+	l.user.do(http.MethodPost, l.jobsURL+"/jobs", map[string]any{
+		"spec": map[string]any{"image": "example/leak"}, "reuse": true, "runtimeToken": l.runtimeToken,
+		"workspace": map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])},
+	}, http.StatusOK, &reused)
+	require.Equal(t, requeued, reused.Job.ID)
+
+	// A project's job.
+	var p struct {
+		ID string `json:"id"`
+	}
+	l.user.do(http.MethodPost, l.objectsURL+"/projects", map[string]any{"displayName": "leak"}, http.StatusCreated, &p)
+	projectJob := l.submit(p.ID, []byte("project workspace"), false)
+	l.user.do(http.MethodPost, jobURL(projectJob)+"/cancel", nil, http.StatusOK, nil)
+	l.user.do(http.MethodGet, l.jobsURL+"/jobs?project="+p.ID, nil, http.StatusOK, nil)
+
+	// Objects: upload, download, copy into the project, revoke, delete.
+	var spaces struct {
+		Spaces []struct{ ID string } `json:"spaces"`
+	}
+	l.user.do(http.MethodGet, l.objectsURL+"/spaces", nil, http.StatusOK, &spaces)
+	home := spaces.Spaces[0].ID
+	content := []byte(strings.Repeat("object bytes ", 20))
+	var obj struct {
+		Object sharedObject `json:"object"`
+		Upload signedURL    `json:"upload"`
+	}
+	l.user.handout(http.MethodPost, l.objectsURL+"/spaces/"+home+"/objects",
+		map[string]any{"name": "leak/o.txt", "contentType": "text/plain", "sizeBytes": len(content)}, http.StatusCreated, &obj)
+	l.canary("the object upload signature", signatureOf(t, obj.Upload.URL))
+	put(t, obj.Upload, content)
+	objectURL := l.objectsURL + "/objects/" + obj.Object.ID
+	var state string
+	waitUntil(t, func() bool {
+		var o sharedObject
+		l.user.do(http.MethodGet, objectURL, nil, http.StatusOK, &o)
+		state = o.State
+		return state == "READY"
+	}, func() string { return "object still " + state })
+	l.user.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &dl)
+	l.canary("the object download signature", signatureOf(t, dl.URL))
+	l.user.do(http.MethodPost, objectURL+"/copy", map[string]any{"space": "projects/" + p.ID}, http.StatusCreated, nil)
+	l.user.do(http.MethodPost, objectURL+"/revoke", nil, http.StatusOK, nil)
+	l.user.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &dl)
+	l.canary("the object download signature after the revoke", signatureOf(t, dl.URL))
+	l.user.do(http.MethodDelete, objectURL, nil, http.StatusNoContent, nil)
+
+	// Every reader of what the flows left behind.
+	for _, id := range []string{cancelled, failed, requeued, projectJob} {
+		l.user.do(http.MethodGet, jobURL(id), nil, http.StatusOK, nil)
+		l.user.do(http.MethodGet, jobURL(id)+"/events", nil, http.StatusOK, nil)
+	}
+	l.user.do(http.MethodGet, l.jobsURL+"/jobs", nil, http.StatusOK, nil)
+	l.user.do(http.MethodGet, l.objectsURL+"/spaces/"+home+"/objects", nil, http.StatusOK, nil)
+	l.user.do(http.MethodGet, l.objectsURL+"/spaces/projects/"+p.ID+"/objects", nil, http.StatusOK, nil)
+	oidcUser.do(http.MethodGet, tokensURL+"/tokens", nil, http.StatusOK, nil)
+
+	rec.events = tap.drain(t)
+	require.NotEmpty(t, rec.events)
+	stop()
+	// 2 API tokens, 2 signing keys, 4 workspace uploads, 3 bundles of 5
+	// (job and workflow tokens, 3 URLs), 1 output and 3 object URLs.
+	require.Len(t, l.secrets, 27, "the flows met the secrets they are meant to")
+	requireNoLeak(t, rec, s.Info.Project, l.secrets)
+}
