@@ -4,9 +4,11 @@
 // fake-gcs-server that runs without a listener, so nothing on the machine
 // can reach the bytes anonymously: the signed-URL gate (emulators/gate)
 // reaches it through Transport, as Cloud Storage's XML API serves signed
-// URLs, and the functions reach it through Client, as they reach Cloud
-// Storage with their own service account. Wrap refuses a fake-gcs-server
-// that listens on a port.
+// URLs. The functions reach it as they reach Cloud Storage with their own
+// service account: through Serve, on a port that demands a per-run
+// credential their client finds in STORAGE_EMULATOR_HOST, or in process
+// through Client (tests). Wrap refuses a fake-gcs-server that listens on a
+// port.
 //
 // In front of fake-gcs-server it enforces the write preconditions valet
 // relies on and fake-gcs-server ignores on copies ("Request

@@ -8,14 +8,15 @@ import (
 )
 
 // writeError answers err as Cloud Storage does: a JSON error on the JSON
-// API (/storage/..., /upload/...), an XML error document otherwise.
+// API (/storage/..., /upload/..., /download/...), an XML error document
+// otherwise.
 func writeError(w http.ResponseWriter, r *http.Request, err *preconditionError) {
 	if err.status == http.StatusNotModified { // no body, as HTTP requires
 		w.WriteHeader(err.status)
 		return
 	}
 	path := r.URL.Path
-	if strings.HasPrefix(path, "/storage/") || strings.HasPrefix(path, "/upload/") {
+	if strings.HasPrefix(path, "/storage/") || strings.HasPrefix(path, "/upload/") || strings.HasPrefix(path, "/download/") {
 		type item struct {
 			Domain  string `json:"domain"`
 			Reason  string `json:"reason"`

@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 	"testing"
 
+	"cloud.google.com/go/storage"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
@@ -194,3 +197,46 @@ func TestRacingCreateOnlyCopies(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestServeNeedsTheFunctionsCredential: on its port the store answers only
+// the functions' client, which finds it (and its credential) through
+// STORAGE_EMULATOR_HOST as the production code does; anonymous requests
+// in any URL form get 401.
+func TestServeNeedsTheFunctionsCredential(t *testing.T) {
+	s := newServer(t)
+	gen := s.put(t, "secret", "bytes")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	host, stop := s.Serve(l)
+	t.Cleanup(stop)
+
+	t.Setenv("STORAGE_EMULATOR_HOST", host)
+	sc, err := storage.NewClient(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sc.Close() })
+	c := gcs.New(sc)
+	_, err = c.Copy(context.Background(), bucket, "secret", gen, "copy")
+	require.NoError(t, err)
+	require.Equal(t, "bytes", s.content(t, "copy"))
+	require.NoError(t, c.Delete(context.Background(), bucket, "copy", 0))
+
+	base := "http://" + l.Addr().String()
+	for _, path := range []string{
+		"/" + bucket + "/secret",
+		"/download/storage/v1/b/" + bucket + "/o/secret?alt=media",
+		"/storage/v1/b/" + bucket + "/o/secret?alt=media",
+		"/storage/v1/b/" + bucket + "/o/secret",
+	} {
+		for _, user := range []*url.Userinfo{nil, url.UserPassword(functionsUser, "guess")} {
+			u, err := url.Parse(base + path)
+			require.NoError(t, err)
+			u.User = user
+			res, err := http.Get(u.String())
+			require.NoError(t, err)
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			require.Equal(t, http.StatusUnauthorized, res.StatusCode, "%s as %v", path, user)
+			require.NotContains(t, string(body), "bytes")
+		}
+	}
+}

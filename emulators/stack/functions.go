@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	smapi "cloud.google.com/go/secretmanager/apiv1"
+	"cloud.google.com/go/storage"
 
 	"valet.dev/valet/functions/dispatch"
 	"valet.dev/valet/functions/finalize"
@@ -62,7 +63,7 @@ func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	storageClient, err := s.Storage.Client(ctx)
+	storageClient, err := storage.NewClient(ctx) // STORAGE_EMULATOR_HOST, as deployed functions are configured
 	if err != nil {
 		return nil, fmt.Errorf("storage client: %w", err)
 	}

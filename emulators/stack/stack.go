@@ -1,6 +1,7 @@
 // Package stack assembles valet's local world: the Firestore and Pub/Sub
-// emulators, fake-gcs-server behind the signed-URL gate (the only storage
-// endpoint: fake-gcs-server has no listener), the Secret Manager
+// emulators, fake-gcs-server behind the signed-URL gate (the only public
+// storage endpoint: fake-gcs-server has no listener, and the functions reach
+// it only with their credential), the Secret Manager
 // emulator, the dev OIDC issuer, every function mounted under /<function>/
 // on one server, and the bridge that turns storage notifications into the
 // CloudEvents finalize receives. cmd/valet-dev runs it for `make dev`;
@@ -79,8 +80,9 @@ type Stack struct {
 	SignerKey   *rsa.PrivateKey
 	SignerEmail string
 	Issuer      *oidc.Issuer
-	// Storage is the private store behind the gate, reachable only in
-	// process; FakeGCS is the fake-gcs-server inside it.
+	// Storage is the private store behind the gate, reachable in process
+	// and, on a loopback port, only with the functions' credential (in
+	// STORAGE_EMULATOR_HOST); FakeGCS is the fake-gcs-server inside it.
 	Storage *privategcs.Server
 	FakeGCS *fakestorage.Server
 
@@ -276,6 +278,21 @@ func (s *Stack) startStorage(ctx context.Context) error {
 		fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b})
 	}
 	if s.Storage, err = privategcs.Wrap(fake); err != nil {
+		l.Close()
+		return err
+	}
+	// The functions reach storage as deployed, with the client library,
+	// through STORAGE_EMULATOR_HOST (the dev server owns its process
+	// environment), which carries their credential: the store refuses
+	// anything else on that port.
+	fl, _, err := listen(0)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	emulatorHost, stopStore := s.Storage.Serve(fl)
+	s.onStop(stopStore)
+	if err := setenv("STORAGE_EMULATOR_HOST", emulatorHost); err != nil {
 		l.Close()
 		return err
 	}
