@@ -2,12 +2,13 @@
 // are built only from the package at the root of the uploaded source, so this
 // package imports every function package; each registers itself in init and
 // the deployment's entry point picks one (jobs, objects, tokens, dispatch,
-// finalize or sweep).
+// finalize, sweep or console).
 package valet
 
 import (
 	"valet.dev/valet/shared/logging"
 
+	_ "valet.dev/valet/functions/console"
 	_ "valet.dev/valet/functions/dispatch"
 	_ "valet.dev/valet/functions/finalize"
 	_ "valet.dev/valet/functions/jobs"

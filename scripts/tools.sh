@@ -30,11 +30,22 @@ if ! command -v java >/dev/null; then
   fi
   command -v java >/dev/null || missing=1
 fi
+# The console's browser tests drive Debian's Chromium (functions/console).
+if ! command -v chromium >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "tools: installing chromium for the console's browser tests" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || true
+  fi
+  if ! command -v chromium >/dev/null; then
+    echo "tools: chromium is not on PATH: the console's browser tests need it (Debian: apt-get install chromium)" >&2
+    missing=1
+  fi
+fi
 if [ "$missing" = 1 ]; then
   if [ "${CI:-}" = true ]; then
     echo "tools: CI=true and prerequisites are missing" >&2
     exit 1
   fi
-  echo "tools: continuing; emulator-backed tests will skip and say why" >&2
+  echo "tools: continuing; emulator-backed and browser tests will skip and say why" >&2
 fi
 exit 0

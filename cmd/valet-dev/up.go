@@ -22,13 +22,14 @@ func up(ctx context.Context, args []string) error {
 		dir     = fs.String("dir", ".dev", "directory for stack.json and the emulator log")
 	)
 	fs.IntVar(&opts.Ports.Functions, "port", 0, "port of the functions server (0: a free one)")
+	fs.IntVar(&opts.Ports.Console, "console-port", 0, "port of the console (its own origin)")
 	fs.IntVar(&opts.Ports.Storage, "storage-port", 0, "port of the signed-URL gate")
 	fs.IntVar(&opts.Ports.Issuer, "issuer-port", 0, "port of the dev OIDC issuer")
 	fs.IntVar(&opts.Ports.SecretManager, "secretmanager-port", 0, "port of the Secret Manager emulator")
 	fs.IntVar(&opts.Ports.Firestore, "firestore-port", 0, "port of the Firestore emulator")
 	fs.IntVar(&opts.Ports.PubSub, "pubsub-port", 0, "port of the Pub/Sub emulator")
 	fs.StringVar(&opts.Project, "project", stack.DefaultProject, "project id of the local stack")
-	fs.StringVar(&origins, "origins", "http://localhost:3000,http://127.0.0.1:3000", "comma-separated frontend origins allowed by CORS on the gate")
+	fs.StringVar(&origins, "origins", "http://localhost:3000,http://127.0.0.1:3000", "comma-separated frontend origins allowed by CORS on the gate and the API, after the console's own")
 	fs.BoolVar(&opts.DuplicateEvents, "duplicate-events", false, "deliver every storage event twice (tests idempotency)")
 	fs.BoolVar(&opts.ShuffleEvents, "shuffle-events", false, "deliver storage events in shuffled order")
 	if err := fs.Parse(args); err != nil {
@@ -68,6 +69,7 @@ func up(ctx context.Context, args []string) error {
 func printBanner(info stack.Info, infoPath string, took time.Duration) {
 	w := os.Stdout
 	fmt.Fprintf(w, "valet local stack ready in %.1fs (%s)\n\n", took.Seconds(), infoPath)
+	fmt.Fprintf(w, "  Open the console: %s/  (sign in as alice, bob or carol)\n\n", info.Functions["console"])
 	for _, name := range stack.FunctionNames {
 		fmt.Fprintf(w, "  %-14s %s\n", name, info.Functions[name])
 	}

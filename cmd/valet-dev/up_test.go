@@ -64,6 +64,7 @@ func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, 3, len(strings.Split(tok.IDToken, ".")), "the issuer answers a JWT")
 	require.Contains(t, out.String(), info.Issuer+"/token", "the banner shows how to mint a token")
+	require.Contains(t, out.String(), "Open the console: "+info.Functions["console"]+"/", "the banner shows the console's URL")
 
 	require.NoError(t, syscall.Kill(cmd.Process.Pid, syscall.SIGTERM))
 	select {

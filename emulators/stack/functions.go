@@ -11,6 +11,7 @@ import (
 	smapi "cloud.google.com/go/secretmanager/apiv1"
 	"cloud.google.com/go/storage"
 
+	"valet.dev/valet/functions/console"
 	"valet.dev/valet/functions/dispatch"
 	"valet.dev/valet/functions/finalize"
 	"valet.dev/valet/functions/jobs"
@@ -30,8 +31,9 @@ import (
 	"valet.dev/valet/shared/workflow"
 )
 
-// FunctionNames lists every function the dev server mounts.
-var FunctionNames = []string{jobs.Name, objects.Name, tokens.Name, dispatch.Name, finalize.Name, sweep.Name}
+// FunctionNames lists every function of the stack: the dev server mounts
+// all but the console, which has a listener (an origin) of its own.
+var FunctionNames = []string{jobs.Name, objects.Name, tokens.Name, dispatch.Name, finalize.Name, sweep.Name, console.Name}
 
 // Handlers builds every function's handler for this stack, with the same
 // verifiers, signer and stores production uses, pointed at the emulators.
@@ -133,7 +135,9 @@ func (s *Stack) startFunctions(ctx context.Context) error {
 		return err
 	}
 	for _, name := range FunctionNames {
-		s.Info.Functions[name] = url + "/" + name
+		if name != console.Name {
+			s.Info.Functions[name] = url + "/" + name
+		}
 	}
 	handlers, err := s.Handlers(ctx)
 	if err != nil {

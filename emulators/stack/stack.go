@@ -39,7 +39,7 @@ import (
 
 // Ports fixes listening ports; zero picks a free one.
 type Ports struct {
-	Functions, Storage, Issuer, SecretManager, Firestore, PubSub int
+	Functions, Console, Storage, Issuer, SecretManager, Firestore, PubSub int
 }
 
 // Options configures Start.
@@ -56,7 +56,8 @@ type Options struct {
 	// every storage event twice, in shuffled order.
 	DuplicateEvents, ShuffleEvents bool
 	// AllowedOrigins are the frontend origins whose browsers may call the
-	// buckets (the gate) and the API (jobs, objects, tokens).
+	// buckets (the gate) and the API (jobs, objects, tokens); the console's
+	// URL is always the first.
 	AllowedOrigins []string
 	// SpaceQuotaBytes is each object space's quota; the objects function's
 	// default when zero.
@@ -86,10 +87,11 @@ type Stack struct {
 	Storage *privategcs.Server
 	FakeGCS *fakestorage.Server
 
-	opts    Options
-	mu      sync.Mutex
-	stops   []func() // run in reverse order by Stop
-	stopped sync.Once
+	opts            Options
+	consoleListener net.Listener
+	mu              sync.Mutex
+	stops           []func() // run in reverse order by Stop
+	stopped         sync.Once
 }
 
 // Start starts every part and returns once each answers its health check.
@@ -122,6 +124,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.SignerKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		return nil, err
 	}
+	if err := s.reserveConsole(); err != nil {
+		return nil, err
+	}
 	if err := s.startEmulators(ctx); err != nil {
 		return nil, err
 	}
@@ -135,6 +140,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	if err := s.startFunctions(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startConsole(); err != nil {
 		return nil, err
 	}
 	if err := s.startBridge(ctx); err != nil {

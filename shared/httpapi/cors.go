@@ -14,7 +14,10 @@ import (
 
 // A browser on another origin calls the API only after a preflight: a
 // bearer token and a JSON body are not "simple" requests (Fetch standard,
-// "CORS protocol"; Cloud Run leaves OPTIONS to the service). WithCORS answers
+// "CORS protocol"), and a Cloud Run function answers its preflights itself
+// (Google's "HTTP CORS" sample for Cloud Run functions,
+// https://cloud.google.com/functions/docs/samples/functions-http-cors, sets
+// the headers in the function and answers OPTIONS with 204). WithCORS answers
 // those preflights from the "api" rules of terraform/policy/cors.json, the
 // same file the buckets' CORS comes from, for the configured frontend
 // origins only.
