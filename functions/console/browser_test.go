@@ -251,8 +251,12 @@ func TestConsoleInTheBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("upload")), waitText("#notice", "Uploaded hello.txt"))
 	row := `tr[data-object="hello.txt"]`
 	for {
-		b.run("refresh", chromedp.Click(chromedp.ID("refresh")), chromedp.WaitVisible(chromedp.CSS(row)))
-		state := b.eval(fmt.Sprintf(`document.querySelector(%q).textContent`, row+" .object-state"))
+		b.run("refresh", chromedp.Click(chromedp.ID("refresh")))
+		// The button is disabled while the list reloads.
+		state, err := chromedp.Run(b.ctx, chromedp.Poll[string](fmt.Sprintf(
+			`(() => { const s = document.querySelector(%q); return !document.getElementById("refresh").disabled && s ? s.textContent : ""; })()`,
+			row+" .object-state"), chromedp.WithPollingInterval(100*time.Millisecond), chromedp.WithPollingTimeout(0)))
+		require.NoError(t, err)
 		if state == "READY" {
 			break
 		}
