@@ -32,6 +32,12 @@ locals {
       ingress         = "ALLOW_ALL"
       deploy          = true
     }
+    # The web console: its files and /config.json (docs/console.md).
+    console = {
+      timeout_seconds = 60
+      ingress         = "ALLOW_ALL"
+      deploy          = true
+    }
     dispatch = {
       timeout_seconds = 60
       ingress         = "ALLOW_ALL"
@@ -78,6 +84,16 @@ locals {
     contains(keys(local.services), "console") ? [local.function_urls["console"]] : [],
     var.frontend_origins,
   )
+
+  # What the console reads (functions/console/config.go): the API's URLs,
+  # the issuer people sign in with and the console's client id there.
+  console_env = {
+    VALET_JOBS_URL          = local.function_urls["jobs"]
+    VALET_OBJECTS_URL       = local.function_urls["objects"]
+    VALET_TOKENS_URL        = local.function_urls["tokens"]
+    VALET_CONSOLE_ISSUER    = var.console_issuer != "" ? var.console_issuer : var.user_issuers[0].url
+    VALET_CONSOLE_CLIENT_ID = var.console_client_id != "" ? var.console_client_id : var.user_issuers[0].audiences[0]
+  }
 
   # What every function reads (shared/config); each adds its own URL and
   # the service accounts it accepts.
@@ -137,7 +153,7 @@ resource "google_cloudfunctions2_function" "http" {
     environment_variables = merge(local.common_env, {
       VALET_FUNCTION_URL             = local.function_urls[each.key]
       VALET_ALLOWED_SERVICE_ACCOUNTS = local.allowed_service_accounts[each.key]
-    })
+    }, each.key == "console" ? local.console_env : {})
   }
 
   depends_on = [

@@ -76,9 +76,10 @@ resource "google_service_account_iam_member" "grant" {
   member             = local.grantee_members[each.value.grantee]
 }
 
-# Every function keeps its state in Firestore.
+# Every function but the console (which serves files) keeps its state in
+# Firestore.
 resource "google_project_iam_member" "firestore" {
-  for_each = local.function_names
+  for_each = setsubtract(local.function_names, ["console"])
 
   project = var.project
   role    = "roles/datastore.user"

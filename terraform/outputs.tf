@@ -10,6 +10,11 @@ output "cloudfunctions_urls" {
   value       = { for name, fn in google_cloudfunctions2_function.http : name => fn.url }
 }
 
+output "console_url" {
+  description = "The web console; register <console_url>/callback.html as the console client's redirect URI at the issuer."
+  value       = local.function_urls["console"]
+}
+
 output "token_issuer" {
   description = "iss of the workflow and job tokens; the JWKS is at <tokens URL>/.well-known/jwks.json."
   value       = local.token_issuer

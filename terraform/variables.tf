@@ -68,6 +68,23 @@ variable "user_issuers" {
   }
 }
 
+variable "console_issuer" {
+  description = "The OIDC issuer people sign in to the console with (authorization code + PKCE, a public client). Empty means the first of user_issuers. Google's token endpoint wants a client secret from web clients: use Keycloak or another broker for the console (docs/console.md)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.console_issuer == "" || can(regex("^https://[^/?#\\s]+", var.console_issuer))
+    error_message = "console_issuer must be an https URL (the iss of the users' ID tokens)."
+  }
+}
+
+variable "console_client_id" {
+  description = "The console's OAuth client id at console_issuer (redirect URI <console URL>/callback.html); it must be one of that issuer's audiences in user_issuers. Empty means the first audience of the first user issuer."
+  type        = string
+  default     = ""
+}
+
 variable "frontend_origins" {
   description = "Browser origins (https://host[:port]; http only for localhost and 127.0.0.1 during development) of frontends besides the console: allowed to call the API (VALET_ALLOWED_ORIGINS) and, by the buckets' CORS, to PUT uploads and GET downloads through signed URLs."
   type        = list(string)

@@ -123,13 +123,16 @@ func (m *module) objectKeys(t *testing.T, expr hclsyntax.Expression) []string {
 			keys = append(keys, m.objectKeys(t, arg)...)
 		}
 		return keys
+	case *hclsyntax.ConditionalExpr:
+		// cond ? A : B may set the keys of either.
+		return append(m.objectKeys(t, e.TrueResult), m.objectKeys(t, e.FalseResult)...)
 	case *hclsyntax.ForExpr:
 		key, ok := e.KeyExpr.(*hclsyntax.ScopeTraversalExpr)
 		require.True(t, ok && e.KeyVar != "" && key.Traversal.RootName() == e.KeyVar && len(key.Traversal) == 1,
 			"%s: only {for k, v in OBJ : k => ...} is understood", describe(expr))
 		return m.objectKeys(t, e.CollExpr)
 	}
-	require.Fail(t, "not an object", "%s is not an object literal, merge() or for expression over one", describe(expr))
+	require.Fail(t, "not an object", "%s is not an object literal, merge(), conditional or for expression over one", describe(expr))
 	return nil
 }
 

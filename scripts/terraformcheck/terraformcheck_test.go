@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zclconf/go-cty/cty"
 
+	"valet.dev/valet/functions/console"
 	"valet.dev/valet/shared/config"
 )
 
@@ -73,6 +74,11 @@ func TestFunctionsGetTheEnvironmentConfigReads(t *testing.T) {
 		for _, name := range requiredEnv {
 			require.Contains(t, keys, name, "%s does not set %s", address(fn), name)
 		}
+		if address(fn) == "google_cloudfunctions2_function.http" {
+			for _, name := range []string{console.EnvJobsURL, console.EnvObjectsURL, console.EnvTokensURL, console.EnvIssuer, console.EnvClientID} {
+				require.Contains(t, keys, name, "the console needs %s", name)
+			}
+		}
 		require.NotContains(t, keys, config.EnvSignerKeyFile,
 			"%s sets %s: deployed functions sign through IAM signBlob, never with a key file", address(fn), config.EnvSignerKeyFile)
 	}
@@ -104,11 +110,11 @@ func deployedEntryPoints(t *testing.T, m *module) map[string][]*hclsyntax.Block 
 func TestEveryEntryPointIsDeployed(t *testing.T) {
 	m := loadModule(t)
 	deployed := deployedEntryPoints(t, m)
-	for _, name := range []string{"jobs", "objects", "tokens", "dispatch", "finalize", "sweep"} {
+	for _, name := range []string{"jobs", "objects", "tokens", "dispatch", "finalize", "sweep", "console"} {
 		require.NotEmpty(t, deployed[name], "no function deploys entry point %q (functions.go registers it)", name)
 	}
 	for name := range deployed {
-		require.Contains(t, []string{"jobs", "objects", "tokens", "dispatch", "finalize", "sweep"}, name,
+		require.Contains(t, []string{"jobs", "objects", "tokens", "dispatch", "finalize", "sweep", "console"}, name,
 			"entry point %q is not registered by functions.go", name)
 	}
 }
@@ -152,7 +158,7 @@ func TestFinalizeWatchesBothBuckets(t *testing.T) {
 func TestHTTPFunctionsHaveNoTrigger(t *testing.T) {
 	m := loadModule(t)
 	deployed := deployedEntryPoints(t, m)
-	for _, name := range []string{"jobs", "objects", "tokens", "dispatch", "sweep"} {
+	for _, name := range []string{"jobs", "objects", "tokens", "dispatch", "sweep", "console"} {
 		for _, fn := range deployed[name] {
 			require.Nil(t, nested(fn, "event_trigger"), "%s deploys HTTP function %s with an event trigger", address(fn), name)
 		}

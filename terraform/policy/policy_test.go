@@ -14,7 +14,7 @@ func TestFilesParse(t *testing.T) {
 	require.Contains(t, c.API.RequestHeaders, "Authorization")
 
 	inv := LoadInvokers()
-	require.ElementsMatch(t, []string{"dispatch", "finalize", "jobs", "objects", "sweep", "tokens"}, inv.Functions())
+	require.ElementsMatch(t, []string{"console", "dispatch", "finalize", "jobs", "objects", "sweep", "tokens"}, inv.Functions())
 	require.True(t, inv.Public("jobs"))
 	require.False(t, inv.Public("dispatch"))
 	require.False(t, inv.Public("sweep"))

@@ -25,8 +25,8 @@ run "deployment" {
     error_message = "dispatch must be invokable by the dispatcher accounts only."
   }
   assert {
-    condition     = alltrue([for k, b in google_cloud_run_service_iam_member.invoker : b.member != "allUsers" && b.member != "allAuthenticatedUsers" if !contains(["jobs", "objects", "tokens"], split("/", k)[0])])
-    error_message = "Only jobs, objects and tokens may be public."
+    condition     = alltrue([for k, b in google_cloud_run_service_iam_member.invoker : b.member != "allUsers" && b.member != "allAuthenticatedUsers" if !contains(["jobs", "objects", "tokens", "console"], split("/", k)[0])])
+    error_message = "Only jobs, objects, tokens and the console may be public."
   }
   assert {
     condition     = contains(keys(google_cloud_run_service_iam_member.invoker), "jobs/allUsers")
@@ -55,11 +55,11 @@ run "deployment" {
     error_message = "Soft delete: none on the jobs bucket, 7 days on the objects bucket (README.md, Buckets)."
   }
   assert {
-    condition     = toset(google_storage_bucket.jobs.cors[0].origin) == toset(var.frontend_origins)
-    error_message = "Bucket CORS admits exactly the frontend origins."
+    condition     = google_storage_bucket.jobs.cors[0].origin == concat([output.console_url], var.frontend_origins)
+    error_message = "Bucket CORS admits exactly the console, first, and the frontend origins."
   }
   assert {
-    condition     = google_cloudfunctions2_function.http["jobs"].service_config[0].environment_variables["VALET_ALLOWED_ORIGINS"] == "https://app.example.com,http://localhost:5173"
+    condition     = google_cloudfunctions2_function.http["jobs"].service_config[0].environment_variables["VALET_ALLOWED_ORIGINS"] == "${output.console_url},https://app.example.com,http://localhost:5173"
     error_message = "The API admits the frontend origins' preflights (VALET_ALLOWED_ORIGINS)."
   }
 
