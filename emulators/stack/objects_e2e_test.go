@@ -23,6 +23,21 @@ type sharedObject struct {
 	MD5       string `json:"md5"`
 }
 
+// waitForObjectReady waits until the object at url is READY for c.
+func waitForObjectReady(t *testing.T, c client, url string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var o sharedObject
+		c.do(http.MethodGet, url, nil, http.StatusOK, &o)
+		if o.State == "READY" {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "object still %s", o.State)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestObjectSharedAcrossApps is issue 6's done-when: an object one app
 // uploads with a user's token is downloaded by another app with another
 // token of the same user; bytes go only through the gate; a revoke stops
@@ -62,16 +77,7 @@ func TestObjectSharedAcrossApps(t *testing.T) {
 	put(t, created.Upload, image)
 
 	objectURL := objectsURL + "/objects/" + created.Object.ID
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var o sharedObject
-		viewer.do(http.MethodGet, objectURL, nil, http.StatusOK, &o)
-		if o.State == "READY" {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "object still %s", o.State)
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitForObjectReady(t, viewer, objectURL)
 
 	var list struct {
 		Objects []sharedObject `json:"objects"`

@@ -162,7 +162,7 @@ func (s *server) addSecrets(ctx context.Context, j *job.Job, b *authBundle) erro
 // superseded claim's upload is refused by finalize.
 func (s *server) bundle(j *job.Job, now time.Time) (authBundle, error) {
 	ttl := untilDeadline(j, now)
-	ws, err := s.signer.Download(s.bucket, job.WorkspaceName(j.ID), signer.DownloadOptions{TTL: ttl})
+	ws, err := s.signer.Download(s.bucket, job.WorkspaceName(j.ID, j.Workspace.Epoch), signer.DownloadOptions{TTL: ttl})
 	if err != nil {
 		return authBundle{}, err
 	}

@@ -47,7 +47,7 @@ func TestAuthBundleForTheHolder(t *testing.T) {
 	for name, tc := range map[string]struct {
 		raw, object string
 	}{
-		"workspace":   {b.Workspace.URL, job.WorkspaceName(q.ID)},
+		"workspace":   {b.Workspace.URL, job.WorkspaceName(q.ID, 0)},
 		"output":      {b.Output.URL, job.ArtifactName(q.ID, job.OutputKind, c.Lock.Epoch)},
 		"attestation": {b.Attestation.URL, job.ArtifactName(q.ID, job.AttestationKind, c.Lock.Epoch)},
 	} {
@@ -77,7 +77,7 @@ func TestAuthBundleForTheHolder(t *testing.T) {
 	// signs exactly these URLs for GET and PUT, and a GET of the output or
 	// a PUT of the workspace would be a different signature.
 	ttl := 3540 * time.Second
-	wantWS, err := e.signer.Download(bucket, job.WorkspaceName(q.ID), signer.DownloadOptions{TTL: ttl})
+	wantWS, err := e.signer.Download(bucket, job.WorkspaceName(q.ID, 0), signer.DownloadOptions{TTL: ttl})
 	require.NoError(t, err)
 	require.Equal(t, wantWS.URL, b.Workspace.URL)
 	require.Equal(t, http.MethodGet, wantWS.Method)

@@ -47,7 +47,7 @@ func TestMismatchedWorkspaceIsRejectedAndDeleted(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			j := e.newJob(false)
-			bad := e.upload(job.WorkspaceName(j.ID), body(j.ID))
+			bad := e.upload(job.WorkspaceName(j.ID, 0), body(j.ID))
 
 			e.deliver(bad)
 			got := e.get(j.ID)
@@ -188,7 +188,8 @@ func TestIgnoredEventsAreAcknowledged(t *testing.T) {
 
 	otherBucket := good
 	otherBucket.Bucket = "someone-elses"
-	missingJob := e.uploadArtifact(ids.NewJobID().String(), job.WorkspaceKind, 0)
+	absent := ids.NewJobID().String()
+	missingJob := e.upload(job.WorkspaceName(absent, 1), content(absent, job.WorkspaceKind, 0))
 	badGeneration := good
 	badGeneration.Generation = "not-a-number"
 	badSize := good
@@ -197,7 +198,7 @@ func TestIgnoredEventsAreAcknowledged(t *testing.T) {
 		"other bucket":       otherBucket,
 		"unknown name":       e.upload("jobs/"+j.ID+"/secrets.txt", []byte("x")),
 		"outside the layout": e.upload("random/object", []byte("x")),
-		"malformed job id":   e.upload(job.WorkspaceName(".."), []byte("x")),
+		"malformed job id":   e.upload(job.WorkspaceName("..", 0), []byte("x")),
 		"job absent":         missingJob,
 		"bad generation":     badGeneration,
 		"missing size":       badSize,
@@ -245,7 +246,7 @@ func (s failingStore) Update(context.Context, string, func(*job.Job) ([]job.Even
 }
 
 func TestTransientStoreFailuresAreRetried(t *testing.T) {
-	obj := finalize.StorageObject{Bucket: jobsBucket, Name: job.WorkspaceName(ids.NewJobID().String()), Generation: "1", Size: "1"}
+	obj := finalize.StorageObject{Bucket: jobsBucket, Name: job.WorkspaceName(ids.NewJobID().String(), 0), Generation: "1", Size: "1"}
 	for code, retry := range map[apperr.Code]bool{
 		apperr.Unavailable:       true,
 		apperr.ResourceExhausted: true,
@@ -285,7 +286,7 @@ func TestFailedDeletionIsRetried(t *testing.T) {
 	deleter := &flakyDeleter{fail: 1, next: gcs.New(e.storage.Client())}
 	h := finalize.New(finalize.Options{Store: e.store, Objects: deleter, Bucket: jobsBucket, Now: func() time.Time { return e.now }})
 	j := e.newJob(false)
-	bad := e.upload(job.WorkspaceName(j.ID), []byte("not what was declared"))
+	bad := e.upload(job.WorkspaceName(j.ID, 0), []byte("not what was declared"))
 
 	require.Error(t, h.HandleEvent(context.Background(), finalized(t, bad)), "the deletion failed: retry")
 	require.True(t, e.present(bad))

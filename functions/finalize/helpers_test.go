@@ -136,11 +136,12 @@ func (e *env) uploadTo(bucket, name string, body []byte) finalize.StorageObject 
 	}
 }
 
-// uploadArtifact uploads the n-th body of kind for job id: the workspace,
-// or an artifact under the job's current epoch.
+// uploadArtifact uploads the n-th body of kind for job id: the workspace
+// at the job's open workspace key, or an artifact under the job's current
+// epoch.
 func (e *env) uploadArtifact(id string, kind job.Kind, n int) finalize.StorageObject {
 	if kind == job.WorkspaceKind {
-		return e.upload(job.WorkspaceName(id), content(id, kind, n))
+		return e.upload(job.WorkspaceName(id, e.get(id).WorkspaceKey), content(id, kind, n))
 	}
 	return e.uploadAt(id, kind, e.get(id).Lock.Epoch, n)
 }
@@ -184,6 +185,17 @@ func (e *env) get(id string) *job.Job {
 	j, err := e.store.Get(context.Background(), id)
 	require.NoError(e.t, err)
 	return j
+}
+
+// newWorkspaceKey mints a new workspace key for job id, as
+// POST /jobs/{id}/upload does.
+func (e *env) newWorkspaceKey(id string) {
+	e.t.Helper()
+	_, err := e.store.Update(context.Background(), id, func(j *job.Job) ([]job.Event, error) {
+		_, err := j.NewWorkspaceKey(e.now)
+		return nil, err
+	})
+	require.NoError(e.t, err)
 }
 
 func (e *env) claim(id string) {

@@ -40,7 +40,8 @@ func (e *env) play(s scenario) history {
 	j := e.newJob(s.requireAttestation)
 	h := history{id: j.ID}
 	if s.badWorkspaceFirst {
-		h.workspace = append(h.workspace, e.upload(job.WorkspaceName(j.ID), []byte("a tar of the wrong size")))
+		h.workspace = append(h.workspace, e.upload(job.WorkspaceName(j.ID, 0), []byte("a tar of the wrong size")))
+		e.newWorkspaceKey(j.ID) // the user takes a new upload URL (POST /jobs/{id}/upload)
 	}
 	h.workspace = append(h.workspace, e.uploadArtifact(j.ID, job.WorkspaceKind, 0))
 	// The artifacts are uploaded under the claim the test makes next

@@ -63,7 +63,7 @@ func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageOb
 	})
 	switch {
 	case errors.Is(err, job.ErrDuplicate) && rejected:
-		log.InfoContext(ctx, "duplicate event of a rejected upload; deleting it again", "job", id, "kind", kind)
+		log.InfoContext(ctx, "upload at a used-up key, or a redelivery of a rejected one; deleting it, nothing recorded", "job", id, "kind", kind)
 	case errors.Is(err, job.ErrDuplicate):
 		log.InfoContext(ctx, "duplicate finalize event; nothing to do", "job", id, "kind", kind)
 		return h.secrets(ctx, log, j)

@@ -245,6 +245,7 @@ func newJob(p identity.Principal, req *createRequest, now time.Time) (*job.Job, 
 		RuntimeUser:        p.ID,
 		RuntimeScopes:      runtimeScopes(p),
 		Workspace:          ws,
+		WorkspaceKey:       1, // the key of the upload URL create answers with
 		CreatedAt:          now,
 		UpdatedAt:          now,
 		UploadDeadline:     now.Add(job.UploadWindow),

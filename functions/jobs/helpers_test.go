@@ -168,7 +168,7 @@ func (e *env) move(id string, fn func(j *job.Job) ([]job.Event, error)) *job.Job
 }
 
 func queue(j *job.Job) ([]job.Event, error) {
-	evs, rejected, err := j.WorkspaceArrived(job.Arrival{Generation: 1, SizeBytes: j.Workspace.SizeBytes, MD5: j.Workspace.MD5}, time.Now())
+	evs, rejected, err := j.WorkspaceArrived(job.Arrival{Generation: 1, SizeBytes: j.Workspace.SizeBytes, MD5: j.Workspace.MD5, Epoch: j.WorkspaceKey}, time.Now())
 	if rejected {
 		return nil, bytes.ErrTooLarge // any error: the test fails
 	}

@@ -77,7 +77,7 @@ func TestCreateAndGet(t *testing.T) {
 	u, err := url.Parse(up.URL)
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:1", u.Host)
-	require.Equal(t, "/"+testBucket+"/"+job.WorkspaceName(j.ID), u.Path)
+	require.Equal(t, "/"+testBucket+"/"+job.WorkspaceName(j.ID, 1), u.Path)
 	require.NotEmpty(t, u.Query().Get("X-Goog-Signature"))
 
 	// The stored job reads back the same, with no secret or URL in it.
@@ -279,7 +279,8 @@ func TestUploadReissue(t *testing.T) {
 	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).decode(t, http.StatusOK, &again)
 	require.Equal(t, id, again.Job.ID)
 	require.Equal(t, created.Upload.Headers, again.Upload.Headers)
-	require.NotEmpty(t, again.Upload.URL)
+	require.Contains(t, created.Upload.URL, job.WorkspaceName(id, 1))
+	require.Contains(t, again.Upload.URL, job.WorkspaceName(id, 2), "each URL names a key of its own")
 	require.False(t, again.Upload.ExpiresAt.After(again.Job.UploadDeadline.Add(time.Second)))
 
 	// Near the deadline the URL lives only until it.

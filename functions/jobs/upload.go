@@ -13,22 +13,34 @@ import (
 
 // upload serves POST /jobs/{id}/upload: a fresh workspace upload URL while
 // the job awaits its workspace, valid until the upload deadline and at most
-// job.UploadWindow.
+// job.UploadWindow. Each URL names a key of its own (job.NewWorkspaceKey,
+// in a transaction that checks the caller's rights again): the URLs handed
+// out before are retired, and an upload through one of them is deleted.
 func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
-	_, j, _, err := h.load(r, access.WriteJob)
+	p, found, role, err := h.load(r, access.WriteJob)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if j.State != job.AwaitingWorkspace {
-		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "job %s is %s; its workspace can no longer be uploaded", j.ID, j.State))
+	now := h.clock()
+	j, err := h.store.Update(r.Context(), found.ID, func(j *job.Job) ([]job.Event, error) {
+		if err := authorize(p, access.WriteJob, j, role); err != nil {
+			return nil, err
+		}
+		if j.State != job.AwaitingWorkspace {
+			return nil, apperr.E(apperr.Conflict, "job %s is %s; its workspace can no longer be uploaded", j.ID, j.State)
+		}
+		if !now.Add(time.Second).Before(j.UploadDeadline) {
+			return nil, apperr.E(apperr.Conflict, "the upload window of job %s closed at %s", j.ID, j.UploadDeadline.Format(time.RFC3339))
+		}
+		_, err := j.NewWorkspaceKey(now)
+		return nil, err
+	})
+	if err != nil {
+		httpapi.WriteError(w, r, err)
 		return
 	}
-	ttl := min(job.UploadWindow, j.UploadDeadline.Sub(h.clock())).Truncate(time.Second)
-	if ttl < time.Second {
-		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "the upload window of job %s closed at %s", j.ID, j.UploadDeadline.Format(time.RFC3339)))
-		return
-	}
+	ttl := min(job.UploadWindow, j.UploadDeadline.Sub(now)).Truncate(time.Second)
 	upload, err := h.signUpload(j, ttl)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
@@ -37,11 +49,13 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: j, Upload: &upload})
 }
 
-// signUpload signs the PUT of j's workspace as j declares it. The URL can
-// only create the workspace: once one has arrived, replaying the URL gets
-// 412, so a queued job's workspace never changes under its dispatcher.
+// signUpload signs the PUT of j's workspace as j declares it, at j's open
+// workspace key. The URL can only create the workspace: once one has
+// arrived, replaying the URL gets 412, so a queued job's workspace never
+// changes under its dispatcher; once its object is gone, what a replay
+// creates is at a used-up key, and finalize deletes it.
 func (h *handler) signUpload(j *job.Job, ttl time.Duration) (signer.URL, error) {
-	u, err := h.signer.Upload(h.bucket, job.WorkspaceName(j.ID), signer.UploadOptions{
+	u, err := h.signer.Upload(h.bucket, job.WorkspaceName(j.ID, j.WorkspaceKey), signer.UploadOptions{
 		ContentType: j.Workspace.ContentType,
 		MinBytes:    0,
 		MaxBytes:    j.Workspace.SizeBytes,

@@ -101,7 +101,7 @@ func (s *server) count(ctx context.Context, j *job.Job, res *Result) {
 	switch j.State {
 	case job.Expired:
 		res.Expired++
-		if err := s.deleteWorkspace(ctx, j.ID); err != nil {
+		if err := s.deleteWorkspace(ctx, j); err != nil {
 			res.Errors++
 			httpapi.LoggerFrom(ctx).WarnContext(ctx, "workspace of an expired job not deleted", "job", j.ID, "error", err)
 		}
@@ -112,13 +112,14 @@ func (s *server) count(ctx context.Context, j *job.Job, res *Result) {
 	}
 }
 
-// deleteWorkspace deletes any generation of the job's workspace; an absent
-// object is fine.
-func (s *server) deleteWorkspace(ctx context.Context, id string) error {
+// deleteWorkspace deletes any generation at the job's open workspace key,
+// where an upload may have landed as the job expired (bytes at the keys
+// used up before are deleted by finalize); an absent object is fine.
+func (s *server) deleteWorkspace(ctx context.Context, j *job.Job) error {
 	if s.storage == nil {
 		return errors.New("sweep: no object deleter configured")
 	}
-	err := s.storage.Delete(ctx, s.bucket, job.WorkspaceName(id), 0)
+	err := s.storage.Delete(ctx, s.bucket, job.WorkspaceName(j.ID, j.WorkspaceKey), 0)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return nil
 	}

@@ -152,7 +152,7 @@ func TestSweepAppliesEachTimerOnce(t *testing.T) {
 	require.Equal(t, sweep.Result{Expired: 1, Requeued: 1, Failed: 3, Examined: 5}, res)
 
 	require.Equal(t, job.Expired, e.get(t, stale.ID).State)
-	require.Equal(t, []deletion{{bucket, job.WorkspaceName(stale.ID), 0}}, e.objects.deleted(),
+	require.Equal(t, []deletion{{bucket, job.WorkspaceName(stale.ID, 0), 0}}, e.objects.deleted(),
 		"the expired job's workspace, any generation")
 
 	j := e.get(t, lapsed.ID)
@@ -199,8 +199,8 @@ func TestSweepCountsDeleteFailuresAndGoesOn(t *testing.T) {
 	bad := e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-2 * time.Minute) })
 	gone := e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-time.Minute) })
 	good := e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-time.Second) })
-	e.objects.fail[job.WorkspaceName(bad.ID)] = apperr.E(apperr.Unavailable, "storage down")
-	e.objects.fail[job.WorkspaceName(gone.ID)] = apperr.E(apperr.NotFound, "no such object")
+	e.objects.fail[job.WorkspaceName(bad.ID, 0)] = apperr.E(apperr.Unavailable, "storage down")
+	e.objects.fail[job.WorkspaceName(gone.ID, 0)] = apperr.E(apperr.NotFound, "no such object")
 
 	require.Equal(t, sweep.Result{Expired: 3, Examined: 3, Errors: 1}, e.sweep(t))
 	for _, j := range []*job.Job{bad, gone, good} {

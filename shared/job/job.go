@@ -48,6 +48,16 @@ type Job struct {
 	// so a redelivered event deletes the bytes again without another
 	// UPLOAD_REJECTED event.
 	Rejected []string `json:"-" firestore:"rejected"`
+	// RejectedUploads counts the uploads refused; only the first
+	// MaxRejectedEvents of them append an UPLOAD_REJECTED event, so replays
+	// cannot grow the event log without bound.
+	RejectedUploads int64 `json:"rejectedUploads,omitempty" firestore:"rejectedUploads"`
+	// WorkspaceKey is the number of the only workspace key
+	// (WorkspaceName(ID, n)) that may still deliver the workspace: set
+	// when an upload URL is minted for it (NewWorkspaceKey), moved past it
+	// by the first upload that reaches it, accepted or not. Uploads at any
+	// other key are deleted without a trace on the job.
+	WorkspaceKey int64 `json:"-" firestore:"workspaceKey"`
 }
 
 // Artifact describes one object of the job: declared for the workspace,
@@ -58,7 +68,9 @@ type Artifact struct {
 	ContentType string `json:"contentType,omitempty" firestore:"contentType"`
 	Present     bool   `json:"present" firestore:"present"`
 	Generation  int64  `json:"-" firestore:"generation"`
-	Epoch       int64  `json:"-" firestore:"epoch"` // an artifact's: the claim that uploaded it
+	// Epoch is, for an output or attestation, the claim that uploaded it;
+	// for the workspace, the number of the key it was uploaded to.
+	Epoch int64 `json:"-" firestore:"epoch"`
 }
 
 // Lock is the dispatcher's fenced lease. Epoch grows by one at every claim;

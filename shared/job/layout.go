@@ -8,20 +8,30 @@ import (
 // Objects in the jobs bucket are private to valet: callers only ever see
 // signed URLs, never these names.
 //
-//	jobs/<id>/workspace.tar               the workspace, one per job
+//	jobs/<id>/w<n>/workspace.tar          the workspace uploaded with the job's n-th upload URL
+//	jobs/<id>/workspace.tar               the one workspace key of jobs from before (n = 0)
 //	jobs/<id>/e<epoch>/output.tar         the output of the claim at epoch
 //	jobs/<id>/e<epoch>/attestation.json   its attestation
 //
-// Artifacts carry the epoch of the claim that uploads them, so each claim
-// writes objects of its own: their upload URLs can create an object but
-// never replace one (a replay cannot destroy a recorded output), and an
-// upload by a dispatcher whose claim was superseded names a stale epoch
-// and is refused.
+// Every upload URL names a key of its own and is create-only
+// (x-goog-if-generation-match: 0): it can create its object but never
+// replace one (a replay cannot destroy a recorded workspace or output).
+// Each workspace upload URL gets a new n, and a key is used up by the
+// first upload that reaches it (see Job.WorkspaceKey): a URL replayed once
+// its object is gone creates bytes at a key nothing accepts any more, which
+// finalize deletes without writing anything. Artifacts carry the epoch of
+// the claim that uploads them, so each claim writes objects of its own,
+// and an upload by a dispatcher whose claim was superseded names a stale
+// epoch and is refused.
 const objectPrefix = "jobs/"
 
-// WorkspaceName is where job id's workspace lives in the jobs bucket.
-func WorkspaceName(id string) string {
-	return objectPrefix + id + "/" + WorkspaceKind.fileName()
+// WorkspaceName is where the workspace uploaded with job id's n-th upload
+// URL lives in the jobs bucket (n = 0: the single key of older jobs).
+func WorkspaceName(id string, n int64) string {
+	if n == 0 {
+		return objectPrefix + id + "/" + WorkspaceKind.fileName()
+	}
+	return objectPrefix + id + "/w" + strconv.FormatInt(n, 10) + "/" + WorkspaceKind.fileName()
 }
 
 // ArtifactName is where the output or attestation (kind) uploaded under
@@ -45,9 +55,9 @@ func (k Kind) fileName() string {
 	return string(k)
 }
 
-// ParseObjectName returns the job id, kind and epoch (0 for the workspace)
-// of an object in the jobs bucket, or ok=false for names valet did not
-// hand out.
+// ParseObjectName returns the job id, kind and number of an object in the
+// jobs bucket (an artifact's epoch, a workspace's upload URL number), or
+// ok=false for names valet did not hand out.
 func ParseObjectName(name string) (id string, kind Kind, epoch int64, ok bool) {
 	rest, found := strings.CutPrefix(name, objectPrefix)
 	if !found {
@@ -57,15 +67,21 @@ func ParseObjectName(name string) (id string, kind Kind, epoch int64, ok bool) {
 	if !found || id == "" {
 		return "", "", 0, false
 	}
-	if name == WorkspaceName(id) {
+	if name == WorkspaceName(id, 0) {
 		return id, WorkspaceKind, 0, true
 	}
 	dir, file, found := strings.Cut(rest, "/")
-	if !found || !strings.HasPrefix(dir, "e") {
+	if !found || dir == "" || (dir[0] != 'e' && dir[0] != 'w') {
 		return "", "", 0, false
 	}
 	epoch, err := strconv.ParseInt(dir[1:], 10, 64)
 	if err != nil || epoch < 1 {
+		return "", "", 0, false
+	}
+	if dir[0] == 'w' {
+		if WorkspaceName(id, epoch) == name {
+			return id, WorkspaceKind, epoch, true
+		}
 		return "", "", 0, false
 	}
 	for _, k := range []Kind{OutputKind, AttestationKind} {

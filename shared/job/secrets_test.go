@@ -60,10 +60,12 @@ func TestRejectedUploadIsRememberedOnce(t *testing.T) {
 	require.Empty(t, events)
 
 	for gen := int64(100); gen < 100+2*maxRejected; gen++ {
-		_, _, err := j.WorkspaceArrived(Arrival{Generation: gen, SizeBytes: 1000}, t0)
+		key, err := j.NewWorkspaceKey(t0)
+		require.NoError(t, err)
+		_, _, err = j.WorkspaceArrived(Arrival{Generation: gen, SizeBytes: 1000, Epoch: key}, t0)
 		require.NoError(t, err)
 	}
 	require.Len(t, j.Rejected, maxRejected, "the memory is bounded")
-	_, _, err = j.WorkspaceArrived(Arrival{Generation: 100 + 2*maxRejected - 1, SizeBytes: 1000}, t0)
+	_, _, err = j.WorkspaceArrived(Arrival{Generation: 100 + 2*maxRejected - 1, SizeBytes: 1000, Epoch: j.WorkspaceKey}, t0)
 	require.ErrorIs(t, err, ErrDuplicate)
 }

@@ -50,25 +50,42 @@ func conflict(j *Job, action string) error {
 	return apperr.E(apperr.Conflict, "job %s is %s; it cannot %s", j.ID, j.State, action)
 }
 
-// WorkspaceArrived checks a finalized workspace against what was declared
-// and queues the job. A size or MD5 mismatch returns an UPLOAD_REJECTED
-// event, keeps the job waiting and reports rejected=true so the caller
-// deletes the object.
+// NewWorkspaceKey moves the job to a new workspace key for a new upload
+// URL and returns its number: the key of every URL minted before is used
+// up (see WorkspaceKey). Only a job awaiting its workspace gets one.
+func (j *Job) NewWorkspaceKey(now time.Time) (int64, error) {
+	if j.State != AwaitingWorkspace {
+		return 0, conflict(j, "take a workspace upload")
+	}
+	j.WorkspaceKey++
+	j.UpdatedAt = now
+	return j.WorkspaceKey, nil
+}
+
+// WorkspaceArrived checks a finalized workspace (a.Epoch: the number of its
+// key) against what was declared and queues the job. Bytes at a key that
+// is not the job's open one (a URL minted before the last, or replayed
+// after its key was used) report rejected=true with ErrDuplicate: the
+// caller deletes them and nothing is written. At the open key, the upload
+// uses the key up; a size or MD5 mismatch, or a job no longer waiting,
+// returns an UPLOAD_REJECTED event (see reject) and rejected=true.
 func (j *Job) WorkspaceArrived(a Arrival, now time.Time) (events []Event, rejected bool, err error) {
-	if j.Workspace.Present && j.Workspace.Generation == a.Generation {
+	if j.Workspace.Present && j.Workspace.Generation == a.Generation && j.Workspace.Epoch == a.Epoch {
 		return nil, false, ErrDuplicate
 	}
-	if j.wasRejected(WorkspaceKind, a.Generation) {
+	if a.Epoch != j.WorkspaceKey || j.wasRejected(WorkspaceKind, a.Generation) {
 		return nil, true, ErrDuplicate
 	}
+	j.WorkspaceKey++ // used up, whatever the outcome
 	if j.State != AwaitingWorkspace {
-		return []Event{j.reject(now, WorkspaceKind, a.Generation, "workspace generation %d arrived while the job is %s; deleted", a.Generation, j.State)}, true, nil
+		return j.reject(now, WorkspaceKind, a.Generation, "workspace generation %d arrived while the job is %s; deleted", a.Generation, j.State), true, nil
 	}
 	if a.SizeBytes > j.Workspace.SizeBytes || (j.Workspace.MD5 != "" && a.MD5 != j.Workspace.MD5) {
-		return []Event{j.reject(now, WorkspaceKind, a.Generation, "workspace of %d bytes does not match the declared size %d or MD5; deleted, upload it again", a.SizeBytes, j.Workspace.SizeBytes)}, true, nil
+		return j.reject(now, WorkspaceKind, a.Generation, "workspace of %d bytes does not match the declared size %d or MD5; deleted, take a new upload URL and upload it again", a.SizeBytes, j.Workspace.SizeBytes), true, nil
 	}
 	j.Workspace.Present = true
 	j.Workspace.Generation = a.Generation
+	j.Workspace.Epoch = a.Epoch
 	j.Workspace.SizeBytes = a.SizeBytes
 	if j.Workspace.MD5 == "" {
 		j.Workspace.MD5 = a.MD5
@@ -235,10 +252,10 @@ func (j *Job) ArtifactArrived(kind Kind, a Arrival, now time.Time) (events []Eve
 		return nil, true, ErrDuplicate
 	}
 	if !j.State.Leased() {
-		return []Event{j.reject(now, kind, a.Generation, "%s generation %d arrived while the job is %s; deleted", kind, a.Generation, j.State)}, true, nil
+		return j.reject(now, kind, a.Generation, "%s generation %d arrived while the job is %s; deleted", kind, a.Generation, j.State), true, nil
 	}
 	if a.Epoch != j.Lock.Epoch {
-		return []Event{j.reject(now, kind, a.Generation, "%s of epoch %d arrived while the job is at epoch %d; deleted", kind, a.Epoch, j.Lock.Epoch)}, true, nil
+		return j.reject(now, kind, a.Generation, "%s of epoch %d arrived while the job is at epoch %d; deleted", kind, a.Epoch, j.Lock.Epoch), true, nil
 	}
 	*art = Artifact{Present: true, Generation: a.Generation, SizeBytes: a.SizeBytes, MD5: a.MD5, Epoch: a.Epoch}
 	events = append(events, j.record(now, typ, "%s of %d bytes recorded", kind, a.SizeBytes))
@@ -289,13 +306,27 @@ func (j *Job) wasRejected(kind Kind, gen int64) bool {
 	return slices.Contains(j.Rejected, rejectedKey(kind, gen))
 }
 
-// reject remembers a rejected generation and records its event.
-func (j *Job) reject(now time.Time, kind Kind, gen int64, format string, args ...any) Event {
+// MaxRejectedEvents is how many UPLOAD_REJECTED events a job records at
+// most; the uploads rejected after them are only counted
+// (RejectedUploads).
+const MaxRejectedEvents = 20
+
+// reject remembers a rejected generation, counts it and records its event
+// while the job has recorded fewer than MaxRejectedEvents (none after).
+func (j *Job) reject(now time.Time, kind Kind, gen int64, format string, args ...any) []Event {
 	j.Rejected = append(j.Rejected, rejectedKey(kind, gen))
 	if n := len(j.Rejected); n > maxRejected {
 		j.Rejected = slices.Clone(j.Rejected[n-maxRejected:])
 	}
-	return j.record(now, EventUploadRejected, format, args...)
+	j.RejectedUploads++
+	switch {
+	case j.RejectedUploads < MaxRejectedEvents:
+		return []Event{j.record(now, EventUploadRejected, format, args...)}
+	case j.RejectedUploads == MaxRejectedEvents:
+		return []Event{j.record(now, EventUploadRejected, format+"; further rejected uploads are only counted (rejectedUploads)", args...)}
+	}
+	j.UpdatedAt = now
+	return nil
 }
 
 func rejectedKey(kind Kind, gen int64) string {

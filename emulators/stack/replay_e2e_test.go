@@ -1,0 +1,220 @@
+package stack_test
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/object"
+)
+
+// waitGone waits until bucket/name holds no object: finalize deletes the
+// bytes it refuses only after it has committed what it records, so once
+// they are gone the job says all it will about them.
+func waitGone(t *testing.T, s *stack.Stack, bucket, name string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := s.FakeGCS.GetObject(bucket, name); err != nil {
+			return
+		}
+		require.True(t, time.Now().Before(deadline), "%s is still there", name)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type replayJob struct {
+	ID              string `json:"id"`
+	State           string `json:"state"`
+	RejectedUploads int64  `json:"rejectedUploads"`
+}
+
+type eventsPage struct {
+	Events []struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	} `json:"events"`
+}
+
+// countEvents counts the job's events of type typ (all of them for "").
+func countEvents(c client, url, typ string) int {
+	var page eventsPage
+	c.do(http.MethodGet, url+"/events?pageSize=100", nil, http.StatusOK, &page)
+	n := 0
+	for _, e := range page.Events {
+		if typ == "" || e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
+// TestWorkspaceUploadURLsAreSingleUse replays workspace upload URLs
+// through the gate (which enforces x-goog-if-generation-match): a URL
+// superseded by a newer one, and a URL replayed after its object was
+// deleted, create bytes at a key nothing accepts; finalize deletes them and
+// the job records nothing. Before, every URL of a job named the same key,
+// so the superseded URL delivered the workspace.
+func TestWorkspaceUploadURLsAreSingleUse(t *testing.T) {
+	s := startStack(t)
+	jobsURL := s.Info.Functions["jobs"]
+	alice := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice"})}
+	workspace := []byte("the workspace, declared with its MD5")
+	sum := md5.Sum(workspace)
+	var created struct {
+		Job    replayJob `json:"job"`
+		Upload signedURL `json:"upload"`
+	}
+	alice.handout(http.MethodPost, jobsURL+"/jobs", map[string]any{"spec": map[string]any{"image": "example/replay"},
+		"workspace": map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])}}, http.StatusCreated, &created)
+	jobURL := jobsURL + "/jobs/" + created.Job.ID
+	var again struct {
+		Upload signedURL `json:"upload"`
+	}
+	alice.handout(http.MethodPost, jobURL+"/upload", nil, http.StatusOK, &again)
+	require.NotEqual(t, created.Upload.URL, again.Upload.URL)
+
+	put(t, created.Upload, workspace)
+	waitGone(t, s, s.Info.Buckets.Jobs, job.WorkspaceName(created.Job.ID, 1))
+	var j replayJob
+	alice.do(http.MethodGet, jobURL, nil, http.StatusOK, &j)
+	require.Equal(t, "AWAITING_WORKSPACE", j.State, "the superseded URL's upload does not count")
+	require.Zero(t, countEvents(alice, jobURL, job.EventUploadRejected), "and leaves no trace")
+
+	put(t, again.Upload, workspace)
+	waitForState(t, alice, jobURL, "QUEUED")
+	require.Equal(t, http.StatusPreconditionFailed, putStatus(t, again.Upload, workspace), "create-only while its object is there")
+
+	// Once the workspace is gone (cancelled, retention), a replay creates
+	// bytes again, at a used-up key: deleted, and nothing recorded.
+	alice.do(http.MethodPost, jobURL+"/cancel", nil, http.StatusOK, nil)
+	before := countEvents(alice, jobURL, "")
+	require.NoError(t, s.FakeGCS.Client().Bucket(s.Info.Buckets.Jobs).Object(job.WorkspaceName(created.Job.ID, 2)).Delete(context.Background()))
+	for range 3 {
+		put(t, again.Upload, workspace)
+		waitGone(t, s, s.Info.Buckets.Jobs, job.WorkspaceName(created.Job.ID, 2))
+	}
+	require.Equal(t, before, countEvents(alice, jobURL, ""))
+	alice.do(http.MethodGet, jobURL, nil, http.StatusOK, &j)
+	require.Equal(t, "CANCELLED", j.State)
+	require.Zero(t, j.RejectedUploads)
+}
+
+// TestReplayedUploadsCannotGrowTheEventLog replays a superseded claim's
+// output URL more times than a job records rejections: each replay's bytes
+// are deleted, the first job.MaxRejectedEvents are events, the rest only
+// counted. Before, every replay appended an UPLOAD_REJECTED event, until
+// the job's deadline.
+func TestReplayedUploadsCannotGrowTheEventLog(t *testing.T) {
+	s := startStack(t)
+	jobsURL, dispatchURL := s.Info.Functions["jobs"], s.Info.Functions["dispatch"]
+	alice := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice"})}
+	dispatcher := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL})}
+	workspace := []byte("workspace")
+	var created struct {
+		Job    replayJob `json:"job"`
+		Upload signedURL `json:"upload"`
+	}
+	alice.handout(http.MethodPost, jobsURL+"/jobs", map[string]any{"spec": map[string]any{"image": "example/replay"},
+		"workspace": map[string]any{"sizeBytes": len(workspace)}}, http.StatusCreated, &created)
+	jobURL := jobsURL + "/jobs/" + created.Job.ID
+	put(t, created.Upload, workspace)
+	waitForState(t, alice, jobURL, "QUEUED")
+
+	claim := func() int64 {
+		var c struct {
+			Lock struct {
+				Epoch int64 `json:"epoch"`
+			} `json:"lock"`
+		}
+		dispatcher.do(http.MethodPost, dispatchURL+"/claim", map[string]any{"worker": "replay"}, http.StatusOK, &c)
+		return c.Lock.Epoch
+	}
+	first := claim()
+	var bundle struct {
+		Output signedURL `json:"output"`
+	}
+	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, created.Job.ID, first), nil, http.StatusOK, &bundle)
+	dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, created.Job.ID), map[string]any{"epoch": first, "state": "QUEUED"}, http.StatusOK, nil)
+	require.Equal(t, first+1, claim())
+
+	const replays = job.MaxRejectedEvents + 5
+	stale := job.ArtifactName(created.Job.ID, job.OutputKind, first)
+	for range replays {
+		put(t, bundle.Output, []byte("output of a superseded claim"))
+		waitGone(t, s, s.Info.Buckets.Jobs, stale)
+	}
+	require.Equal(t, job.MaxRejectedEvents, countEvents(alice, jobURL, job.EventUploadRejected))
+	var j replayJob
+	alice.do(http.MethodGet, jobURL, nil, http.StatusOK, &j)
+	require.EqualValues(t, replays, j.RejectedUploads)
+	require.Equal(t, "LOCKED", j.State)
+}
+
+// TestObjectUploadURLReplayedAfterRevokeAndDelete replays a shared
+// object's upload URL after a revoke moved its bytes and after a delete:
+// the URL is create-only at revision 0's key, which valet never accepts
+// again (revisions only grow), so what the replay creates is deleted by
+// finalize, the object's record does not change, and a download URL of the
+// old key does not serve the replayed bytes once they are gone.
+func TestObjectUploadURLReplayedAfterRevokeAndDelete(t *testing.T) {
+	s := startStack(t)
+	objectsURL := s.Info.Functions["objects"]
+	alice := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice"})}
+	var spaces struct {
+		Spaces []struct{ ID string } `json:"spaces"`
+	}
+	alice.do(http.MethodGet, objectsURL+"/spaces", nil, http.StatusOK, &spaces)
+	home := spaces.Spaces[0].ID
+	body := []byte("shared bytes")
+	sum := md5.Sum(body)
+	var created struct {
+		Object sharedObject `json:"object"`
+		Upload signedURL    `json:"upload"`
+	}
+	alice.handout(http.MethodPost, objectsURL+"/spaces/"+home+"/objects", map[string]any{
+		"name": "replay.txt", "contentType": "text/plain", "sizeBytes": len(body), "md5": base64.StdEncoding.EncodeToString(sum[:]),
+	}, http.StatusCreated, &created)
+	put(t, created.Upload, body)
+	objectURL := objectsURL + "/objects/" + created.Object.ID
+	waitForObjectReady(t, alice, objectURL)
+	require.Equal(t, http.StatusPreconditionFailed, putStatus(t, created.Upload, body), "create-only while the bytes are there")
+	var old signedURL
+	alice.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &old)
+
+	alice.do(http.MethodPost, objectURL+"/revoke", nil, http.StatusOK, nil)
+	var before map[string]any
+	alice.do(http.MethodGet, objectURL, nil, http.StatusOK, &before)
+	first := object.Key(home, created.Object.ID, 0)
+	put(t, created.Upload, body)
+	waitGone(t, s, s.Info.Buckets.Objects, first)
+	var after map[string]any
+	alice.do(http.MethodGet, objectURL, nil, http.StatusOK, &after)
+	require.Equal(t, before, after, "the replay changed nothing of the object")
+	resp, err := http.Get(old.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "the revoked download URL stays dead")
+	var fresh signedURL
+	alice.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &fresh)
+	require.Equal(t, body, get(t, fresh.URL))
+
+	alice.do(http.MethodDelete, objectURL, nil, http.StatusNoContent, nil)
+	put(t, created.Upload, body)
+	waitGone(t, s, s.Info.Buckets.Objects, first)
+	alice.do(http.MethodGet, objectURL, nil, http.StatusNotFound, nil)
+	var list struct {
+		Objects []sharedObject `json:"objects"`
+	}
+	alice.do(http.MethodGet, objectsURL+"/spaces/"+home+"/objects", nil, http.StatusOK, &list)
+	require.Empty(t, list.Objects, "no object comes back")
+}
