@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -102,16 +101,7 @@ func TestBucketCORSForEveryMintedURL(t *testing.T) {
 	}, http.StatusCreated, &obj)
 	browser("object upload", obj.Upload, image)
 	objectURL := objectsURL + "/objects/" + obj.Object.ID
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var o sharedObject
-		user.do(http.MethodGet, objectURL, nil, http.StatusOK, &o)
-		if o.State == "READY" {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "object still %s", o.State)
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitForState(t, user, objectURL, "READY")
 	var dl signedURL
 	user.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &dl)
 	dl.Method = http.MethodGet
