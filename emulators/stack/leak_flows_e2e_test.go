@@ -121,13 +121,7 @@ func TestLeakGuardEveryFlow(t *testing.T) {
 	tap := tapEvents(t, s)
 	tokensURL := s.Info.Functions["tokens"]
 	oidcUser := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec}
-	newToken := func(scopes ...string) string {
-		var created struct {
-			Token string `json:"token"`
-		}
-		oidcUser.handout(http.MethodPost, tokensURL+"/tokens", map[string]any{"name": "canary", "scopes": scopes, "expiresInSeconds": 3600}, http.StatusCreated, &created)
-		return created.Token
-	}
+	newToken := func(scopes ...string) string { return canaryToken(oidcUser, tokensURL, scopes...) }
 	l := &leakFlows{t: t, rec: rec, secrets: map[string]string{},
 		jobsURL: s.Info.Functions["jobs"], dispatchURL: s.Info.Functions["dispatch"], objectsURL: s.Info.Functions["objects"]}
 	apiToken := newToken("all")
@@ -205,13 +199,7 @@ func TestLeakGuardEveryFlow(t *testing.T) {
 	l.canary("the object upload signature", signatureOf(t, obj.Upload.URL))
 	put(t, obj.Upload, content)
 	objectURL := l.objectsURL + "/objects/" + obj.Object.ID
-	var state string
-	waitUntil(t, func() bool {
-		var o sharedObject
-		l.user.do(http.MethodGet, objectURL, nil, http.StatusOK, &o)
-		state = o.State
-		return state == "READY"
-	}, func() string { return "object still " + state })
+	waitForObjectReady(t, l.user, objectURL)
 	l.user.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &dl)
 	l.canary("the object download signature", signatureOf(t, dl.URL))
 	l.user.do(http.MethodPost, objectURL+"/copy", map[string]any{"space": "projects/" + p.ID}, http.StatusCreated, nil)

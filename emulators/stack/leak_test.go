@@ -40,6 +40,17 @@ func (r *recorder) header(h http.Header) {
 	r.headers = append(r.headers, b.String())
 }
 
+// canaryToken creates an API token with scopes as c (an ID token's
+// client), through the tokens function at tokensURL.
+func canaryToken(c client, tokensURL string, scopes ...string) string {
+	c.t.Helper()
+	var created struct {
+		Token string `json:"token"`
+	}
+	c.handout(http.MethodPost, tokensURL+"/tokens", map[string]any{"name": "canary", "scopes": scopes, "expiresInSeconds": 3600}, http.StatusCreated, &created)
+	return created.Token
+}
+
 // captureOutput sends everything the process writes to os.Stdout and
 // os.Stderr (the stack runs in this process) to rec.raw as well as to the
 // real streams, until the returned stop is called.

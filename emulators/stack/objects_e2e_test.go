@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -26,16 +25,13 @@ type sharedObject struct {
 // waitForObjectReady waits until the object at url is READY for c.
 func waitForObjectReady(t *testing.T, c client, url string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	var state string
+	waitUntil(t, func() bool {
 		var o sharedObject
 		c.do(http.MethodGet, url, nil, http.StatusOK, &o)
-		if o.State == "READY" {
-			return
-		}
-		require.True(t, time.Now().Before(deadline), "object still %s", o.State)
-		time.Sleep(20 * time.Millisecond)
-	}
+		state = o.State
+		return state == "READY"
+	}, func() string { return "object still " + state })
 }
 
 // TestObjectSharedAcrossApps is issue 6's done-when: an object one app

@@ -47,13 +47,7 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	ctx := context.Background()
 	jobsURL, dispatchURL, tokensURL := s.Info.Functions["jobs"], s.Info.Functions["dispatch"], s.Info.Functions["tokens"]
 	oidcUser := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec}
-	newToken := func(scopes ...string) string {
-		var created struct {
-			Token string `json:"token"`
-		}
-		oidcUser.handout(http.MethodPost, tokensURL+"/tokens", map[string]any{"name": "canary", "scopes": scopes, "expiresInSeconds": 3600}, http.StatusCreated, &created)
-		return created.Token
-	}
+	newToken := func(scopes ...string) string { return canaryToken(oidcUser, tokensURL, scopes...) }
 	apiToken := newToken("jobs:write", "objects:read")
 	runtimeToken := newToken("jobs:write", "objects:read")
 	user := client{t, apiToken, rec}
@@ -132,10 +126,10 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	// Final: Secret Manager holds nothing of the job, the job token and
 	// the auth route are dead.
 	// finalize scrubs right after the SUCCEEDED transition commits.
-	require.Eventually(t, func() bool {
+	waitUntil(t, func() bool {
 		held, err = custodian.Held(ctx, created.Job.ID)
 		return err == nil && len(held) == 0
-	}, 10*time.Second, 20*time.Millisecond, "Secret Manager holds nothing of a final job")
+	}, func() string { return fmt.Sprintf("Secret Manager still holds %v of a final job (%v)", held, err) })
 	job.do(http.MethodGet, jobURL, nil, http.StatusUnauthorized, nil)
 	dispatcher.do(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, created.Job.ID, claim.Lock.Epoch), nil, http.StatusGone, nil)
 
