@@ -210,8 +210,11 @@ func matrixRows() []row {
 	rows = append(rows, serviceRows()...)
 
 	// Public routes answer anyone, whatever credential comes along.
-	for _, fn := range []string{o, j, tk, "dispatch", "sweep", "finalize"} {
+	for _, fn := range []string{o, j, tk, "dispatch", "sweep", "finalize", "console"} {
 		add(on(fn, "GET /healthz", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
+	}
+	for _, route := range []string{"GET /config.json", "GET /"} {
+		add(on("console", route, noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
 	}
 	add(on(tk, "GET /.well-known/jwks.json", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200),
 		as(alice, jobToken, 200), as(alice, jobTokenFinal, 200)))
@@ -325,7 +328,8 @@ var frontDoorOnly = map[string]string{
 }
 
 // publicRoutes need no credential.
-var publicRoutes = map[string]bool{"GET /healthz": true, "GET /.well-known/jwks.json": true}
+var publicRoutes = map[string]bool{"GET /healthz": true, "GET /.well-known/jwks.json": true,
+	"GET /config.json": true, "GET /": true} // the console's page and its configuration
 
 // declaredRoutes are the routes each function registers; the test checks
 // them against the functions' sources and probes each on the stack.
@@ -345,4 +349,5 @@ var declaredRoutes = map[string][]string{
 	"dispatch": {"GET /healthz", "POST /claim", "GET /jobs/{id}/auth", "POST /jobs/{id}/heartbeat", "POST /jobs/{id}/state"},
 	"sweep":    {"GET /healthz", "POST /sweep", "POST /{$}"},
 	"finalize": {"GET /healthz", "POST /"},
+	"console":  {"GET /healthz", "GET /config.json", "GET /"},
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/functions/console"
 	"valet.dev/valet/functions/tokens"
 	"valet.dev/valet/shared/httpapi"
 )
@@ -206,6 +208,7 @@ var patternLiteral = regexp.MustCompile(`"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPT
 var routeConstants = map[string]string{
 	"httpapi.HealthPath": httpapi.HealthPath,
 	"JWKSPath":           tokens.JWKSPath,
+	"ConfigPath":         console.ConfigPath,
 }
 
 // registeredRoutes reads the patterns a function's sources register.
@@ -249,6 +252,9 @@ func resolvePattern(t *testing.T, file, literal, constant string) string {
 // checkRouteCoverage fails for a registered route that is not declared or
 // has no rows, and for rows of routes nobody registers.
 func checkRouteCoverage(t *testing.T, rows []row) {
+	for _, fn := range stack.FunctionNames {
+		require.Contains(t, declaredRoutes, fn, "the stack serves %s: declare its routes and give them rows", fn)
+	}
 	withRows := map[string]int{}
 	for _, r := range rows {
 		withRows[r.fn+" "+r.route]++
