@@ -57,7 +57,7 @@ locals {
   # Cloud Run service key => the function (entry point) it runs and its name.
   services = merge(
     { for name in keys(local.deployed_http) : name => { function = name, name = "${var.name_prefix}-${name}" } },
-    { for bucket in keys(local.finalize_buckets) : "finalize-${bucket}" => { function = "finalize", name = "${var.name_prefix}-finalize-${bucket}" } },
+    { for bucket in local.finalize_bucket_keys : "finalize-${bucket}" => { function = "finalize", name = "${var.name_prefix}-finalize-${bucket}" } },
   )
 
   function_names = toset(distinct([for s in values(local.services) : s.function]))

@@ -13,6 +13,10 @@ locals {
     jobs    = google_storage_bucket.jobs
     objects = google_storage_bucket.objects
   }
+
+  # The same keys without the buckets: service names and URLs need only
+  # these, and the buckets' CORS needs the URLs (the console's origin).
+  finalize_bucket_keys = ["jobs", "objects"]
 }
 
 resource "google_cloudfunctions2_function" "finalize" {

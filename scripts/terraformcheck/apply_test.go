@@ -2,6 +2,7 @@ package terraformcheck
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -238,4 +239,58 @@ func TestProviderIsTheCurrentMajor(t *testing.T) {
 	require.NotNil(t, rp)
 	google := literal(t, rp.Body.Attributes["google"].Expr).GetAttr("version").AsString()
 	require.Equal(t, "~> 7.0", google)
+}
+
+// cycleProblems finds a resource that depends on itself through references
+// and locals: `terraform validate` refuses such a module, and it cannot run
+// where the tests do.
+func cycleProblems(m *module) []string {
+	edges := map[string][]string{}
+	for _, b := range m.blocks {
+		if (b.Type == "resource" || b.Type == "data") && len(b.Labels) == 2 {
+			edges[blockAddress(b)] = m.refs(b)
+		}
+	}
+	const (
+		visiting = 1
+		done     = 2
+	)
+	state := map[string]int{}
+	var problems []string
+	var path []string
+	var visit func(n string)
+	visit = func(n string) {
+		switch state[n] {
+		case visiting:
+			i := slices.Index(path, n)
+			problems = append(problems, "cycle: "+strings.Join(append(slices.Clone(path[i:]), n), " -> "))
+			return
+		case done:
+			return
+		}
+		state[n] = visiting
+		path = append(path, n)
+		for _, next := range edges[n] {
+			if _, ok := edges[next]; ok {
+				visit(next)
+			}
+		}
+		path = path[:len(path)-1]
+		state[n] = done
+	}
+	for _, n := range slices.Sorted(maps.Keys(edges)) {
+		visit(n)
+	}
+	return problems
+}
+
+func TestNoDependencyCycle(t *testing.T) {
+	require.Empty(t, cycleProblems(loadModule(t)))
+
+	// The cycle `terraform validate` found once: bucket CORS -> the
+	// console's URL -> the service names -> the buckets.
+	planted := plantedModule(t, "functions.tf", func(s string) string {
+		return strings.Replace(s, "local.finalize_bucket_keys", "keys(local.finalize_buckets)", 1)
+	})
+	require.NotEmpty(t, cycleProblems(planted))
 }

@@ -3,7 +3,40 @@
 # `terraform test` in terraform/ (README.md, "Checks"). The same rules are
 # checked on the HCL alone by scripts/terraformcheck in `make test`.
 
-mock_provider "google" {}
+# The provider validates IAM members and role names even when mocked, so
+# accounts, roles and the project get values of the real shapes.
+mock_provider "google" {
+  mock_resource "google_service_account" {
+    defaults = {
+      email  = "valet-mock@valet-test-project.iam.gserviceaccount.com"
+      member = "serviceAccount:valet-mock@valet-test-project.iam.gserviceaccount.com"
+      id     = "projects/valet-test-project/serviceAccounts/valet-mock@valet-test-project.iam.gserviceaccount.com"
+      name   = "projects/valet-test-project/serviceAccounts/valet-mock@valet-test-project.iam.gserviceaccount.com"
+    }
+  }
+  mock_resource "google_project_iam_custom_role" {
+    defaults = {
+      id = "projects/valet-test-project/roles/valet_mock"
+    }
+  }
+  mock_resource "google_secret_manager_secret" {
+    defaults = {
+      id = "projects/valet-test-project/secrets/valet-workflow-signing-key"
+    }
+  }
+  mock_data "google_project" {
+    defaults = {
+      number = "123456789012"
+    }
+  }
+  mock_data "google_storage_project_service_account" {
+    defaults = {
+      email_address = "service-123456789012@gs-project-accounts.iam.gserviceaccount.com"
+      member        = "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com"
+    }
+  }
+}
+
 mock_provider "time" {}
 
 variables {
@@ -55,7 +88,7 @@ run "deployment" {
     error_message = "Soft delete: none on the jobs bucket, 7 days on the objects bucket (README.md, Buckets)."
   }
   assert {
-    condition     = google_storage_bucket.jobs.cors[0].origin == concat([output.console_url], var.frontend_origins)
+    condition     = google_storage_bucket.jobs.cors[0].origin == tolist(concat([output.console_url], var.frontend_origins))
     error_message = "Bucket CORS admits exactly the console, first, and the frontend origins."
   }
   assert {
