@@ -28,9 +28,9 @@ export async function projectsView(ctx) {
 export async function projectView(ctx, pid) {
   const p = await ctx.api.get("objects", `/projects/${encodeURIComponent(pid)}`);
   if (!ctx.live()) return;
-  const me = ctx.session.claims;
   const spaces = await ctx.api.get("objects", "/spaces");
   const mine = (spaces.spaces || []).find((s) => s.id === `projects/${pid}`);
+  const myId = ((spaces.spaces || []).find((s) => s.kind === "user")?.id || "").replace(/^users\//, "");
   const owner = mine?.role === "owner";
   const path = (u) => `/projects/${encodeURIComponent(pid)}/members/${encodeURIComponent(u)}`;
   const reload = () => projectView(ctx, pid);
@@ -40,7 +40,7 @@ export async function projectView(ctx, pid) {
     return h("tr", {}, h("td", {}, m.user), h("td", {}, role), h("td", {}, `${m.addedBy}, ${when(m.addedAt)}`),
       h("td", {},
         owner ? button("Save role", async () => { await ctx.api.put("objects", path(m.user), { role: role.value }); notify("info", `${m.user} is now ${role.value}.`); await reload(); }, { "aria-label": `Save the role of ${m.user}` }) : "",
-        owner || m.user === me?.sub ? button("Remove", async () => {
+        owner || m.user === myId ? button("Remove", async () => {
           if (!confirm(`Remove ${m.user} from ${pid}?`)) return;
           await ctx.api.del("objects", path(m.user));
           await reload();
@@ -53,7 +53,7 @@ export async function projectView(ctx, pid) {
       " · ", h("a", { href: `#/jobs?project=${encodeURIComponent(pid)}` }, "Its jobs")),
     h("table", { id: "members" }, h("caption", {}, "Members"),
       h("thead", {}, h("tr", {}, ["User", "Role", "Added", "Actions"].map((c) => h("th", { scope: "col" }, c)))), h("tbody", {}, rows)),
-    owner ? [h("h2", {}, "Add a member"), h("p", {}, "Use the user's id as valet shows it (the sub of their sign-in)."),
+    owner ? [h("h2", {}, "Add a member"), h("p", {}, "Use the user's valet id: the id of their personal space without users/ (they see it on their Spaces page)."),
       field("User id", user), field("Role", role),
       button("Add member", async () => { await ctx.api.put("objects", path(user.value), { role: role.value }); await reload(); }, { id: "add-member" }),
       h("h2", {}, "Delete the project"),

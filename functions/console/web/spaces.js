@@ -17,7 +17,7 @@ function usage(u) {
 }
 
 function spaceLink(s) {
-  return h("a", { href: `#/spaces/${s.id}` }, s.kind === "user" ? "Personal space" : s.id);
+  return h("a", { href: `#/spaces/${s.id}` }, s.kind === "user" ? `Personal space (${s.id})` : s.id);
 }
 
 export async function spacesView(ctx) {
