@@ -9,7 +9,11 @@
 //
 //   - CreateSecret: parent projects/P, secret id [a-zA-Z0-9_-]{1,255},
 //     AlreadyExists on a duplicate; labels and annotations validated as the
-//     real service does; ttl becomes expire_time = now + ttl.
+//     real service does; ttl becomes expire_time = now + ttl. An expiration
+//     less than 60 s or more than 100 years ahead of the server's clock is
+//     InvalidArgument, as in the real service ("Create and manage expiring
+//     secrets": "A secret's expiration cannot be less than 60 seconds away
+//     or more than 100 years away").
 //   - GetSecret, DeleteSecret (optional etag).
 //   - UpdateSecret with update_mask paths labels, annotations, expire_time,
 //     ttl (optional etag).
@@ -26,6 +30,18 @@
 //     (optional etag): destroying wipes the data from memory and sets
 //     destroy_time; DESTROYED is final, so changing a destroyed version again
 //     is FailedPrecondition.
+//
+// # Quotas
+//
+// Every call counts against its project's per-minute quota of its kind, as
+// in "Secret Manager quotas and limits"
+// (https://cloud.google.com/secret-manager/quotas): AccessSecretVersion is
+// an access request (90,000 a minute by default), the other calls that
+// change nothing (get, list) are read requests (600), and the calls that
+// create, update or delete a secret or add, enable, disable or destroy a
+// version are write requests (600). Over a quota a call answers
+// ResourceExhausted until the next clock minute; Options.Quotas changes the
+// limits. Server.Calls counts the calls per RPC, for tests.
 //
 // Every other RPC (IAM policies, TestIamPermissions, location methods)
 // answers Unimplemented.
@@ -60,6 +76,9 @@
 //   - Filters: see above; no create_time, replication or timestamp
 //     comparisons. ":" on a string is a case-sensitive substring test.
 //   - Etags are opaque quoted counters; a mismatch is FailedPrecondition.
-//   - No IAM, no quotas, no audit logs, no Pub/Sub notifications, no
+//   - Quotas are counted in fixed clock minutes per project id as given;
+//     the soft per-secret rate limits on AddSecretVersion, UpdateSecret and
+//     version state changes are not modelled.
+//   - No IAM, no audit logs, no Pub/Sub notifications, no
 //     persistence: a restart forgets everything.
 package secretmanager

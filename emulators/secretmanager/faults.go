@@ -1,13 +1,6 @@
 package secretmanager
 
-import (
-	"context"
-	"sync/atomic"
-
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-)
+import "sync/atomic"
 
 // faults makes the next calls fail, so tests can see how callers cope with
 // an outage (Secret Manager down, an emulator restarting).
@@ -19,15 +12,15 @@ type faults struct {
 // anything.
 func (s *Server) FailNext(n int) { s.faults.remaining.Store(int64(n)) }
 
-// intercept is the gRPC interceptor that applies FailNext.
-func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+// fail reports whether this call is one FailNext asked to fail.
+func (f *faults) fail() bool {
 	for {
-		n := s.faults.remaining.Load()
+		n := f.remaining.Load()
 		if n <= 0 {
-			return handler(ctx, req)
+			return false
 		}
-		if s.faults.remaining.CompareAndSwap(n, n-1) {
-			return nil, status.Error(codes.Unavailable, "secret manager emulator: failing as asked (FailNext)")
+		if f.remaining.CompareAndSwap(n, n-1) {
+			return true
 		}
 	}
 }

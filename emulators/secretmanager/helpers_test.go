@@ -49,8 +49,14 @@ type emulator struct {
 
 func startEmulator(t *testing.T) *emulator {
 	t.Helper()
+	return startEmulatorWith(t, Quotas{})
+}
+
+// startEmulatorWith starts an emulator with quotas.
+func startEmulatorWith(t *testing.T, quotas Quotas) *emulator {
+	t.Helper()
 	clock := newFakeClock()
-	running, err := Start("127.0.0.1:0", Options{Now: clock.Now})
+	running, err := Start("127.0.0.1:0", Options{Now: clock.Now, Quotas: quotas})
 	require.NoError(t, err)
 	t.Cleanup(running.Stop)
 	client, err := smapi.NewClient(context.Background(),

@@ -217,22 +217,41 @@ func (s *Server) ListSecrets(_ context.Context, req *secretmanagerpb.ListSecrets
 	return resp, nil
 }
 
+// Google's bounds on a secret's expiration ("Create and manage expiring
+// secrets", https://cloud.google.com/secret-manager/docs/creating-and-managing-expiring-secrets:
+// "A secret's expiration cannot be less than 60 seconds away or more than
+// 100 years away").
+const (
+	minExpiration      = 60 * time.Second
+	maxExpirationYears = 100
+)
+
 // expirationFrom turns a requested expire_time or ttl into an expire time,
-// nil when neither is set. Either must lie in the future.
+// nil when neither is set. Either must lie at least minExpiration and at
+// most maxExpirationYears ahead of now, the server's clock when the request
+// arrives.
 func expirationFrom(expireTime *timestamppb.Timestamp, ttl *durationpb.Duration, now time.Time) (*timestamppb.Timestamp, error) {
+	var at time.Time
 	switch {
 	case ttl != nil:
-		if err := ttl.CheckValid(); err != nil || ttl.AsDuration() <= 0 {
-			return nil, status.Error(codes.InvalidArgument, "ttl must be a positive duration")
+		if err := ttl.CheckValid(); err != nil {
+			return nil, status.Error(codes.InvalidArgument, "ttl is not a valid duration")
 		}
-		return timestamppb.New(now.Add(ttl.AsDuration())), nil
+		at = now.Add(ttl.AsDuration())
 	case expireTime != nil:
-		if err := expireTime.CheckValid(); err != nil || !expireTime.AsTime().After(now) {
-			return nil, status.Error(codes.InvalidArgument, "expire_time must be a valid time in the future")
+		if err := expireTime.CheckValid(); err != nil {
+			return nil, status.Error(codes.InvalidArgument, "expire_time is not a valid time")
 		}
-		return timestamppb.New(expireTime.AsTime()), nil
+		at = expireTime.AsTime()
+	default:
+		return nil, nil
 	}
-	return nil, nil
+	if at.Before(now.Add(minExpiration)) || at.After(now.AddDate(maxExpirationYears, 0, 0)) {
+		return nil, status.Errorf(codes.InvalidArgument,
+			"the expiration (%s) must be at least 60 seconds and at most 100 years in the future (now %s)",
+			at.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano))
+	}
+	return timestamppb.New(at), nil
 }
 
 // rejectUnsupported refuses the Secret fields this emulator does not model,

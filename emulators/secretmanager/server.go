@@ -16,6 +16,9 @@ type Options struct {
 	// Now is the clock used for create, destroy and expire times; nil means
 	// time.Now. Tests inject a clock to step past a secret's expiry.
 	Now func() time.Time
+	// Quotas are the per-project request quotas; the zero value is
+	// Google's defaults.
+	Quotas Quotas
 }
 
 // Server is an in-memory Secret Manager. It is safe for concurrent use; one
@@ -25,6 +28,7 @@ type Server struct {
 
 	now    func() time.Time
 	faults faults
+	meter  *meter
 
 	mu       sync.Mutex
 	secrets  map[string]*secretRecord // by projects/P/secrets/S
@@ -53,7 +57,7 @@ func NewServer(opts Options) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	return &Server{now: now, secrets: make(map[string]*secretRecord)}
+	return &Server{now: now, meter: newMeter(opts.Quotas), secrets: make(map[string]*secretRecord)}
 }
 
 // nextEtag returns a fresh etag, quoted as the real service quotes its etags.
