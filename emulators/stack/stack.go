@@ -62,8 +62,11 @@ type Options struct {
 	// SpaceQuotaBytes is each object space's quota; the objects function's
 	// default when zero.
 	SpaceQuotaBytes int64
-	EmulatorLog     io.Writer
-	Logger          *slog.Logger
+	// SecretManagerQuotas are the Secret Manager emulator's per-minute
+	// quotas; the zero value is Google's defaults.
+	SecretManagerQuotas smemu.Quotas
+	EmulatorLog         io.Writer
+	Logger              *slog.Logger
 }
 
 // Names of the dev stack's fixed parts.
@@ -86,6 +89,9 @@ type Stack struct {
 	// STORAGE_EMULATOR_HOST); FakeGCS is the fake-gcs-server inside it.
 	Storage *privategcs.Server
 	FakeGCS *fakestorage.Server
+	// SecretManager is the Secret Manager emulator, for tests that count
+	// its calls.
+	SecretManager *smemu.Running
 
 	opts            Options
 	consoleListener net.Listener
@@ -320,10 +326,11 @@ func (s *Stack) startStorage(ctx context.Context) error {
 }
 
 func (s *Stack) startSecretManager() error {
-	r, err := smemu.Start("127.0.0.1:"+strconv.Itoa(s.opts.Ports.SecretManager), smemu.Options{})
+	r, err := smemu.Start("127.0.0.1:"+strconv.Itoa(s.opts.Ports.SecretManager), smemu.Options{Quotas: s.opts.SecretManagerQuotas})
 	if err != nil {
 		return fmt.Errorf("secret manager emulator: %w", err)
 	}
+	s.SecretManager = r
 	s.Info.SecretManager = r.Addr
 	s.onStop(r.Stop)
 	return nil

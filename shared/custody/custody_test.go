@@ -67,7 +67,6 @@ func TestBadInput(t *testing.T) {
 		"malformed job id": store.Put(ctx, "j_NOPE", custody.RuntimeToken, "value-long-enough", later),
 		"unknown kind":     store.Put(ctx, jobID, custody.Kind("other"), "value-long-enough", later),
 		"empty value":      store.Put(ctx, jobID, custody.RuntimeToken, "", later),
-		"past expiry":      store.Put(ctx, jobID, custody.RuntimeToken, "value-long-enough", time.Now().Add(-time.Second)),
 		"get bad id":       func() error { _, err := store.Get(ctx, "x", custody.RuntimeToken); return err }(),
 		"scrub bad id":     store.Scrub(ctx, "x"),
 		"held bad id":      func() error { _, err := store.Held(ctx, "x"); return err }(),
@@ -199,4 +198,27 @@ func TestBackendDownIsUnavailableWithoutValues(t *testing.T) {
 		require.NotContains(t, err.Error(), "runtime-before-outage")
 		require.NotContains(t, err.Error(), "workflow-during-outage")
 	}
+}
+
+// Secret Manager refuses an expiration less than 60 s after the request
+// reaches it: a job that ends in a moment (a short timeout, a deadline
+// seconds away) still gets its secret, kept custody.MinLifetime from now.
+func TestPutKeepsGooglesExpirationFloor(t *testing.T) {
+	ctx := context.Background()
+	store, _, running := newStore(t)
+	for name, in := range map[string]time.Duration{"past": -time.Hour, "1s": time.Second, "exactly 60s": time.Minute, "61s": 61 * time.Second} {
+		t.Run(name, func(t *testing.T) {
+			jobID := ids.NewJobID().String()
+			before := time.Now()
+			require.NoError(t, store.Put(ctx, jobID, custody.WorkflowToken, "short-lived-"+jobID, before.Add(in)))
+			secret, err := running.Server.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: secretName(jobID, custody.WorkflowToken)})
+			require.NoError(t, err)
+			require.False(t, secret.GetExpireTime().AsTime().Before(before.Add(custody.MinLifetime)),
+				"expire_time %v is under the floor", secret.GetExpireTime().AsTime())
+			got, err := store.Get(ctx, jobID, custody.WorkflowToken)
+			require.NoError(t, err)
+			require.Equal(t, "short-lived-"+jobID, got)
+		})
+	}
+	require.Greater(t, custody.MinLifetime, time.Minute, "a margin over Google's 60 s")
 }

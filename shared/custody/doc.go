@@ -6,7 +6,9 @@
 //
 // The secret of job J and kind K is "valet-job-J-K" (see SecretID), labelled
 // app=valet, job=J, kind=K, with expire_time set to the job's deadline (or
-// later), so Secret Manager deletes it even if valet never scrubs. Its value
+// later: never less than MinLifetime ahead, since Secret Manager refuses an
+// expiration under 60 s away), so Secret Manager deletes it even if valet
+// never scrubs. Its value
 // is version 1: a secret's first value wins, later writes leave it, and
 // readers always read version "1", never "latest", so concurrent writers
 // agree on one value. A version added by a losing writer is destroyed at
@@ -19,7 +21,7 @@
 // # Errors
 //
 // Errors are *apperr.Error: Invalid for a malformed job id, unknown kind or
-// an expiry not in the future; NotFound when the secret or its value is
+// empty value; NotFound when the secret or its value is
 // absent, destroyed or deleted; Unavailable when Secret Manager cannot be
 // reached (retry later); Internal otherwise. Values never appear in errors.
 package custody

@@ -30,6 +30,18 @@ var Kinds = []Kind{RuntimeToken, WorkflowToken}
 
 func (k Kind) valid() bool { return k == RuntimeToken || k == WorkflowToken }
 
+// MinLifetime is the shortest life Put gives a secret. Secret Manager
+// refuses an expiration less than 60 s after the request reaches it
+// ("Create and manage expiring secrets",
+// https://cloud.google.com/secret-manager/docs/creating-and-managing-expiring-secrets),
+// so a secret of a job that ends sooner is kept a little longer: 60 s plus
+// a margin for the request's latency, clock skew between this instance and
+// Google, and the retries of an event. Scrubbing deletes it anyway.
+const MinLifetime = 60*time.Second + expiryMargin
+
+// expiryMargin is MinLifetime's margin over Google's 60 s.
+const expiryMargin = 4 * time.Minute
+
 // firstVersion is the only version a reader ever reads.
 const firstVersion = "1"
 
@@ -66,7 +78,9 @@ func check(jobID string, kind Kind) error {
 }
 
 // Put stores value as the first version of job jobID's kind secret,
-// creating the secret (labelled, expiring at expireAt) when missing. If the
+// creating the secret (labelled, expiring at expireAt, or MinLifetime from
+// now if that is later, as for an expireAt already past on this instance's
+// clock) when missing. If the
 // secret already has a value, Put leaves it (the first value wins) and
 // returns nil.
 func (s *Store) Put(ctx context.Context, jobID string, kind Kind, value string, expireAt time.Time) error {
@@ -76,9 +90,8 @@ func (s *Store) Put(ctx context.Context, jobID string, kind Kind, value string, 
 	if value == "" {
 		return apperr.E(apperr.Invalid, "job %s %s secret: the value is empty; pass the token to keep", jobID, kind)
 	}
-	if !expireAt.After(s.now()) {
-		return apperr.E(apperr.Invalid, "job %s %s secret: expiry %s is not in the future; pass the job's deadline",
-			jobID, kind, expireAt.UTC().Format(time.RFC3339))
+	if floor := s.now().Add(MinLifetime); expireAt.Before(floor) {
+		expireAt = floor
 	}
 	logging.RegisterSecret(ctx, value)
 	what := "storing job " + jobID + " " + string(kind) + " secret"
