@@ -1,15 +1,22 @@
 package stack_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"testing"
 	"time"
 
+	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/emulators/oidc"
+	smemu "valet.dev/valet/emulators/secretmanager"
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/secretmanager"
@@ -70,4 +77,54 @@ func TestShortTimeoutJobGetsItsWorkflowToken(t *testing.T) {
 	stored, err := secrets.Get(ctx, created.Job.ID, custody.WorkflowToken)
 	require.NoError(t, err)
 	require.Equal(t, stored, bundle.WorkflowToken, "the bundle carries the token finalize stored")
+}
+
+// When Secret Manager refuses a call over the project's per-minute quota,
+// the caller gets 503 with Retry-After, and nothing is half done.
+func TestSecretManagerQuotaReachesCallersAs503(t *testing.T) {
+	frozen := time.Now() // one quota minute for the whole test
+	s := startStack(t, func(o *stack.Options) {
+		o.SecretManager = smemu.Options{Now: func() time.Time { return frozen }, Quotas: smemu.Quotas{WritePerMinute: 100}}
+	})
+	ctx := context.Background()
+	jobsURL := s.Info.Functions["jobs"]
+	user := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), nil}
+	var runtime struct {
+		Token string `json:"token"`
+	}
+	user.handout(http.MethodPost, s.Info.Functions["tokens"]+"/tokens", map[string]any{"name": "runtime", "scopes": []string{"jobs:write"}, "expiresInSeconds": 3600}, http.StatusCreated, &runtime)
+
+	sm, err := secretmanager.NewClient(ctx, secretmanager.EmulatorOptions(s.Info.SecretManager)...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sm.Close() })
+	for i := 0; ; i++ {
+		require.Less(t, i, 100, "the write quota never ran out")
+		_, err := sm.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: "projects/" + s.Info.Project, SecretId: fmt.Sprintf("spend-%d", i)})
+		if status.Code(err) == codes.ResourceExhausted {
+			break
+		}
+		require.NoError(t, err)
+	}
+
+	body, _ := json.Marshal(map[string]any{
+		"spec": map[string]any{"image": "example/build"}, "workspace": map[string]any{"sizeBytes": 1}, "runtimeToken": runtime.Token,
+	})
+	req, err := http.NewRequest(http.MethodPost, jobsURL+"/jobs", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+user.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "%s", raw)
+	require.Equal(t, "60", resp.Header.Get("Retry-After"))
+	require.Contains(t, string(raw), `"code":"unavailable"`)
+	require.NotContains(t, string(raw), runtime.Token)
+
+	var list struct {
+		Jobs []jobView `json:"jobs"`
+	}
+	user.do(http.MethodGet, jobsURL+"/jobs", nil, http.StatusOK, &list)
+	require.Empty(t, list.Jobs, "a refused submission leaves no job behind")
 }

@@ -62,11 +62,11 @@ type Options struct {
 	// SpaceQuotaBytes is each object space's quota; the objects function's
 	// default when zero.
 	SpaceQuotaBytes int64
-	// SecretManagerQuotas are the Secret Manager emulator's per-minute
-	// quotas; the zero value is Google's defaults.
-	SecretManagerQuotas smemu.Quotas
-	EmulatorLog         io.Writer
-	Logger              *slog.Logger
+	// SecretManager configures the Secret Manager emulator (its quotas,
+	// its clock); the zero value is Google's default quotas and time.Now.
+	SecretManager smemu.Options
+	EmulatorLog   io.Writer
+	Logger        *slog.Logger
 }
 
 // Names of the dev stack's fixed parts.
@@ -326,7 +326,7 @@ func (s *Stack) startStorage(ctx context.Context) error {
 }
 
 func (s *Stack) startSecretManager() error {
-	r, err := smemu.Start("127.0.0.1:"+strconv.Itoa(s.opts.Ports.SecretManager), smemu.Options{Quotas: s.opts.SecretManagerQuotas})
+	r, err := smemu.Start("127.0.0.1:"+strconv.Itoa(s.opts.Ports.SecretManager), s.opts.SecretManager)
 	if err != nil {
 		return fmt.Errorf("secret manager emulator: %w", err)
 	}

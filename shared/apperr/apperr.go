@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Code is a frozen, machine-readable error code.
@@ -54,11 +55,13 @@ func Status(code Code) int {
 }
 
 // Error is valet's error: Code and Message go to the caller, Cause only to
-// the operator's log.
+// the operator's log. RetryAfter, when set, tells the caller how long to
+// wait before retrying (httpapi sends it as Retry-After).
 type Error struct {
-	Code    Code
-	Message string
-	Cause   error
+	Code       Code
+	Message    string
+	Cause      error
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"valet.dev/valet/shared/apperr"
 )
@@ -32,10 +34,11 @@ const genericInternal = "internal error; retry later, and report it if it persis
 // WriteError answers r with err: the status apperr.Status gives for its
 // code and an ErrorBody with its code and message. The cause goes only to
 // the log (the logger of r's context, see LoggerFrom), at ERROR for 5xx,
-// WARNING for 401, 403 and 429 and INFO for other 4xx. 503 and 429 carry
-// Retry-After (RetryAfterSeconds) unless the handler set one. Errors that are not
-// *apperr.Error, and codes apperr does not know, become 500 "internal" with
-// a generic message.
+// WARNING for 401, 403 and 429 and INFO for other 4xx. An error with a
+// RetryAfter is answered with that Retry-After, in whole seconds rounded
+// up; other 503 and 429 answers carry Retry-After (RetryAfterSeconds)
+// unless the handler set one. Errors that are not *apperr.Error, and codes
+// apperr does not know, become 500 "internal" with a generic message.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.From(err)
 	code, message := e.Code, e.Message
@@ -57,7 +60,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	LoggerFrom(ctx).LogAttrs(ctx, errorLevel(status), "request failed", attrs...)
 
-	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+	switch {
+	case e.RetryAfter > 0:
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10))
+	case status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests:
 		if w.Header().Get("Retry-After") == "" {
 			w.Header().Set("Retry-After", RetryAfterSeconds)
 		}

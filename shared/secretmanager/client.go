@@ -9,10 +9,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	smapi "cloud.google.com/go/secretmanager/apiv1"
+	"github.com/googleapis/gax-go/v2"
 	"google.golang.org/api/option"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 )
 
@@ -31,7 +34,19 @@ func NewClient(ctx context.Context, opts ...option.ClientOption) (*smapi.Client,
 	if err != nil {
 		return nil, fmt.Errorf("secret manager client: %w", err)
 	}
+	client.CallOptions.AccessSecretVersion = accessCallOptions
 	return client, nil
+}
+
+// accessCallOptions replace the client's defaults for AccessSecretVersion,
+// which retry RESOURCE_EXHAUSTED for up to a minute: over a per-minute
+// quota a request would hang until it timed out. valet answers at once
+// with 503 and Retry-After (see Error) and retries only Unavailable.
+var accessCallOptions = []gax.CallOption{
+	gax.WithTimeout(time.Minute),
+	gax.WithRetry(func() gax.Retryer {
+		return gax.OnCodes([]codes.Code{codes.Unavailable}, gax.Backoff{Initial: 2 * time.Second, Max: time.Minute, Multiplier: 2})
+	}),
 }
 
 // EmulatorOptions are the client options that reach an emulator at host

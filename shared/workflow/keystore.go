@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
+	smerr "valet.dev/valet/shared/secretmanager"
 )
 
 // DefaultSecretID names the signing-key secret when none is configured.
@@ -235,15 +236,6 @@ func (k *KeyStore) JWKS(ctx context.Context) ([]byte, error) {
 	return out, nil
 }
 
-// smError maps a Secret Manager error to an apperr, keeping the cause for
-// the log only.
-func smError(err error, what string) error {
-	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted:
-		return apperr.Wrap(err, apperr.Unavailable, "%s: secret manager unavailable; retry later", what)
-	case codes.Canceled:
-		return apperr.Wrap(err, apperr.Unavailable, "%s: canceled", what)
-	default:
-		return apperr.Wrap(err, apperr.Internal, "%s", what)
-	}
-}
+// smError maps a Secret Manager error to an apperr (see
+// secretmanager.Error).
+func smError(err error, what string) error { return smerr.Error(err, what) }
