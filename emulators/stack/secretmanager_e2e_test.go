@@ -3,10 +3,13 @@ package stack_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	smemu "valet.dev/valet/emulators/secretmanager"
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/custody"
+	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/secretmanager"
 )
 
@@ -127,4 +131,58 @@ func TestSecretManagerQuotaReachesCallersAs503(t *testing.T) {
 	}
 	user.do(http.MethodGet, jobsURL+"/jobs", nil, http.StatusOK, &list)
 	require.Empty(t, list.Jobs, "a refused submission leaves no job behind")
+}
+
+// forgedJobToken is a well-formed job token of the stack's issuer whose
+// kid names a key version that does not exist, with a random signature:
+// what an anonymous caller can send.
+func forgedJobToken(t *testing.T, s *stack.Stack, kid int) string {
+	t.Helper()
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	sig := make([]byte, 64)
+	_, err := rand.Read(sig)
+	require.NoError(t, err)
+	return enc(map[string]any{"alg": "ES256", "typ": jobtoken.Type, "kid": strconv.Itoa(kid)}) + "." +
+		enc(map[string]any{"iss": s.TokenIssuer(), "aud": jobtoken.Audience, "sub": "u_x", "job": "j_x", "epoch": 1,
+			"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(), "jti": "x"}) + "." +
+		base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// No request an anonymous caller can send spends Secret Manager quota: the
+// JWKS is served from the key store's cache (with Cache-Control), and job
+// tokens naming unknown key versions are refused from the cached key list,
+// misses included, without a lookup each.
+func TestAnonymousCallersSpendNoSecretManagerQuota(t *testing.T) {
+	s := startStack(t)
+	jwksURL := s.Info.Functions["tokens"] + "/.well-known/jwks.json"
+	jobsURL := s.Info.Functions["jobs"] + "/jobs"
+	getJWKS := func() {
+		resp, err := http.Get(jwksURL)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Contains(t, resp.Header.Get("Cache-Control"), "max-age=")
+		require.Contains(t, resp.Header.Get("Cache-Control"), "public")
+	}
+	anonymous := func(token string) {
+		client{t, token, nil}.do(http.MethodGet, jobsURL, nil, http.StatusUnauthorized, nil)
+	}
+	getJWKS() // the stores list their keys once
+	anonymous(forgedJobToken(t, s, 1000))
+	before := s.SecretManager.Server.TotalCalls()
+
+	for i := range 100 {
+		getJWKS()
+		anonymous(forgedJobToken(t, s, 2+i))
+		anonymous(forgedJobToken(t, s, 2+i)) // the same unknown kid again
+	}
+	spent := s.SecretManager.Server.TotalCalls() - before
+	// At most a relisting or two, should the machine be slow enough for
+	// the key list's MissTTL or CacheTTL to pass during the loop.
+	require.LessOrEqual(t, spent, int64(4), "300 anonymous requests made %d Secret Manager calls: %v", spent, s.SecretManager.Server.Calls())
 }

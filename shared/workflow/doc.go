@@ -12,8 +12,16 @@
 // that signed it ("1", "2", ...): the secret is fixed per deployment, so the
 // number alone names the key.
 //
-// The newest signing key is cached in memory for CacheTTL (one minute), so
-// Mint does not reach Secret Manager on every call; Rotate clears the cache.
+// The list of enabled versions and their public keys is cached in memory
+// for CacheTTL (one minute) and shared by signing, verifying and the JWKS,
+// so none of them reaches Secret Manager on every call; the newest private
+// key is loaded once. A token naming a version the cached list lacks makes
+// the store list again at most once a MissTTL (ten seconds), and a failed
+// listing is answered for FailureTTL without another call: no caller, and
+// no flood of forged key ids, makes the store spend Secret Manager quota
+// (see "Secret Manager quotas and limits",
+// https://cloud.google.com/secret-manager/quotas: 600 read requests a
+// minute per project). Rotate puts its new version at the head of the list.
 //
 // # Token
 //
@@ -26,5 +34,6 @@
 // KeyStore.Sign and KeyStore.Verify sign and check any JWT with these keys
 // under its own typ header (the job token of package jobtoken uses
 // "valet-job+jwt"). Verify accepts only ES256 and a kid naming an ENABLED
-// version, rechecking a version's state at most every CacheTTL.
+// version, as the cached list knows it: disabling a version withdraws its
+// tokens within CacheTTL.
 package workflow

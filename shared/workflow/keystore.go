@@ -28,8 +28,10 @@ import (
 // DefaultSecretID names the signing-key secret when none is configured.
 const DefaultSecretID = "valet-workflow-signing-key"
 
-// CacheTTL is how long the newest signing key is reused without asking
-// Secret Manager again.
+// CacheTTL is how long the list of enabled key versions is reused without
+// asking Secret Manager again: signing, verifying and the JWKS all read
+// it, so a store lists the versions at most once a CacheTTL however many
+// requests it serves.
 const CacheTTL = time.Minute
 
 // KeyStore keeps the workflow signing keys in Secret Manager.
@@ -40,13 +42,16 @@ type KeyStore struct {
 	now     func() time.Time
 
 	mu      sync.Mutex
-	current *signingKey
-	fetched time.Time
+	current *signingKey // the newest enabled private key, once loaded
+	set     *keySet     // the enabled versions as last listed (see keyset.go)
 	// public caches parsed public keys by kid: a version's payload never
-	// changes, only its state does, so JWKS lists states and reuses these.
+	// changes, only its state does, so a listing reuses these.
 	public map[string]*ecdsa.PublicKey
-	// states caches, by kid, whether Verify found the version enabled.
-	states map[string]keyState
+
+	// listing serialises listings, so concurrent callers wait for one.
+	listing sync.Mutex
+	failed  error     // the last listing's error, if it failed
+	tried   time.Time // when the last listing was tried
 }
 
 type signingKey struct {
@@ -60,7 +65,7 @@ func NewKeyStore(client *secretmanager.Client, project, secretID string) *KeySto
 	if secretID == "" {
 		secretID = DefaultSecretID
 	}
-	return &KeyStore{client: client, project: project, secret: secretID, now: time.Now, public: map[string]*ecdsa.PublicKey{}, states: map[string]keyState{}}
+	return &KeyStore{client: client, project: project, secret: secretID, now: time.Now, public: map[string]*ecdsa.PublicKey{}}
 }
 
 func (k *KeyStore) secretName() string {
@@ -107,8 +112,11 @@ func (k *KeyStore) Rotate(ctx context.Context) (string, error) {
 	}
 	kid := path.Base(v.GetName())
 	k.mu.Lock()
-	k.current, k.fetched = &signingKey{kid: kid, key: priv}, k.now()
+	k.current = &signingKey{kid: kid, key: priv}
 	k.public[kid] = &priv.PublicKey
+	if k.set != nil {
+		k.set = &keySet{kids: append([]string{kid}, k.set.kids...), fetched: k.set.fetched}
+	}
 	k.mu.Unlock()
 	return kid, nil
 }
@@ -172,64 +180,52 @@ func (k *KeyStore) load(ctx context.Context, kid string) (*ecdsa.PrivateKey, err
 	return priv, nil
 }
 
-// latest returns the newest enabled signing key, cached for CacheTTL.
+// latest returns the newest enabled signing key: the newest version of
+// the cached key set, its private key loaded once.
 func (k *KeyStore) latest(ctx context.Context) (*signingKey, error) {
-	k.mu.Lock()
-	if k.current != nil && k.now().Sub(k.fetched) < CacheTTL {
-		cur := k.current
-		k.mu.Unlock()
-		return cur, nil
-	}
-	k.mu.Unlock()
-
-	kids, err := k.enabledVersions(ctx)
+	set, err := k.keys(ctx, CacheTTL)
 	if err != nil {
 		return nil, err
 	}
-	if len(kids) == 0 {
+	if len(set.kids) == 0 {
 		return nil, apperr.E(apperr.Unavailable, "no enabled workflow signing key; rotate the key first")
 	}
-	priv, err := k.load(ctx, kids[0])
+	newest := set.kids[0]
+	k.mu.Lock()
+	cur := k.current
+	k.mu.Unlock()
+	if cur != nil && cur.kid == newest {
+		return cur, nil
+	}
+	priv, err := k.load(ctx, newest)
 	if err != nil {
 		return nil, err
 	}
-	cur := &signingKey{kid: kids[0], key: priv}
+	cur = &signingKey{kid: newest, key: priv}
 	k.mu.Lock()
-	k.current, k.fetched = cur, k.now()
-	k.public[cur.kid] = &priv.PublicKey
+	k.current = cur
+	k.public[newest] = &priv.PublicKey
 	k.mu.Unlock()
 	return cur, nil
 }
 
 // JWKS is the JSON Web Key Set of the public keys of every ENABLED version:
 // {"keys":[{"kty":"EC","crv":"P-256","x":..,"y":..,"kid":..,"alg":"ES256","use":"sig"}]},
-// newest first. With no secret or no enabled version the set is empty.
+// newest first. With no secret or no enabled version the set is empty. It
+// is built from the cached key set, so serving it to anyone costs at most
+// one listing a CacheTTL.
 func (k *KeyStore) JWKS(ctx context.Context) ([]byte, error) {
-	kids, err := k.enabledVersions(ctx)
+	set, err := k.keys(ctx, CacheTTL)
 	if err != nil {
 		return nil, err
 	}
-	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
-	for _, kid := range kids {
-		k.mu.Lock()
-		pub := k.public[kid]
-		k.mu.Unlock()
-		if pub == nil {
-			priv, err := k.load(ctx, kid)
-			if status.Code(errors.Unwrap(err)) == codes.FailedPrecondition {
-				continue // disabled between the list and the read
-			}
-			if err != nil {
-				return nil, err
-			}
-			pub = &priv.PublicKey
-			k.mu.Lock()
-			k.public[kid] = pub
-			k.mu.Unlock()
-		}
-		set.Keys = append(set.Keys, jose.JSONWebKey{Key: pub, KeyID: kid, Algorithm: string(jose.ES256), Use: "sig"})
+	jwks := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{}}
+	k.mu.Lock()
+	for _, kid := range set.kids {
+		jwks.Keys = append(jwks.Keys, jose.JSONWebKey{Key: k.public[kid], KeyID: kid, Algorithm: string(jose.ES256), Use: "sig"})
 	}
-	out, err := json.Marshal(set)
+	k.mu.Unlock()
+	out, err := json.Marshal(jwks)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Internal, "encoding the JWKS")
 	}

@@ -5,24 +5,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"strconv"
-	"time"
 
-	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
 )
-
-// keyState is what Verify last learnt of a version's state.
-type keyState struct {
-	enabled bool
-	checked time.Time
-}
 
 // NewTokenID returns a fresh jti: 128 random bits, base64url.
 func NewTokenID() (string, error) {
@@ -63,7 +52,7 @@ func (k *KeyStore) Sign(ctx context.Context, typ string, claims any) (string, er
 // the signature, then decodes its claims into dst. It checks no claim:
 // expiry, issuer and audience are the caller's.
 //
-// A version's state is rechecked at most every CacheTTL, so disabling a
+// The enabled versions are relisted at most every CacheTTL, so disabling a
 // version withdraws its tokens within CacheTTL. Errors: Unauthenticated
 // with the reason (never the token), Unavailable when Secret Manager cannot
 // be reached.
@@ -89,44 +78,25 @@ func (k *KeyStore) Verify(ctx context.Context, token string, typ string, dst any
 	return nil
 }
 
-// verificationKey returns the public key of version kid if it is enabled.
+// verificationKey returns the public key of version kid if it is enabled,
+// from the cached key set. A kid the set lacks makes the store list the
+// versions again only if the set is MissTTL old: a caller sending forged
+// key ids spends no Secret Manager quota beyond one listing a MissTTL.
 func (k *KeyStore) verificationKey(ctx context.Context, kid string) (*ecdsa.PublicKey, error) {
 	if n, err := strconv.ParseInt(kid, 10, 64); err != nil || n < 1 || strconv.FormatInt(n, 10) != kid {
 		return nil, apperr.E(apperr.Unauthenticated, "token key id is not a signing key version")
 	}
-	withdrawn := apperr.E(apperr.Unauthenticated, "token was signed with key %s, which is withdrawn; get a fresh token", kid)
-	k.mu.Lock()
-	st, known := k.states[kid]
-	pub := k.public[kid]
-	k.mu.Unlock()
-	if !known || k.now().Sub(st.checked) >= CacheTTL {
-		v, err := k.client.GetSecretVersion(ctx, &secretmanagerpb.GetSecretVersionRequest{Name: k.secretName() + "/versions/" + kid})
-		switch {
-		case status.Code(err) == codes.NotFound:
-			return nil, withdrawn
-		case err != nil:
-			return nil, smError(err, "checking workflow signing key "+kid)
-		}
-		st = keyState{enabled: v.GetState() == secretmanagerpb.SecretVersion_ENABLED, checked: k.now()}
-		k.mu.Lock()
-		k.states[kid] = st
-		k.mu.Unlock()
+	set, err := k.keys(ctx, CacheTTL)
+	if err == nil && !set.has(kid) {
+		set, err = k.keys(ctx, MissTTL)
 	}
-	if !st.enabled {
-		return nil, withdrawn
-	}
-	if pub != nil {
-		return pub, nil
-	}
-	priv, err := k.load(ctx, kid)
 	if err != nil {
-		if status.Code(errors.Unwrap(err)) == codes.FailedPrecondition {
-			return nil, withdrawn // disabled since the state check
-		}
 		return nil, err
 	}
+	if !set.has(kid) {
+		return nil, apperr.E(apperr.Unauthenticated, "token was signed with key %s, which is unknown or withdrawn; get a fresh token", kid)
+	}
 	k.mu.Lock()
-	k.public[kid] = &priv.PublicKey
-	k.mu.Unlock()
-	return &priv.PublicKey, nil
+	defer k.mu.Unlock()
+	return k.public[kid], nil
 }

@@ -178,6 +178,12 @@ func TestRotateTwiceThenDisable(t *testing.T) {
 	})
 	require.NoError(t, err)
 
+	// The store's key list is cached: the withdrawal shows once CacheTTL
+	// has passed.
+	jwks, err = keys.JWKS(ctx)
+	require.NoError(t, err)
+	require.Len(t, parseJWKS(t, jwks), 2, "within CacheTTL the cached list stands")
+	keys.SetClock(func() time.Time { return time.Now().Add(workflow.CacheTTL) })
 	jwks, err = keys.JWKS(ctx)
 	require.NoError(t, err)
 	pubs = parseJWKS(t, jwks)
@@ -267,6 +273,8 @@ func TestMintBadInputAndNoTokenInErrors(t *testing.T) {
 	require.Empty(t, tok)
 	errs = append(errs, err)
 	_, err = keys.JWKS(ctx)
+	require.NoError(t, err, "the warm store serves its cached JWKS")
+	_, err = workflow.NewKeyStore(client, project, "").JWKS(ctx)
 	require.Error(t, err)
 	errs = append(errs, err)
 	_, err = keys.Rotate(ctx)
