@@ -4,6 +4,16 @@
 // verification code as production (go-oidc against the issuer's JWKS, or
 // Google's idtoken validator pointed at it).
 //
+// Its tokens are shaped like Google's ("OpenID Connect", "An ID token's
+// payload", https://developers.google.com/identity/openid-connect/openid-connect#an-id-tokens-payload):
+// sub is the account's numeric id (AccountID); azp is the OAuth client (the
+// audience) for a user and the account's numeric id for a service account;
+// email and email_verified appear only when the request asks for them, as
+// Google adds them only for the "email" scope or, for service accounts,
+// format=full on the metadata server or includeEmail on generateIdToken
+// (https://cloud.google.com/iam/docs/reference/credentials/rest/v1/projects.serviceAccounts/generateIdToken);
+// tokens live at most one hour.
+//
 // It authenticates nobody: anyone who reaches POST /token gets a token for
 // any subject. Serve it on loopback only and never trust its issuer outside
 // a dev stack.
@@ -24,10 +34,12 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// Token lifetimes.
+// Token lifetimes. Google's ID tokens are valid for one hour ("Token
+// types", https://cloud.google.com/docs/authentication/token-types#id-lifetime),
+// so the issuer mints none longer unless configured to.
 const (
-	DefaultTTL    = time.Hour      // lifetime of a token whose request names none
-	DefaultMaxTTL = 24 * time.Hour // longest lifetime a request may ask for, unless Options.MaxTTL says otherwise
+	DefaultTTL    = time.Hour // lifetime of a token whose request names none
+	DefaultMaxTTL = time.Hour // longest lifetime a request may ask for, unless Options.MaxTTL says otherwise
 )
 
 // Routes the issuer answers, relative to its issuer URL.

@@ -109,7 +109,8 @@ func TestTokenVerifiesWithGoOIDC(t *testing.T) {
 	tok, err := verifier.Verify(ctx, raw)
 	require.NoError(t, err)
 	require.Equal(t, srv.URL, tok.Issuer)
-	require.Equal(t, "alice", tok.Subject)
+	require.Equal(t, oidc.AccountID("alice"), tok.Subject)
+	require.Regexp(t, `^[0-9]{21}$`, tok.Subject, "Google's sub is a number")
 	require.Equal(t, []string{userAudience}, tok.Audience)
 	require.Equal(t, 600*time.Second, tok.Expiry.Sub(tok.IssuedAt))
 
@@ -176,7 +177,8 @@ func TestTokenVerifiesWithIDToken(t *testing.T) {
 	payload, err := validator.Validate(ctx, raw, fn)
 	require.NoError(t, err)
 	require.Equal(t, srv.URL, payload.Issuer)
-	require.Equal(t, "1234", payload.Subject)
+	require.Equal(t, "1234", payload.Subject, "a numeric sub is kept")
+	require.Equal(t, "1234", payload.Claims["azp"], "a service account is its own authorized party")
 	require.Equal(t, fn, payload.Audience)
 	require.Equal(t, "dispatcher@p.iam.gserviceaccount.com", payload.Claims["email"])
 	require.Equal(t, true, payload.Claims["email_verified"])
@@ -203,7 +205,8 @@ func TestTTL(t *testing.T) {
 		{"default", 0, 0, time.Hour},
 		{"default capped by max", 30 * time.Minute, 0, 30 * time.Minute},
 		{"explicit", 0, 90, 90 * time.Second},
-		{"max", 0, 86400, 24 * time.Hour},
+		{"max", 0, 3600, time.Hour},
+		{"configured max", 24 * time.Hour, 86400, 24 * time.Hour},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,5 +286,60 @@ func TestBadRequests(t *testing.T) {
 			require.Equal(t, tt.code, body.Error.Code)
 			require.NotEmpty(t, body.Error.Message)
 		})
+	}
+}
+
+// Tokens are shaped like Google's: a numeric sub, the same for the same
+// account; azp the client for users and the account for service
+// accounts; email only when asked for; at most one hour.
+func TestTokensAreShapedLikeGoogles(t *testing.T) {
+	iss, err := oidc.New(oidc.Options{Issuer: "http://127.0.0.1:1", DefaultAudience: userAudience})
+	require.NoError(t, err)
+	claims := func(req oidc.TokenRequest) map[string]any {
+		t.Helper()
+		raw, err := iss.Mint(req)
+		require.NoError(t, err)
+		p, err := idtoken.ParsePayload(raw)
+		require.NoError(t, err)
+		p.Claims["sub"] = p.Subject
+		return p.Claims
+	}
+	const sa = "dispatcher@p.iam.gserviceaccount.com"
+	const fn = "https://dispatch.example.run.app"
+
+	user := claims(oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"})
+	require.Regexp(t, `^[0-9]{21}$`, user["sub"])
+	require.Equal(t, user["sub"], claims(oidc.TokenRequest{Sub: "alice"})["sub"], "one account, one id")
+	require.NotEqual(t, user["sub"], claims(oidc.TokenRequest{Sub: "bob"})["sub"])
+	require.Equal(t, userAudience, user["azp"], "a user's token is authorized for the client it was issued to")
+	require.Equal(t, "alice@example.com", user["email"])
+
+	plain := claims(oidc.TokenRequest{Sub: sa, Aud: fn})
+	require.NotContains(t, plain, "email", "a service account's token has no email unless asked (format=full, includeEmail)")
+	require.NotContains(t, plain, "email_verified")
+	require.Equal(t, plain["sub"], plain["azp"], "a service account is its own authorized party")
+	require.Equal(t, oidc.AccountID(sa), plain["sub"])
+
+	full := claims(oidc.TokenRequest{Sub: sa, Email: sa, Aud: fn})
+	require.Equal(t, sa, full["email"])
+	require.Equal(t, true, full["email_verified"])
+	require.Equal(t, full["sub"], full["azp"])
+
+	// A service account's token minted for the users' audience is still
+	// the service account's: its azp is not the client.
+	forUsers := claims(oidc.TokenRequest{Sub: sa, Email: sa})
+	require.Equal(t, userAudience, forUsers["aud"])
+	require.NotEqual(t, userAudience, forUsers["azp"])
+
+	require.Equal(t, "other-client", claims(oidc.TokenRequest{Sub: "alice", Azp: "other-client"})["azp"])
+	_, err = iss.Mint(oidc.TokenRequest{Sub: "alice", TTLSeconds: 3601})
+	require.Equal(t, apperr.Invalid, apperr.CodeOf(err), "Google's ID tokens last at most an hour")
+}
+
+func TestAccountID(t *testing.T) {
+	require.Equal(t, "117", oidc.AccountID("117"))
+	require.Equal(t, oidc.AccountID("alice"), oidc.AccountID("alice"))
+	for _, name := range []string{"alice", "a@b.c", "x", "-1", "１２"} {
+		require.Regexp(t, `^1[0-9]{20}$`, oidc.AccountID(name), name)
 	}
 }

@@ -1,7 +1,10 @@
 package oidc
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -11,12 +14,29 @@ import (
 // maxClaimLen bounds sub, email and aud (OIDC allows sub up to 255 ASCII characters).
 const maxClaimLen = 255
 
-// TokenRequest is the body of POST /token and the argument of Mint.
+// TokenRequest is the body of POST /token and the argument of Mint. It
+// names an account and says what the token should carry, as a caller of
+// Google's token endpoints does.
 type TokenRequest struct {
-	Sub        string `json:"sub"`                  // required
-	Email      string `json:"email,omitempty"`      // sets email and email_verified=true
-	Aud        string `json:"aud,omitempty"`        // Options.DefaultAudience if empty
-	TTLSeconds int    `json:"ttlSeconds,omitempty"` // DefaultTTL (capped at MaxTTL) if zero; at most MaxTTL
+	// Sub names the account: a user's name, a service account's email or a
+	// numeric id (required). The token's sub is the account's numeric id,
+	// AccountID(Sub), as Google's sub is a number.
+	Sub string `json:"sub"`
+	// Email asks for the email and email_verified=true claims, with this
+	// address. Google adds them only when asked: the "email" scope for a
+	// user, format=full on the metadata server or includeEmail on
+	// generateIdToken for a service account. Without it the token has none.
+	Email string `json:"email,omitempty"`
+	// Aud is the audience; Options.DefaultAudience if empty.
+	Aud string `json:"aud,omitempty"`
+	// Azp is the authorized party. If empty it is, as Google sets it, the
+	// account's numeric id for a service account (an account or email
+	// ending in .gserviceaccount.com) and the audience (the OAuth client)
+	// for a user.
+	Azp string `json:"azp,omitempty"`
+	// TTLSeconds is the lifetime: DefaultTTL (capped at the issuer's
+	// MaxTTL) if zero, at most MaxTTL (one hour unless configured).
+	TTLSeconds int `json:"ttlSeconds,omitempty"`
 }
 
 // TokenResponse is the body POST /token answers.
@@ -24,8 +44,8 @@ type TokenResponse struct {
 	IDToken string `json:"id_token"`
 }
 
-// Claims are the claims of a minted ID token, shaped like Google's: no nbf,
-// azp equal to aud (the client the token was issued to).
+// Claims are the claims of a minted ID token, shaped like Google's: a
+// numeric sub, azp, email only when asked for, no nbf.
 type Claims struct {
 	Issuer          string `json:"iss"`
 	Subject         string `json:"sub"`
@@ -36,6 +56,35 @@ type Claims struct {
 	IssuedAt        int64  `json:"iat"`
 	Expiry          int64  `json:"exp"`
 	Nonce           string `json:"nonce,omitempty"` // the authorization request's nonce
+}
+
+// AccountID is the numeric id the issuer gives the account named name: name
+// itself when it is a number already, else 21 decimal digits derived from
+// it (Google's account ids are 21-digit numbers), the same every time.
+func AccountID(name string) string {
+	if isDecimal(name) {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return fmt.Sprintf("1%020d", binary.BigEndian.Uint64(sum[:8]))
+}
+
+func isDecimal(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// IsServiceAccount reports whether an account name or email is a Google
+// service account's.
+func IsServiceAccount(name string) bool {
+	return strings.HasSuffix(strings.ToLower(name), ".gserviceaccount.com")
 }
 
 // Mint signs an ID token for req. Errors are *apperr.Error: Invalid for a
@@ -90,6 +139,18 @@ func (i *Issuer) claims(req TokenRequest) (Claims, error) {
 	if err := checkClaim("aud", aud, true); err != nil {
 		return Claims{}, err
 	}
+	if err := checkClaim("azp", req.Azp, false); err != nil {
+		return Claims{}, err
+	}
+	sub := AccountID(req.Sub)
+	azp := req.Azp
+	switch {
+	case azp != "":
+	case IsServiceAccount(req.Sub) || IsServiceAccount(req.Email):
+		azp = sub
+	default:
+		azp = aud
+	}
 	ttl, err := i.ttl(req.TTLSeconds)
 	if err != nil {
 		return Claims{}, err
@@ -97,9 +158,9 @@ func (i *Issuer) claims(req TokenRequest) (Claims, error) {
 	now := i.now()
 	return Claims{
 		Issuer:          iss,
-		Subject:         req.Sub,
+		Subject:         sub,
 		Audience:        aud,
-		AuthorizedParty: aud,
+		AuthorizedParty: azp,
 		Email:           req.Email,
 		EmailVerified:   req.Email != "",
 		IssuedAt:        now.Unix(),

@@ -9,7 +9,8 @@
 //	GOOGLE_CLOUD_PROJECT            project id (required)
 //	VALET_JOBS_BUCKET               the jobs bucket (required)
 //	VALET_OBJECTS_BUCKET            the objects bucket
-//	VALET_USER_ISSUERS              JSON [{"url","audiences":[...],"jwksUrl"?}] of user OIDC issuers
+//	VALET_USER_ISSUERS              JSON [{"url","audiences":[...],"jwksUrl"?,"clientIds"?:[...]}] of user OIDC issuers;
+//	                                clientIds are the accepted azp (default: the audiences for Google)
 //	VALET_FUNCTION_URL              this function's URL: the audience of service tokens
 //	VALET_ALLOWED_SERVICE_ACCOUNTS  comma-separated emails allowed to call this function
 //	VALET_SIGNER_EMAIL              signing service account (default: the runtime's own)
@@ -77,6 +78,7 @@ type issuerJSON struct {
 	URL       string   `json:"url"`
 	Audiences []string `json:"audiences"`
 	JWKSURL   string   `json:"jwksUrl"`
+	ClientIDs []string `json:"clientIds"`
 }
 
 // Load reads the environment through getenv (os.Getenv in production).
@@ -116,7 +118,7 @@ func Load(getenv func(string) string) (Env, error) {
 			if is.URL == "" || len(is.Audiences) == 0 {
 				return e, fmt.Errorf("config: %s[%d] needs a url and at least one audience", EnvUserIssuers, i)
 			}
-			e.UserIssuers = append(e.UserIssuers, identity.IssuerConfig{URL: is.URL, Audiences: is.Audiences, JWKSURL: is.JWKSURL})
+			e.UserIssuers = append(e.UserIssuers, identity.IssuerConfig{URL: is.URL, Audiences: is.Audiences, JWKSURL: is.JWKSURL, ClientIDs: is.ClientIDs})
 		}
 	}
 	for _, email := range strings.Split(getenv(EnvServiceAccounts), ",") {

@@ -18,7 +18,7 @@ func base() map[string]string {
 
 func TestLoadReadsEveryVariable(t *testing.T) {
 	m := base()
-	m[EnvUserIssuers] = `[{"url":"https://accounts.google.com","audiences":["client-1"]}]`
+	m[EnvUserIssuers] = `[{"url":"https://accounts.google.com","audiences":["client-1"],"clientIds":["client-1","android-1"]}]`
 	m[EnvFunctionURL] = "https://dispatch-xyz.a.run.app"
 	m[EnvServiceAccounts] = " dispatcher@p.iam.gserviceaccount.com, reconciler@p.iam.gserviceaccount.com "
 	m[EnvAllowedOrigins] = "https://Console-xyz.a.run.app/, http://127.0.0.1:8080"
@@ -26,7 +26,7 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "p", e.Project)
 	require.Equal(t, "p-jobs", e.JobsBucket)
-	require.Equal(t, []identity.IssuerConfig{{URL: "https://accounts.google.com", Audiences: []string{"client-1"}}}, e.UserIssuers)
+	require.Equal(t, []identity.IssuerConfig{{URL: "https://accounts.google.com", Audiences: []string{"client-1"}, ClientIDs: []string{"client-1", "android-1"}}}, e.UserIssuers)
 	require.Equal(t, []string{"dispatcher@p.iam.gserviceaccount.com", "reconciler@p.iam.gserviceaccount.com"}, e.AllowedServiceAccounts)
 	require.Equal(t, []string{"https://console-xyz.a.run.app", "http://127.0.0.1:8080"}, e.AllowedOrigins)
 	require.NoError(t, e.needUsers())

@@ -60,6 +60,16 @@ type jwtClaims struct {
 	IssuedAt      *numericDate `json:"iat"`
 	Email         string       `json:"email"`
 	EmailVerified *flexBool    `json:"email_verified"`
+	Party         string       `json:"azp"`
+}
+
+// authorizedParty is the client the token was issued to: azp, or the
+// audience when there is one and no azp (OpenID Connect Core 1.0, 2).
+func (c *jwtClaims) authorizedParty() string {
+	if c.Party == "" && len(c.Audience) == 1 {
+		return c.Audience[0]
+	}
+	return c.Party
 }
 
 // peekJWT splits a compact JWS and decodes its header and claims WITHOUT

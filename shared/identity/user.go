@@ -56,6 +56,16 @@ type IssuerConfig struct {
 	// Algorithms pins the accepted signing algorithms; DefaultAlgorithms
 	// when empty. Only asymmetric algorithms are allowed.
 	Algorithms []string
+	// ClientIDs are the OAuth clients a user's token may have been issued
+	// to: when set, the token's authorized party (azp, or its single
+	// audience when it has no azp, as OpenID Connect Core 1.0 reads a
+	// missing azp) must be one of them. For GoogleIssuer it defaults to
+	// Audiences: Google puts the client a user signed in to in azp, while
+	// a service account's ID token carries the account's own numeric id
+	// there ("OpenID Connect", "An ID token's payload"), so a service
+	// account's token minted for the users' audience is not a user's.
+	// Other issuers' azp is not checked when it is empty.
+	ClientIDs []string
 }
 
 // UserVerifierOptions configures NewUserVerifier.
@@ -157,6 +167,13 @@ func newIssuerVerifier(keysCtx context.Context, client *http.Client, cfg IssuerC
 		return nil, fmt.Errorf("identity: issuer %s needs at least one non-empty audience", cfg.URL)
 	}
 	cfg.Audiences = slices.Clone(cfg.Audiences)
+	if len(cfg.ClientIDs) == 0 && cfg.URL == GoogleIssuer {
+		cfg.ClientIDs = cfg.Audiences
+	}
+	if slices.Contains(cfg.ClientIDs, "") {
+		return nil, fmt.Errorf("identity: issuer %s has an empty client id", cfg.URL)
+	}
+	cfg.ClientIDs = slices.Clone(cfg.ClientIDs)
 	if len(cfg.Algorithms) == 0 {
 		cfg.Algorithms = DefaultAlgorithms
 	}
@@ -211,8 +228,9 @@ func isLoopback(host string) bool {
 
 // Verify checks an OIDC ID token: the issuer (chosen by the token's
 // unverified iss, then verified), the signature against the issuer's key
-// set with the issuer's pinned algorithms, the audience, and exp, iat and
-// nbf within the leeway. It returns a User principal whose ID is
+// set with the issuer's pinned algorithms, the audience, the authorized
+// party when the issuer has ClientIDs, and exp, iat and nbf within the
+// leeway. It returns a User principal whose ID is
 // UserID(issuer, sub), with all scopes, and the email unless the issuer says
 // it is not verified.
 //
@@ -271,6 +289,10 @@ func (v *UserVerifier) checkClaims(iv *issuerVerifier, c *jwtClaims) error {
 	}
 	if err := c.checkTimes(v.now(), v.leeway); err != nil {
 		return err
+	}
+	if len(iv.cfg.ClientIDs) > 0 && !slices.Contains(iv.cfg.ClientIDs, c.authorizedParty()) {
+		return unauthenticated("token of issuer %s was not issued to a client of valet (azp): a service account's or another application's token is not a user's",
+			iv.cfg.URL)
 	}
 	if c.Subject == "" {
 		return unauthenticated("token has no subject (sub)")

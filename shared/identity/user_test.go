@@ -282,3 +282,63 @@ func TestUserID(t *testing.T) {
 	require.Equal(t, "urwc4p533mxbosribglikggrfle", UserID(GoogleIssuer, "42"))
 	require.Regexp(t, format, UserID("", ""))
 }
+
+// Where Google is a user issuer, a token counts as a user's only if it was
+// issued to one of valet's OAuth clients (azp): a service account's ID
+// token minted for the same audience carries the account's numeric id in
+// azp and is refused, so it never becomes a new user.
+func TestUserVerifierChecksAuthorizedParty(t *testing.T) {
+	srv, _ := newJWKSServer(t)
+	const client = "client.apps.googleusercontent.com"
+	verifier := func(cfg IssuerConfig) *UserVerifier {
+		cfg.JWKSURL = srv.URL + "/jwks"
+		v, err := NewUserVerifier(context.Background(), UserVerifierOptions{
+			Issuers: []IssuerConfig{cfg}, HTTPClient: srv.Client(), Now: func() time.Time { return testNow },
+		})
+		require.NoError(t, err)
+		return v
+	}
+	token := func(iss string, extra map[string]any) string {
+		return mintRS256(t, with(map[string]any{
+			"iss": iss, "sub": "110169484474386276334", "aud": client,
+			"iat": testNow.Unix(), "exp": testNow.Add(time.Hour).Unix(),
+		}, extra))
+	}
+	serviceAccount := map[string]any{"sub": "104950328217376283916", "azp": "104950328217376283916",
+		"email": "dispatcher@p.iam.gserviceaccount.com", "email_verified": true}
+
+	google := verifier(IssuerConfig{URL: GoogleIssuer, Audiences: []string{client}})
+	for name, extra := range map[string]map[string]any{
+		"azp is the client": {"azp": client},
+		"no azp":            {},
+	} {
+		_, err := google.Verify(context.Background(), token(GoogleIssuer, extra))
+		require.NoError(t, err, name)
+	}
+	for name, extra := range map[string]map[string]any{
+		"a service account's token for the same audience": serviceAccount,
+		"another application's client":                    {"azp": "other.apps.googleusercontent.com"},
+		"no azp and two audiences":                         {"aud": []string{client, "x"}},
+	} {
+		_, err := google.Verify(context.Background(), token(GoogleIssuer, extra))
+		requireUnauthenticated(t, err, "was not issued to a client of valet", "")
+		require.Equal(t, apperr.Unauthenticated, apperr.CodeOf(err), name)
+	}
+
+	// Configured client ids replace the default.
+	both := verifier(IssuerConfig{URL: GoogleIssuer, Audiences: []string{client}, ClientIDs: []string{client, "android.apps.googleusercontent.com"}})
+	_, err := both.Verify(context.Background(), token(GoogleIssuer, map[string]any{"azp": "android.apps.googleusercontent.com"}))
+	require.NoError(t, err)
+	_, err = both.Verify(context.Background(), token(GoogleIssuer, serviceAccount))
+	require.Equal(t, apperr.Unauthenticated, apperr.CodeOf(err))
+
+	// Another issuer checks azp only when configured to.
+	other := srv.URL + "/realm"
+	_, err = verifier(IssuerConfig{URL: other, Audiences: []string{client}}).Verify(context.Background(), token(other, serviceAccount))
+	require.NoError(t, err)
+	_, err = verifier(IssuerConfig{URL: other, Audiences: []string{client}, ClientIDs: []string{client}}).Verify(context.Background(), token(other, serviceAccount))
+	require.Equal(t, apperr.Unauthenticated, apperr.CodeOf(err))
+
+	_, err = NewUserVerifier(context.Background(), UserVerifierOptions{Issuers: []IssuerConfig{{URL: other, Audiences: []string{client}, ClientIDs: []string{""}}}})
+	require.Error(t, err)
+}

@@ -13,7 +13,7 @@ func (e env) login(args []string) error {
 	fs := e.newFlags("login")
 	dev := fs.String("dev", "", "user (sub) to mint a dev token for; the only kind of login so far")
 	stack := fs.String("stack", "", "local stack description (default $VALET_STACK or .dev/stack.json)")
-	ttl := fs.Duration("ttl", time.Hour, "token lifetime (at most 24h)")
+	ttl := fs.Duration("ttl", time.Hour, "token lifetime (at most 1h, as Google's ID tokens)")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}

@@ -47,5 +47,5 @@ func (i *Issuer) NewUser(t testing.TB, name string) (id, token string) {
 	sub := name + "-" + strings.ToLower(rand.Text()[:8])
 	token, err := i.Mint(oidc.TokenRequest{Sub: sub})
 	require.NoError(t, err)
-	return identity.UserID(i.URL, sub), token
+	return identity.UserID(i.URL, oidc.AccountID(sub)), token
 }
