@@ -318,7 +318,7 @@ func TestUserVerifierChecksAuthorizedParty(t *testing.T) {
 	for name, extra := range map[string]map[string]any{
 		"a service account's token for the same audience": serviceAccount,
 		"another application's client":                    {"azp": "other.apps.googleusercontent.com"},
-		"no azp and two audiences":                         {"aud": []string{client, "x"}},
+		"no azp and two audiences":                        {"aud": []string{client, "x"}},
 	} {
 		_, err := google.Verify(context.Background(), token(GoogleIssuer, extra))
 		requireUnauthenticated(t, err, "was not issued to a client of valet", "")
