@@ -107,7 +107,7 @@ func TestAuthorizationCodeWithPKCE(t *testing.T) {
 	require.NoError(t, err)
 	tok, err := provider.Verifier(&gooidc.Config{ClientID: clientID}).Verify(t.Context(), body["id_token"].(string))
 	require.NoError(t, err)
-	require.Equal(t, "alice", tok.Subject)
+	require.Equal(t, oidc.AccountID("alice"), tok.Subject, "the dev user's numeric id")
 	require.Equal(t, "n-1", tok.Nonce)
 
 	status, body, _ = exchange(t, srv.URL, codeForm(code))
