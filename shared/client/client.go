@@ -14,9 +14,21 @@ import (
 type Client struct {
 	JobsURL     string // base URL of the jobs function, e.g. http://127.0.0.1:8080/jobs
 	DispatchURL string // base URL of the dispatch function
-	Token       string // bearer credential; never logged nor put in errors
-	HTTP        *http.Client
+	Token       string // bearer credential for the function; never logged nor put in errors
+	// FrontDoorToken, when set, is the ID token for Cloud Run's front door
+	// of a private function (dispatch), sent in X-Serverless-Authorization:
+	// Cloud Run checks that header, strips its signature, and leaves
+	// Authorization (Token) for the function to verify itself
+	// (docs/operations.md, "Calling private functions"). It may be the
+	// same token as Token.
+	FrontDoorToken string
+	HTTP           *http.Client
 }
+
+// serverlessAuthorization is the header Cloud Run's front door checks
+// before Authorization (identity.ServerlessAuthorization; not imported, to
+// keep the verifiers out of the CLI).
+const serverlessAuthorization = "X-Serverless-Authorization"
 
 func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
@@ -50,6 +62,9 @@ func (c *Client) call(ctx context.Context, method, base, path string, body, out 
 	req.Header.Set("Accept", "application/json")
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.FrontDoorToken != "" {
+		req.Header.Set(serverlessAuthorization, "Bearer "+c.FrontDoorToken)
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {

@@ -35,7 +35,41 @@ type ServiceVerifierOptions struct {
 	// Now is the clock for the iat check; time.Now when nil. (The
 	// validator's own expiry check uses the real clock.)
 	Now func() time.Time
+	// Stripped says what to do with a token whose signature Cloud Run's
+	// front door replaced by StrippedSignature: RefuseStripped (the zero
+	// value) or AcceptStripped.
+	Stripped StrippedTokens
 }
+
+// StrippedSignature is what Cloud Run's front door puts in place of the
+// signature of the ID token it checked before passing the request on
+// (Cloud Run troubleshooting, "signature-removed":
+// https://cloud.google.com/run/docs/troubleshooting). Such a token can no
+// longer be verified by the service.
+const StrippedSignature = "SIGNATURE_REMOVED_BY_GOOGLE"
+
+// ServerlessAuthorization is the header a caller may put the front door's
+// token in; Cloud Run then checks that one and leaves Authorization to the
+// service (Cloud Run, "Authenticating service-to-service":
+// https://cloud.google.com/run/docs/authenticating/service-to-service).
+const ServerlessAuthorization = "X-Serverless-Authorization"
+
+// StrippedTokens is a function's answer to a token whose signature the
+// front door removed.
+type StrippedTokens int
+
+const (
+	// RefuseStripped refuses it: the function verifies every signature
+	// itself, so callers send the front door's token in
+	// X-Serverless-Authorization and a signed one in Authorization
+	// (dispatch).
+	RefuseStripped StrippedTokens = iota
+	// AcceptStripped trusts the front door's check of the signature and
+	// still checks every claim (issuer, audience, times, email and the
+	// allow-list). Only for a private function whose caller can put its
+	// token nowhere but Authorization: sweep, called by Cloud Scheduler.
+	AcceptStripped
+)
 
 // ServiceVerifier verifies Google-signed ID tokens of allow-listed service
 // accounts. It is safe for concurrent use.
@@ -46,6 +80,7 @@ type ServiceVerifier struct {
 	allowed   map[string]bool // lowercase emails
 	leeway    time.Duration
 	now       func() time.Time
+	stripped  StrippedTokens
 }
 
 var _ Verifier = (*ServiceVerifier)(nil)
@@ -71,6 +106,7 @@ func NewServiceVerifier(opts ServiceVerifierOptions) (*ServiceVerifier, error) {
 		allowed:   make(map[string]bool, len(opts.AllowedEmails)),
 		leeway:    opts.Leeway,
 		now:       opts.Now,
+		stripped:  opts.Stripped,
 	}
 	if len(v.issuers) == 0 {
 		v.issuers = slices.Clone(DefaultServiceIssuers)
@@ -97,8 +133,10 @@ func NewServiceVerifier(opts ServiceVerifierOptions) (*ServiceVerifier, error) {
 // Verify checks a Google-signed ID token: RS256 signature against Google's
 // keys, audience equal to the function's URL and expiry (by the
 // idtoken.Validator), then the issuer, iat, email_verified and the email's
-// place on the allow-list. It returns a Service principal whose ID and
-// Email are the lowercased email, with all scopes.
+// place on the allow-list. A token whose signature the front door removed
+// is refused, or with AcceptStripped has every claim but the signature
+// checked. It returns a Service principal whose ID and Email are the
+// lowercased email, with all scopes.
 //
 // Errors are *apperr.Error with code Unauthenticated.
 func (v *ServiceVerifier) Verify(ctx context.Context, rawToken string) (Principal, error) {
@@ -117,6 +155,9 @@ func (v *ServiceVerifier) Verify(ctx context.Context, rawToken string) (Principa
 	if len(peeked.Audience) != 1 || peeked.Audience[0] != v.audience {
 		return Principal{}, foreign("token audience is not this function's URL %s", v.audience)
 	}
+	if strings.HasSuffix(rawToken, "."+StrippedSignature) {
+		return v.verifyStripped(peeked)
+	}
 	payload, err := v.validator.Validate(ctx, rawToken, v.audience)
 	if err != nil {
 		if peeked.Expiry != nil && v.now().After(peeked.Expiry.Time()) {
@@ -127,21 +168,47 @@ func (v *ServiceVerifier) Verify(ctx context.Context, rawToken string) (Principa
 	}
 	// idtoken checks neither the issuer nor iat: check them on the
 	// verified payload.
-	if !slices.Contains(v.issuers, payload.Issuer) {
-		return Principal{}, foreign("token issuer is not accepted for service accounts (accepted: %s)", strings.Join(v.issuers, ", "))
-	}
 	if payload.Audience != v.audience {
 		return Principal{}, foreign("token audience is not this function's URL %s", v.audience)
 	}
-	if iat := time.Unix(payload.IssuedAt, 0); payload.IssuedAt == 0 || v.now().Add(v.leeway).Before(iat) {
+	email, _ := payload.Claims["email"].(string)
+	verified, _ := payload.Claims["email_verified"].(bool)
+	if s, _ := payload.Claims["email_verified"].(string); s == "true" {
+		verified = true
+	}
+	return v.principal(payload.Issuer, payload.IssuedAt, email, verified)
+}
+
+// verifyStripped checks a token whose signature the front door removed:
+// refused unless AcceptStripped, then every claim, expiry included (no
+// validator saw it).
+func (v *ServiceVerifier) verifyStripped(c jwtClaims) (Principal, error) {
+	if v.stripped != AcceptStripped {
+		return Principal{}, unauthenticated("token's signature was removed by Cloud Run's front door, so this function cannot verify it: " +
+			"send the ID token for the front door in X-Serverless-Authorization and a signed ID token in Authorization")
+	}
+	if c.Expiry == nil || v.now().After(c.Expiry.Time().Add(v.leeway)) {
+		return Principal{}, unauthenticated("token has no expiry or has expired; get a fresh one")
+	}
+	var iat int64
+	if c.IssuedAt != nil {
+		iat = c.IssuedAt.Time().Unix()
+	}
+	return v.principal(c.Issuer, iat, c.Email, c.EmailVerified != nil && bool(*c.EmailVerified))
+}
+
+// principal checks the claims idtoken does not (issuer, iat, the email and
+// its place on the allow-list) and returns the service principal.
+func (v *ServiceVerifier) principal(issuer string, issuedAt int64, email string, emailVerified bool) (Principal, error) {
+	if !slices.Contains(v.issuers, issuer) {
+		return Principal{}, foreign("token issuer is not accepted for service accounts (accepted: %s)", strings.Join(v.issuers, ", "))
+	}
+	if iat := time.Unix(issuedAt, 0); issuedAt == 0 || v.now().Add(v.leeway).Before(iat) {
 		return Principal{}, unauthenticated("token has no issue time (iat) or was issued in the future; check the clocks")
 	}
-	if verified, _ := payload.Claims["email_verified"].(bool); !verified {
-		if s, _ := payload.Claims["email_verified"].(string); s != "true" {
-			return Principal{}, unauthenticated("token's email is not verified")
-		}
+	if !emailVerified {
+		return Principal{}, unauthenticated("token's email is not verified")
 	}
-	email, _ := payload.Claims["email"].(string)
 	email = strings.ToLower(email)
 	if email == "" {
 		return Principal{}, unauthenticated("token has no email; mint it with the service account's email included")

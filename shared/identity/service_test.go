@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,4 +183,50 @@ func TestNewServiceVerifierRejectsBadConfig(t *testing.T) {
 	}
 	_, err := NewServiceVerifier(ok)
 	require.NoError(t, err)
+}
+
+// stripped is tok as Cloud Run's front door passes it on: the signature
+// replaced by StrippedSignature.
+func stripped(tok string) string {
+	return tok[:strings.LastIndexByte(tok, '.')+1] + StrippedSignature
+}
+
+func TestServiceVerifierRefusesStrippedTokensByDefault(t *testing.T) {
+	v := newTestServiceVerifier(t, newLocalValidator(t))
+	_, err := v.Verify(context.Background(), stripped(mintRS256(t, serviceClaims())))
+	requireUnauthenticated(t, err, "X-Serverless-Authorization", "")
+}
+
+func TestServiceVerifierAcceptStrippedChecksEveryClaim(t *testing.T) {
+	v, err := NewServiceVerifier(ServiceVerifierOptions{
+		Validator: newLocalValidator(t), Audience: functionURL, AllowedEmails: []string{dispatcherMail}, Stripped: AcceptStripped,
+	})
+	require.NoError(t, err)
+	base := serviceClaims()
+	p, err := v.Verify(context.Background(), stripped(mintRS256(t, base)))
+	require.NoError(t, err)
+	require.Equal(t, dispatcherMail, p.ID)
+	// A signed token is still verified in full.
+	p, err = v.Verify(context.Background(), mintRS256(t, base))
+	require.NoError(t, err)
+	require.Equal(t, dispatcherMail, p.ID)
+
+	now := time.Now()
+	for name, tc := range map[string]struct {
+		token, want string
+	}{
+		"another caller":     {stripped(mintRS256(t, with(base, map[string]any{"email": "intruder@other.iam.gserviceaccount.com"}))), "allow-list"},
+		"another audience":   {stripped(mintRS256(t, with(base, map[string]any{"aud": "https://other-fn.a.run.app"}))), "audience"},
+		"another issuer":     {stripped(mintRS256(t, with(base, map[string]any{"iss": "https://evil.example"}))), "issuer"},
+		"expired":            {stripped(mintRS256(t, with(base, map[string]any{"exp": now.Add(-time.Hour).Unix()}))), "expired"},
+		"no expiry":          {stripped(mintRS256(t, with(base, map[string]any{"exp": nil}))), "expiry"},
+		"email not verified": {stripped(mintRS256(t, with(base, map[string]any{"email_verified": nil}))), "not verified"},
+		"alg none":           {stripped(unsignedToken(t, base)), "algorithm"},
+		"forged signature":   {mint(t, jose.RS256, sharedKeys().stranger, rsaKID, base), "could not be verified"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := v.Verify(context.Background(), tc.token)
+			requireUnauthenticated(t, err, tc.want, "")
+		})
+	}
 }

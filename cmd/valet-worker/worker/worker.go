@@ -68,13 +68,16 @@ func (w *Worker) logf(format string, args ...any) {
 	fmt.Fprintf(w.opts.Log, time.Now().UTC().Format("15:04:05 ")+format+"\n", args...)
 }
 
-// client is an API client with a current service token.
+// client is an API client with a current service token. dispatch is
+// private: the token goes to Cloud Run's front door in
+// X-Serverless-Authorization (its signature is stripped there) and, whole,
+// to dispatch in Authorization, which verifies it again.
 func (w *Worker) client(ctx context.Context) (*client.Client, error) {
 	tok, err := w.opts.Token(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("get a service token: %w", err)
 	}
-	return &client.Client{DispatchURL: w.opts.Dispatch, Token: tok}, nil
+	return &client.Client{DispatchURL: w.opts.Dispatch, Token: tok, FrontDoorToken: tok}, nil
 }
 
 // Loop claims and processes jobs until ctx is cancelled (or, with Once,
