@@ -32,10 +32,14 @@ func up(ctx context.Context, args []string) error {
 	fs.StringVar(&origins, "origins", "http://localhost:3000,http://127.0.0.1:3000", "comma-separated frontend origins allowed by CORS on the gate and the API, after the console's own")
 	fs.BoolVar(&opts.DuplicateEvents, "duplicate-events", false, "deliver every storage event twice (tests idempotency)")
 	fs.BoolVar(&opts.ShuffleEvents, "shuffle-events", false, "deliver storage events in shuffled order")
+	fs.DurationVar(&opts.SweepEvery, "sweep-every", stack.DefaultSweepEvery, "how often the scheduler runs the sweep, as Cloud Scheduler does (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	opts.AllowedOrigins = strings.Split(origins, ",")
+	if opts.SweepEvery <= 0 {
+		opts.SweepEvery = -1 // the stack's "never"
+	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}
@@ -78,6 +82,7 @@ func printBanner(info stack.Info, infoPath string, took time.Duration) {
 	fmt.Fprintf(w, "  %-14s %s\n", "firestore", info.Firestore)
 	fmt.Fprintf(w, "  %-14s %s\n", "pubsub", info.PubSub)
 	fmt.Fprintf(w, "  %-14s %s\n", "secretManager", info.SecretManager)
+	fmt.Fprintf(w, "\ndispatch, finalize and sweep are private behind a Cloud Run front door (docs/local-stack.md);\nthe scheduler runs the sweep.\n")
 	fmt.Fprintf(w, "\nMint a user token and call a function:\n")
 	fmt.Fprintf(w, "  TOKEN=$(curl -s -X POST %s/token -H 'Content-Type: application/json' -d '{\"sub\":\"alice\",\"email\":\"alice@example.com\"}' | sed 's/.*\"id_token\":\"\\([^\"]*\\)\".*/\\1/')\n", info.Issuer)
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/healthz\n", info.Functions["jobs"])

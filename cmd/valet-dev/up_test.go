@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,6 +18,7 @@ import (
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/testenv"
+	"valet.dev/valet/terraform/policy"
 )
 
 // TestUpServesEveryFunctionAndStopsClean runs the real binary as `make dev`
@@ -50,19 +52,23 @@ func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 	info := waitForInfo(t, infoPath, exited, out)
 
 	require.ElementsMatch(t, stack.FunctionNames, keys(info.Functions))
+	// Public functions answer anyone; private ones only their invokers,
+	// through the front door.
+	invoker := map[string]string{policy.Dispatchers: info.Dispatchers[0], policy.Scheduler: info.Scheduler, policy.Eventarc: info.Eventarc}
+	invokers := policy.LoadInvokers()
 	for name, url := range info.Functions {
+		token := ""
+		if !invokers.Public(name) {
+			require.Equal(t, http.StatusForbidden, status(t, url+"/healthz", ""), "%s is private", name)
+			email := invoker[invokers[name][0]]
+			token = mintToken(t, info.Issuer, fmt.Sprintf(`{"sub":%q,"email":%q,"aud":%q}`, email, email, url))
+		}
 		var health map[string]string
-		getJSON(t, url+"/healthz", &health)
+		getJSON(t, url+"/healthz", token, &health)
 		require.Equal(t, map[string]string{"status": "ok", "function": name}, health)
 	}
-	resp, err := http.Post(info.Issuer+"/token", "application/json", strings.NewReader(`{"sub":"alice","email":"alice@example.com"}`))
-	require.NoError(t, err)
-	var tok struct {
-		IDToken string `json:"id_token"`
-	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
-	resp.Body.Close()
-	require.Equal(t, 3, len(strings.Split(tok.IDToken, ".")), "the issuer answers a JWT")
+	tok := mintToken(t, info.Issuer, `{"sub":"alice","email":"alice@example.com"}`)
+	require.Equal(t, 3, len(strings.Split(tok, ".")), "the issuer answers a JWT")
 	require.Contains(t, out.String(), info.Issuer+"/token", "the banner shows how to mint a token")
 	require.Contains(t, out.String(), "Open the console: "+info.Functions["console"]+"/", "the banner shows the console's URL")
 
@@ -73,7 +79,7 @@ func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("valet-dev did not stop within 30s of SIGTERM; output:\n%s", out.String())
 	}
-	_, err = os.Stat(infoPath)
+	_, err := os.Stat(infoPath)
 	require.True(t, os.IsNotExist(err), "stack.json is removed on stop")
 	for _, hostPort := range []string{info.Firestore, info.PubSub} {
 		require.Empty(t, processesMentioning(t, strings.TrimPrefix(hostPort, "127.0.0.1:")), "an emulator on %s outlived valet-dev", hostPort)
@@ -97,13 +103,46 @@ func waitForInfo(t *testing.T, path string, exited <-chan error, out *apitest.Lo
 	}
 }
 
-func getJSON(t *testing.T, url string, v any) {
+// get sends GET url, with token (when set) for a private function's front
+// door.
+func get(t *testing.T, url, token string) *http.Response {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("X-Serverless-Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	return resp
+}
+
+func status(t *testing.T, url, token string) int {
+	t.Helper()
+	resp := get(t, url, token)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func getJSON(t *testing.T, url, token string, v any) {
+	t.Helper()
+	resp := get(t, url, token)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode, url)
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(v))
+}
+
+// mintToken asks the dev issuer for an ID token.
+func mintToken(t *testing.T, issuer, request string) string {
+	t.Helper()
+	resp, err := http.Post(issuer+"/token", "application/json", strings.NewReader(request))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var tok struct {
+		IDToken string `json:"id_token"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&tok))
+	return tok.IDToken
 }
 
 func keys(m map[string]string) []string {

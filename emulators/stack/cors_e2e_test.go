@@ -35,8 +35,8 @@ const (
 func TestBucketCORSForEveryMintedURL(t *testing.T) {
 	s := startStack(t, func(o *stack.Options) { o.AllowedOrigins = []string{appOrigin} })
 	jobsURL, dispatchURL, objectsURL := s.Info.Functions["jobs"], s.Info.Functions["dispatch"], s.Info.Functions["objects"]
-	user := client{t, mint(t, s, oidc.TokenRequest{Sub: "carol", Email: "carol@example.com"}), nil}
-	dispatcher := client{t, mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL}), nil}
+	user := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "carol", Email: "carol@example.com"}), rec: nil}
+	dispatcher := dispatcherClient(t, s, nil)
 	minted := map[string]bool{}
 	browser := func(kind string, u signedURL, body []byte) []byte {
 		t.Helper()

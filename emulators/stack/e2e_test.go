@@ -18,6 +18,7 @@ import (
 
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/logging"
 	"valet.dev/valet/shared/testenv"
 )
@@ -30,18 +31,22 @@ const frontendOrigin = "https://console.example"
 // edits change the options.
 func startStack(t *testing.T, edits ...func(*stack.Options)) *stack.Stack {
 	t.Helper()
-	fs := testenv.Require(t, "FIRESTORE_EMULATOR_HOST", "the Firestore emulator")
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	opts := stack.Options{
-		Firestore:       fs,
-		InProcessPubSub: true,
-		Project:         fmt.Sprintf("e2e-%d", time.Now().UnixNano()%1e9),
-		AllowedOrigins:  []string{frontendOrigin},
-	}
+	opts := stack.Options{AllowedOrigins: []string{frontendOrigin}}
 	for _, edit := range edits {
 		edit(&opts)
 	}
+	return startStackWith(t, opts)
+}
+
+// startStackWith is startStack with opts (Firestore, Pub/Sub and the
+// project are filled in).
+func startStackWith(t *testing.T, opts stack.Options) *stack.Stack {
+	t.Helper()
+	fs := testenv.Require(t, "FIRESTORE_EMULATOR_HOST", "the Firestore emulator")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	opts.Firestore, opts.InProcessPubSub = fs, true
+	opts.Project = fmt.Sprintf("e2e-%d", time.Now().UnixNano()%1e9)
 	s, err := stack.Start(ctx, opts)
 	require.NoError(t, err)
 	t.Cleanup(s.Stop)
@@ -52,6 +57,17 @@ type client struct {
 	t     *testing.T
 	token string
 	rec   *recorder // when set, every response body but handouts is kept
+	// door, when set, is sent in X-Serverless-Authorization for the front
+	// door of a private function; token still goes in Authorization.
+	door string
+}
+
+// dispatcherClient calls dispatch as the reference worker does: the
+// dispatcher's token for the front door and, whole, for dispatch itself.
+func dispatcherClient(t *testing.T, s *stack.Stack, rec *recorder) client {
+	t.Helper()
+	tok := mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: s.Info.Functions["dispatch"]})
+	return client{t: t, token: tok, rec: rec, door: tok}
 }
 
 func (c client) do(method, url string, body any, want int, out any) {
@@ -80,6 +96,9 @@ func (c client) call(method, url string, body any, want int, out any, handsOut b
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.door != "" {
+		req.Header.Set(identity.ServerlessAuthorization, "Bearer "+c.door)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(c.t, err)
 	defer resp.Body.Close()
@@ -191,13 +210,13 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 	s := startStack(t)
 	jobsURL := s.Info.Functions["jobs"]
 	dispatchURL := s.Info.Functions["dispatch"]
-	oidcUser := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec}
+	oidcUser := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec: rec}
 	var apiToken struct {
 		Token string `json:"token"`
 	}
 	oidcUser.handout(http.MethodPost, s.Info.Functions["tokens"]+"/tokens", map[string]any{"name": "e2e", "scopes": []string{"jobs:write"}, "expiresInSeconds": 3600}, http.StatusCreated, &apiToken)
-	user := client{t, apiToken.Token, rec}
-	dispatcher := client{t, mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL}), rec}
+	user := client{t: t, token: apiToken.Token, rec: rec}
+	dispatcher := dispatcherClient(t, s, rec)
 	secrets := map[string]string{"the API token": apiToken.Token}
 
 	workspace := []byte(strings.Repeat("workspace tar bytes ", 100))
@@ -267,7 +286,7 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 	}
 
 	// Another user learns nothing of the job.
-	bob := client{t, mint(t, s, oidc.TokenRequest{Sub: "bob"}), rec}
+	bob := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "bob"}), rec: rec}
 	bob.do(http.MethodGet, jobURL, nil, http.StatusNotFound, nil)
 	bob.do(http.MethodGet, jobURL+"/output", nil, http.StatusNotFound, nil)
 

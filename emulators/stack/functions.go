@@ -6,11 +6,12 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
-	smapi "cloud.google.com/go/secretmanager/apiv1"
-	"cloud.google.com/go/storage"
-
+	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/functions/console"
 	"valet.dev/valet/functions/dispatch"
 	"valet.dev/valet/functions/finalize"
@@ -18,116 +19,139 @@ import (
 	"valet.dev/valet/functions/objects"
 	"valet.dev/valet/functions/sweep"
 	"valet.dev/valet/functions/tokens"
-	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/custody"
-	valetfs "valet.dev/valet/shared/firestore"
-	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/httpapi"
-	"valet.dev/valet/shared/identity"
-	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/secretmanager"
-	"valet.dev/valet/shared/signer"
 	"valet.dev/valet/shared/workflow"
 )
 
+// deployable is one function as a deployment knows it: its name (entry
+// point) and the Deploy its package exports, which Cloud Functions runs
+// through config.Deployed.
+type deployable struct {
+	name   string
+	deploy func(context.Context, *config.Deps) (http.Handler, error)
+}
+
+// deployables are the functions the stack deploys, in FunctionNames order.
+var deployables = []deployable{
+	{jobs.Name, jobs.Deploy}, {objects.Name, objects.Deploy}, {tokens.Name, tokens.Deploy},
+	{dispatch.Name, dispatch.Deploy}, {finalize.Name, finalize.Deploy}, {sweep.Name, sweep.Deploy},
+}
+
 // FunctionNames lists every function of the stack: the dev server mounts
-// all but the console, which has a listener (an origin) of its own.
-var FunctionNames = []string{jobs.Name, objects.Name, tokens.Name, dispatch.Name, finalize.Name, sweep.Name, console.Name}
+// the deployables, and the console has a listener (an origin) of its own.
+var FunctionNames = func() []string {
+	names := make([]string, 0, len(deployables)+1)
+	for _, d := range deployables {
+		names = append(names, d.name)
+	}
+	return append(names, console.Name)
+}()
 
-// Handlers builds every function's handler for this stack, with the same
-// verifiers, signer and stores production uses, pointed at the emulators.
-func (s *Stack) Handlers(ctx context.Context) (map[string]http.Handler, error) {
-	fsClient, err := valetfs.NewClient(ctx, s.opts.Project)
-	if err != nil {
-		return nil, fmt.Errorf("firestore client: %w", err)
-	}
-	s.onStop(func() { _ = fsClient.Close() })
-	store := valetfs.NewJobStore(fsClient)
-	sign, err := signer.New(signer.Options{
-		GoogleAccessID: s.SignerEmail,
-		PrivateKey:     pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(s.SignerKey)}),
-		Hostname:       strings.TrimPrefix(s.Info.Storage, "http://"),
-		Insecure:       true,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("signer: %w", err)
-	}
-	users, err := s.UserVerifier(ctx)
-	if err != nil {
-		return nil, err
-	}
-	dispatchers, err := s.ServiceVerifier(ctx, s.Info.Functions[dispatch.Name], s.Info.Dispatchers)
-	if err != nil {
-		return nil, err
-	}
-	scheduler, err := s.ServiceVerifier(ctx, s.Info.Functions[sweep.Name], []string{s.Info.Scheduler})
-	if err != nil {
-		return nil, err
-	}
-	storageClient, err := storage.NewClient(ctx) // STORAGE_EMULATOR_HOST, as deployed functions are configured
-	if err != nil {
-		return nil, fmt.Errorf("storage client: %w", err)
-	}
-	s.onStop(func() { _ = storageClient.Close() })
-	objectStore := gcs.New(storageClient)
-	projects := valetfs.NewProjectStore(fsClient)
-	apiTokens := apitoken.NewStore(fsClient, apitoken.Options{})
-	sm, err := secretmanager.NewClient(ctx, secretmanager.EmulatorOptions(s.Info.SecretManager)...)
-	if err != nil {
-		return nil, fmt.Errorf("secret manager client: %w", err)
-	}
-	s.onStop(func() { _ = sm.Close() })
-	workflowKeys, err := s.workflowKeys(ctx, sm)
-	if err != nil {
-		return nil, err
-	}
-	secrets := custody.New(sm, s.opts.Project)
-	jobTokens := jobtoken.NewVerifier(workflowKeys, s.TokenIssuer(), store.Get, nil)
-	userAuthn := &identity.Authenticator{Users: users, APITokens: apiTokens, Jobs: jobTokens}
-	userAuth := userAuthn.Authenticate
-	bucket := s.Info.Buckets.Jobs
+// WorkflowAudience is the aud of the dev stack's workflow tokens.
+const WorkflowAudience = config.DefaultWorkflowAudience
 
-	minter := workflow.NewMinter(workflowKeys, workflow.MinterOptions{Issuer: s.TokenIssuer(), Audience: WorkflowAudience})
-	fin, err := finalize.New(finalize.Options{Store: store, Objects: objectStore, Bucket: bucket, Secrets: secrets, Workflow: minter,
-		ObjectStore: valetfs.NewObjectStore(fsClient), ObjectsBucket: s.Info.Buckets.Objects}).HTTP(ctx)
+// TokenIssuer is the iss of the stack's workflow and job tokens: the
+// tokens function, whose JWKS verifies them.
+func (s *Stack) TokenIssuer() string { return s.Info.Functions[tokens.Name] }
+
+// Environment is the deployment environment of the named function on this
+// stack: the variables terraform/functions.tf sets on it, pointed at the
+// stack, plus the local ones package config documents (signed URLs to the
+// gate, the dev issuer standing for Google). The emulators are reached
+// through the *_EMULATOR_HOST variables the stack sets on its process.
+func (s *Stack) Environment(name string) (map[string]string, error) {
+	callers, err := s.serviceCallers(name)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]http.Handler{
-		jobs.Name: jobs.New(jobs.Options{Store: store, Signer: sign, Bucket: bucket, Authenticate: userAuth,
-			VerifyRuntime: userAuthn.Verify, Projects: projects, Secrets: secrets, AllowedOrigins: s.opts.AllowedOrigins}),
-		objects.Name: objects.New(objects.Options{Objects: valetfs.NewObjectStore(fsClient), Projects: projects,
-			Storage: objectStore, Signer: sign, Bucket: s.Info.Buckets.Objects, QuotaBytes: s.opts.SpaceQuotaBytes, Authenticate: userAuth,
-			AllowedOrigins: s.opts.AllowedOrigins}),
-		tokens.Name: tokens.New(tokens.Options{Tokens: apiTokens, Authenticate: userAuth, JWKS: workflowKeys.JWKS, AllowedOrigins: s.opts.AllowedOrigins}),
-		dispatch.Name: dispatch.New(dispatch.Options{Store: store, Signer: sign, Bucket: bucket, Secrets: secrets,
-			Workflow:     workflow.NewMinter(workflowKeys, workflow.MinterOptions{Issuer: s.TokenIssuer(), Audience: WorkflowAudience}),
-			JobTokens:    jobtoken.NewIssuer(workflowKeys, s.TokenIssuer(), nil),
-			Authenticate: (&identity.Authenticator{Services: dispatchers}).Authenticate}),
-		sweep.Name: sweep.New(sweep.Options{Store: store, Objects: objectStore, Secrets: secrets, Bucket: bucket,
-			ObjectStore: valetfs.NewObjectStore(fsClient), ObjectsBucket: s.Info.Buckets.Objects, Projects: projects,
-			Authenticate: (&identity.Authenticator{Services: scheduler}).Authenticate}),
-		finalize.Name: fin,
-	}, nil
+	env := map[string]string{
+		config.EnvProject:         s.opts.Project,
+		config.EnvJobsBucket:      s.Info.Buckets.Jobs,
+		config.EnvObjectsBucket:   s.Info.Buckets.Objects,
+		config.EnvUserIssuers:     fmt.Sprintf(`[{"url":%q,"audiences":[%q],"jwksUrl":%q}]`, s.Info.Issuer, s.Info.Audience, s.Info.Issuer+oidc.JWKSPath),
+		config.EnvFunctionURL:     s.Info.Functions[name],
+		config.EnvServiceAccounts: strings.Join(callers, ","),
+		config.EnvSignerEmail:     s.SignerEmail,
+		config.EnvSignerKeyFile:   s.signerKeyFile,
+		config.EnvTokenIssuer:     s.TokenIssuer(),
+		config.EnvWorkflowAud:     WorkflowAudience,
+		config.EnvSignedURLBase:   s.Info.Storage,
+		config.EnvServiceIssuers:  s.Info.Issuer,
+		config.EnvServiceJWKSURL:  s.Info.Issuer + oidc.JWKSPath,
+		config.EnvAllowedOrigins:  strings.Join(s.opts.AllowedOrigins, ","),
+	}
+	if s.opts.SpaceQuotaBytes > 0 {
+		env[config.EnvSpaceQuota] = strconv.FormatInt(s.opts.SpaceQuotaBytes, 10)
+	}
+	return env, nil
 }
 
-// Mount serves each handler under /<name>/ with the prefix stripped, so each
-// function sees the paths it would see deployed alone.
-func Mount(handlers map[string]http.Handler) http.Handler {
-	mux := http.NewServeMux()
-	for name, h := range handlers {
-		prefix := "/" + name
-		mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
+// deploy builds every function as a deployment does: its Environment
+// through config.Load and config.Build into the Deploy its package
+// exports. It first does what the deployment's bootstrap does: the
+// signer's key file and a first workflow signing key.
+func (s *Stack) deploy(ctx context.Context) (map[string]http.Handler, error) {
+	if err := s.writeSignerKey(); err != nil {
+		return nil, err
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		// WriteError marshals the message, so any path (quotes,
-		// backslashes, control characters, invalid UTF-8) gives valid JSON.
-		httpapi.WriteError(w, r, apperr.E(apperr.NotFound, "no function at %q; functions are mounted at /<name>/ (%s)",
-			r.URL.Path, strings.Join(FunctionNames, ", ")))
-	})
-	return mux
+	if err := s.rotateWorkflowKey(ctx); err != nil {
+		return nil, err
+	}
+	handlers := map[string]http.Handler{}
+	for _, fn := range deployables {
+		vars, err := s.Environment(fn.name)
+		if err != nil {
+			return nil, err
+		}
+		env, err := config.Load(func(k string) string { return vars[k] })
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", fn.name, err)
+		}
+		d, err := config.Build(ctx, env)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", fn.name, err)
+		}
+		s.onStop(d.Close)
+		if handlers[fn.name], err = fn.deploy(ctx, d); err != nil {
+			return nil, fmt.Errorf("%s: %w", fn.name, err)
+		}
+	}
+	return handlers, nil
 }
+
+// writeSignerKey writes the signer's private key where
+// VALET_SIGNER_KEY_FILE points, removed at Stop.
+func (s *Stack) writeSignerKey() error {
+	dir, err := os.MkdirTemp("", "valet-stack-")
+	if err != nil {
+		return err
+	}
+	s.onStop(func() { _ = os.RemoveAll(dir) })
+	s.signerKeyFile = filepath.Join(dir, "signer.pem")
+	key := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(s.SignerKey)})
+	return os.WriteFile(s.signerKeyFile, key, 0o600)
+}
+
+// rotateWorkflowKey adds the first workflow signing key, as the
+// deployment's bootstrap does, so the JWKS has a key from the start.
+func (s *Stack) rotateWorkflowKey(ctx context.Context) error {
+	sm, err := secretmanager.NewClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer sm.Close()
+	if _, err := workflow.NewKeyStore(sm, s.opts.Project, "").Rotate(ctx); err != nil {
+		return fmt.Errorf("workflow signing key: %w", err)
+	}
+	return nil
+}
+
+// Function is the named function's handler as deployed, without the front
+// door: tests use it to show what the function itself refuses.
+func (s *Stack) Function(name string) http.Handler { return s.handlers[name] }
 
 func (s *Stack) startFunctions(ctx context.Context) error {
 	l, url, err := listen(s.opts.Ports.Functions)
@@ -139,28 +163,33 @@ func (s *Stack) startFunctions(ctx context.Context) error {
 			s.Info.Functions[name] = url + "/" + name
 		}
 	}
-	handlers, err := s.Handlers(ctx)
-	if err != nil {
+	if s.handlers, err = s.deploy(ctx); err != nil {
 		l.Close()
 		return err
 	}
-	s.serve(l, Mount(handlers))
+	guarded := map[string]http.Handler{}
+	for name, h := range s.handlers {
+		if guarded[name], err = s.guard(name, h); err != nil {
+			l.Close()
+			return err
+		}
+	}
+	s.serve(l, Mount(guarded))
 	return nil
 }
 
-// workflowKeys is the workflow-token signing key in the Secret Manager
-// emulator, rotated once so the JWKS has a key from the start.
-func (s *Stack) workflowKeys(ctx context.Context, sm *smapi.Client) (*workflow.KeyStore, error) {
-	keys := workflow.NewKeyStore(sm, s.opts.Project, "")
-	if _, err := keys.Rotate(ctx); err != nil {
-		return nil, fmt.Errorf("workflow signing key: %w", err)
+// Mount serves each handler under /<name>/ with the prefix stripped, so
+// each function sees the paths it would see deployed alone.
+func Mount(handlers map[string]http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for name, h := range handlers {
+		mux.Handle("/"+name+"/", http.StripPrefix("/"+name, h))
 	}
-	return keys, nil
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		// WriteError marshals the message, so any path (quotes,
+		// backslashes, control characters, invalid UTF-8) gives valid JSON.
+		httpapi.WriteError(w, r, apperr.E(apperr.NotFound, "no function at %q; functions are mounted at /<name>/ (%s)",
+			r.URL.Path, strings.Join(FunctionNames, ", ")))
+	})
+	return mux
 }
-
-// WorkflowAudience is the aud of the dev stack's workflow tokens.
-const WorkflowAudience = "valet-workflow"
-
-// TokenIssuer is the iss of the stack's workflow and job tokens: the
-// tokens function, whose JWKS verifies them.
-func (s *Stack) TokenIssuer() string { return s.Info.Functions[tokens.Name] }

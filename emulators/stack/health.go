@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"valet.dev/valet/shared/identity"
 )
 
 // WaitHealthy polls every function's health route, the issuer's discovery
@@ -20,10 +22,22 @@ func (s *Stack) WaitHealthy(ctx context.Context, timeout time.Duration) error {
 		checks["function "+name] = url + "/healthz"
 	}
 	client := &http.Client{Timeout: 2 * time.Second}
+	// A private function's front door wants its invoker's token.
+	doors := map[string]string{}
+	for name := range s.Info.Functions {
+		tok, err := s.InvokerToken(name)
+		if err != nil {
+			return err
+		}
+		doors["function "+name] = tok
+	}
 	deadline := time.Now().Add(timeout)
 	for name, url := range checks {
 		for {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			if tok := doors[name]; tok != "" {
+				req.Header.Set(identity.ServerlessAuthorization, "Bearer "+tok)
+			}
 			resp, err := client.Do(req)
 			if err == nil {
 				resp.Body.Close()

@@ -25,6 +25,7 @@ type Info struct {
 	Buckets       Buckets           `json:"buckets"`
 	Dispatchers   []string          `json:"dispatchers"` // service-account emails allowed on dispatch
 	Scheduler     string            `json:"scheduler"`   // service-account email allowed on sweep
+	Eventarc      string            `json:"eventarc"`    // the storage trigger's account, allowed on finalize
 }
 
 // Buckets names the stack's buckets.

@@ -120,7 +120,7 @@ func TestLeakGuardEveryFlow(t *testing.T) {
 	s := startStack(t)
 	tap := tapEvents(t, s)
 	tokensURL := s.Info.Functions["tokens"]
-	oidcUser := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec}
+	oidcUser := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec: rec}
 	newToken := func(scopes ...string) string { return canaryToken(oidcUser, tokensURL, scopes...) }
 	l := &leakFlows{t: t, rec: rec, secrets: map[string]string{},
 		jobsURL: s.Info.Functions["jobs"], dispatchURL: s.Info.Functions["dispatch"], objectsURL: s.Info.Functions["objects"]}
@@ -131,8 +131,8 @@ func TestLeakGuardEveryFlow(t *testing.T) {
 	for name, key := range signingKeys(t, s) {
 		l.canary(name, key)
 	}
-	l.user = client{t, apiToken, rec}
-	l.dispatcher = client{t, mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: l.dispatchURL}), rec}
+	l.user = client{t: t, token: apiToken, rec: rec}
+	l.dispatcher = dispatcherClient(t, s, rec)
 	jobURL := func(id string) string { return l.jobsURL + "/jobs/" + id }
 
 	// Cancel: a queued job with a runtime token.
@@ -153,8 +153,8 @@ func TestLeakGuardEveryFlow(t *testing.T) {
 	l.report(requeued, epoch, "QUEUED", first)
 	waitForState(t, l.user, jobURL(requeued), "QUEUED")
 	epoch, second := l.claim(requeued)
-	client{t, first.JobToken, rec}.do(http.MethodGet, jobURL(requeued), nil, http.StatusUnauthorized, nil)
-	client{t, second.JobToken, rec}.do(http.MethodGet, jobURL(requeued), nil, http.StatusOK, nil)
+	client{t: t, token: first.JobToken, rec: rec}.do(http.MethodGet, jobURL(requeued), nil, http.StatusUnauthorized, nil)
+	client{t: t, token: second.JobToken, rec: rec}.do(http.MethodGet, jobURL(requeued), nil, http.StatusOK, nil)
 	l.report(requeued, epoch, "RUNNING", second)
 	put(t, second.Output, []byte("requeued output"))
 	waitForState(t, l.user, jobURL(requeued), "SUCCEEDED")

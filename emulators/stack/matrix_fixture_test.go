@@ -251,7 +251,7 @@ func (f *matrixFixture) runningJobToken(t *testing.T, runtimeToken string) (stri
 	jobURL := jobsURL + "/jobs/" + created.Job.ID
 	waitForState(t, client{t: t, token: f.creds[alice][oidcToken]}, jobURL, "QUEUED")
 
-	dispatcher := client{t: t, token: mint(t, f.s, oidc.TokenRequest{Sub: f.s.Info.Dispatchers[0], Email: f.s.Info.Dispatchers[0], Aud: dispatchURL})}
+	dispatcher := dispatcherClient(t, f.s, nil)
 	var claim struct {
 		Job struct {
 			ID string `json:"id"`

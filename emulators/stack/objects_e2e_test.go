@@ -41,13 +41,13 @@ func waitForObjectReady(t *testing.T, c client, url string) {
 func TestObjectSharedAcrossApps(t *testing.T) {
 	s := startStack(t)
 	objectsURL, tokensURL := s.Info.Functions["objects"], s.Info.Functions["tokens"]
-	alice := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice"}), nil}
+	alice := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice"}), rec: nil}
 	appToken := func(scopes ...string) client {
 		var created struct {
 			Token string `json:"token"`
 		}
 		alice.handout(http.MethodPost, tokensURL+"/tokens", map[string]any{"name": "app", "scopes": scopes, "expiresInSeconds": 3600}, http.StatusCreated, &created)
-		return client{t, created.Token, nil}
+		return client{t: t, token: created.Token, rec: nil}
 	}
 	painter, viewer := appToken("objects:write"), appToken("objects:read")
 
@@ -99,7 +99,7 @@ func TestObjectSharedAcrossApps(t *testing.T) {
 	require.Equal(t, image, get(t, dl.URL))
 
 	// Bob sees nothing of it.
-	bob := client{t, mint(t, s, oidc.TokenRequest{Sub: "bob"}), nil}
+	bob := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "bob"}), rec: nil}
 	bob.do(http.MethodGet, objectURL, nil, http.StatusNotFound, nil)
 	bob.do(http.MethodGet, objectURL+"/download", nil, http.StatusNotFound, nil)
 }

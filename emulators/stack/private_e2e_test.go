@@ -28,7 +28,7 @@ import (
 // Cloud Storage's XML and JSON APIs.
 func TestStorageIsPrivate(t *testing.T) {
 	s := startStack(t)
-	user := client{t, mint(t, s, oidc.TokenRequest{Sub: "dora"}), nil}
+	user := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "dora"}), rec: nil}
 	objectsURL := s.Info.Functions["objects"]
 	var spaces struct {
 		Spaces []struct{ ID string } `json:"spaces"`

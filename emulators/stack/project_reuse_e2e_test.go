@@ -28,7 +28,7 @@ func TestDeletedProjectIDIsNeverReissued(t *testing.T) {
 	jobsURL, objectsURL, dispatchURL := s.Info.Functions["jobs"], s.Info.Functions["objects"], s.Info.Functions["dispatch"]
 	alice := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice"})}
 	mallory := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "mallory"})}
-	dispatcher := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL})}
+	dispatcher := dispatcherClient(t, s, nil)
 	pid := fmt.Sprintf("reuse-%d", time.Now().UnixNano()%1e6)
 	alice.do(http.MethodPost, objectsURL+"/projects", map[string]any{"id": pid, "displayName": "Alice's"}, http.StatusCreated, nil)
 

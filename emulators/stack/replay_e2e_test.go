@@ -118,7 +118,7 @@ func TestReplayedUploadsCannotGrowTheEventLog(t *testing.T) {
 	s := startStack(t)
 	jobsURL, dispatchURL := s.Info.Functions["jobs"], s.Info.Functions["dispatch"]
 	alice := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice"})}
-	dispatcher := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL})}
+	dispatcher := dispatcherClient(t, s, nil)
 	workspace := []byte("workspace")
 	var created struct {
 		Job    replayJob `json:"job"`

@@ -43,8 +43,8 @@ func TestShortTimeoutJobGetsItsWorkflowToken(t *testing.T) {
 	s := startStack(t)
 	ctx := context.Background()
 	jobsURL, dispatchURL := s.Info.Functions["jobs"], s.Info.Functions["dispatch"]
-	user := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), nil}
-	dispatcher := client{t, mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL}), nil}
+	user := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec: nil}
+	dispatcher := dispatcherClient(t, s, nil)
 
 	workspace := []byte("workspace")
 	var created struct {
@@ -92,7 +92,7 @@ func TestSecretManagerQuotaReachesCallersAs503(t *testing.T) {
 	})
 	ctx := context.Background()
 	jobsURL := s.Info.Functions["jobs"]
-	user := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), nil}
+	user := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec: nil}
 	var runtime struct {
 		Token string `json:"token"`
 	}
@@ -170,7 +170,7 @@ func TestAnonymousCallersSpendNoSecretManagerQuota(t *testing.T) {
 		require.Contains(t, resp.Header.Get("Cache-Control"), "public")
 	}
 	anonymous := func(token string) {
-		client{t, token, nil}.do(http.MethodGet, jobsURL, nil, http.StatusUnauthorized, nil)
+		client{t: t, token: token, rec: nil}.do(http.MethodGet, jobsURL, nil, http.StatusUnauthorized, nil)
 	}
 	getJWKS() // the stores list their keys once
 	anonymous(forgedJobToken(t, s, 1000))

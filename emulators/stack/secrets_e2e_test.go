@@ -46,12 +46,12 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	tap := tapEvents(t, s)
 	ctx := context.Background()
 	jobsURL, dispatchURL, tokensURL := s.Info.Functions["jobs"], s.Info.Functions["dispatch"], s.Info.Functions["tokens"]
-	oidcUser := client{t, mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec}
+	oidcUser := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice", Email: "alice@example.com"}), rec: rec}
 	newToken := func(scopes ...string) string { return canaryToken(oidcUser, tokensURL, scopes...) }
 	apiToken := newToken("jobs:write", "objects:read")
 	runtimeToken := newToken("jobs:write", "objects:read")
-	user := client{t, apiToken, rec}
-	dispatcher := client{t, mint(t, s, oidc.TokenRequest{Sub: s.Info.Dispatchers[0], Email: s.Info.Dispatchers[0], Aud: dispatchURL}), rec}
+	user := client{t: t, token: apiToken, rec: rec}
+	dispatcher := dispatcherClient(t, s, rec)
 	secrets := map[string]string{"the API token": apiToken, "the runtime token": runtimeToken}
 	for name, key := range signingKeys(t, s) {
 		secrets[name] = key
@@ -108,13 +108,13 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 
 	// The workflow token verifies with golang-jwt against the JWKS the
 	// tokens function publishes.
-	claims := verifyWithJWKS(t, client{t, "", rec}, tokensURL, bundle.WorkflowToken, s.TokenIssuer(), stack.WorkflowAudience)
+	claims := verifyWithJWKS(t, client{t: t, token: "", rec: rec}, tokensURL, bundle.WorkflowToken, s.TokenIssuer(), stack.WorkflowAudience)
 	require.Equal(t, created.Job.ID, claims["job"])
 	require.Equal(t, created.Job.RuntimeUser, claims["sub"])
 
 	// The job token is a credential of the running job: it reads the job
 	// as its runtime user.
-	job := client{t, bundle.JobToken, rec}
+	job := client{t: t, token: bundle.JobToken, rec: rec}
 	job.do(http.MethodGet, jobURL, nil, http.StatusOK, nil)
 	job.do(http.MethodGet, s.Info.Functions["objects"]+"/spaces", nil, http.StatusOK, nil)
 	job.do(http.MethodPost, tokensURL+"/tokens", map[string]any{"name": "escape", "scopes": []string{"all"}, "expiresInSeconds": 3600}, http.StatusForbidden, nil)

@@ -3,8 +3,10 @@
 // storage endpoint: fake-gcs-server has no listener, and the functions reach
 // it only with their credential), the Secret Manager
 // emulator, the dev OIDC issuer, every function mounted under /<function>/
-// on one server, and the bridge that turns storage notifications into the
-// CloudEvents finalize receives. cmd/valet-dev runs it for `make dev`;
+// on one server (each built by the production wiring from its deployment
+// environment, behind a copy of Cloud Run's front door), the bridge that
+// turns storage notifications into the CloudEvents finalize receives, and
+// the scheduler that runs the sweep. cmd/valet-dev runs it for `make dev`;
 // end-to-end tests start it in process.
 package stack
 
@@ -30,11 +32,13 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"valet.dev/valet/emulators/bridge"
+	"valet.dev/valet/emulators/frontdoor"
 	"valet.dev/valet/emulators/gate"
 	"valet.dev/valet/emulators/gcloud"
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/privategcs"
 	smemu "valet.dev/valet/emulators/secretmanager"
+	"valet.dev/valet/shared/secretmanager"
 )
 
 // Ports fixes listening ports; zero picks a free one.
@@ -65,8 +69,12 @@ type Options struct {
 	// SecretManager configures the Secret Manager emulator (its quotas,
 	// its clock); the zero value is Google's default quotas and time.Now.
 	SecretManager smemu.Options
-	EmulatorLog   io.Writer
-	Logger        *slog.Logger
+	// SweepEvery is how often the stack's scheduler runs the sweep, as
+	// Cloud Scheduler does: DefaultSweepEvery when zero, never when
+	// negative (tests that need determinism call Stack.Sweep).
+	SweepEvery  time.Duration
+	EmulatorLog io.Writer
+	Logger      *slog.Logger
 }
 
 // Names of the dev stack's fixed parts.
@@ -75,6 +83,9 @@ const (
 	Audience       = "valet-dev"
 	StorageTopic   = "valet-storage-events"
 	StorageSub     = "valet-finalize-bridge"
+	// DefaultSweepEvery is the scheduler's period, that of
+	// var.sweep_schedule's default in Terraform.
+	DefaultSweepEvery = time.Minute
 )
 
 // Stack is a running local stack.
@@ -95,6 +106,9 @@ type Stack struct {
 
 	opts            Options
 	consoleListener net.Listener
+	signerKeyFile   string
+	handlers        map[string]http.Handler // each function as deployed, without its front door
+	door            *frontdoor.Door
 	mu              sync.Mutex
 	stops           []func() // run in reverse order by Stop
 	stopped         sync.Once
@@ -124,6 +138,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		Buckets:     Buckets{Jobs: opts.Project + "-jobs", Objects: opts.Project + "-objects"},
 		Dispatchers: []string{"dispatcher@" + opts.Project + ".iam.gserviceaccount.com"},
 		Scheduler:   "scheduler@" + opts.Project + ".iam.gserviceaccount.com",
+		Eventarc:    "trigger@" + opts.Project + ".iam.gserviceaccount.com",
 		Functions:   map[string]string{},
 	}
 	s.SignerEmail = "valet-functions@" + opts.Project + ".iam.gserviceaccount.com"
@@ -157,6 +172,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := s.WaitHealthy(ctx, 20*time.Second); err != nil {
 		return nil, err
 	}
+	s.startScheduler()
 	return s, nil
 }
 
@@ -333,7 +349,7 @@ func (s *Stack) startSecretManager() error {
 	s.SecretManager = r
 	s.Info.SecretManager = r.Addr
 	s.onStop(r.Stop)
-	return nil
+	return setenv(secretmanager.EmulatorHostEnv, r.Addr)
 }
 
 func (s *Stack) startIssuer() error {
@@ -364,9 +380,12 @@ func (s *Stack) startBridge(ctx context.Context) error {
 			Client:       client,
 			Subscription: StorageSub,
 			Target:       s.Info.Functions["finalize"],
-			Duplicate:    s.opts.DuplicateEvents,
-			Shuffle:      s.opts.ShuffleEvents,
-			Logger:       s.opts.Logger,
+			// Eventarc calls finalize with the trigger account's ID token
+			// in Authorization; finalize's front door checks it.
+			HTTPClient: &http.Client{Transport: s.bearer("finalize", "Authorization")},
+			Duplicate:  s.opts.DuplicateEvents,
+			Shuffle:    s.opts.ShuffleEvents,
+			Logger:     s.opts.Logger,
 		})
 		if err != nil && ctx.Err() == nil {
 			s.opts.Logger.Error("event bridge stopped", "error", err)

@@ -16,7 +16,7 @@ func TestAPITokensNarrowJobs(t *testing.T) {
 	s := startStack(t)
 	tokensURL := s.Info.Functions["tokens"]
 	jobsURL := s.Info.Functions["jobs"]
-	user := client{t, mint(t, s, oidc.TokenRequest{Sub: "carol"}), nil}
+	user := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "carol"}), rec: nil}
 
 	create := func(scopes ...string) (string, string) {
 		var out struct {
@@ -32,11 +32,11 @@ func TestAPITokensNarrowJobs(t *testing.T) {
 	writeTok, _ := create("jobs:write")
 
 	newJob := map[string]any{"spec": map[string]any{"image": "x"}, "workspace": map[string]any{"sizeBytes": 10}}
-	reader := client{t, readTok, nil}
+	reader := client{t: t, token: readTok, rec: nil}
 	reader.do(http.MethodGet, jobsURL+"/jobs", nil, http.StatusOK, nil)
 	reader.do(http.MethodPost, jobsURL+"/jobs", newJob, http.StatusForbidden, nil)
-	client{t, objectsTok, nil}.do(http.MethodGet, jobsURL+"/jobs", nil, http.StatusForbidden, nil)
-	client{t, writeTok, nil}.do(http.MethodPost, jobsURL+"/jobs", newJob, http.StatusCreated, nil)
+	client{t: t, token: objectsTok, rec: nil}.do(http.MethodGet, jobsURL+"/jobs", nil, http.StatusForbidden, nil)
+	client{t: t, token: writeTok, rec: nil}.do(http.MethodPost, jobsURL+"/jobs", newJob, http.StatusCreated, nil)
 
 	// A token cannot mint a wider one.
 	reader.do(http.MethodPost, tokensURL+"/tokens", map[string]any{"name": "wider", "scopes": []string{"jobs:write"}, "expiresInSeconds": 3600}, http.StatusForbidden, nil)
@@ -47,7 +47,7 @@ func TestAPITokensNarrowJobs(t *testing.T) {
 	var jwks struct {
 		Keys []map[string]any `json:"keys"`
 	}
-	client{t, "", nil}.do(http.MethodGet, tokensURL+"/.well-known/jwks.json", nil, http.StatusOK, &jwks)
+	client{t: t, token: "", rec: nil}.do(http.MethodGet, tokensURL+"/.well-known/jwks.json", nil, http.StatusOK, &jwks)
 	require.Len(t, jwks.Keys, 1, "the workflow signing key is published")
 	require.Equal(t, "ES256", jwks.Keys[0]["alg"])
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
@@ -31,7 +32,7 @@ import (
 const Name = "dispatch"
 
 func init() {
-	functions.HTTP(Name, httpapi.Deployed(Name, fromEnvironment, New))
+	functions.HTTP(Name, config.Deployed(Name, Deploy))
 }
 
 // Options holds what the function depends on.

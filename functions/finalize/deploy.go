@@ -3,6 +3,7 @@ package finalize
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"sync"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -23,8 +24,12 @@ func deployed() func(context.Context, event.Event) error {
 	)
 	return func(ctx context.Context, e event.Event) error {
 		once.Do(func() {
+			var d *config.Deps
 			var opts Options
-			if opts, err = fromEnvironment(ctx); err != nil {
+			if d, err = config.FromEnvironment(ctx); err == nil {
+				opts, err = options(ctx, d)
+			}
+			if err != nil {
 				slog.Error("function failed to start", "function", Name, "error", err)
 				return
 			}
@@ -37,13 +42,21 @@ func deployed() func(context.Context, event.Event) error {
 	}
 }
 
-// fromEnvironment builds the deployed function's Options (see package config
-// for the variables).
-func fromEnvironment(ctx context.Context) (Options, error) {
-	d, err := config.FromEnvironment(ctx)
+// Deploy builds the function from a deployment's dependencies as an HTTP
+// handler of binary-mode CloudEvents, as Eventarc posts them: what the
+// local stack mounts (Cloud Functions runs the same options through
+// deployed).
+func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
+	opts, err := options(ctx, d)
 	if err != nil {
-		return Options{}, err
+		return nil, err
 	}
+	return New(opts).HTTP(ctx)
+}
+
+// options builds the function's Options from d (see package config for
+// the variables).
+func options(ctx context.Context, d *config.Deps) (Options, error) {
 	objects, err := d.Objects(ctx)
 	if err != nil {
 		return Options{}, err

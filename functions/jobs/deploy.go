@@ -2,17 +2,24 @@ package jobs
 
 import (
 	"context"
+	"net/http"
 
 	"valet.dev/valet/shared/config"
 )
 
-// fromEnvironment builds the deployed function's Options (see package config
-// for the variables).
-func fromEnvironment(ctx context.Context) (Options, error) {
-	d, err := config.FromEnvironment(ctx)
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what Cloud Functions runs (init registers it
+// through config.Deployed) and what the local stack mounts.
+func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
+	opts, err := options(ctx, d)
 	if err != nil {
-		return Options{}, err
+		return nil, err
 	}
+	return New(opts), nil
+}
+
+// options builds the function's Options from d.
+func options(ctx context.Context, d *config.Deps) (Options, error) {
 	sign, err := d.Signer(ctx)
 	if err != nil {
 		return Options{}, err

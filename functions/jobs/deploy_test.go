@@ -19,7 +19,6 @@ import (
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
-	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/testenv"
 )
@@ -46,7 +45,7 @@ func TestDeployedFromEnvironment(t *testing.T) {
 	t.Setenv(config.EnvSignerKeyFile, keyFile)
 	t.Setenv(secretmanager.EmulatorHostEnv, custodytest.New(t).Emulator.Addr)
 
-	h := httpapi.Deployed(Name, fromEnvironment, New)
+	h := config.Deployed(Name, Deploy)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/jobs", nil))
 	require.Equal(t, http.StatusUnauthorized, rec.Code, rec.Body.String())
@@ -64,9 +63,9 @@ func TestDeployedFromEnvironment(t *testing.T) {
 // deployment refuses every request with 503 rather than running half-built.
 func TestDeployedWithoutConfigurationAnswers503(t *testing.T) {
 	t.Setenv(config.EnvProject, "")
-	_, err := fromEnvironment(context.Background())
+	_, err := config.FromEnvironment(context.Background())
 	require.ErrorContains(t, err, config.EnvProject)
-	h := httpapi.Deployed(Name, fromEnvironment, New)
+	h := config.Deployed(Name, Deploy)
 	for range 2 {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/jobs", nil))

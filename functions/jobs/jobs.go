@@ -20,6 +20,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/custody"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/httpapi"
@@ -33,7 +34,7 @@ import (
 const Name = "jobs"
 
 func init() {
-	functions.HTTP(Name, httpapi.Deployed(Name, fromEnvironment, New))
+	functions.HTTP(Name, config.Deployed(Name, Deploy))
 }
 
 // Options holds what the function depends on.

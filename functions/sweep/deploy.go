@@ -2,17 +2,25 @@ package sweep
 
 import (
 	"context"
+	"net/http"
 
 	"valet.dev/valet/shared/config"
+	"valet.dev/valet/shared/identity"
 )
 
-// fromEnvironment builds the deployed function's Options (see package config
-// for the variables).
-func fromEnvironment(ctx context.Context) (Options, error) {
-	d, err := config.FromEnvironment(ctx)
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what Cloud Functions runs (init registers it
+// through config.Deployed) and what the local stack mounts.
+func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
+	opts, err := options(ctx, d)
 	if err != nil {
-		return Options{}, err
+		return nil, err
 	}
+	return New(opts), nil
+}
+
+// options builds the function's Options from d.
+func options(ctx context.Context, d *config.Deps) (Options, error) {
 	objects, err := d.Objects(ctx)
 	if err != nil {
 		return Options{}, err
@@ -21,7 +29,7 @@ func fromEnvironment(ctx context.Context) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	auth, err := d.ServiceAuth(ctx)
+	auth, err := d.ServiceAuth(ctx, identity.AcceptStripped)
 	if err != nil {
 		return Options{}, err
 	}

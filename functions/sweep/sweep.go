@@ -16,6 +16,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/config"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
@@ -33,7 +34,7 @@ const Name = "sweep"
 const DefaultBatchSize = 100
 
 func init() {
-	functions.HTTP(Name, httpapi.Deployed(Name, fromEnvironment, New))
+	functions.HTTP(Name, config.Deployed(Name, Deploy))
 }
 
 // Options holds what the function depends on.

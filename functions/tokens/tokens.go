@@ -13,6 +13,7 @@ import (
 
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 )
@@ -25,7 +26,7 @@ const Name = "tokens"
 const JWKSPath = "/.well-known/jwks.json"
 
 func init() {
-	functions.HTTP(Name, httpapi.Deployed(Name, fromEnvironment, New))
+	functions.HTTP(Name, config.Deployed(Name, Deploy))
 }
 
 // Options holds what the function depends on.

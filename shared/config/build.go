@@ -4,18 +4,22 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"sync"
 
 	"cloud.google.com/go/firestore"
 	smapi "cloud.google.com/go/secretmanager/apiv1"
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/idtoken"
+	"google.golang.org/api/option"
 
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/custody"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
@@ -74,9 +78,17 @@ func (d *Deps) Custody(ctx context.Context) (*custody.Store, error) {
 }
 
 // Signer signs V4 URLs with VALET_SIGNER_KEY_FILE when set, otherwise as the
-// runtime's service account through IAM signBlob.
+// runtime's service account through IAM signBlob. The URLs point at
+// VALET_SIGNED_URL_BASE when set (the local stack's gate).
 func (d *Deps) Signer(ctx context.Context) (*signer.Signer, error) {
 	opts := signer.Options{GoogleAccessID: d.Env.SignerEmail}
+	if d.Env.SignedURLBase != "" {
+		u, err := url.Parse(d.Env.SignedURLBase)
+		if err != nil {
+			return nil, fmt.Errorf("config: %s: %w", EnvSignedURLBase, err)
+		}
+		opts.Hostname, opts.Insecure = u.Host, u.Scheme == "http"
+	}
 	if d.Env.SignerKeyFile != "" {
 		key, err := os.ReadFile(d.Env.SignerKeyFile)
 		if err != nil {
@@ -180,20 +192,76 @@ func (d *Deps) secretManager(ctx context.Context) (*smapi.Client, error) {
 }
 
 // ServiceAuth authenticates the allow-listed service accounts with
-// Google-signed ID tokens whose audience is VALET_FUNCTION_URL.
-func (d *Deps) ServiceAuth(ctx context.Context) (func(*http.Request) (identity.Principal, error), error) {
+// Google-signed ID tokens whose audience is VALET_FUNCTION_URL. stripped
+// says whether a token whose signature Cloud Run's front door removed is
+// refused (dispatch: callers send the front door's token in
+// X-Serverless-Authorization and a signed one in Authorization) or
+// accepted on its claims (sweep: Cloud Scheduler can only use
+// Authorization).
+func (d *Deps) ServiceAuth(ctx context.Context, stripped identity.StrippedTokens) (func(*http.Request) (identity.Principal, error), error) {
 	if err := d.Env.needServices(); err != nil {
 		return nil, err
 	}
-	v, err := idtoken.NewValidator(ctx)
+	var opts []option.ClientOption
+	if d.Env.ServiceJWKSURL != "" {
+		jwks, err := url.Parse(d.Env.ServiceJWKSURL)
+		if err != nil {
+			return nil, fmt.Errorf("config: %s: %w", EnvServiceJWKSURL, err)
+		}
+		opts = append(opts, option.WithHTTPClient(&http.Client{Transport: certsRedirect{jwks: jwks}}))
+	}
+	v, err := idtoken.NewValidator(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("config: idtoken validator: %w", err)
 	}
+	// Empty ServiceIssuers means identity.DefaultServiceIssuers (Google's).
 	services, err := identity.NewServiceVerifier(identity.ServiceVerifierOptions{
-		Validator: v, Audience: d.Env.FunctionURL, Issuers: identity.DefaultServiceIssuers, AllowedEmails: d.Env.AllowedServiceAccounts,
+		Validator: v, Audience: d.Env.FunctionURL, Issuers: d.Env.ServiceIssuers,
+		AllowedEmails: d.Env.AllowedServiceAccounts, Stripped: stripped,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("config: service verifier: %w", err)
 	}
 	return (&identity.Authenticator{Services: services}).Authenticate, nil
+}
+
+// googleCertsURL is where idtoken fetches the keys of Google-signed ID
+// tokens.
+const googleCertsURL = "https://www.googleapis.com/oauth2/v3/certs"
+
+// certsRedirect sends idtoken's key fetches to VALET_SERVICE_JWKS_URL (the
+// local stack's dev issuer), so the production verifier runs unchanged.
+type certsRedirect struct{ jwks *url.URL }
+
+func (c certsRedirect) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.URL.String(), googleCertsURL) {
+		r = r.Clone(r.Context())
+		r.URL = c.jwks
+		r.Host = c.jwks.Host
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// Close closes the clients Deps made. A deployed function never calls it;
+// the local stack does when it stops.
+func (d *Deps) Close() {
+	_ = d.firestore.Close()
+	if d.sm != nil {
+		_ = d.sm.Close()
+	}
+}
+
+// Deployed is what a function's init registers with functions-framework:
+// on the first request it builds the function with deploy from the
+// environment Terraform sets (FromEnvironment), with httpapi.Lazy's answer
+// (503, the cause logged) when that fails. The local stack calls the same
+// deploy with a Deps built from its own environment.
+func Deployed(name string, deploy func(context.Context, *Deps) (http.Handler, error)) http.HandlerFunc {
+	return httpapi.Lazy(name, func(ctx context.Context) (http.Handler, error) {
+		d, err := FromEnvironment(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return deploy(ctx, d)
+	})
 }

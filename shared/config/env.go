@@ -20,6 +20,16 @@
 //	VALET_WORKFLOW_AUDIENCE         aud of workflow tokens, e.g. the copy-offload service (default "valet-workflow")
 //	VALET_SPACE_QUOTA_BYTES         each space's byte quota, pending uploads included (default 10 GiB)
 //	VALET_ALLOWED_ORIGINS           comma-separated frontend origins (https://host[:port]) whose browsers may call jobs, objects and tokens (CORS); none by default
+//
+// The local stack sets three more, which a deployment leaves unset:
+//
+//	VALET_SIGNED_URL_BASE           scheme://host[:port] signed URLs point at (default https://storage.googleapis.com)
+//	VALET_SERVICE_ISSUERS           comma-separated iss of service-account ID tokens (default Google's)
+//	VALET_SERVICE_JWKS_URL          where their signing keys are (default Google's certs)
+//
+// The emulators are reached as the client libraries do, through
+// FIRESTORE_EMULATOR_HOST, STORAGE_EMULATOR_HOST and
+// SECRET_MANAGER_EMULATOR_HOST.
 package config
 
 import (
@@ -49,6 +59,9 @@ type Env struct {
 	WorkflowAudience       string
 	SpaceQuotaBytes        int64
 	AllowedOrigins         []string
+	SignedURLBase          string
+	ServiceIssuers         []string
+	ServiceJWKSURL         string
 }
 
 // Defaults of the optional variables.
@@ -72,6 +85,9 @@ const (
 	EnvWorkflowAud     = "VALET_WORKFLOW_AUDIENCE"
 	EnvSpaceQuota      = "VALET_SPACE_QUOTA_BYTES"
 	EnvAllowedOrigins  = "VALET_ALLOWED_ORIGINS"
+	EnvSignedURLBase   = "VALET_SIGNED_URL_BASE"
+	EnvServiceIssuers  = "VALET_SERVICE_ISSUERS"
+	EnvServiceJWKSURL  = "VALET_SERVICE_JWKS_URL"
 )
 
 type issuerJSON struct {
@@ -93,6 +109,13 @@ func Load(getenv func(string) string) (Env, error) {
 		WorkflowKeySecret: strings.TrimSpace(getenv(EnvWorkflowKey)),
 		TokenIssuer:       cmp.Or(strings.TrimSpace(getenv(EnvTokenIssuer)), DefaultTokenIssuer),
 		WorkflowAudience:  cmp.Or(strings.TrimSpace(getenv(EnvWorkflowAud)), DefaultWorkflowAudience),
+		SignedURLBase:     strings.TrimSpace(getenv(EnvSignedURLBase)),
+		ServiceJWKSURL:    strings.TrimSpace(getenv(EnvServiceJWKSURL)),
+	}
+	for _, iss := range strings.Split(getenv(EnvServiceIssuers), ",") {
+		if iss = strings.TrimSpace(iss); iss != "" {
+			e.ServiceIssuers = append(e.ServiceIssuers, iss)
+		}
 	}
 	if raw := strings.TrimSpace(getenv(EnvSpaceQuota)); raw != "" {
 		n, err := strconv.ParseInt(raw, 10, 64)
@@ -134,9 +157,12 @@ func Load(getenv func(string) string) (Env, error) {
 		return e, fmt.Errorf("config: %s: %w", EnvAllowedOrigins, err)
 	}
 	e.AllowedOrigins = origins
-	if e.FunctionURL != "" {
-		if u, err := url.Parse(e.FunctionURL); err != nil || u.Scheme == "" || u.Host == "" {
-			return e, fmt.Errorf("config: %s must be an absolute URL, not %q", EnvFunctionURL, e.FunctionURL)
+	for name, v := range map[string]string{EnvFunctionURL: e.FunctionURL, EnvSignedURLBase: e.SignedURLBase, EnvServiceJWKSURL: e.ServiceJWKSURL} {
+		if v == "" {
+			continue
+		}
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return e, fmt.Errorf("config: %s must be an absolute http(s) URL, not %q", name, v)
 		}
 	}
 	return e, nil

@@ -47,6 +47,8 @@ func TestLoadRefusesWithTheVariableNamed(t *testing.T) {
 		"origin wildcard":   {EnvAllowedOrigins, "*", EnvAllowedOrigins},
 		"origin with path":  {EnvAllowedOrigins, "https://app.example/console", EnvAllowedOrigins},
 		"origin no scheme":  {EnvAllowedOrigins, "app.example", EnvAllowedOrigins},
+		"signed URL base":   {EnvSignedURLBase, "127.0.0.1:4443", EnvSignedURLBase},
+		"jwks not http":     {EnvServiceJWKSURL, "file:///etc/keys", EnvServiceJWKSURL},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := base()

@@ -12,7 +12,8 @@ import (
 // Lazy returns a handler that builds the real one on the first request and
 // keeps it, or keeps the error next to its sync.Once so every later request
 // answers 503 instead of running with a nil dependency. Function packages use
-// it in init, where no context or configuration error can be returned.
+// it in init (through config.Deployed), where no context or configuration
+// error can be returned.
 func Lazy(name string, build func(ctx context.Context) (http.Handler, error)) http.HandlerFunc {
 	var (
 		once sync.Once
@@ -37,10 +38,9 @@ func Lazy(name string, build func(ctx context.Context) (http.Handler, error)) ht
 }
 
 // Deployed builds a function's handler on the first request from options
-// loaded by load (the deployed environment), with Lazy's error handling. A
-// function's init is then one line:
-//
-//	functions.HTTP(Name, httpapi.Deployed(Name, fromEnvironment, New))
+// loaded by load (the deployed environment), with Lazy's error handling,
+// for a function whose configuration is not a config.Env (the console);
+// the others use config.Deployed.
 func Deployed[O any](name string, load func(ctx context.Context) (O, error), build func(O) http.Handler) http.HandlerFunc {
 	return Lazy(name, func(ctx context.Context) (http.Handler, error) {
 		opts, err := load(ctx)
