@@ -83,8 +83,8 @@ const (
 	Audience       = "valet-dev"
 	StorageTopic   = "valet-storage-events"
 	StorageSub     = "valet-finalize-bridge"
-	// DefaultSweepEvery is the scheduler's period, that of
-	// var.sweep_schedule's default in Terraform.
+	// DefaultSweepEvery is the scheduler's period (Terraform's
+	// var.sweep_schedule defaults to five minutes; locally, sooner).
 	DefaultSweepEvery = time.Minute
 )
 
