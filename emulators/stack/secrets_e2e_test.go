@@ -80,8 +80,16 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sm.Close() })
 	custodian := custody.New(sm, s.Info.Project)
-	held, err := custodian.Held(ctx, created.Job.ID)
-	require.NoError(t, err)
+	// finalize stores the workflow token right after the job turns
+	// QUEUED: wait for it rather than race it.
+	var held []string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		held, err = custodian.Held(ctx, created.Job.ID)
+		require.NoError(t, err)
+		if len(held) == 2 || time.Now().After(deadline) {
+			break
+		}
+	}
 	require.Len(t, held, 2, "the runtime token since submission, the workflow token since queueing")
 
 	var claim struct {
