@@ -209,10 +209,15 @@ func matrixRows() []row {
 	rows = append(rows, scopeRows()...)
 	rows = append(rows, serviceRows()...)
 
-	// Public routes answer anyone, whatever credential comes along.
-	for _, fn := range []string{o, j, tk, "dispatch", "sweep", "finalize", "console"} {
+	// Public routes answer anyone, whatever credential comes along; a
+	// private function's health route is behind its front door like the
+	// rest of it (its invoker reaches it).
+	for _, fn := range []string{o, j, tk, "console"} {
 		add(on(fn, "GET /healthz", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
 	}
+	add(on("dispatch", "GET /healthz", noResource, as(nobody, noCred, 403), as(nobody, garbage, 401), as(alice, oidcToken, 401), as(dispatcherSA, forDispatch, 200)))
+	add(on("sweep", "GET /healthz", noResource, as(nobody, noCred, 403), as(nobody, garbage, 401), as(alice, oidcToken, 401), as(schedulerSA, forSweep, 200)))
+	add(on("finalize", "GET /healthz", noResource, as(nobody, noCred, 403), as(nobody, garbage, 401), as(alice, oidcToken, 401)))
 	for _, route := range []string{"GET /config.json", "GET /"} {
 		add(on("console", route, noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
 	}
@@ -324,7 +329,8 @@ var credentialKinds = map[string][]cred{
 // names who passes). Their rows state what the function does with what gets
 // through; they are exempt from the 401 and credential-kind checks.
 var frontDoorOnly = map[string]string{
-	"finalize POST /": "only the Eventarc trigger's account passes the front door; the function takes CloudEvents only",
+	"finalize POST /":       "only the Eventarc trigger's account passes the front door; the function takes CloudEvents only",
+	"finalize GET /healthz": "only the Eventarc trigger's account passes the front door",
 }
 
 // publicRoutes need no credential.

@@ -1,21 +1,24 @@
 package stack_test
 
-// serviceRows are the rows of the functions only services call: dispatch
+// serviceRows are the rows of the functions only services call, behind
+// Cloud Run's front door (emulators/frontdoor, invokers.json): dispatch
 // admits the service accounts of its allow-list (the stack's dispatcher)
 // with an ID token for dispatch's URL, sweep the scheduler's with one for
-// sweep's URL; every other account, audience, person, API token or job
-// token gets 401 (the service verifier refuses what it does not accept).
-// finalize authenticates nothing itself: Cloud Run's front door admits only
-// the Eventarc trigger (frontDoorOnly), and the function answers anything
-// that is not a CloudEvent with 415.
+// sweep's URL; service credentials are sent as the reference worker sends
+// them, in X-Serverless-Authorization for the door and in Authorization for
+// the function. The door refuses a request without a token (403), a token
+// it cannot verify for the function's URL (401) and a caller who is not an
+// invoker (403); behind it, the function refuses what its own verifier
+// does not accept. finalize authenticates nothing itself: only the
+// Eventarc trigger passes its door (frontDoorOnly).
 func serviceRows() []row {
 	var rows []row
 	add := func(rs []row) { rows = append(rows, rs...) }
 	const d, sw = "dispatch", "sweep"
 	refused := func(admitted who, aud, wrongAud cred) []call {
-		return with(unauthenticated(),
-			as(admitted, wrongAud, 401), // a token for another function
-			as(schedulerSA, aud, 401), as(otherSA, aud, 401), as(dispatcherSA, aud, 401),
+		return with(behindTheDoor(),
+			as(admitted, wrongAud, 401),                                                  // a token for another function
+			as(schedulerSA, aud, 403), as(otherSA, aud, 403), as(dispatcherSA, aud, 403), // not invokers
 			as(alice, oidcToken, 401), as(alice, apiAll, 401), as(alice, jobToken, 401))
 	}
 	dispatchRefused := func() []call {
@@ -50,7 +53,20 @@ func serviceRows() []row {
 		add(on(sw, route, noResource, with(sweepRefused(), as(schedulerSA, forSweep, 200))...))
 	}
 
-	// finalize: what passes the front door must be a CloudEvent.
-	add(on("finalize", "POST /", noResource, as(nobody, noCred, 415), as(alice, oidcToken, 415)))
+	// finalize: only the Eventarc trigger passes the front door.
+	add(on("finalize", "POST /", noResource, as(nobody, noCred, 403), as(alice, oidcToken, 401), as(dispatcherSA, forDispatch, 401)))
 	return rows
+}
+
+// behindTheDoor are unauthenticated() as a private function's front door
+// answers them: no token at all is 403.
+func behindTheDoor() []call {
+	var out []call
+	for _, c := range unauthenticated() {
+		if c.cred == noCred {
+			c.want = 403
+		}
+		out = append(out, c)
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,6 +20,9 @@ import (
 	"valet.dev/valet/functions/console"
 	"valet.dev/valet/functions/tokens"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/httpapi/apitest"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/terraform/policy"
 )
 
 // TestAuthorizationMatrix runs the authorization matrix of matrix_rows_test.go
@@ -100,6 +104,15 @@ func (f *matrixFixture) run(t *testing.T, r row) response {
 	}
 	token, known := f.creds[r.who][r.cred]
 	require.True(t, known, "no %s credential for %s: add it to the fixture", r.cred, r.who)
+	if r.cred == forDispatch || r.cred == forSweep {
+		// A service calls a private function as the reference worker
+		// does: the same token for the front door and for the function.
+		h := http.Header{}
+		h.Set("Authorization", "Bearer "+token)
+		h.Set(identity.ServerlessAuthorization, "Bearer "+token)
+		got := apitest.Send(t, method, f.fn(r.fn)+path, f.body(r, res), h)
+		return response{got.Status, got.Body}
+	}
 	return send(t, method, f.fn(r.fn)+path, token, f.body(r, res))
 }
 
@@ -320,13 +333,23 @@ func checkCredentialCoverage(t *testing.T, rows []row) {
 }
 
 // probeRoutes proves each declared route exists on the stack: without a
-// credential it answers 401 (public routes 200), never 404 or 405.
+// credential it answers 401 (public routes 200), never 404 or 405. A
+// private function is probed behind its front door, which would refuse
+// every probe alike.
 func probeRoutes(t *testing.T, f *matrixFixture) {
+	invokers := policy.LoadInvokers()
 	for fn, routes := range declaredRoutes {
 		for _, route := range routes {
 			method, pattern, _ := strings.Cut(route, " ")
 			path := fillPath(pattern, ref{id: "x", project: "x", space: "x/x"}, "x")
-			got := send(t, method, f.fn(fn)+path, "", nil)
+			var got response
+			if invokers.Public(fn) {
+				got = send(t, method, f.fn(fn)+path, "", nil)
+			} else {
+				w := httptest.NewRecorder()
+				f.s.Function(fn).ServeHTTP(w, httptest.NewRequest(method, path, nil))
+				got = response{w.Code, w.Body.Bytes()}
+			}
 			want := http.StatusUnauthorized
 			switch {
 			case publicRoutes[route]:
