@@ -42,10 +42,11 @@ unit:
 bench:
 	@scripts/bench.sh
 
-## fuzz: run every fuzz target briefly (FUZZTIME=10s each)
+## fuzz: run every fuzz target briefly (FUZZTIME=10s each) with the
+## emulators running: the handler targets reach the stores
 FUZZTIME ?= 10s
-fuzz:
-	@scripts/fuzz.sh $(FUZZTIME)
+fuzz: tools $(BIN)/valet-dev
+	$(BIN)/valet-dev exec -- scripts/fuzz.sh $(FUZZTIME)
 
 ## deploy: build the source archive and terraform apply to Google Cloud
 ##   make deploy PROJECT=my-project [TFVARS=terraform/my-project.tfvars]

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target in the module for a short time each.
-# Usage: scripts/fuzz.sh [FUZZTIME]   (default 10s)
+# Usage: scripts/fuzz.sh [FUZZTIME]   (default 10s); `make fuzz` runs it under
+# `valet-dev exec`, so the targets that send requests through the handlers
+# to the Firestore emulator have one.
 set -euo pipefail
 fuzztime="${1:-10s}"
 cd "$(dirname "$0")/.."

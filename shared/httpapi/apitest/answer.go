@@ -1,0 +1,33 @@
+package apitest
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// RequireClientAnswer checks what a fuzz target asserts of every answer to
+// input a client chose: never a 5xx, and a body that is JSON (an
+// ErrorBody with a code and a message for every 4xx). what names the
+// request in the failure.
+func RequireClientAnswer(t testing.TB, r Response, what string) {
+	t.Helper()
+	require.Less(t, r.Status, 500, "%s answered %d: %s", what, r.Status, r.Body)
+	if r.Status == http.StatusNoContent {
+		return
+	}
+	require.True(t, json.Valid(r.Body), "%s answered %d with a body that is not JSON: %q", what, r.Status, r.Body)
+	if r.Status >= 400 {
+		var e struct {
+			Error struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		require.NoError(t, json.Unmarshal(r.Body, &e), "%s: %s", what, r.Body)
+		require.NotEmpty(t, e.Error.Code, "%s: %s", what, r.Body)
+		require.NotEmpty(t, e.Error.Message, "%s: %s", what, r.Body)
+	}
+}
