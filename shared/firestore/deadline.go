@@ -13,8 +13,12 @@ import (
 // function's timeout (60 s for the HTTP functions): without this bound one
 // bad call would hold a handler, and a caller, that long. A call that
 // reaches it fails with apperr.Unavailable, which handlers answer 503 with
-// Retry-After.
-const DefaultCallTimeout = 20 * time.Second
+// Retry-After. It is well above what a healthy call takes, contention
+// included: a contended transaction makes up to DefaultMaxAttempts attempts
+// with pauses of up to DefaultMaxBackoff, and on a loaded machine the
+// emulator took more than 20 s to land one (a first bound of 20 s failed
+// the authorization matrix's setup).
+const DefaultCallTimeout = 45 * time.Second
 
 // StoreOption configures a store made by NewJobStore, NewObjectStore or
 // NewProjectStore.
