@@ -9,9 +9,10 @@ import (
 	"valet.dev/valet/shared/ids"
 )
 
-// FuzzTokenRequests sends arbitrary POST /tokens bodies and DELETE
-// /tokens/{id} segments through the real handler to the Firestore
-// emulator: every answer is a client's (never a 5xx, always JSON; see
+// FuzzTokenRequests sends arbitrary POST /tokens bodies, DELETE
+// /tokens/{id} segments and bearer credentials (which the API token store
+// looks up) through the real handler to the Firestore emulator: every
+// answer is a client's (never a 5xx, always JSON; see
 // apitest.RequireClientAnswer). Without -fuzz the seeds run as an
 // ordinary test.
 func FuzzTokenRequests(f *testing.F) {
@@ -26,12 +27,19 @@ func FuzzTokenRequests(f *testing.F) {
 		`{"name":"` + strings.Repeat("n", 2000) + `","scopes":["jobs:read@users/\xff"]}`,
 		`[]`, `null`, ``,
 	} {
-		f.Add([]byte(seed), string(ids.NewTokenID()))
+		f.Add([]byte(seed), string(ids.NewTokenID()), "")
 	}
-	f.Add([]byte(`{}`), "\xff")
-	f.Add([]byte(`{}`), "__x__")
-	f.Add([]byte(`{}`), strings.Repeat("t", 1600))
-	f.Fuzz(func(t *testing.T, body []byte, id string) {
+	f.Add([]byte(`{}`), "\xff", "valet_\xff")
+	f.Add([]byte(`{}`), "__x__", "valet_abcdefgh_"+strings.Repeat("A", 43))
+	f.Add([]byte(`{}`), strings.Repeat("t", 1600), "eyJhbGciOiJub25lIn0.e30.")
+	f.Fuzz(func(t *testing.T, body []byte, id, credential string) {
+		if credential != "" && strings.ContainsFunc(credential, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return // not a header value a client can send
+		}
+		if credential != "" {
+			r := apitest.Do(t, e.srv.URL, credential, "GET", "/tokens", nil)
+			apitest.RequireClientAnswer(t, r, "GET /tokens with a fuzzed credential")
+		}
 		r := apitest.Do(t, e.srv.URL, alice.token, "POST", "/tokens", string(body))
 		apitest.RequireClientAnswer(t, r, "POST /tokens")
 		path := "/tokens/" + url.PathEscape(id)
