@@ -74,6 +74,7 @@ locals {
     for i in var.user_issuers : merge(
       { url = i.url, audiences = i.audiences },
       i.jwks_url == null ? {} : { jwksUrl = i.jwks_url },
+      i.client_ids == null ? {} : { clientIds = i.client_ids },
     )
   ])
 

@@ -40,11 +40,12 @@ variable "name_prefix" {
 }
 
 variable "user_issuers" {
-  description = "OIDC issuers whose ID tokens identify users (VALET_USER_ISSUERS): url is the issuer (https), audiences the client ids its tokens are minted for, jwks_url an optional key set URL when discovery is not served at <url>/.well-known/openid-configuration."
+  description = "OIDC issuers whose ID tokens identify users (VALET_USER_ISSUERS): url is the issuer (https), audiences the client ids its tokens are minted for, jwks_url an optional key set URL when discovery is not served at <url>/.well-known/openid-configuration, client_ids the authorized parties (azp) accepted as users (default: the audiences for https://accounts.google.com, unchecked for other issuers), so a service account's token minted for the same audience is not taken as a user."
   type = list(object({
-    url       = string
-    audiences = list(string)
-    jwks_url  = optional(string)
+    url        = string
+    audiences  = list(string)
+    jwks_url   = optional(string)
+    client_ids = optional(list(string))
   }))
 
   validation {
@@ -65,6 +66,11 @@ variable "user_issuers" {
   validation {
     condition     = alltrue([for i in var.user_issuers : i.jwks_url == null || can(regex("^https://[^/?#\\s]+/", i.jwks_url))])
     error_message = "jwks_url, when set, must be an https URL."
+  }
+
+  validation {
+    condition     = alltrue([for i in var.user_issuers : i.client_ids == null || alltrue([for c in coalesce(i.client_ids, []) : trimspace(c) != "" && c == trimspace(c)])])
+    error_message = "client_ids, when set, must hold non-empty client ids without surrounding spaces."
   }
 }
 
