@@ -1,6 +1,8 @@
 package stack
 
 import (
+	"context"
+	"fmt"
 	"slices"
 
 	"valet.dev/valet/functions/console"
@@ -22,23 +24,36 @@ func (s *Stack) reserveConsole() error {
 	return nil
 }
 
-// startConsole serves the console with the stack's function URLs, issuer
-// and storage; the dev issuer knows it as the OAuth client of the users'
-// audience, with its callback page as the only redirect URI.
-func (s *Stack) startConsole() error {
+// consoleEnvironment is what terraform/functions.tf sets on the console
+// (local.console_env), pointed at the stack, plus the local storage origin
+// (signed URLs point at the gate, not storage.googleapis.com). The issuer's
+// endpoints are left to discovery, as deployed.
+func (s *Stack) consoleEnvironment() map[string]string {
+	return map[string]string{
+		console.EnvJobsURL:       s.Info.Functions["jobs"],
+		console.EnvObjectsURL:    s.Info.Functions["objects"],
+		console.EnvTokensURL:     s.Info.Functions["tokens"],
+		console.EnvIssuer:        s.Info.Issuer,
+		console.EnvClientID:      Audience,
+		console.EnvStorageOrigin: s.Info.Storage,
+	}
+}
+
+// startConsole deploys the console from its environment through the path
+// Cloud Functions runs (console.Deploy); the dev issuer knows it as the
+// OAuth client of the users' audience, with its callback page as the only
+// redirect URI.
+func (s *Stack) startConsole(ctx context.Context) error {
 	url := s.Info.Functions[console.Name]
 	s.Issuer.RegisterClient(Audience, url+"/callback.html")
-	d := s.Issuer.Discovery()
-	h := console.New(console.Options{Config: console.Config{
-		JobsURL:               s.Info.Functions["jobs"],
-		ObjectsURL:            s.Info.Functions["objects"],
-		TokensURL:             s.Info.Functions["tokens"],
-		Issuer:                s.Info.Issuer,
-		ClientID:              Audience,
-		AuthorizationEndpoint: d.AuthorizationEndpoint,
-		TokenEndpoint:         d.TokenEndpoint,
-		StorageOrigin:         s.Info.Storage,
-	}})
+	vars, err := s.Environment(console.Name)
+	if err != nil {
+		return err
+	}
+	h, err := console.Deploy(ctx, func(k string) string { return vars[k] })
+	if err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
 	s.serve(s.consoleListener, h)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -85,6 +86,9 @@ func (s *Stack) Environment(name string) (map[string]string, error) {
 	}
 	if s.opts.SpaceQuotaBytes > 0 {
 		env[config.EnvSpaceQuota] = strconv.FormatInt(s.opts.SpaceQuotaBytes, 10)
+	}
+	if name == console.Name {
+		maps.Copy(env, s.consoleEnvironment())
 	}
 	return env, nil
 }

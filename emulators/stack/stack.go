@@ -163,7 +163,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := s.startFunctions(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.startConsole(); err != nil {
+	if err := s.startConsole(ctx); err != nil {
 		return nil, err
 	}
 	if err := s.startBridge(ctx); err != nil {

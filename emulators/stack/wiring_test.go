@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/functions/console"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/terraform/policy"
 )
@@ -32,14 +33,11 @@ func TestStackDeploysWhatTerraformDeploys(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^\s+((?:VALET|GOOGLE)_[A-Z_]+)\s+=`).FindAllSubmatch(tf, -1) {
 		terraformSets[string(m[1])] = true
 	}
-	localOnly := map[string]bool{config.EnvSignerKeyFile: true, config.EnvSignedURLBase: true, config.EnvServiceIssuers: true, config.EnvServiceJWKSURL: true}
+	localOnly := map[string]bool{config.EnvSignerKeyFile: true, config.EnvSignedURLBase: true, config.EnvServiceIssuers: true, config.EnvServiceJWKSURL: true, console.EnvStorageOrigin: true}
 
 	invokers := policy.LoadInvokers()
 	require.ElementsMatch(t, invokers.Functions(), stack.FunctionNames, "every function has a front door in invokers.json")
 	for _, name := range stack.FunctionNames {
-		if name == "console" {
-			continue // configured by the stack from its own Config (functions/console), served on its own origin
-		}
 		vars, err := s.Environment(name)
 		require.NoError(t, err)
 		for k := range vars {
@@ -48,6 +46,11 @@ func TestStackDeploysWhatTerraformDeploys(t *testing.T) {
 		env, err := config.Load(func(k string) string { return vars[k] })
 		require.NoError(t, err, name)
 		require.Equal(t, s.Info.Functions[name], env.FunctionURL, "%s's audience is its URL", name)
+		if name == console.Name {
+			_, err := console.LoadConfig(t.Context(), func(k string) string { return vars[k] })
+			require.NoError(t, err, "the console's environment is complete")
+			continue // served on its own origin, not mounted on the dev server
+		}
 		require.NotNil(t, s.Function(name), name)
 	}
 }

@@ -153,9 +153,25 @@ func origin(u string) string {
 
 // fromEnvironment builds the deployed function's Options.
 func fromEnvironment(ctx context.Context) (Options, error) {
-	c, err := LoadConfig(ctx, os.Getenv)
+	return optionsFrom(ctx, os.Getenv)
+}
+
+// optionsFrom reads Options from a deployment's environment through getenv.
+func optionsFrom(ctx context.Context, getenv func(string) string) (Options, error) {
+	c, err := LoadConfig(ctx, getenv)
 	if err != nil {
 		return Options{}, err
 	}
 	return Options{Config: c}, nil
+}
+
+// Deploy builds the function from a deployment's environment, read through
+// getenv, as Cloud Functions does at its first request (init registers the
+// same path with os.Getenv); the local stack deploys the console with it.
+func Deploy(ctx context.Context, getenv func(string) string) (http.Handler, error) {
+	opts, err := optionsFrom(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return New(opts), nil
 }
