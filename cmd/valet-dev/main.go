@@ -3,8 +3,11 @@
 //	valet-dev up [flags]          the whole stack in the foreground (make dev)
 //	valet-dev exec -- CMD ARGS    the emulators tests need around CMD (make test)
 //
-// `up` writes .dev/stack.json once every part answers and removes it on
-// Ctrl-C or SIGTERM, after stopping everything it started. `exec` starts the
+// `up` locks .dev/lock (one stack per directory: a second `up` refuses and
+// names the first), writes .dev/stack.json once every part answers and
+// removes it on Ctrl-C or SIGTERM, after stopping everything it started. The
+// request log goes to .dev/requests.log; the terminal gets the banner and
+// warnings (every line with -v). `exec` starts the
 // Firestore emulator, runs CMD with FIRESTORE_EMULATOR_HOST set, stops the
 // emulator and exits with CMD's status.
 package main

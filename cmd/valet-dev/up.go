@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"valet.dev/valet/emulators/stack"
-	"valet.dev/valet/shared/logging"
 )
 
 func up(ctx context.Context, args []string) error {
@@ -19,7 +18,8 @@ func up(ctx context.Context, args []string) error {
 	var (
 		opts    stack.Options
 		origins string
-		dir     = fs.String("dir", ".dev", "directory for stack.json and the emulator log")
+		dir     = fs.String("dir", ".dev", "directory for stack.json, the lock and the logs; one running stack per directory")
+		verbose = fs.Bool("v", false, "also print the request log (every log line) on the terminal, not only warnings")
 	)
 	fs.IntVar(&opts.Ports.Functions, "port", 0, "port of the functions server (0: a free one)")
 	fs.IntVar(&opts.Ports.Console, "console-port", 0, "port of the console (its own origin)")
@@ -43,17 +43,27 @@ func up(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}
+	lock, err := lockDir(*dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
 	logFile, err := os.Create(filepath.Join(*dir, "emulators.log"))
 	if err != nil {
 		return err
 	}
 	defer logFile.Close()
 	opts.EmulatorLog = logFile
-	opts.Logger = logging.New(os.Stderr, logging.Options{})
+	logger, requestLog, err := newDevLogger(*dir, os.Stderr, *verbose)
+	if err != nil {
+		return err
+	}
+	defer requestLog.Close()
+	opts.Logger = logger
 	slog.SetDefault(opts.Logger)
 
 	start := time.Now()
-	fmt.Fprintln(os.Stderr, "valet-dev: starting the local stack (emulator output in", logFile.Name()+")")
+	fmt.Fprintf(os.Stderr, "valet-dev: starting the local stack (emulator output in %s, request log in %s)\n", logFile.Name(), requestLog.Name())
 	s, err := stack.Start(ctx, opts)
 	if err != nil {
 		return err
@@ -64,13 +74,13 @@ func up(ctx context.Context, args []string) error {
 		return err
 	}
 	defer os.Remove(infoPath)
-	printBanner(s.Info, infoPath, time.Since(start))
+	printBanner(s.Info, infoPath, requestLog.Name(), *verbose, time.Since(start))
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "\nvalet-dev: stopping")
 	return nil
 }
 
-func printBanner(info stack.Info, infoPath string, took time.Duration) {
+func printBanner(info stack.Info, infoPath, requestLog string, verbose bool, took time.Duration) {
 	w := os.Stdout
 	fmt.Fprintf(w, "valet local stack ready in %.1fs (%s)\n\n", took.Seconds(), infoPath)
 	fmt.Fprintf(w, "  Open the console: %s/  (sign in as alice, bob or carol)\n\n", info.Functions["console"])
@@ -86,5 +96,10 @@ func printBanner(info stack.Info, infoPath string, took time.Duration) {
 	fmt.Fprintf(w, "\nMint a user token and call a function:\n")
 	fmt.Fprintf(w, "  TOKEN=$(curl -s -X POST %s/token -H 'Content-Type: application/json' -d '{\"sub\":\"alice\",\"email\":\"alice@example.com\"}' | sed 's/.*\"id_token\":\"\\([^\"]*\\)\".*/\\1/')\n", info.Issuer)
 	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/healthz\n", info.Functions["jobs"])
+	if verbose {
+		fmt.Fprintf(w, "\nEvery request is logged below and in %s.\n", requestLog)
+	} else {
+		fmt.Fprintf(w, "\nRequests are logged in %s (tail -f it, or run with -v); warnings show here.\n", requestLog)
+	}
 	fmt.Fprintf(w, "\nCtrl-C stops everything.\n")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,8 +23,11 @@ import (
 )
 
 // TestUpServesEveryFunctionAndStopsClean runs the real binary as `make dev`
-// does: it must write stack.json, answer every health route through it, mint
-// dev tokens, and leave no process of its own behind after SIGTERM.
+// does: it must start over a stale lock file, write stack.json, answer every
+// health route through it, mint dev tokens, print the banner on stdout and
+// the request log in requests.log (not on the terminal), refuse a second
+// `up` on its directory, and leave no process of its own behind after
+// SIGTERM.
 func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts the whole stack")
@@ -34,14 +38,13 @@ func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "valet-dev")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := valetDev(t)
+	// The lock file a valet-dev killed with SIGKILL leaves behind.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "lock"), []byte(`{"pid":2147483647,"started":"2026-01-01T00:00:00Z"}`+"\n"), 0o644))
 
-	out := &apitest.Logs{}
+	out, stdout, stderr := &apitest.Logs{}, &apitest.Logs{}, &apitest.Logs{}
 	cmd := exec.Command(bin, "up", "-dir", dir)
-	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(out, stdout), io.MultiWriter(out, stderr)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -69,8 +72,22 @@ func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 	}
 	tok := mintToken(t, info.Issuer, `{"sub":"alice","email":"alice@example.com"}`)
 	require.Equal(t, 3, len(strings.Split(tok, ".")), "the issuer answers a JWT")
-	require.Contains(t, out.String(), info.Issuer+"/token", "the banner shows how to mint a token")
-	require.Contains(t, out.String(), "Open the console: "+info.Functions["console"]+"/", "the banner shows the console's URL")
+	require.Contains(t, stdout.String(), info.Issuer+"/token", "the banner shows how to mint a token")
+	require.Contains(t, stdout.String(), "Open the console: "+info.Functions["console"]+"/", "the banner shows the console's URL")
+	requestLog := filepath.Join(dir, requestLogName)
+	require.Contains(t, stdout.String(), "Requests are logged in "+requestLog, "the banner says where requests are logged")
+	logged, err := os.ReadFile(requestLog)
+	require.NoError(t, err)
+	require.Contains(t, string(logged), `"requestUrl":"/healthz"`, "the health checks above are in the request log")
+	require.NotContains(t, out.String(), `"message":"request"`, "requests stay off the terminal without -v")
+
+	second := exec.Command(bin, "up", "-dir", dir)
+	refusal, err := second.CombinedOutput()
+	require.Error(t, err, "a second up on the same directory fails")
+	require.Contains(t, string(refusal), fmt.Sprintf("already running: valet-dev (pid %d,", cmd.Process.Pid))
+	again, err := stack.ReadInfo(infoPath)
+	require.NoError(t, err)
+	require.Equal(t, info, again, "the second up leaves stack.json alone")
 
 	require.NoError(t, syscall.Kill(cmd.Process.Pid, syscall.SIGTERM))
 	select {
@@ -79,7 +96,7 @@ func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("valet-dev did not stop within 30s of SIGTERM; output:\n%s", out.String())
 	}
-	_, err := os.Stat(infoPath)
+	_, err = os.Stat(infoPath)
 	require.True(t, os.IsNotExist(err), "stack.json is removed on stop")
 	for _, hostPort := range []string{info.Firestore, info.PubSub} {
 		require.Empty(t, processesMentioning(t, strings.TrimPrefix(hostPort, "127.0.0.1:")), "an emulator on %s outlived valet-dev", hostPort)
