@@ -1,6 +1,7 @@
 # valet: two commands on a fresh machine.
 #   make dev    the whole local stack in the foreground (Ctrl-C stops it)
 #   make test   format and vet checks, then every test against real emulators
+#   make help   every target with what it does
 # Everything else is what those two stand on.
 
 GO       ?= go
@@ -9,7 +10,7 @@ DEV_ARGS ?=
 # -race needs cgo; the race runtime is part of the Go toolchain.
 TEST_FLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: dev test tools fmt-check vet unit bench fuzz deploy clean
+.PHONY: dev test help tools fmt-check vet unit bench fuzz deploy clean
 
 ## dev: start emulators, gate, issuer, bridge and every function; writes .dev/stack.json
 dev: tools $(BIN)/valet-dev
@@ -18,6 +19,10 @@ dev: tools $(BIN)/valet-dev
 ## test: gofmt check, go vet, go test -race ./... with the emulators running
 test: tools fmt-check vet $(BIN)/valet-dev
 	$(BIN)/valet-dev exec -- $(GO) test $(TEST_FLAGS) ./...
+
+## help: list the targets with their one-line descriptions (the "## target:" lines of this file)
+help:
+	@awk '/^## [a-z-]+: / { t = $$2; sub(/:$$/, "", t); d = $$0; sub(/^## [a-z-]+: /, "", d); printf "  make %-7s %s\n", t, d }' $(firstword $(MAKEFILE_LIST))
 
 ## tools: check the toolchain and emulators; install what can be installed
 tools:
@@ -42,8 +47,8 @@ unit:
 bench:
 	@scripts/bench.sh
 
-## fuzz: run every fuzz target briefly (FUZZTIME=10s each) with the
-## emulators running: the handler targets reach the stores
+## fuzz: run every fuzz target briefly (FUZZTIME=10s each) against the emulators
+## (the handler targets reach the stores)
 FUZZTIME ?= 10s
 fuzz: tools $(BIN)/valet-dev
 	$(BIN)/valet-dev exec -- scripts/fuzz.sh $(FUZZTIME)
