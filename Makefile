@@ -10,7 +10,7 @@ DEV_ARGS ?=
 # -race needs cgo; the race runtime is part of the Go toolchain.
 TEST_FLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: dev test help tools fmt-check vet unit bench fuzz deploy clean
+.PHONY: dev test help tools fmt-check vet unit bench fuzz release deploy clean
 
 ## dev: start emulators, gate, issuer, bridge and every function; writes .dev/stack.json
 dev: tools $(BIN)/valet-dev
@@ -53,6 +53,12 @@ FUZZTIME ?= 10s
 fuzz: tools $(BIN)/valet-dev
 	$(BIN)/valet-dev exec -- scripts/fuzz.sh $(FUZZTIME)
 
+## release: the source archive of HEAD with its version and SHA-256, reproducibly
+##   (printed, and written beside the archive in RELEASE_DIR; docs/operations.md)
+RELEASE_DIR ?= .release
+release:
+	@scripts/release.sh "$(RELEASE_DIR)"
+
 ## deploy: build the source archive and terraform apply to Google Cloud
 ##   make deploy PROJECT=my-project [TFVARS=terraform/my-project.tfvars]
 ##   (terraform/README.md walks a new project through it)
@@ -62,6 +68,6 @@ deploy:
 	@scripts/deploy.sh "$(PROJECT)" "$(TFVARS)"
 
 clean:
-	rm -rf $(BIN) .dev .deploy
+	rm -rf $(BIN) .dev .deploy .release
 
 FORCE:

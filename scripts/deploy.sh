@@ -2,39 +2,20 @@
 # make deploy PROJECT=my-project [TFVARS=terraform/my-project.tfvars]
 #
 # Deploys valet with Terraform as terraform/README.md describes: builds the
-# source archive from the committed code, runs terraform init and apply
+# release's source archive from the committed code (scripts/release.sh,
+# which warns about uncommitted changes), runs terraform init and apply
 # (Terraform asks before changing anything), then says what is left to do
 # by hand (the signing key's first version).
 #
 #   scripts/deploy.sh archive OUT.zip   only build the source archive
+#                                       (= scripts/release.sh archive OUT.zip)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-# archive OUT: go.mod, go.sum and the committed files of every package the
-# module root (what Cloud Functions builds) imports, and nothing else, so a
-# change to docs or tests does not redeploy the functions.
-archive() {
-  local out=$1
-  local -a paths=(go.mod go.sum)
-  local dir rel
-  while read -r dir; do
-    rel=${dir#"$root"}
-    rel=${rel#/}
-    if [ -z "$rel" ]; then
-      paths+=(":(glob)*.go")
-    else
-      paths+=(":(glob)$rel/*")
-    fi
-  done < <(go list -deps -f '{{if .Module}}{{if eq .Module.Path "valet.dev/valet"}}{{.Dir}}{{end}}{{end}}' . | sed '/^$/d')
-  mkdir -p "$(dirname "$out")"
-  git archive --format=zip -o "$out" HEAD -- "${paths[@]}"
-}
-
 if [ "${1:-}" = archive ]; then
-  archive "${2:?usage: scripts/deploy.sh archive OUT.zip}"
-  exit 0
+  exec scripts/release.sh archive "${2:?usage: scripts/deploy.sh archive OUT.zip}"
 fi
 
 project=${1:-}
@@ -55,13 +36,10 @@ if command -v gcloud >/dev/null && ! gcloud auth application-default print-acces
   echo "deploy: no application default credentials: run gcloud auth application-default login" >&2
   exit 1
 fi
-if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
-  echo "deploy: uncommitted changes are NOT deployed: the archive holds HEAD ($(git rev-parse --short HEAD))" >&2
-fi
 
-zip=$root/.deploy/valet-source-$(git rev-parse --short HEAD).zip
-archive "$zip"
-echo "deploy: source archive $zip" >&2
+release=$(scripts/release.sh "$root/.deploy")
+zip=$(sed -n 's/^archive //p' <<<"$release")
+echo "deploy: source archive $zip, $(grep '^version ' <<<"$release"), $(grep '^sha256 ' <<<"$release")" >&2
 
 terraform -chdir=terraform init -input=false
 terraform -chdir=terraform apply \

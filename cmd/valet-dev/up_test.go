@@ -68,7 +68,7 @@ func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 		}
 		var health map[string]string
 		getJSON(t, url+"/healthz", token, &health)
-		require.Equal(t, map[string]string{"status": "ok", "function": name}, health)
+		require.Equal(t, map[string]string{"status": "ok", "function": name, "version": "dev"}, health)
 	}
 	tok := mintToken(t, info.Issuer, `{"sub":"alice","email":"alice@example.com"}`)
 	require.Equal(t, 3, len(strings.Split(tok, ".")), "the issuer answers a JWT")

@@ -10,6 +10,7 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/config"
+	"valet.dev/valet/shared/version"
 )
 
 // deployed returns the event function Cloud Functions runs: the handler is
@@ -34,6 +35,7 @@ func deployed() func(context.Context, event.Event) error {
 				return
 			}
 			h = New(opts)
+			version.LogStart(Name)
 		})
 		if err != nil {
 			return apperr.E(apperr.Unavailable, "the %s function is not configured", Name)

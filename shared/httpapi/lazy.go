@@ -7,13 +7,15 @@ import (
 	"sync"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/version"
 )
 
 // Lazy returns a handler that builds the real one on the first request and
 // keeps it, or keeps the error next to its sync.Once so every later request
 // answers 503 instead of running with a nil dependency. Function packages use
 // it in init (through config.Deployed), where no context or configuration
-// error can be returned.
+// error can be returned. A handler built logs "function started" with the
+// release it runs (package version), once per instance.
 func Lazy(name string, build func(ctx context.Context) (http.Handler, error)) http.HandlerFunc {
 	var (
 		once sync.Once
@@ -25,7 +27,9 @@ func Lazy(name string, build func(ctx context.Context) (http.Handler, error)) ht
 			h, err = build(context.Background())
 			if err != nil {
 				slog.Error("function failed to start", "function", name, "error", err)
+				return
 			}
+			version.LogStart(name)
 		})
 		if err != nil {
 			WriteJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: ErrorDetail{
