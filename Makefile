@@ -10,14 +10,14 @@ DEV_ARGS ?=
 # -race needs cgo; the race runtime is part of the Go toolchain.
 TEST_FLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: dev test help tools fmt-check vet unit bench fuzz release deploy clean
+.PHONY: dev test help tools fmt-check vet lint unit bench fuzz release deploy clean
 
 ## dev: start emulators, gate, issuer, bridge and every function; writes .dev/stack.json
 dev: tools $(BIN)/valet-dev
 	exec $(BIN)/valet-dev up $(DEV_ARGS)
 
-## test: gofmt check, go vet, go test -race ./... with the emulators running
-test: tools fmt-check vet $(BIN)/valet-dev
+## test: gofmt check, go vet, staticcheck, go test -race ./... with the emulators running
+test: tools fmt-check vet lint $(BIN)/valet-dev
 	$(BIN)/valet-dev exec -- $(GO) test $(TEST_FLAGS) ./...
 
 ## help: list the targets with their one-line descriptions (the "## target:" lines of this file)
@@ -37,6 +37,14 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+# staticcheck at a pinned version, fetched through the Go module proxy.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+## lint: staticcheck over the module; go.mod and go.sum are tidy
+lint:
+	$(GO) run $(STATICCHECK) ./...
+	$(GO) mod tidy -diff
 
 ## unit: the tests that need no emulator (emulator-backed ones skip)
 unit:

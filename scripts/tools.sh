@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks what `make dev` and `make test` need and says what to install.
-# Go modules (fake-gcs-server included, as a `go tool`) come through the
+# Go modules (fake-gcs-server included, run in process) come through the
 # module proxy on first build; gcloud and Java cannot be installed by a
 # script on every machine, so their absence is reported, not hidden.
 set -euo pipefail

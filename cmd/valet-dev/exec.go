@@ -20,7 +20,7 @@ func execWithEmulators(ctx context.Context, args []string) (int, error) {
 		args = args[1:]
 	}
 	if len(args) == 0 {
-		return 0, errors.New("exec needs a command: valet-dev exec -- go test ./...")
+		return 0, errors.New("exec needs a command, for example: valet-dev exec -- go test ./pkg")
 	}
 	env := os.Environ()
 	if err := gcloud.Check(gcloud.Firestore); err != nil {

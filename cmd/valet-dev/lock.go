@@ -37,7 +37,8 @@ func lockDir(dir string) (*os.File, error) {
 		return nil, busyError(dir, path, f)
 	}
 	b, _ := json.Marshal(holder{PID: os.Getpid(), Started: time.Now().UTC().Truncate(time.Second)})
-	if err := f.Truncate(0); err == nil {
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt(append(b, '\n'), 0)
 	}
 	if err != nil {

@@ -1,6 +1,6 @@
 // Package console is the console HTTP function: valet's own web frontend, a
-// small single-page app (plain HTML, CSS and ES modules, embedded with
-// go:embed, no build step) that signs people in with the OpenID Connect
+// small single-page app (plain HTML, CSS and ES modules embedded in the
+// binary, no build step) that signs people in with the OpenID Connect
 // authorization-code flow with PKCE and calls the jobs, objects and tokens
 // functions from the browser. Bytes go straight between the browser and
 // Cloud Storage through the signed URLs those functions hand out.
