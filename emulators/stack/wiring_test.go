@@ -35,6 +35,10 @@ func TestStackDeploysWhatTerraformDeploys(t *testing.T) {
 	}
 	localOnly := map[string]bool{config.EnvSignerKeyFile: true, config.EnvSignedURLBase: true, config.EnvServiceIssuers: true, config.EnvServiceJWKSURL: true, console.EnvStorageOrigin: true}
 
+	for k := range localOnly {
+		require.False(t, terraformSets[k], "terraform/ sets %s, which only the local stack may set (it points a function at local stand-ins)", k)
+	}
+
 	invokers := policy.LoadInvokers()
 	require.ElementsMatch(t, invokers.Functions(), stack.FunctionNames, "every function has a front door in invokers.json")
 	for _, name := range stack.FunctionNames {
