@@ -59,13 +59,7 @@ func TestBucketCORSForEveryMintedURL(t *testing.T) {
 	jobURL := jobsURL + "/jobs/" + created.Job.ID
 	waitForState(t, user, jobURL, "QUEUED")
 
-	var claim struct {
-		Job  jobView `json:"job"`
-		Lock struct {
-			Epoch int64 `json:"epoch"`
-		} `json:"lock"`
-	}
-	dispatcher.do(http.MethodPost, dispatchURL+"/claim", map[string]any{"worker": "cors"}, http.StatusOK, &claim)
+	claim := dispatcher.claim(dispatchURL, "cors")
 	var bundle struct {
 		Workspace   signedURL `json:"workspace"`
 		Output      signedURL `json:"output"`

@@ -75,6 +75,22 @@ func (c client) do(method, url string, body any, want int, out any) {
 	c.call(method, url, body, want, out, false)
 }
 
+// claimed is the part of POST /claim's answer the tests read.
+type claimed struct {
+	Job  jobView `json:"job"`
+	Lock struct {
+		Epoch int64 `json:"epoch"`
+	} `json:"lock"`
+}
+
+// claim claims a queued job at dispatchURL as the dispatcher worker.
+func (c client) claim(dispatchURL, worker string) claimed {
+	c.t.Helper()
+	var out claimed
+	c.do(http.MethodPost, dispatchURL+"/claim", map[string]any{"worker": worker}, http.StatusOK, &out)
+	return out
+}
+
 // handout is do for the responses that hand a secret out (signed URLs, a
 // new token): their bodies are not searched for leaks.
 func (c client) handout(method, url string, body any, want int, out any) {
@@ -245,13 +261,7 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 	require.Equal(t, http.StatusPreconditionFailed, putStatus(t, created.Upload, workspace),
 		"the workspace URL cannot overwrite a queued job's workspace")
 
-	var claim struct {
-		Job  jobView `json:"job"`
-		Lock struct {
-			Epoch int64 `json:"epoch"`
-		} `json:"lock"`
-	}
-	dispatcher.do(http.MethodPost, dispatchURL+"/claim", map[string]any{"worker": "e2e"}, http.StatusOK, &claim)
+	claim := dispatcher.claim(dispatchURL, "e2e")
 	require.Equal(t, created.Job.ID, claim.Job.ID)
 	require.EqualValues(t, 1, claim.Lock.Epoch)
 

@@ -63,13 +63,7 @@ func (l *leakFlows) submit(project string, workspace []byte, reuse bool) string 
 // canary) and returns the epoch and the bundle.
 func (l *leakFlows) claim(id string) (int64, bundleView) {
 	l.t.Helper()
-	var claim struct {
-		Job  jobView `json:"job"`
-		Lock struct {
-			Epoch int64 `json:"epoch"`
-		} `json:"lock"`
-	}
-	l.dispatcher.do(http.MethodPost, l.dispatchURL+"/claim", map[string]any{"worker": "leak"}, http.StatusOK, &claim)
+	claim := l.dispatcher.claim(l.dispatchURL, "leak")
 	require.Equal(l.t, id, claim.Job.ID)
 	var b bundleView
 	l.dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", l.dispatchURL, id, claim.Lock.Epoch), nil, http.StatusOK, &b)

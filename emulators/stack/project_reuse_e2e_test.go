@@ -48,12 +48,7 @@ func TestDeletedProjectIDIsNeverReissued(t *testing.T) {
 	put(t, upload, workspace)
 	doneURL := jobsURL + "/jobs/" + done.ID
 	waitForState(t, alice, doneURL, "QUEUED")
-	var claim struct {
-		Lock struct {
-			Epoch int64 `json:"epoch"`
-		} `json:"lock"`
-	}
-	dispatcher.do(http.MethodPost, dispatchURL+"/claim", map[string]any{"worker": "reuse"}, http.StatusOK, &claim)
+	claim := dispatcher.claim(dispatchURL, "reuse")
 	var bundle struct {
 		Output signedURL `json:"output"`
 	}

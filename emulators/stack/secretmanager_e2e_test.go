@@ -65,12 +65,7 @@ func TestShortTimeoutJobGetsItsWorkflowToken(t *testing.T) {
 		return err == nil && len(held) == 1
 	}, 20*time.Second, 20*time.Millisecond, "finalize stores the workflow token of a job queued with a 30 s timeout")
 
-	var claim struct {
-		Lock struct {
-			Epoch int64 `json:"epoch"`
-		} `json:"lock"`
-	}
-	dispatcher.do(http.MethodPost, dispatchURL+"/claim", map[string]any{"worker": "e2e"}, http.StatusOK, &claim)
+	claim := dispatcher.claim(dispatchURL, "e2e")
 	var bundle struct {
 		WorkflowToken string `json:"workflowToken"`
 		JobToken      string `json:"jobToken"`

@@ -92,12 +92,7 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	}
 	require.Len(t, held, 2, "the runtime token since submission, the workflow token since queueing")
 
-	var claim struct {
-		Lock struct {
-			Epoch int64 `json:"epoch"`
-		} `json:"lock"`
-	}
-	dispatcher.do(http.MethodPost, dispatchURL+"/claim", map[string]any{"worker": "e2e"}, http.StatusOK, &claim)
+	claim := dispatcher.claim(dispatchURL, "e2e")
 	var bundle struct {
 		Workspace     signedURL `json:"workspace"`
 		Output        signedURL `json:"output"`
