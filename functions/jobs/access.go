@@ -24,7 +24,7 @@ func (h *handler) role(ctx context.Context, p identity.Principal, pid string) (p
 	if pid == "" {
 		return project.None, nil
 	}
-	return h.projects.Role(ctx, pid, p.ID)
+	return h.projects.Role(ctx, ids.ProjectID(pid), ids.UserID(p.ID))
 }
 
 // notFound is the answer for a job that is absent and for one the caller

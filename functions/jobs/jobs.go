@@ -22,10 +22,10 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/custody"
-	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/signer"
 )
 
@@ -54,7 +54,7 @@ type Options struct {
 	// Verify).
 	VerifyRuntime func(ctx context.Context, token string) (identity.Principal, error)
 	// Projects gives the caller's role in a job's project.
-	Projects *valetfs.ProjectStore
+	Projects project.Store
 	// Secrets keeps runtime tokens, and scrubs a cancelled job's secrets.
 	Secrets *custody.Store
 	// AllowedOrigins are the frontend origins whose browsers may call the
@@ -70,7 +70,7 @@ type handler struct {
 	signer        *signer.Signer
 	bucket        string
 	verifyRuntime func(ctx context.Context, token string) (identity.Principal, error)
-	projects      *valetfs.ProjectStore
+	projects      project.Store
 	secrets       *custody.Store
 	now           func() time.Time
 }

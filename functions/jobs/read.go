@@ -129,7 +129,7 @@ func (h *handler) listScope(ctx context.Context, p identity.Principal, project s
 	if access.CanListJobs(p) {
 		query.Owner = p.ID
 	}
-	memberships, err := h.projects.Memberships(ctx, p.ID)
+	memberships, err := h.projects.Memberships(ctx, ids.UserID(p.ID))
 	if err != nil {
 		return job.Query{}, err
 	}
@@ -137,8 +137,8 @@ func (h *handler) listScope(ctx context.Context, p identity.Principal, project s
 		if len(query.Projects) == maxListedProjects {
 			break // the rest are listed with ?project=
 		}
-		if access.Can(p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: "projects/" + m.Project}, m.Role) {
-			query.Projects = append(query.Projects, m.Project)
+		if access.Can(p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: string(ids.ProjectSpace(m.Project))}, m.Role) {
+			query.Projects = append(query.Projects, string(m.Project))
 		}
 	}
 	if query.Owner == "" && len(query.Projects) == 0 {

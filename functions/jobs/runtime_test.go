@@ -11,6 +11,7 @@ import (
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/custody"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/logging"
 	"valet.dev/valet/shared/project"
@@ -134,9 +135,9 @@ func TestProjectJobs(t *testing.T) {
 	ctx := context.Background()
 	owner, editor, viewer, stranger := e.newUser("owner"), e.newUser("editor"), e.newUser("viewer"), e.newUser("stranger")
 	pid := "proj-" + owner.id[:8]
-	require.NoError(t, e.projects.Create(ctx, &project.Project{ID: pid, DisplayName: "P"}, owner.id, time.Now()))
+	require.NoError(t, e.projects.Create(ctx, &project.Project{ID: ids.ProjectID(pid), DisplayName: "P"}, ids.UserID(owner.id), time.Now()))
 	for u, role := range map[user]project.Role{editor: project.Editor, viewer: project.Viewer} {
-		_, err := e.projects.SetMember(ctx, pid, u.id, role, owner.id, time.Now())
+		_, err := e.projects.SetMember(ctx, ids.ProjectID(pid), ids.UserID(u.id), role, ids.UserID(owner.id), time.Now())
 		require.NoError(t, err)
 	}
 	body := validBody()
@@ -160,7 +161,7 @@ func TestProjectJobs(t *testing.T) {
 	e.do(stranger, "GET", "/jobs?project="+pid, nil).requireError(t, http.StatusNotFound, "project")
 	e.do(viewer, "POST", "/jobs/"+id+"/cancel", nil).requireError(t, http.StatusForbidden, "viewers")
 
-	require.NoError(t, e.projects.RemoveMember(ctx, pid, editor.id, owner.id))
+	require.NoError(t, e.projects.RemoveMember(ctx, ids.ProjectID(pid), ids.UserID(editor.id), ids.UserID(owner.id)))
 	e.do(editor, "GET", "/jobs/"+id, nil).requireError(t, http.StatusNotFound, "not found")
 	var list listResponse
 	e.do(editor, "GET", "/jobs", nil).decode(t, http.StatusOK, &list)

@@ -26,7 +26,7 @@ func (h *handler) role(ctx context.Context, p identity.Principal, space ids.Spac
 	if !ok {
 		return project.None, nil
 	}
-	return h.projects.Role(ctx, string(pid), p.ID)
+	return h.projects.Role(ctx, pid, ids.UserID(p.ID))
 }
 
 // authorize checks that p may do a in space: a space p may not read is

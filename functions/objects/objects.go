@@ -26,6 +26,7 @@ import (
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/signer"
 )
 
@@ -49,7 +50,7 @@ type Options struct {
 	// Objects keeps object metadata and per-space usage.
 	Objects *valetfs.ObjectStore
 	// Projects keeps projects and their members.
-	Projects *valetfs.ProjectStore
+	Projects project.Store
 	// Storage copies and deletes bytes in Bucket.
 	Storage Storage
 	// Signer mints the upload and download URLs.
@@ -72,7 +73,7 @@ type Options struct {
 // handler serves the routes; one per New, shared by all requests.
 type handler struct {
 	objects  *valetfs.ObjectStore
-	projects *valetfs.ProjectStore
+	projects project.Store
 	storage  Storage
 	signer   *signer.Signer
 	bucket   string

@@ -59,13 +59,13 @@ func (h *handler) spaces(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := []spaceView{{ID: string(ids.UserSpace(ids.UserID(p.ID))), Kind: "user", Role: project.Owner}}
-	memberships, err := h.projects.Memberships(r.Context(), p.ID)
+	memberships, err := h.projects.Memberships(r.Context(), ids.UserID(p.ID))
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
 	for _, m := range memberships {
-		res := access.ProjectResource(m.Project)
+		res := access.ProjectResource(string(m.Project))
 		if access.Can(p, access.ReadProject, res, m.Role) {
 			out = append(out, spaceView{ID: res.Space, Kind: "project", Role: m.Role})
 		}
@@ -114,8 +114,8 @@ func (h *handler) createProject(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "this credential may not create projects: it needs the objects:write scope, and running jobs may not create projects"))
 		return
 	}
-	proj := &project.Project{ID: string(id), DisplayName: name, CreatedBy: p.ID, CreatedAt: h.clock()}
-	if err := h.projects.Create(r.Context(), proj, p.ID, proj.CreatedAt); err != nil {
+	proj := &project.Project{ID: id, DisplayName: name, CreatedBy: ids.UserID(p.ID), CreatedAt: h.clock()}
+	if err := h.projects.Create(r.Context(), proj, proj.CreatedBy, proj.CreatedAt); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
@@ -154,7 +154,7 @@ func (h *handler) loadProject(r *http.Request, a access.Action) (identity.Princi
 	if err := h.authorize(r.Context(), p, a, access.ProjectResource(string(pid)), hidden); err != nil {
 		return p, nil, err
 	}
-	proj, err := h.projects.Get(r.Context(), string(pid))
+	proj, err := h.projects.Get(r.Context(), pid)
 	if err != nil {
 		return p, nil, err
 	}
@@ -206,7 +206,7 @@ func (h *handler) setMember(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	m, err := h.projects.SetMember(r.Context(), proj.ID, string(user), role, p.ID, h.clock())
+	m, err := h.projects.SetMember(r.Context(), proj.ID, user, role, ids.UserID(p.ID), h.clock())
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -239,7 +239,7 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if err := h.projects.RemoveMember(r.Context(), proj.ID, string(user), p.ID); err != nil {
+	if err := h.projects.RemoveMember(r.Context(), proj.ID, user, ids.UserID(p.ID)); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
@@ -272,7 +272,7 @@ func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) {
 	}
 	// From here on the project is gone for its members; a failure below
 	// is finished by the sweep.
-	if err := purge.Space(r.Context(), h.objects, h.storage, h.bucket, string(ids.ProjectSpace(ids.ProjectID(proj.ID)))); err != nil {
+	if err := purge.Space(r.Context(), h.objects, h.storage, h.bucket, string(ids.ProjectSpace(proj.ID))); err != nil {
 		httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Cause: err,
 			Message: fmt.Sprintf("project %s is being deleted; its objects could not all be deleted now, and the sweep finishes the job", proj.ID)})
 		return

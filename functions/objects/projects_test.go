@@ -59,7 +59,7 @@ func TestCreateProject(t *testing.T) {
 	require.Equal(t, "Team", got.DisplayName, "the display name is trimmed")
 	require.Equal(t, alice, got.CreatedBy)
 	require.Len(t, got.Members, 1)
-	require.Equal(t, alice, got.Members[0].User)
+	require.Equal(t, alice, string(got.Members[0].User))
 	require.Equal(t, project.Owner, got.Members[0].Role)
 
 	e.call(user(alice), "POST", "/projects", map[string]any{"displayName": "generated"}).decode(t, http.StatusCreated, &got)
@@ -95,7 +95,7 @@ func TestGetProjectIsForMembers(t *testing.T) {
 		require.Equal(t, pid, got.ID)
 		roles := map[string]project.Role{}
 		for _, m := range got.Members {
-			roles[m.User] = m.Role
+			roles[string(m.User)] = m.Role
 		}
 		require.Equal(t, map[string]project.Role{owner: project.Owner, editor: project.Editor, viewer: project.Viewer}, roles)
 	}
@@ -114,9 +114,9 @@ func TestMembersAreManagedByOwners(t *testing.T) {
 		newcomer := unique("new")
 		var m project.Member
 		e.call(user(owner), "PUT", path(newcomer), map[string]any{"role": role}).decode(t, http.StatusOK, &m)
-		require.Equal(t, newcomer, m.User)
+		require.Equal(t, newcomer, string(m.User))
 		require.Equal(t, role, m.Role)
-		require.Equal(t, owner, m.AddedBy)
+		require.Equal(t, owner, string(m.AddedBy))
 	}
 	var m project.Member
 	e.call(user(owner), "PUT", path(viewer), map[string]any{"role": "editor"}).decode(t, http.StatusOK, &m)

@@ -75,7 +75,7 @@ func (s *server) projects(r *http.Request, now time.Time, res *Result) {
 		if ctx.Err() != nil {
 			return
 		}
-		space := string(ids.ProjectSpace(ids.ProjectID(pid)))
+		space := string(ids.ProjectSpace(pid))
 		if err := purge.Space(ctx, s.objectStore, s.storage, s.objectsBucket, space); err != nil {
 			res.Errors++
 			log.WarnContext(ctx, "objects of a deleted project not purged; the next run retries", "project", pid, "error", err)

@@ -23,6 +23,7 @@ import (
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobsecret"
+	"valet.dev/valet/shared/project"
 )
 
 // Name is the function's name: its Cloud Functions entry point and its
@@ -52,7 +53,7 @@ type Options struct {
 	ObjectsBucket string
 	// Projects, with ObjectStore and ObjectsBucket, lets the sweep finish
 	// project deletes that failed half-way.
-	Projects *valetfs.ProjectStore
+	Projects project.Store
 	// Bucket is the private jobs bucket.
 	Bucket string
 	// Authenticate verifies the caller: the scheduler's service account.
@@ -71,7 +72,7 @@ type server struct {
 	secrets       jobsecret.Secrets
 	objectStore   *valetfs.ObjectStore
 	objectsBucket string
-	projectStore  *valetfs.ProjectStore
+	projectStore  project.Store
 	bucket        string
 	now           func() time.Time
 	batch         int

@@ -320,7 +320,7 @@ func TestSweepFinishesProjectDeletes(t *testing.T) {
 	e := newEnv(t, 0)
 	ctx := context.Background()
 	pid := "gone-" + strings.ToLower(ids.NewJobID().String()[2:12])
-	require.NoError(t, e.proj.Create(ctx, &project.Project{ID: pid, DisplayName: "Gone"}, "owner1", t0))
+	require.NoError(t, e.proj.Create(ctx, &project.Project{ID: ids.ProjectID(pid), DisplayName: "Gone"}, "owner1", t0))
 	space := "projects/" + pid
 	var keys []string
 	for i, size := range []int64{10, 20} {
@@ -329,13 +329,13 @@ func TestSweepFinishesProjectDeletes(t *testing.T) {
 		require.NoError(t, e.shared.Create(ctx, o, 1<<20))
 		keys = append(keys, o.Key)
 	}
-	require.NoError(t, e.proj.BeginDelete(ctx, pid, true))
+	require.NoError(t, e.proj.BeginDelete(ctx, ids.ProjectID(pid), true))
 
 	require.Equal(t, sweep.Result{DeletedProjects: 1}, e.sweep(t))
 	left, err := e.shared.InSpace(ctx, space, 10)
 	require.NoError(t, err)
 	require.Empty(t, left)
-	_, err = e.proj.Get(ctx, pid)
+	_, err = e.proj.Get(ctx, ids.ProjectID(pid))
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 	require.ElementsMatch(t, []deletion{{objectsBucket, keys[0], 0}, {objectsBucket, keys[1], 0}}, e.objects.deleted())
 	require.Equal(t, sweep.Result{}, e.sweep(t))

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -81,12 +82,13 @@ func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) erro
 	j.EventSeq, first.Seq = seq, seq
 	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		if j.Project != "" {
-			gone, err := deleted(tx, s.client, j.Project)
+			pid := ids.ProjectID(j.Project)
+			gone, err := deleted(tx, s.client, pid)
 			if err != nil {
 				return err
 			}
 			if gone {
-				return projectNotFound(j.Project)
+				return projectNotFound(pid)
 			}
 		}
 		if err := tx.Create(s.jobRef(j.ID), j); err != nil {

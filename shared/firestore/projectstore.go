@@ -38,22 +38,15 @@ const (
 	TombstonesCollection  = "deletedProjects"
 )
 
-// MaxListedMembers bounds what Members and Memberships return.
-const MaxListedMembers = 1000
-
-// ProjectStore keeps projects, their members and the memberships index in
-// Firestore.
-//
-// # Errors
-//
-// Bad ids and roles: apperr.Invalid, before Firestore is touched. A project
-// that is absent or being deleted: apperr.NotFound (Role answers
-// project.None instead). Membership rules: apperr.Conflict. Database
-// failures as RunTransaction maps them.
+// ProjectStore is project.Store in Firestore: projects, their members and
+// the memberships index (errors as project.Store states them; database
+// failures as RunTransaction maps them).
 type ProjectStore struct {
 	client *firestore.Client
 	deadline
 }
+
+var _ project.Store = (*ProjectStore)(nil)
 
 // NewProjectStore returns a ProjectStore on client's (default) database.
 func NewProjectStore(c *firestore.Client, opts ...StoreOption) *ProjectStore {
@@ -62,12 +55,12 @@ func NewProjectStore(c *firestore.Client, opts ...StoreOption) *ProjectStore {
 
 // projectDoc is the stored form of projects/{pid}.
 type projectDoc struct {
-	ID          string    `firestore:"id"`
-	DisplayName string    `firestore:"displayName"`
-	CreatedBy   string    `firestore:"createdBy"`
-	CreatedAt   time.Time `firestore:"createdAt"`
-	Deleting    bool      `firestore:"deleting"`
-	Owners      int64     `firestore:"owners"`
+	ID          ids.ProjectID `firestore:"id"`
+	DisplayName string        `firestore:"displayName"`
+	CreatedBy   ids.UserID    `firestore:"createdBy"`
+	CreatedAt   time.Time     `firestore:"createdAt"`
+	Deleting    bool          `firestore:"deleting"`
+	Owners      int64         `firestore:"owners"`
 }
 
 func (d *projectDoc) project() *project.Project {
@@ -76,36 +69,36 @@ func (d *projectDoc) project() *project.Project {
 
 // membershipDoc is the stored form of memberships/{pid}~{uid}.
 type membershipDoc struct {
-	Project string       `firestore:"project"`
-	User    string       `firestore:"user"`
-	Role    project.Role `firestore:"role"`
+	Project ids.ProjectID `firestore:"project"`
+	User    ids.UserID    `firestore:"user"`
+	Role    project.Role  `firestore:"role"`
 }
 
-func (s *ProjectStore) projectRef(pid string) *firestore.DocumentRef {
-	return s.client.Collection(ProjectsCollection).Doc(pid)
+func (s *ProjectStore) projectRef(pid ids.ProjectID) *firestore.DocumentRef {
+	return s.client.Collection(ProjectsCollection).Doc(string(pid))
 }
 
-func (s *ProjectStore) memberRef(pid, user string) *firestore.DocumentRef {
-	return s.projectRef(pid).Collection(MembersCollection).Doc(user)
+func (s *ProjectStore) memberRef(pid ids.ProjectID, user ids.UserID) *firestore.DocumentRef {
+	return s.projectRef(pid).Collection(MembersCollection).Doc(string(user))
 }
 
-func (s *ProjectStore) membershipRef(pid, user string) *firestore.DocumentRef {
-	return s.client.Collection(MembershipsCollection).Doc(pid + "~" + user)
+func (s *ProjectStore) membershipRef(pid ids.ProjectID, user ids.UserID) *firestore.DocumentRef {
+	return s.client.Collection(MembershipsCollection).Doc(string(pid) + "~" + string(user))
 }
 
 // tombstoneRef is where the tombstone of a deleted project pid lives.
-func tombstoneRef(c *firestore.Client, pid string) *firestore.DocumentRef {
-	return c.Collection(TombstonesCollection).Doc(pid)
+func tombstoneRef(c *firestore.Client, pid ids.ProjectID) *firestore.DocumentRef {
+	return c.Collection(TombstonesCollection).Doc(string(pid))
 }
 
 // tombstoneDoc is the stored form of deletedProjects/{pid}.
 type tombstoneDoc struct {
-	ID        string    `firestore:"id"`
-	DeletedAt time.Time `firestore:"deletedAt,serverTimestamp"`
+	ID        ids.ProjectID `firestore:"id"`
+	DeletedAt time.Time     `firestore:"deletedAt,serverTimestamp"`
 }
 
 // deleted reads in tx whether project pid was ever deleted.
-func deleted(tx *firestore.Transaction, c *firestore.Client, pid string) (bool, error) {
+func deleted(tx *firestore.Transaction, c *firestore.Client, pid ids.ProjectID) (bool, error) {
 	snap, err := tx.Get(tombstoneRef(c, pid))
 	if status.Code(err) == codes.NotFound {
 		return false, nil
@@ -116,7 +109,7 @@ func deleted(tx *firestore.Transaction, c *firestore.Client, pid string) (bool, 
 	return snap.Exists(), nil
 }
 
-func projectNotFound(pid string) error {
+func projectNotFound(pid ids.ProjectID) error {
 	return apperr.E(apperr.NotFound, "project %s not found", pid)
 }
 
@@ -130,13 +123,13 @@ func decodeProject(snap *firestore.DocumentSnapshot) (doc *projectDoc, exists bo
 		return nil, true, err
 	}
 	if d.ID == "" {
-		d.ID = snap.Ref.ID
+		d.ID = ids.ProjectID(snap.Ref.ID)
 	}
 	return d, true, nil
 }
 
 // liveProject reads the project in tx: NotFound when absent or deleting.
-func (s *ProjectStore) liveProject(tx *firestore.Transaction, pid string) (*projectDoc, error) {
+func (s *ProjectStore) liveProject(tx *firestore.Transaction, pid ids.ProjectID) (*projectDoc, error) {
 	snap, err := tx.Get(s.projectRef(pid))
 	if err != nil && status.Code(err) != codes.NotFound {
 		return nil, err
@@ -151,12 +144,28 @@ func (s *ProjectStore) liveProject(tx *firestore.Transaction, pid string) (*proj
 	return d, nil
 }
 
-func parsePIDUser(pid, user string) error {
-	if _, err := ids.ParseProjectID(pid); err != nil {
+// checkProjectID checks pid again: a typed id converted without parsing
+// must not reach Firestore.
+func checkProjectID(pid ids.ProjectID) error {
+	_, err := ids.ParseProjectID(string(pid))
+	return err
+}
+
+// checkUsers checks each user id again (see checkProjectID).
+func checkUsers(users ...ids.UserID) error {
+	for _, u := range users {
+		if _, err := ids.ParseUserID(string(u)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parsePIDUser(pid ids.ProjectID, users ...ids.UserID) error {
+	if err := checkProjectID(pid); err != nil {
 		return err
 	}
-	_, err := ids.ParseUserID(user)
-	return err
+	return checkUsers(users...)
 }
 
 // Create stores p with owner as its first member (role owner; owners = 1),
@@ -166,7 +175,7 @@ func parsePIDUser(pid, user string) error {
 // Errors: Invalid for a bad p.ID or owner; Conflict when a project with that
 // id exists, even one being deleted, or ever existed and was deleted (ids
 // are never reissued: see the tombstones above).
-func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner string, now time.Time) error {
+func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner ids.UserID, now time.Time) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if err := parsePIDUser(p.ID, owner); err != nil {
@@ -206,10 +215,10 @@ func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner str
 }
 
 // Get returns the project: NotFound when absent or being deleted.
-func (s *ProjectStore) Get(ctx context.Context, pid string) (*project.Project, error) {
+func (s *ProjectStore) Get(ctx context.Context, pid ids.ProjectID) (*project.Project, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if _, err := ids.ParseProjectID(pid); err != nil {
+	if err := checkProjectID(pid); err != nil {
 		return nil, err
 	}
 	snap, err := s.projectRef(pid).Get(ctx)
@@ -228,7 +237,7 @@ func (s *ProjectStore) Get(ctx context.Context, pid string) (*project.Project, e
 
 // Role returns user's role in pid: project.None, without an error, when user
 // is not a member or the project is absent or being deleted.
-func (s *ProjectStore) Role(ctx context.Context, pid, user string) (project.Role, error) {
+func (s *ProjectStore) Role(ctx context.Context, pid ids.ProjectID, user ids.UserID) (project.Role, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if err := parsePIDUser(pid, user); err != nil {

@@ -27,10 +27,10 @@ const deleteBatchMembers = 200
 //
 // Errors: Invalid for a bad pid; NotFound when the project is absent;
 // Conflict when its space still holds objects and force is false.
-func (s *ProjectStore) BeginDelete(ctx context.Context, pid string, force bool) error {
+func (s *ProjectStore) BeginDelete(ctx context.Context, pid ids.ProjectID, force bool) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if _, err := ids.ParseProjectID(pid); err != nil {
+	if err := checkProjectID(pid); err != nil {
 		return err
 	}
 	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
@@ -64,8 +64,8 @@ func (s *ProjectStore) BeginDelete(ctx context.Context, pid string, force bool) 
 
 // spaceObjects reads the objects count of the project's space in tx (0 when
 // the usage doc is absent).
-func (s *ProjectStore) spaceObjects(tx *firestore.Transaction, pid string) (int64, error) {
-	space := string(ids.ProjectSpace(ids.ProjectID(pid)))
+func (s *ProjectStore) spaceObjects(tx *firestore.Transaction, pid ids.ProjectID) (int64, error) {
+	space := string(ids.ProjectSpace(pid))
 	snap, err := tx.Get(s.client.Collection(SpacesCollection).Doc(SpaceDocID(space)))
 	u, err := usageOf(snap, err, space)
 	return u.Objects, err
@@ -80,10 +80,10 @@ func (s *ProjectStore) spaceObjects(tx *firestore.Transaction, pid string) (int6
 //
 // Errors: Invalid for a bad pid; Conflict when the project exists and is
 // not being deleted (call BeginDelete first).
-func (s *ProjectStore) FinishDelete(ctx context.Context, pid string, now time.Time) error {
+func (s *ProjectStore) FinishDelete(ctx context.Context, pid ids.ProjectID, now time.Time) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if _, err := ids.ParseProjectID(pid); err != nil {
+	if err := checkProjectID(pid); err != nil {
 		return err
 	}
 	if err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
@@ -113,7 +113,7 @@ func (s *ProjectStore) FinishDelete(ctx context.Context, pid string, now time.Ti
 
 // deleteMemberBatch removes up to deleteBatchMembers members and their
 // memberships, reporting whether none were left.
-func (s *ProjectStore) deleteMemberBatch(ctx context.Context, pid string) (done bool, err error) {
+func (s *ProjectStore) deleteMemberBatch(ctx context.Context, pid ids.ProjectID) (done bool, err error) {
 	err = RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		if err := s.requireDeleting(tx, pid, false); err != nil {
 			return err
@@ -127,7 +127,7 @@ func (s *ProjectStore) deleteMemberBatch(ctx context.Context, pid string) (done 
 			if err := tx.Delete(snap.Ref); err != nil {
 				return err
 			}
-			if err := tx.Delete(s.membershipRef(pid, snap.Ref.ID)); err != nil {
+			if err := tx.Delete(s.membershipRef(pid, ids.UserID(snap.Ref.ID))); err != nil {
 				return err
 			}
 		}
@@ -140,7 +140,7 @@ func (s *ProjectStore) deleteMemberBatch(ctx context.Context, pid string) (done 
 // not being deleted; an absent project passes (its members are gone too).
 // With tombstone it also writes the tombstone of a project being deleted,
 // for deletes begun before BeginDelete wrote one.
-func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid string, tombstone bool) error {
+func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid ids.ProjectID, tombstone bool) error {
 	snap, err := tx.Get(s.projectRef(pid))
 	if err != nil && status.Code(err) != codes.NotFound {
 		return err
@@ -160,7 +160,7 @@ func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid string, to
 
 // Deleting returns up to limit ids of projects whose delete began but did
 // not finish (BeginDelete without FinishDelete): the sweep completes them.
-func (s *ProjectStore) Deleting(ctx context.Context, limit int) ([]string, error) {
+func (s *ProjectStore) Deleting(ctx context.Context, limit int) ([]ids.ProjectID, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if limit < 1 || limit > 1000 {
@@ -170,9 +170,9 @@ func (s *ProjectStore) Deleting(ctx context.Context, limit int) ([]string, error
 	if err != nil {
 		return nil, readError(ctx, err)
 	}
-	out := make([]string, 0, len(snaps))
+	out := make([]ids.ProjectID, 0, len(snaps))
 	for _, snap := range snaps {
-		out = append(out, snap.Ref.ID)
+		out = append(out, ids.ProjectID(snap.Ref.ID))
 	}
 	return out, nil
 }

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -26,7 +27,7 @@ const cancelBatchJobs = 100
 //
 // No job joins pid once its tombstone exists (JobStore.Create reads it in
 // its transaction), so one pass until the query is empty cancels them all.
-func (s *ProjectStore) cancelJobs(ctx context.Context, pid string, now time.Time) error {
+func (s *ProjectStore) cancelJobs(ctx context.Context, pid ids.ProjectID, now time.Time) error {
 	_, err := tombstoneRef(s.client, pid).Get(ctx)
 	if status.Code(err) == codes.NotFound {
 		return nil
@@ -38,7 +39,7 @@ func (s *ProjectStore) cancelJobs(ctx context.Context, pid string, now time.Time
 	by := fmt.Sprintf("the deletion of project %s", pid)
 	for {
 		snaps, err := s.client.Collection(JobsCollection).
-			Where("project", "==", pid).
+			Where("project", "==", string(pid)).
 			Where("state", "in", unfinishedStates()).
 			OrderBy("createdAt", firestore.Desc).OrderBy("id", firestore.Desc).
 			Select().Limit(cancelBatchJobs).Documents(ctx).GetAll()

@@ -2,7 +2,6 @@ package firestore_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"cloud.google.com/go/firestore"
@@ -13,6 +12,7 @@ import (
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/job/jobtest"
 	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/project/projecttest"
 )
 
 // Deleting a project deals with its jobs: no job joins it once the delete
@@ -23,11 +23,11 @@ func TestProjectDeleteCancelsJobsAndRetiresID(t *testing.T) {
 	s, client := newProjectStore(t)
 	jobs := valetfs.NewJobStore(client)
 	ctx := context.Background()
-	alice := fmt.Sprintf("alice%d", projectTestSeq)
+	alice := projecttest.NewUserID("alice")
 	pid := createProject(t, s, alice)
 
 	newJob := func() *job.Job {
-		j, first := jobtest.NewJob(alice, pid, projectNow)
+		j, first := jobtest.NewJob(string(alice), string(pid), projectNow)
 		require.NoError(t, jobs.Create(ctx, j, first))
 		return j
 	}
@@ -40,17 +40,17 @@ func TestProjectDeleteCancelsJobsAndRetiresID(t *testing.T) {
 	require.NoError(t, err)
 	done := newJob()
 	_, err = jobs.Update(ctx, done.ID, func(j *job.Job) ([]job.Event, error) {
-		ev, err := j.Cancel(alice, projectNow)
+		ev, err := j.Cancel(string(alice), projectNow)
 		return []job.Event{ev}, err
 	})
 	require.NoError(t, err)
 	otherProject := createProject(t, s, alice)
-	j, first := jobtest.NewJob(alice, otherProject, projectNow)
+	j, first := jobtest.NewJob(string(alice), string(otherProject), projectNow)
 	require.NoError(t, jobs.Create(ctx, j, first))
 	bystander := j
 
 	require.NoError(t, s.BeginDelete(ctx, pid, false))
-	late, first := jobtest.NewJob(alice, pid, projectNow)
+	late, first := jobtest.NewJob(string(alice), string(pid), projectNow)
 	err = jobs.Create(ctx, late, first)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "no job joins a project whose delete began: %v", err)
 	require.NoError(t, s.FinishDelete(ctx, pid, projectNow))
@@ -64,11 +64,11 @@ func TestProjectDeleteCancelsJobsAndRetiresID(t *testing.T) {
 		require.NoError(t, err)
 		last := events[len(events)-1]
 		require.Equal(t, job.EventCancelled, last.Type)
-		require.Equal(t, "cancelled by the deletion of project "+pid, last.Message)
+		require.Equal(t, "cancelled by the deletion of project "+string(pid), last.Message)
 	}
 	got, err := jobs.Get(ctx, done.ID)
 	require.NoError(t, err)
-	require.Equal(t, "cancelled by "+alice, mustLastEvent(t, jobs, done.ID).Message, "a final job is left alone")
+	require.Equal(t, "cancelled by "+string(alice), mustLastEvent(t, jobs, done.ID).Message, "a final job is left alone")
 	require.Equal(t, job.Cancelled, got.State)
 	got, err = jobs.Get(ctx, bystander.ID)
 	require.NoError(t, err)
@@ -80,7 +80,7 @@ func TestProjectDeleteCancelsJobsAndRetiresID(t *testing.T) {
 	role, err := s.Role(ctx, pid, "mallory")
 	require.NoError(t, err)
 	require.Equal(t, project.None, role)
-	late, first = jobtest.NewJob("mallory", pid, projectNow)
+	late, first = jobtest.NewJob("mallory", string(pid), projectNow)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(jobs.Create(ctx, late, first)))
 }
 
@@ -91,9 +91,9 @@ func TestProjectFinishDeleteTombstonesOldDeletes(t *testing.T) {
 	jobs := valetfs.NewJobStore(client)
 	ctx := context.Background()
 	pid := createProject(t, s, "alice")
-	j, first := jobtest.NewJob("alice", pid, projectNow)
+	j, first := jobtest.NewJob("alice", string(pid), projectNow)
 	require.NoError(t, jobs.Create(ctx, j, first))
-	_, err := client.Collection(valetfs.ProjectsCollection).Doc(pid).Update(ctx, []firestore.Update{{Path: "deleting", Value: true}})
+	_, err := client.Collection(valetfs.ProjectsCollection).Doc(string(pid)).Update(ctx, []firestore.Update{{Path: "deleting", Value: true}})
 	require.NoError(t, err)
 
 	require.NoError(t, s.FinishDelete(ctx, pid, projectNow))

@@ -15,27 +15,21 @@ import (
 	"valet.dev/valet/shared/project"
 )
 
-// Membership is one project a user belongs to, with their role there.
-type Membership struct {
-	Project string       `json:"project"`
-	Role    project.Role `json:"role"`
-}
-
 func decodeMember(snap *firestore.DocumentSnapshot) (project.Member, error) {
 	m, err := decodeAs[project.Member](snap, "member")
 	if err != nil {
 		return project.Member{}, err
 	}
 	if m.User == "" {
-		m.User = snap.Ref.ID
+		m.User = ids.UserID(snap.Ref.ID)
 	}
 	return *m, nil
 }
 
 // Members lists the project's members sorted by user id: at most
-// MaxListedMembers (1000) of them. NotFound when the project is absent or
+// project.MaxListed (1000) of them. NotFound when the project is absent or
 // being deleted.
-func (s *ProjectStore) Members(ctx context.Context, pid string) ([]project.Member, error) {
+func (s *ProjectStore) Members(ctx context.Context, pid ids.ProjectID) ([]project.Member, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if _, err := s.Get(ctx, pid); err != nil {
@@ -43,7 +37,7 @@ func (s *ProjectStore) Members(ctx context.Context, pid string) ([]project.Membe
 	}
 	snaps, err := s.projectRef(pid).Collection(MembersCollection).
 		OrderBy(firestore.DocumentID, firestore.Asc).
-		Limit(MaxListedMembers).
+		Limit(project.MaxListed).
 		Documents(ctx).GetAll()
 	if err != nil {
 		return nil, readError(ctx, err)
@@ -72,13 +66,10 @@ func (s *ProjectStore) Members(ctx context.Context, pid string) ([]project.Membe
 // project is absent or being deleted, or by is not a member;
 // PermissionDenied when by is not an owner; Conflict for the last owner's
 // demotion.
-func (s *ProjectStore) SetMember(ctx context.Context, pid, user string, role project.Role, by string, now time.Time) (project.Member, error) {
+func (s *ProjectStore) SetMember(ctx context.Context, pid ids.ProjectID, user ids.UserID, role project.Role, by ids.UserID, now time.Time) (project.Member, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if err := parsePIDUser(pid, user); err != nil {
-		return project.Member{}, err
-	}
-	if _, err := ids.ParseUserID(by); err != nil {
+	if err := parsePIDUser(pid, user, by); err != nil {
 		return project.Member{}, err
 	}
 	if _, err := project.ParseRole(string(role)); err != nil {
@@ -124,13 +115,10 @@ func (s *ProjectStore) SetMember(ctx context.Context, pid, user string, role pro
 // absent or being deleted, or user or by is not a member; PermissionDenied
 // when by is another member than user and not an owner; Conflict for the
 // last owner.
-func (s *ProjectStore) RemoveMember(ctx context.Context, pid, user, by string) error {
+func (s *ProjectStore) RemoveMember(ctx context.Context, pid ids.ProjectID, user, by ids.UserID) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if err := parsePIDUser(pid, user); err != nil {
-		return err
-	}
-	if _, err := ids.ParseUserID(by); err != nil {
+	if err := parsePIDUser(pid, user, by); err != nil {
 		return err
 	}
 	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
@@ -162,7 +150,7 @@ func (s *ProjectStore) RemoveMember(ctx context.Context, pid, user, by string) e
 // non-member), PermissionDenied for a member of a lesser role. Callers
 // check the role before too (access.Can); this check, in the transaction
 // that writes, is the one a concurrent demotion cannot slip past.
-func (s *ProjectStore) requireManager(tx *firestore.Transaction, pid, by, user string) error {
+func (s *ProjectStore) requireManager(tx *firestore.Transaction, pid ids.ProjectID, by, user ids.UserID) error {
 	actor, err := s.member(tx, pid, by)
 	if err != nil {
 		return err
@@ -177,7 +165,7 @@ func (s *ProjectStore) requireManager(tx *firestore.Transaction, pid, by, user s
 }
 
 // member reads user's member doc in tx; a non-member has Role None.
-func (s *ProjectStore) member(tx *firestore.Transaction, pid, user string) (project.Member, error) {
+func (s *ProjectStore) member(tx *firestore.Transaction, pid ids.ProjectID, user ids.UserID) (project.Member, error) {
 	snap, err := tx.Get(s.memberRef(pid, user))
 	if status.Code(err) == codes.NotFound {
 		return project.Member{User: user}, nil
@@ -190,7 +178,7 @@ func (s *ProjectStore) member(tx *firestore.Transaction, pid, user string) (proj
 
 // writeMemberChange writes m (deleting it when m.Role is None), its
 // membership, and the owners count moved from the from role to m.Role.
-func (s *ProjectStore) writeMemberChange(tx *firestore.Transaction, pid string, owners int64, from project.Role, m project.Member) error {
+func (s *ProjectStore) writeMemberChange(tx *firestore.Transaction, pid ids.ProjectID, owners int64, from project.Role, m project.Member) error {
 	if from == project.Owner {
 		owners--
 	}
@@ -213,31 +201,31 @@ func (s *ProjectStore) writeMemberChange(tx *firestore.Transaction, pid string, 
 }
 
 // Memberships returns the projects user belongs to, with their role there,
-// sorted by project id: at most MaxListedMembers (1000). A project being
+// sorted by project id: at most project.MaxListed (1000). A project being
 // deleted may still appear until FinishDelete has run (Role and Get already
 // treat it as gone).
-func (s *ProjectStore) Memberships(ctx context.Context, user string) ([]Membership, error) {
+func (s *ProjectStore) Memberships(ctx context.Context, user ids.UserID) ([]project.Membership, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if _, err := ids.ParseUserID(user); err != nil {
+	if err := checkUsers(user); err != nil {
 		return nil, err
 	}
 	// An equality on one field only: served by its single-field index.
 	snaps, err := s.client.Collection(MembershipsCollection).
-		Where("user", "==", user).
-		Limit(MaxListedMembers).
+		Where("user", "==", string(user)).
+		Limit(project.MaxListed).
 		Documents(ctx).GetAll()
 	if err != nil {
 		return nil, readError(ctx, err)
 	}
-	out := make([]Membership, 0, len(snaps))
+	out := make([]project.Membership, 0, len(snaps))
 	for _, snap := range snaps {
 		d, err := decodeAs[membershipDoc](snap, "membership")
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Membership{Project: d.Project, Role: d.Role})
+		out = append(out, project.Membership{Project: d.Project, Role: d.Role})
 	}
-	slices.SortFunc(out, func(a, b Membership) int { return strings.Compare(a.Project, b.Project) })
+	slices.SortFunc(out, func(a, b project.Membership) int { return strings.Compare(string(a.Project), string(b.Project)) })
 	return out, nil
 }

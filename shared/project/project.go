@@ -1,13 +1,15 @@
 // Package project holds projects and their members as plain values, and the
 // pure rules of membership: the roles and their order, and the rule that a
-// project always keeps an owner. Storage lives in shared/firestore; access
-// decisions in shared/access.
+// project always keeps an owner. Storage lives behind Store (its contract
+// is the conformance suite projecttest; shared/firestore implements it);
+// access decisions live in shared/access.
 package project
 
 import (
 	"time"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 )
 
 // Role is a member's role in a project. Each role includes the rights of
@@ -45,18 +47,18 @@ func (r Role) AtLeast(want Role) bool {
 
 // Project is a shared space's record. Its space id is "projects/<ID>".
 type Project struct {
-	ID          string    `json:"id" firestore:"id"`
-	DisplayName string    `json:"displayName" firestore:"displayName"`
-	CreatedBy   string    `json:"createdBy" firestore:"createdBy"`
-	CreatedAt   time.Time `json:"createdAt" firestore:"createdAt"`
+	ID          ids.ProjectID `json:"id" firestore:"id"`
+	DisplayName string        `json:"displayName" firestore:"displayName"`
+	CreatedBy   ids.UserID    `json:"createdBy" firestore:"createdBy"`
+	CreatedAt   time.Time     `json:"createdAt" firestore:"createdAt"`
 }
 
 // Member is one user's role in a project.
 type Member struct {
-	User    string    `json:"user" firestore:"user"`
-	Role    Role      `json:"role" firestore:"role"`
-	AddedBy string    `json:"addedBy" firestore:"addedBy"`
-	AddedAt time.Time `json:"addedAt" firestore:"addedAt"`
+	User    ids.UserID `json:"user" firestore:"user"`
+	Role    Role       `json:"role" firestore:"role"`
+	AddedBy ids.UserID `json:"addedBy" firestore:"addedBy"`
+	AddedAt time.Time  `json:"addedAt" firestore:"addedAt"`
 }
 
 // CheckChange refuses a change of user's role from to, given the project's

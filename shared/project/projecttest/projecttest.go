@@ -1,0 +1,104 @@
+// Package projecttest is the conformance suite of project.Store: every
+// implementation runs Run against its backend (an emulator in tests) so
+// they all honour the same contract: the last owner stays, a demoted owner
+// changes nothing, a deleted project's id is never issued again. It has no
+// cloud imports.
+package projecttest
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/project"
+)
+
+// T0 is the suite's clock origin: whole seconds, so any backend's timestamp
+// precision keeps them exact.
+var T0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// Run runs the conformance suite. newStore is called once per subtest; the
+// subtests use project and user ids of their own (unique to this process),
+// so the store need not be empty, and they do not run in parallel.
+func Run(t *testing.T, newStore func(t *testing.T) project.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s project.Store)
+	}{
+		{"CreateAndGet", testCreateAndGet},
+		{"RefusesBadInput", testRefusesBadInput},
+		{"MembersAndRoles", testMembersAndRoles},
+		{"LastOwnerStays", testLastOwnerStays},
+		{"DemotedOwnerChangesNothing", testDemotedOwnerChangesNothing},
+		{"Memberships", testMemberships},
+		{"Delete", testDelete},
+		{"ConcurrentOwnersLeaving", testConcurrentOwnersLeaving},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
+	}
+}
+
+// seq makes the suite's ids unique within the process; the start differs
+// between runs, so a store kept between runs sees new ids too.
+var seq atomic.Int64
+
+func init() { seq.Store(time.Now().UnixNano() % 1_000_000_000) }
+
+// NewProjectID returns a project id no other call returned in this process.
+func NewProjectID() ids.ProjectID { return ids.ProjectID(fmt.Sprintf("proj-%d", seq.Add(1))) }
+
+// NewUserID returns a user id no other call returned in this process.
+func NewUserID(name string) ids.UserID { return ids.UserID(fmt.Sprintf("%s%d", name, seq.Add(1))) }
+
+// Create stores a new project (see NewProjectID) owned by owner, created at
+// T0, and returns its id.
+func Create(t *testing.T, s project.Store, owner ids.UserID) ids.ProjectID {
+	t.Helper()
+	pid := NewProjectID()
+	require.NoError(t, s.Create(ctxFor(t), &project.Project{ID: pid, DisplayName: "Team " + string(pid)}, owner, T0))
+	return pid
+}
+
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// users returns n fresh user ids.
+func users(n int) []ids.UserID {
+	out := make([]ids.UserID, n)
+	for i := range out {
+		out[i] = NewUserID(fmt.Sprintf("u%d-", i))
+	}
+	return out
+}
+
+// owners counts the project's owners as Members lists them.
+func owners(t *testing.T, s project.Store, pid ids.ProjectID) int {
+	t.Helper()
+	members, err := s.Members(ctxFor(t), pid)
+	require.NoError(t, err)
+	n := 0
+	for _, m := range members {
+		if m.Role == project.Owner {
+			n++
+		}
+	}
+	return n
+}
+
+func requireRoles(t *testing.T, s project.Store, pid ids.ProjectID, want map[ids.UserID]project.Role) {
+	t.Helper()
+	for user, role := range want {
+		got, err := s.Role(ctxFor(t), pid, user)
+		require.NoError(t, err)
+		require.Equal(t, role, got, user)
+	}
+}
