@@ -63,7 +63,28 @@ func (i *Issuer) RegisterClient(clientID string, redirectURIs ...string) {
 func (c *codes) registered(clientID, redirectURI string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return slices.Contains(c.clients[clientID], redirectURI)
+	uris := c.clients[clientID]
+	return slices.Contains(uris, redirectURI) || slices.ContainsFunc(uris, func(u string) bool { return loopbackMatch(u, redirectURI) })
+}
+
+// loopbackMatch reports whether redirectURI is the registered loopback
+// URI with any port: "The authorization server MUST allow any port to be
+// specified at the time of the request for loopback IP redirect URIs, to
+// accommodate clients that obtain an available ephemeral port from the
+// operating system at the time of the request" (RFC 8252 section 7.3), as
+// Google does for desktop apps ("OAuth 2.0 for Mobile & Desktop Apps",
+// https://developers.google.com/identity/protocols/oauth2/native-app#redirect-uri_loopback:
+// "http://127.0.0.1:port", any port). Register http://127.0.0.1/callback
+// (no port) to allow it.
+func loopbackMatch(registered, redirectURI string) bool {
+	r, err1 := url.Parse(registered)
+	u, err2 := url.Parse(redirectURI)
+	if err1 != nil || err2 != nil || r.Scheme != "http" || u.Scheme != "http" || r.Port() != "" {
+		return false
+	}
+	host := r.Hostname()
+	return (host == "127.0.0.1" || host == "::1") && u.Hostname() == host &&
+		u.Port() != "" && u.Path == r.Path && u.RawQuery == "" && u.Fragment == "" && u.User == nil
 }
 
 // webOrigin reports whether origin is the origin of a registered redirect

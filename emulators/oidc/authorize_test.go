@@ -204,3 +204,43 @@ func TestAuthorizeRefusals(t *testing.T) {
 	res.Body.Close()
 	require.Empty(t, res.Header.Get("Access-Control-Allow-Origin"))
 }
+
+// TestLoopbackRedirectOnAnyPort: a client registered with a loopback
+// redirect without a port (a CLI) may use any port (RFC 8252 section 7.3),
+// but only that host, scheme and path; a client registered with a port
+// keeps the exact match.
+func TestLoopbackRedirectOnAnyPort(t *testing.T) {
+	iss, srv := start(t, oidc.Options{DefaultAudience: userAudience})
+	iss.RegisterClient("cli", "http://127.0.0.1/callback")
+	for uri, ok := range map[string]bool{
+		"http://127.0.0.1:53127/callback":   true,
+		"http://127.0.0.1:1/callback":       true,
+		"http://127.0.0.1/callback":         true,
+		"http://127.0.0.1:53127/other":      false,
+		"http://127.0.0.1:53127/callback?x": false,
+		"https://127.0.0.1:53127/callback":  false,
+		"http://localhost:53127/callback":   false,
+		"http://evil.example:80/callback":   false,
+		"http://127.0.0.1.evil/callback":    false,
+	} {
+		p := authParams()
+		p.Set("client_id", "cli")
+		p.Set("redirect_uri", uri)
+		res, err := http.Get(srv.URL + oidc.AuthorizePath + "?" + p.Encode())
+		require.NoError(t, err)
+		res.Body.Close()
+		if ok {
+			require.Equal(t, http.StatusOK, res.StatusCode, uri)
+		} else {
+			require.Equal(t, http.StatusBadRequest, res.StatusCode, uri)
+		}
+	}
+	// The console's client (registered with a port) still matches exactly.
+	p := authParams()
+	p.Set("redirect_uri", "http://127.0.0.1:9998/callback")
+	iss.RegisterClient(clientID, redirectURI)
+	res, err := http.Get(srv.URL + oidc.AuthorizePath + "?" + p.Encode())
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusBadRequest, res.StatusCode)
+}

@@ -352,6 +352,10 @@ func (s *Stack) startSecretManager() error {
 	return setenv(secretmanager.EmulatorHostEnv, r.Addr)
 }
 
+// CLIRedirectURI is the loopback redirect the dev issuer accepts, on any
+// port, for the valet CLI's login (client id Audience).
+const CLIRedirectURI = "http://127.0.0.1/callback"
+
 func (s *Stack) startIssuer() error {
 	l, url, err := listen(s.opts.Ports.Issuer)
 	if err != nil {
@@ -361,6 +365,9 @@ func (s *Stack) startIssuer() error {
 	if err != nil {
 		return fmt.Errorf("dev issuer: %w", err)
 	}
+	// The CLI's `valet login` runs the code flow with a loopback redirect
+	// on any port (RFC 8252), as a desktop app's client does at Google.
+	iss.RegisterClient(Audience, CLIRedirectURI)
 	s.Issuer = iss
 	s.Info.Issuer = url
 	s.serve(l, iss)

@@ -14,6 +14,8 @@ import (
 type Client struct {
 	JobsURL     string // base URL of the jobs function, e.g. http://127.0.0.1:8080/jobs
 	DispatchURL string // base URL of the dispatch function
+	ObjectsURL  string // base URL of the objects function (spaces, projects, objects)
+	TokensURL   string // base URL of the tokens function
 	Token       string // bearer credential for the function; never logged nor put in errors
 	// FrontDoorToken, when set, is the ID token for Cloud Run's front door
 	// of a private function (dispatch), sent in X-Serverless-Authorization:
@@ -37,12 +39,47 @@ func (c *Client) httpClient() *http.Client {
 	return http.DefaultClient
 }
 
-// call sends body (JSON, when not nil) to base+path with the bearer token
-// and decodes a 2xx answer into out (when not nil). It returns the status;
-// a non-2xx status is an *Error.
-func (c *Client) call(ctx context.Context, method, base, path string, body, out any) (int, error) {
+// Function names, as each function's /healthz names itself.
+const (
+	Jobs     = "jobs"
+	Dispatch = "dispatch"
+	Objects  = "objects"
+	Tokens   = "tokens"
+)
+
+// URL is the base URL of the named function ("" when not set).
+func (c *Client) URL(function string) string {
+	switch function {
+	case Jobs:
+		return c.JobsURL
+	case Dispatch:
+		return c.DispatchURL
+	case Objects:
+		return c.ObjectsURL
+	case Tokens:
+		return c.TokensURL
+	}
+	return ""
+}
+
+// call sends body (JSON, when not nil) to the function's base URL + path
+// with the bearer token and decodes a 2xx answer into out (when not nil).
+// It returns the status; a non-2xx status is an *Error, or a
+// *WrongFunctionError when the URL turns out to serve another function.
+func (c *Client) call(ctx context.Context, method, function, path string, body, out any) (int, error) {
+	status, err := c.send(ctx, method, function, path, body, out)
+	if err != nil && routeMissing(err) {
+		if wrong := c.checkFunction(ctx, function, err); wrong != nil {
+			return status, wrong
+		}
+	}
+	return status, err
+}
+
+func (c *Client) send(ctx context.Context, method, function, path string, body, out any) (int, error) {
+	base := c.URL(function)
 	if base == "" {
-		return 0, fmt.Errorf("no URL for %s %s: pass the function's URL or a stack file", method, path)
+		return 0, fmt.Errorf("no URL for the %s function (%s %s): set it in the profile (`valet config set %s-url URL` or `valet config set url BASE`), pass --%s-url, or use the local stack with --dev", function, method, path, function, function)
 	}
 	var r io.Reader
 	if body != nil {

@@ -47,7 +47,7 @@ type Bundle struct {
 // Claim takes a queued job (POST /claim); ok is false when none is queued.
 func (c *Client) Claim(ctx context.Context, req ClaimRequest) (_ Claim, ok bool, err error) {
 	var out Claim
-	status, err := c.call(ctx, http.MethodPost, c.DispatchURL, "/claim", req, &out)
+	status, err := c.call(ctx, http.MethodPost, Dispatch, "/claim", req, &out)
 	if err != nil || status == http.StatusNoContent {
 		return Claim{}, false, err
 	}
@@ -63,7 +63,7 @@ func (c *Client) Auth(ctx context.Context, id string, epoch int64, key *seal.Pri
 		Sealed string `json:"sealed"`
 	}
 	path := "/jobs/" + url.PathEscape(id) + "/auth?epoch=" + strconv.FormatInt(epoch, 10)
-	if _, err := c.call(ctx, http.MethodGet, c.DispatchURL, path, nil, &raw); err != nil {
+	if _, err := c.call(ctx, http.MethodGet, Dispatch, path, nil, &raw); err != nil {
 		return Bundle{}, err
 	}
 	switch {
@@ -95,7 +95,7 @@ func (c *Client) Heartbeat(ctx context.Context, id string, epoch, leaseSeconds i
 	var out struct {
 		Lock Lock `json:"lock"`
 	}
-	_, err := c.call(ctx, http.MethodPost, c.DispatchURL, "/jobs/"+url.PathEscape(id)+"/heartbeat", body, &out)
+	_, err := c.call(ctx, http.MethodPost, Dispatch, "/jobs/"+url.PathEscape(id)+"/heartbeat", body, &out)
 	return out.Lock, err
 }
 
@@ -108,6 +108,6 @@ func (c *Client) State(ctx context.Context, id string, epoch int64, state job.St
 		Message string    `json:"message,omitempty"`
 	}{epoch, state, message}
 	var out job.Job
-	_, err := c.call(ctx, http.MethodPost, c.DispatchURL, "/jobs/"+url.PathEscape(id)+"/state", body, &out)
+	_, err := c.call(ctx, http.MethodPost, Dispatch, "/jobs/"+url.PathEscape(id)+"/state", body, &out)
 	return out, err
 }

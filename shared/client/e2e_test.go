@@ -41,6 +41,7 @@ func TestSubmitRunDownload(t *testing.T) {
 	require.NoError(t, stack.WriteInfo(stackFile, s.Info))
 	t.Setenv("VALET_STACK", stackFile)
 	t.Setenv("VALET_TOKEN", "")
+	t.Setenv("VALET_CONFIG_DIR", t.TempDir()) // login --dev stores its token there
 
 	var login, loginErr bytes.Buffer
 	require.Equal(t, cli.ExitOK, cli.Run(ctx, []string{"login", "--dev", "alice"}, &login, &loginErr), loginErr.String())
@@ -82,7 +83,7 @@ func TestSubmitRunDownload(t *testing.T) {
 	// The attestation names the output's hash.
 	att := filepath.Join(t.TempDir(), "att.json")
 	stderr.Reset()
-	require.Equal(t, cli.ExitOK, cli.Run(ctx, []string{"download", id, "--attestation", "-o", att, "--token", token}, io.Discard, &stderr), stderr.String())
+	require.Equal(t, cli.ExitOK, cli.Run(ctx, []string{"jobs", "attestation", id, "-o", att, "--token", token}, io.Discard, &stderr), stderr.String())
 	var a worker.Attestation
 	b, err := os.ReadFile(att)
 	require.NoError(t, err)
@@ -101,7 +102,7 @@ func TestSubmitRunDownload(t *testing.T) {
 	stderr.Reset()
 	require.Equal(t, cli.ExitOK, cli.Run(ctx, []string{"submit", example, "--spec", filepath.Join(example, "spec.json"), "--token", token}, &stdout, &stderr), stderr.String())
 	execID := strings.TrimSpace(stdout.String())
-	require.Contains(t, stderr.String(), "valet wait "+execID)
+	require.Contains(t, stderr.String(), "valet jobs wait "+execID)
 	workerLog = &apitest.Logs{}
 	require.Equal(t, 0, worker.Run(ctx, []string{"--once", "--exec", "--poll", "100ms"}, io.Discard, workerLog), workerLog.String())
 	stderr.Reset()
@@ -111,11 +112,11 @@ func TestSubmitRunDownload(t *testing.T) {
 	execOut := clienttest.TarFiles(t, tarball.Bytes())
 	require.Equal(t, "2 hello.txt\n3 data.csv\n5 total\n", normalizeWC(execOut["counts.txt"]))
 
-	// Someone else gets 404 with advice, exit 1.
+	// Someone else gets 404 with advice, exit 3.
 	bob, err := s.Issuer.Mint(oidc.TokenRequest{Sub: "bob"})
 	require.NoError(t, err)
 	stderr.Reset()
-	require.Equal(t, cli.ExitError, cli.Run(ctx, []string{"status", id, "--token", bob}, io.Discard, &stderr))
+	require.Equal(t, cli.ExitNotFound, cli.Run(ctx, []string{"status", id, "--token", bob}, io.Discard, &stderr))
 	require.Contains(t, stderr.String(), "not_found (404)")
 	require.Contains(t, stderr.String(), "next: check the id")
 }

@@ -47,7 +47,7 @@ func TestAdviceSaysWhatToDoNext(t *testing.T) {
 		401: "valet login --dev",
 		403: "jobs:write",
 		404: "check the id",
-		409: "valet status",
+		409: "valet jobs get",
 		429: "retry",
 		500: "report it",
 	} {

@@ -47,35 +47,35 @@ type Created struct {
 // CreateJob submits a job (POST /jobs).
 func (c *Client) CreateJob(ctx context.Context, req CreateJobRequest) (Created, error) {
 	var out Created
-	_, err := c.call(ctx, http.MethodPost, c.JobsURL, "/jobs", req, &out)
+	_, err := c.call(ctx, http.MethodPost, Jobs, "/jobs", req, &out)
 	return out, err
 }
 
 // GetJob reads a job (GET /jobs/{id}).
 func (c *Client) GetJob(ctx context.Context, id string) (job.Job, error) {
 	var out job.Job
-	_, err := c.call(ctx, http.MethodGet, c.JobsURL, "/jobs/"+url.PathEscape(id), nil, &out)
+	_, err := c.call(ctx, http.MethodGet, Jobs, "/jobs/"+url.PathEscape(id), nil, &out)
 	return out, err
 }
 
 // CancelJob cancels a job (POST /jobs/{id}/cancel).
 func (c *Client) CancelJob(ctx context.Context, id string) (job.Job, error) {
 	var out job.Job
-	_, err := c.call(ctx, http.MethodPost, c.JobsURL, "/jobs/"+url.PathEscape(id)+"/cancel", nil, &out)
+	_, err := c.call(ctx, http.MethodPost, Jobs, "/jobs/"+url.PathEscape(id)+"/cancel", nil, &out)
 	return out, err
 }
 
 // OutputURL is a download URL of the job's output (409 until present).
 func (c *Client) OutputURL(ctx context.Context, id string) (SignedURL, error) {
 	var out SignedURL
-	_, err := c.call(ctx, http.MethodGet, c.JobsURL, "/jobs/"+url.PathEscape(id)+"/output", nil, &out)
+	_, err := c.call(ctx, http.MethodGet, Jobs, "/jobs/"+url.PathEscape(id)+"/output", nil, &out)
 	return out, err
 }
 
 // AttestationURL is a download URL of the job's attestation (409 until present).
 func (c *Client) AttestationURL(ctx context.Context, id string) (SignedURL, error) {
 	var out SignedURL
-	_, err := c.call(ctx, http.MethodGet, c.JobsURL, "/jobs/"+url.PathEscape(id)+"/attestation", nil, &out)
+	_, err := c.call(ctx, http.MethodGet, Jobs, "/jobs/"+url.PathEscape(id)+"/attestation", nil, &out)
 	return out, err
 }
 
@@ -131,4 +131,52 @@ func (c *Client) WaitJob(ctx context.Context, id string, o WaitOptions) (job.Job
 func transient(err error) bool {
 	s := StatusOf(err)
 	return s == http.StatusTooManyRequests || s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout
+}
+
+// JobList is one page of GET /jobs.
+type JobList struct {
+	Jobs          []job.Job `json:"jobs"`
+	NextPageToken string    `json:"nextPageToken"`
+}
+
+// ListJobsOptions filters GET /jobs; zero values are left out.
+type ListJobsOptions struct {
+	Project   string
+	State     job.State
+	PageSize  int
+	PageToken string
+}
+
+// ListJobs lists one page of jobs, newest first (GET /jobs).
+func (c *Client) ListJobs(ctx context.Context, o ListJobsOptions) (JobList, error) {
+	q := url.Values{}
+	setQuery(q, "project", o.Project)
+	setQuery(q, "state", string(o.State))
+	setPage(q, o.PageSize, o.PageToken)
+	var out JobList
+	_, err := c.call(ctx, http.MethodGet, Jobs, "/jobs"+encodeQuery(q), nil, &out)
+	return out, err
+}
+
+// EventList is one page of GET /jobs/{id}/events.
+type EventList struct {
+	Events        []job.Event `json:"events"`
+	NextPageToken string      `json:"nextPageToken"`
+}
+
+// Events lists one page of the job's events, oldest first (GET /jobs/{id}/events).
+func (c *Client) Events(ctx context.Context, id string, pageSize int, pageToken string) (EventList, error) {
+	q := url.Values{}
+	setPage(q, pageSize, pageToken)
+	var out EventList
+	_, err := c.call(ctx, http.MethodGet, Jobs, "/jobs/"+url.PathEscape(id)+"/events"+encodeQuery(q), nil, &out)
+	return out, err
+}
+
+// ReissueUpload hands out a new workspace upload URL while the job awaits
+// its workspace (POST /jobs/{id}/upload).
+func (c *Client) ReissueUpload(ctx context.Context, id string) (Created, error) {
+	var out Created
+	_, err := c.call(ctx, http.MethodPost, Jobs, "/jobs/"+url.PathEscape(id)+"/upload", nil, &out)
+	return out, err
 }

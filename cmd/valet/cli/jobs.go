@@ -1,90 +1,215 @@
 package cli
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"time"
 
 	"valet.dev/valet/shared/client"
 	"valet.dev/valet/shared/job"
 )
 
-// jobCommand parses the flags of a command that acts on one job: the
-// common flags, the ones more registers (nil: none) and the job ID. It
-// returns the API client and the ID.
-func (e env) jobCommand(name string, args []string, more func(*flag.FlagSet)) (*client.Client, string, error) {
-	fs := e.newFlags(name)
-	var c common
-	c.register(fs)
-	if more != nil {
-		more(fs)
+var jobID = arg{name: "ID", desc: "the job's id (j_...)"}
+
+func jobCommands() []*command {
+	return []*command{
+		submitCommand("jobs submit"),
+		{
+			name: "jobs get", args: []arg{jobID}, prints: true,
+			summary: "show a job: state, spec, artifacts, times",
+			example: "valet jobs get j_2xq4...\nvalet jobs get j_2xq4... --json | jq .state",
+			setup:   oneJob(func(in *inv, cl *client.Client, id string) error { return in.getJob(cl, id) }),
+		},
+		{
+			name: "jobs list", prints: true,
+			summary: "list your jobs and your projects' jobs, newest first",
+			example: "valet jobs list\nvalet jobs list --project p-lab --state RUNNING --limit 10",
+			setup:   listJobs,
+		},
+		{
+			name: "jobs wait", args: []arg{jobID}, prints: true,
+			summary: "wait until a job is final, printing each state change on stderr",
+			about:   "Exits 0 when the job SUCCEEDED and 4 when it ended otherwise.",
+			example: "valet jobs wait j_2xq4... && valet jobs output j_2xq4...",
+			setup: oneJob(func(in *inv, cl *client.Client, id string) error {
+				j, err := in.waitJob(cl, id)
+				if err != nil && j.ID == "" {
+					return err
+				}
+				if perr := in.show(j, func(w io.Writer) { fmt.Fprintf(w, "%s %s\n", j.ID, j.State) }); perr != nil {
+					return perr
+				}
+				return err
+			}),
+		},
+		{
+			name: "jobs cancel", args: []arg{jobID}, prints: true,
+			summary: "cancel a job that is not final; its secrets are destroyed at once",
+			example: "valet jobs cancel j_2xq4...",
+			setup:   oneJob(func(in *inv, cl *client.Client, id string) error { return in.cancelJob(cl, id) }),
+		},
+		{
+			name: "jobs events", args: []arg{jobID}, prints: true,
+			summary: "list a job's events, oldest first",
+			example: "valet jobs events j_2xq4...",
+			setup:   oneJob(func(in *inv, cl *client.Client, id string) error { return in.events(cl, id) }),
+		},
+		artifactCommand("jobs output", "output", "download a finished job's output (a tar)"),
+		artifactCommand("jobs attestation", "attestation", "download a finished job's attestation"),
 	}
-	pos, err := parse(fs, args, "ID")
-	if err != nil {
-		return nil, "", err
-	}
-	cl, err := c.client()
-	return cl, pos[0], err
 }
 
-// status prints the job as indented JSON on stdout.
-func (e env) status(args []string) error {
-	cl, id, err := e.jobCommand("status", args, nil)
-	if err != nil {
-		return err
+// shortcutCommands are the top-level names of the commonest job commands.
+func shortcutCommands() []*command {
+	var out []*command
+	for short, long := range map[string]string{"submit": "jobs submit", "wait": "jobs wait", "status": "jobs get", "cancel": "jobs cancel", "download": "jobs output"} {
+		for _, c := range jobCommands() {
+			if c.name == long {
+				s := *c
+				s.name, s.summary = short, "shortcut for valet "+long
+				s.example = strings.ReplaceAll(c.example, "valet "+long, "valet "+short)
+				out = append(out, &s)
+			}
+		}
 	}
-	j, err := cl.GetJob(e.ctx, id)
-	if err != nil {
-		return err
-	}
-	return printJSON(e, j)
+	return out
 }
 
-// cancel cancels the job and prints its new state.
-func (e env) cancel(args []string) error {
-	cl, id, err := e.jobCommand("cancel", args, nil)
-	if err != nil {
-		return err
+// oneJob is the setup of a command on one job without flags of its own.
+func oneJob(run func(in *inv, cl *client.Client, id string) error) func(*flag.FlagSet, *inv) func() error {
+	return func(fs *flag.FlagSet, in *inv) func() error {
+		return func() error {
+			cl, _, err := in.client()
+			if err != nil {
+				return err
+			}
+			return run(in, cl, in.args[0])
+		}
 	}
-	j, err := cl.CancelJob(e.ctx, id)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "%s %s\n", j.ID, j.State)
-	return nil
 }
 
-// wait polls until the job is final; a final state other than SUCCEEDED
-// is an error (exit 1).
-func (e env) wait(args []string) error {
-	cl, id, err := e.jobCommand("wait", args, nil)
+func (in *inv) getJob(cl *client.Client, id string) error {
+	j, err := cl.GetJob(in.ctx, id)
 	if err != nil {
 		return err
 	}
-	j, err := e.waitJob(cl, id)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "%s %s\n", j.ID, j.State)
-	return nil
+	return in.show(j, func(w io.Writer) { printJob(w, j) })
 }
 
-// waitJob waits for a final state, telling stderr of every change.
-func (e env) waitJob(cl *client.Client, id string) (job.Job, error) {
+func printJob(w io.Writer, j job.Job) {
+	artifacts := func(a job.Artifact) string {
+		if !a.Present {
+			return ""
+		}
+		return size(a.SizeBytes)
+	}
+	lock := ""
+	if j.Lock.Worker != "" {
+		lock = fmt.Sprintf("%s (epoch %d, lease until %s)", j.Lock.Worker, j.Lock.Epoch, when(j.Lock.LeaseExpiresAt))
+	}
+	fields(w, "id", j.ID, "state", string(j.State), "message", j.Message, "owner", j.Owner, "project", j.Project,
+		"runs as", j.RuntimeUser+" "+fmt.Sprint(j.RuntimeScopes), "attempt", fmt.Sprintf("%d of %d", j.Attempt, j.MaxAttempts),
+		"worker", lock, "created", when(j.CreatedAt), "updated", when(j.UpdatedAt), "deadline", when(j.Deadline),
+		"finished", when(j.FinishedAt), "workspace", artifacts(j.Workspace), "output", artifacts(j.Output),
+		"attestation", artifacts(j.Attestation))
+}
+
+func listJobs(fs *flag.FlagSet, in *inv) func() error {
+	project := fs.String("project", "", "only this project's jobs")
+	state := fs.String("state", "", "only jobs in this state (QUEUED, RUNNING, SUCCEEDED, FAILED, ...)")
+	limit := fs.Int("limit", 50, "at most this many jobs (0: all)")
+	return func() error {
+		if *limit < 0 {
+			return usageError{"--limit must be 0 or more"}
+		}
+		cl, _, err := in.client()
+		if err != nil {
+			return err
+		}
+		var jobs []job.Job
+		o := client.ListJobsOptions{Project: *project, State: job.State(strings.ToUpper(*state))}
+		for {
+			o.PageSize = pageSize(*limit-len(jobs), 100)
+			page, err := cl.ListJobs(in.ctx, o)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, page.Jobs...)
+			if page.NextPageToken == "" || (*limit > 0 && len(jobs) >= *limit) {
+				break
+			}
+			o.PageToken = page.NextPageToken
+		}
+		if *limit > 0 && len(jobs) > *limit {
+			jobs = jobs[:*limit]
+		}
+		return in.show(jobs, func(w io.Writer) {
+			rows := make([][]string, len(jobs))
+			for i, j := range jobs {
+				rows[i] = []string{j.ID, string(j.State), orDash(j.Project), when(j.CreatedAt), orDash(j.Message)}
+			}
+			table(w, []string{"ID", "STATE", "PROJECT", "CREATED", "MESSAGE"}, rows)
+		})
+	}
+}
+
+// pageSize is the page to ask for with left items still wanted (0 or less:
+// no limit), at most max.
+func pageSize(left, max int) int {
+	if left <= 0 || left > max {
+		return max
+	}
+	return left
+}
+
+func (in *inv) cancelJob(cl *client.Client, id string) error {
+	j, err := cl.CancelJob(in.ctx, id)
+	if err != nil {
+		return in.explainCancel(cl, id, err)
+	}
+	return in.show(j, func(w io.Writer) { fmt.Fprintf(w, "%s %s\n", j.ID, j.State) })
+}
+
+func (in *inv) events(cl *client.Client, id string) error {
+	var events []job.Event
+	token := ""
+	for {
+		page, err := cl.Events(in.ctx, id, 100, token)
+		if err != nil {
+			return err
+		}
+		events = append(events, page.Events...)
+		if token = page.NextPageToken; token == "" {
+			break
+		}
+	}
+	return in.show(events, func(w io.Writer) {
+		rows := make([][]string, len(events))
+		for i, ev := range events {
+			rows[i] = []string{fmt.Sprint(ev.Seq), when(ev.Time), ev.Type, ev.Message}
+		}
+		table(w, []string{"SEQ", "TIME", "TYPE", "MESSAGE"}, rows)
+	})
+}
+
+// waitJob waits for a final state, telling stderr of every change. A
+// final state other than SUCCEEDED is an error with ExitJobFailed.
+func (in *inv) waitJob(cl *client.Client, id string) (job.Job, error) {
 	start := time.Now()
-	j, err := cl.WaitJob(e.ctx, id, client.WaitOptions{OnChange: func(j job.Job) {
-		fmt.Fprintf(e.stderr, "%s  %s%s\n", formatElapsed(time.Since(start)), j.State, messageSuffix(j))
+	j, err := cl.WaitJob(in.ctx, id, client.WaitOptions{OnChange: func(j job.Job) {
+		fmt.Fprintf(in.stderr, "%s  %s%s\n", formatElapsed(time.Since(start)), j.State, messageSuffix(j))
 	}})
-	if err != nil && e.ctx.Err() != nil {
-		return j, fmt.Errorf("stopped waiting for %s; the job goes on: `valet wait %s` to resume", id, id)
+	if err != nil && in.ctx.Err() != nil {
+		return job.Job{}, fmt.Errorf("stopped waiting for %s; the job goes on: `valet jobs wait %s` to resume", id, id)
 	}
 	if err != nil {
-		return j, fmt.Errorf("wait for %s: %w", id, err)
+		return job.Job{}, fmt.Errorf("wait for %s: %w", id, err)
 	}
 	if j.State != job.Succeeded {
-		return j, fmt.Errorf("job %s ended %s%s (see its events: GET /jobs/%s/events)", j.ID, j.State, messageSuffix(j), j.ID)
+		return j, exitError{ExitJobFailed, fmt.Errorf("job %s ended %s%s (its events: `valet jobs events %s`)", j.ID, j.State, messageSuffix(j), j.ID)}
 	}
 	return j, nil
 }
@@ -100,52 +225,61 @@ func formatElapsed(d time.Duration) string {
 	return fmt.Sprintf("%5.1fs", d.Seconds())
 }
 
-func printJSON(e env, v any) error {
-	enc := json.NewEncoder(e.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// download fetches the job's output (or attestation) into a file.
-func (e env) download(args []string) error {
-	var attestation bool
-	var out string
-	cl, id, err := e.jobCommand("download", args, func(fs *flag.FlagSet) {
-		fs.BoolVar(&attestation, "attestation", false, "download the attestation instead of the output")
-		fs.StringVar(&out, "o", "", "file to write (default <id>.output.tar or <id>.attestation.json; - for stdout)")
-	})
-	if err != nil {
-		return err
+// artifactCommand downloads the output or the attestation of a job.
+func artifactCommand(name, what, summary string) *command {
+	def := "<ID>.output.tar"
+	if what == "attestation" {
+		def = "<ID>.attestation.json"
 	}
-	return e.fetch(cl, id, attestation, out)
+	return &command{
+		name: name, args: []arg{jobID}, summary: summary,
+		example: fmt.Sprintf("valet %s j_2xq4...\nvalet %s j_2xq4... -o - | tar t", name, name),
+		setup: func(fs *flag.FlagSet, in *inv) func() error {
+			out := fs.String("o", "", "file to write (default "+def+"; - for stdout)")
+			return func() error {
+				cl, _, err := in.client()
+				if err != nil {
+					return err
+				}
+				return in.fetch(cl, in.args[0], what, *out)
+			}
+		},
+	}
 }
 
 // fetch downloads one artifact of job id to path with a progress bar.
-func (e env) fetch(cl *client.Client, id string, attestation bool, path string) error {
-	what, get := "output", cl.OutputURL
-	if attestation {
-		what, get = "attestation", cl.AttestationURL
+func (in *inv) fetch(cl *client.Client, id, what, path string) error {
+	get := cl.OutputURL
+	if what == "attestation" {
+		get = cl.AttestationURL
 	}
 	if path == "" {
 		path = id + ".output.tar"
-		if attestation {
+		if what == "attestation" {
 			path = id + ".attestation.json"
 		}
 	}
-	u, err := get(e.ctx, id)
+	u, err := get(in.ctx, id)
 	if err != nil {
-		return fmt.Errorf("get the %s of %s: %w", what, id, err)
+		return in.explainArtifact(cl, id, what, fmt.Errorf("get the %s of %s: %w", what, id, err))
 	}
-	w := e.stdout
+	return in.download(u, "download "+what, path)
+}
+
+// download writes a signed URL's bytes to path ("-": stdout), with a
+// progress bar on stderr; a failed download leaves no file behind.
+func (in *inv) download(u client.SignedURL, label, path string) error {
+	w := in.stdout
 	var f *os.File
+	var err error
 	if path != "-" {
 		if f, err = os.Create(path); err != nil {
 			return fmt.Errorf("create %s: %w (choose another file with -o)", path, err)
 		}
 		w = f
 	}
-	p := client.NewProgress(e.stderr, "download "+what, client.IsTerminal(e.stderr))
-	n, err := client.Download(e.ctx, u, w, p.Update)
+	p := client.NewProgress(in.stderr, label, client.IsTerminal(in.stderr))
+	n, err := client.Download(in.ctx, u, w, p.Update)
 	if err == nil {
 		p.Done()
 	}
@@ -158,10 +292,10 @@ func (e env) fetch(cl *client.Client, id string, attestation bool, path string) 
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("download the %s of %s: %w", what, id, err)
+		return fmt.Errorf("%s: %w", label, err)
 	}
 	if path != "-" {
-		fmt.Fprintf(e.stderr, "wrote %s (%d bytes)\n", path, n)
+		fmt.Fprintf(in.stderr, "wrote %s (%d bytes)\n", path, n)
 	}
 	return nil
 }
