@@ -97,8 +97,12 @@ func (e env) report(cmd *command, err error) int {
 	if advice := hint(err); advice != "" {
 		fmt.Fprintf(e.stderr, "  next: %s\n", advice)
 	}
-	if errors.As(err, &xe) {
+	var wf *client.WrongFunctionError
+	switch {
+	case errors.As(err, &xe):
 		return xe.code
+	case errors.As(err, &wf):
+		return ExitError // a configuration to fix, not a missing resource
 	}
 	switch client.StatusOf(err) {
 	case http.StatusNotFound, http.StatusForbidden:
