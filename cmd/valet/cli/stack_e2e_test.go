@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/cmd/valet-worker/worker"
+	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/client"
+	"valet.dev/valet/shared/client/clienttest"
+	"valet.dev/valet/shared/httpapi/apitest"
+	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/testenv"
+)
+
+// cliOK runs one valet invocation that must succeed and returns its stdout.
+func cliOK(t *testing.T, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := run(t, args...)
+	require.Equal(t, ExitOK, code, "valet %s\nstderr:\n%s", strings.Join(args, " "), stderr)
+	return stdout
+}
+
+// cliJSON runs a command with --json and decodes its stdout into v.
+func cliJSON(t *testing.T, v any, args ...string) {
+	t.Helper()
+	require.NoError(t, json.Unmarshal([]byte(cliOK(t, append(args, "--json")...)), v), args)
+}
+
+// TestEveryResourceThroughAProfile is the CLI's done-when test: in a fresh
+// HOME, a profile that is not the dev default ("lab": the stack's base URL,
+// its issuer and client id, set with valet config) logs in with the
+// browser flow and drives every resource against the local stack.
+func TestEveryResourceThroughAProfile(t *testing.T) {
+	fs := testenv.Require(t, "FIRESTORE_EMULATOR_HOST", "the Firestore emulator")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s, err := stack.Start(ctx, stack.Options{
+		Firestore: fs, InProcessPubSub: true,
+		Project: fmt.Sprintf("clip-%d", time.Now().UnixNano()%1e9),
+	})
+	require.NoError(t, err)
+	t.Cleanup(s.Stop)
+	home := isolate(t) // no VALET_*, no stack.json above the working directory
+	stackFile := filepath.Join(t.TempDir(), "stack.json")
+	require.NoError(t, stack.WriteInfo(stackFile, s.Info))
+	base := strings.TrimSuffix(s.Info.Functions["jobs"], "/jobs")
+
+	// config: a profile "lab", made current; "dev" untouched.
+	cliOK(t, "config", "set", "url", base, "--profile", "lab")
+	cliOK(t, "config", "set", "issuer", s.Info.Issuer, "--profile", "lab")
+	cliOK(t, "config", "set", "client-id", s.Info.Audience, "--profile", "lab")
+	cliOK(t, "config", "set", "url", "http://127.0.0.1:1", "--profile", "other")
+	cliOK(t, "config", "use", "lab")
+	require.Equal(t, base+"\n", cliOK(t, "config", "get", "url"))
+	require.Regexp(t, `\*\s+lab\s+`+base, cliOK(t, "config", "list"))
+	_, err = os.Stat(filepath.Join(home, ".config", "valet", "config.json"))
+	require.NoError(t, err, "the config lives in os.UserConfigDir()/valet")
+
+	// login: the authorization-code flow with PKCE against the stack's
+	// issuer, a loopback redirect, alice picked on its page.
+	var asked url.Values
+	OpenBrowser = playBrowser(t, "alice", &asked)
+	t.Cleanup(func() { OpenBrowser = nil })
+	require.Empty(t, cliOK(t, "login", "--no-browser=false"))
+	require.Equal(t, oidc.AccountID("alice"), jwtClaims(requirePrivate(t, home, "lab").Token).Sub)
+	alice := identity.UserID(s.Info.Issuer, oidc.AccountID("alice"))
+	bob, err := s.Issuer.Mint(oidc.TokenRequest{Sub: "bob"})
+	require.NoError(t, err)
+	bobID := identity.UserID(s.Info.Issuer, oidc.AccountID("bob"))
+	cliOK(t, "config", "set", "url", base, "--profile", "bob")
+	cliOK(t, "login", "--profile", "bob", "--token", bob)
+
+	// spaces
+	var spaces []client.Space
+	cliJSON(t, &spaces, "spaces", "ls")
+	require.Equal(t, "users/"+alice, spaces[0].ID)
+	require.Contains(t, cliOK(t, "spaces", "ls"), "users/"+alice)
+
+	// projects and members
+	pid := fmt.Sprintf("p-e2e-%d", time.Now().UnixNano()%1e6)
+	var p client.Project
+	cliJSON(t, &p, "projects", "create", pid, "--name", "The lab")
+	require.Equal(t, "The lab", p.DisplayName)
+	cliOK(t, "projects", "members", "add", pid, bobID, "--role", "viewer")
+	cliOK(t, "projects", "members", "set-role", pid, bobID, "editor")
+	require.Regexp(t, bobID+`\s+editor`, cliOK(t, "projects", "get", pid))
+	cliJSON(t, &p, "projects", "get", pid, "--profile", "bob")
+	require.Len(t, p.Members, 2)
+
+	// objects: put (waits for READY), ls, get, cp, revoke, rm.
+	file := filepath.Join(t.TempDir(), "results.csv")
+	require.NoError(t, os.WriteFile(file, []byte("a,b\n1,2\n"), 0o644))
+	var obj struct{ ID, State, Name string }
+	cliJSON(t, &obj, "objects", "put", file, "--name", "data/results.csv")
+	require.Equal(t, "READY", obj.State)
+	require.Contains(t, cliOK(t, "objects", "ls", "--prefix", "data/"), "data/results.csv")
+	got := filepath.Join(t.TempDir(), "got.csv")
+	cliOK(t, "objects", "get", obj.ID, "-o", got)
+	b, err := os.ReadFile(got)
+	require.NoError(t, err)
+	require.Equal(t, "a,b\n1,2\n", string(b))
+	var cp struct{ ID, Space, State string }
+	cliJSON(t, &cp, "objects", "cp", obj.ID, "projects/"+pid, "--name", "shared.csv")
+	require.Equal(t, "projects/"+pid, cp.Space)
+	require.Contains(t, cliOK(t, "objects", "ls", "projects/"+pid, "--profile", "bob"), "shared.csv")
+	require.Contains(t, cliOK(t, "objects", "revoke", obj.ID), "READY")
+	cliOK(t, "objects", "rm", obj.ID)
+	code, _, stderr := run(t, "objects", "get", obj.ID, "-o", got)
+	require.Equal(t, ExitNotFound, code, stderr)
+
+	// tokens: create (the value alone on stdout), log a profile in with it
+	// from stdin, ls, revoke.
+	tok := strings.TrimSpace(cliOK(t, "tokens", "create", "ci", "--scope", "jobs:read", "--expires", "1h"))
+	require.True(t, strings.HasPrefix(tok, "valet_"), tok)
+	cliOK(t, "config", "set", "url", base, "--profile", "ci")
+	Stdin = strings.NewReader(tok + "\n")
+	t.Cleanup(func() { Stdin = strings.NewReader("") })
+	cliOK(t, "login", "--profile", "ci", "--token", "-")
+	cliOK(t, "jobs", "list", "--profile", "ci")
+	var tokens []client.TokenInfo
+	cliJSON(t, &tokens, "tokens", "ls")
+	require.Len(t, tokens, 1)
+	require.NotContains(t, cliOK(t, "tokens", "ls"), tok, "never a token's value")
+	cliOK(t, "tokens", "revoke", tokens[0].ID)
+	code, _, stderr = run(t, "jobs", "list", "--profile", "ci")
+	require.Equal(t, ExitAuthNeeded, code, stderr)
+
+	// jobs: a job cancelled before it runs.
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main"), 0o644))
+	cancelled := strings.TrimSpace(cliOK(t, "jobs", "submit", dir, "--image", "example/build", "--project", pid))
+	require.Contains(t, cliOK(t, "jobs", "get", cancelled), "state:")
+	require.Contains(t, cliOK(t, "jobs", "list", "--project", pid), cancelled)
+	require.Contains(t, cliOK(t, "jobs", "cancel", cancelled), "CANCELLED")
+	require.Contains(t, cliOK(t, "jobs", "events", cancelled), "CANCELLED")
+	code, _, stderr = run(t, "jobs", "output", cancelled)
+	require.Equal(t, ExitError, code)
+	require.Contains(t, stderr, "ended CANCELLED: there is no output and there will be none")
+	code, _, stderr = run(t, "jobs", "wait", cancelled)
+	require.Equal(t, ExitJobFailed, code, stderr)
+
+	// jobs: one the worker runs, with an attestation.
+	workerDone := make(chan int, 1)
+	workerLog := &apitest.Logs{}
+	go func() {
+		workerDone <- worker.Run(ctx, []string{"--once", "--poll", "100ms", "--stack", stackFile}, io.Discard, workerLog)
+	}()
+	out := filepath.Join(t.TempDir(), "out.tar")
+	id := strings.TrimSpace(cliOK(t, "jobs", "submit", dir, "--image", "example/build", "--attest", "--wait", "--out", out))
+	require.Equal(t, 0, <-workerDone, workerLog.String())
+	require.Contains(t, cliOK(t, "jobs", "wait", id), id+" SUCCEEDED")
+	var tarball strings.Builder
+	code = Run(ctx, []string{"jobs", "output", id, "-o", "-"}, &tarball, io.Discard)
+	require.Equal(t, ExitOK, code)
+	require.Equal(t, "main.go\n", clienttest.TarFiles(t, []byte(tarball.String()))[worker.FilesFile])
+	att := filepath.Join(t.TempDir(), "att.json")
+	cliOK(t, "jobs", "attestation", id, "-o", att)
+	code, _, stderr = run(t, "jobs", "cancel", id)
+	require.Equal(t, ExitError, code)
+	require.Contains(t, stderr, "is already final (SUCCEEDED)")
+
+	// A URL of the wrong function is named as such.
+	code, _, stderr = run(t, "jobs", "get", id, "--jobs-url", s.Info.Functions["objects"])
+	require.Equal(t, ExitError, code)
+	require.Contains(t, stderr, "is valet's objects function, not the jobs function")
+
+	// Leaving and deleting.
+	cliOK(t, "projects", "members", "rm", pid, bobID)
+	cliOK(t, "projects", "delete", pid, "--force")
+	code, _, stderr = run(t, "projects", "get", pid)
+	require.Equal(t, ExitNotFound, code, stderr)
+
+	cliOK(t, "version")
+	require.Contains(t, cliOK(t, "completion", "bash"), "_valet")
+	cliOK(t, "logout")
+	code, _, _ = run(t, "spaces", "ls")
+	require.Equal(t, ExitAuthNeeded, code)
+}
