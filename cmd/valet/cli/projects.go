@@ -150,11 +150,11 @@ func (in *inv) setMember(cl *client.Client, role project.Role) error {
 }
 
 func printProject(w io.Writer, p client.Project) {
-	fields(w, "id", p.ID, "name", p.DisplayName, "created by", p.CreatedBy, "created", when(p.CreatedAt))
+	fields(w, "id", string(p.ID), "name", p.DisplayName, "created by", string(p.CreatedBy), "created", when(p.CreatedAt))
 	fmt.Fprintln(w)
 	rows := make([][]string, len(p.Members))
 	for i, m := range p.Members {
-		rows[i] = []string{m.User, string(m.Role), m.AddedBy, when(m.AddedAt)}
+		rows[i] = []string{string(m.User), string(m.Role), string(m.AddedBy), when(m.AddedAt)}
 	}
 	table(w, []string{"MEMBER", "ROLE", "ADDED BY", "ADDED"}, rows)
 }
