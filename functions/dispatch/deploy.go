@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/config"
-	"valet.dev/valet/shared/identity"
 )
 
 // Deploy builds the function from a deployment's dependencies (see package
@@ -25,7 +25,7 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	auth, err := d.ServiceAuth(ctx, identity.RefuseStripped)
+	auth, err := d.ServiceAuth(ctx, authn.RefuseStripped)
 	if err != nil {
 		return Options{}, err
 	}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/config"
-	"valet.dev/valet/shared/identity"
 )
 
 // Deploy builds the function from a deployment's dependencies (see package
@@ -29,7 +29,7 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	auth, err := d.ServiceAuth(ctx, identity.AcceptStripped)
+	auth, err := d.ServiceAuth(ctx, authn.AcceptStripped)
 	if err != nil {
 		return Options{}, err
 	}

@@ -17,6 +17,7 @@ import (
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/functions/sweep"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/identity"
@@ -56,7 +57,7 @@ func TestSweepWithTheServiceVerifier(t *testing.T) {
 	// The audience is the function's URL: known once it listens.
 	srv := httptest.NewUnstartedServer(nil)
 	audience := "http://" + srv.Listener.Addr().String()
-	verifier, err := identity.NewServiceVerifier(identity.ServiceVerifierOptions{
+	verifier, err := authn.NewServiceVerifier(authn.ServiceVerifierOptions{
 		Validator: validator, Audience: audience, Issuers: []string{issuerSrv.URL}, AllowedEmails: []string{scheduler},
 	})
 	require.NoError(t, err)

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/api/option"
 
 	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/custody"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
@@ -125,7 +126,7 @@ func (d *Deps) UserAuthenticator(ctx context.Context) (*identity.Authenticator, 
 	if err := d.Env.needUsers(); err != nil {
 		return nil, err
 	}
-	users, err := identity.NewUserVerifier(ctx, identity.UserVerifierOptions{Issuers: d.Env.UserIssuers})
+	users, err := authn.NewUserVerifier(ctx, authn.UserVerifierOptions{Issuers: d.Env.UserIssuers})
 	if err != nil {
 		return nil, fmt.Errorf("config: user verifier: %w", err)
 	}
@@ -198,7 +199,7 @@ func (d *Deps) secretManager(ctx context.Context) (*smapi.Client, error) {
 // X-Serverless-Authorization and a signed one in Authorization) or
 // accepted on its claims (sweep: Cloud Scheduler can only use
 // Authorization).
-func (d *Deps) ServiceAuth(ctx context.Context, stripped identity.StrippedTokens) (func(*http.Request) (identity.Principal, error), error) {
+func (d *Deps) ServiceAuth(ctx context.Context, stripped authn.StrippedTokens) (func(*http.Request) (identity.Principal, error), error) {
 	if err := d.Env.needServices(); err != nil {
 		return nil, err
 	}
@@ -214,8 +215,8 @@ func (d *Deps) ServiceAuth(ctx context.Context, stripped identity.StrippedTokens
 	if err != nil {
 		return nil, fmt.Errorf("config: idtoken validator: %w", err)
 	}
-	// Empty ServiceIssuers means identity.DefaultServiceIssuers (Google's).
-	services, err := identity.NewServiceVerifier(identity.ServiceVerifierOptions{
+	// Empty ServiceIssuers means authn.DefaultServiceIssuers (Google's).
+	services, err := authn.NewServiceVerifier(authn.ServiceVerifierOptions{
 		Validator: v, Audience: d.Env.FunctionURL, Issuers: d.Env.ServiceIssuers,
 		AllowedEmails: d.Env.AllowedServiceAccounts, Stripped: stripped,
 	})

@@ -40,8 +40,8 @@ import (
 	"strconv"
 	"strings"
 
+	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/httpapi"
-	"valet.dev/valet/shared/identity"
 )
 
 // Env is a function's configuration as read from its environment.
@@ -49,7 +49,7 @@ type Env struct {
 	Project                string
 	JobsBucket             string
 	ObjectsBucket          string
-	UserIssuers            []identity.IssuerConfig
+	UserIssuers            []authn.IssuerConfig
 	FunctionURL            string
 	AllowedServiceAccounts []string
 	SignerEmail            string
@@ -141,7 +141,7 @@ func Load(getenv func(string) string) (Env, error) {
 			if is.URL == "" || len(is.Audiences) == 0 {
 				return e, fmt.Errorf("config: %s[%d] needs a url and at least one audience", EnvUserIssuers, i)
 			}
-			e.UserIssuers = append(e.UserIssuers, identity.IssuerConfig{URL: is.URL, Audiences: is.Audiences, JWKSURL: is.JWKSURL, ClientIDs: is.ClientIDs})
+			e.UserIssuers = append(e.UserIssuers, authn.IssuerConfig{URL: is.URL, Audiences: is.Audiences, JWKSURL: is.JWKSURL, ClientIDs: is.ClientIDs})
 		}
 	}
 	for _, email := range strings.Split(getenv(EnvServiceAccounts), ",") {

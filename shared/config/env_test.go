@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/authn"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -26,7 +26,7 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "p", e.Project)
 	require.Equal(t, "p-jobs", e.JobsBucket)
-	require.Equal(t, []identity.IssuerConfig{{URL: "https://accounts.google.com", Audiences: []string{"client-1"}, ClientIDs: []string{"client-1", "android-1"}}}, e.UserIssuers)
+	require.Equal(t, []authn.IssuerConfig{{URL: "https://accounts.google.com", Audiences: []string{"client-1"}, ClientIDs: []string{"client-1", "android-1"}}}, e.UserIssuers)
 	require.Equal(t, []string{"dispatcher@p.iam.gserviceaccount.com", "reconciler@p.iam.gserviceaccount.com"}, e.AllowedServiceAccounts)
 	require.Equal(t, []string{"https://console-xyz.a.run.app", "http://127.0.0.1:8080"}, e.AllowedOrigins)
 	require.NoError(t, e.needUsers())

@@ -1,7 +1,11 @@
-// Package identity turns a bearer credential into a Principal: OIDC ID tokens
-// of users from configured issuers, Google-signed ID tokens of allow-listed
-// service accounts, and valet API tokens. Verifiers fail with
-// apperr.Unauthenticated and a message saying what was wrong.
+// Package identity says who is calling: a Principal (a user, an allow-listed
+// service account or a running job) with its scopes, and the Authenticator
+// that turns a request's bearer credential into one by trying the
+// verifiers a function accepts. The verifiers of ID tokens live in package
+// authn and the job-token verifier in jobtoken, so this package imports no
+// Google SDK and the domain packages (access, scope) can depend on it.
+// Verifiers fail with apperr.Unauthenticated and a message saying what was
+// wrong.
 package identity
 
 import "context"

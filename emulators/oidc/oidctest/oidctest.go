@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/identity"
 )
 
@@ -22,7 +23,7 @@ type Issuer struct {
 	URL      string
 	Audience string
 	// Users verifies the issuer's ID tokens as production verifies users.
-	Users *identity.UserVerifier
+	Users *authn.UserVerifier
 }
 
 // Start serves a dev issuer for the test's lifetime.
@@ -33,8 +34,8 @@ func Start(t testing.TB, audience string) *Issuer {
 	srv := httptest.NewServer(iss)
 	t.Cleanup(srv.Close)
 	iss.SetIssuer(srv.URL)
-	users, err := identity.NewUserVerifier(context.Background(), identity.UserVerifierOptions{
-		Issuers: []identity.IssuerConfig{{URL: srv.URL, Audiences: []string{audience}, JWKSURL: srv.URL + oidc.JWKSPath}},
+	users, err := authn.NewUserVerifier(context.Background(), authn.UserVerifierOptions{
+		Issuers: []authn.IssuerConfig{{URL: srv.URL, Audiences: []string{audience}, JWKSURL: srv.URL + oidc.JWKSPath}},
 	})
 	require.NoError(t, err)
 	return &Issuer{Issuer: iss, URL: srv.URL, Audience: audience, Users: users}

@@ -1,4 +1,4 @@
-package identity
+package authn
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"valet.dev/valet/shared/identity"
 
 	"google.golang.org/api/idtoken"
 
@@ -30,29 +31,16 @@ type ServiceVerifierOptions struct {
 	// AllowedEmails are the service accounts that may call, compared
 	// case-insensitively. At least one.
 	AllowedEmails []string
-	// Leeway is the clock skew tolerated on iat; DefaultLeeway when zero.
+	// Leeway is the clock skew tolerated on iat; identity.DefaultLeeway when zero.
 	Leeway time.Duration
 	// Now is the clock for the iat check; time.Now when nil. (The
 	// validator's own expiry check uses the real clock.)
 	Now func() time.Time
 	// Stripped says what to do with a token whose signature Cloud Run's
-	// front door replaced by StrippedSignature: RefuseStripped (the zero
+	// front door replaced by identity.StrippedSignature: RefuseStripped (the zero
 	// value) or AcceptStripped.
 	Stripped StrippedTokens
 }
-
-// StrippedSignature is what Cloud Run's front door puts in place of the
-// signature of the ID token it checked before passing the request on
-// (Cloud Run troubleshooting, "signature-removed":
-// https://cloud.google.com/run/docs/troubleshooting). Such a token can no
-// longer be verified by the service.
-const StrippedSignature = "SIGNATURE_REMOVED_BY_GOOGLE"
-
-// ServerlessAuthorization is the header a caller may put the front door's
-// token in; Cloud Run then checks that one and leaves Authorization to the
-// service (Cloud Run, "Authenticating service-to-service":
-// https://cloud.google.com/run/docs/authenticating/service-to-service).
-const ServerlessAuthorization = "X-Serverless-Authorization"
 
 // StrippedTokens is a function's answer to a token whose signature the
 // front door removed.
@@ -83,7 +71,7 @@ type ServiceVerifier struct {
 	stripped  StrippedTokens
 }
 
-var _ Verifier = (*ServiceVerifier)(nil)
+var _ identity.Verifier = (*ServiceVerifier)(nil)
 
 // NewServiceVerifier checks opts and returns a verifier.
 func NewServiceVerifier(opts ServiceVerifierOptions) (*ServiceVerifier, error) {
@@ -122,7 +110,7 @@ func NewServiceVerifier(opts ServiceVerifierOptions) (*ServiceVerifier, error) {
 		v.allowed[e] = true
 	}
 	if v.leeway == 0 {
-		v.leeway = DefaultLeeway
+		v.leeway = identity.DefaultLeeway
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -139,37 +127,37 @@ func NewServiceVerifier(opts ServiceVerifierOptions) (*ServiceVerifier, error) {
 // lowercased email, with all scopes.
 //
 // Errors are *apperr.Error with code Unauthenticated.
-func (v *ServiceVerifier) Verify(ctx context.Context, rawToken string) (Principal, error) {
+func (v *ServiceVerifier) Verify(ctx context.Context, rawToken string) (identity.Principal, error) {
 	header, peeked, err := peekJWT(rawToken)
 	if err != nil {
-		return Principal{}, err
+		return identity.Principal{}, err
 	}
 	// Google signs service account ID tokens with RS256. Refusing anything
 	// else here also keeps tokens away from idtoken's ES256 path, which
 	// slices the signature without checking its length.
 	if header.Algorithm != "RS256" {
-		return Principal{}, unauthenticated("token signing algorithm is not accepted (accepted: RS256)")
+		return identity.Principal{}, unauthenticated("token signing algorithm is not accepted (accepted: RS256)")
 	}
 	// Explain audience and expiry from the unverified claims before the
 	// validator, which checks the same things but with untyped errors.
 	if len(peeked.Audience) != 1 || peeked.Audience[0] != v.audience {
-		return Principal{}, foreign("token audience is not this function's URL %s", v.audience)
+		return identity.Principal{}, foreign("token audience is not this function's URL %s", v.audience)
 	}
-	if strings.HasSuffix(rawToken, "."+StrippedSignature) {
+	if strings.HasSuffix(rawToken, "."+identity.StrippedSignature) {
 		return v.verifyStripped(peeked)
 	}
 	payload, err := v.validator.Validate(ctx, rawToken, v.audience)
 	if err != nil {
 		if peeked.Expiry != nil && v.now().After(peeked.Expiry.Time()) {
-			return Principal{}, apperr.Wrap(err, apperr.Unauthenticated, "token has expired; get a fresh one")
+			return identity.Principal{}, apperr.Wrap(err, apperr.Unauthenticated, "token has expired; get a fresh one")
 		}
-		return Principal{}, apperr.Wrap(err, apperr.Unauthenticated,
+		return identity.Principal{}, apperr.Wrap(err, apperr.Unauthenticated,
 			"token could not be verified with Google's keys: bad signature, unknown signing key or unreachable key set")
 	}
 	// idtoken checks neither the issuer nor iat: check them on the
 	// verified payload.
 	if payload.Audience != v.audience {
-		return Principal{}, foreign("token audience is not this function's URL %s", v.audience)
+		return identity.Principal{}, foreign("token audience is not this function's URL %s", v.audience)
 	}
 	email, _ := payload.Claims["email"].(string)
 	verified, _ := payload.Claims["email_verified"].(bool)
@@ -182,13 +170,13 @@ func (v *ServiceVerifier) Verify(ctx context.Context, rawToken string) (Principa
 // verifyStripped checks a token whose signature the front door removed:
 // refused unless AcceptStripped, then every claim, expiry included (no
 // validator saw it).
-func (v *ServiceVerifier) verifyStripped(c jwtClaims) (Principal, error) {
+func (v *ServiceVerifier) verifyStripped(c jwtClaims) (identity.Principal, error) {
 	if v.stripped != AcceptStripped {
-		return Principal{}, unauthenticated("token's signature was removed by Cloud Run's front door, so this function cannot verify it: " +
+		return identity.Principal{}, unauthenticated("token's signature was removed by Cloud Run's front door, so this function cannot verify it: " +
 			"send the ID token for the front door in X-Serverless-Authorization and a signed ID token in Authorization")
 	}
 	if c.Expiry == nil || v.now().After(c.Expiry.Time().Add(v.leeway)) {
-		return Principal{}, unauthenticated("token has no expiry or has expired; get a fresh one")
+		return identity.Principal{}, unauthenticated("token has no expiry or has expired; get a fresh one")
 	}
 	var iat int64
 	if c.IssuedAt != nil {
@@ -199,22 +187,22 @@ func (v *ServiceVerifier) verifyStripped(c jwtClaims) (Principal, error) {
 
 // principal checks the claims idtoken does not (issuer, iat, the email and
 // its place on the allow-list) and returns the service principal.
-func (v *ServiceVerifier) principal(issuer string, issuedAt int64, email string, emailVerified bool) (Principal, error) {
+func (v *ServiceVerifier) principal(issuer string, issuedAt int64, email string, emailVerified bool) (identity.Principal, error) {
 	if !slices.Contains(v.issuers, issuer) {
-		return Principal{}, foreign("token issuer is not accepted for service accounts (accepted: %s)", strings.Join(v.issuers, ", "))
+		return identity.Principal{}, foreign("token issuer is not accepted for service accounts (accepted: %s)", strings.Join(v.issuers, ", "))
 	}
 	if iat := time.Unix(issuedAt, 0); issuedAt == 0 || v.now().Add(v.leeway).Before(iat) {
-		return Principal{}, unauthenticated("token has no issue time (iat) or was issued in the future; check the clocks")
+		return identity.Principal{}, unauthenticated("token has no issue time (iat) or was issued in the future; check the clocks")
 	}
 	if !emailVerified {
-		return Principal{}, unauthenticated("token's email is not verified")
+		return identity.Principal{}, unauthenticated("token's email is not verified")
 	}
 	email = strings.ToLower(email)
 	if email == "" {
-		return Principal{}, unauthenticated("token has no email; mint it with the service account's email included")
+		return identity.Principal{}, unauthenticated("token has no email; mint it with the service account's email included")
 	}
 	if !v.allowed[email] {
-		return Principal{}, unauthenticated("service account %s is not on this function's allow-list", email)
+		return identity.Principal{}, unauthenticated("service account %s is not on this function's allow-list", email)
 	}
-	return Principal{Kind: Service, ID: email, Email: email, Scopes: slices.Clone(AllScopes)}, nil
+	return identity.Principal{Kind: identity.Service, ID: email, Email: email, Scopes: slices.Clone(identity.AllScopes)}, nil
 }

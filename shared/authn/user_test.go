@@ -1,4 +1,4 @@
-package identity
+package authn
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"valet.dev/valet/shared/identity"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
@@ -89,11 +90,11 @@ func TestUserVerifierAccepts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := f.verifier.Verify(context.Background(), tc.token)
 			require.NoError(t, err)
-			require.Equal(t, Principal{
-				Kind:   User,
-				ID:     UserID(f.issuer, "alice"),
+			require.Equal(t, identity.Principal{
+				Kind:   identity.User,
+				ID:     identity.UserID(f.issuer, "alice"),
 				Email:  tc.wantEmail,
-				Scopes: AllScopes,
+				Scopes: identity.AllScopes,
 			}, p)
 		})
 	}
@@ -146,7 +147,7 @@ func TestUserVerifierRejects(t *testing.T) {
 		{"not base64", "!!.??.**", "header is not"},
 		{"not JSON", "YWJj.YWJj.YWJj", "header is not"},
 		{"bad signature encoding", mintRS256(t, base) + "!", "signature is not"},
-		{"too long", strings.Repeat("a", MaxTokenBytes+1), "longer than"},
+		{"too long", strings.Repeat("a", identity.MaxTokenBytes+1), "longer than"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,7 +205,7 @@ func TestUserVerifierDiscovery(t *testing.T) {
 	failDiscovery.Store(false)
 	p, err := v.Verify(context.Background(), token)
 	require.NoError(t, err)
-	require.Equal(t, UserID(issuer, "bob"), p.ID)
+	require.Equal(t, identity.UserID(issuer, "bob"), p.ID)
 
 	// The discovery document's algorithm list does not widen the pin.
 	pubDER, err := x509.MarshalPKIXPublicKey(sharedKeys().rsa.Public())
@@ -227,7 +228,7 @@ func TestUserVerifierGoogleIssuerAlias(t *testing.T) {
 			"iat": testNow.Unix(), "exp": testNow.Add(time.Hour).Unix(),
 		}))
 		require.NoError(t, err, iss)
-		require.Equal(t, UserID(GoogleIssuer, "1234567890"), p.ID, iss)
+		require.Equal(t, identity.UserID(GoogleIssuer, "1234567890"), p.ID, iss)
 	}
 }
 
@@ -270,17 +271,17 @@ func TestNewUserVerifierRejectsBadConfig(t *testing.T) {
 
 func TestUserID(t *testing.T) {
 	format := regexp.MustCompile(`^u[a-z2-7]{26}$`)
-	a := UserID("https://keycloak.example/realms/valet", "alice")
+	a := identity.UserID("https://keycloak.example/realms/valet", "alice")
 	require.Regexp(t, format, a)
-	require.Equal(t, a, UserID("https://keycloak.example/realms/valet", "alice"), "deterministic")
-	require.NotEqual(t, a, UserID(GoogleIssuer, "alice"), "same subject at another issuer")
-	require.NotEqual(t, a, UserID("https://keycloak.example/realms/valet", "alice2"))
+	require.Equal(t, a, identity.UserID("https://keycloak.example/realms/valet", "alice"), "deterministic")
+	require.NotEqual(t, a, identity.UserID(GoogleIssuer, "alice"), "same subject at another issuer")
+	require.NotEqual(t, a, identity.UserID("https://keycloak.example/realms/valet", "alice2"))
 	// Concatenation without the separator would make these collide.
-	require.NotEqual(t, UserID("https://a.example/x", "y"), UserID("https://a.example/", "xy"))
+	require.NotEqual(t, identity.UserID("https://a.example/x", "y"), identity.UserID("https://a.example/", "xy"))
 	// A fixed vector (computed independently with Python hashlib/base64)
 	// pins the format: changing it would orphan every user.
-	require.Equal(t, "urwc4p533mxbosribglikggrfle", UserID(GoogleIssuer, "42"))
-	require.Regexp(t, format, UserID("", ""))
+	require.Equal(t, "urwc4p533mxbosribglikggrfle", identity.UserID(GoogleIssuer, "42"))
+	require.Regexp(t, format, identity.UserID("", ""))
 }
 
 // Where Google is a user issuer, a token counts as a user's only if it was

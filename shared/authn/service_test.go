@@ -1,4 +1,4 @@
-package identity
+package authn
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"valet.dev/valet/shared/identity"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/stretchr/testify/require"
@@ -99,7 +100,7 @@ func TestServiceVerifierAccepts(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := v.Verify(context.Background(), mintRS256(t, tc.claims))
 			require.NoError(t, err)
-			require.Equal(t, Principal{Kind: Service, ID: tc.want, Email: tc.want, Scopes: AllScopes}, p)
+			require.Equal(t, identity.Principal{Kind: identity.Service, ID: tc.want, Email: tc.want, Scopes: identity.AllScopes}, p)
 		})
 	}
 }
@@ -186,9 +187,9 @@ func TestNewServiceVerifierRejectsBadConfig(t *testing.T) {
 }
 
 // stripped is tok as Cloud Run's front door passes it on: the signature
-// replaced by StrippedSignature.
+// replaced by identity.StrippedSignature.
 func stripped(tok string) string {
-	return tok[:strings.LastIndexByte(tok, '.')+1] + StrippedSignature
+	return tok[:strings.LastIndexByte(tok, '.')+1] + identity.StrippedSignature
 }
 
 func TestServiceVerifierRefusesStrippedTokensByDefault(t *testing.T) {

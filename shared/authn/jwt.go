@@ -1,47 +1,24 @@
-package identity
+package authn
 
 import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
+	"valet.dev/valet/shared/identity"
 
 	"valet.dev/valet/shared/apperr"
 )
-
-// MaxTokenBytes bounds the size of a bearer token this package will look at.
-// Real ID tokens are a few KiB; anything larger is refused before parsing.
-const MaxTokenBytes = 16 << 10
-
-// DefaultLeeway is the clock skew tolerated on exp, nbf and iat.
-const DefaultLeeway = 30 * time.Second
-
-// errForeignToken marks a rejection that says "this token was not meant for
-// this verifier" (unknown issuer, another audience) rather than "this token
-// is bad". The Authenticator uses it to pick the most useful error when it
-// tries several verifiers.
-var errForeignToken = errors.New("token is for another verifier")
 
 // unauthenticated builds the error every verifier returns.
 func unauthenticated(format string, args ...any) error {
 	return apperr.E(apperr.Unauthenticated, format, args...)
 }
 
-// foreign builds an Unauthenticated error marked with errForeignToken.
-func foreign(format string, args ...any) error {
-	return &apperr.Error{Code: apperr.Unauthenticated, Message: fmt.Sprintf(format, args...), Cause: errForeignToken}
-}
-
-// Foreign builds the error a Verifier returns for a token that is not its
-// kind (another issuer, audience or type): an Unauthenticated error the
-// Authenticator passes over in favour of another verifier's answer.
-func Foreign(format string, args ...any) error { return foreign(format, args...) }
-
-// isForeign reports whether err says the token belongs to another verifier.
-func isForeign(err error) bool { return errors.Is(err, errForeignToken) }
+// foreign builds the error for a token of another verifier.
+func foreign(format string, args ...any) error { return identity.Foreign(format, args...) }
 
 // jwtHeader is the part of a JOSE header this package reads.
 type jwtHeader struct {
@@ -78,8 +55,8 @@ func (c *jwtClaims) authorizedParty() string {
 func peekJWT(raw string) (jwtHeader, jwtClaims, error) {
 	var h jwtHeader
 	var c jwtClaims
-	if len(raw) > MaxTokenBytes {
-		return h, c, unauthenticated("token is longer than %d bytes", MaxTokenBytes)
+	if len(raw) > identity.MaxTokenBytes {
+		return h, c, unauthenticated("token is longer than %d bytes", identity.MaxTokenBytes)
 	}
 	parts := strings.Split(raw, ".")
 	if len(parts) != 3 {

@@ -1,9 +1,7 @@
-package identity
+package authn
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"valet.dev/valet/shared/identity"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
@@ -75,7 +74,7 @@ type UserVerifierOptions struct {
 	// HTTPClient fetches discovery documents and key sets; a client with a
 	// 10 s timeout when nil.
 	HTTPClient *http.Client
-	// Leeway is the clock skew tolerated on exp, nbf and iat; DefaultLeeway
+	// Leeway is the clock skew tolerated on exp, nbf and iat; identity.DefaultLeeway
 	// when zero, and no less than zero.
 	Leeway time.Duration
 	// Now is the clock; time.Now when nil.
@@ -91,7 +90,7 @@ type UserVerifier struct {
 	now     func() time.Time
 }
 
-var _ Verifier = (*UserVerifier)(nil)
+var _ identity.Verifier = (*UserVerifier)(nil)
 
 // issuerVerifier checks tokens of one issuer. Its go-oidc verifier is built
 // at construction when the JWKS URL is configured, else on first use by
@@ -121,7 +120,7 @@ func NewUserVerifier(ctx context.Context, opts UserVerifierOptions) (*UserVerifi
 		now:     opts.Now,
 	}
 	if v.leeway == 0 {
-		v.leeway = DefaultLeeway
+		v.leeway = identity.DefaultLeeway
 	}
 	if v.now == nil {
 		v.now = time.Now
@@ -231,44 +230,44 @@ func isLoopback(host string) bool {
 // set with the issuer's pinned algorithms, the audience, the authorized
 // party when the issuer has ClientIDs, and exp, iat and nbf within the
 // leeway. It returns a User principal whose ID is
-// UserID(issuer, sub), with all scopes, and the email unless the issuer says
+// identity.UserID(issuer, sub), with all scopes, and the email unless the issuer says
 // it is not verified.
 //
 // Errors are *apperr.Error with code Unauthenticated, except a failed
 // discovery of the issuer's metadata, which is Unavailable.
-func (v *UserVerifier) Verify(ctx context.Context, rawToken string) (Principal, error) {
+func (v *UserVerifier) Verify(ctx context.Context, rawToken string) (identity.Principal, error) {
 	header, peeked, err := peekJWT(rawToken)
 	if err != nil {
-		return Principal{}, err
+		return identity.Principal{}, err
 	}
 	iv, ok := v.issuers[peeked.Issuer]
 	if !ok {
-		return Principal{}, foreign("token issuer is not accepted here (accepted: %s)", strings.Join(v.names, ", "))
+		return identity.Principal{}, foreign("token issuer is not accepted here (accepted: %s)", strings.Join(v.names, ", "))
 	}
 	if !slices.Contains(iv.cfg.Algorithms, header.Algorithm) {
-		return Principal{}, unauthenticated("token signing algorithm is not accepted for issuer %s (accepted: %s)",
+		return identity.Principal{}, unauthenticated("token signing algorithm is not accepted for issuer %s (accepted: %s)",
 			iv.cfg.URL, strings.Join(iv.cfg.Algorithms, ", "))
 	}
 	verifier, err := iv.get(ctx)
 	if err != nil {
-		return Principal{}, err
+		return identity.Principal{}, err
 	}
 	token, err := verifier.Verify(ctx, rawToken)
 	if err != nil {
-		return Principal{}, apperr.Wrap(err, apperr.Unauthenticated,
+		return identity.Principal{}, apperr.Wrap(err, apperr.Unauthenticated,
 			"token could not be verified with the keys of issuer %s: bad signature, unknown signing key or unreachable key set", iv.cfg.URL)
 	}
 	var claims jwtClaims
 	if err := token.Claims(&claims); err != nil {
-		return Principal{}, apperr.Wrap(err, apperr.Unauthenticated, "token claims are malformed")
+		return identity.Principal{}, apperr.Wrap(err, apperr.Unauthenticated, "token claims are malformed")
 	}
 	if err := v.checkClaims(iv, &claims); err != nil {
-		return Principal{}, err
+		return identity.Principal{}, err
 	}
-	p := Principal{
-		Kind:   User,
-		ID:     UserID(iv.cfg.URL, claims.Subject),
-		Scopes: slices.Clone(AllScopes),
+	p := identity.Principal{
+		Kind:   identity.User,
+		ID:     identity.UserID(iv.cfg.URL, claims.Subject),
+		Scopes: slices.Clone(identity.AllScopes),
 	}
 	if claims.EmailVerified == nil || bool(*claims.EmailVerified) {
 		p.Email = claims.Email
@@ -320,19 +319,4 @@ func (iv *issuerVerifier) get(ctx context.Context) (*oidc.IDTokenVerifier, error
 	}
 	iv.verifier = oidc.NewVerifier(iv.cfg.URL, oidc.NewRemoteKeySet(iv.keysCtx, meta.JWKSURL), iv.oidcConfig)
 	return iv.verifier, nil
-}
-
-// userIDEncoding is lowercase RFC 4648 base32 without padding: letters a-z
-// and digits 2-7 only.
-var userIDEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-// UserID derives a user's stable id from the issuer URL and the token's
-// subject: "u" followed by the lowercase, unpadded base32 of the first 16
-// bytes of SHA-256(issuer + "\n" + subject), 27 characters in all, matching
-// ^u[a-z2-7]{26}$. Users of different issuers never share an id (issuer
-// URLs contain no line break, so the hashed input is unambiguous), and the
-// id is safe as a Firestore document id and in a space id "users/<uid>".
-func UserID(issuer, subject string) string {
-	sum := sha256.Sum256([]byte(issuer + "\n" + subject))
-	return "u" + userIDEncoding.EncodeToString(sum[:16])
 }
