@@ -16,6 +16,7 @@ type Client struct {
 	DispatchURL string // base URL of the dispatch function
 	ObjectsURL  string // base URL of the objects function (spaces, projects, objects)
 	TokensURL   string // base URL of the tokens function
+	SweepURL    string // base URL of the sweep function (private: the scheduler's)
 	Token       string // bearer credential for the function; never logged nor put in errors
 	// FrontDoorToken, when set, is the ID token for Cloud Run's front door
 	// of a private function (dispatch), sent in X-Serverless-Authorization:
@@ -45,6 +46,7 @@ const (
 	Dispatch = "dispatch"
 	Objects  = "objects"
 	Tokens   = "tokens"
+	Sweep    = "sweep"
 )
 
 // URL is the base URL of the named function ("" when not set).
@@ -58,6 +60,8 @@ func (c *Client) URL(function string) string {
 		return c.ObjectsURL
 	case Tokens:
 		return c.TokensURL
+	case Sweep:
+		return c.SweepURL
 	}
 	return ""
 }

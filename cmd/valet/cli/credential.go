@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
+
+	"valet.dev/valet/shared/client"
 )
 
 // credential is a profile's login, stored in
@@ -102,7 +103,7 @@ func (c *credential) fresh(ctx context.Context, profile string) (string, error) 
 	if c.RefreshToken == "" || c.TokenURL == "" {
 		return "", exitError{ExitAuthNeeded, fmt.Errorf("the login of profile %q expired at %s: run `valet login` again", profile, c.Expiry.Format(time.RFC3339))}
 	}
-	tr, err := exchange(ctx, c.TokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {c.RefreshToken}, "client_id": {c.ClientID}})
+	tr, err := client.ExchangeToken(ctx, c.TokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {c.RefreshToken}, "client_id": {c.ClientID}})
 	if err != nil {
 		return "", exitError{ExitAuthNeeded, fmt.Errorf("refresh the login of profile %q: %w; run `valet login` again", profile, err)}
 	}
@@ -114,43 +115,6 @@ func (c *credential) fresh(ctx context.Context, profile string) (string, error) 
 		return "", err
 	}
 	return c.Token, nil
-}
-
-// tokenResponse is an OAuth token endpoint's answer (RFC 6749 section 5.1,
-// OpenID Connect Core section 3.1.3.3).
-type tokenResponse struct {
-	IDToken      string `json:"id_token"`
-	RefreshToken string `json:"refresh_token"`
-	ExpiresIn    int    `json:"expires_in"`
-	Error        string `json:"error"`
-	Description  string `json:"error_description"`
-}
-
-// exchange posts form to an issuer's token endpoint and returns its ID
-// token (and refresh token). Errors carry the OAuth error, never a token.
-func exchange(ctx context.Context, tokenURL string, form url.Values) (tokenResponse, error) {
-	var tr tokenResponse
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return tr, fmt.Errorf("bad token endpoint %q", tokenURL)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return tr, fmt.Errorf("reach the issuer's token endpoint: %w", err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(http.MaxBytesReader(nil, resp.Body, 1<<20)).Decode(&tr); err != nil {
-		return tr, fmt.Errorf("the issuer's token endpoint answered %d without JSON", resp.StatusCode)
-	}
-	if tr.Error != "" || resp.StatusCode != http.StatusOK {
-		return tr, fmt.Errorf("the issuer refused: %s %s", tr.Error, tr.Description)
-	}
-	if tr.IDToken == "" {
-		return tr, errors.New("the issuer answered without an id_token (does the client ask for the openid scope?)")
-	}
-	return tr, nil
 }
 
 // jwtExpiry is the exp claim of a JWT, or zero for anything else (an API

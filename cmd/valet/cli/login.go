@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -187,7 +186,7 @@ func (in *inv) loginBrowser(c *conn, issuer, clientID string, noBrowser bool) er
 	}
 	ctx, cancel := context.WithTimeout(in.ctx, loginTimeout)
 	defer cancel()
-	d, err := discover(ctx, issuer)
+	d, err := client.Discover(ctx, issuer)
 	if err != nil {
 		return err
 	}
@@ -230,7 +229,7 @@ func (in *inv) loginBrowser(c *conn, issuer, clientID string, noBrowser bool) er
 	if p.ClientSecret != "" {
 		form.Set("client_secret", p.ClientSecret)
 	}
-	tr, err := exchange(ctx, d.TokenEndpoint, form)
+	tr, err := client.ExchangeToken(ctx, d.TokenEndpoint, form)
 	if err != nil {
 		return fmt.Errorf("exchange the code: %w", err)
 	}
@@ -243,38 +242,6 @@ func (in *inv) loginBrowser(c *conn, issuer, clientID string, noBrowser bool) er
 	}
 	in.loggedIn(c, cred)
 	return nil
-}
-
-// discovery is the part of the OpenID provider metadata valet login uses.
-type discovery struct {
-	Issuer                string `json:"issuer"`
-	AuthorizationEndpoint string `json:"authorization_endpoint"`
-	TokenEndpoint         string `json:"token_endpoint"`
-}
-
-// discover reads {issuer}/.well-known/openid-configuration (OpenID Connect
-// Discovery 1.0, section 4) and checks it names the same issuer.
-func discover(ctx context.Context, issuer string) (discovery, error) {
-	var d discovery
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, issuer+"/.well-known/openid-configuration", nil)
-	if err != nil {
-		return d, usageError{fmt.Sprintf("bad issuer URL %q", issuer)}
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return d, fmt.Errorf("reach the issuer %s: %w", issuer, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return d, fmt.Errorf("the issuer %s has no OpenID configuration (%d): is the issuer URL right?", issuer, resp.StatusCode)
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&d); err != nil {
-		return d, fmt.Errorf("the issuer's OpenID configuration is not JSON")
-	}
-	if strings.TrimSuffix(d.Issuer, "/") != issuer || d.AuthorizationEndpoint == "" || d.TokenEndpoint == "" {
-		return d, fmt.Errorf("the OpenID configuration at %s names issuer %q and lacks an endpoint: refusing it", issuer, d.Issuer)
-	}
-	return d, nil
 }
 
 // callback is what the browser brought back to the loopback redirect.
