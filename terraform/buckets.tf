@@ -11,9 +11,12 @@
 #   rule never removes anything a running job needs; it bounds the cost of
 #   abandoned uploads, which the sweep cannot see when no job document exists.
 # - objects bucket: objects are user data and live until deleted through
-#   valet. Abandoned pending uploads under spaces/ are deleted by the sweep
-#   (its object pass compares Firestore with the bucket), so no age rule
-#   applies; only incomplete multipart uploads are aborted.
+#   valet, under spaces/; no age rule applies there. Uploads land under
+#   uploads/ (one key per object, never a download key): finalize copies the
+#   first matching one to spaces/ and deletes it, and the sweep deletes those
+#   of pending objects whose window ended. What is left under uploads/ after
+#   a day (events that failed for longer than Eventarc retries) is deleted by
+#   age; incomplete multipart uploads are aborted.
 # - source bucket: one object, source/valet.zip, with object versioning:
 #   each upload is a new generation and the previous ones stay as
 #   noncurrent versions (the newest var.source_versions_kept of them), so a
@@ -107,6 +110,18 @@ resource "google_storage_bucket" "objects" {
     }
     action {
       type = "AbortIncompleteMultipartUpload"
+    }
+  }
+
+  # Leftover uploads (see above): an upload is dealt with within its
+  # upload window (1 h), so a day-old one is nobody's.
+  lifecycle_rule {
+    condition {
+      age            = 1
+      matches_prefix = ["uploads/"]
+    }
+    action {
+      type = "Delete"
     }
   }
 

@@ -1,11 +1,15 @@
 package stack_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,12 +164,55 @@ func TestReplayedUploadsCannotGrowTheEventLog(t *testing.T) {
 	require.Equal(t, "LOCKED", j.State)
 }
 
+// uploadedName is the object name a signed URL of bucket writes.
+func uploadedName(t *testing.T, bucket string, u signedURL) string {
+	t.Helper()
+	parsed, err := url.Parse(u.URL)
+	require.NoError(t, err)
+	name, ok := strings.CutPrefix(parsed.Path, "/"+bucket+"/")
+	require.True(t, ok, parsed.Path)
+	return name
+}
+
+// neverServes replays body through upload once finalize is done with what
+// it wrote before and, until finalize has dealt with the replay (its bytes
+// gone), requires that none of downloads serves it.
+func neverServes(t *testing.T, s *stack.Stack, upload signedURL, body []byte, downloads ...signedURL) {
+	t.Helper()
+	name := uploadedName(t, s.Info.Buckets.Objects, upload)
+	waitGone(t, s, s.Info.Buckets.Objects, name)
+	put(t, upload, body)
+	check := func() {
+		for _, d := range downloads {
+			resp, err := http.Get(d.URL)
+			require.NoError(t, err)
+			got, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			require.False(t, resp.StatusCode == http.StatusOK && bytes.Equal(got, body), "a download URL served the replayed bytes")
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		check()
+		if _, err := s.FakeGCS.GetObject(s.Info.Buckets.Objects, name); err != nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "%s is still there", name)
+		time.Sleep(20 * time.Millisecond)
+	}
+	check()
+}
+
 // TestObjectUploadURLReplayedAfterRevokeAndDelete replays a shared
-// object's upload URL after a revoke moved its bytes and after a delete:
-// the URL is create-only at revision 0's key, which valet never accepts
-// again (revisions only grow), so what the replay creates is deleted by
-// finalize, the object's record does not change, and a download URL of the
-// old key does not serve the replayed bytes once they are gone.
+// object's upload URL, with other bytes of the declared size, after a
+// revoke and after a delete: the URL names an upload key, never a key a
+// download URL names, and that key is used up by the first upload, so no
+// download URL (signed before the revoke, after it, or before the delete)
+// ever serves the replayed bytes, and the object's record does not change.
+// Before, the URL named revision 0's key: the replay wrote where download
+// URLs signed before the revoke pointed, and they served it until finalize
+// deleted it.
 func TestObjectUploadURLReplayedAfterRevokeAndDelete(t *testing.T) {
 	s := startStack(t)
 	objectsURL := s.Info.Functions["objects"]
@@ -176,27 +223,29 @@ func TestObjectUploadURLReplayedAfterRevokeAndDelete(t *testing.T) {
 	alice.do(http.MethodGet, objectsURL+"/spaces", nil, http.StatusOK, &spaces)
 	home := spaces.Spaces[0].ID
 	body := []byte("shared bytes")
-	sum := md5.Sum(body)
+	replayed := []byte("replay bytes") // the same size: no MD5 was declared
 	var created struct {
 		Object sharedObject `json:"object"`
 		Upload signedURL    `json:"upload"`
 	}
 	alice.handout(http.MethodPost, objectsURL+"/spaces/"+home+"/objects", map[string]any{
-		"name": "replay.txt", "contentType": "text/plain", "sizeBytes": len(body), "md5": base64.StdEncoding.EncodeToString(sum[:]),
+		"name": "replay.txt", "contentType": "text/plain", "sizeBytes": len(body),
 	}, http.StatusCreated, &created)
+	first := object.Key(home, created.Object.ID, 0)
+	require.NotEqual(t, first, uploadedName(t, s.Info.Buckets.Objects, created.Upload), "the upload URL names no download key")
 	put(t, created.Upload, body)
 	objectURL := objectsURL + "/objects/" + created.Object.ID
 	waitForObjectReady(t, alice, objectURL)
-	require.Equal(t, http.StatusPreconditionFailed, putStatus(t, created.Upload, body), "create-only while the bytes are there")
 	var old signedURL
 	alice.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &old)
+	require.Equal(t, body, get(t, old.URL))
 
 	alice.do(http.MethodPost, objectURL+"/revoke", nil, http.StatusOK, nil)
 	var before map[string]any
 	alice.do(http.MethodGet, objectURL, nil, http.StatusOK, &before)
-	first := object.Key(home, created.Object.ID, 0)
-	put(t, created.Upload, body)
-	waitGone(t, s, s.Info.Buckets.Objects, first)
+	var fresh signedURL
+	alice.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &fresh)
+	neverServes(t, s, created.Upload, replayed, old, fresh)
 	var after map[string]any
 	alice.do(http.MethodGet, objectURL, nil, http.StatusOK, &after)
 	require.Equal(t, before, after, "the replay changed nothing of the object")
@@ -204,13 +253,12 @@ func TestObjectUploadURLReplayedAfterRevokeAndDelete(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusNotFound, resp.StatusCode, "the revoked download URL stays dead")
-	var fresh signedURL
-	alice.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &fresh)
 	require.Equal(t, body, get(t, fresh.URL))
 
 	alice.do(http.MethodDelete, objectURL, nil, http.StatusNoContent, nil)
-	put(t, created.Upload, body)
-	waitGone(t, s, s.Info.Buckets.Objects, first)
+	neverServes(t, s, created.Upload, replayed, old, fresh)
+	_, err = s.FakeGCS.GetObject(s.Info.Buckets.Objects, first)
+	require.Error(t, err, "nothing at revision 0's key")
 	alice.do(http.MethodGet, objectURL, nil, http.StatusNotFound, nil)
 	var list struct {
 		Objects []sharedObject `json:"objects"`

@@ -73,7 +73,7 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	}
 	opts := Options{Store: d.Jobs(), Objects: objects, Bucket: d.Env.JobsBucket, Secrets: secrets, Workflow: minter}
 	if d.Env.ObjectsBucket != "" { // else the object path stays off
-		opts.ObjectStore, opts.ObjectsBucket = d.ObjectStore(), d.Env.ObjectsBucket
+		opts.ObjectStore, opts.Copier, opts.ObjectsBucket = d.ObjectStore(), objects, d.Env.ObjectsBucket
 	}
 	return opts, nil
 }

@@ -2,7 +2,7 @@
 // CloudEvent of type google.cloud.storage.object.v1.finalized for every object
 // written to valet's buckets, and finalize moves the job or object it belongs
 // to (workspace arrived → QUEUED, output/attestation → SUCCEEDED, object
-// upload → READY).
+// upload → copied to the object's key, READY).
 //
 // init only registers the CloudEvent function; HTTP serves the same handler
 // behind a binary-mode CloudEvents receiver for the dev server and tests.
@@ -46,8 +46,10 @@ type Options struct {
 	// Bucket is the jobs bucket. Events of buckets other than Bucket and
 	// ObjectsBucket are acknowledged and logged.
 	Bucket string
-	// ObjectStore keeps shared objects; required when ObjectsBucket is set.
+	// ObjectStore keeps shared objects and Copier copies an upload to its
+	// object's key; both required when ObjectsBucket is set.
 	ObjectStore *valetfs.ObjectStore
+	Copier      gcs.Copier
 	// ObjectsBucket is the bucket of shared objects; "" leaves the object
 	// path off (its events are acknowledged like any other bucket's).
 	ObjectsBucket string
@@ -108,7 +110,7 @@ func (h *Handler) HandleEvent(ctx context.Context, e event.Event) error {
 		return nil
 	}
 	log := slog.With("id", e.ID(), "bucket", obj.Bucket, "object", obj.Name, "generation", obj.Generation)
-	if h.opts.Store == nil || h.opts.Objects == nil || (h.opts.ObjectsBucket != "" && h.opts.ObjectStore == nil) {
+	if h.opts.Store == nil || h.opts.Objects == nil || (h.opts.ObjectsBucket != "" && (h.opts.ObjectStore == nil || h.opts.Copier == nil)) {
 		log.ErrorContext(ctx, "finalize is not configured; the event will be retried")
 		return apperr.E(apperr.Unavailable, "finalize is not configured")
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
+	"valet.dev/valet/emulators/privategcs"
 	"valet.dev/valet/functions/finalize"
 	"valet.dev/valet/shared/custody/custodytest"
 	valetfs "valet.dev/valet/shared/firestore"
@@ -38,6 +39,7 @@ type env struct {
 	objects *valetfs.ObjectStore
 	secrets *custodytest.Env
 	storage *fakestorage.Server
+	copier  *gcs.Client // the store as the function reaches it
 	h       *finalize.Handler
 	now     time.Time
 }
@@ -55,6 +57,13 @@ func newEnv(t testing.TB) *env {
 	t.Cleanup(srv.Stop)
 	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: jobsBucket})
 	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: objectsBucket})
+	// Copies go through the stack's store, which enforces their
+	// preconditions as Cloud Storage does (fake-gcs-server alone does not).
+	private, err := privategcs.Wrap(srv)
+	require.NoError(t, err)
+	privateClient, err := private.Client(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = privateClient.Close() })
 	// The clock starts now, so a job's deadline (and its secrets' expiry)
 	// is in the future for Secret Manager too.
 	e := &env{t: t, store: store, objects: valetfs.NewObjectStore(client), storage: srv, now: time.Now().UTC().Truncate(time.Second)}
@@ -69,9 +78,11 @@ func newEnv(t testing.TB) *env {
 		Objects:       gcs.New(srv.Client()),
 		Bucket:        jobsBucket,
 		ObjectStore:   e.objects,
+		Copier:        gcs.New(privateClient),
 		ObjectsBucket: objectsBucket,
 		Now:           func() time.Time { return e.now },
 	})
+	e.copier = gcs.New(privateClient)
 	return e
 }
 

@@ -9,11 +9,14 @@ import (
 	"valet.dev/valet/shared/object"
 )
 
-// sharedObject applies an upload to the objects bucket to its object: bytes
-// that match what was declared make a PENDING object READY; bytes that do
-// not make it REJECTED and are deleted. Bytes no object can own are deleted
-// too (that generation only, never a newer one): the object was deleted, or
-// the bytes are at a revision a revoke has left behind.
+// sharedObject applies bytes written to the objects bucket to their
+// object. At an upload key, see upload. At an object's key (written by
+// valet: the copy of an upload or of another object; for objects created
+// before upload keys, the upload itself), bytes that match what was
+// declared make a PENDING object READY; bytes that do not make it REJECTED
+// and are deleted. Bytes no object can own are deleted too (that generation
+// only, never a newer one): the object was deleted, or the bytes are at a
+// revision a revoke has left behind.
 //
 // Acknowledged without effect: keys valet never hands out, malformed
 // bodies, redeliveries (those of a rejected upload delete again, in case
@@ -22,7 +25,8 @@ import (
 // event is then a duplicate).
 func (h *Handler) sharedObject(ctx context.Context, log *slog.Logger, obj StorageObject) error {
 	_, id, revision, ok := object.ParseKey(obj.Name)
-	if !ok {
+	_, uploadID, isUpload := object.ParseUploadKey(obj.Name)
+	if !ok && !isUpload {
 		log.WarnContext(ctx, "ignoring object with a key valet did not hand out")
 		return nil
 	}
@@ -32,6 +36,9 @@ func (h *Handler) sharedObject(ctx context.Context, log *slog.Logger, obj Storag
 		return nil
 	}
 	a := object.Arrival{Generation: ja.Generation, SizeBytes: ja.SizeBytes, MD5: ja.MD5}
+	if isUpload {
+		return h.upload(ctx, log.With("objectId", uploadID), obj, uploadID, a)
+	}
 	log = log.With("objectId", id)
 
 	o, rejected, err := h.opts.ObjectStore.Arrived(ctx, id, obj.Name, a, h.opts.Now())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -43,10 +44,35 @@ func (e *env) newObject(space string, withMD5 bool) *object.Object {
 	return o
 }
 
-// uploadObject writes body at o's current key in the objects bucket.
+// uploadObject writes body at o's upload key, as its upload URL does.
 func (e *env) uploadObject(o *object.Object, body []byte) finalize.StorageObject {
 	e.t.Helper()
+	return e.uploadTo(objectsBucket, o.UploadKey, body)
+}
+
+// writeAtKey writes body at o's key, where only valet writes (and the
+// upload URLs of objects from before upload keys did).
+func (e *env) writeAtKey(o *object.Object, body []byte) finalize.StorageObject {
+	e.t.Helper()
 	return e.uploadTo(objectsBucket, o.Key, body)
+}
+
+// atKey is the event of the bytes now at key (finalize's copy of an
+// upload, for one).
+func (e *env) atKey(key string) finalize.StorageObject {
+	e.t.Helper()
+	got, err := e.storage.GetObject(objectsBucket, key)
+	require.NoError(e.t, err, key)
+	return finalize.StorageObject{
+		Bucket: objectsBucket, Name: key, Generation: strconv.FormatInt(got.Generation, 10),
+		Size: strconv.Itoa(len(got.Content)), MD5Hash: got.Md5Hash, ContentType: got.ContentType,
+	}
+}
+
+// absent reports whether nothing is at key.
+func (e *env) absent(key string) bool {
+	_, err := e.storage.GetObject(objectsBucket, key)
+	return err != nil
 }
 
 func (e *env) getObject(id string) *object.Object {
@@ -99,17 +125,20 @@ func TestMatchingUploadMakesTheObjectReady(t *testing.T) {
 			e.deliver(up)
 			got := e.getObject(o.ID)
 			require.Equal(t, object.Ready, got.State)
-			require.Equal(t, gen(t, up), got.Generation)
+			copied := e.atKey(o.Key)
+			require.Equal(t, gen(t, copied), got.Generation, "the bytes are the copy at the object's key")
+			require.Equal(t, up.MD5Hash, copied.MD5Hash)
 			require.Equal(t, up.MD5Hash, got.MD5)
 			require.True(t, got.UploadDeadline.IsZero())
-			require.True(t, e.present(up))
-			require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
+			require.False(t, e.present(up), "the uploaded bytes are deleted once copied")
+			require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space), "counted once")
 
-			// The same event again changes nothing.
+			// The copy's own event and the upload's again change nothing.
+			e.deliver(copied)
 			e.deliver(up)
 			require.Equal(t, got, e.getObject(o.ID))
 			require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
-			require.True(t, e.present(up))
+			require.True(t, e.present(copied))
 		})
 	}
 }
@@ -152,8 +181,12 @@ func TestUploadToAReadyObjectIsDeleted(t *testing.T) {
 	e.deliver(first)
 	ready := e.getObject(o.ID)
 
-	// Bytes at the same key under a generation that is not the object's.
-	stray := e.uploadObject(o, objectBody(o.ID, 0))
+	// The upload URL replayed: its key is used up.
+	replay := e.uploadObject(o, objectBody(o.ID, 0))
+	e.deliver(replay)
+	require.False(t, e.present(replay))
+	// Bytes at the object's key under a generation that is not the object's.
+	stray := e.writeAtKey(o, objectBody(o.ID, 0))
 	e.deliver(stray)
 	require.False(t, e.present(stray))
 	require.Equal(t, ready, e.getObject(o.ID))
@@ -174,14 +207,17 @@ func TestUploadOfAnAbsentObjectIsDeleted(t *testing.T) {
 	never := e.uploadTo(objectsBucket, object.Key(newSpace(), string(ids.NewObjectID()), 0), []byte("x"))
 	e.deliver(never)
 	require.False(t, e.present(never))
+	neverUploaded := e.uploadTo(objectsBucket, object.UploadKey(newSpace(), string(ids.NewObjectID()), ids.NewSuffix()), []byte("x"))
+	e.deliver(neverUploaded)
+	require.False(t, e.present(neverUploaded))
 }
 
 func TestBytesOfAnOlderRevisionAreDeletedAndOfANewerOneLeft(t *testing.T) {
 	e := newEnv(t)
 	space := newSpace()
 	o := e.newObject(space, true)
-	orig := e.uploadObject(o, objectBody(o.ID, 0))
-	e.deliver(orig)
+	e.deliver(e.uploadObject(o, objectBody(o.ID, 0)))
+	orig := e.atKey(o.Key)
 
 	// The revoke's copy lands and its event arrives before the metadata moves.
 	cp := e.landCopy(e.getObject(o.ID))
@@ -225,13 +261,16 @@ func TestIgnoredObjectEventsAreAcknowledged(t *testing.T) {
 	noSize := good
 	noSize.Size = ""
 	for name, obj := range map[string]finalize.StorageObject{
-		"outside the layout": e.uploadTo(objectsBucket, "random/object", []byte("x")),
-		"job layout":         e.uploadTo(objectsBucket, "jobs/"+ids.NewJobID().String()+"/workspace.tar", []byte("x")),
-		"revision zero":      e.uploadTo(objectsBucket, o.Key+".r0", []byte("x")),
-		"bad space":          e.uploadTo(objectsBucket, "spaces/groups/g1/"+o.ID, []byte("x")),
-		"bad generation":     badGeneration,
-		"bad size":           badSize,
-		"missing size":       noSize,
+		"outside the layout":       e.uploadTo(objectsBucket, "random/object", []byte("x")),
+		"job layout":               e.uploadTo(objectsBucket, "jobs/"+ids.NewJobID().String()+"/workspace.tar", []byte("x")),
+		"revision zero":            e.uploadTo(objectsBucket, o.Key+".r0", []byte("x")),
+		"bad space":                e.uploadTo(objectsBucket, "spaces/groups/g1/"+o.ID, []byte("x")),
+		"upload key, bad":          e.uploadTo(objectsBucket, o.UploadKey+"x", []byte("x")),
+		"upload key, other space":  e.uploadTo(objectsBucket, object.UploadKey(newSpace(), o.ID, ids.NewSuffix()), objectBody(o.ID, 0)),
+		"upload key, other suffix": e.uploadTo(objectsBucket, object.UploadKey(o.Space, o.ID, ids.NewSuffix()), objectBody(o.ID, 0)),
+		"bad generation":           badGeneration,
+		"bad size":                 badSize,
+		"missing size":             noSize,
 	} {
 		t.Run(name, func(t *testing.T) {
 			require.NoError(t, e.h.HandleEvent(ctx, finalized(t, obj)))
@@ -246,9 +285,12 @@ func TestIgnoredObjectEventsAreAcknowledged(t *testing.T) {
 }
 
 func TestObjectPathNeedsItsStore(t *testing.T) {
-	h := finalize.New(finalize.Options{Store: valetfs.NewJobStore(nil), Objects: &flakyDeleter{}, Bucket: jobsBucket, ObjectsBucket: objectsBucket})
 	ev := finalized(t, finalize.StorageObject{Bucket: objectsBucket, Name: object.Key("users/u1", string(ids.NewObjectID()), 0), Generation: "1", Size: "1"})
+	h := finalize.New(finalize.Options{Store: valetfs.NewJobStore(nil), Objects: &flakyDeleter{}, Bucket: jobsBucket, ObjectsBucket: objectsBucket})
 	require.Error(t, h.HandleEvent(context.Background(), ev))
+	e := newEnv(t)
+	h = finalize.New(finalize.Options{Store: e.store, Objects: &flakyDeleter{}, Bucket: jobsBucket, ObjectStore: e.objects, ObjectsBucket: objectsBucket})
+	require.Error(t, h.HandleEvent(context.Background(), ev), "no copier")
 }
 
 func TestObjectsBucketIsIgnoredWhenNotConfigured(t *testing.T) {
@@ -264,7 +306,7 @@ func TestObjectsBucketIsIgnoredWhenNotConfigured(t *testing.T) {
 func TestFailedDeletionOfRejectedBytesIsRetried(t *testing.T) {
 	e := newEnv(t)
 	deleter := &flakyDeleter{fail: 1, next: gcs.New(e.storage.Client())}
-	h := finalize.New(finalize.Options{Store: e.store, Objects: deleter, Bucket: jobsBucket, ObjectStore: e.objects, ObjectsBucket: objectsBucket, Now: func() time.Time { return e.now }})
+	h := finalize.New(finalize.Options{Store: e.store, Objects: deleter, Bucket: jobsBucket, ObjectStore: e.objects, Copier: e.copier, ObjectsBucket: objectsBucket, Now: func() time.Time { return e.now }})
 	o := e.newObject(newSpace(), true)
 	bad := e.uploadObject(o, []byte("not what was declared"))
 
@@ -308,8 +350,8 @@ func objectScenarios() []objectScenario {
 // objectHistory is a scenario's object and the events its bytes cause.
 type objectHistory struct {
 	obj      *object.Object
-	arrival  finalize.StorageObject   // the upload
-	revision []finalize.StorageObject // after the revoke: the copy, then the upload again (stale)
+	arrival  finalize.StorageObject   // the upload, at the upload key
+	revision []finalize.StorageObject // after the revoke: the copy, then the upload replayed
 }
 
 func (e *env) playObject(space string, s objectScenario) objectHistory {
@@ -327,18 +369,30 @@ func (e *env) playObject(space string, s objectScenario) objectHistory {
 	return h
 }
 
+// copies are the events of finalize's copies to the objects' keys.
+func (e *env) copies(hs []objectHistory) []finalize.StorageObject {
+	var out []finalize.StorageObject
+	for _, h := range hs {
+		if !e.absent(h.obj.Key) {
+			out = append(out, e.atKey(h.obj.Key))
+		}
+	}
+	return out
+}
+
 // objectOutcome is what must not depend on delivery order or repetition.
 type objectOutcome struct {
 	Exists          bool
 	State           object.State
 	Revision        int64
-	ArrivalPresent  bool
+	ArrivalPresent  bool // the uploaded bytes
+	KeyPresent      bool // bytes at revision 0's key
 	RevisionPresent bool
 }
 
 func (e *env) objectOutcome(h objectHistory) objectOutcome {
 	e.t.Helper()
-	out := objectOutcome{ArrivalPresent: e.present(h.arrival)}
+	out := objectOutcome{ArrivalPresent: !e.absent(h.arrival.Name), KeyPresent: !e.absent(h.obj.Key)}
 	if len(h.revision) > 0 {
 		out.RevisionPresent = e.present(h.revision[0])
 	}
@@ -349,7 +403,8 @@ func (e *env) objectOutcome(h objectHistory) objectOutcome {
 	return out
 }
 
-// revokeReady revokes the READY objects of scenarios that ask for it.
+// revokeReady revokes the READY objects of scenarios that ask for it, then
+// replays their upload URL.
 func (e *env) revokeReady(ss []objectScenario, hs []objectHistory) {
 	e.t.Helper()
 	for i, s := range ss {
@@ -358,14 +413,17 @@ func (e *env) revokeReady(ss []objectScenario, hs []objectHistory) {
 		}
 		o := e.getObject(hs[i].obj.ID)
 		require.Equal(e.t, object.Ready, o.State, "object %d", i)
-		hs[i].revision = append(hs[i].revision, e.revoke(o), hs[i].arrival)
+		cp := e.revoke(o)
+		require.NoError(e.t, e.copier.Delete(context.Background(), objectsBucket, o.Key, 0), "the revoke deletes the old key")
+		hs[i].revision = append(hs[i].revision, cp, e.uploadObject(o, objectBody(o.ID, 0)))
 	}
 }
 
 // TestRedeliveredShuffledObjectEventsEqualInOrderDelivery delivers every
-// finalize event of ten objects twice, shuffled, and requires the objects,
-// their bytes and their space's usage to end as one in-order delivery
-// leaves them.
+// finalize event of ten objects twice, shuffled (uploads, finalize's own
+// copies, revokes' copies and replayed upload URLs), and requires the
+// objects, their bytes and their space's usage to end as one in-order
+// delivery leaves them.
 func TestRedeliveredShuffledObjectEventsEqualInOrderDelivery(t *testing.T) {
 	ss := objectScenarios()
 	e := newEnv(t)
@@ -376,6 +434,9 @@ func TestRedeliveredShuffledObjectEventsEqualInOrderDelivery(t *testing.T) {
 	}
 	for _, h := range hs {
 		e.deliver(h.arrival)
+	}
+	for _, obj := range e.copies(hs) {
+		e.deliver(obj)
 	}
 	e.revokeReady(ss, hs)
 	for _, h := range hs {
@@ -388,10 +449,11 @@ func TestRedeliveredShuffledObjectEventsEqualInOrderDelivery(t *testing.T) {
 		want = append(want, e.objectOutcome(h))
 	}
 	wantUsage := e.usage(space)
-	require.Equal(t, objectOutcome{Exists: true, State: object.Ready, ArrivalPresent: true}, want[0])
-	require.Equal(t, objectOutcome{Exists: true, State: object.Ready, Revision: 1, RevisionPresent: true}, want[2])
+	require.Equal(t, objectOutcome{Exists: true, State: object.Ready, KeyPresent: true}, want[0])
+	require.Equal(t, objectOutcome{Exists: true, State: object.Ready, Revision: 1, RevisionPresent: true}, want[2],
+		"the replayed upload URL wrote nothing readable")
 	require.Equal(t, objectOutcome{Exists: true, State: object.Rejected}, want[4])
-	require.Equal(t, objectOutcome{Exists: true, State: object.Ready, ArrivalPresent: true}, want[5])
+	require.Equal(t, objectOutcome{Exists: true, State: object.Ready, KeyPresent: true}, want[5])
 	require.Equal(t, objectOutcome{Exists: true, State: object.Rejected}, want[6])
 	require.Equal(t, objectOutcome{}, want[8])
 
@@ -411,8 +473,9 @@ func TestRedeliveredShuffledObjectEventsEqualInOrderDelivery(t *testing.T) {
 			for _, obj := range arrivals {
 				e.deliver(obj)
 			}
+			later := e.copies(hs)
+			later = append(later, later...)
 			e.revokeReady(ss, hs)
-			var later []finalize.StorageObject
 			for _, h := range hs {
 				later = append(later, h.revision...)
 				later = append(later, h.revision...)

@@ -132,22 +132,35 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusOK, moved)
 }
 
-// deleteObject serves DELETE /objects/{id}: the bytes, then the metadata
-// (releasing the space's quota). Bytes go first, so a failure leaves an
-// object whose delete can be retried, never bytes nobody can reach.
+// deleteObject serves DELETE /objects/{id}: the bytes (at its key and its
+// upload key), then the metadata (releasing the space's quota). Bytes go
+// first, so a failure leaves an object whose delete can be retried, never
+// bytes nobody can reach; bytes recorded in between (a finalize copy, a
+// revoke) are deleted once the record is gone.
 func (h *handler) deleteObject(w http.ResponseWriter, r *http.Request) {
 	_, o, err := h.loadObject(r, access.WriteObject)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if err := h.storage.Delete(r.Context(), h.bucket, o.Key, 0); err != nil {
+	for _, key := range o.Keys() {
+		if err := h.storage.Delete(r.Context(), h.bucket, key, 0); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+	}
+	gone, err := h.objects.Delete(r.Context(), o.ID)
+	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if _, err := h.objects.Delete(r.Context(), o.ID); err != nil && apperr.CodeOf(err) != apperr.NotFound {
-		httpapi.WriteError(w, r, err)
-		return
+	if gone != nil && (gone.Generation != o.Generation || gone.Key != o.Key) {
+		// Bytes arrived (or a revoke landed) between our deletion and the
+		// record's: delete what the record pointed at when it went.
+		if err := h.storage.Delete(r.Context(), h.bucket, gone.Key, gone.Generation); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

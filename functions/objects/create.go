@@ -26,7 +26,9 @@ type uploadResponse struct {
 // createObject serves POST /spaces/{space}/objects: a PENDING object, its
 // bytes reserved against the space's quota, and a signed PUT bound to its
 // content type, exact size and (when given) MD5, which can create the
-// bytes once and never replace them.
+// bytes once and never replace them. The PUT names the object's upload key,
+// never a key a download URL names: finalize copies matching bytes to the
+// object's key, and deletes whatever a replay of the URL writes later.
 func (h *handler) createObject(w http.ResponseWriter, r *http.Request) {
 	p, space, err := h.loadSpace(r, access.CreateObject)
 	if err != nil {
@@ -49,7 +51,7 @@ func (h *handler) createObject(w http.ResponseWriter, r *http.Request) {
 	}
 	// Sign before storing, so that a value the signer refuses leaves nothing
 	// behind.
-	upload, err := h.signer.Upload(h.bucket, o.Key, signer.UploadOptions{
+	upload, err := h.signer.Upload(h.bucket, o.UploadKey, signer.UploadOptions{
 		ContentType: o.ContentType, MinBytes: o.SizeBytes, MaxBytes: o.SizeBytes, MD5: o.MD5,
 		TTL: object.UploadWindow, CreateOnly: true,
 	})

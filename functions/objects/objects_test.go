@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
@@ -46,7 +47,9 @@ func TestCreateObjectInOwnSpace(t *testing.T) {
 	require.WithinDuration(t, before.Add(object.UploadWindow), up.ExpiresAt, 5*time.Second)
 	u, err := url.Parse(up.URL)
 	require.NoError(t, err)
-	require.Equal(t, "/"+testBucket+"/"+e.object(o.ID).Key, u.Path, "the URL names the object's storage key")
+	stored := e.object(o.ID)
+	require.Equal(t, "/"+testBucket+"/"+stored.UploadKey, u.Path, "the URL names the object's upload key")
+	require.NotEqual(t, stored.Key, stored.UploadKey, "never the key download URLs name")
 	require.NotEmpty(t, u.Query().Get("X-Goog-Signature"))
 	require.EqualValues(t, len(content), e.usage(space).ReservedBytes, "a pending object reserves its bytes")
 
@@ -347,6 +350,14 @@ func TestDeleteObject(t *testing.T) {
 	pending := e.createObject(user(alice), space, "p", content).Object
 	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+pending.ID, nil).status, "a pending object without bytes deletes")
 	require.Zero(t, e.usage(space))
+
+	// Bytes uploaded but not yet copied by finalize go with the object.
+	uploaded := e.createObject(user(alice), space, "u", content).Object
+	uploadKey := e.object(uploaded.ID).UploadKey
+	e.gcs.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: testBucket, Name: uploadKey}, Content: content})
+	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+uploaded.ID, nil).status)
+	_, ok = e.stored(uploadKey)
+	require.False(t, ok, "the uploaded bytes are gone")
 
 	pid := e.newProject(alice, map[string]project.Role{viewer: project.Viewer})
 	shared := e.upload(user(alice), "projects/"+pid, "s", content)

@@ -15,7 +15,8 @@ import (
 
 // objects expires the shared objects whose upload window ended without
 // their bytes: each becomes REJECTED (its quota reservation released) and
-// whatever bytes a late upload left at its key are deleted. Does nothing
+// whatever bytes a late upload left at its upload key (or finalize's copy
+// at its key) are deleted. Does nothing
 // when the objects bucket is not configured.
 func (s *server) objects(r *http.Request, now time.Time, res *Result) {
 	if s.objectStore == nil || s.objectsBucket == "" {
@@ -52,7 +53,12 @@ func (s *server) expireObject(ctx context.Context, id string, now time.Time) err
 	case err != nil:
 		return err
 	}
-	return s.storage.Delete(ctx, s.objectsBucket, o.Key, 0)
+	for _, key := range o.Keys() {
+		if err := s.storage.Delete(ctx, s.objectsBucket, key, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // projects finishes the deletes of projects that began but failed half-way

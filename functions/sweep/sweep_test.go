@@ -290,7 +290,8 @@ func TestSweepRetriesAFailedScrub(t *testing.T) {
 
 // TestSweepExpiresPendingObjects: an object whose upload window ended
 // without its bytes becomes REJECTED, its reservation is released and any
-// late bytes at its key are deleted; one still in its window is left.
+// late bytes at its key or upload key are deleted; one still in its window
+// is left.
 func TestSweepExpiresPendingObjects(t *testing.T) {
 	e := newEnv(t, 0)
 	ctx := context.Background()
@@ -310,7 +311,8 @@ func TestSweepExpiresPendingObjects(t *testing.T) {
 	usage, err := e.shared.Usage(ctx, space)
 	require.NoError(t, err)
 	require.Equal(t, valetfs.Usage{ReservedBytes: 50, Objects: 1}, usage, "only the fresh object's reservation is left")
-	require.Equal(t, []deletion{{objectsBucket, stale.Key, 0}}, e.objects.deleted())
+	require.Equal(t, []deletion{{objectsBucket, stale.Key, 0}, {objectsBucket, stale.UploadKey, 0}}, e.objects.deleted(),
+		"late bytes at the upload key, or finalize's copy at the key")
 	require.Equal(t, sweep.Result{}, e.sweep(t), "a second run does nothing")
 }
 
@@ -327,7 +329,7 @@ func TestSweepFinishesProjectDeletes(t *testing.T) {
 		o, err := object.New(space, fmt.Sprintf("o%d", i), "text/plain", size, "", "owner1", time.Now())
 		require.NoError(t, err)
 		require.NoError(t, e.shared.Create(ctx, o, 1<<20))
-		keys = append(keys, o.Key)
+		keys = append(keys, o.Key, o.UploadKey)
 	}
 	require.NoError(t, e.proj.BeginDelete(ctx, ids.ProjectID(pid), true))
 
@@ -337,6 +339,10 @@ func TestSweepFinishesProjectDeletes(t *testing.T) {
 	require.Empty(t, left)
 	_, err = e.proj.Get(ctx, ids.ProjectID(pid))
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
-	require.ElementsMatch(t, []deletion{{objectsBucket, keys[0], 0}, {objectsBucket, keys[1], 0}}, e.objects.deleted())
+	var want []deletion
+	for _, k := range keys {
+		want = append(want, deletion{objectsBucket, k, 0})
+	}
+	require.ElementsMatch(t, want, e.objects.deleted())
 	require.Equal(t, sweep.Result{}, e.sweep(t))
 }

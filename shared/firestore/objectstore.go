@@ -305,21 +305,19 @@ func (s *ObjectStore) update(ctx context.Context, id string, change func(o *obje
 }
 
 // Arrived records that bytes (a) were written at key for object id (see
-// object.Object.Arrived): READY moves its bytes from reserved to used,
+// object.Object.ArrivedAt): READY moves its bytes from reserved to used,
 // REJECTED (rejected=true: the caller deletes that generation at key)
-// releases the reservation. key must be the object's current key, else
-// Conflict: bytes at an older key (or at a newer one while a revoke is
-// under way; compare revisions with object.ParseKey) are not the object's.
+// releases the reservation. key must be the object's current key (or its
+// upload key, for bytes that reject it), else Conflict: bytes at an older
+// key (or at a newer one while a revoke is under way; compare revisions
+// with object.ParseKey) are not the object's.
 // The same generation again returns the object and object.ErrDuplicate.
 func (s *ObjectStore) Arrived(ctx context.Context, id, key string, a object.Arrival, now time.Time) (o *object.Object, rejected bool, err error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	o, err = s.update(ctx, id, func(o *object.Object, u *spaceUsageDoc) (bool, error) {
-		if key != o.Key {
-			return false, apperr.E(apperr.Conflict, "object %s is no longer stored at that key (revision %d now)", o.ID, o.Revision)
-		}
 		before := *o
-		rej, err := o.Arrived(a, now)
+		rej, err := o.ArrivedAt(key, a, now)
 		if err != nil {
 			return false, err
 		}

@@ -65,3 +65,18 @@ func TestCopyOfAMissingSourceIsNotFound(t *testing.T) {
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "%v", err)
 	require.False(t, exists(t, srv, "dst"))
 }
+
+func TestStatReportsWhatACopyLeft(t *testing.T) {
+	srv := newServer(t)
+	c := gcs.New(srv.Client())
+	ctx := context.Background()
+	gen := put(t, srv, "spaces/users/u1/o_a", "hello")
+	copied, err := c.Copy(ctx, bucket, "spaces/users/u1/o_a", gen, "spaces/users/u1/o_b")
+	require.NoError(t, err)
+	got, err := c.Stat(ctx, bucket, "spaces/users/u1/o_b")
+	require.NoError(t, err)
+	require.Equal(t, copied, got)
+
+	_, err = c.Stat(ctx, bucket, "spaces/users/u1/none")
+	require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "%v", err)
+}

@@ -49,6 +49,14 @@ func newGenerated(prefix string) string {
 	return prefix + strings.ToLower(rand.Text()[:generatedLen])
 }
 
+// NewSuffix returns 26 random lowercase base32 characters (130 bits from
+// crypto/rand), as in a generated id: for storage names that must never
+// repeat nor be guessed (the upload key of an object).
+func NewSuffix() string { return strings.ToLower(rand.Text()[:generatedLen]) }
+
+// IsSuffix reports whether s could have come from NewSuffix.
+func IsSuffix(s string) bool { return len(s) == generatedLen && isBase32Lower(s) }
+
 // parseGenerated checks that s is prefix followed by exactly 26 characters
 // of [a-z2-7].
 func parseGenerated(kind, prefix, s string) error {

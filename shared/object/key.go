@@ -7,18 +7,58 @@ import (
 	"valet.dev/valet/shared/ids"
 )
 
-// keyPrefix starts every key in the objects bucket.
-const keyPrefix = "spaces/"
+// Prefixes of the keys in the objects bucket: the bytes of objects under
+// keyPrefix, uploads in flight under UploadPrefix. No key of one is ever a
+// key of the other.
+const (
+	keyPrefix    = "spaces/"
+	UploadPrefix = "uploads/"
+)
 
 // Key is where revision of object id of space lives in the objects bucket:
 // "spaces/<space>/<id>" for revision 0, "spaces/<space>/<id>.r<n>" after n
-// revokes. Object names never become keys.
+// revokes. Object names never become keys. Only valet writes at these keys
+// (server-side copies); download URLs name them, upload URLs never do.
 func Key(space, id string, revision int64) string {
 	k := keyPrefix + space + "/" + id
 	if revision > 0 {
 		k += ".r" + strconv.FormatInt(revision, 10)
 	}
 	return k
+}
+
+// UploadKey is where the upload URL of object id of space puts its bytes:
+// "uploads/<space>/<id>/<suffix>", suffix from ids.NewSuffix. It is never a
+// Key, and no two upload URLs share one: bytes replayed through an old
+// upload URL land at a key that no download URL names and that finalize
+// deletes unless its object is still waiting for them.
+func UploadKey(space, id, suffix string) string {
+	return UploadPrefix + space + "/" + id + "/" + suffix
+}
+
+// ParseUploadKey is the inverse of UploadKey, as strict as ParseKey.
+func ParseUploadKey(key string) (space, id string, ok bool) {
+	rest, found := strings.CutPrefix(key, UploadPrefix)
+	if !found {
+		return "", "", false
+	}
+	slash := strings.LastIndexByte(rest, '/')
+	if slash < 0 || !ids.IsSuffix(rest[slash+1:]) {
+		return "", "", false
+	}
+	rest = rest[:slash]
+	slash = strings.LastIndexByte(rest, '/')
+	if slash < 0 {
+		return "", "", false
+	}
+	space, id = rest[:slash], rest[slash+1:]
+	if _, err := ids.ParseSpaceID(space); err != nil {
+		return "", "", false
+	}
+	if _, err := ids.ParseObjectID(id); err != nil {
+		return "", "", false
+	}
+	return space, id, true
 }
 
 // ParseKey is the inverse of Key. It is strict: ok is false unless space is

@@ -1,9 +1,12 @@
 package object
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/ids"
 )
 
 const oid = "o_3vq7ctbk2xw4mrodz6ehnyfsla"
@@ -61,5 +64,40 @@ func FuzzParseKey(f *testing.F) {
 			require.Equal(t, key, Key(space, id, rev))
 			require.Positive(t, rev+1)
 		}
+	})
+}
+
+func TestUploadKeysAreNeverKeys(t *testing.T) {
+	suffix := ids.NewSuffix()
+	k := UploadKey("projects/proj-1", oid, suffix)
+	require.Equal(t, "uploads/projects/proj-1/"+oid+"/"+suffix, k)
+	space, id, ok := ParseUploadKey(k)
+	require.True(t, ok)
+	require.Equal(t, "projects/proj-1", space)
+	require.Equal(t, oid, id)
+	_, _, _, isKey := ParseKey(k)
+	require.False(t, isKey)
+	for _, bad := range []string{
+		"", "uploads/", "uploads/users/u1/" + oid, "uploads/users/u1/" + oid + "/",
+		"uploads/users/u1/" + oid + "/" + suffix + "x", "uploads/users/u1/" + oid + "/" + strings.ToUpper(suffix),
+		"uploads/groups/g1/" + oid + "/" + suffix, "uploads/users/u1/x/" + suffix, "spaces/users/u1/" + oid,
+		"uploads/users/u1/" + oid + "/" + suffix + "/" + suffix,
+	} {
+		_, _, ok := ParseUploadKey(bad)
+		require.False(t, ok, bad)
+	}
+}
+
+func FuzzParseUploadKey(f *testing.F) {
+	f.Add("uploads/users/u1/" + oid + "/" + ids.NewSuffix())
+	f.Add("spaces/users/u1/" + oid)
+	f.Fuzz(func(t *testing.T, key string) {
+		space, id, ok := ParseUploadKey(key)
+		if !ok {
+			return
+		}
+		require.Equal(t, key, UploadKey(space, id, key[len(key)-26:]))
+		_, _, _, isKey := ParseKey(key)
+		require.False(t, isKey)
 	})
 }

@@ -11,8 +11,8 @@ import (
 
 // New returns a PENDING object of space named name, declared by createdBy
 // to hold size bytes of contentType (and, when md5 is not empty, with that
-// MD5), waiting for its bytes until now+UploadWindow. It gets a new id and
-// the key of revision 0. Bad input is Invalid, an object over
+// MD5), waiting for its bytes until now+UploadWindow. It gets a new id,
+// the key of revision 0 and an upload key of its own. Bad input is Invalid, an object over
 // MaxObjectBytes TooLarge.
 func New(space, name, contentType string, size int64, md5, createdBy string, now time.Time) (*Object, error) {
 	if _, err := ids.ParseSpaceID(space); err != nil {
@@ -51,6 +51,7 @@ func New(space, name, contentType string, size int64, md5, createdBy string, now
 		UpdatedAt:      now,
 		UploadDeadline: now.Add(UploadWindow),
 		Key:            Key(space, id, 0),
+		UploadKey:      UploadKey(space, id, ids.NewSuffix()),
 	}, nil
 }
 

@@ -1,6 +1,8 @@
 // Package object is the shared-object domain as plain Go: the Object record
-// of a user's or project's space, its states, its storage key, and the
-// transitions between states with their preconditions. It has no cloud
+// of a user's or project's space, its states, its storage keys (the key its
+// bytes live at, which download URLs name, and the upload key its single
+// upload URL names), and the transitions between states with their
+// preconditions. It has no cloud
 // imports: bytes never pass through valet (uploads go by signed URL, copies
 // are server-side), so an Object only records what storage reports. A store
 // runs each transition inside one Firestore transaction together with the
@@ -69,6 +71,10 @@ type Object struct {
 	UploadDeadline time.Time `json:"uploadDeadline,omitzero" firestore:"uploadDeadline"` // while PENDING
 	// Key is the storage key of the bytes (see Key); never shown.
 	Key string `json:"-" firestore:"key"`
+	// UploadKey is the only key where an upload of the object's bytes is
+	// accepted (see UploadKey); never shown. Empty for objects created
+	// before upload keys, whose upload URL named Key.
+	UploadKey string `json:"-" firestore:"uploadKey"`
 	// Revision grows by one at every revoke; it is part of Key.
 	Revision int64 `json:"-" firestore:"revision"`
 	// Generation is the GCS generation of the bytes at Key once READY (or
@@ -82,4 +88,13 @@ type Arrival struct {
 	Generation int64
 	SizeBytes  int64
 	MD5        string // base64, as GCS reports md5Hash
+}
+
+// Keys are the keys where bytes of o may be: its key and, when it has one,
+// its upload key. Deleting an object deletes at both.
+func (o *Object) Keys() []string {
+	if o.UploadKey == "" {
+		return []string{o.Key}
+	}
+	return []string{o.Key, o.UploadKey}
 }

@@ -143,3 +143,27 @@ func TestRekey(t *testing.T) {
 	require.Equal(t, apperr.Invalid, apperr.CodeOf(o.Rekey(1, 0, t0)))
 	require.Equal(t, int64(1), o.Revision)
 }
+
+func TestUploadKeyBytesOnlyReject(t *testing.T) {
+	o := pending(t, 1, "")
+	require.True(t, strings.HasPrefix(o.UploadKey, UploadPrefix+"users/u1/"+o.ID+"/"))
+	_, err := o.ArrivedAt(o.UploadKey, Arrival{Generation: 3, SizeBytes: 1}, t0)
+	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "matching bytes are copied to Key first")
+	require.Equal(t, Pending, o.State)
+	_, err = o.ArrivedAt(Key(o.Space, o.ID, 1), Arrival{Generation: 3, SizeBytes: 1}, t0)
+	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "not one of its keys")
+
+	rejected, err := o.ArrivedAt(o.UploadKey, Arrival{Generation: 3, SizeBytes: 2}, t0)
+	require.NoError(t, err)
+	require.True(t, rejected)
+	_, err = o.ArrivedAt(o.UploadKey, Arrival{Generation: 3, SizeBytes: 2}, t0)
+	require.ErrorIs(t, err, ErrDuplicate)
+
+	ready := pending(t, 1, "")
+	rejected, err = ready.ArrivedAt(ready.Key, Arrival{Generation: 4, SizeBytes: 1}, t0)
+	require.NoError(t, err)
+	require.False(t, rejected)
+	require.Equal(t, []string{ready.Key, ready.UploadKey}, ready.Keys())
+	legacy := Object{Key: ready.Key}
+	require.Equal(t, []string{ready.Key}, legacy.Keys())
+}

@@ -25,7 +25,7 @@ func (o *Object) Arrived(a Arrival, now time.Time) (rejected bool, err error) {
 	o.Generation = a.Generation
 	o.UpdatedAt = now.UTC()
 	o.UploadDeadline = time.Time{}
-	if a.SizeBytes != o.SizeBytes || (o.MD5 != "" && a.MD5 != o.MD5) {
+	if !o.Matches(a) {
 		o.State = Rejected
 		return true, nil
 	}
@@ -34,6 +34,33 @@ func (o *Object) Arrived(a Arrival, now time.Time) (rejected bool, err error) {
 	}
 	o.State = Ready
 	return false, nil
+}
+
+// Matches reports whether a carries what o declared: its size, and its MD5
+// when one was declared.
+func (o *Object) Matches(a Arrival) bool {
+	return a.SizeBytes == o.SizeBytes && (o.MD5 == "" || a.MD5 == o.MD5)
+}
+
+// ArrivedAt is Arrived for bytes written at key, which must be one of the
+// object's two keys. At Key, the bytes were written by valet (the copy of
+// an upload or of another object; for objects without an UploadKey, the
+// upload itself). At UploadKey, the uploader wrote them: they can only
+// reject the object, since matching bytes must first be copied to Key
+// (Conflict otherwise), so that no download URL ever names a key an
+// upload URL can write. Any other key is Conflict: bytes of a revoked
+// revision, or of an upload key the object does not have.
+func (o *Object) ArrivedAt(key string, a Arrival, now time.Time) (rejected bool, err error) {
+	switch {
+	case key == o.Key:
+	case key != "" && key == o.UploadKey:
+		if o.State == Pending && o.Matches(a) {
+			return false, apperr.E(apperr.Conflict, "object %s: uploaded bytes are copied to its key before they make it READY", o.ID)
+		}
+	default:
+		return false, apperr.E(apperr.Conflict, "object %s is no longer stored at that key (revision %d now)", o.ID, o.Revision)
+	}
+	return o.Arrived(a, now)
 }
 
 // Expire rejects a PENDING object whose upload deadline is at or before

@@ -16,7 +16,7 @@ import (
 const batch = 100
 
 // Space deletes every object of space in bucket, in any state: its bytes
-// (any generation at its key), then its metadata. It is idempotent; a
+// (any generation at its key and its upload key), then its metadata. It is idempotent; a
 // failure returns at once, leaving what is left for a retry.
 func Space(ctx context.Context, objects *valetfs.ObjectStore, storage gcs.Deleter, bucket, space string) error {
 	for {
@@ -28,8 +28,10 @@ func Space(ctx context.Context, objects *valetfs.ObjectStore, storage gcs.Delete
 			return nil
 		}
 		for _, o := range found {
-			if err := storage.Delete(ctx, bucket, o.Key, 0); err != nil {
-				return err
+			for _, key := range o.Keys() {
+				if err := storage.Delete(ctx, bucket, key, 0); err != nil {
+					return err
+				}
 			}
 			if _, err := objects.Delete(ctx, o.ID); err != nil && apperr.CodeOf(err) != apperr.NotFound {
 				return err
