@@ -6,7 +6,8 @@
 # invalidate every token in flight, so it has deletion protection like the
 # database and the buckets.
 #
-# Per-job secrets (valet-job-<id>-runtime, valet-job-<id>-workflow) are
+# Per-job secrets (valet-job-<id>; valet-job-<id>-runtime and
+# valet-job-<id>-workflow for jobs created before one secret per job) are
 # created by the functions at runtime. Creating a secret needs
 # secretmanager.secrets.create on the project, which among predefined roles
 # only roles/secretmanager.admin has, so custom roles (iam.tf, from

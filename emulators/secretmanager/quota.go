@@ -175,3 +175,26 @@ func (s *Server) intercept(ctx context.Context, req any, info *grpc.UnaryServerI
 	}
 	return handler(ctx, req)
 }
+
+// Requests counts calls as Secret Manager's quotas count them.
+type Requests struct {
+	Read, Write, Access int64
+}
+
+// Requests returns the calls the server has received, refused ones
+// included, split as the quotas count them (see Quotas): the figures
+// valet's capacity model is built from.
+func (s *Server) Requests() Requests {
+	var r Requests
+	for method, n := range s.Calls() {
+		switch kindOf(method) {
+		case readRequest:
+			r.Read += n
+		case writeRequest:
+			r.Write += n
+		case accessRequest:
+			r.Access += n
+		}
+	}
+	return r
+}

@@ -22,6 +22,7 @@ import (
 	smemu "valet.dev/valet/emulators/secretmanager"
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/custody"
+	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/secretmanager"
 )
@@ -73,7 +74,9 @@ func TestShortTimeoutJobGetsItsWorkflowToken(t *testing.T) {
 	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, created.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
 	require.NotEmpty(t, bundle.WorkflowToken)
 	require.NotEmpty(t, bundle.JobToken)
-	stored, err := secrets.Get(ctx, created.Job.ID, custody.WorkflowToken)
+	// A job submitted without a runtime token: its secret holds the
+	// workflow token at version 1.
+	stored, err := secrets.Get(ctx, &job.Job{ID: created.Job.ID, SecretLayout: job.SecretsPerJob}, custody.WorkflowToken)
 	require.NoError(t, err)
 	require.Equal(t, stored, bundle.WorkflowToken, "the bundle carries the token finalize stored")
 }

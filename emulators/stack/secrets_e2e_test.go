@@ -22,6 +22,7 @@ import (
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/custody"
+	valetjob "valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/logging"
 	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/workflow"
@@ -82,15 +83,14 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	custodian := custody.New(sm, s.Info.Project)
 	// finalize stores the workflow token right after the job turns
 	// QUEUED: wait for it rather than race it.
-	var held []string
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		held, err = custodian.Held(ctx, created.Job.ID)
-		require.NoError(t, err)
-		if len(held) == 2 || time.Now().After(deadline) {
-			break
-		}
-	}
-	require.Len(t, held, 2, "the runtime token since submission, the workflow token since queueing")
+	kept := &valetjob.Job{ID: created.Job.ID, SecretLayout: valetjob.SecretsPerJob, HasRuntimeToken: true}
+	waitUntil(t, func() bool {
+		_, err := custodian.Get(ctx, kept, custody.WorkflowToken)
+		return err == nil
+	}, func() string { return "finalize never stored the workflow token" })
+	held, err := custodian.Held(ctx, created.Job.ID)
+	require.NoError(t, err)
+	require.Len(t, held, 1, "one secret: the runtime token since submission, the workflow token since queueing")
 
 	claim := dispatcher.claim(dispatchURL, "e2e")
 	var bundle struct {

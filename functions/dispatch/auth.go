@@ -148,7 +148,7 @@ func (s *server) addSecrets(ctx context.Context, j *job.Job, b *authBundle) erro
 	if b.WorkflowToken, err = jobsecret.Workflow(ctx, s.secrets, s.workflow, j); err != nil {
 		return err
 	}
-	b.RuntimeToken, err = s.secrets.Get(ctx, j.ID, custody.RuntimeToken)
+	b.RuntimeToken, err = s.secrets.Get(ctx, j, custody.RuntimeToken)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return nil // submitted without one
 	}

@@ -138,7 +138,7 @@ func (e *env) queued(t testing.TB, updated time.Time, mutate ...func(*job.Job)) 
 		State: job.Queued, Attempt: 1, MaxAttempts: job.DefaultMaxAttempts, TimeoutSeconds: 3600,
 		Workspace: job.Artifact{SizeBytes: 10, Present: true, Generation: 1},
 		CreatedAt: updated, UpdatedAt: updated, UploadDeadline: updated.Add(job.UploadWindow),
-		Deadline: updated.Add(time.Hour), EventSeq: 1,
+		Deadline: updated.Add(time.Hour), EventSeq: 1, SecretLayout: job.SecretsPerJob,
 	}
 	for _, m := range mutate {
 		m(j)

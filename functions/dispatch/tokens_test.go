@@ -47,8 +47,8 @@ func jwtClaims(t *testing.T, token string) map[string]any {
 func TestBundleCarriesTheJobsTokens(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	q := e.queued(t, t0, func(j *job.Job) { j.RuntimeScopes = []string{"objects:read"} })
-	require.NoError(t, e.secrets.Store.Put(ctx, q.ID, custody.RuntimeToken, "runtime-canary-7f3a", q.Deadline))
+	q := e.queued(t, t0, func(j *job.Job) { j.RuntimeScopes, j.HasRuntimeToken = []string{"objects:read"}, true })
+	require.NoError(t, e.secrets.Store.Put(ctx, q, custody.RuntimeToken, "runtime-canary-7f3a", q.Deadline))
 	verifier := jobtoken.NewVerifier(e.keys, tokenIssuer, func(ctx context.Context, id string) (*job.Job, error) { return e.store.Get(ctx, id) }, e.clock.Now)
 
 	c1 := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
@@ -92,14 +92,27 @@ func TestBundleWithoutRuntimeToken(t *testing.T) {
 }
 
 // TestReportedFailureScrubsSecrets: FAILED is final; Secret Manager then
-// holds nothing of the job and the auth route answers 410.
+// holds nothing of the job and the auth route answers 410. Jobs created
+// before the per-job layout (two secrets, one per kind) are read and
+// scrubbed too.
 func TestReportedFailureScrubsSecrets(t *testing.T) {
+	for name, layout := range map[string]struct {
+		layout  job.SecretLayout
+		secrets int
+	}{"per job": {job.SecretsPerJob, 1}, "per kind": {job.SecretsPerKind, 2}} {
+		t.Run(name, func(t *testing.T) { testReportedFailureScrubsSecrets(t, layout.layout, layout.secrets) })
+	}
+}
+
+func testReportedFailureScrubsSecrets(t *testing.T, layout job.SecretLayout, secrets int) {
 	e := newEnv(t)
-	q := e.queued(t, t0, func(j *job.Job) { j.SecretsHeld = true })
-	require.NoError(t, e.secrets.Store.Put(context.Background(), q.ID, custody.RuntimeToken, "runtime-canary-9b1c", q.Deadline))
+	q := e.queued(t, t0, func(j *job.Job) { j.SecretsHeld, j.HasRuntimeToken, j.SecretLayout = true, true, layout })
+	require.NoError(t, e.secrets.Store.Put(context.Background(), q, custody.RuntimeToken, "runtime-canary-9b1c", q.Deadline))
 	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
-	e.tokens(t, "service:disp1", q.ID, c.Lock.Epoch) // mints the workflow token
-	require.Len(t, e.secrets.Held(t, q.ID), 2)
+	bundle := e.tokens(t, "service:disp1", q.ID, c.Lock.Epoch) // mints the workflow token
+	require.Equal(t, "runtime-canary-9b1c", bundle.RuntimeToken)
+	require.NotEmpty(t, bundle.WorkflowToken)
+	require.Len(t, e.secrets.Held(t, q.ID), secrets)
 
 	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID+"/state", map[string]any{"epoch": c.Lock.Epoch, "state": "FAILED", "message": "oom"})
 	require.Equal(t, http.StatusOK, status, string(raw))

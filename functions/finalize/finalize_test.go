@@ -306,11 +306,11 @@ func TestQueueingMintsTheWorkflowToken(t *testing.T) {
 	require.Equal(t, job.Queued, e.get(j.ID).State)
 	require.True(t, e.get(j.ID).SecretsHeld)
 	require.Len(t, e.secrets.Held(t, j.ID), 1)
-	first, err := e.secrets.Store.Get(context.Background(), j.ID, custody.WorkflowToken)
+	first, err := e.secrets.Store.Get(context.Background(), e.get(j.ID), custody.WorkflowToken)
 	require.NoError(t, err)
 
 	e.deliver(ws)
-	again, err := e.secrets.Store.Get(context.Background(), j.ID, custody.WorkflowToken)
+	again, err := e.secrets.Store.Get(context.Background(), e.get(j.ID), custody.WorkflowToken)
 	require.NoError(t, err)
 	require.Equal(t, first, again)
 }

@@ -117,6 +117,7 @@ func (e *env) newJob(requireAttestation bool) *job.Job {
 		CreatedAt:          e.now,
 		UpdatedAt:          e.now,
 		UploadDeadline:     e.now.Add(job.UploadWindow),
+		SecretLayout:       job.SecretsPerJob,
 	}
 	require.NoError(e.t, e.store.Create(context.Background(), j, job.Event{Time: e.now, Type: job.EventCreated, Message: "created"}))
 	return j

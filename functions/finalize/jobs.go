@@ -125,7 +125,7 @@ func (h *Handler) secrets(ctx context.Context, log *slog.Logger, j *job.Job) err
 	// scrub again so nothing outlives it.
 	now, err := h.opts.Store.Get(ctx, j.ID)
 	if err == nil && now.State.Final() {
-		if err := h.opts.Secrets.Scrub(ctx, j.ID); err != nil {
+		if err := h.opts.Secrets.Scrub(ctx, now); err != nil {
 			log.WarnContext(ctx, "secrets of a job that ended meanwhile not scrubbed; the sweep retries", "job", j.ID, "error", err)
 		}
 	}

@@ -112,18 +112,18 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		// Kept until the latest deadline the job can have; scrubbed when it
 		// ends.
 		expireAt := j.UploadDeadline.Add(time.Duration(j.TimeoutSeconds) * time.Second)
-		if err := h.secrets.Put(r.Context(), j.ID, custody.RuntimeToken, req.RuntimeToken, expireAt); err != nil {
+		if err := h.secrets.Put(r.Context(), j, custody.RuntimeToken, req.RuntimeToken, expireAt); err != nil {
 			httpapi.WriteError(w, r, err)
 			return
 		}
-		j.SecretsHeld = true
+		j.SecretsHeld, j.HasRuntimeToken = true, true
 	}
 	first := job.Event{Seq: 1, Time: j.CreatedAt, Type: job.EventCreated,
 		Message: fmt.Sprintf("created; waiting for a workspace of at most %d bytes", j.Workspace.SizeBytes)}
 	j.EventSeq = first.Seq
 	if err := h.store.Create(r.Context(), j, first); err != nil {
 		if j.SecretsHeld {
-			if serr := h.secrets.Scrub(r.Context(), j.ID); serr != nil {
+			if serr := h.secrets.Scrub(r.Context(), j); serr != nil {
 				httpapi.LoggerFrom(r.Context()).WarnContext(r.Context(), "runtime token of a job never created not scrubbed; it expires on its own", "job", j.ID, "error", serr)
 			}
 		}
@@ -249,6 +249,7 @@ func newJob(p identity.Principal, req *createRequest, now time.Time) (*job.Job, 
 		CreatedAt:          now,
 		UpdatedAt:          now,
 		UploadDeadline:     now.Add(job.UploadWindow),
+		SecretLayout:       job.SecretsPerJob,
 	}, nil
 }
 

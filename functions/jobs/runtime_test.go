@@ -49,9 +49,6 @@ func TestRuntimeTokenIsCheckedKeptAndScrubbed(t *testing.T) {
 	require.Equal(t, alice.id, created.Job.RuntimeUser)
 	require.Equal(t, []string{"jobs:write", "objects:read"}, created.Job.RuntimeScopes, "sorted")
 
-	kept, err := e.secrets.Store.Get(context.Background(), created.Job.ID, custody.RuntimeToken)
-	require.NoError(t, err)
-	require.Equal(t, token, kept)
 	for _, path := range []string{"/jobs/" + created.Job.ID, "/jobs/" + created.Job.ID + "/events", "/jobs"} {
 		r := e.do(alice, "GET", path, nil)
 		require.Equal(t, http.StatusOK, r.status)
@@ -60,6 +57,11 @@ func TestRuntimeTokenIsCheckedKeptAndScrubbed(t *testing.T) {
 	stored, err := e.store.Get(context.Background(), created.Job.ID)
 	require.NoError(t, err)
 	require.True(t, stored.SecretsHeld)
+	require.True(t, stored.HasRuntimeToken)
+	require.Equal(t, job.SecretsPerJob, stored.SecretLayout)
+	kept, err := e.secrets.Store.Get(context.Background(), stored, custody.RuntimeToken)
+	require.NoError(t, err)
+	require.Equal(t, token, kept)
 
 	e.do(alice, "POST", "/jobs/"+created.Job.ID+"/cancel", nil).decode(t, http.StatusOK, &job.Job{})
 	require.Empty(t, e.secrets.Held(t, created.Job.ID), "Secret Manager holds nothing of a cancelled job")

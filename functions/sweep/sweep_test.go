@@ -249,17 +249,20 @@ func errorCode(t *testing.T, raw []byte) apperr.Code {
 func TestSweepScrubsFinalJobsSecrets(t *testing.T) {
 	e := newEnv(t, 0)
 	ctx := context.Background()
+	// One job of each secret layout: the per-job secret of a job
+	// submitted with a runtime token, and the two per-kind secrets of a
+	// job created before that layout.
 	late := e.create(t, func(j *job.Job) {
 		leased(1, t0.Add(time.Minute), t0.Add(-time.Second))(j)
-		j.SecretsHeld = true
+		j.SecretsHeld, j.SecretLayout, j.HasRuntimeToken = true, job.SecretsPerJob, true
 	})
 	leftover := e.create(t, func(j *job.Job) {
 		j.State, j.FinishedAt, j.SecretsHeld = job.Cancelled, t0.Add(-time.Hour), true
 	})
-	for _, j := range []*job.Job{late, leftover} {
-		require.NoError(t, e.secrets.Store.Put(ctx, j.ID, custody.RuntimeToken, "runtime-"+j.ID, time.Now().Add(48*time.Hour)))
-		require.NoError(t, e.secrets.Store.Put(ctx, j.ID, custody.WorkflowToken, "workflow-"+j.ID, time.Now().Add(48*time.Hour)))
-		require.Len(t, e.secrets.Held(t, j.ID), 2)
+	for j, secrets := range map[*job.Job]int{late: 1, leftover: 2} {
+		require.NoError(t, e.secrets.Store.Put(ctx, j, custody.RuntimeToken, "runtime-"+j.ID, time.Now().Add(48*time.Hour)))
+		require.NoError(t, e.secrets.Store.Put(ctx, j, custody.WorkflowToken, "workflow-"+j.ID, time.Now().Add(48*time.Hour)))
+		require.Len(t, e.secrets.Held(t, j.ID), secrets)
 	}
 
 	require.Equal(t, sweep.Result{Failed: 1, Scrubbed: 2, Examined: 2}, e.sweep(t))
@@ -279,7 +282,7 @@ func TestSweepScrubsFinalJobsSecrets(t *testing.T) {
 func TestSweepRetriesAFailedScrub(t *testing.T) {
 	e := newEnv(t, 0)
 	j := e.create(t, func(j *job.Job) { j.State, j.FinishedAt, j.SecretsHeld = job.Failed, t0.Add(-time.Hour), true })
-	require.NoError(t, e.secrets.Store.Put(context.Background(), j.ID, custody.WorkflowToken, "workflow-"+j.ID, time.Now().Add(48*time.Hour)))
+	require.NoError(t, e.secrets.Store.Put(context.Background(), j, custody.WorkflowToken, "workflow-"+j.ID, time.Now().Add(48*time.Hour)))
 
 	e.secrets.Emulator.Server.FailNext(1)
 	require.Equal(t, sweep.Result{Examined: 1, Errors: 1}, e.sweep(t))

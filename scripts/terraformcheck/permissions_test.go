@@ -225,7 +225,8 @@ func TestGrantedPermissionsAreExactlyTheUsedOnes(t *testing.T) {
 	// The check sees the calls it is about.
 	require.True(t, used["jobs"]["signer"]["iam.serviceAccounts.signBlob"], "jobs signs URLs through signBlob")
 	require.True(t, used[policy.Signer][bucketsScope]["storage.objects.create"], "signed uploads create objects")
-	require.True(t, used["sweep"]["jobSecrets"]["secretmanager.versions.destroy"], "sweep destroys leftover job secrets")
+	require.True(t, used["sweep"]["jobSecrets"]["secretmanager.secrets.delete"], "sweep deletes leftover job secrets")
+	require.False(t, used["sweep"]["jobSecrets"]["secretmanager.versions.destroy"], "deleting a secret deletes its versions: the sweep destroys none")
 	require.False(t, used["tokens"]["signer"]["iam.serviceAccounts.signBlob"], "tokens hands out no signed URL")
 }
 

@@ -3,60 +3,47 @@ package custody
 import (
 	"context"
 	"errors"
-	"path"
 
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/job"
 )
 
-// Scrub destroys every version of job jobID's secrets and deletes the
-// secrets. Absent secrets and versions are fine, so Scrub is idempotent; it
-// tries every kind and returns the first error.
-func (s *Store) Scrub(ctx context.Context, jobID string) error {
-	if _, err := ids.ParseJobID(jobID); err != nil {
+// Scrub deletes job j's secrets, and with them every version of their
+// values: one DeleteSecret a secret, so one write request for a job of
+// the per-job layout, two for one of the per-kind layout. Absent secrets
+// are fine, so Scrub is idempotent; it tries every secret and returns the
+// first error.
+//
+// Deleting a secret deletes all of its versions at once and for good
+// ("Delete a secret",
+// https://cloud.google.com/secret-manager/docs/delete-secrets: "how to
+// delete a secret and all of its versions"; a deleted secret answers Not
+// Found), so no version is destroyed first.
+func (s *Store) Scrub(ctx context.Context, j *job.Job) error {
+	if j == nil {
+		return apperr.E(apperr.Invalid, "no job given to scrub")
+	}
+	if _, err := ids.ParseJobID(j.ID); err != nil {
 		return err
 	}
+	secretIDs := []string{JobSecretID(j.ID)}
+	if j.SecretLayout != job.SecretsPerJob {
+		secretIDs = []string{SecretID(j.ID, RuntimeToken), SecretID(j.ID, WorkflowToken)}
+	}
 	var first error
-	for _, kind := range Kinds {
-		if err := s.scrub(ctx, jobID, kind); err != nil && first == nil {
-			first = err
+	for _, id := range secretIDs {
+		err := s.client.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: secretName(s.project, id)})
+		if err != nil && !gone(err) && first == nil {
+			first = smError(err, "scrubbing job "+j.ID+"'s secret "+id)
 		}
 	}
 	return first
-}
-
-func (s *Store) scrub(ctx context.Context, jobID string, kind Kind) error {
-	name := s.secretName(jobID, kind)
-	what := "scrubbing job " + jobID + " " + string(kind) + " secret"
-	it := s.client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: name})
-	var first error
-	for {
-		v, err := it.Next()
-		if errors.Is(err, iterator.Done) || status.Code(err) == codes.NotFound {
-			break
-		}
-		if err != nil {
-			return smError(err, what)
-		}
-		if v.GetState() == secretmanagerpb.SecretVersion_DESTROYED {
-			continue
-		}
-		_, err = s.client.DestroySecretVersion(ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: v.GetName()})
-		if err != nil && !gone(err) && first == nil {
-			first = smError(err, what+" (version "+path.Base(v.GetName())+")")
-		}
-	}
-	if first != nil {
-		return first // keep the secret so a retry finds what is left to destroy
-	}
-	if err := s.client.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: name}); err != nil && !gone(err) {
-		return smError(err, what)
-	}
-	return nil
 }
 
 // gone reports whether err says there is nothing left to destroy or delete.
@@ -66,7 +53,7 @@ func gone(err error) bool {
 }
 
 // Held lists the resource names of job jobID's secrets that still exist,
-// for the sweep and for tests.
+// in either layout, for tests and operators.
 func (s *Store) Held(ctx context.Context, jobID string) ([]string, error) {
 	if _, err := ids.ParseJobID(jobID); err != nil {
 		return nil, err

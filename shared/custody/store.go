@@ -2,7 +2,6 @@ package custody
 
 import (
 	"context"
-	"path"
 	"time"
 
 	smapi "cloud.google.com/go/secretmanager/apiv1"
@@ -13,6 +12,7 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/logging"
 )
 
@@ -42,9 +42,6 @@ const MinLifetime = 60*time.Second + expiryMargin
 // expiryMargin is MinLifetime's margin over Google's 60 s.
 const expiryMargin = 4 * time.Minute
 
-// firstVersion is the only version a reader ever reads.
-const firstVersion = "1"
-
 // Store keeps job secrets in one project's Secret Manager.
 type Store struct {
 	client  *smapi.Client
@@ -57,18 +54,28 @@ func New(client *smapi.Client, project string) *Store {
 	return &Store{client: client, project: project, now: time.Now}
 }
 
-// SecretID is the id of job jobID's secret of kind kind.
+// SecretID is the id of job jobID's secret of kind kind in the per-kind
+// layout (job.SecretsPerKind).
 func SecretID(jobID string, kind Kind) string {
 	return "valet-job-" + jobID + "-" + string(kind)
 }
 
-func (s *Store) secretName(jobID string, kind Kind) string {
-	return "projects/" + s.project + "/secrets/" + SecretID(jobID, kind)
+// JobSecretID is the id of job jobID's secret in the per-job layout
+// (job.SecretsPerJob).
+func JobSecretID(jobID string) string {
+	return "valet-job-" + jobID
 }
 
-// check validates a job id and kind at the edge.
-func check(jobID string, kind Kind) error {
-	if _, err := ids.ParseJobID(jobID); err != nil {
+func secretName(project, secretID string) string {
+	return "projects/" + project + "/secrets/" + secretID
+}
+
+// check validates a job and kind at the edge.
+func check(j *job.Job, kind Kind) error {
+	if j == nil {
+		return apperr.E(apperr.Invalid, "no job given for its secrets")
+	}
+	if _, err := ids.ParseJobID(j.ID); err != nil {
 		return err
 	}
 	if !kind.valid() {
@@ -77,88 +84,130 @@ func check(jobID string, kind Kind) error {
 	return nil
 }
 
-// Put stores value as the first version of job jobID's kind secret,
-// creating the secret (labelled, expiring at expireAt, or MinLifetime from
-// now if that is later, as for an expireAt already past on this instance's
-// clock) when missing. If the
-// secret already has a value, Put leaves it (the first value wins) and
-// returns nil.
-func (s *Store) Put(ctx context.Context, jobID string, kind Kind, value string, expireAt time.Time) error {
-	if err := check(jobID, kind); err != nil {
-		return err
+// Put stores value as job j's kind value (see the package documentation
+// for where), creating the secret (labelled, expiring at expireAt, or
+// MinLifetime from now if that is later, as for an expireAt already past
+// on this instance's clock) when the value goes in its version 1. If the
+// value is already there, Put leaves it (the first value wins) and returns
+// nil. A value that goes after the runtime token (version 2) is never
+// stored once the secret is gone: Put answers NotFound rather than bring a
+// scrubbed secret back. The caller records j.HasRuntimeToken itself when
+// it stores a runtime token.
+func (s *Store) Put(ctx context.Context, j *job.Job, kind Kind, value string, expireAt time.Time) error {
+	_, err := s.put(ctx, j, kind, value, expireAt)
+	return err
+}
+
+// put is Put, reporting whether value is the one stored (false when an
+// earlier value stands).
+func (s *Store) put(ctx context.Context, j *job.Job, kind Kind, value string, expireAt time.Time) (bool, error) {
+	if err := check(j, kind); err != nil {
+		return false, err
 	}
 	if value == "" {
-		return apperr.E(apperr.Invalid, "job %s %s secret: the value is empty; pass the token to keep", jobID, kind)
+		return false, apperr.E(apperr.Invalid, "job %s %s secret: the value is empty; pass the token to keep", j.ID, kind)
 	}
+	logging.RegisterSecret(ctx, value)
+	at, _ := slotOf(j, kind)
+	data, err := at.encode(kind, value)
+	if err != nil {
+		return false, err
+	}
+	what := "storing job " + j.ID + " " + string(kind) + " secret"
+	if at.version == 1 {
+		held, err := s.create(ctx, j.ID, kind, at, expireAt)
+		if err != nil || held {
+			return false, err
+		}
+	}
+	v, err := s.client.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{
+		Parent:  secretName(s.project, at.secretID),
+		Payload: &secretmanagerpb.SecretPayload{Data: data},
+	})
+	if err != nil {
+		return false, smError(err, what)
+	}
+	if v.GetName() == at.versionName(s.project) {
+		return true, nil
+	}
+	// Another writer got there first: its value stands, ours goes.
+	_, err = s.client.DestroySecretVersion(ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: v.GetName()})
+	if err != nil && !gone(err) {
+		return false, smError(err, "destroying a surplus version of job "+j.ID+" "+string(kind)+" secret")
+	}
+	return false, nil
+}
+
+// create creates the secret of at, which is to hold its value at version
+// 1. It reports true when the secret already exists with a version 1:
+// the first value stands.
+func (s *Store) create(ctx context.Context, jobID string, kind Kind, at slot, expireAt time.Time) (bool, error) {
 	if floor := s.now().Add(MinLifetime); expireAt.Before(floor) {
 		expireAt = floor
 	}
-	logging.RegisterSecret(ctx, value)
+	labels := map[string]string{"app": "valet", "job": jobID}
+	if !at.labelled {
+		labels["kind"] = string(kind)
+	}
 	what := "storing job " + jobID + " " + string(kind) + " secret"
-	name := s.secretName(jobID, kind)
 	_, err := s.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
 		Parent:   "projects/" + s.project,
-		SecretId: SecretID(jobID, kind),
+		SecretId: at.secretID,
 		Secret: &secretmanagerpb.Secret{
-			Labels: map[string]string{"app": "valet", "job": jobID, "kind": string(kind)},
+			Labels: labels,
 			Replication: &secretmanagerpb.Replication{Replication: &secretmanagerpb.Replication_Automatic_{
 				Automatic: &secretmanagerpb.Replication_Automatic{},
 			}},
 			Expiration: &secretmanagerpb.Secret_ExpireTime{ExpireTime: timestamppb.New(expireAt)},
 		},
 	})
-	if err != nil && status.Code(err) != codes.AlreadyExists {
-		return smError(err, what)
+	if err == nil {
+		return false, nil
 	}
-	if err != nil { // it existed: keep a value it already holds
-		_, gerr := s.client.GetSecretVersion(ctx, &secretmanagerpb.GetSecretVersionRequest{Name: name + "/versions/" + firstVersion})
-		if gerr == nil {
-			return nil
-		}
-		if status.Code(gerr) != codes.NotFound {
-			return smError(gerr, what)
-		}
+	if status.Code(err) != codes.AlreadyExists {
+		return false, smError(err, what)
 	}
-	v, err := s.client.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{
-		Parent:  name,
-		Payload: &secretmanagerpb.SecretPayload{Data: []byte(value)},
-	})
-	if err != nil {
-		return smError(err, what)
+	// It existed: keep a value it already holds.
+	_, err = s.client.GetSecretVersion(ctx, &secretmanagerpb.GetSecretVersionRequest{Name: at.versionName(s.project)})
+	switch {
+	case err == nil:
+		return true, nil
+	case status.Code(err) == codes.NotFound:
+		return false, nil
 	}
-	if path.Base(v.GetName()) != firstVersion {
-		// Another writer got there first: its value stands, ours goes.
-		_, err := s.client.DestroySecretVersion(ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: v.GetName()})
-		if err != nil && status.Code(err) != codes.FailedPrecondition && status.Code(err) != codes.NotFound {
-			return smError(err, "destroying a surplus version of job "+jobID+" "+string(kind)+" secret")
-		}
-	}
-	return nil
+	return false, smError(err, what)
 }
 
-// Get returns the value of job jobID's kind secret: NotFound when it is
-// absent, destroyed or deleted.
-func (s *Store) Get(ctx context.Context, jobID string, kind Kind) (string, error) {
-	if err := check(jobID, kind); err != nil {
+// Get returns job j's kind value: NotFound when it is absent, destroyed
+// or deleted, or when j has no place for it (a runtime token j was not
+// submitted with: then Secret Manager is not asked).
+func (s *Store) Get(ctx context.Context, j *job.Job, kind Kind) (string, error) {
+	if err := check(j, kind); err != nil {
 		return "", err
 	}
-	resp, err := s.client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{
-		Name: s.secretName(jobID, kind) + "/versions/" + firstVersion,
-	})
-	if err != nil {
-		return "", smError(err, "reading job "+jobID+" "+string(kind)+" secret")
+	what := "reading job " + j.ID + " " + string(kind) + " secret"
+	at, ok := slotOf(j, kind)
+	if !ok {
+		return "", apperr.E(apperr.NotFound, "%s: the job has none", what)
 	}
-	value := string(resp.GetPayload().GetData())
+	resp, err := s.client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: at.versionName(s.project)})
+	if err != nil {
+		return "", smError(err, what)
+	}
+	value, err := at.decode(kind, resp.GetPayload().GetData())
+	if err != nil {
+		return "", err
+	}
 	logging.RegisterSecret(ctx, value)
 	return value, nil
 }
 
-// Ensure returns the value of job jobID's kind secret, storing mint()'s
-// value first when the secret has none. Concurrent callers all get the same
-// value, that of version 1, whoever minted it. A secret whose value was
+// Ensure returns job j's kind value, storing mint()'s value first when it
+// has none. Concurrent callers all get the same value, that of the first
+// version stored in its place, whoever minted it. A value that was
 // destroyed stays NotFound: Ensure does not bring it back.
-func (s *Store) Ensure(ctx context.Context, jobID string, kind Kind, expireAt time.Time, mint func() (string, error)) (string, error) {
-	value, err := s.Get(ctx, jobID, kind)
+func (s *Store) Ensure(ctx context.Context, j *job.Job, kind Kind, expireAt time.Time, mint func() (string, error)) (string, error) {
+	value, err := s.Get(ctx, j, kind)
 	if apperr.CodeOf(err) != apperr.NotFound {
 		return value, err
 	}
@@ -166,8 +215,12 @@ func (s *Store) Ensure(ctx context.Context, jobID string, kind Kind, expireAt ti
 	if err != nil {
 		return "", err
 	}
-	if err := s.Put(ctx, jobID, kind, minted, expireAt); err != nil {
+	stored, err := s.put(ctx, j, kind, minted, expireAt)
+	switch {
+	case err != nil:
 		return "", err
+	case stored:
+		return minted, nil
 	}
-	return s.Get(ctx, jobID, kind)
+	return s.Get(ctx, j, kind) // another caller's value stands
 }

@@ -44,6 +44,14 @@ type Job struct {
 	// Scrubbed once a final job's secrets are destroyed. The sweep scrubs
 	// final jobs that still have it.
 	SecretsHeld bool `json:"-" firestore:"secretsHeld"`
+	// SecretLayout says how Secret Manager holds the job's secrets
+	// (package custody): SecretsPerKind (zero, the layout of jobs created
+	// before SecretsPerJob) or SecretsPerJob.
+	SecretLayout SecretLayout `json:"-" firestore:"secretLayout"`
+	// HasRuntimeToken says the job was submitted with a runtime token:
+	// with SecretsPerJob it is version 1 of the job's secret and the
+	// workflow token version 2 (version 1 without one).
+	HasRuntimeToken bool `json:"-" firestore:"hasRuntimeToken"`
 	// Rejected remembers the last uploads refused ("<kind>/<generation>"),
 	// so a redelivered event deletes the bytes again without another
 	// UPLOAD_REJECTED event.

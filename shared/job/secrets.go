@@ -38,3 +38,16 @@ func (k ReuseKey) Matches(j *Job, requireAttestation bool) bool {
 		j.RuntimeUser == k.RuntimeUser && slices.Equal(j.RuntimeScopes, k.RuntimeScopes) &&
 		(!requireAttestation || j.Attestation.Present)
 }
+
+// SecretLayout is how Secret Manager holds a job's secrets.
+type SecretLayout int
+
+// The layouts. A job keeps the layout it was created with for its life.
+const (
+	// SecretsPerKind, the layout of jobs created before SecretsPerJob, is
+	// one secret per kind of token, each value its version 1.
+	SecretsPerKind SecretLayout = 0
+	// SecretsPerJob is one secret per job: the runtime token (if any) is
+	// version 1 and the workflow token the next version.
+	SecretsPerJob SecretLayout = 1
+)

@@ -21,9 +21,9 @@ import (
 )
 
 // Secrets destroys a job's secrets; destroying absent ones is not an
-// error (a custody.Store).
+// error (a custody.Store, which reads the job's secret layout from j).
 type Secrets interface {
-	Scrub(ctx context.Context, jobID string) error
+	Scrub(ctx context.Context, j *job.Job) error
 }
 
 // Scrub destroys the secrets of j when it is final and may still hold some,
@@ -38,7 +38,7 @@ func Scrub(ctx context.Context, store job.Store, secrets Secrets, j *job.Job, no
 	if secrets == nil {
 		return false, errors.New("jobsecret: no secret store configured")
 	}
-	if err := secrets.Scrub(ctx, j.ID); err != nil {
+	if err := secrets.Scrub(ctx, j); err != nil {
 		return false, err
 	}
 	_, err := store.Update(ctx, j.ID, func(j *job.Job) ([]job.Event, error) {

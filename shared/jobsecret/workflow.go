@@ -23,7 +23,7 @@ func Workflow(ctx context.Context, c *custody.Store, m *workflow.Minter, j *job.
 	if j.Deadline.IsZero() || j.State.Final() {
 		return "", apperr.E(apperr.Conflict, "job %s is %s; it has no workflow token", j.ID, j.State)
 	}
-	return c.Ensure(ctx, j.ID, custody.WorkflowToken, j.Deadline, func() (string, error) {
+	return c.Ensure(ctx, j, custody.WorkflowToken, j.Deadline, func() (string, error) {
 		token, _, err := m.Mint(ctx, j.ID, j.RuntimeUser, j.Deadline)
 		return token, err
 	})

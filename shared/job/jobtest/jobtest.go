@@ -67,6 +67,7 @@ func NewJob(owner, project string, created time.Time) (*job.Job, job.Event) {
 		RuntimeUser:    "runtime@example.com",
 		RuntimeScopes:  []string{"read"},
 		Workspace:      job.Artifact{SizeBytes: 10, ContentType: "application/gzip"},
+		SecretLayout:   job.SecretsPerJob,
 		CreatedAt:      created,
 		UpdatedAt:      created,
 		UploadDeadline: created.Add(job.UploadWindow),
