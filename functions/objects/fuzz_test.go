@@ -57,6 +57,7 @@ func FuzzObjectBodies(f *testing.F) {
 		`{"name":"\u202ex","contentType":"a/b","sizeBytes":-1,"md5":"x"}`,
 		`{"name":"x","name":"y","Name":"z"}`,
 		`{"id":"p-abc","displayName":"P"}`, `{"id":"__x__","displayName":"\u0000"}`,
+		`{"displayName":"team\u202e"}`, `{"displayName":"\u2067x\u2069"}`, `{"displayName":"\u061c\u200e"}`,
 		`{"role":"editor"}`, `{"role":"OWNER"}`,
 		`{"space":"projects/` + pid + `","name":"copy"}`, `{"space":"users/\xff"}`,
 		`[]`, `null`, ``, "\xff",

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
@@ -127,16 +126,10 @@ func (h *handler) createProject(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusCreated, projectView{Project: proj, Members: members})
 }
 
+// checkDisplayName checks a project's display name as a label
+// (ids.CheckLabel).
 func checkDisplayName(name string) error {
-	if name == "" || utf8.RuneCountInString(name) > MaxDisplayNameLen || !utf8.ValidString(name) {
-		return apperr.E(apperr.Invalid, "displayName is required: 1 to %d characters", MaxDisplayNameLen)
-	}
-	for _, c := range name {
-		if c < 0x20 || (c >= 0x7f && c <= 0x9f) {
-			return apperr.E(apperr.Invalid, "displayName must not hold control characters")
-		}
-	}
-	return nil
+	return ids.CheckLabel("displayName", name, MaxDisplayNameLen)
 }
 
 // loadProject returns the project of the path after checking the caller

@@ -1,6 +1,7 @@
 package objects
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -76,6 +77,7 @@ func TestCreateProject(t *testing.T) {
 		"blank display name":      map[string]any{"id": unique("p"), "displayName": "   "},
 		"long display name":       map[string]any{"id": unique("p"), "displayName": strings.Repeat("x", MaxDisplayNameLen+1)},
 		"control in display name": map[string]any{"id": unique("p"), "displayName": "a\x01b"},
+		"bidi in display name":    map[string]any{"id": unique("p"), "displayName": "team\u202e"},
 		"unknown field":           map[string]any{"id": unique("p"), "displayName": "x", "owner": "bob"},
 		"not json":                "{",
 	} {
@@ -250,4 +252,20 @@ func TestSpacesShowTheirUsage(t *testing.T) {
 	e.upload(user(alice), "users/"+alice, "a.txt", []byte("twelve bytes"))
 	e.createObject(user(alice), "users/"+alice, "b.txt", []byte("pending"))
 	require.Equal(t, usageView{UsedBytes: 12, ReservedBytes: 7, Objects: 2, QuotaBytes: 1000}, e.spaces(user(alice))[0].Usage)
+}
+
+// TestDisplayNameRefusesBidiControls: every bidirectional formatting
+// character is a 400 that names displayName and the character, and
+// creates nothing.
+func TestDisplayNameRefusesBidiControls(t *testing.T) {
+	e := newEnv(t, 0)
+	alice := unique("alice")
+	for _, r := range []rune{0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069} {
+		pid := unique("p")
+		msg := e.call(user(alice), "POST", "/projects", map[string]any{"id": pid, "displayName": "team " + string(r) + "x"}).
+			requireError(t, http.StatusBadRequest, apperr.Invalid)
+		require.Contains(t, msg, "displayName")
+		require.Contains(t, msg, fmt.Sprintf("bidirectional control %U", r))
+		e.call(user(alice), "GET", "/projects/"+pid, nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	}
 }

@@ -23,6 +23,8 @@ func FuzzTokenRequests(f *testing.F) {
 		`{"name":"ci","scopes":["objects:write@projects/p-abc"]}`,
 		`{"name":"","scopes":[],"expiresInSeconds":-1}`,
 		`{"name":"\u202e","scopes":["all","jobs:read"],"expiresInSeconds":1e30}`,
+		`{"name":"ci\u2066prod\u2069","scopes":["jobs:read"]}`, `{"name":"ci\u061c","scopes":["jobs:read"]}`,
+		`{"name":"\u200fci\u2028","scopes":["jobs:read"]}`,
 		`{"name":"x","name":"y","Scopes":["all"]}`,
 		`{"name":"` + strings.Repeat("n", 2000) + `","scopes":["jobs:read@users/\xff"]}`,
 		`[]`, `null`, ``,

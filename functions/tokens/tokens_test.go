@@ -136,7 +136,11 @@ func TestCreateBadInput(t *testing.T) {
 		{"short lifetime", map[string]any{"name": "x", "scopes": []string{"all"}, "expiresInSeconds": 59}, "at least 60 seconds"},
 		{"empty name", map[string]any{"name": "", "scopes": []string{"all"}}, "name is required"},
 		{"long name", map[string]any{"name": strings.Repeat("n", 101), "scopes": []string{"all"}}, "longer than 100"},
-		{"control in name", map[string]any{"name": "a\tb", "scopes": []string{"all"}}, "control characters"},
+		{"control in name", map[string]any{"name": "a\tb", "scopes": []string{"all"}}, "name \"a\\tb\" holds control character U+0009"},
+		{"right-to-left override in name", map[string]any{"name": "ci\u202egpj.exe", "scopes": []string{"all"}}, "name \"ci\\u202egpj.exe\" holds bidirectional control U+202E"},
+		{"isolate in name", map[string]any{"name": "\u2066ci\u2069", "scopes": []string{"all"}}, "holds bidirectional control U+2066"},
+		{"arabic letter mark in name", map[string]any{"name": "ci\u061c", "scopes": []string{"all"}}, "holds bidirectional control U+061C"},
+		{"line separator in name", map[string]any{"name": "ci\u2028prod", "scopes": []string{"all"}}, "holds line separator U+2028"},
 		{"wrong type", map[string]any{"name": "x", "scopes": "all"}, "scopes"},
 		{"not JSON", "{", "JSON"},
 	}

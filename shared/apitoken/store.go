@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"cloud.google.com/go/firestore"
 	"google.golang.org/grpc/codes"
@@ -144,21 +142,10 @@ func (r *record) info() Info {
 
 func (s *Store) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// CheckName validates a token name: 1..MaxNameLen characters of valid
-// UTF-8 without control characters.
-func CheckName(name string) error {
-	switch n := utf8.RuneCountInString(name); {
-	case strings.TrimSpace(name) == "":
-		return apperr.E(apperr.Invalid, "name is required")
-	case n > MaxNameLen:
-		return apperr.E(apperr.Invalid, "name is longer than %d characters", MaxNameLen)
-	case !utf8.ValidString(name):
-		return apperr.E(apperr.Invalid, "name is not valid UTF-8")
-	case strings.ContainsFunc(name, unicode.IsControl):
-		return apperr.E(apperr.Invalid, "name contains control characters")
-	}
-	return nil
-}
+// CheckName validates a token name as a label (ids.CheckLabel):
+// 1..MaxNameLen characters of valid UTF-8 without control, bidirectional
+// formatting or line separator characters.
+func CheckName(name string) error { return ids.CheckLabel("name", name, MaxNameLen) }
 
 // CheckLifetime validates a lifetime against max.
 func CheckLifetime(d, max time.Duration) error {

@@ -16,10 +16,11 @@ type ObjectName string
 
 // ParseObjectName checks s is an acceptable object name: 1 to 1024 bytes of
 // valid UTF-8, not "." or "..", with no control characters (U+0000-U+001F,
-// U+007F-U+009F), no bidirectional marks, embeddings, overrides or isolates
-// (U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), which can make a name
-// display as another, and no line or paragraph separator (U+2028, U+2029),
-// which can split a name across lines of a log or a listing.
+// U+007F-U+009F), no bidirectional marks, embeddings, overrides or
+// isolates (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), which
+// can make a name display as another, and no line or paragraph separator
+// (U+2028, U+2029), which can split a name across lines of a log or a
+// listing.
 func ParseObjectName(s string) (ObjectName, error) {
 	switch {
 	case s == "":
@@ -76,10 +77,11 @@ func checkNameRunes(what, s string) error {
 }
 
 // isBidiControl reports whether r is one of the explicit bidirectional
-// formatting characters of Unicode (UAX #9): LRM and RLM, the embeddings
-// and overrides, and the isolates.
+// formatting characters of Unicode (UAX #9, "Explicit Directional
+// Formatting Characters" and the implicit marks): ALM, LRM and RLM, the
+// embeddings and overrides, and the isolates.
 func isBidiControl(r rune) bool {
-	return r == 0x200e || r == 0x200f || (0x202a <= r && r <= 0x202e) || (0x2066 <= r && r <= 0x2069)
+	return r == 0x061c || r == 0x200e || r == 0x200f || (0x202a <= r && r <= 0x202e) || (0x2066 <= r && r <= 0x2069)
 }
 
 func (n ObjectName) String() string { return string(n) }
