@@ -26,8 +26,14 @@
 # for the retention; new buckets default to 7 days):
 # - jobs bucket: off. Its objects are transient, and a rejected upload's
 #   bytes must be gone when valet deletes them, not restorable for a week.
-# - objects bucket: var.objects_soft_delete_days (7): user data, so a bug or
-#   a wrong delete can be undone by the project's owners for a week.
+# - objects bucket: var.objects_soft_delete_days (8): user data, so a bug or
+#   a wrong delete can be undone for a week; and longer than Firestore's
+#   recovery windows (7 days of point-in-time recovery, backups kept
+#   var.firestore_backup_retention_days), so the bytes of every object a
+#   restored database knows are still there or restorable (firestore.tf;
+#   docs/operations.md, "Backups and restore"). valet never overwrites an
+#   object (every key is create-only), so soft delete covers every way
+#   bytes go; object versioning would add nothing but noncurrent copies.
 # - source bucket: off; versioning already keeps the earlier archives.
 
 locals {

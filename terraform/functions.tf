@@ -100,6 +100,7 @@ locals {
   # the service accounts it accepts.
   common_env = {
     GOOGLE_CLOUD_PROJECT      = var.project
+    VALET_FIRESTORE_DATABASE  = local.firestore_database
     VALET_JOBS_BUCKET         = google_storage_bucket.jobs.name
     VALET_OBJECTS_BUCKET      = google_storage_bucket.objects.name
     VALET_USER_ISSUERS        = local.user_issuers_json

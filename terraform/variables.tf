@@ -256,13 +256,35 @@ variable "source_versions_kept" {
 }
 
 variable "objects_soft_delete_days" {
-  description = "Days a deleted object of the objects bucket (user data) stays restorable by project owners (Cloud Storage soft delete). 0 turns soft delete off; otherwise 7 to 90. The jobs and source buckets have none (README.md, Buckets)."
+  description = "Days a deleted object of the objects bucket (user data) stays restorable (Cloud Storage soft delete), 8 to 90. It must outlast both the 7 days of Firestore point-in-time recovery and firestore_backup_retention_days by a day, so that a database restored from any minute or backup still available never points at bytes that are gone for good (docs/operations.md, Backups and restore). The jobs and source buckets have none (README.md, Buckets)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.objects_soft_delete_days >= 8 && var.objects_soft_delete_days <= 90 && floor(var.objects_soft_delete_days) == var.objects_soft_delete_days && var.objects_soft_delete_days > var.firestore_backup_retention_days
+    error_message = "objects_soft_delete_days must be a whole number of days from 8 to 90 (Cloud Storage allows 7 to 90) and above firestore_backup_retention_days: a restored database must never point at bytes soft delete already dropped."
+  }
+}
+
+variable "firestore_backup_retention_days" {
+  description = "Days each daily Firestore backup is kept (1 to 7, the most a daily schedule allows). Point-in-time recovery covers the last 7 days at minute granularity besides; objects_soft_delete_days must stay above this."
   type        = number
   default     = 7
 
   validation {
-    condition     = var.objects_soft_delete_days == 0 || (var.objects_soft_delete_days >= 7 && var.objects_soft_delete_days <= 90 && floor(var.objects_soft_delete_days) == var.objects_soft_delete_days)
-    error_message = "objects_soft_delete_days must be 0 or a whole number of days from 7 to 90 (Cloud Storage's soft delete limits)."
+    condition     = var.firestore_backup_retention_days >= 1 && var.firestore_backup_retention_days <= 7 && floor(var.firestore_backup_retention_days) == var.firestore_backup_retention_days
+    error_message = "firestore_backup_retention_days must be a whole number of days from 1 to 7 (Firestore keeps daily backups at most 7 days)."
+  }
+}
+
+variable "firestore_database_id" {
+  description = "The Firestore database the functions use (VALET_FIRESTORE_DATABASE), which the backup schedule and the composite indexes follow. \"(default)\" is the database this module creates; set the id of a database restored from a backup or a point-in-time clone to switch to it (docs/operations.md, Restore runbook)."
+  type        = string
+  default     = "(default)"
+
+  validation {
+    condition     = var.firestore_database_id == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore_database_id))
+    error_message = "firestore_database_id must be \"(default)\" or a database id: 4-63 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen."
   }
 }
 

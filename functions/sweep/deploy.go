@@ -33,7 +33,7 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	opts := Options{Store: d.Jobs(), Objects: objects, Secrets: secrets, Bucket: d.Env.JobsBucket, Authenticate: auth}
+	opts := Options{Store: d.Jobs(), Objects: objects, Secrets: secrets, Bucket: d.Env.JobsBucket, Authenticate: auth, Migrations: d.Migrations()}
 	if d.Env.ObjectsBucket != "" {
 		opts.ObjectStore, opts.ObjectsBucket, opts.Projects = d.ObjectStore(), d.Env.ObjectsBucket, d.Projects()
 	}

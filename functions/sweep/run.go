@@ -25,8 +25,11 @@ type Result struct {
 	ExpiredObjects int `json:"expiredObjects"`
 	// DeletedProjects counts project deletes the sweep finished.
 	DeletedProjects int `json:"deletedProjects"`
-	Examined        int `json:"examined"`
-	Errors          int `json:"errors"`
+	// Migrated counts stored documents the run's schema migration batch
+	// upgraded (package migrate).
+	Migrated int `json:"migrated"`
+	Examined int `json:"examined"`
+	Errors   int `json:"errors"`
 }
 
 // perJobTimeout bounds the work on one job so that one slow job cannot eat
@@ -53,8 +56,9 @@ func (s *server) sweep(w http.ResponseWriter, r *http.Request) {
 		s.one(r, id, now, &res)
 	}
 	s.objects(r, now, &res)
+	s.migrate(r, &res)
 	httpapi.LoggerFrom(r.Context()).InfoContext(r.Context(), "sweep done",
-		"examined", res.Examined, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "scrubbed", res.Scrubbed, "expiredObjects", res.ExpiredObjects, "deletedProjects", res.DeletedProjects, "errors", res.Errors)
+		"examined", res.Examined, "migrated", res.Migrated, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "scrubbed", res.Scrubbed, "expiredObjects", res.ExpiredObjects, "deletedProjects", res.DeletedProjects, "errors", res.Errors)
 	httpapi.WriteJSON(w, http.StatusOK, res)
 }
 

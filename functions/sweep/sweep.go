@@ -1,4 +1,4 @@
-// Package sweep is the sweep HTTP function, called by Cloud Scheduler: it expires stale uploads, requeues dead leases, times out jobs and destroys leftover secrets.
+// Package sweep is the sweep HTTP function, called by Cloud Scheduler: it expires stale uploads, requeues dead leases, times out jobs, destroys leftover secrets and upgrades a bounded batch of stored documents (schema migrations, package migrate).
 //
 // init only registers the function; the handler is built by New from its
 // Options, so tests and the dev server use it without the global registry.
@@ -63,30 +63,40 @@ type Options struct {
 	// BatchSize is the most jobs one run handles; DefaultBatchSize when
 	// zero or negative.
 	BatchSize int
+	// Migrations, when set, upgrades at most MigrationBatch stored
+	// documents per run (DefaultMigrationBatch when zero or negative).
+	Migrations     Migrator
+	MigrationBatch int
 }
 
 // server holds the dependencies of the handler.
 type server struct {
-	store         job.Store
-	storage       gcs.Deleter
-	secrets       jobsecret.Secrets
-	objectStore   *valetfs.ObjectStore
-	objectsBucket string
-	projectStore  project.Store
-	bucket        string
-	now           func() time.Time
-	batch         int
+	store          job.Store
+	storage        gcs.Deleter
+	secrets        jobsecret.Secrets
+	objectStore    *valetfs.ObjectStore
+	objectsBucket  string
+	projectStore   project.Store
+	bucket         string
+	now            func() time.Time
+	batch          int
+	migrations     Migrator
+	migrationBatch int
 }
 
 // New builds the function's handler.
 func New(opts Options) http.Handler {
 	s := &server{store: opts.Store, storage: opts.Objects, secrets: opts.Secrets, objectStore: opts.ObjectStore,
-		objectsBucket: opts.ObjectsBucket, projectStore: opts.Projects, bucket: opts.Bucket, now: opts.Now, batch: opts.BatchSize}
+		objectsBucket: opts.ObjectsBucket, projectStore: opts.Projects, bucket: opts.Bucket, now: opts.Now, batch: opts.BatchSize,
+		migrations: opts.Migrations, migrationBatch: opts.MigrationBatch}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.batch <= 0 {
 		s.batch = DefaultBatchSize
+	}
+	if s.migrationBatch <= 0 {
+		s.migrationBatch = DefaultMigrationBatch
 	}
 	authenticate := opts.Authenticate
 	if authenticate == nil {

@@ -50,6 +50,7 @@ func TestOutputsHaveDescription(t *testing.T) {
 // the cloud URLs are signed through IAM signBlob.
 var requiredEnv = []string{
 	config.EnvProject,
+	config.EnvDatabase,
 	config.EnvJobsBucket,
 	config.EnvObjectsBucket,
 	config.EnvUserIssuers,

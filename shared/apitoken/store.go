@@ -17,6 +17,7 @@ import (
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/logging"
+	"valet.dev/valet/shared/schema"
 	"valet.dev/valet/shared/scope"
 )
 
@@ -133,6 +134,8 @@ type record struct {
 	// descends from, its root first and its parent last: Verify refuses the
 	// token when any of them is gone, revoked or expired.
 	Ancestors []string `firestore:"ancestors,omitempty"`
+	// SchemaVersion: see package schema.
+	SchemaVersion int `firestore:"schemaVersion"`
 }
 
 func (r *record) info() Info {
@@ -200,7 +203,7 @@ func (s *Store) Create(ctx context.Context, spec Spec) (Created, error) {
 		rec := record{
 			ID: ids.NewTokenID().String(), Owner: spec.Owner, Name: spec.Name, Scopes: scopes,
 			Prefix: prefix, Hash: hashToken(token), CreatedAt: now, ExpiresAt: expires,
-			Parent: spec.Parent, Ancestors: ancestors,
+			Parent: spec.Parent, Ancestors: ancestors, SchemaVersion: schema.APITokens,
 		}
 		_, err := s.client.Collection(Collection).Doc(prefix).Create(ctx, &rec)
 		if status.Code(err) == codes.AlreadyExists {

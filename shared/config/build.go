@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
+	"valet.dev/valet/shared/migrate"
 	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/signer"
 	"valet.dev/valet/shared/workflow"
@@ -42,9 +44,9 @@ type Deps struct {
 }
 
 // Build connects to Firestore (the emulator when FIRESTORE_EMULATOR_HOST is
-// set) for env's project.
+// set) for env's project and database.
 func Build(ctx context.Context, env Env) (*Deps, error) {
-	fs, err := valetfs.NewClient(ctx, env.Project)
+	fs, err := valetfs.NewDatabaseClient(ctx, env.Project, cmp.Or(env.Database, DefaultDatabase))
 	if err != nil {
 		return nil, fmt.Errorf("config: firestore: %w", err)
 	}
@@ -65,6 +67,10 @@ func (d *Deps) Jobs() job.Store { return valetfs.NewJobStore(d.firestore) }
 
 // Projects is the Firestore project store.
 func (d *Deps) Projects() *valetfs.ProjectStore { return valetfs.NewProjectStore(d.firestore) }
+
+// Migrations runs the schema migrations of package migrate on the
+// database.
+func (d *Deps) Migrations() *migrate.Runner { return migrate.New(d.firestore) }
 
 // ObjectStore is the Firestore store of shared objects' metadata.
 func (d *Deps) ObjectStore() *valetfs.ObjectStore { return valetfs.NewObjectStore(d.firestore) }

@@ -7,6 +7,7 @@
 // # Variables
 //
 //	GOOGLE_CLOUD_PROJECT            project id (required)
+//	VALET_FIRESTORE_DATABASE        the Firestore database id (default "(default)"; a restored one, docs/operations.md)
 //	VALET_JOBS_BUCKET               the jobs bucket (required)
 //	VALET_OBJECTS_BUCKET            the objects bucket
 //	VALET_USER_ISSUERS              JSON [{"url","audiences":[...],"jwksUrl"?,"clientIds"?:[...]}] of user OIDC issuers;
@@ -47,6 +48,7 @@ import (
 // Env is a function's configuration as read from its environment.
 type Env struct {
 	Project                string
+	Database               string
 	JobsBucket             string
 	ObjectsBucket          string
 	UserIssuers            []authn.IssuerConfig
@@ -68,11 +70,13 @@ type Env struct {
 const (
 	DefaultTokenIssuer      = "valet"
 	DefaultWorkflowAudience = "valet-workflow"
+	DefaultDatabase         = "(default)"
 )
 
 // The environment variables Load reads.
 const (
 	EnvProject         = "GOOGLE_CLOUD_PROJECT"
+	EnvDatabase        = "VALET_FIRESTORE_DATABASE"
 	EnvJobsBucket      = "VALET_JOBS_BUCKET"
 	EnvObjectsBucket   = "VALET_OBJECTS_BUCKET"
 	EnvUserIssuers     = "VALET_USER_ISSUERS"
@@ -101,6 +105,7 @@ type issuerJSON struct {
 func Load(getenv func(string) string) (Env, error) {
 	e := Env{
 		Project:           strings.TrimSpace(getenv(EnvProject)),
+		Database:          cmp.Or(strings.TrimSpace(getenv(EnvDatabase)), DefaultDatabase),
 		JobsBucket:        strings.TrimSpace(getenv(EnvJobsBucket)),
 		ObjectsBucket:     strings.TrimSpace(getenv(EnvObjectsBucket)),
 		FunctionURL:       strings.TrimSpace(getenv(EnvFunctionURL)),

@@ -30,6 +30,20 @@ import (
 // to the Firestore emulator instead of Google.
 const EmulatorHostEnv = "FIRESTORE_EMULATOR_HOST"
 
+// NewDatabaseClient returns a client for database (an id such as
+// "(default)" or a database restored from a backup) of projectID; see
+// NewClient.
+func NewDatabaseClient(ctx context.Context, projectID, database string, opts ...option.ClientOption) (*firestore.Client, error) {
+	if projectID == "" || database == "" {
+		return nil, errors.New("firestore: a project id and a database id are required")
+	}
+	client, err := firestore.NewClientWithDatabase(ctx, projectID, database, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("firestore: client for database %s of project %s: %w", database, projectID, err)
+	}
+	return client, nil
+}
+
 // NewClient returns a client for the (default) database of projectID. With
 // FIRESTORE_EMULATOR_HOST set it talks to the emulator (see the package
 // documentation); in Cloud Functions it uses the runtime's service account.

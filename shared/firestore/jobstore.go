@@ -14,6 +14,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/schema"
 )
 
 // Collections of the job store: jobs/{id} holds the job.Job as is (its
@@ -80,6 +81,7 @@ func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) erro
 	}
 	seq := max(j.EventSeq, first.Seq, 1)
 	j.EventSeq, first.Seq = seq, seq
+	j.SchemaVersion, first.SchemaVersion = schema.Jobs, schema.Events
 	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		if j.Project != "" {
 			pid := ids.ProjectID(j.Project)
@@ -150,10 +152,12 @@ func (s *JobStore) Update(ctx context.Context, id string, fn func(j *job.Job) ([
 		if err != nil {
 			return fnError{err}
 		}
+		j.SchemaVersion = schema.Jobs
 		if err := tx.Set(ref, j); err != nil {
 			return err
 		}
 		for _, e := range events {
+			e.SchemaVersion = schema.Events
 			if err := tx.Create(s.eventRef(id, e.Seq), e); err != nil {
 				return err
 			}

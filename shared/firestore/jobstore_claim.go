@@ -11,6 +11,7 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/schema"
 )
 
 // Claim tuning. A claimer reads the claimCandidates oldest queued jobs and
@@ -89,6 +90,7 @@ func (s *JobStore) tryClaim(ctx context.Context, snap *firestore.DocumentSnapsho
 	if err != nil {
 		return nil, nil // no longer queued (the index lagged): skip it
 	}
+	j.SchemaVersion, ev.SchemaVersion = schema.Jobs, schema.Events
 	err = RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		if err := tx.Update(snap.Ref, fieldUpdates(j), firestore.LastUpdateTime(snap.UpdateTime)); err != nil {
 			return err

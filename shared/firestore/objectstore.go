@@ -13,6 +13,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/schema"
 )
 
 // Collections of the object store (a contract other stores rely on):
@@ -66,6 +67,7 @@ type spaceUsageDoc struct {
 	UsedBytes     int64  `firestore:"usedBytes"`
 	ReservedBytes int64  `firestore:"reservedBytes"`
 	Objects       int64  `firestore:"objects"`
+	SchemaVersion int    `firestore:"schemaVersion"`
 }
 
 // SpaceDocID is the document id of space's usage in SpacesCollection.
@@ -184,6 +186,7 @@ func (s *ObjectStore) Create(ctx context.Context, o *object.Object, quota int64)
 		}
 		u.ReservedBytes += o.SizeBytes
 		u.Objects++
+		o.SchemaVersion, u.SchemaVersion = schema.Objects, schema.Spaces
 		if err := tx.Create(s.objectRef(o.ID), o); err != nil {
 			return err
 		}
@@ -280,6 +283,7 @@ func (s *ObjectStore) update(ctx context.Context, id string, change func(o *obje
 		if err != nil {
 			return fnError{err}
 		}
+		o.SchemaVersion, u.SchemaVersion = schema.Objects, schema.Spaces
 		if remove {
 			err = tx.Delete(s.objectRef(id))
 		} else {

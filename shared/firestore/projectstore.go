@@ -11,6 +11,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/schema"
 )
 
 // Collections of the project store (a contract other stores rely on):
@@ -61,6 +62,8 @@ type projectDoc struct {
 	CreatedAt   time.Time     `firestore:"createdAt"`
 	Deleting    bool          `firestore:"deleting"`
 	Owners      int64         `firestore:"owners"`
+	// SchemaVersion: see package schema.
+	SchemaVersion int `firestore:"schemaVersion"`
 }
 
 func (d *projectDoc) project() *project.Project {
@@ -72,6 +75,25 @@ type membershipDoc struct {
 	Project ids.ProjectID `firestore:"project"`
 	User    ids.UserID    `firestore:"user"`
 	Role    project.Role  `firestore:"role"`
+	// SchemaVersion: see package schema.
+	SchemaVersion int `firestore:"schemaVersion"`
+}
+
+// memberDoc is the stored form of projects/{pid}/members/{uid}: the
+// project.Member and its version.
+type memberDoc struct {
+	project.Member
+	SchemaVersion int `firestore:"schemaVersion"`
+}
+
+// newMemberDoc is the current stored form of m.
+func newMemberDoc(m project.Member) memberDoc {
+	return memberDoc{Member: m, SchemaVersion: schema.Members}
+}
+
+// newMembership is the current stored form of user's role in pid.
+func newMembership(pid ids.ProjectID, user ids.UserID, role project.Role) membershipDoc {
+	return membershipDoc{Project: pid, User: user, Role: role, SchemaVersion: schema.Memberships}
 }
 
 func (s *ProjectStore) projectRef(pid ids.ProjectID) *firestore.DocumentRef {
@@ -95,6 +117,13 @@ func tombstoneRef(c *firestore.Client, pid ids.ProjectID) *firestore.DocumentRef
 type tombstoneDoc struct {
 	ID        ids.ProjectID `firestore:"id"`
 	DeletedAt time.Time     `firestore:"deletedAt,serverTimestamp"`
+	// SchemaVersion: see package schema.
+	SchemaVersion int `firestore:"schemaVersion"`
+}
+
+// newTombstone is the current stored form of pid's tombstone.
+func newTombstone(pid ids.ProjectID) tombstoneDoc {
+	return tombstoneDoc{ID: pid, SchemaVersion: schema.Tombstones}
 }
 
 // deleted reads in tx whether project pid was ever deleted.
@@ -187,7 +216,7 @@ func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner ids
 	if p.CreatedAt.IsZero() {
 		p.CreatedAt = now
 	}
-	doc := projectDoc{ID: p.ID, DisplayName: p.DisplayName, CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, Owners: 1}
+	doc := projectDoc{ID: p.ID, DisplayName: p.DisplayName, CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, Owners: 1, SchemaVersion: schema.Projects}
 	member := project.Member{User: owner, Role: project.Owner, AddedBy: owner, AddedAt: now}
 	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		snap, err := tx.Get(s.projectRef(p.ID))
@@ -207,10 +236,10 @@ func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner ids
 		if err := tx.Create(s.projectRef(p.ID), doc); err != nil {
 			return err
 		}
-		if err := tx.Set(s.memberRef(p.ID, owner), member); err != nil {
+		if err := tx.Set(s.memberRef(p.ID, owner), newMemberDoc(member)); err != nil {
 			return err
 		}
-		return tx.Set(s.membershipRef(p.ID, owner), membershipDoc{Project: p.ID, User: owner, Role: project.Owner})
+		return tx.Set(s.membershipRef(p.ID, owner), newMembership(p.ID, owner, project.Owner))
 	})
 }
 

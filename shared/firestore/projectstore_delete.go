@@ -55,7 +55,7 @@ func (s *ProjectStore) BeginDelete(ctx context.Context, pid ids.ProjectID, force
 		if objects > 0 && !force {
 			return apperr.E(apperr.Conflict, "project %s still holds %d objects; delete them or pass force=true", pid, objects)
 		}
-		if err := tx.Set(tombstoneRef(s.client, pid), tombstoneDoc{ID: pid}); err != nil {
+		if err := tx.Set(tombstoneRef(s.client, pid), newTombstone(pid)); err != nil {
 			return err
 		}
 		return tx.Update(s.projectRef(pid), []firestore.Update{{Path: "deleting", Value: true}})
@@ -153,7 +153,7 @@ func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid ids.Projec
 		return apperr.E(apperr.Conflict, "project %s is not being deleted; call BeginDelete first", pid)
 	}
 	if ok && tombstone {
-		return tx.Set(tombstoneRef(s.client, pid), tombstoneDoc{ID: pid})
+		return tx.Set(tombstoneRef(s.client, pid), newTombstone(pid))
 	}
 	return nil
 }

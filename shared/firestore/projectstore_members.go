@@ -194,10 +194,10 @@ func (s *ProjectStore) writeMemberChange(tx *firestore.Transaction, pid ids.Proj
 		}
 		return tx.Delete(s.membershipRef(pid, m.User))
 	}
-	if err := tx.Set(s.memberRef(pid, m.User), m); err != nil {
+	if err := tx.Set(s.memberRef(pid, m.User), newMemberDoc(m)); err != nil {
 		return err
 	}
-	return tx.Set(s.membershipRef(pid, m.User), membershipDoc{Project: pid, User: m.User, Role: m.Role})
+	return tx.Set(s.membershipRef(pid, m.User), newMembership(pid, m.User, m.Role))
 }
 
 // Memberships returns the projects user belongs to, with their role there,

@@ -14,6 +14,7 @@ import (
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/project/projecttest"
+	"valet.dev/valet/shared/schema"
 )
 
 // The contract of project.Store; the tests below are about how Firestore
@@ -113,14 +114,14 @@ func TestProjectStoreLayout(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, map[string]any{
 		"id": string(pid), "displayName": "Team " + string(pid), "createdBy": "alice", "createdAt": projectNow,
-		"deleting": false, "owners": int64(1),
+		"deleting": false, "owners": int64(1), "schemaVersion": int64(schema.Projects),
 	}, snap.Data())
 	snap, err = client.Collection("projects").Doc(string(pid)).Collection("members").Doc("bob").Get(ctx)
 	require.NoError(t, err)
-	require.Equal(t, map[string]any{"user": "bob", "role": "editor", "addedBy": "alice", "addedAt": projectNow}, snap.Data())
+	require.Equal(t, map[string]any{"user": "bob", "role": "editor", "addedBy": "alice", "addedAt": projectNow, "schemaVersion": int64(schema.Members)}, snap.Data())
 	snap, err = client.Collection("memberships").Doc(string(pid) + "~bob").Get(ctx)
 	require.NoError(t, err)
-	require.Equal(t, map[string]any{"project": string(pid), "user": "bob", "role": "editor"}, snap.Data())
+	require.Equal(t, map[string]any{"project": string(pid), "user": "bob", "role": "editor", "schemaVersion": int64(schema.Memberships)}, snap.Data())
 }
 
 // FinishDelete removes more members than one transaction may write.
@@ -137,7 +138,7 @@ func TestProjectStoreFinishDeleteInBatches(t *testing.T) {
 			project.Member{User: user, Role: project.Viewer, AddedBy: "alice", AddedAt: projectNow})
 		require.NoError(t, err)
 		_, err = bw.Set(client.Collection("memberships").Doc(string(pid)+"~"+string(user)),
-			map[string]any{"project": string(pid), "user": string(user), "role": "viewer"})
+			map[string]any{"project": string(pid), "user": string(user), "role": "viewer", "schemaVersion": int64(schema.Memberships)})
 		require.NoError(t, err)
 	}
 	bw.End()

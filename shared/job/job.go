@@ -66,6 +66,9 @@ type Job struct {
 	// by the first upload that reaches it, accepted or not. Uploads at any
 	// other key are deleted without a trace on the job.
 	WorkspaceKey int64 `json:"-" firestore:"workspaceKey"`
+	// SchemaVersion is the version of the stored form (package schema);
+	// the store sets it on every write.
+	SchemaVersion int `json:"-" firestore:"schemaVersion"`
 }
 
 // Artifact describes one object of the job: declared for the workspace,
@@ -105,6 +108,8 @@ type Event struct {
 	Type    string    `json:"type" firestore:"type"`
 	Message string    `json:"message" firestore:"message"`
 	Epoch   int64     `json:"-" firestore:"epoch"`
+	// SchemaVersion: see Job.SchemaVersion.
+	SchemaVersion int `json:"-" firestore:"schemaVersion"`
 }
 
 // Event types.

@@ -80,6 +80,9 @@ type Object struct {
 	// Generation is the GCS generation of the bytes at Key once READY (or
 	// of the rejected bytes once REJECTED).
 	Generation int64 `json:"-" firestore:"generation"`
+	// SchemaVersion is the version of the stored form (package schema);
+	// the store sets it on every write.
+	SchemaVersion int `json:"-" firestore:"schemaVersion"`
 }
 
 // Arrival is an object that a storage event (or a server-side copy) says

@@ -84,8 +84,27 @@ run "deployment" {
     error_message = "Every bucket must enforce public access prevention and uniform bucket-level access."
   }
   assert {
-    condition     = google_storage_bucket.jobs.soft_delete_policy[0].retention_duration_seconds == 0 && google_storage_bucket.objects.soft_delete_policy[0].retention_duration_seconds == 7 * 86400
-    error_message = "Soft delete: none on the jobs bucket, 7 days on the objects bucket (README.md, Buckets)."
+    condition     = google_storage_bucket.jobs.soft_delete_policy[0].retention_duration_seconds == 0 && google_storage_bucket.objects.soft_delete_policy[0].retention_duration_seconds == 8 * 86400
+    error_message = "Soft delete: none on the jobs bucket, 8 days on the objects bucket (README.md, Buckets)."
+  }
+
+  # Recovery: point-in-time recovery, a daily backup kept 7 days, and
+  # deleted object bytes kept longer than both (docs/operations.md).
+  assert {
+    condition     = google_firestore_database.default.point_in_time_recovery_enablement == "POINT_IN_TIME_RECOVERY_ENABLED"
+    error_message = "The database must keep point-in-time recovery on."
+  }
+  assert {
+    condition     = google_firestore_backup_schedule.daily.retention == "604800s" && length(google_firestore_backup_schedule.daily.daily_recurrence) == 1 && google_firestore_backup_schedule.daily.database == "(default)"
+    error_message = "A daily backup of the database in use, kept firestore_backup_retention_days (7)."
+  }
+  assert {
+    condition     = google_storage_bucket.objects.soft_delete_policy[0].retention_duration_seconds > 7 * 86400 && google_storage_bucket.objects.soft_delete_policy[0].retention_duration_seconds > parseint(trimsuffix(google_firestore_backup_schedule.daily.retention, "s"), 10)
+    error_message = "Deleted object bytes must stay restorable longer than the PITR window and the backups."
+  }
+  assert {
+    condition     = alltrue([for f in values(google_cloudfunctions2_function.http) : f.service_config[0].environment_variables["VALET_FIRESTORE_DATABASE"] == "(default)"])
+    error_message = "The functions use the database Terraform created unless a restore switched them."
   }
   assert {
     condition     = google_storage_bucket.jobs.cors[0].origin == tolist(concat([output.console_url], var.frontend_origins))
@@ -189,4 +208,43 @@ run "plain_http_issuer_is_refused" {
   }
 
   expect_failures = [var.user_issuers]
+}
+
+run "restored_database_is_one_variable" {
+  command = apply
+
+  variables {
+    firestore_database_id = "valet-restored-1"
+  }
+
+  assert {
+    condition = alltrue([for f in concat(values(google_cloudfunctions2_function.http), values(google_cloudfunctions2_function.finalize)) :
+    f.service_config[0].environment_variables["VALET_FIRESTORE_DATABASE"] == "valet-restored-1"])
+    error_message = "firestore_database_id must switch every function to the restored database."
+  }
+  assert {
+    condition     = google_firestore_backup_schedule.daily.database == "valet-restored-1" && alltrue([for i in google_firestore_index.composite : i.database == "valet-restored-1"])
+    error_message = "The backups and the indexes follow the database in use."
+  }
+}
+
+run "soft_delete_shorter_than_backups_is_refused" {
+  command = plan
+
+  variables {
+    objects_soft_delete_days        = 8
+    firestore_backup_retention_days = 8
+  }
+
+  expect_failures = [var.objects_soft_delete_days, var.firestore_backup_retention_days]
+}
+
+run "soft_delete_off_is_refused" {
+  command = plan
+
+  variables {
+    objects_soft_delete_days = 0
+  }
+
+  expect_failures = [var.objects_soft_delete_days]
 }
