@@ -115,20 +115,11 @@ func Verify(ctx context.Context, fs *firestore.Client, st *storage.Client, opts 
 // bytes at its key and generation, a PENDING one may have them.
 func objectOwners(ctx context.Context, fs *firestore.Client, out *Findings) (map[string]owner, error) {
 	owners := map[string]owner{}
-	it := fs.Collection(valetfs.ObjectsCollection).Documents(ctx)
-	defer it.Stop()
-	for {
-		snap, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			return owners, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the objects: %w", err)
-		}
+	return owners, eachDoc(ctx, fs, valetfs.ObjectsCollection, func(snap *firestore.DocumentSnapshot) error {
 		out.CheckedDocuments++
 		var o object.Object
 		if err := snap.DataTo(&o); err != nil {
-			return nil, fmt.Errorf("object %s cannot be read: %w", snap.Ref.ID, err)
+			return fmt.Errorf("object %s cannot be read: %w", snap.Ref.ID, err)
 		}
 		doc := valetfs.ObjectsCollection + "/" + snap.Ref.ID
 		switch o.State {
@@ -137,6 +128,25 @@ func objectOwners(ctx context.Context, fs *firestore.Client, out *Findings) (map
 		case object.Pending:
 			owners[o.Key] = owner{doc: doc}
 		}
+		return nil
+	})
+}
+
+// eachDoc calls fn with every document of collection.
+func eachDoc(ctx context.Context, fs *firestore.Client, collection string, fn func(*firestore.DocumentSnapshot) error) error {
+	it := fs.Collection(collection).Documents(ctx)
+	defer it.Stop()
+	for {
+		snap, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", collection, err)
+		}
+		if err := fn(snap); err != nil {
+			return err
+		}
 	}
 }
 
@@ -144,19 +154,10 @@ func objectOwners(ctx context.Context, fs *firestore.Client, out *Findings) (map
 // artifact it records as present requires its bytes.
 func jobOwners(ctx context.Context, fs *firestore.Client, since time.Time, out *Findings) (map[string]owner, error) {
 	owners := map[string]owner{}
-	it := fs.Collection(valetfs.JobsCollection).Documents(ctx)
-	defer it.Stop()
-	for {
-		snap, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			return owners, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the jobs: %w", err)
-		}
+	return owners, eachDoc(ctx, fs, valetfs.JobsCollection, func(snap *firestore.DocumentSnapshot) error {
 		var j job.Job
 		if err := snap.DataTo(&j); err != nil {
-			return nil, fmt.Errorf("job %s cannot be read: %w", snap.Ref.ID, err)
+			return fmt.Errorf("job %s cannot be read: %w", snap.Ref.ID, err)
 		}
 		if j.ID == "" {
 			j.ID = snap.Ref.ID
@@ -181,7 +182,8 @@ func jobOwners(ctx context.Context, fs *firestore.Client, since time.Time, out *
 				owners[a.name] = owner{doc: doc, generation: a.a.Generation, required: !old}
 			}
 		}
-	}
+		return nil
+	})
 }
 
 // compare lists bucket under prefix and reports the owners whose required
