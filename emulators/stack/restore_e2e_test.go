@@ -53,8 +53,20 @@ func emulatorCall(t *testing.T, project, verb string, body any) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s %s: %s", method, u, b)
 }
 
+// requireVerifyClean waits until valet-admin verify's check finds nothing
+// on the stack: finalize deletes an upload once it has copied it to its
+// object's key, a moment after the object reads READY.
+func requireVerifyClean(t *testing.T, s *stack.Stack) {
+	t.Helper()
+	var f *admin.Findings
+	waitUntil(t, func() bool {
+		f = verifyStack(t, s)
+		return f.Clean()
+	}, func() string { return fmt.Sprintf("verify still finds %+v", f) })
+}
+
 // verifyStack runs valet-admin verify's check on the stack's database and
-// buckets, with no grace period (the flows have settled).
+// buckets, with no grace period.
 func verifyStack(t *testing.T, s *stack.Stack) *admin.Findings {
 	t.Helper()
 	ctx := context.Background()
@@ -176,7 +188,7 @@ func TestRestoreKeepsEveryJobObjectAndMembership(t *testing.T) {
 		require.Equal(t, "Restored", p["displayName"])
 	}
 	readAll()
-	require.True(t, verifyStack(t, s).Clean(), "a healthy stack: every document's bytes are there, every byte has its document")
+	requireVerifyClean(t, s) // a healthy stack: every document's bytes are there, every byte has its document
 	requireCurrentVersions(t, s)
 
 	// Export, wipe, import: the emulator's stand-in for restoring a backup
@@ -193,7 +205,7 @@ func TestRestoreKeepsEveryJobObjectAndMembership(t *testing.T) {
 	// The emulator takes the metadata file's path as export_directory.
 	emulatorCall(t, s.Info.Project, "import", map[string]any{"database": db, "export_directory": meta[0]})
 	readAll()
-	require.True(t, verifyStack(t, s).Clean())
+	requireVerifyClean(t, s)
 
 	// A restored document whose bytes are gone, and bytes no document owns.
 	ctx := context.Background()

@@ -77,8 +77,8 @@ type owner struct {
 // Verify compares the database with the buckets: every READY object and
 // every artifact a job records as present must be in its bucket at its
 // name and generation, and every object in the buckets must belong to a
-// document (a READY or PENDING object at its key, a job's recorded
-// artifact). It reads every object and job document and lists both
+// document (a READY object at its key, a PENDING one at its key or upload
+// key, a job's recorded artifact). It reads every object and job document and lists both
 // buckets once.
 func Verify(ctx context.Context, fs *firestore.Client, st *storage.Client, opts VerifyOptions) (*Findings, error) {
 	if opts.Now == nil {
@@ -91,7 +91,7 @@ func Verify(ctx context.Context, fs *firestore.Client, st *storage.Client, opts 
 		if err != nil {
 			return nil, err
 		}
-		if err := compare(ctx, st, opts.ObjectsBucket, "spaces/", owners, now.Add(-opts.Grace), out); err != nil {
+		if err := compare(ctx, st, opts.ObjectsBucket, owners, now.Add(-opts.Grace), out); err != nil {
 			return nil, err
 		}
 	}
@@ -104,7 +104,7 @@ func Verify(ctx context.Context, fs *firestore.Client, st *storage.Client, opts 
 		if err != nil {
 			return nil, err
 		}
-		if err := compare(ctx, st, opts.JobsBucket, "jobs/", owners, now.Add(-opts.Grace), out); err != nil {
+		if err := compare(ctx, st, opts.JobsBucket, owners, now.Add(-opts.Grace), out); err != nil {
 			return nil, err
 		}
 	}
@@ -112,7 +112,8 @@ func Verify(ctx context.Context, fs *firestore.Client, st *storage.Client, opts 
 }
 
 // objectOwners reads every object document: a READY one requires its
-// bytes at its key and generation, a PENDING one may have them.
+// bytes at its key and generation, a PENDING one may have them at its key
+// or its upload key.
 func objectOwners(ctx context.Context, fs *firestore.Client, out *Findings) (map[string]owner, error) {
 	owners := map[string]owner{}
 	return owners, eachDoc(ctx, fs, valetfs.ObjectsCollection, func(snap *firestore.DocumentSnapshot) error {
@@ -127,6 +128,9 @@ func objectOwners(ctx context.Context, fs *firestore.Client, out *Findings) (map
 			owners[o.Key] = owner{doc: doc, generation: o.Generation, required: true}
 		case object.Pending:
 			owners[o.Key] = owner{doc: doc}
+			if o.UploadKey != "" {
+				owners[o.UploadKey] = owner{doc: doc} // its upload, not yet copied to Key
+			}
 		}
 		return nil
 	})
@@ -186,19 +190,19 @@ func jobOwners(ctx context.Context, fs *firestore.Client, since time.Time, out *
 	})
 }
 
-// compare lists bucket under prefix and reports the owners whose required
+// compare lists the whole bucket and reports the owners whose required
 // bytes are missing and the objects created before orphanBefore that no
 // owner claims.
-func compare(ctx context.Context, st *storage.Client, bucket, prefix string, owners map[string]owner, orphanBefore time.Time, out *Findings) error {
+func compare(ctx context.Context, st *storage.Client, bucket string, owners map[string]owner, orphanBefore time.Time, out *Findings) error {
 	objects := map[string]stored{}
-	it := st.Bucket(bucket).Objects(ctx, &storage.Query{Prefix: prefix})
+	it := st.Bucket(bucket).Objects(ctx, nil)
 	for {
 		attrs, err := it.Next()
 		if errors.Is(err, iterator.Done) {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("listing gs://%s/%s: %w", bucket, prefix, err)
+			return fmt.Errorf("listing gs://%s: %w", bucket, err)
 		}
 		out.CheckedObjects++
 		objects[attrs.Name] = stored{generation: attrs.Generation, created: attrs.Created}
