@@ -18,6 +18,7 @@ type Server struct {
 	fake   *fakestorage.Server
 	next   http.Handler
 	writes sync.Mutex // held by every write, so a check and its write are one step
+	ops    counters
 }
 
 // Wrap puts fake, which must run without a listener
@@ -36,6 +37,7 @@ func (s *Server) Fake() *fakestorage.Server { return s.fake }
 // ServeHTTP serves reads as they are and every write under the lock, after
 // its preconditions hold.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.ops.count(r)
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		s.next.ServeHTTP(w, r)
@@ -47,7 +49,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	s.next.ServeHTTP(w, r)
+	rec := &statusRecorder{ResponseWriter: w}
+	s.next.ServeHTTP(rec, r)
+	s.ops.wrote(r, rec.status)
 }
 
 // Transport reaches the server in process: the gate's upstream.

@@ -114,7 +114,7 @@ func (s *Stack) deploy(ctx context.Context) (map[string]http.Handler, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", fn.name, err)
 		}
-		d, err := config.Build(ctx, env)
+		d, err := config.BuildMetered(ctx, env, config.Meters{Firestore: &s.meters.firestore, OnSign: func() { s.meters.signs.Add(1) }})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", fn.name, err)
 		}
@@ -173,7 +173,7 @@ func (s *Stack) startFunctions(ctx context.Context) error {
 	}
 	guarded := map[string]http.Handler{}
 	for name, h := range s.handlers {
-		if guarded[name], err = s.guard(name, h); err != nil {
+		if guarded[name], err = s.guard(name, s.invoked(name, h)); err != nil {
 			l.Close()
 			return err
 		}

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"cloud.google.com/go/pubsub/v2"
@@ -109,6 +110,7 @@ type Stack struct {
 	signerKeyFile   string
 	handlers        map[string]http.Handler // each function as deployed, without its front door
 	door            *frontdoor.Door
+	meters          meters
 	mu              sync.Mutex
 	stops           []func() // run in reverse order by Stop
 	stopped         sync.Once
@@ -126,7 +128,8 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Stack{opts: opts}
+	s := &Stack{opts: opts, meters: meters{invocations: map[string]*atomic.Int64{}}}
+	s.onStop(s.meters.firestore.Close) // registered first: closed after every client
 	defer func() {
 		if err != nil {
 			s.Stop()
@@ -389,7 +392,7 @@ func (s *Stack) startBridge(ctx context.Context) error {
 			Target:       s.Info.Functions["finalize"],
 			// Eventarc calls finalize with the trigger account's ID token
 			// in Authorization; finalize's front door checks it.
-			HTTPClient: &http.Client{Transport: s.bearer("finalize", "Authorization")},
+			HTTPClient: &http.Client{Transport: s.delivered(s.bearer("finalize", "Authorization"))},
 			Duplicate:  s.opts.DuplicateEvents,
 			Shuffle:    s.opts.ShuffleEvents,
 			Logger:     s.opts.Logger,

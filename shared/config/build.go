@@ -37,20 +37,46 @@ import (
 type Deps struct {
 	Env       Env
 	firestore *firestore.Client
+	meters    Meters
 
 	smOnce sync.Once
 	sm     *smapi.Client
 	smErr  error
+
+	keysMu sync.Mutex
+	keys   *workflow.KeyStore
+}
+
+// Meters count what a function spends of Google's services, for the local
+// stack's capacity model (docs/capacity.md); a deployment sets none.
+type Meters struct {
+	// Firestore counts the Firestore client's billed operations.
+	Firestore *valetfs.Meter
+	// OnSign is called after each URL signature (an IAM signBlob call
+	// when deployed).
+	OnSign func()
 }
 
 // Build connects to Firestore (the emulator when FIRESTORE_EMULATOR_HOST is
 // set) for env's project and database.
 func Build(ctx context.Context, env Env) (*Deps, error) {
-	fs, err := valetfs.NewDatabaseClient(ctx, env.Project, cmp.Or(env.Database, DefaultDatabase))
+	return BuildMetered(ctx, env, Meters{})
+}
+
+// BuildMetered is Build with m counting what the function's clients spend.
+func BuildMetered(ctx context.Context, env Env, m Meters) (*Deps, error) {
+	var opts []option.ClientOption
+	if m.Firestore != nil {
+		var err error
+		if opts, err = m.Firestore.ClientOptions(); err != nil {
+			return nil, fmt.Errorf("config: firestore meter: %w", err)
+		}
+	}
+	fs, err := valetfs.NewDatabaseClient(ctx, env.Project, cmp.Or(env.Database, DefaultDatabase), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("config: firestore: %w", err)
 	}
-	return &Deps{Env: env, firestore: fs}, nil
+	return &Deps{Env: env, firestore: fs, meters: m}, nil
 }
 
 // FromEnvironment is Build(Load(os.Getenv)).
@@ -88,7 +114,7 @@ func (d *Deps) Custody(ctx context.Context) (*custody.Store, error) {
 // runtime's service account through IAM signBlob. The URLs point at
 // VALET_SIGNED_URL_BASE when set (the local stack's gate).
 func (d *Deps) Signer(ctx context.Context) (*signer.Signer, error) {
-	opts := signer.Options{GoogleAccessID: d.Env.SignerEmail}
+	opts := signer.Options{GoogleAccessID: d.Env.SignerEmail, OnSign: d.meters.OnSign}
 	if d.Env.SignedURLBase != "" {
 		u, err := url.Parse(d.Env.SignedURLBase)
 		if err != nil {
@@ -177,13 +203,23 @@ func (d *Deps) APITokens() *apitoken.Store {
 }
 
 // WorkflowKeys is the workflow-token signing key in Secret Manager
-// (VALET_WORKFLOW_KEY_SECRET).
+// (VALET_WORKFLOW_KEY_SECRET): one KeyStore per function instance,
+// shared by minting, signing job tokens and verifying them, so an
+// instance lists the key's versions at most once a workflow.CacheTTL
+// (a Secret Manager read request; see docs/capacity.md), not once per
+// user of the key.
 func (d *Deps) WorkflowKeys(ctx context.Context) (*workflow.KeyStore, error) {
+	d.keysMu.Lock()
+	defer d.keysMu.Unlock()
+	if d.keys != nil {
+		return d.keys, nil
+	}
 	sm, err := d.secretManager(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return workflow.NewKeyStore(sm, d.Env.Project, d.Env.WorkflowKeySecret), nil
+	d.keys = workflow.NewKeyStore(sm, d.Env.Project, d.Env.WorkflowKeySecret)
+	return d.keys, nil
 }
 
 // secretManager is the Secret Manager client, made on first use and

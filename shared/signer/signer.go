@@ -57,6 +57,9 @@ type Options struct {
 	Insecure bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// OnSign, when set, is called after each signature: one IAM signBlob
+	// call when SignBytes is signBlob. The local stack counts them.
+	OnSign func()
 }
 
 // Signer mints V4 signed URLs. It is safe for concurrent use.
@@ -66,6 +69,7 @@ type Signer struct {
 	host     string
 	scheme   string
 	now      func() time.Time
+	onSign   func()
 }
 
 // URL is a signed request a client makes without any other credential.
@@ -96,6 +100,7 @@ func New(opts Options) (*Signer, error) {
 		host:     opts.Hostname,
 		scheme:   "https",
 		now:      opts.Now,
+		onSign:   opts.OnSign,
 	}
 	if len(opts.PrivateKey) > 0 {
 		sign, err := pemSigner(opts.PrivateKey)

@@ -87,6 +87,9 @@ func (s *Signer) signRequest(r request) (string, time.Time, error) {
 	}, "\n")
 
 	signature, err := s.sign([]byte(toSign))
+	if s.onSign != nil {
+		s.onSign()
+	}
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("signer: signing failed: %w", err)
 	}
