@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -128,4 +129,22 @@ func TestNoCredentialSaysHowToLogIn(t *testing.T) {
 	code, _, stderr = run(t, "jobs", "list")
 	require.Equal(t, ExitAuthNeeded, code)
 	require.Contains(t, stderr, `not logged in to profile "prod": run `+"`valet login`")
+}
+
+// TestDevLoginWithoutConfiguration: with nothing configured, valet login
+// --dev SUB stores a login that the next command (no flags) uses.
+func TestDevLoginWithoutConfiguration(t *testing.T) {
+	home := isolate(t)
+	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]string{"id_token": fakeJWT(map[string]any{"sub": "alice"})})
+	}))
+	defer issuer.Close()
+	dev := whoServer(t, "dev")
+	require.NoError(t, os.MkdirAll(filepath.Join(home, ".dev"), 0o755))
+	stack, _ := json.Marshal(map[string]any{"functions": map[string]string{"jobs": dev + "/jobs"}, "issuer": issuer.URL, "audience": "valet-dev"})
+	require.NoError(t, os.WriteFile(filepath.Join(home, ".dev", "stack.json"), stack, 0o644))
+	code, stdout, stderr := run(t, "login", "--dev", "alice")
+	require.Equal(t, ExitOK, code, stderr)
+	require.Contains(t, stderr, `logged in to profile "dev"`)
+	require.Equal(t, "dev Bearer "+strings.TrimSpace(stdout)+" /jobs/jobs/j_1", jobMessage(t))
 }

@@ -90,12 +90,11 @@ func (f connFlags) resolve() (*conn, error) {
 		}
 	}
 	devFlag := f.useDev || f.stack != ""
-	switch {
-	case devFlag && !explicit:
+	if (devFlag && !explicit) || name == "" {
+		// --dev, or nothing configured (valet then uses the local stack):
+		// the profile "dev", whose login `valet login --dev SUB` stores.
 		name = "dev"
 		c.profile = cfg.profile(name)
-	case name == "":
-		name = "default"
 	}
 	c.name = name
 
