@@ -15,6 +15,7 @@ locals {
     "firestore.googleapis.com",            # the database
     "iam.googleapis.com",                  # service accounts, custom roles
     "iamcredentials.googleapis.com",       # signBlob (signed URLs)
+    "logging.googleapis.com",              # the audit log bucket and sink
     "pubsub.googleapis.com",               # Eventarc's transport
     "run.googleapis.com",                  # the functions' services, invoker rights
     "secretmanager.googleapis.com",        # signing key, per-job secrets

@@ -99,17 +99,18 @@ locals {
   # What every function reads (shared/config); each adds its own URL and
   # the service accounts it accepts.
   common_env = {
-    GOOGLE_CLOUD_PROJECT      = var.project
-    VALET_FIRESTORE_DATABASE  = local.firestore_database
-    VALET_JOBS_BUCKET         = google_storage_bucket.jobs.name
-    VALET_OBJECTS_BUCKET      = google_storage_bucket.objects.name
-    VALET_USER_ISSUERS        = local.user_issuers_json
-    VALET_SIGNER_EMAIL        = google_service_account.signer.email
-    VALET_WORKFLOW_KEY_SECRET = google_secret_manager_secret.workflow_key.secret_id
-    VALET_TOKEN_ISSUER        = local.token_issuer
-    VALET_WORKFLOW_AUDIENCE   = var.workflow_audience
-    VALET_SPACE_QUOTA_BYTES   = tostring(var.space_quota_bytes)
-    VALET_ALLOWED_ORIGINS     = join(",", local.allowed_origins)
+    GOOGLE_CLOUD_PROJECT       = var.project
+    VALET_FIRESTORE_DATABASE   = local.firestore_database
+    VALET_JOBS_BUCKET          = google_storage_bucket.jobs.name
+    VALET_OBJECTS_BUCKET       = google_storage_bucket.objects.name
+    VALET_USER_ISSUERS         = local.user_issuers_json
+    VALET_SIGNER_EMAIL         = google_service_account.signer.email
+    VALET_WORKFLOW_KEY_SECRET  = google_secret_manager_secret.workflow_key.secret_id
+    VALET_TOKEN_ISSUER         = local.token_issuer
+    VALET_WORKFLOW_AUDIENCE    = var.workflow_audience
+    VALET_SPACE_QUOTA_BYTES    = tostring(var.space_quota_bytes)
+    VALET_ALLOWED_ORIGINS      = join(",", local.allowed_origins)
+    VALET_AUDIT_RETENTION_DAYS = tostring(var.audit_retention_days)
   }
 
   allowed_service_accounts = {

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/shared/audit"
+	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/logging"
 )
 
@@ -212,11 +214,72 @@ func TestLeakGuardEveryFlow(t *testing.T) {
 	l.user.do(http.MethodGet, l.objectsURL+"/spaces/projects/"+p.ID+"/objects", nil, http.StatusOK, nil)
 	oidcUser.do(http.MethodGet, tokensURL+"/tokens", nil, http.StatusOK, nil)
 
+	// The audit trails of both spaces, through the API (recorded bodies,
+	// searched like every other): they record the capabilities handed out
+	// above, never one of them.
+	audited := map[string]bool{}
+	for _, space := range []string{home, "projects/" + p.ID} {
+		for _, e := range readAuditTrail(t, l.user, l.objectsURL, space) {
+			audited[e.Action+" "+e.TokenKind] = true
+		}
+	}
+	for _, want := range []string{"url.signed ", "token.minted api", "token.minted workflow", "bundle.handed_out job",
+		"job.cancelled ", "project.created ", "object.revoked ", "object.deleted "} {
+		require.True(t, audited[want], "the audit trail records %q: %v", want, audited)
+	}
+
 	rec.events = tap.drain(t)
 	require.NotEmpty(t, rec.events)
 	stop()
 	// 2 API tokens, 2 signing keys, 4 workspace uploads, 3 bundles of 5
 	// (job and workflow tokens, 3 URLs), 1 output and 3 object URLs.
 	require.Len(t, l.secrets, 27, "the flows met the secrets they are meant to")
+	requireAuditSearched(t, rec, s.Info.Project)
 	requireNoLeak(t, rec, s.Info.Project, l.secrets)
+}
+
+// auditEntry is the part of an audit entry the leak guard checks.
+type auditEntry struct {
+	Action    string `json:"action"`
+	TokenKind string `json:"tokenKind"`
+}
+
+// readAuditTrail reads every page of space's audit trail as c.
+func readAuditTrail(t *testing.T, c client, objectsURL, space string) []auditEntry {
+	t.Helper()
+	var all []auditEntry
+	token := ""
+	for range 100 {
+		var page struct {
+			Entries       []auditEntry `json:"entries"`
+			NextPageToken string       `json:"nextPageToken"`
+		}
+		c.do(http.MethodGet, objectsURL+"/spaces/"+space+"/audit?pageSize=10&pageToken="+token, nil, http.StatusOK, &page)
+		all = append(all, page.Entries...)
+		if page.NextPageToken == "" {
+			return all
+		}
+		token = page.NextPageToken
+	}
+	t.Fatal("the audit trail never ended")
+	return nil
+}
+
+// requireAuditSearched fails unless the places the leak guard searches
+// hold audit entries: labelled audit lines in the process's output (the
+// audit log) and copies in Firestore (spaces/*/audit/*); the API's answers
+// are among the recorded bodies.
+func requireAuditSearched(t *testing.T, rec *recorder, project string) {
+	t.Helper()
+	copies := 0
+	for _, doc := range firestoreDump(t, project) {
+		if strings.Contains(doc, "/"+valetfs.AuditCollection+"/") {
+			copies++
+		}
+	}
+	require.NotZero(t, copies, "the audit copies are in the Firestore dump")
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	label := fmt.Sprintf(`"%s":{"%s":"%s"}`, logging.LabelsKey, audit.LabelKey, audit.LabelValue)
+	require.Contains(t, rec.raw.String(), label, "the audit log lines are in the captured output")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/api/iterator"
 
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/logging"
 )
 
@@ -123,11 +124,7 @@ func secretForms(secret string) []string {
 // signatureOf returns the X-Goog-Signature of a signed URL.
 func signatureOf(t *testing.T, signed string) string {
 	t.Helper()
-	u, err := url.Parse(signed)
-	require.NoError(t, err)
-	sig := u.Query().Get("X-Goog-Signature")
-	require.NotEmpty(t, sig, "not a signed URL: %s", signed)
-	return sig
+	return apitest.SignatureOf(t, signed)
 }
 
 // firestoreDump returns every document of project as JSON, subcollections

@@ -117,6 +117,19 @@ func matrixRows() []row {
 		as(alice, oidcToken, 200), as(bob, oidcToken, 200), as(carol, oidcToken, 200), as(bob, objectsRead, 200),
 		as(bob, jobsRead, 404), as(dave, oidcToken, 404), as(alice, ownWrite, 404)))
 
+	// objects: a space's audit trail, for its owners with an unnarrowed
+	// credential: the user of a personal space, the owners of a project.
+	// Who may read the space's objects but not its audit trail gets 403,
+	// anyone else 404.
+	add(on(o, "GET /spaces/{kind}/{owner}/audit", aliceSpace, with(unauthenticated(),
+		as(alice, oidcToken, 200), as(alice, apiAll, 200),
+		as(alice, objectsRead, 403), as(alice, ownWrite, 403), as(alice, jobsRead, 404),
+		as(bob, oidcToken, 404), as(dave, apiAll, 404))...))
+	add(on(o, "GET /spaces/{kind}/{owner}/audit", projectSpace,
+		as(alice, oidcToken, 200), as(alice, apiAll, 200),
+		as(bob, oidcToken, 403), as(bob, apiAll, 403), as(carol, oidcToken, 403), as(bob, objectsRead, 403),
+		as(bob, jobsRead, 404), as(dave, oidcToken, 404), as(dave, apiAll, 404), as(alice, ownWrite, 404)))
+
 	// objects: one object.
 	for _, route := range []string{"GET /objects/{id}", "GET /objects/{id}/download"} {
 		ok := 200
@@ -251,8 +264,9 @@ func jobTokenRows() []row {
 		as(alice, all, 403).member(alice), as(alice, narrow, 403).member(alice))) // nor leave
 
 	// objects: alice's space and P's, where she owns; creating and
-	// changing needs objects:write.
+	// changing needs objects:write; audit trails are for people.
 	for _, space := range []resource{aliceSpace, projectSpace} {
+		add(on(o, "GET /spaces/{kind}/{owner}/audit", space, as(alice, all, 403), as(alice, narrow, 403), as(alice, final, 401)))
 		add(on(o, "POST /spaces/{kind}/{owner}/objects", space, as(alice, all, 201), as(alice, narrow, 403), as(alice, final, 401)))
 		add(on(o, "GET /spaces/{kind}/{owner}/objects", space, as(alice, all, 200), as(alice, narrow, 200), as(alice, final, 401)))
 	}
@@ -343,7 +357,7 @@ var declaredRoutes = map[string][]string{
 	"objects": {
 		"GET /healthz", "GET /spaces", "POST /projects", "GET /projects/{project}", "DELETE /projects/{project}",
 		"PUT /projects/{project}/members/{user}", "DELETE /projects/{project}/members/{user}",
-		"POST /spaces/{kind}/{owner}/objects", "GET /spaces/{kind}/{owner}/objects",
+		"POST /spaces/{kind}/{owner}/objects", "GET /spaces/{kind}/{owner}/objects", "GET /spaces/{kind}/{owner}/audit",
 		"GET /objects/{id}", "GET /objects/{id}/download", "POST /objects/{id}/copy",
 		"POST /objects/{id}/revoke", "DELETE /objects/{id}",
 	},

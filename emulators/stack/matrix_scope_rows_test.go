@@ -23,6 +23,11 @@ func scopeRows() []row {
 	add(on(o, "DELETE /projects/{project}/members/{user}", projectP,
 		as(alice, jw, 403).member(carol), as(alice, ow, 204).member(carol), as(alice, tm, 404).member(carol)))
 
+	// objects: audit trails are read with an unnarrowed credential only.
+	for _, space := range []resource{aliceSpace, projectSpace} {
+		add(on(o, "GET /spaces/{kind}/{owner}/audit", space, as(alice, jw, 404), as(alice, ow, 403), as(alice, tm, 404)))
+	}
+
 	// objects: alice's space and objects.
 	add(on(o, "POST /spaces/{kind}/{owner}/objects", aliceSpace, as(alice, jw, 404), as(alice, ow, 201), as(alice, tm, 404)))
 	add(on(o, "GET /spaces/{kind}/{owner}/objects", aliceSpace, as(alice, jw, 404), as(alice, ow, 200), as(alice, tm, 404)))

@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"time"
 
+	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobsecret"
+	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/seal"
 	"valet.dev/valet/shared/signer"
 )
@@ -106,6 +109,7 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	s.audit.Write(r.Context(), bundleEntry(j, bundle))
 	if j.Lock.SealTo == "" {
 		httpapi.WriteJSON(w, http.StatusOK, bundle)
 		return
@@ -116,6 +120,24 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpapi.WriteJSON(w, http.StatusOK, sealed)
+}
+
+// bundleEntry is the audit entry of a bundle handed out to the lock
+// holder (the request's principal): the job and epoch, what the bundle
+// held (the URLs' objects and methods, the tokens' kinds), the job token's
+// jti and scopes, and the URLs' expiry. Never a URL nor a token.
+func bundleEntry(j *job.Job, b authBundle) audit.Entry {
+	parts := []string{"jobs/" + j.ID + "/workspace GET", "jobs/" + j.ID + "/output PUT", "jobs/" + j.ID + "/attestation PUT",
+		audit.JobToken + " token", audit.WorkflowToken + " token"}
+	if b.RuntimeToken != "" {
+		parts = append(parts, audit.RuntimeToken+" token")
+	}
+	if j.Lock.SealTo != "" {
+		parts = append(parts, "sealed")
+	}
+	return audit.Entry{Space: access.JobSpace(j), Action: audit.BundleHandedOut, Target: "jobs/" + j.ID, Epoch: j.Lock.Epoch,
+		Parts: parts, TokenKind: audit.JobToken, TokenID: jobtoken.TokenID(b.JobToken), Scopes: j.RuntimeScopes,
+		ExpiresAt: audit.At(b.Workspace.ExpiresAt)}
 }
 
 // sealBundle encrypts the bundle's JSON to the claim's sealTo key for the
@@ -145,7 +167,7 @@ func (s *server) addSecrets(ctx context.Context, j *job.Job, b *authBundle) erro
 	if b.JobToken, err = s.jobTokens.Mint(ctx, j); err != nil {
 		return err
 	}
-	if b.WorkflowToken, err = jobsecret.Workflow(ctx, s.secrets, s.workflow, j); err != nil {
+	if b.WorkflowToken, err = jobsecret.Workflow(ctx, s.secrets, s.workflow, j, s.audit); err != nil {
 		return err
 	}
 	b.RuntimeToken, err = s.secrets.Get(ctx, j, custody.RuntimeToken)

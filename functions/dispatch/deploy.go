@@ -42,5 +42,5 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 		return Options{}, err
 	}
 	return Options{Store: d.Jobs(), Signer: sign, Bucket: d.Env.JobsBucket, Secrets: secrets, Workflow: minter,
-		JobTokens: jobTokens, Authenticate: auth}, nil
+		JobTokens: jobTokens, Authenticate: auth, Audit: d.Audit()}, nil
 }

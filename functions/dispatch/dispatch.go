@@ -17,6 +17,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
@@ -47,6 +48,9 @@ type Options struct {
 	Secrets *custody.Store
 	// Workflow mints workflow tokens when a job has none yet.
 	Workflow *workflow.Minter
+	// Audit records the bundles handed out and the tokens minted; stdout
+	// only when nil.
+	Audit *audit.Writer
 	// JobTokens mints the per-epoch job tokens of the bundle.
 	JobTokens *jobtoken.Issuer
 	// Authenticate verifies the caller: service accounts on the
@@ -58,6 +62,7 @@ type Options struct {
 
 // server holds the dependencies the handlers share.
 type server struct {
+	audit     *audit.Writer
 	store     job.Store
 	signer    *signer.Signer
 	bucket    string
@@ -70,7 +75,7 @@ type server struct {
 // New builds the function's handler.
 func New(opts Options) http.Handler {
 	s := &server{store: opts.Store, signer: opts.Signer, bucket: opts.Bucket, secrets: opts.Secrets,
-		workflow: opts.Workflow, jobTokens: opts.JobTokens, now: opts.Now}
+		workflow: opts.Workflow, jobTokens: opts.JobTokens, audit: opts.Audit, now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}

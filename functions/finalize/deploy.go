@@ -71,7 +71,7 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	opts := Options{Store: d.Jobs(), Objects: objects, Bucket: d.Env.JobsBucket, Secrets: secrets, Workflow: minter}
+	opts := Options{Store: d.Jobs(), Objects: objects, Bucket: d.Env.JobsBucket, Secrets: secrets, Workflow: minter, Audit: d.Audit()}
 	if d.Env.ObjectsBucket != "" { // else the object path stays off
 		opts.ObjectStore, opts.Copier, opts.ObjectsBucket = d.ObjectStore(), objects, d.Env.ObjectsBucket
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/custody"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
@@ -58,6 +59,8 @@ type Options struct {
 	// dispatch mints the token at the first claim and the sweep scrubs.
 	Secrets  *custody.Store
 	Workflow *workflow.Minter
+	// Audit records the workflow tokens minted; stdout only when nil.
+	Audit *audit.Writer
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }

@@ -117,7 +117,7 @@ func (h *Handler) secrets(ctx context.Context, log *slog.Logger, j *job.Job) err
 	if j.State == job.AwaitingWorkspace {
 		return nil
 	}
-	if _, err := jobsecret.Workflow(ctx, h.opts.Secrets, h.opts.Workflow, j); err != nil {
+	if _, err := jobsecret.Workflow(ctx, h.opts.Secrets, h.opts.Workflow, j, h.opts.Audit); err != nil {
 		log.WarnContext(ctx, "workflow token not stored; the event will be retried", "job", j.ID, "error", err)
 		return err
 	}

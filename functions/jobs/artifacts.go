@@ -6,6 +6,7 @@ import (
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/signer"
@@ -53,5 +54,6 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request, kind job.Kind
 		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Internal, "the download URL cannot be signed"))
 		return
 	}
+	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j), "jobs/"+j.ID+"/"+string(kind), http.MethodGet, u.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusOK, downloadResponse{URL: u.URL, ExpiresAt: u.ExpiresAt})
 }

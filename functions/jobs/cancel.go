@@ -6,6 +6,7 @@ import (
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
@@ -35,7 +36,9 @@ func (h *handler) cancel(w http.ResponseWriter, r *http.Request) {
 		return []job.Event{ev}, nil
 	})
 	switch {
-	case errors.Is(err, job.ErrDuplicate):
+	case errors.Is(err, job.ErrDuplicate): // cancelled before: nothing new to record
+	case err == nil:
+		h.audit.Write(r.Context(), audit.Of(access.JobSpace(j), audit.JobCancelled, "jobs/"+j.ID))
 	case apperr.CodeOf(err) == apperr.NotFound:
 		httpapi.WriteError(w, r, notFound(ids.JobID(found.ID)))
 		return

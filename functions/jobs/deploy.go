@@ -33,5 +33,6 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 		return Options{}, err
 	}
 	return Options{Store: d.Jobs(), Signer: sign, Bucket: d.Env.JobsBucket, Authenticate: auth.Authenticate,
-		VerifyRuntime: auth.Verify, Projects: d.Projects(), Secrets: secrets, AllowedOrigins: d.Env.AllowedOrigins}, nil
+		VerifyRuntime: auth.Verify, Projects: d.Projects(), Secrets: secrets, AllowedOrigins: d.Env.AllowedOrigins,
+		Audit: d.Audit()}, nil
 }

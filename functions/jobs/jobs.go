@@ -20,6 +20,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
@@ -46,6 +47,9 @@ type Options struct {
 	Signer *signer.Signer
 	// Bucket is the jobs bucket, holding the objects job.WorkspaceName and job.ArtifactName name.
 	Bucket string
+	// Audit records the URLs handed out and the cancellations; stdout
+	// only when nil.
+	Audit *audit.Writer
 	// Authenticate turns a request's credential into a principal: users,
 	// and running jobs acting as their runtime user.
 	Authenticate func(*http.Request) (identity.Principal, error)
@@ -68,6 +72,7 @@ type Options struct {
 type handler struct {
 	store         job.Store
 	signer        *signer.Signer
+	audit         *audit.Writer
 	bucket        string
 	verifyRuntime func(ctx context.Context, token string) (identity.Principal, error)
 	projects      project.Store
@@ -78,7 +83,7 @@ type handler struct {
 // New builds the function's handler. Without one of its dependencies every
 // route but GET /healthz answers 503.
 func New(opts Options) http.Handler {
-	h := &handler{store: opts.Store, signer: opts.Signer, bucket: opts.Bucket, verifyRuntime: opts.VerifyRuntime,
+	h := &handler{store: opts.Store, signer: opts.Signer, audit: opts.Audit, bucket: opts.Bucket, verifyRuntime: opts.VerifyRuntime,
 		projects: opts.Projects, secrets: opts.Secrets, now: opts.Now}
 	if h.now == nil {
 		h.now = time.Now

@@ -6,6 +6,7 @@ import (
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/signer"
@@ -46,6 +47,7 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j), "jobs/"+j.ID+"/workspace", upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: j, Upload: &upload})
 }
 

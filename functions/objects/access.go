@@ -65,6 +65,8 @@ func verb(a access.Action) string {
 		return "manage the project"
 	case access.LeaveProject:
 		return "leave the project"
+	case access.ReadAudit:
+		return "read the audit trail"
 	}
 	return string(a)
 }
@@ -75,6 +77,12 @@ func why(p identity.Principal, role project.Role, a access.Action) string {
 	switch {
 	case (a == access.ManageProject || a == access.LeaveProject) && p.Kind == identity.Job:
 		return "running jobs do not administer projects; a member who owns it must"
+	case a == access.ReadAudit && p.Kind == identity.Job:
+		return "running jobs do not read audit trails; an owner must"
+	case a == access.ReadAudit && role != project.None && !role.AtLeast(project.Owner):
+		return "only the space's owners read its audit trail"
+	case a == access.ReadAudit:
+		return "the audit trail is read with an ID token or an API token with scope all"
 	case a == access.LeaveProject:
 		return "leaving a project is a membership change: it needs an ID token or an API token with objects:write"
 	case a == access.ManageProject && role != project.None && !role.AtLeast(project.Owner):

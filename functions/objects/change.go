@@ -6,6 +6,7 @@ import (
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
@@ -129,6 +130,7 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Unavailable, "object %s has a new key but its old bytes could not be deleted, so old URLs may still work; revoke again", o.ID))
 		return
 	}
+	h.audit.Write(r.Context(), audit.Of(o.Space, audit.ObjectRevoked, "objects/"+o.ID))
 	httpapi.WriteJSON(w, http.StatusOK, moved)
 }
 
@@ -162,5 +164,6 @@ func (h *handler) deleteObject(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	h.audit.Write(r.Context(), audit.Of(o.Space, audit.ObjectDeleted, "objects/"+o.ID))
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"valet.dev/valet/shared/access"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/signer"
@@ -63,5 +64,6 @@ func (h *handler) createObject(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	h.audit.Write(r.Context(), audit.URL(o.Space, "objects/"+o.ID, upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Object: o, Upload: upload})
 }

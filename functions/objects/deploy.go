@@ -38,6 +38,6 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	return Options{
 		Objects: d.ObjectStore(), Projects: d.Projects(), Storage: storage, Signer: sign,
 		Bucket: d.Env.ObjectsBucket, QuotaBytes: d.Env.SpaceQuotaBytes, Authenticate: auth,
-		AllowedOrigins: d.Env.AllowedOrigins,
+		AllowedOrigins: d.Env.AllowedOrigins, Audit: d.Audit(), AuditLog: d.AuditStore(),
 	}, nil
 }

@@ -21,6 +21,7 @@ import (
 
 	"valet.dev/valet/emulators/privategcs"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/gcs"
@@ -44,6 +45,7 @@ type env struct {
 	gcs      *fakestorage.Server // inside storage, for seeding and inspecting
 	storage  *gcs.Client         // the function's client of the private store
 	srv      *httptest.Server
+	auditLog *apitest.Logs // the audit writer's log lines
 }
 
 // newEnv serves the function with quota (0: the default).
@@ -59,10 +61,13 @@ func newEnv(t testing.TB, quota int64) *env {
 	storageClient, err := store.Client(context.Background())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = storageClient.Close() })
-	e := &env{t: t, objects: valetfs.NewObjectStore(client), projects: valetfs.NewProjectStore(client), gcs: fake, storage: gcs.New(storageClient)}
+	e := &env{t: t, objects: valetfs.NewObjectStore(client), projects: valetfs.NewProjectStore(client), gcs: fake, storage: gcs.New(storageClient),
+		auditLog: &apitest.Logs{}}
+	auditStore := valetfs.NewAuditStore(client)
 	e.srv = httptest.NewServer(New(Options{
 		Objects: e.objects, Projects: e.projects, Storage: e.storage, Signer: testSigner(t),
 		Bucket: testBucket, QuotaBytes: quota, Authenticate: authenticate,
+		Audit: audit.New(audit.Options{Out: e.auditLog, Store: auditStore}), AuditLog: auditStore,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

@@ -20,6 +20,7 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/config"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
@@ -60,6 +61,12 @@ type Options struct {
 	// QuotaBytes is each space's byte quota, pending uploads included;
 	// object.DefaultQuotaBytes when zero.
 	QuotaBytes int64
+	// Audit records the capabilities the function hands out; stdout only
+	// when nil.
+	Audit *audit.Writer
+	// AuditLog holds the audit entries GET /spaces/{space}/audit reads;
+	// that route answers 503 without it.
+	AuditLog *valetfs.AuditStore
 	// Authenticate turns a request's credential into a principal: users,
 	// and running jobs acting as their runtime user.
 	Authenticate func(*http.Request) (identity.Principal, error)
@@ -76,6 +83,8 @@ type handler struct {
 	projects project.Store
 	storage  Storage
 	signer   *signer.Signer
+	audit    *audit.Writer
+	auditLog *valetfs.AuditStore
 	bucket   string
 	quota    int64
 	now      func() time.Time
@@ -85,7 +94,7 @@ type handler struct {
 // route but GET /healthz answers 503.
 func New(opts Options) http.Handler {
 	h := &handler{objects: opts.Objects, projects: opts.Projects, storage: opts.Storage, signer: opts.Signer,
-		bucket: opts.Bucket, quota: opts.QuotaBytes, now: opts.Now}
+		audit: opts.Audit, auditLog: opts.AuditLog, bucket: opts.Bucket, quota: opts.QuotaBytes, now: opts.Now}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -129,6 +138,7 @@ func (h *handler) routes() []route {
 		{"DELETE /projects/{project}/members/{user}", h.removeMember},
 		{"POST /spaces/{kind}/{owner}/objects", h.createObject},
 		{"GET /spaces/{kind}/{owner}/objects", h.listObjects},
+		{"GET /spaces/{kind}/{owner}/audit", h.listAudit},
 		{"GET /objects/{id}", h.getObject},
 		{"GET /objects/{id}/download", h.download},
 		{"POST /objects/{id}/copy", h.copyObject},

@@ -7,6 +7,7 @@ import (
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
@@ -118,6 +119,7 @@ func (h *handler) createProject(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	h.audit.Write(r.Context(), audit.Entry{Space: projectSpace(proj.ID), Action: audit.ProjectCreated, Target: "projects/" + string(proj.ID), Role: string(project.Owner)})
 	members, err := h.projects.Members(r.Context(), proj.ID)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
@@ -204,7 +206,16 @@ func (h *handler) setMember(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	h.audit.Write(r.Context(), audit.Entry{Space: projectSpace(proj.ID), Action: audit.MemberSet, Target: memberTarget(proj.ID, string(user)), Role: string(role)})
 	httpapi.WriteJSON(w, http.StatusOK, m)
+}
+
+// projectSpace is the space of project pid, for audit entries.
+func projectSpace(pid ids.ProjectID) string { return string(ids.ProjectSpace(pid)) }
+
+// memberTarget names a membership in audit entries.
+func memberTarget(pid ids.ProjectID, user string) string {
+	return "projects/" + string(pid) + "/members/" + user
 }
 
 // removeMember serves DELETE /projects/{p}/members/{user}: owners remove
@@ -236,6 +247,7 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	h.audit.Write(r.Context(), audit.Of(projectSpace(proj.ID), audit.MemberRemoved, memberTarget(proj.ID, string(user))))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -263,6 +275,7 @@ func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	h.audit.Write(r.Context(), audit.Of(projectSpace(proj.ID), audit.ProjectDeleted, "projects/"+string(proj.ID)))
 	// From here on the project is gone for its members; a failure below
 	// is finished by the sweep.
 	if err := purge.Space(r.Context(), h.objects, h.storage, h.bucket, string(ids.ProjectSpace(proj.ID))); err != nil {

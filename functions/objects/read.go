@@ -9,6 +9,7 @@ import (
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/ids"
@@ -90,6 +91,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	h.audit.Write(r.Context(), audit.URL(o.Space, "objects/"+o.ID, http.MethodGet, u.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusOK, downloadResponse{URL: u.URL, ExpiresAt: u.ExpiresAt})
 }
 

@@ -22,6 +22,7 @@ var testedRoutes = []string{
 	"DELETE /projects/{project}/members/{user}",
 	"POST /spaces/{kind}/{owner}/objects",
 	"GET /spaces/{kind}/{owner}/objects",
+	"GET /spaces/{kind}/{owner}/audit",
 	"GET /objects/{id}",
 	"GET /objects/{id}/download",
 	"POST /objects/{id}/copy",

@@ -28,5 +28,6 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	return Options{Tokens: d.APITokens(), Authenticate: auth, JWKS: keys.JWKS, AllowedOrigins: d.Env.AllowedOrigins}, nil
+	return Options{Tokens: d.APITokens(), Authenticate: auth, JWKS: keys.JWKS, AllowedOrigins: d.Env.AllowedOrigins,
+		Audit: d.Audit()}, nil
 }

@@ -7,8 +7,10 @@ import (
 
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/scope"
 )
 
@@ -75,6 +77,8 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	h.audit.Write(r.Context(), audit.Entry{Space: personal(p), Action: audit.TokenMinted, Target: "tokens/" + created.ID,
+		TokenKind: audit.APIToken, TokenID: created.ID, Scopes: created.Scopes, ExpiresAt: audit.At(created.ExpiresAt)})
 	w.Header().Set("Cache-Control", "no-store")
 	httpapi.WriteJSON(w, http.StatusCreated, createResponse{
 		Token: created.Token, ID: created.ID, Name: created.Name, Scopes: created.Scopes, ExpiresAt: created.ExpiresAt,
@@ -117,5 +121,9 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	h.audit.Write(r.Context(), audit.Entry{Space: personal(p), Action: audit.TokenRevoked, Target: "tokens/" + id, TokenKind: audit.APIToken, TokenID: id})
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// personal is p's personal space, where its API tokens are audited.
+func personal(p identity.Principal) string { return string(ids.UserSpace(ids.UserID(p.ID))) }

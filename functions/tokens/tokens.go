@@ -13,6 +13,7 @@ import (
 
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
@@ -33,6 +34,8 @@ func init() {
 type Options struct {
 	// Tokens stores the API tokens.
 	Tokens *apitoken.Store
+	// Audit records the tokens minted and revoked; stdout only when nil.
+	Audit *audit.Writer
 	// Authenticate turns a request's credential into a principal; only user
 	// principals are served.
 	Authenticate func(*http.Request) (identity.Principal, error)
@@ -52,6 +55,7 @@ type Options struct {
 
 type handler struct {
 	tokens *apitoken.Store
+	audit  *audit.Writer
 	max    time.Duration
 	jwks   func(ctx context.Context) ([]byte, error)
 	now    func() time.Time
@@ -60,7 +64,7 @@ type handler struct {
 // New builds the function's handler. Without Tokens or Authenticate the
 // token routes answer 503; health and JWKS are always served.
 func New(opts Options) http.Handler {
-	h := &handler{tokens: opts.Tokens, max: opts.MaxLifetime, jwks: opts.JWKS, now: opts.Now}
+	h := &handler{tokens: opts.Tokens, audit: opts.Audit, max: opts.MaxLifetime, jwks: opts.JWKS, now: opts.Now}
 	if h.now == nil {
 		h.now = time.Now
 	}

@@ -19,7 +19,7 @@ var requiredAPIs = []string{
 	"artifactregistry.googleapis.com", "cloudbuild.googleapis.com", "cloudfunctions.googleapis.com",
 	"cloudresourcemanager.googleapis.com", "cloudscheduler.googleapis.com", "eventarc.googleapis.com",
 	"firestore.googleapis.com", "iam.googleapis.com", "iamcredentials.googleapis.com",
-	"pubsub.googleapis.com", "run.googleapis.com", "secretmanager.googleapis.com", "storage.googleapis.com",
+	"logging.googleapis.com", "pubsub.googleapis.com", "run.googleapis.com", "secretmanager.googleapis.com", "storage.googleapis.com",
 }
 
 func TestEveryAPIIsEnabled(t *testing.T) {

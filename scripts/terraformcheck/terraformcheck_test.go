@@ -62,6 +62,7 @@ var requiredEnv = []string{
 	config.EnvWorkflowAud,
 	config.EnvSpaceQuota,
 	config.EnvAllowedOrigins,
+	config.EnvAuditRetention,
 }
 
 func TestFunctionsGetTheEnvironmentConfigReads(t *testing.T) {

@@ -38,6 +38,15 @@
 // a running job, which acts as its runtime user for jobs and objects, may
 // neither create a project nor change its members, leave it or delete it.
 //
+// # Audit trails
+//
+// A space's audit trail (ReadAudit, on ObjectResource(space)) is read by
+// its owners only: the user of a personal space, the owners of a project.
+// It records every credential handed out in the space, so only an
+// unnarrowed credential reads it: an ID token, or an API token with scope
+// "all". A narrowed API token, whatever its scopes, and a running job's
+// token never do.
+//
 // # Scopes
 //
 // A token's scopes only narrow the above, in the resource's space (package
@@ -53,6 +62,8 @@
 package access
 
 import (
+	"slices"
+
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
@@ -81,6 +92,9 @@ const (
 	ReadObject Action = "objects.read"
 	// WriteObject deletes an object or revokes its URLs.
 	WriteObject Action = "objects.write"
+	// ReadAudit reads a space's audit trail; the resource is
+	// ObjectResource(space).
+	ReadAudit Action = "audit.read"
 )
 
 // The actions on projects; the resource is ProjectResource(id).
@@ -101,7 +115,7 @@ const (
 // authorization matrix.
 var Actions = []Action{
 	CreateJob, ReadJob, WriteJob,
-	CreateObject, ReadObject, WriteObject,
+	CreateObject, ReadObject, WriteObject, ReadAudit,
 	ReadProject, ManageProject, CreateProject, LeaveProject,
 }
 
@@ -115,7 +129,8 @@ type rule struct {
 	role project.Role
 	// personal says the action applies to personal spaces too.
 	personal bool
-	// scopes lists the scopes of which any one allows the action.
+	// scopes lists the scopes of which any one allows the action; none
+	// means only an unnarrowed credential (scope "all") may.
 	scopes []string
 }
 
@@ -126,6 +141,7 @@ var rules = map[Action]rule{
 	CreateObject:  {kind: ObjectKind, role: project.Editor, personal: true, scopes: []string{scope.ObjectsWrite}},
 	ReadObject:    {kind: ObjectKind, role: project.Viewer, personal: true, scopes: []string{scope.ObjectsRead}},
 	WriteObject:   {kind: ObjectKind, role: project.Editor, personal: true, scopes: []string{scope.ObjectsWrite}},
+	ReadAudit:     {kind: ObjectKind, role: project.Owner, personal: true, usersOnly: true},
 	ReadProject:   {kind: ProjectKind, role: project.Viewer, scopes: []string{scope.ObjectsRead, scope.JobsRead}},
 	ManageProject: {kind: ProjectKind, role: project.Owner, usersOnly: true, scopes: []string{scope.ObjectsWrite}},
 	CreateProject: {kind: ProjectKind, role: project.None, usersOnly: true, scopes: []string{scope.ObjectsWrite}},
@@ -149,6 +165,9 @@ func Can(p identity.Principal, a Action, r Resource, role project.Role) bool {
 	}
 	if !allowedByRole(p, a, rl, space, role) {
 		return false
+	}
+	if len(rl.scopes) == 0 {
+		return slices.Contains(p.Scopes, scope.All)
 	}
 	for _, need := range rl.scopes {
 		if scope.Allows(p.Scopes, need, r.Space) {

@@ -20,6 +20,7 @@ var actsOn = map[Action]ResourceKind{
 	CreateObject:  ObjectKind,
 	ReadObject:    ObjectKind,
 	WriteObject:   ObjectKind,
+	ReadAudit:     ObjectKind,
 	ReadProject:   ProjectKind,
 	ManageProject: ProjectKind,
 	CreateProject: ProjectKind,
@@ -62,7 +63,7 @@ func TestCanByProjectRole(t *testing.T) {
 		{"an editor", project.Editor, allowed(ReadJob, ReadObject, ReadProject, LeaveProject,
 			CreateJob, WriteJob, CreateObject, WriteObject, everyUserMayCreateProjects)},
 		{"an owner", project.Owner, allowed(ReadJob, ReadObject, ReadProject, LeaveProject,
-			CreateJob, WriteJob, CreateObject, WriteObject, ManageProject, everyUserMayCreateProjects)},
+			CreateJob, WriteJob, CreateObject, WriteObject, ManageProject, ReadAudit, everyUserMayCreateProjects)},
 	} {
 		for _, a := range Actions {
 			verb := "may not"
@@ -84,12 +85,12 @@ func TestCanInPersonalSpaces(t *testing.T) {
 		role  project.Role
 		may   map[Action]bool
 	}{
-		{"in her own space alice works with jobs and objects", "users/alice", project.None,
-			allowed(CreateJob, ReadJob, WriteJob, CreateObject, ReadObject, WriteObject)},
+		{"in her own space alice works with jobs and objects and reads its audit trail", "users/alice", project.None,
+			allowed(CreateJob, ReadJob, WriteJob, CreateObject, ReadObject, WriteObject, ReadAudit)},
 		{"in bob's space alice may do nothing", "users/bob", project.None, allowed()},
 		{"a role passed for bob's space grants nothing", "users/bob", project.Owner, allowed()},
 		{"a role passed for her own space changes nothing", "users/alice", project.Owner,
-			allowed(CreateJob, ReadJob, WriteJob, CreateObject, ReadObject, WriteObject)},
+			allowed(CreateJob, ReadJob, WriteJob, CreateObject, ReadObject, WriteObject, ReadAudit)},
 	} {
 		for _, a := range Actions {
 			t.Run(fmt.Sprintf("%s: %s", tc.name, a), func(t *testing.T) {
@@ -138,6 +139,10 @@ func TestCanScopesOnlyNarrow(t *testing.T) {
 		{"a scope for her own space does not reach the project", []string{"objects:read@users/alice"}, ReadObject, proj, project.Owner, false},
 		{"a scope never widens: a viewer with jobs:write may not cancel", []string{"jobs:write"}, WriteJob, proj, project.Viewer, false},
 		{"a scope never widens: objects:write gives no access to bob's space", []string{"objects:write@users/bob"}, ReadObject, "users/bob", project.None, false},
+		{"all reads the audit trail", []string{"all"}, ReadAudit, proj, project.Owner, true},
+		{"objects:write does not read the audit trail", []string{"objects:write"}, ReadAudit, proj, project.Owner, false},
+		{"tokens:manage does not read the audit trail", []string{"tokens:manage"}, ReadAudit, "users/alice", project.None, false},
+		{"a scope for the space does not read its audit trail", []string{"objects:write@users/alice", "jobs:write@users/alice"}, ReadAudit, "users/alice", project.None, false},
 		{"a malformed scope allows nothing", []string{"jobs:read@nowhere"}, ReadJob, "users/alice", project.None, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

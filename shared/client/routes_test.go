@@ -104,6 +104,7 @@ func TestClientCoversEveryRoute(t *testing.T) {
 		func() error { return c.RemoveMember(ctx, "p-a", "bob") },
 		func() error { _, err := c.CreateObject(ctx, "users/u1", CreateObjectRequest{Name: "a"}); return err },
 		func() error { _, err := c.ListObjects(ctx, "projects/p-a", "d/", 10, ""); return err },
+		func() error { _, err := c.Audit(ctx, "users/u1", 10, "tok"); return err },
 		func() error { _, err := c.GetObject(ctx, "o_1"); return err },
 		func() error { _, err := c.ObjectURL(ctx, "o_1"); return err },
 		func() error { _, err := c.CopyObject(ctx, "o_1", "users/u1", ""); return err },

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"cloud.google.com/go/firestore"
 	smapi "cloud.google.com/go/secretmanager/apiv1"
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/api/option"
 
 	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/custody"
 	valetfs "valet.dev/valet/shared/firestore"
@@ -97,6 +99,18 @@ func (d *Deps) Projects() *valetfs.ProjectStore { return valetfs.NewProjectStore
 // Migrations runs the schema migrations of package migrate on the
 // database.
 func (d *Deps) Migrations() *migrate.Runner { return migrate.New(d.firestore) }
+
+// AuditStore is the Firestore copy of the audit trail.
+func (d *Deps) AuditStore() *valetfs.AuditStore { return valetfs.NewAuditStore(d.firestore) }
+
+// Audit writes audit entries: to stdout (the audit log) and to AuditStore,
+// kept VALET_AUDIT_RETENTION_DAYS.
+func (d *Deps) Audit() *audit.Writer {
+	return audit.New(audit.Options{
+		ProjectID: d.Env.Project, Store: d.AuditStore(),
+		Retention: time.Duration(d.Env.AuditRetentionDays) * 24 * time.Hour,
+	})
+}
 
 // ObjectStore is the Firestore store of shared objects' metadata.
 func (d *Deps) ObjectStore() *valetfs.ObjectStore { return valetfs.NewObjectStore(d.firestore) }

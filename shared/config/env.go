@@ -21,6 +21,7 @@
 //	VALET_WORKFLOW_AUDIENCE         aud of workflow tokens, e.g. the copy-offload service (default "valet-workflow")
 //	VALET_SPACE_QUOTA_BYTES         each space's byte quota, pending uploads included (default 10 GiB)
 //	VALET_ALLOWED_ORIGINS           comma-separated frontend origins (https://host[:port]) whose browsers may call jobs, objects and tokens (CORS); none by default
+//	VALET_AUDIT_RETENTION_DAYS      days the Firestore copy of an audit entry is kept (default 400; shared/audit)
 //
 // The local stack sets three more, which a deployment leaves unset:
 //
@@ -61,6 +62,7 @@ type Env struct {
 	WorkflowAudience       string
 	SpaceQuotaBytes        int64
 	AllowedOrigins         []string
+	AuditRetentionDays     int
 	SignedURLBase          string
 	ServiceIssuers         []string
 	ServiceJWKSURL         string
@@ -89,6 +91,7 @@ const (
 	EnvWorkflowAud     = "VALET_WORKFLOW_AUDIENCE"
 	EnvSpaceQuota      = "VALET_SPACE_QUOTA_BYTES"
 	EnvAllowedOrigins  = "VALET_ALLOWED_ORIGINS"
+	EnvAuditRetention  = "VALET_AUDIT_RETENTION_DAYS"
 	EnvSignedURLBase   = "VALET_SIGNED_URL_BASE"
 	EnvServiceIssuers  = "VALET_SERVICE_ISSUERS"
 	EnvServiceJWKSURL  = "VALET_SERVICE_JWKS_URL"
@@ -128,6 +131,13 @@ func Load(getenv func(string) string) (Env, error) {
 			return e, fmt.Errorf("config: %s must be a positive number of bytes, not %q", EnvSpaceQuota, raw)
 		}
 		e.SpaceQuotaBytes = n
+	}
+	if raw := strings.TrimSpace(getenv(EnvAuditRetention)); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > 3650 {
+			return e, fmt.Errorf("config: %s must be a number of days from 1 to 3650, not %q", EnvAuditRetention, raw)
+		}
+		e.AuditRetentionDays = n
 	}
 	if e.Project == "" {
 		return e, fmt.Errorf("config: %s is not set; set it to the project id", EnvProject)

@@ -16,6 +16,9 @@ const (
 	TraceKey     = "logging.googleapis.com/trace"
 	SpanIDKey    = "logging.googleapis.com/spanId"
 	RequestIDKey = "requestId"
+	// LabelsKey holds the entry's labels ("Structured logging", special
+	// JSON fields: https://cloud.google.com/logging/docs/structured-logging).
+	LabelsKey = "logging.googleapis.com/labels"
 )
 
 // handler is a slog.JSONHandler whose ReplaceAttr renames the built-in keys
@@ -28,8 +31,9 @@ type handler struct {
 	out       *lockedWriter // what inner writes to
 	masker    interface{ Mask(string) string }
 	projectID string
-	root      []slog.Attr // attributes bound before any group was opened
-	groups    []openGroup // groups opened with WithGroup, outermost first
+	labels    map[string]string // Options.Labels, written on every line
+	root      []slog.Attr       // attributes bound before any group was opened
+	groups    []openGroup       // groups opened with WithGroup, outermost first
 }
 
 type openGroup struct {
@@ -42,7 +46,7 @@ type openGroup struct {
 // with nor be mistaken for the built-in fields.
 var reservedKeys = map[string]bool{
 	slog.TimeKey: true, slog.LevelKey: true, slog.MessageKey: true, slog.SourceKey: true,
-	SeverityKey: true, MessageKey: true, TraceKey: true, SpanIDKey: true, RequestIDKey: true,
+	SeverityKey: true, MessageKey: true, TraceKey: true, SpanIDKey: true, RequestIDKey: true, LabelsKey: true,
 }
 
 func (h *handler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -87,6 +91,9 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	if id := RequestIDFrom(ctx); id != "" {
 		out.AddAttrs(slog.String(RequestIDKey, id))
+	}
+	if len(h.labels) > 0 {
+		out.AddAttrs(slog.Any(LabelsKey, h.labels))
 	}
 
 	attrs := make([]slog.Attr, 0, r.NumAttrs())

@@ -19,6 +19,7 @@ package logging
 import (
 	"io"
 	"log/slog"
+	"maps"
 )
 
 // Options configures New.
@@ -31,6 +32,11 @@ type Options struct {
 	ProjectID string
 	// Masker masks secrets; nil means DefaultMasker.
 	Masker *Masker
+	// Labels go on every line as "logging.googleapis.com/labels", which
+	// Cloud Logging turns into the entry's labels (a log sink can route on
+	// them). Attributes can never set that field: only a logger built with
+	// Labels writes it.
+	Labels map[string]string
 }
 
 // New returns a logger writing Cloud Logging JSON lines to w.
@@ -44,7 +50,7 @@ func NewHandler(w io.Writer, opts Options) slog.Handler {
 	if m == nil {
 		m = DefaultMasker
 	}
-	h := &handler{masker: m, projectID: opts.ProjectID, out: &lockedWriter{w: w}}
+	h := &handler{masker: m, projectID: opts.ProjectID, labels: maps.Clone(opts.Labels), out: &lockedWriter{w: w}}
 	h.inner = slog.NewJSONHandler(h.out, &slog.HandlerOptions{
 		Level:       opts.Level,
 		ReplaceAttr: h.replaceAttr,

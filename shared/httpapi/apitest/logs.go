@@ -2,10 +2,15 @@ package apitest
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/logging"
 )
@@ -46,4 +51,31 @@ func DiscardLogs(t testing.TB) {
 	prev := slog.Default()
 	slog.SetDefault(logging.New(io.Discard, logging.Options{}))
 	t.Cleanup(func() { slog.SetDefault(prev) })
+}
+
+// JSONLines decodes text as one JSON object per line, failing t on a line
+// that is not one.
+func JSONLines(t testing.TB, text string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(text), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &m), l)
+		out = append(out, m)
+	}
+	return out
+}
+
+// SignatureOf returns the X-Goog-Signature of a signed URL, failing t when
+// it has none.
+func SignatureOf(t testing.TB, signed string) string {
+	t.Helper()
+	u, err := url.Parse(signed)
+	require.NoError(t, err)
+	sig := u.Query().Get("X-Goog-Signature")
+	require.NotEmpty(t, sig, "not a signed URL: %s", signed)
+	return sig
 }

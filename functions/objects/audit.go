@@ -1,0 +1,45 @@
+package objects
+
+import (
+	"net/http"
+
+	"valet.dev/valet/shared/access"
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
+	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/httpapi"
+)
+
+// auditResponse answers GET /spaces/{space}/audit.
+type auditResponse struct {
+	Entries       []audit.Entry `json:"entries"`
+	NextPageToken string        `json:"nextPageToken"`
+}
+
+// listAudit serves GET /spaces/{space}/audit?pageSize=&pageToken=: the
+// space's audit entries, newest first, for its owners (access.ReadAudit:
+// the user of a personal space, the owners of a project, with an
+// unnarrowed credential). A caller that may not read the space gets 404,
+// one that may read it but is not an owner, or holds a narrowed token, 403.
+func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) {
+	_, space, err := h.loadSpace(r, access.ReadAudit)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	page, err := httpapi.ParsePage(r.URL.Query(), valetfs.DefaultAuditPageSize, valetfs.MaxAuditPageSize)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	if h.auditLog == nil {
+		httpapi.WriteError(w, r, apperr.E(apperr.Unavailable, "the audit trail is not configured"))
+		return
+	}
+	entries, next, err := h.auditLog.List(r.Context(), string(space), page.Size, page.Token)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, auditResponse{Entries: entries, NextPageToken: next})
+}
