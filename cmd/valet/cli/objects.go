@@ -240,6 +240,7 @@ func putObject(fs *flag.FlagSet, in *inv) func() error {
 		p.Done()
 		o := created.Object
 		if !*noWait {
+			fmt.Fprintf(in.stderr, "uploaded %s; waiting for valet to check it\n", o.ID)
 			if o, err = in.waitObject(cl, o.ID); err != nil {
 				return err
 			}
