@@ -68,13 +68,13 @@ func Advice(err error) string {
 	if errors.As(err, &e) {
 		switch e.Status {
 		case http.StatusUnauthorized:
-			return "check --token or VALET_TOKEN (it may have expired); log in again with `valet login` (on the local stack `valet login --dev <you>`)"
+			return "log in again (`valet login`, on the local stack `valet login --dev <you>`), or check --token / VALET_TOKEN: it may have expired"
 		case http.StatusForbidden:
 			return "your credential may see this but not do it: use a token with the needed scope (jobs:write to submit or cancel) or ask a project owner for the editor role"
 		case http.StatusNotFound:
-			return "check the id: you see only your own jobs and those of your projects"
+			return "check the id: you see only your own resources and those of your projects"
 		case http.StatusConflict:
-			return "the job's state does not allow this yet: run `valet jobs get ID` and try again when it has moved on"
+			return "the resource's state does not allow this yet: look at it (`valet jobs get ID`) and retry when it has moved on"
 		case http.StatusGone:
 			return "the job is final: submit it again if you need it to run"
 		case http.StatusRequestEntityTooLarge:

@@ -182,3 +182,22 @@ func TestLoadSpec(t *testing.T) {
 	_, err = loadSpec(bad, "")
 	require.ErrorContains(t, err, "must hold a JSON object")
 }
+
+func TestCollectPages(t *testing.T) {
+	pages := map[string][]int{"": {1, 2, 3}, "b": {4, 5, 6}, "c": {7}}
+	next := map[string]string{"": "b", "b": "c", "c": ""}
+	var sizes []int
+	page := func(size int, token string) ([]int, string, error) {
+		sizes = append(sizes, size)
+		return pages[token], next[token], nil
+	}
+	all, err := collect(0, 3, page)
+	require.NoError(t, err)
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7}, all)
+	require.Equal(t, []int{3, 3, 3}, sizes)
+	sizes = nil
+	some, err := collect(4, 3, page)
+	require.NoError(t, err)
+	require.Equal(t, []int{1, 2, 3, 4}, some)
+	require.Equal(t, []int{3, 1}, sizes, "the last page asks only for what is left")
+}

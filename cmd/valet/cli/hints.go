@@ -26,19 +26,6 @@ func hint(err error) string {
 	if errors.Is(err, errNotLoggedIn) {
 		return ""
 	}
-	var e *client.Error
-	if errors.As(err, &e) {
-		switch e.Status {
-		case http.StatusUnauthorized:
-			return "log in again (`valet login`, on the local stack `valet login --dev <you>`), or check --token / VALET_TOKEN: it may have expired"
-		case http.StatusForbidden:
-			return "your credential may see this but not do it: use a token with the needed scope (jobs:write to submit or cancel) or ask a project owner for the editor role"
-		case http.StatusNotFound:
-			return "check the id: you see only your own resources and those of your projects"
-		case http.StatusConflict:
-			return "the resource's state does not allow this yet: look at it (`valet jobs get ID`) and retry when it has moved on"
-		}
-	}
 	return client.Advice(err)
 }
 

@@ -129,22 +129,14 @@ func listJobs(fs *flag.FlagSet, in *inv) func() error {
 		if err != nil {
 			return err
 		}
-		var jobs []job.Job
 		o := client.ListJobsOptions{Project: *project, State: job.State(strings.ToUpper(*state))}
-		for {
-			o.PageSize = pageSize(*limit-len(jobs), 100)
+		jobs, err := collect(*limit, 100, func(size int, token string) ([]job.Job, string, error) {
+			o.PageSize, o.PageToken = size, token
 			page, err := cl.ListJobs(in.ctx, o)
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, page.Jobs...)
-			if page.NextPageToken == "" || (*limit > 0 && len(jobs) >= *limit) {
-				break
-			}
-			o.PageToken = page.NextPageToken
-		}
-		if *limit > 0 && len(jobs) > *limit {
-			jobs = jobs[:*limit]
+			return page.Jobs, page.NextPageToken, err
+		})
+		if err != nil {
+			return err
 		}
 		return in.show(jobs, func(w io.Writer) {
 			rows := make([][]string, len(jobs))
@@ -156,15 +148,6 @@ func listJobs(fs *flag.FlagSet, in *inv) func() error {
 	}
 }
 
-// pageSize is the page to ask for with left items still wanted (0 or less:
-// no limit), at most max.
-func pageSize(left, max int) int {
-	if left <= 0 || left > max {
-		return max
-	}
-	return left
-}
-
 func (in *inv) cancelJob(cl *client.Client, id string) error {
 	j, err := cl.CancelJob(in.ctx, id)
 	if err != nil {
@@ -174,17 +157,12 @@ func (in *inv) cancelJob(cl *client.Client, id string) error {
 }
 
 func (in *inv) events(cl *client.Client, id string) error {
-	var events []job.Event
-	token := ""
-	for {
-		page, err := cl.Events(in.ctx, id, 100, token)
-		if err != nil {
-			return err
-		}
-		events = append(events, page.Events...)
-		if token = page.NextPageToken; token == "" {
-			break
-		}
+	events, err := collect(0, 100, func(size int, token string) ([]job.Event, string, error) {
+		page, err := cl.Events(in.ctx, id, size, token)
+		return page.Events, page.NextPageToken, err
+	})
+	if err != nil {
+		return err
 	}
 	return in.show(events, func(w io.Writer) {
 		rows := make([][]string, len(events))

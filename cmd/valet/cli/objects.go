@@ -158,20 +158,12 @@ func listObjects(fs *flag.FlagSet, in *inv) func() error {
 		} else if space, err = in.personalSpace(cl); err != nil {
 			return err
 		}
-		var objects []object.Object
-		token := ""
-		for {
-			page, err := cl.ListObjects(in.ctx, space, *prefix, pageSize(*limit-len(objects), 1000), token)
-			if err != nil {
-				return err
-			}
-			objects = append(objects, page.Objects...)
-			if token = page.NextPageToken; token == "" || (*limit > 0 && len(objects) >= *limit) {
-				break
-			}
-		}
-		if *limit > 0 && len(objects) > *limit {
-			objects = objects[:*limit]
+		objects, err := collect(*limit, 1000, func(size int, token string) ([]object.Object, string, error) {
+			page, err := cl.ListObjects(in.ctx, space, *prefix, size, token)
+			return page.Objects, page.NextPageToken, err
+		})
+		if err != nil {
+			return err
 		}
 		return in.show(objects, func(w io.Writer) {
 			rows := make([][]string, len(objects))

@@ -75,3 +75,29 @@ func size(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// collect gathers the items of a paged list until its last page, or until
+// limit items (0: all); page fetches one page of at most size items after
+// token and returns its items and the next token ("" after the last).
+func collect[T any](limit, max int, page func(size int, token string) ([]T, string, error)) ([]T, error) {
+	var all []T
+	token := ""
+	for {
+		size := max
+		if left := limit - len(all); limit > 0 && left < max {
+			size = left
+		}
+		items, next, err := page(size, token)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, items...)
+		if token = next; token == "" || (limit > 0 && len(all) >= limit) {
+			break
+		}
+	}
+	if limit > 0 && len(all) > limit {
+		all = all[:limit]
+	}
+	return all, nil
+}

@@ -158,7 +158,10 @@ func TestEveryResourceThroughAProfile(t *testing.T) {
 		workerDone <- worker.Run(ctx, []string{"--once", "--poll", "100ms", "--stack", stackFile}, io.Discard, workerLog)
 	}()
 	out := filepath.Join(t.TempDir(), "out.tar")
-	id := strings.TrimSpace(cliOK(t, "jobs", "submit", dir, "--image", "example/build", "--attest", "--wait", "--out", out))
+	var done struct{ ID, State string }
+	cliJSON(t, &done, "jobs", "submit", dir, "--image", "example/build", "--attest", "--wait", "--out", out)
+	require.Equal(t, "SUCCEEDED", done.State)
+	id := done.ID
 	require.Equal(t, 0, <-workerDone, workerLog.String())
 	require.Contains(t, cliOK(t, "jobs", "wait", id), id+" SUCCEEDED")
 	var tarball strings.Builder

@@ -17,9 +17,11 @@ import (
 func submitCommand(name string) *command {
 	return &command{
 		name:    name,
+		prints:  true,
 		args:    []arg{{name: "DIR", desc: "the directory to upload as the job's workspace"}},
 		summary: "submit a directory as a job: upload it, optionally wait and download the output",
-		about: `The job id goes to stdout, the progress to stderr. The workspace tar is
+		about: `The job id goes to stdout (with --json: the job as submitted, or as it
+ended with --wait), the progress to stderr. The workspace tar is
 deterministic (entries in lexical order, zero times, owner 0, modes
 0644/0755), so --reuse finds an earlier identical job.`,
 		example: "valet jobs submit ./src --image example/wc --wait --out out.tar\nvalet jobs submit ./src --spec spec.json --project p-lab --attest",
@@ -81,7 +83,9 @@ func (in *inv) submit(dir string, o submitOptions) error {
 		return fmt.Errorf("create the job: %w", err)
 	}
 	id := created.Job.ID
-	fmt.Fprintln(in.stdout, id)
+	if !in.json {
+		fmt.Fprintln(in.stdout, id)
+	}
 	if created.Upload == nil {
 		fmt.Fprintf(in.stderr, "reusing finished job %s (same spec and workspace)\n", id)
 	} else if err := in.upload(*created.Upload, tb, "upload workspace"); err != nil {
@@ -89,12 +93,27 @@ func (in *inv) submit(dir string, o submitOptions) error {
 	}
 	if !o.wait {
 		fmt.Fprintf(in.stderr, "submitted %s; follow it with `valet jobs wait %s`\n", id, id)
-		return nil
+		return in.showJSON(created.Job)
 	}
-	if _, err := in.waitJob(cl, id); err != nil {
+	j, err := in.waitJob(cl, id)
+	if err != nil {
+		if j.ID != "" {
+			_ = in.showJSON(j)
+		}
 		return err
 	}
-	return in.fetch(cl, id, "output", o.out)
+	if err := in.fetch(cl, id, "output", o.out); err != nil {
+		return err
+	}
+	return in.showJSON(j)
+}
+
+// showJSON prints v with --json and nothing otherwise.
+func (in *inv) showJSON(v any) error {
+	if !in.json {
+		return nil
+	}
+	return printJSON(in.stdout, v)
 }
 
 // upload PUTs a tarball to a signed URL with a progress bar on stderr.
