@@ -219,6 +219,9 @@ func newJob(p identity.Principal, req *createRequest, now time.Time) (*job.Job, 
 	if err != nil {
 		return nil, err
 	}
+	if err := job.CheckSpec(spec); err != nil {
+		return nil, err
+	}
 	timeout := int64(job.DefaultTimeout / time.Second)
 	if req.TimeoutSeconds != nil {
 		timeout = *req.TimeoutSeconds

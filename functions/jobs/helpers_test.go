@@ -136,7 +136,7 @@ func (r response) requireError(t testing.TB, status int, want string) httpapi.Er
 // validBody is a create request that succeeds.
 func validBody() map[string]any {
 	return map[string]any{
-		"spec":      map[string]any{"image": "alpine", "args": []any{"echo", 1}},
+		"spec":      map[string]any{"image": "alpine", "command": []any{"echo", "1"}, "resources": map[string]any{"cpu": 1}},
 		"workspace": map[string]any{"sizeBytes": 1024},
 	}
 }

@@ -32,17 +32,18 @@ func TestCreateRefusesSpecKeysFirestoreCannotStore(t *testing.T) {
 		r := e.do(alice, "POST", "/jobs", specBody(spec))
 		r.requireError(t, http.StatusBadRequest, "field path longer than 1500 bytes")
 	}
+	// Keys just within Firestore's limit pass parseSpec; the job spec
+	// schema then refuses them (no such field), still a 400, never a 500.
 	for _, spec := range []string{
 		`{"` + key(1495) + `":1}`,
 		`{"a":{"` + key(1493) + `":1}}`,
 		`{"a":[{"` + key(1493) + `":1}]}`,
 		`{"` + strings.Repeat(".", 1493) + `":"` + strings.Repeat("v", 20000) + `"}`,
 	} {
-		var out createAnswer
-		e.do(alice, "POST", "/jobs", specBody(spec)).decode(t, http.StatusCreated, &out)
-		var stored createAnswer
-		e.do(alice, "GET", "/jobs/"+out.Job.ID, nil).decode(t, http.StatusOK, &stored.Job)
-		require.Equal(t, out.Job.SpecHash, stored.Job.SpecHash)
+		_, _, err := parseSpec([]byte(spec))
+		require.NoError(t, err)
+		msg := e.do(alice, "POST", "/jobs", specBody(spec)).requireError(t, http.StatusBadRequest, "spec: additional properties")
+		require.Less(t, len(msg.Message), 600, "the message does not echo a key whole")
 	}
 }
 

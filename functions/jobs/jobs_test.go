@@ -61,7 +61,7 @@ func TestCreateAndGet(t *testing.T) {
 	require.Equal(t, map[string]string{"team": "ml", "run-id": "r_1"}, j.Labels)
 	require.Equal(t, job.Artifact{SizeBytes: 2048, MD5: "1B2M2Y8AsgTpgAmY7PhCfg==", ContentType: "application/gzip"}, j.Workspace)
 	require.Equal(t, j.CreatedAt.Add(job.UploadWindow), j.UploadDeadline)
-	sum := sha256.Sum256([]byte(`{"args":["echo",1],"image":"alpine"}`))
+	sum := sha256.Sum256([]byte(`{"command":["echo","1"],"image":"alpine","resources":{"cpu":1}}`))
 	require.Equal(t, hex.EncodeToString(sum[:]), j.SpecHash)
 
 	up := out.Upload
@@ -86,7 +86,7 @@ func TestCreateAndGet(t *testing.T) {
 	got.decode(t, http.StatusOK, &stored)
 	require.Equal(t, j.ID, stored.ID)
 	require.Equal(t, j.SpecHash, stored.SpecHash)
-	require.Equal(t, map[string]any{"image": "alpine", "args": []any{"echo", float64(1)}}, stored.Spec)
+	require.Equal(t, map[string]any{"image": "alpine", "command": []any{"echo", "1"}, "resources": map[string]any{"cpu": float64(1)}}, stored.Spec)
 	require.True(t, j.CreatedAt.Equal(stored.CreatedAt))
 	for _, secret := range []string{"X-Goog-Signature", "runtimeToken", "generation", "holder", "eventSeq", "http://"} {
 		require.NotContains(t, string(got.body), secret)
@@ -217,6 +217,11 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"spec empty key", with("spec", map[string]any{"": 1}), 400, "empty key"},
 		{"spec reserved key", with("spec", map[string]any{"__name__": 1}), 400, "reserved"},
 		{"spec huge number", `{"spec":{"n":1e400},"workspace":{"sizeBytes":1}}`, 400, "out of range"},
+		{"spec unknown field", with("spec", map[string]any{"image": "x", "comand": []any{"make"}}), 400, "spec: additional properties 'comand' not allowed"},
+		{"spec command a string", with("spec", map[string]any{"command": "make test"}), 400, "spec.command: got string, want array"},
+		{"spec command not strings", with("spec", map[string]any{"command": []any{"echo", 1}}), 400, "spec.command[1]: got number, want string"},
+		{"spec env of valet", with("spec", map[string]any{"env": map[string]any{"VALET_JOB_TOKEN": "x"}}), 400, "spec.env.VALET_JOB_TOKEN: not allowed"},
+		{"spec resources", with("spec", map[string]any{"resources": map[string]any{"memoryMiB": -1}}), 400, "spec.resources.memoryMiB"},
 		{"workspace missing", map[string]any{"spec": map[string]any{}}, 400, "workspace is required"},
 		{"size missing", ws(map[string]any{}), 400, "sizeBytes is required"},
 		{"size negative", ws(map[string]any{"sizeBytes": -1}), 400, "sizeBytes must be 0 to"},

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"valet.dev/valet/shared/client"
@@ -137,7 +138,25 @@ func childEnv(j job.Job, b client.Bundle, workspace, outDir, jobsURL string) []s
 	if jobsURL != "" {
 		env = append(env, "VALET_JOBS_URL="+jobsURL)
 	}
-	return env
+	return append(specEnv(j.Spec), env...)
+}
+
+// specEnv is the spec's "env" as NAME=value entries, sorted; names of
+// valet's own variables (VALET_*, DW_*), which the job spec schema refuses
+// at submit, are dropped here too, and valet's entries come after these in
+// the child's environment.
+func specEnv(spec map[string]any) []string {
+	vars, _ := spec["env"].(map[string]any)
+	var out []string
+	for name, v := range vars {
+		s, ok := v.(string)
+		if !ok || strings.HasPrefix(name, "VALET_") || strings.HasPrefix(name, "DW_") || strings.ContainsAny(name, "=\x00") {
+			continue
+		}
+		out = append(out, name+"="+s)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // mask replaces every non-empty secret in b.

@@ -138,3 +138,40 @@ func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestExecGivesTheChildTheSpecEnv: the spec's env reaches the command;
+// names of valet's own variables cannot override them.
+func TestExecGivesTheChildTheSpecEnv(t *testing.T) {
+	f := newFakeValet(t, job.Job{ID: "j_env", Spec: map[string]any{
+		"command": []any{"sh", "-c", `echo "$GREETING $VALET_JOB_ID $DW_WORKFLOW_TOKEN" > "$VALET_OUTPUT_DIR/env.txt"`},
+		"env":     map[string]any{"GREETING": "hello", "VALET_JOB_ID": "j_other", "DW_WORKFLOW_TOKEN": "forged"},
+	}}, workspaceTar(t, map[string]string{"x": "x"}))
+	require.NoError(t, f.worker(true, io.Discard).Loop(context.Background()))
+	_, uploads := f.snapshot()
+	out := clienttest.TarFiles(t, uploads["out"])
+	require.Equal(t, "hello j_env workflow-token-secret\n", out["env.txt"])
+}
+
+// TestReadmeDemoProducesItsCounts runs the README's demo job (the CLI's
+// example directory and spec.json) as `valet-worker --once --exec` does:
+// its output holds the counts.txt the spec's command writes. Without
+// --exec the worker makes a reference run, which lists the workspace.
+func TestReadmeDemoProducesItsCounts(t *testing.T) {
+	example := filepath.Join("..", "..", "valet", "example")
+	raw, err := os.ReadFile(filepath.Join(example, "spec.json"))
+	require.NoError(t, err)
+	var spec map[string]any
+	require.NoError(t, json.Unmarshal(raw, &spec))
+	require.NoError(t, job.CheckSpec(spec))
+	files := map[string]string{}
+	for _, name := range []string{"hello.txt", "data.csv"} {
+		b, err := os.ReadFile(filepath.Join(example, name))
+		require.NoError(t, err)
+		files[name] = string(b)
+	}
+	f := newFakeValet(t, job.Job{ID: "j_demo", Spec: spec}, workspaceTar(t, files))
+	require.NoError(t, f.worker(true, io.Discard).Loop(context.Background()))
+	_, uploads := f.snapshot()
+	out := clienttest.TarFiles(t, uploads["out"])
+	require.Regexp(t, `^\s*2 hello.txt\n\s*3 data.csv\n\s*5 total\n$`, out["counts.txt"])
+}

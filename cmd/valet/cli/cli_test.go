@@ -181,6 +181,17 @@ func TestLoadSpec(t *testing.T) {
 	require.Equal(t, map[string]any{"image": "alpine"}, spec)
 	_, err = loadSpec(bad, "")
 	require.ErrorContains(t, err, "must hold a JSON object")
+
+	// The job spec schema is checked before anything is uploaded.
+	typo := filepath.Join(dir, "typo.json")
+	require.NoError(t, os.WriteFile(typo, []byte(`{"image":"x","command":"make test"}`), 0o644))
+	_, err = loadSpec(typo, "")
+	require.ErrorContains(t, err, "typo.json: spec.command: got string, want array")
+	_, err = loadSpec("", "two words")
+	require.ErrorContains(t, err, "--image: spec.image")
+	code, _, stderr := run(t, "jobs", "submit", dir, "--spec", typo)
+	require.Equal(t, ExitUsage, code)
+	require.Contains(t, stderr, "spec.command")
 }
 
 func TestCollectPages(t *testing.T) {

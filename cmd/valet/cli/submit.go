@@ -8,7 +8,9 @@ import (
 	"os"
 	"time"
 
+	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/client"
+	"valet.dev/valet/shared/job"
 )
 
 // submitCommand tars DIR, creates the job, uploads the workspace with a
@@ -131,8 +133,25 @@ func (in *inv) upload(u client.SignedURL, tb client.Tarball, label string) error
 	return nil
 }
 
-// loadSpec reads the spec from a JSON file or builds it from --image.
+// loadSpec reads the spec from a JSON file or builds it from --image, and
+// checks it against the job spec schema (job.CheckSpec, the server's own
+// check) before anything is archived or uploaded.
 func loadSpec(file, image string) (map[string]any, error) {
+	spec, err := readSpec(file, image)
+	if err != nil {
+		return nil, err
+	}
+	if err := job.CheckSpec(spec); err != nil {
+		from := "--image"
+		if file != "" {
+			from = file
+		}
+		return nil, usageError{fmt.Sprintf("%s: %s", from, apperr.From(err).Message)}
+	}
+	return spec, nil
+}
+
+func readSpec(file, image string) (map[string]any, error) {
 	switch {
 	case file != "" && image != "":
 		return nil, usageError{"pass --spec or --image, not both"}
