@@ -238,3 +238,25 @@ func TestAllEndsAtTheCurrentVersions(t *testing.T) {
 	}
 	require.Equal(t, current, reached)
 }
+
+// TestPreviousReleaseReadsVersionedDocuments: a rollback is safe, because
+// the previous release's stored forms (no schemaVersion field) read the
+// documents the current code writes; the client ignores the field.
+func TestPreviousReleaseReadsVersionedDocuments(t *testing.T) {
+	c := fresh(t)
+	ctx := context.Background()
+	jobs := valetfs.NewJobStore(c)
+	j := &job.Job{ID: string(ids.NewJobID()), Owner: "alice", State: job.Queued, Spec: map[string]any{"image": "x"}}
+	require.NoError(t, jobs.Create(ctx, j, job.Event{Type: job.EventCreated}))
+	snap, err := c.Doc("jobs/" + j.ID).Get(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, schema.Jobs, snap.Data()[schema.Field])
+	var previous struct { // job.Job's fields as commit 87489cc had them, in part
+		ID    string         `firestore:"id"`
+		Owner string         `firestore:"owner"`
+		State string         `firestore:"state"`
+		Spec  map[string]any `firestore:"spec"`
+	}
+	require.NoError(t, snap.DataTo(&previous))
+	require.Equal(t, "alice", previous.Owner)
+}
