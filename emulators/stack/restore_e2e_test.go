@@ -105,13 +105,21 @@ func requireCurrentVersions(t *testing.T, s *stack.Stack) {
 // planted document whose bytes are missing and a planted orphan.
 func TestRestoreKeepsEveryJobObjectAndMembership(t *testing.T) {
 	s := startStack(t, func(o *stack.Options) { o.SweepEvery = -1 })
-	jobsURL, objectsURL, dispatchURL := s.Info.Functions["jobs"], s.Info.Functions["objects"], s.Info.Functions["dispatch"]
+	jobsURL, objectsURL, dispatchURL, tokensURL := s.Info.Functions["jobs"], s.Info.Functions["objects"], s.Info.Functions["dispatch"], s.Info.Functions["tokens"]
 	alice := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice"})}
 	bob := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "bob"})}
 	dispatcher := dispatcherClient(t, s, nil)
 
-	// The flow: a project bob belongs to, an object in it, a job of it.
+	// The flow: a project bob belongs to, an object in it, a job of it; an
+	// API token of alice's; a deleted project, whose id stays retired.
 	pid := fmt.Sprintf("restore-%d", time.Now().UnixNano()%1e6)
+	alice.do(http.MethodPost, objectsURL+"/projects", map[string]any{"id": pid + "-gone", "displayName": "Deleted"}, http.StatusCreated, nil)
+	alice.do(http.MethodDelete, objectsURL+"/projects/"+pid+"-gone", nil, http.StatusNoContent, nil)
+	var token struct {
+		Token string `json:"token"`
+	}
+	alice.handout(http.MethodPost, tokensURL+"/tokens", map[string]any{"name": "kept", "scopes": []string{"objects:read"}, "expiresInSeconds": 3600}, http.StatusCreated, &token)
+	app := client{t: t, token: token.Token}
 	alice.do(http.MethodPost, objectsURL+"/projects", map[string]any{"id": pid, "displayName": "Restored"}, http.StatusCreated, nil)
 	var bobSpaces struct {
 		Spaces []struct{ ID string } `json:"spaces"`
@@ -186,6 +194,8 @@ func TestRestoreKeepsEveryJobObjectAndMembership(t *testing.T) {
 		var p map[string]any
 		alice.do(http.MethodGet, objectsURL+"/projects/"+pid, nil, http.StatusOK, &p)
 		require.Equal(t, "Restored", p["displayName"])
+		app.do(http.MethodGet, objectURL, nil, http.StatusOK, &o) // alice's API token still verifies
+		bob.do(http.MethodPost, objectsURL+"/projects", map[string]any{"id": pid + "-gone", "displayName": "Again"}, http.StatusConflict, nil)
 	}
 	readAll()
 	requireVerifyClean(t, s) // a healthy stack: every document's bytes are there, every byte has its document
