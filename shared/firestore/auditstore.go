@@ -9,6 +9,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/schema"
 )
 
 // The audit store's collection (a contract Terraform relies on):
@@ -48,7 +49,8 @@ func NewAuditStore(c *firestore.Client, opts ...StoreOption) *AuditStore {
 // auditDoc is the stored form of an entry.
 type auditDoc struct {
 	audit.Entry
-	ExpireAt time.Time `firestore:"expireAt"`
+	ExpireAt      time.Time `firestore:"expireAt"`
+	SchemaVersion int       `firestore:"schemaVersion"`
 }
 
 func (s *AuditStore) entries(space string) *firestore.CollectionRef {
@@ -66,7 +68,7 @@ func (s *AuditStore) Add(ctx context.Context, e audit.Entry, expireAt time.Time)
 	if err := audit.ParseID(e.ID); err != nil {
 		return err
 	}
-	_, err := s.entries(e.Space).Doc(e.ID).Set(ctx, auditDoc{Entry: e, ExpireAt: expireAt.UTC()})
+	_, err := s.entries(e.Space).Doc(e.ID).Set(ctx, auditDoc{Entry: e, ExpireAt: expireAt.UTC(), SchemaVersion: schema.Audit})
 	if err != nil {
 		return readError(ctx, err)
 	}

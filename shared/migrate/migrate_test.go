@@ -226,7 +226,7 @@ func TestAllEndsAtTheCurrentVersions(t *testing.T) {
 	current := map[string]int{
 		valetfs.JobsCollection: schema.Jobs, valetfs.EventsCollection: schema.Events, valetfs.ObjectsCollection: schema.Objects,
 		valetfs.SpacesCollection: schema.Spaces, valetfs.ProjectsCollection: schema.Projects, valetfs.MembersCollection: schema.Members,
-		valetfs.MembershipsCollection: schema.Memberships, valetfs.TombstonesCollection: schema.Tombstones, apitoken.Collection: schema.APITokens,
+		valetfs.MembershipsCollection: schema.Memberships, valetfs.TombstonesCollection: schema.Tombstones, apitoken.Collection: schema.APITokens, valetfs.AuditCollection: schema.Audit,
 	}
 	reached := map[string]int{}
 	var names []string

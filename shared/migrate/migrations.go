@@ -24,6 +24,7 @@ func All() []Migration {
 		{valetfs.JobsCollection, false},
 		{valetfs.EventsCollection, true},
 		{apitoken.Collection, false},
+		{valetfs.AuditCollection, true},
 	}
 	out := make([]Migration, 0, len(stamp))
 	for _, c := range stamp {

@@ -6,6 +6,8 @@ import (
 
 	"cloud.google.com/go/firestore"
 	"google.golang.org/api/iterator"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // Versions walks every document of client's database, nested collections
@@ -24,17 +26,26 @@ func Versions(ctx context.Context, client *firestore.Client) (map[string]int, er
 			if err != nil {
 				return err
 			}
-			docs, err := coll.Documents(ctx).GetAll()
+			// DocumentRefs lists missing documents too: parents that
+			// exist only through their subcollections.
+			refs, err := coll.DocumentRefs(ctx).GetAll()
 			if err != nil {
 				return err
 			}
-			for _, doc := range docs {
-				v, err := Version(doc.Data())
-				if err != nil {
+			for _, ref := range refs {
+				doc, err := ref.Get(ctx)
+				switch {
+				case status.Code(err) == codes.NotFound:
+				case err != nil:
 					return err
+				default:
+					v, err := Version(doc.Data())
+					if err != nil {
+						return err
+					}
+					out[relativePath(ref)] = v
 				}
-				out[relativePath(doc.Ref)] = v
-				if err := walk(doc.Ref.Collections(ctx)); err != nil {
+				if err := walk(ref.Collections(ctx)); err != nil {
 					return err
 				}
 			}

@@ -34,5 +34,6 @@ const (
 	Memberships = 1 // memberships/{pid}~{uid}
 	Tombstones  = 1 // deletedProjects/{pid}
 	APITokens   = 1 // apiTokens/{prefix}
+	Audit       = 1 // spaces/{space}/audit/{id}: an audit.Entry
 	Migrations  = 1 // schemaMigrations/{name}: a migration's checkpoint
 )
