@@ -41,7 +41,7 @@ import (
 	"time"
 
 	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/logging"
 )
 
@@ -188,7 +188,7 @@ func New(opts Options) *Writer {
 var stdoutOnly = New(Options{})
 
 // Write records e: it fills e's ID and Time, and its Actor from the
-// request's principal (httpapi.PrincipalFrom) when the caller left it
+// request's principal (identity.PrincipalFrom) when the caller left it
 // empty, writes the log line, then the Firestore copy. It never fails the
 // caller: the log line is written whatever happens to the copy.
 func (w *Writer) Write(ctx context.Context, e Entry) {
@@ -205,14 +205,14 @@ func (w *Writer) Write(ctx context.Context, e Entry) {
 		return
 	}
 	if err := w.store.Add(context.WithoutCancel(ctx), e, e.Time.Add(w.retention)); err != nil {
-		httpapi.LoggerFrom(ctx).ErrorContext(ctx, "the audit entry's copy was not stored; the audit log holds it",
+		logging.LoggerFrom(ctx).ErrorContext(ctx, "the audit entry's copy was not stored; the audit log holds it",
 			"auditId", e.ID, "error", err)
 	}
 }
 
 // actorFrom is the request's principal as an Actor.
 func actorFrom(ctx context.Context) Actor {
-	p, ok := httpapi.PrincipalFrom(ctx)
+	p, ok := identity.PrincipalFrom(ctx)
 	if !ok {
 		return Actor{Kind: "system", ID: "valet"}
 	}

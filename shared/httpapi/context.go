@@ -8,25 +8,19 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/logging"
 )
-
-type loggerKey struct{}
-
-type principalKey struct{}
 
 type requestStateKey struct{}
 
 // WithLogger returns ctx carrying logger; WithLogging puts its logger there.
 func WithLogger(ctx context.Context, logger *slog.Logger) context.Context {
-	return context.WithValue(ctx, loggerKey{}, logger)
+	return logging.WithLogger(ctx, logger)
 }
 
 // LoggerFrom returns the logger ctx carries, or slog.Default().
 func LoggerFrom(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok && l != nil {
-		return l
-	}
-	return slog.Default()
+	return logging.LoggerFrom(ctx)
 }
 
 // WithPrincipal returns ctx carrying p; the access log of the request names
@@ -35,13 +29,12 @@ func WithPrincipal(ctx context.Context, p identity.Principal) context.Context {
 	if st, ok := ctx.Value(requestStateKey{}).(*requestState); ok {
 		st.setUserID(p.ID)
 	}
-	return context.WithValue(ctx, principalKey{}, p)
+	return identity.WithPrincipal(ctx, p)
 }
 
 // PrincipalFrom returns the principal WithAuth found, if any.
 func PrincipalFrom(ctx context.Context) (identity.Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(identity.Principal)
-	return p, ok
+	return identity.PrincipalFrom(ctx)
 }
 
 // requestState is what inner handlers tell WithLogging's access log; one per
