@@ -23,6 +23,7 @@ import (
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/custody"
 	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/object"
 )
@@ -178,7 +179,7 @@ func (c *costClients) objectLife(t *testing.T, name string) {
 	var o *object.Object
 	waitUntil(t, func() bool {
 		var err error
-		o, err = c.objects.Get(ctx, created.Object.ID)
+		o, err = c.objects.Get(ctx, ids.ObjectID(created.Object.ID))
 		return err == nil && o.State == object.Ready
 	}, func() string { return fmt.Sprintf("object %s is %+v, not READY", created.Object.ID, o) })
 	var dl signedURL

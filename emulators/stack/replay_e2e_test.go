@@ -17,6 +17,7 @@ import (
 
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/object"
 )
@@ -231,7 +232,7 @@ func TestObjectUploadURLReplayedAfterRevokeAndDelete(t *testing.T) {
 	alice.handout(http.MethodPost, objectsURL+"/spaces/"+home+"/objects", map[string]any{
 		"name": "replay.txt", "contentType": "text/plain", "sizeBytes": len(body),
 	}, http.StatusCreated, &created)
-	first := object.Key(home, created.Object.ID, 0)
+	first := object.Key(ids.SpaceID(home), ids.ObjectID(created.Object.ID), 0)
 	require.NotEqual(t, first, uploadedName(t, s.Info.Buckets.Objects, created.Upload), "the upload URL names no download key")
 	put(t, created.Upload, body)
 	objectURL := objectsURL + "/objects/" + created.Object.ID

@@ -223,11 +223,11 @@ func TestRestoreKeepsEveryJobObjectAndMembership(t *testing.T) {
 	require.NoError(t, err)
 	defer fs.Close()
 	gone := string(ids.NewObjectID())
-	goneKey := object.Key("projects/"+pid, gone, 0)
-	_, err = fs.Collection(valetfs.ObjectsCollection).Doc(gone).Set(ctx, &object.Object{ID: gone, Space: "projects/" + pid, Name: "gone.txt",
+	goneKey := object.Key(ids.SpaceID("projects/"+pid), ids.ObjectID(gone), 0)
+	_, err = fs.Collection(valetfs.ObjectsCollection).Doc(gone).Set(ctx, &object.Object{ID: ids.ObjectID(gone), Space: ids.SpaceID("projects/" + pid), Name: "gone.txt",
 		State: object.Ready, SizeBytes: 3, Key: goneKey, Generation: 99, SchemaVersion: schema.Objects})
 	require.NoError(t, err)
-	orphan := object.Key("users/mallory", string(ids.NewObjectID()), 0)
+	orphan := object.Key("users/mallory", ids.ObjectID(string(ids.NewObjectID())), 0)
 	s.FakeGCS.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: s.Info.Buckets.Objects, Name: orphan}, Content: []byte("stray")})
 	f := verifyStack(t, s)
 	require.Len(t, f.Missing, 1)

@@ -23,10 +23,10 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/custody"
-	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/workflow"
 )
 
@@ -49,7 +49,7 @@ type Options struct {
 	Bucket string
 	// ObjectStore keeps shared objects and Copier copies an upload to its
 	// object's key; both required when ObjectsBucket is set.
-	ObjectStore *valetfs.ObjectStore
+	ObjectStore object.Store
 	Copier      gcs.Copier
 	// ObjectsBucket is the bucket of shared objects; "" leaves the object
 	// path off (its events are acknowledged like any other bucket's).

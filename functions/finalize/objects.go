@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
 )
 
@@ -79,7 +80,7 @@ func (h *Handler) sharedObject(ctx context.Context, log *slog.Logger, obj Storag
 //   - the current key: the generation recorded → nothing to do; another
 //     generation written after the object stopped being PENDING → deleted
 //     (see object.Object.Arrived).
-func (h *Handler) foreignBytes(ctx context.Context, log *slog.Logger, obj StorageObject, id string, revision, generation int64) error {
+func (h *Handler) foreignBytes(ctx context.Context, log *slog.Logger, obj StorageObject, id ids.ObjectID, revision, generation int64) error {
 	o, err := h.opts.ObjectStore.Get(ctx, id)
 	switch apperr.CodeOf(err) {
 	case "":

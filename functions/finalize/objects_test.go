@@ -21,17 +21,17 @@ import (
 var spaceSeq atomic.Int64
 
 // newSpace returns a user space no other test (nor an earlier run) uses.
-func newSpace() string {
-	return fmt.Sprintf("users/fin%d-%d", time.Now().UnixNano()%1e9, spaceSeq.Add(1))
+func newSpace() ids.SpaceID {
+	return ids.SpaceID(fmt.Sprintf("users/fin%d-%d", time.Now().UnixNano()%1e9, spaceSeq.Add(1)))
 }
 
 // objectBody is what a test uploads for object id: n picks another body of
 // the same length.
-func objectBody(id string, n int) []byte { return fmt.Appendf(nil, "bytes of %s #%d", id, n) }
+func objectBody(id ids.ObjectID, n int) []byte { return fmt.Appendf(nil, "bytes of %s #%d", id, n) }
 
 // newObject stores a PENDING object of space declaring the size and, when
 // withMD5, the MD5 of objectBody(id, 0).
-func (e *env) newObject(space string, withMD5 bool) *object.Object {
+func (e *env) newObject(space ids.SpaceID, withMD5 bool) *object.Object {
 	e.t.Helper()
 	o, err := object.New(space, "data/file.bin", "application/octet-stream", 0, "", "fin-test", e.now)
 	require.NoError(e.t, err)
@@ -75,14 +75,14 @@ func (e *env) absent(key string) bool {
 	return err != nil
 }
 
-func (e *env) getObject(id string) *object.Object {
+func (e *env) getObject(id ids.ObjectID) *object.Object {
 	e.t.Helper()
 	o, err := e.objects.Get(context.Background(), id)
 	require.NoError(e.t, err)
 	return o
 }
 
-func (e *env) usage(space string) valetfs.Usage {
+func (e *env) usage(space ids.SpaceID) object.Usage {
 	e.t.Helper()
 	u, err := e.objects.Usage(context.Background(), space)
 	require.NoError(e.t, err)
@@ -131,22 +131,22 @@ func TestMatchingUploadMakesTheObjectReady(t *testing.T) {
 			require.Equal(t, up.MD5Hash, got.MD5)
 			require.True(t, got.UploadDeadline.IsZero())
 			require.False(t, e.present(up), "the uploaded bytes are deleted once copied")
-			require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space), "counted once")
+			require.Equal(t, object.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space), "counted once")
 
 			// The copy's own event and the upload's again change nothing.
 			e.deliver(copied)
 			e.deliver(up)
 			require.Equal(t, got, e.getObject(o.ID))
-			require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
+			require.Equal(t, object.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
 			require.True(t, e.present(copied))
 		})
 	}
 }
 
 func TestMismatchedUploadRejectsTheObjectAndDeletesItsBytes(t *testing.T) {
-	for name, body := range map[string]func(id string) []byte{
-		"size": func(id string) []byte { return append(objectBody(id, 0), "too long"...) },
-		"md5":  func(id string) []byte { return objectBody(id, 1) }, // same length, other bytes
+	for name, body := range map[string]func(id ids.ObjectID) []byte{
+		"size": func(id ids.ObjectID) []byte { return append(objectBody(id, 0), "too long"...) },
+		"md5":  func(id ids.ObjectID) []byte { return objectBody(id, 1) }, // same length, other bytes
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
@@ -159,7 +159,7 @@ func TestMismatchedUploadRejectsTheObjectAndDeletesItsBytes(t *testing.T) {
 			require.Equal(t, object.Rejected, got.State)
 			require.Equal(t, gen(t, bad), got.Generation)
 			require.False(t, e.present(bad), "the rejected bytes are deleted")
-			require.Equal(t, valetfs.Usage{}, e.usage(space), "the reservation is released")
+			require.Equal(t, object.Usage{}, e.usage(space), "the reservation is released")
 
 			// A redelivery after the deletion acknowledges and changes nothing.
 			e.deliver(bad)
@@ -204,10 +204,10 @@ func TestUploadOfAnAbsentObjectIsDeleted(t *testing.T) {
 	require.False(t, e.present(late), "nobody can reach the bytes of a deleted object")
 	e.deliver(late) // redelivered after the deletion
 
-	never := e.uploadTo(objectsBucket, object.Key(newSpace(), string(ids.NewObjectID()), 0), []byte("x"))
+	never := e.uploadTo(objectsBucket, object.Key(newSpace(), ids.NewObjectID(), 0), []byte("x"))
 	e.deliver(never)
 	require.False(t, e.present(never))
-	neverUploaded := e.uploadTo(objectsBucket, object.UploadKey(newSpace(), string(ids.NewObjectID()), ids.NewSuffix()), []byte("x"))
+	neverUploaded := e.uploadTo(objectsBucket, object.UploadKey(newSpace(), ids.ObjectID(string(ids.NewObjectID())), ids.NewSuffix()), []byte("x"))
 	e.deliver(neverUploaded)
 	require.False(t, e.present(neverUploaded))
 }
@@ -239,7 +239,7 @@ func TestBytesOfAnOlderRevisionAreDeletedAndOfANewerOneLeft(t *testing.T) {
 	require.Equal(t, moved, e.getObject(o.ID))
 	require.Equal(t, object.Ready, moved.State)
 	require.Equal(t, int64(1), moved.Revision)
-	require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
+	require.Equal(t, object.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
 
 	// A fresh upload at the old key (a signed URL still valid) is deleted.
 	stale := e.uploadTo(objectsBucket, orig.Name, objectBody(o.ID, 0))
@@ -264,7 +264,7 @@ func TestIgnoredObjectEventsAreAcknowledged(t *testing.T) {
 		"outside the layout":       e.uploadTo(objectsBucket, "random/object", []byte("x")),
 		"job layout":               e.uploadTo(objectsBucket, "jobs/"+ids.NewJobID().String()+"/workspace.tar", []byte("x")),
 		"revision zero":            e.uploadTo(objectsBucket, o.Key+".r0", []byte("x")),
-		"bad space":                e.uploadTo(objectsBucket, "spaces/groups/g1/"+o.ID, []byte("x")),
+		"bad space":                e.uploadTo(objectsBucket, string("spaces/groups/g1/"+o.ID), []byte("x")),
 		"upload key, bad":          e.uploadTo(objectsBucket, o.UploadKey+"x", []byte("x")),
 		"upload key, other space":  e.uploadTo(objectsBucket, object.UploadKey(newSpace(), o.ID, ids.NewSuffix()), objectBody(o.ID, 0)),
 		"upload key, other suffix": e.uploadTo(objectsBucket, object.UploadKey(o.Space, o.ID, ids.NewSuffix()), objectBody(o.ID, 0)),
@@ -280,12 +280,12 @@ func TestIgnoredObjectEventsAreAcknowledged(t *testing.T) {
 		})
 	}
 	require.Equal(t, object.Pending, e.getObject(o.ID).State, "none of those touched the object")
-	require.Equal(t, valetfs.Usage{ReservedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
+	require.Equal(t, object.Usage{ReservedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
 	require.True(t, e.present(good))
 }
 
 func TestObjectPathNeedsItsStore(t *testing.T) {
-	ev := finalized(t, finalize.StorageObject{Bucket: objectsBucket, Name: object.Key("users/u1", string(ids.NewObjectID()), 0), Generation: "1", Size: "1"})
+	ev := finalized(t, finalize.StorageObject{Bucket: objectsBucket, Name: object.Key("users/u1", ids.ObjectID(string(ids.NewObjectID())), 0), Generation: "1", Size: "1"})
 	h := finalize.New(finalize.Options{Store: valetfs.NewJobStore(nil), Objects: &flakyDeleter{}, Bucket: jobsBucket, ObjectsBucket: objectsBucket})
 	require.Error(t, h.HandleEvent(context.Background(), ev))
 	e := newEnv(t)
@@ -354,7 +354,7 @@ type objectHistory struct {
 	revision []finalize.StorageObject // after the revoke: the copy, then the upload replayed
 }
 
-func (e *env) playObject(space string, s objectScenario) objectHistory {
+func (e *env) playObject(space ids.SpaceID, s objectScenario) objectHistory {
 	e.t.Helper()
 	o := e.newObject(space, s.withMD5)
 	body := objectBody(o.ID, s.body)

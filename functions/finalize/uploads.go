@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
 )
 
@@ -25,7 +26,7 @@ import (
 // order and concurrently: a copy that already landed (a failed earlier
 // attempt, a racing delivery) is adopted, not made again; its own event at
 // the object's key records the same generation (a duplicate either way).
-func (h *Handler) upload(ctx context.Context, log *slog.Logger, obj StorageObject, id string, a object.Arrival) error {
+func (h *Handler) upload(ctx context.Context, log *slog.Logger, obj StorageObject, id ids.ObjectID, a object.Arrival) error {
 	o, err := h.opts.ObjectStore.Get(ctx, id)
 	switch apperr.CodeOf(err) {
 	case "":

@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/functions/finalize"
-	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/object"
 )
@@ -36,7 +35,7 @@ func TestUploadURLReplayedAfterRevokeAndDeleteNeverReachesADownloadKey(t *testin
 	require.False(t, e.present(replay))
 	require.True(t, e.absent(o.Key), "nothing at the revoked key")
 	require.Equal(t, revoked, e.getObject(o.ID))
-	require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
+	require.Equal(t, object.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
 
 	_, err := e.objects.Delete(ctx, o.ID)
 	require.NoError(t, err)
@@ -46,7 +45,7 @@ func TestUploadURLReplayedAfterRevokeAndDeleteNeverReachesADownloadKey(t *testin
 	require.False(t, e.present(replay))
 	require.True(t, e.absent(o.Key))
 	require.True(t, e.absent(revoked.Key))
-	require.Equal(t, valetfs.Usage{}, e.usage(space))
+	require.Equal(t, object.Usage{}, e.usage(space))
 }
 
 // TestCopyLeftByAnEarlierAttemptIsAdopted: a delivery copied the upload
@@ -66,7 +65,7 @@ func TestCopyLeftByAnEarlierAttemptIsAdopted(t *testing.T) {
 	require.Equal(t, earlier.Generation, got.Generation)
 	require.Equal(t, earlier.Generation, gen(t, e.atKey(o.Key)), "the copy was not made again")
 	require.False(t, e.present(up))
-	require.Equal(t, valetfs.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
+	require.Equal(t, object.Usage{UsedBytes: o.SizeBytes, Objects: 1}, e.usage(space))
 }
 
 // hookCopier runs before ahead of each copy.
@@ -114,7 +113,7 @@ func TestObjectThatMovesOnWhileItsUploadIsCopied(t *testing.T) {
 			} else {
 				require.Error(t, err)
 			}
-			require.Equal(t, valetfs.Usage{}, e.usage(space))
+			require.Equal(t, object.Usage{}, e.usage(space))
 		})
 	}
 }

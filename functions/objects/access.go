@@ -95,7 +95,7 @@ func why(p identity.Principal, role project.Role, a access.Action) string {
 
 // objectNotFound is the answer for an object that is absent and for one
 // the caller may not read: the two must not be told apart.
-func objectNotFound(id string) error {
+func objectNotFound(id ids.ObjectID) error {
 	return apperr.E(apperr.NotFound, "object %s not found", id)
 }
 
@@ -115,14 +115,14 @@ func (h *handler) loadObject(r *http.Request, a access.Action) (identity.Princip
 	if err != nil {
 		return p, nil, err
 	}
-	o, err := h.objects.Get(r.Context(), string(id))
+	o, err := h.objects.Get(r.Context(), id)
 	if apperr.CodeOf(err) == apperr.NotFound {
-		return p, nil, objectNotFound(string(id))
+		return p, nil, objectNotFound(id)
 	}
 	if err != nil {
 		return p, nil, err
 	}
-	if err := h.authorize(r.Context(), p, a, access.ObjectResource(o.Space), objectNotFound(o.ID)); err != nil {
+	if err := h.authorize(r.Context(), p, a, access.ObjectResource(string(o.Space)), objectNotFound(o.ID)); err != nil {
 		return p, nil, err
 	}
 	return p, o, nil

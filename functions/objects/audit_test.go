@@ -66,9 +66,9 @@ func TestAuditTrailOfAPersonalSpace(t *testing.T) {
 	id := created.Object.ID
 	e.arrive(id, content)
 	var dl downloadResponse
-	e.call(user(alice), http.MethodGet, "/objects/"+id+"/download", nil).decode(t, http.StatusOK, &dl)
-	e.call(user(alice), http.MethodPost, "/objects/"+id+"/revoke", nil).decode(t, http.StatusOK, &struct{}{})
-	require.Equal(t, http.StatusNoContent, e.call(user(alice), http.MethodDelete, "/objects/"+id, nil).status)
+	e.call(user(alice), http.MethodGet, "/objects/"+string(id)+"/download", nil).decode(t, http.StatusOK, &dl)
+	e.call(user(alice), http.MethodPost, "/objects/"+string(id)+"/revoke", nil).decode(t, http.StatusOK, &struct{}{})
+	require.Equal(t, http.StatusNoContent, e.call(user(alice), http.MethodDelete, "/objects/"+string(id), nil).status)
 
 	entries := e.readAudit(user(alice), space, 1)
 	require.Equal(t, []audit.Action{audit.ObjectDeleted, audit.ObjectRevoked, audit.URLSigned, audit.URLSigned}, actions(entries))

@@ -54,7 +54,7 @@ func (h *handler) copyObject(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = src.Name
 	}
-	dst, err := object.New(string(space), name, src.ContentType, src.SizeBytes, src.MD5, p.ID, h.clock())
+	dst, err := object.New(space, name, src.ContentType, src.SizeBytes, src.MD5, ids.UserID(p.ID), h.clock())
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -130,7 +130,7 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Unavailable, "object %s has a new key but its old bytes could not be deleted, so old URLs may still work; revoke again", o.ID))
 		return
 	}
-	h.audit.Write(r.Context(), audit.Of(o.Space, audit.ObjectRevoked, "objects/"+o.ID))
+	h.audit.Write(r.Context(), audit.Of(string(o.Space), audit.ObjectRevoked, "objects/"+string(o.ID)))
 	httpapi.WriteJSON(w, http.StatusOK, moved)
 }
 
@@ -164,6 +164,6 @@ func (h *handler) deleteObject(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	h.audit.Write(r.Context(), audit.Of(o.Space, audit.ObjectDeleted, "objects/"+o.ID))
+	h.audit.Write(r.Context(), audit.Of(string(o.Space), audit.ObjectDeleted, "objects/"+string(o.ID)))
 	w.WriteHeader(http.StatusNoContent)
 }

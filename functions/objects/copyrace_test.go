@@ -51,7 +51,7 @@ func TestCopyWhenFinalizeWasFirst(t *testing.T) {
 	e.srv = racing
 
 	var dst object.Object
-	e.call(user(alice), "POST", "/objects/"+src.ID+"/copy", map[string]any{"space": "users/" + alice, "name": "copy.txt"}).decode(t, http.StatusCreated, &dst)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + alice, "name": "copy.txt"}).decode(t, http.StatusCreated, &dst)
 	require.Equal(t, object.Ready, dst.State)
 	stored, ok := e.stored(e.object(dst.ID).Key)
 	require.True(t, ok, "the copy's bytes are kept")
@@ -126,7 +126,7 @@ func TestRacingRevokesKeepTheBytes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses[i] = e.call(user(alice), "POST", "/objects/"+o.ID+"/revoke", nil).status
+			statuses[i] = e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil).status
 		}()
 	}
 	wg.Wait()

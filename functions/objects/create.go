@@ -6,6 +6,7 @@ import (
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/signer"
 )
@@ -45,7 +46,7 @@ func (h *handler) createObject(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, errSizeRequired)
 		return
 	}
-	o, err := object.New(string(space), req.Name, req.ContentType, *req.SizeBytes, req.MD5, p.ID, h.clock())
+	o, err := object.New(space, req.Name, req.ContentType, *req.SizeBytes, req.MD5, ids.UserID(p.ID), h.clock())
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -64,6 +65,6 @@ func (h *handler) createObject(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	h.audit.Write(r.Context(), audit.URL(o.Space, "objects/"+o.ID, upload.Method, upload.ExpiresAt))
+	h.audit.Write(r.Context(), audit.URL(string(o.Space), "objects/"+string(o.ID), upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Object: o, Upload: upload})
 }

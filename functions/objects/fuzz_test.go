@@ -69,7 +69,7 @@ func FuzzObjectBodies(f *testing.F) {
 		e.send(t, user(alice), "POST", "/spaces/"+space+"/objects", raw)
 		e.send(t, user(alice), "POST", "/projects", raw)
 		e.send(t, user(alice), "PUT", "/projects/"+pid+"/members/"+url.PathEscape(member), raw)
-		e.send(t, user(alice), "POST", "/objects/"+ready.ID+"/copy", raw)
+		e.send(t, user(alice), "POST", "/objects/"+string(ready.ID)+"/copy", raw)
 	})
 }
 

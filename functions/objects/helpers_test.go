@@ -28,6 +28,7 @@ import (
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/signer"
@@ -202,7 +203,7 @@ func (e *env) createObject(p, space, name string, content []byte) createAnswer {
 
 // arrive writes content at the object's storage key in fake-gcs and
 // records its arrival, as the finalize function does.
-func (e *env) arrive(id string, content []byte) *object.Object {
+func (e *env) arrive(id ids.ObjectID, content []byte) *object.Object {
 	e.t.Helper()
 	ctx := context.Background()
 	o, err := e.objects.Get(ctx, id)
@@ -236,7 +237,7 @@ func (e *env) stored(key string) ([]byte, bool) {
 }
 
 // object returns the object as the store has it (Key included).
-func (e *env) object(id string) *object.Object {
+func (e *env) object(id ids.ObjectID) *object.Object {
 	e.t.Helper()
 	o, err := e.objects.Get(context.Background(), id)
 	require.NoError(e.t, err)
@@ -244,9 +245,9 @@ func (e *env) object(id string) *object.Object {
 }
 
 // usage is what space holds.
-func (e *env) usage(space string) valetfs.Usage {
+func (e *env) usage(space string) object.Usage {
 	e.t.Helper()
-	u, err := e.objects.Usage(context.Background(), space)
+	u, err := e.objects.Usage(context.Background(), ids.SpaceID(space))
 	require.NoError(e.t, err)
 	return u
 }

@@ -49,7 +49,7 @@ type Storage interface {
 // Options holds what the function depends on.
 type Options struct {
 	// Objects keeps object metadata and per-space usage.
-	Objects *valetfs.ObjectStore
+	Objects object.Store
 	// Projects keeps projects and their members.
 	Projects project.Store
 	// Storage copies and deletes bytes in Bucket.
@@ -79,7 +79,7 @@ type Options struct {
 
 // handler serves the routes; one per New, shared by all requests.
 type handler struct {
-	objects  *valetfs.ObjectStore
+	objects  object.Store
 	projects project.Store
 	storage  Storage
 	signer   *signer.Signer

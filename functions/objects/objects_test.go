@@ -26,14 +26,14 @@ func TestCreateObjectInOwnSpace(t *testing.T) {
 	out := e.createObject(user(alice), space, "dir/hello.txt", content)
 
 	o := out.Object
-	_, err := ids.ParseObjectID(o.ID)
+	_, err := ids.ParseObjectID(string(o.ID))
 	require.NoError(t, err)
-	require.Equal(t, space, o.Space)
+	require.Equal(t, space, string(o.Space))
 	require.Equal(t, "dir/hello.txt", o.Name)
 	require.Equal(t, object.Pending, o.State)
 	require.EqualValues(t, len(content), o.SizeBytes)
 	require.Equal(t, md5Of(content), o.MD5)
-	require.Equal(t, alice, o.CreatedBy)
+	require.Equal(t, alice, string(o.CreatedBy))
 	require.Empty(t, o.Key, "the storage key is never shown")
 
 	up := out.Upload
@@ -72,8 +72,8 @@ func TestCreateObjectChecksAccess(t *testing.T) {
 	require.Contains(t, msg, "editor")
 	var out createAnswer
 	e.call(user(editor), "POST", "/spaces/projects/"+pid+"/objects", body).decode(t, http.StatusCreated, &out)
-	require.Equal(t, "projects/"+pid, out.Object.Space)
-	require.Equal(t, editor, out.Object.CreatedBy)
+	require.Equal(t, "projects/"+pid, string(out.Object.Space))
+	require.Equal(t, editor, string(out.Object.CreatedBy))
 
 	e.call(user(alice), "POST", "/spaces/groups/g1/objects", body).requireError(t, http.StatusBadRequest, apperr.Invalid)
 	e.call(user(alice), "POST", "/spaces/projects/"+unique("none")+"/objects", body).requireError(t, http.StatusNotFound, apperr.NotFound)
@@ -150,11 +150,11 @@ func TestReadObjects(t *testing.T) {
 	e.upload(user(alice), space, "other.txt", content)
 
 	var got object.Object
-	e.call(user(alice), "GET", "/objects/"+ready.ID, nil).decode(t, http.StatusOK, &got)
+	e.call(user(alice), "GET", "/objects/"+string(ready.ID), nil).decode(t, http.StatusOK, &got)
 	require.Equal(t, object.Ready, got.State)
 	require.Equal(t, ready.ID, got.ID)
 	require.Equal(t, md5Of(content), got.MD5)
-	e.call(user(bob), "GET", "/objects/"+ready.ID, nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(bob), "GET", "/objects/"+string(ready.ID), nil).requireError(t, http.StatusNotFound, apperr.NotFound)
 	e.call(user(alice), "GET", "/objects/"+string(ids.NewObjectID()), nil).requireError(t, http.StatusNotFound, apperr.NotFound)
 	e.call(user(alice), "GET", "/objects/nope", nil).requireError(t, http.StatusBadRequest, apperr.Invalid)
 
@@ -194,14 +194,14 @@ func TestReadObjects(t *testing.T) {
 	// Download.
 	var dl downloadResponse
 	before := time.Now()
-	e.call(user(viewer), "GET", "/objects/"+inProject.ID+"/download", nil).decode(t, http.StatusOK, &dl)
+	e.call(user(viewer), "GET", "/objects/"+string(inProject.ID)+"/download", nil).decode(t, http.StatusOK, &dl)
 	require.WithinDuration(t, before.Add(DownloadTTL), dl.ExpiresAt, 5*time.Second)
 	u, err := url.Parse(dl.URL)
 	require.NoError(t, err)
 	require.Equal(t, "/"+testBucket+"/"+inProject.Key, u.Path)
 	require.Equal(t, `attachment; filename=shared.txt`, u.Query().Get("response-content-disposition"))
-	e.call(user(alice), "GET", "/objects/"+pending.ID+"/download", nil).requireError(t, http.StatusConflict, apperr.Conflict)
-	e.call(user(bob), "GET", "/objects/"+inProject.ID+"/download", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "GET", "/objects/"+string(pending.ID)+"/download", nil).requireError(t, http.StatusConflict, apperr.Conflict)
+	e.call(user(bob), "GET", "/objects/"+string(inProject.ID)+"/download", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
 }
 
 func TestDispositionNamesTheObject(t *testing.T) {
@@ -224,7 +224,7 @@ func TestDownloadOfALongNameWorks(t *testing.T) {
 	alice := unique("alice")
 	o := e.upload(user(alice), "users/"+alice, strings.Repeat("长", 340)+".txt", []byte("x"))
 	var dl downloadResponse
-	e.call(user(alice), "GET", "/objects/"+o.ID+"/download", nil).decode(t, http.StatusOK, &dl)
+	e.call(user(alice), "GET", "/objects/"+string(o.ID)+"/download", nil).decode(t, http.StatusOK, &dl)
 	u, err := url.Parse(dl.URL)
 	require.NoError(t, err)
 	require.Contains(t, u.Query().Get("response-content-disposition"), ".txt")
@@ -239,14 +239,14 @@ func TestCopyObject(t *testing.T) {
 	readOnly := e.newProject(bob, map[string]project.Role{alice: project.Viewer, viewer: project.Viewer})
 
 	var dst object.Object
-	e.call(user(alice), "POST", "/objects/"+src.ID+"/copy", map[string]any{"space": "projects/" + writable}).decode(t, http.StatusCreated, &dst)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + writable}).decode(t, http.StatusCreated, &dst)
 	require.NotEqual(t, src.ID, dst.ID)
-	require.Equal(t, "projects/"+writable, dst.Space)
+	require.Equal(t, "projects/"+writable, string(dst.Space))
 	require.Equal(t, "src.txt", dst.Name, "a copy keeps the name unless given one")
 	require.Equal(t, object.Ready, dst.State)
 	require.Equal(t, src.SizeBytes, dst.SizeBytes)
 	require.Equal(t, src.MD5, dst.MD5)
-	require.Equal(t, alice, dst.CreatedBy)
+	require.Equal(t, alice, string(dst.CreatedBy))
 	stored, ok := e.stored(e.object(dst.ID).Key)
 	require.True(t, ok)
 	require.Equal(t, content, stored)
@@ -256,26 +256,26 @@ func TestCopyObject(t *testing.T) {
 	require.EqualValues(t, 1, u.Objects)
 
 	var renamed object.Object
-	e.call(user(alice), "POST", "/objects/"+src.ID+"/copy", map[string]any{"space": "users/" + alice, "name": "again.txt"}).decode(t, http.StatusCreated, &renamed)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + alice, "name": "again.txt"}).decode(t, http.StatusCreated, &renamed)
 	require.Equal(t, "again.txt", renamed.Name)
 	require.EqualValues(t, 2*len(content), e.usage("users/"+alice).UsedBytes)
 
-	e.call(user(alice), "POST", "/objects/"+src.ID+"/copy", map[string]any{"space": "projects/" + readOnly}).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
-	e.call(user(alice), "POST", "/objects/"+src.ID+"/copy", map[string]any{"space": "users/" + bob}).requireError(t, http.StatusNotFound, apperr.NotFound)
-	e.call(user(alice), "POST", "/objects/"+src.ID+"/copy", map[string]any{"space": "projects/" + unique("none")}).requireError(t, http.StatusNotFound, apperr.NotFound)
-	e.call(user(alice), "POST", "/objects/"+src.ID+"/copy", map[string]any{}).requireError(t, http.StatusBadRequest, apperr.Invalid)
-	e.call(user(alice), "POST", "/objects/"+src.ID+"/copy", map[string]any{"space": "groups/x"}).requireError(t, http.StatusBadRequest, apperr.Invalid)
-	e.call(user(alice), "POST", "/objects/"+src.ID+"/copy", map[string]any{"space": "users/" + alice, "name": "a\x00"}).requireError(t, http.StatusBadRequest, apperr.Invalid)
-	e.call(user(bob), "POST", "/objects/"+src.ID+"/copy", map[string]any{"space": "users/" + bob}).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + readOnly}).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + bob}).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + unique("none")}).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{}).requireError(t, http.StatusBadRequest, apperr.Invalid)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "groups/x"}).requireError(t, http.StatusBadRequest, apperr.Invalid)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + alice, "name": "a\x00"}).requireError(t, http.StatusBadRequest, apperr.Invalid)
+	e.call(user(bob), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + bob}).requireError(t, http.StatusNotFound, apperr.NotFound)
 
 	// A viewer may copy out of a project into their own space.
 	shared := e.upload(user(bob), "projects/"+readOnly, "shared.txt", content)
 	var mine object.Object
-	e.call(user(viewer), "POST", "/objects/"+shared.ID+"/copy", map[string]any{"space": "users/" + viewer}).decode(t, http.StatusCreated, &mine)
-	require.Equal(t, "users/"+viewer, mine.Space)
+	e.call(user(viewer), "POST", "/objects/"+string(shared.ID)+"/copy", map[string]any{"space": "users/" + viewer}).decode(t, http.StatusCreated, &mine)
+	require.Equal(t, "users/"+viewer, string(mine.Space))
 
 	pending := e.createObject(user(alice), "users/"+alice, "p.txt", content).Object
-	e.call(user(alice), "POST", "/objects/"+pending.ID+"/copy", map[string]any{"space": "users/" + alice}).requireError(t, http.StatusConflict, apperr.Conflict)
+	e.call(user(alice), "POST", "/objects/"+string(pending.ID)+"/copy", map[string]any{"space": "users/" + alice}).requireError(t, http.StatusConflict, apperr.Conflict)
 }
 
 func TestCopyIsCountedAgainstTheTargetQuota(t *testing.T) {
@@ -284,7 +284,7 @@ func TestCopyIsCountedAgainstTheTargetQuota(t *testing.T) {
 	src := e.upload(user(alice), "users/"+alice, "six", []byte("123456"))
 	target := e.newProject(alice, nil)
 	e.upload(user(alice), "projects/"+target, "five", []byte("12345"))
-	e.call(user(alice), "POST", "/objects/"+src.ID+"/copy", map[string]any{"space": "projects/" + target}).requireError(t, http.StatusRequestEntityTooLarge, apperr.TooLarge)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + target}).requireError(t, http.StatusRequestEntityTooLarge, apperr.TooLarge)
 	u := e.usage("projects/" + target)
 	require.EqualValues(t, 5, u.UsedBytes)
 	require.Zero(t, u.ReservedBytes, "a refused copy reserves nothing")
@@ -299,11 +299,11 @@ func TestRevokeMovesTheBytes(t *testing.T) {
 	oldKey := o.Key
 
 	var before downloadResponse
-	e.call(user(alice), "GET", "/objects/"+o.ID+"/download", nil).decode(t, http.StatusOK, &before)
+	e.call(user(alice), "GET", "/objects/"+string(o.ID)+"/download", nil).decode(t, http.StatusOK, &before)
 
-	e.call(user(viewer), "POST", "/objects/"+o.ID+"/revoke", nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
+	e.call(user(viewer), "POST", "/objects/"+string(o.ID)+"/revoke", nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
 	var got object.Object
-	e.call(user(alice), "POST", "/objects/"+o.ID+"/revoke", nil).decode(t, http.StatusOK, &got)
+	e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil).decode(t, http.StatusOK, &got)
 	require.Equal(t, object.Ready, got.State)
 	moved := e.object(o.ID)
 	require.NotEqual(t, oldKey, moved.Key, "the storage key changed")
@@ -315,19 +315,19 @@ func TestRevokeMovesTheBytes(t *testing.T) {
 	require.Equal(t, content, stored)
 
 	var after downloadResponse
-	e.call(user(viewer), "GET", "/objects/"+o.ID+"/download", nil).decode(t, http.StatusOK, &after)
+	e.call(user(viewer), "GET", "/objects/"+string(o.ID)+"/download", nil).decode(t, http.StatusOK, &after)
 	u, err := url.Parse(after.URL)
 	require.NoError(t, err)
 	require.Equal(t, "/"+testBucket+"/"+moved.Key, u.Path, "new URLs name the new key")
 	require.NotEqual(t, before.URL, after.URL)
 
-	e.call(user(alice), "POST", "/objects/"+o.ID+"/revoke", nil).decode(t, http.StatusOK, &got)
+	e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil).decode(t, http.StatusOK, &got)
 	require.EqualValues(t, 2, e.object(o.ID).Revision, "revoke works again")
 	require.Equal(t, int64(len(content)), e.usage("projects/"+pid).UsedBytes, "a revoke does not change usage")
 
 	pending := e.createObject(user(alice), "users/"+alice, "p", content).Object
-	e.call(user(alice), "POST", "/objects/"+pending.ID+"/revoke", nil).requireError(t, http.StatusConflict, apperr.Conflict)
-	e.call(user(unique("stranger")), "POST", "/objects/"+o.ID+"/revoke", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "POST", "/objects/"+string(pending.ID)+"/revoke", nil).requireError(t, http.StatusConflict, apperr.Conflict)
+	e.call(user(unique("stranger")), "POST", "/objects/"+string(o.ID)+"/revoke", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
 }
 
 func TestDeleteObject(t *testing.T) {
@@ -338,28 +338,28 @@ func TestDeleteObject(t *testing.T) {
 	o := e.upload(user(alice), space, "d.txt", content)
 	require.EqualValues(t, len(content), e.usage(space).UsedBytes)
 
-	e.call(user(viewer), "DELETE", "/objects/"+o.ID, nil).requireError(t, http.StatusNotFound, apperr.NotFound)
-	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+o.ID, nil).status)
+	e.call(user(viewer), "DELETE", "/objects/"+string(o.ID), nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+string(o.ID), nil).status)
 	_, ok := e.stored(o.Key)
 	require.False(t, ok, "the bytes are gone")
 	_, err := e.objects.Get(t.Context(), o.ID)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "the metadata is gone")
 	require.Zero(t, e.usage(space), "the usage is released")
-	e.call(user(alice), "DELETE", "/objects/"+o.ID, nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "DELETE", "/objects/"+string(o.ID), nil).requireError(t, http.StatusNotFound, apperr.NotFound)
 
 	pending := e.createObject(user(alice), space, "p", content).Object
-	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+pending.ID, nil).status, "a pending object without bytes deletes")
+	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+string(pending.ID), nil).status, "a pending object without bytes deletes")
 	require.Zero(t, e.usage(space))
 
 	// Bytes uploaded but not yet copied by finalize go with the object.
 	uploaded := e.createObject(user(alice), space, "u", content).Object
 	uploadKey := e.object(uploaded.ID).UploadKey
 	e.gcs.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: testBucket, Name: uploadKey}, Content: content})
-	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+uploaded.ID, nil).status)
+	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", string("/objects/"+uploaded.ID), nil).status)
 	_, ok = e.stored(uploadKey)
 	require.False(t, ok, "the uploaded bytes are gone")
 
 	pid := e.newProject(alice, map[string]project.Role{viewer: project.Viewer})
 	shared := e.upload(user(alice), "projects/"+pid, "s", content)
-	e.call(user(viewer), "DELETE", "/objects/"+shared.ID, nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
+	e.call(user(viewer), "DELETE", "/objects/"+string(shared.ID), nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
 }

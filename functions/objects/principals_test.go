@@ -63,20 +63,20 @@ func TestJobsActAsTheirUser(t *testing.T) {
 	e.call(reader, "GET", "/spaces/"+space+"/objects", nil).decode(t, http.StatusOK, &list)
 	require.Len(t, list.Objects, 1)
 	var dl downloadResponse
-	e.call(reader, "GET", "/objects/"+o.ID+"/download", nil).decode(t, http.StatusOK, &dl)
+	e.call(reader, "GET", "/objects/"+string(o.ID)+"/download", nil).decode(t, http.StatusOK, &dl)
 	require.Equal(t, http.StatusOK, e.call(reader, "GET", "/spaces", nil).status)
 
 	body := map[string]any{"name": "out.txt", "contentType": "text/plain", "sizeBytes": 1}
 	msg := e.call(reader, "POST", "/spaces/"+space+"/objects", body).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
 	require.Contains(t, msg, "scope")
-	e.call(reader, "DELETE", "/objects/"+o.ID, nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
+	e.call(reader, "DELETE", "/objects/"+string(o.ID), nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
 	var out createAnswer
 	e.call(writer, "POST", "/spaces/"+space+"/objects", body).decode(t, http.StatusCreated, &out)
-	require.Equal(t, alice, out.Object.CreatedBy)
+	require.Equal(t, alice, string(out.Object.CreatedBy))
 
 	e.call("job:"+alice+":all", "POST", "/projects", map[string]any{"id": unique("p"), "displayName": "by a job"}).
 		requireError(t, http.StatusForbidden, apperr.PermissionDenied)
-	e.call("job:"+unique("bob")+":all", "GET", "/objects/"+o.ID, nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call("job:"+unique("bob")+":all", "GET", "/objects/"+string(o.ID), nil).requireError(t, http.StatusNotFound, apperr.NotFound)
 }
 
 func TestScopesOnlyNarrow(t *testing.T) {
@@ -86,7 +86,7 @@ func TestScopesOnlyNarrow(t *testing.T) {
 	o := e.upload(user(alice), "users/"+alice, "x", []byte("x"))
 
 	elsewhere := "user:" + alice + ":objects:write@projects/" + pid
-	e.call(elsewhere, "GET", "/objects/"+o.ID, nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(elsewhere, "GET", "/objects/"+string(o.ID), nil).requireError(t, http.StatusNotFound, apperr.NotFound)
 	var m project.Member
 	e.call(elsewhere, "PUT", "/projects/"+pid+"/members/"+unique("bob"), map[string]any{"role": "viewer"}).decode(t, http.StatusOK, &m)
 	readOnly := "user:" + alice + ":objects:read"
@@ -102,8 +102,8 @@ func TestSignedURLsNeverReachTheLogs(t *testing.T) {
 	created := e.createObject(user(alice), space, "l.txt", []byte("log"))
 	o := e.arrive(created.Object.ID, []byte("log"))
 	var dl downloadResponse
-	e.call(user(alice), "GET", "/objects/"+o.ID+"/download", nil).decode(t, http.StatusOK, &dl)
-	e.call(user(alice), "POST", "/objects/"+o.ID+"/revoke", nil)
+	e.call(user(alice), "GET", "/objects/"+string(o.ID)+"/download", nil).decode(t, http.StatusOK, &dl)
+	e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil)
 
 	out := logs.String()
 	require.Contains(t, out, "/objects/"+o.ID+"/download", "the access log was captured")

@@ -70,9 +70,9 @@ func (h *handler) spaces(w http.ResponseWriter, r *http.Request) {
 			out = append(out, spaceView{ID: res.Space, Kind: "project", Role: m.Role})
 		}
 	}
-	spaces := make([]string, len(out))
+	spaces := make([]ids.SpaceID, len(out))
 	for i, v := range out {
-		spaces[i] = v.ID
+		spaces[i] = ids.SpaceID(v.ID)
 	}
 	usages, err := h.objects.Usages(r.Context(), spaces)
 	if err != nil {
@@ -278,7 +278,7 @@ func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) {
 	h.audit.Write(r.Context(), audit.Of(projectSpace(proj.ID), audit.ProjectDeleted, "projects/"+string(proj.ID)))
 	// From here on the project is gone for its members; a failure below
 	// is finished by the sweep.
-	if err := purge.Space(r.Context(), h.objects, h.storage, h.bucket, string(ids.ProjectSpace(proj.ID))); err != nil {
+	if err := purge.Space(r.Context(), h.objects, h.storage, h.bucket, ids.ProjectSpace(proj.ID)); err != nil {
 		httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Cause: err,
 			Message: fmt.Sprintf("project %s is being deleted; its objects could not all be deleted now, and the sweep finishes the job", proj.ID)})
 		return

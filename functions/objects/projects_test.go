@@ -230,7 +230,7 @@ func TestDeleteProject(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, e.call(user(owner), "DELETE", "/projects/"+pid+"?force=true", nil).status)
 	_, ok = e.stored(ready.Key)
 	require.False(t, ok, "force deletes the bytes")
-	for _, id := range []string{ready.ID, pending.ID} {
+	for _, id := range []ids.ObjectID{ready.ID, pending.ID} {
 		_, err := e.objects.Get(t.Context(), id)
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "force deletes the metadata")
 	}

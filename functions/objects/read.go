@@ -10,7 +10,6 @@ import (
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
-	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
@@ -53,7 +52,7 @@ func (h *handler) listObjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	page, err := httpapi.ParsePage(q, valetfs.DefaultObjectPageSize, valetfs.MaxObjectPageSize)
+	page, err := httpapi.ParsePage(q, object.DefaultPageSize, object.MaxPageSize)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -63,7 +62,7 @@ func (h *handler) listObjects(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	objs, next, err := h.objects.List(r.Context(), string(space), string(prefix), page.Size, page.Token)
+	objs, next, err := h.objects.List(r.Context(), space, string(prefix), page.Size, page.Token)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -91,7 +90,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	h.audit.Write(r.Context(), audit.URL(o.Space, "objects/"+o.ID, http.MethodGet, u.ExpiresAt))
+	h.audit.Write(r.Context(), audit.URL(string(o.Space), "objects/"+string(o.ID), http.MethodGet, u.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusOK, downloadResponse{URL: u.URL, ExpiresAt: u.ExpiresAt})
 }
 

@@ -24,13 +24,13 @@ func (s *server) objects(r *http.Request, now time.Time, res *Result) {
 	}
 	ctx := r.Context()
 	log := httpapi.LoggerFrom(ctx)
-	ids, err := s.objectStore.PendingDue(ctx, now, s.batch)
+	due, err := s.objectStore.PendingDue(ctx, now, s.batch)
 	if err != nil {
 		res.Errors++
 		log.WarnContext(ctx, "pending objects could not be listed; the next run retries", "error", err)
 		return
 	}
-	for _, id := range ids {
+	for _, id := range due {
 		if ctx.Err() != nil {
 			return
 		}
@@ -43,7 +43,7 @@ func (s *server) objects(r *http.Request, now time.Time, res *Result) {
 	}
 }
 
-func (s *server) expireObject(ctx context.Context, id string, now time.Time) error {
+func (s *server) expireObject(ctx context.Context, id ids.ObjectID, now time.Time) error {
 	ctx, cancel := context.WithTimeout(ctx, perJobTimeout)
 	defer cancel()
 	o, err := s.objectStore.Expire(ctx, id, now)
@@ -64,7 +64,7 @@ func (s *server) expireObject(ctx context.Context, id string, now time.Time) err
 // projects finishes the deletes of projects that began but failed half-way
 // (DELETE /projects/{p} marks the project deleting first): their objects
 // are purged, their jobs that are not final cancelled and their records
-// deleted (ProjectStore.FinishDelete).
+// deleted (project.Store.FinishDelete).
 func (s *server) projects(r *http.Request, now time.Time, res *Result) {
 	if s.projectStore == nil || s.objectStore == nil || s.objectsBucket == "" {
 		return
@@ -81,7 +81,7 @@ func (s *server) projects(r *http.Request, now time.Time, res *Result) {
 		if ctx.Err() != nil {
 			return
 		}
-		space := string(ids.ProjectSpace(pid))
+		space := ids.ProjectSpace(pid)
 		if err := purge.Space(ctx, s.objectStore, s.storage, s.objectsBucket, space); err != nil {
 			res.Errors++
 			log.WarnContext(ctx, "objects of a deleted project not purged; the next run retries", "project", pid, "error", err)

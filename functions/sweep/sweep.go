@@ -17,12 +17,12 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/config"
-	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobsecret"
+	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/project"
 )
 
@@ -49,7 +49,7 @@ type Options struct {
 	Secrets jobsecret.Secrets
 	// ObjectStore and ObjectsBucket, when set, let the sweep expire shared
 	// objects whose upload never arrived (Objects deletes their bytes).
-	ObjectStore   *valetfs.ObjectStore
+	ObjectStore   object.Store
 	ObjectsBucket string
 	// Projects, with ObjectStore and ObjectsBucket, lets the sweep finish
 	// project deletes that failed half-way.
@@ -74,7 +74,7 @@ type server struct {
 	store          job.Store
 	storage        gcs.Deleter
 	secrets        jobsecret.Secrets
-	objectStore    *valetfs.ObjectStore
+	objectStore    object.Store
 	objectsBucket  string
 	projectStore   project.Store
 	bucket         string

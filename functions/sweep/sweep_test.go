@@ -299,9 +299,9 @@ func TestSweepExpiresPendingObjects(t *testing.T) {
 	e := newEnv(t, 0)
 	ctx := context.Background()
 	space := "users/sweeper" + strings.ToLower(ids.NewJobID().String()[2:10])
-	stale, err := object.New(space, "late.bin", "application/octet-stream", 100, "", "sweeper", t0.Add(-2*time.Hour))
+	stale, err := object.New(ids.SpaceID(space), "late.bin", "application/octet-stream", 100, "", "sweeper", t0.Add(-2*time.Hour))
 	require.NoError(t, err)
-	fresh, err := object.New(space, "fresh.bin", "application/octet-stream", 50, "", "sweeper", t0)
+	fresh, err := object.New(ids.SpaceID(space), "fresh.bin", "application/octet-stream", 50, "", "sweeper", t0)
 	require.NoError(t, err)
 	for _, o := range []*object.Object{stale, fresh} {
 		require.NoError(t, e.shared.Create(ctx, o, 1<<20))
@@ -311,9 +311,9 @@ func TestSweepExpiresPendingObjects(t *testing.T) {
 	got, err := e.shared.Get(ctx, stale.ID)
 	require.NoError(t, err)
 	require.Equal(t, object.Rejected, got.State)
-	usage, err := e.shared.Usage(ctx, space)
+	usage, err := e.shared.Usage(ctx, ids.SpaceID(space))
 	require.NoError(t, err)
-	require.Equal(t, valetfs.Usage{ReservedBytes: 50, Objects: 1}, usage, "only the fresh object's reservation is left")
+	require.Equal(t, object.Usage{ReservedBytes: 50, Objects: 1}, usage, "only the fresh object's reservation is left")
 	require.Equal(t, []deletion{{objectsBucket, stale.Key, 0}, {objectsBucket, stale.UploadKey, 0}}, e.objects.deleted(),
 		"late bytes at the upload key, or finalize's copy at the key")
 	require.Equal(t, sweep.Result{}, e.sweep(t), "a second run does nothing")
@@ -329,7 +329,7 @@ func TestSweepFinishesProjectDeletes(t *testing.T) {
 	space := "projects/" + pid
 	var keys []string
 	for i, size := range []int64{10, 20} {
-		o, err := object.New(space, fmt.Sprintf("o%d", i), "text/plain", size, "", "owner1", time.Now())
+		o, err := object.New(ids.SpaceID(space), fmt.Sprintf("o%d", i), "text/plain", size, "", "owner1", time.Now())
 		require.NoError(t, err)
 		require.NoError(t, e.shared.Create(ctx, o, 1<<20))
 		keys = append(keys, o.Key, o.UploadKey)
@@ -337,7 +337,7 @@ func TestSweepFinishesProjectDeletes(t *testing.T) {
 	require.NoError(t, e.proj.BeginDelete(ctx, ids.ProjectID(pid), true))
 
 	require.Equal(t, sweep.Result{DeletedProjects: 1}, e.sweep(t))
-	left, err := e.shared.InSpace(ctx, space, 10)
+	left, err := e.shared.InSpace(ctx, ids.SpaceID(space), 10)
 	require.NoError(t, err)
 	require.Empty(t, left)
 	_, err = e.proj.Get(ctx, ids.ProjectID(pid))

@@ -54,7 +54,7 @@ type auditDoc struct {
 }
 
 func (s *AuditStore) entries(space string) *firestore.CollectionRef {
-	return s.client.Collection(SpacesCollection).Doc(SpaceDocID(space)).Collection(AuditCollection)
+	return s.client.Collection(SpacesCollection).Doc(SpaceDocID(ids.SpaceID(space))).Collection(AuditCollection)
 }
 
 // Add stores e under e.Space (which must be a space id), to expire at

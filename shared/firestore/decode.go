@@ -6,6 +6,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 )
 
 // decodeAs reads snap into a new T. A document that does not fit T is an
@@ -22,7 +23,7 @@ func decodeAs[T any](snap *firestore.DocumentSnapshot, what string) (*T, error) 
 // transaction or not): zero usage when it is absent, the read's error as
 // is otherwise. The objects store keeps the document; the project store
 // reads its object count before a delete.
-func usageOf(snap *firestore.DocumentSnapshot, err error, space string) (spaceUsageDoc, error) {
+func usageOf(snap *firestore.DocumentSnapshot, err error, space ids.SpaceID) (spaceUsageDoc, error) {
 	if status.Code(err) == codes.NotFound {
 		return spaceUsageDoc{Space: space}, nil
 	}

@@ -36,57 +36,49 @@ const (
 	SpacesCollection  = "spaces"
 )
 
-// ObjectStore keeps objects and their spaces' usage in Firestore.
-//
-// # Errors
-//
-// An absent object: apperr.NotFound. A transition whose precondition fails:
-// the object package's error (Conflict, Invalid) or object.ErrDuplicate,
-// with nothing written. Over quota: apperr.TooLarge. Database failures as
-// RunTransaction maps them.
+// ObjectStore is object.Store in Firestore: objects and their spaces'
+// usage (errors as object.Store states them; database failures as
+// RunTransaction maps them).
 type ObjectStore struct {
 	client *firestore.Client
 	deadline
 }
+
+var _ object.Store = (*ObjectStore)(nil)
 
 // NewObjectStore returns an ObjectStore on c's (default) database.
 func NewObjectStore(c *firestore.Client, opts ...StoreOption) *ObjectStore {
 	return &ObjectStore{client: c, deadline: newDeadline(opts)}
 }
 
-// Usage is what a space holds.
-type Usage struct {
-	UsedBytes     int64 // bytes of READY objects
-	ReservedBytes int64 // declared bytes of PENDING objects
-	Objects       int64 // PENDING and READY objects
-}
-
 // spaceUsageDoc is the stored form of spaces/{docID}.
 type spaceUsageDoc struct {
-	Space         string `firestore:"space"`
-	UsedBytes     int64  `firestore:"usedBytes"`
-	ReservedBytes int64  `firestore:"reservedBytes"`
-	Objects       int64  `firestore:"objects"`
-	SchemaVersion int    `firestore:"schemaVersion"`
+	Space         ids.SpaceID `firestore:"space"`
+	UsedBytes     int64       `firestore:"usedBytes"`
+	ReservedBytes int64       `firestore:"reservedBytes"`
+	Objects       int64       `firestore:"objects"`
+	SchemaVersion int         `firestore:"schemaVersion"`
 }
 
 // SpaceDocID is the document id of space's usage in SpacesCollection.
-func SpaceDocID(space string) string { return strings.ReplaceAll(space, "/", ":") }
+func SpaceDocID(space ids.SpaceID) string { return strings.ReplaceAll(string(space), "/", ":") }
 
-func (s *ObjectStore) objectRef(id string) *firestore.DocumentRef {
-	return s.client.Collection(ObjectsCollection).Doc(id)
+func (s *ObjectStore) objectRef(id ids.ObjectID) *firestore.DocumentRef {
+	return s.client.Collection(ObjectsCollection).Doc(string(id))
 }
 
-func (s *ObjectStore) usageRef(space string) *firestore.DocumentRef {
+func (s *ObjectStore) usageRef(space ids.SpaceID) *firestore.DocumentRef {
 	return s.client.Collection(SpacesCollection).Doc(SpaceDocID(space))
 }
 
-func objectNotFound(id string) error { return apperr.E(apperr.NotFound, "object %s not found", id) }
+func objectNotFound(id ids.ObjectID) error {
+	return apperr.E(apperr.NotFound, "object %s not found", id)
+}
 
 // validObjectID refuses ids that are not object ids before Firestore sees
 // them (they could not name an object anyway).
-func validObjectID(id string) error {
-	if _, err := ids.ParseObjectID(id); err != nil {
+func validObjectID(id ids.ObjectID) error {
+	if _, err := ids.ParseObjectID(string(id)); err != nil {
 		return objectNotFound(id)
 	}
 	return nil
@@ -95,13 +87,13 @@ func validObjectID(id string) error {
 func decodeObject(snap *firestore.DocumentSnapshot) (*object.Object, error) {
 	o, err := decodeAs[object.Object](snap, "object")
 	if err == nil && o.ID == "" {
-		o.ID = snap.Ref.ID
+		o.ID = ids.ObjectID(snap.Ref.ID)
 	}
 	return o, err
 }
 
 // txObject reads an object in tx; NotFound when absent.
-func (s *ObjectStore) txObject(tx *firestore.Transaction, id string) (*object.Object, error) {
+func (s *ObjectStore) txObject(tx *firestore.Transaction, id ids.ObjectID) (*object.Object, error) {
 	snap, err := tx.Get(s.objectRef(id))
 	if status.Code(err) == codes.NotFound {
 		return nil, objectNotFound(id)
@@ -113,7 +105,7 @@ func (s *ObjectStore) txObject(tx *firestore.Transaction, id string) (*object.Ob
 }
 
 // txUsage reads a space's usage in tx; zero when absent.
-func (s *ObjectStore) txUsage(tx *firestore.Transaction, space string) (spaceUsageDoc, error) {
+func (s *ObjectStore) txUsage(tx *firestore.Transaction, space ids.SpaceID) (spaceUsageDoc, error) {
 	snap, err := tx.Get(s.usageRef(space))
 	return usageOf(snap, err, space)
 }
@@ -133,8 +125,8 @@ func release(u *spaceUsageDoc, o *object.Object) {
 
 // requireLiveProject refuses a project space whose project is absent or
 // being deleted; user spaces always exist.
-func (s *ObjectStore) requireLiveProject(tx *firestore.Transaction, space string) error {
-	pid, ok := ids.SpaceID(space).Project()
+func (s *ObjectStore) requireLiveProject(tx *firestore.Transaction, space ids.SpaceID) error {
+	pid, ok := space.Project()
 	if !ok {
 		return nil
 	}
@@ -167,7 +159,7 @@ func (s *ObjectStore) Create(ctx context.Context, o *object.Object, quota int64)
 	if err := validObjectID(o.ID); err != nil {
 		return apperr.E(apperr.Invalid, "object id %q is not valid", o.ID)
 	}
-	if _, err := ids.ParseSpaceID(o.Space); err != nil {
+	if _, err := ids.ParseSpaceID(string(o.Space)); err != nil {
 		return err
 	}
 	if o.State != object.Pending || o.SizeBytes < 0 {
@@ -199,7 +191,7 @@ func (s *ObjectStore) Create(ctx context.Context, o *object.Object, quota int64)
 }
 
 // Get returns the object (in any state) or NotFound.
-func (s *ObjectStore) Get(ctx context.Context, id string) (*object.Object, error) {
+func (s *ObjectStore) Get(ctx context.Context, id ids.ObjectID) (*object.Object, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if err := validObjectID(id); err != nil {
@@ -216,23 +208,23 @@ func (s *ObjectStore) Get(ctx context.Context, id string) (*object.Object, error
 }
 
 // Usage returns what space holds; zero for a space never used.
-func (s *ObjectStore) Usage(ctx context.Context, space string) (Usage, error) {
+func (s *ObjectStore) Usage(ctx context.Context, space ids.SpaceID) (object.Usage, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	u, err := s.Usages(ctx, []string{space})
+	u, err := s.Usages(ctx, []ids.SpaceID{space})
 	if err != nil {
-		return Usage{}, err
+		return object.Usage{}, err
 	}
 	return u[0], nil
 }
 
 // Usages returns what each of spaces holds, in one read.
-func (s *ObjectStore) Usages(ctx context.Context, spaces []string) ([]Usage, error) {
+func (s *ObjectStore) Usages(ctx context.Context, spaces []ids.SpaceID) ([]object.Usage, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	refs := make([]*firestore.DocumentRef, len(spaces))
 	for i, space := range spaces {
-		if _, err := ids.ParseSpaceID(space); err != nil {
+		if _, err := ids.ParseSpaceID(string(space)); err != nil {
 			return nil, err
 		}
 		refs[i] = s.usageRef(space)
@@ -241,7 +233,7 @@ func (s *ObjectStore) Usages(ctx context.Context, spaces []string) ([]Usage, err
 	if err != nil {
 		return nil, readError(ctx, err)
 	}
-	out := make([]Usage, len(spaces))
+	out := make([]object.Usage, len(spaces))
 	for i, snap := range snaps {
 		if !snap.Exists() {
 			continue
@@ -250,7 +242,7 @@ func (s *ObjectStore) Usages(ctx context.Context, spaces []string) ([]Usage, err
 		if err != nil {
 			return nil, err
 		}
-		out[i] = Usage{UsedBytes: u.UsedBytes, ReservedBytes: u.ReservedBytes, Objects: u.Objects}
+		out[i] = object.Usage{UsedBytes: u.UsedBytes, ReservedBytes: u.ReservedBytes, Objects: u.Objects}
 	}
 	return out, nil
 }
@@ -259,7 +251,7 @@ func (s *ObjectStore) Usages(ctx context.Context, spaces []string) ([]Usage, err
 // transaction and writes both, unless change returns an error (returned as
 // is; object.ErrDuplicate returns the object unchanged with it). When
 // remove is true the object's document is deleted instead of written.
-func (s *ObjectStore) update(ctx context.Context, id string, change func(o *object.Object, u *spaceUsageDoc) (remove bool, err error)) (*object.Object, error) {
+func (s *ObjectStore) update(ctx context.Context, id ids.ObjectID, change func(o *object.Object, u *spaceUsageDoc) (remove bool, err error)) (*object.Object, error) {
 	if err := validObjectID(id); err != nil {
 		return nil, err
 	}
@@ -316,7 +308,7 @@ func (s *ObjectStore) update(ctx context.Context, id string, change func(o *obje
 // key (or at a newer one while a revoke is under way; compare revisions
 // with object.ParseKey) are not the object's.
 // The same generation again returns the object and object.ErrDuplicate.
-func (s *ObjectStore) Arrived(ctx context.Context, id, key string, a object.Arrival, now time.Time) (o *object.Object, rejected bool, err error) {
+func (s *ObjectStore) Arrived(ctx context.Context, id ids.ObjectID, key string, a object.Arrival, now time.Time) (o *object.Object, rejected bool, err error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	o, err = s.update(ctx, id, func(o *object.Object, u *spaceUsageDoc) (bool, error) {
@@ -339,7 +331,7 @@ func (s *ObjectStore) Arrived(ctx context.Context, id, key string, a object.Arri
 // Delete deletes object id (in any state) and releases its bytes and count
 // from its space, in one transaction, and returns what was deleted: the
 // caller deletes the bytes at its Key. NotFound when absent.
-func (s *ObjectStore) Delete(ctx context.Context, id string) (*object.Object, error) {
+func (s *ObjectStore) Delete(ctx context.Context, id ids.ObjectID) (*object.Object, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	return s.update(ctx, id, func(o *object.Object, u *spaceUsageDoc) (bool, error) {
@@ -352,7 +344,7 @@ func (s *ObjectStore) Delete(ctx context.Context, id string) (*object.Object, er
 // (else Conflict), it moves to the key of the next revision, where the
 // caller has copied its bytes (generation). The caller then deletes the
 // bytes at the old key. See object.Object.Rekey.
-func (s *ObjectStore) Rekey(ctx context.Context, id string, expectRevision, generation int64, now time.Time) (*object.Object, error) {
+func (s *ObjectStore) Rekey(ctx context.Context, id ids.ObjectID, expectRevision, generation int64, now time.Time) (*object.Object, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	return s.update(ctx, id, func(o *object.Object, _ *spaceUsageDoc) (bool, error) {
@@ -365,7 +357,7 @@ func (s *ObjectStore) Rekey(ctx context.Context, id string, expectRevision, gene
 // returns the object with object.ErrDuplicate (nothing to expire: it
 // arrived, was rejected, or is still in its window). NotFound when absent.
 // The caller deletes any bytes at its Key.
-func (s *ObjectStore) Expire(ctx context.Context, id string, now time.Time) (*object.Object, error) {
+func (s *ObjectStore) Expire(ctx context.Context, id ids.ObjectID, now time.Time) (*object.Object, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	return s.update(ctx, id, func(o *object.Object, u *spaceUsageDoc) (bool, error) {

@@ -12,13 +12,6 @@ import (
 	"valet.dev/valet/shared/object"
 )
 
-// Page sizes of ObjectStore.List, and the bound of PendingDue.
-const (
-	DefaultObjectPageSize = 100
-	MaxObjectPageSize     = 1000
-	MaxPendingDue         = 1000
-)
-
 // objectCursor is the position after the last object of a List page.
 type objectCursor struct {
 	Name string `json:"n"`
@@ -27,25 +20,25 @@ type objectCursor struct {
 
 // List returns the PENDING and READY objects of space whose name starts
 // with prefix, ordered by name then id, and the token of the next page (""
-// at the end). pageSize is 1 to MaxObjectPageSize, 0 meaning
-// DefaultObjectPageSize. Bad arguments are Invalid.
-func (s *ObjectStore) List(ctx context.Context, space, prefix string, pageSize int, pageToken string) ([]*object.Object, string, error) {
+// at the end). pageSize is 1 to object.MaxPageSize, 0 meaning
+// object.DefaultPageSize. Bad arguments are Invalid.
+func (s *ObjectStore) List(ctx context.Context, space ids.SpaceID, prefix string, pageSize int, pageToken string) ([]*object.Object, string, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	switch {
 	case pageSize == 0:
-		pageSize = DefaultObjectPageSize
-	case pageSize < 1 || pageSize > MaxObjectPageSize:
-		return nil, "", apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", MaxObjectPageSize, pageSize)
+		pageSize = object.DefaultPageSize
+	case pageSize < 1 || pageSize > object.MaxPageSize:
+		return nil, "", apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", object.MaxPageSize, pageSize)
 	}
-	if _, err := ids.ParseSpaceID(space); err != nil {
+	if _, err := ids.ParseSpaceID(string(space)); err != nil {
 		return nil, "", err
 	}
 	if _, err := ids.ParseNamePrefix(prefix); err != nil {
 		return nil, "", err
 	}
 	q := s.client.Collection(ObjectsCollection).
-		Where("space", "==", space).
+		Where("space", "==", string(space)).
 		Where("state", "in", []string{string(object.Pending), string(object.Ready)})
 	if prefix != "" {
 		// Names sort as UTF-8 bytes, so those starting with prefix are
@@ -89,19 +82,19 @@ func (s *ObjectStore) List(ctx context.Context, space, prefix string, pageSize i
 	next := ""
 	if more {
 		last := objects[len(objects)-1]
-		next = encodeToken(objectCursor{Name: last.Name, ID: last.ID})
+		next = encodeToken(objectCursor{Name: last.Name, ID: string(last.ID)})
 	}
 	return objects, next, nil
 }
 
-// PendingDue returns the ids of up to limit (1 to MaxPendingDue) PENDING
+// PendingDue returns the ids of up to limit (1 to object.MaxPendingDue) PENDING
 // objects whose upload deadline is at or before now, oldest deadline first:
 // the sweep's work list for Expire.
-func (s *ObjectStore) PendingDue(ctx context.Context, now time.Time, limit int) ([]string, error) {
+func (s *ObjectStore) PendingDue(ctx context.Context, now time.Time, limit int) ([]ids.ObjectID, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if limit < 1 || limit > MaxPendingDue {
-		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", MaxPendingDue, limit)
+	if limit < 1 || limit > object.MaxPendingDue {
+		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", object.MaxPendingDue, limit)
 	}
 	snaps, err := s.client.Collection(ObjectsCollection).
 		Where("state", "==", string(object.Pending)).
@@ -113,25 +106,25 @@ func (s *ObjectStore) PendingDue(ctx context.Context, now time.Time, limit int) 
 	if err != nil {
 		return nil, readError(ctx, err)
 	}
-	out := make([]string, 0, len(snaps))
+	out := make([]ids.ObjectID, 0, len(snaps))
 	for _, snap := range snaps {
-		out = append(out, snap.Ref.ID)
+		out = append(out, ids.ObjectID(snap.Ref.ID))
 	}
 	return out, nil
 }
 
-// InSpace returns up to limit (1 to MaxObjectPageSize) objects of space in
+// InSpace returns up to limit (1 to object.MaxPageSize) objects of space in
 // any state, REJECTED included, by id: what purging a space must remove.
-func (s *ObjectStore) InSpace(ctx context.Context, space string, limit int) ([]*object.Object, error) {
+func (s *ObjectStore) InSpace(ctx context.Context, space ids.SpaceID, limit int) ([]*object.Object, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if limit < 1 || limit > MaxObjectPageSize {
-		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", MaxObjectPageSize, limit)
+	if limit < 1 || limit > object.MaxPageSize {
+		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", object.MaxPageSize, limit)
 	}
-	if _, err := ids.ParseSpaceID(space); err != nil {
+	if _, err := ids.ParseSpaceID(string(space)); err != nil {
 		return nil, err
 	}
-	snaps, err := s.client.Collection(ObjectsCollection).Where("space", "==", space).Limit(limit).Documents(ctx).GetAll()
+	snaps, err := s.client.Collection(ObjectsCollection).Where("space", "==", string(space)).Limit(limit).Documents(ctx).GetAll()
 	if err != nil {
 		return nil, readError(ctx, err)
 	}

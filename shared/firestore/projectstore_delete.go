@@ -65,7 +65,7 @@ func (s *ProjectStore) BeginDelete(ctx context.Context, pid ids.ProjectID, force
 // spaceObjects reads the objects count of the project's space in tx (0 when
 // the usage doc is absent).
 func (s *ProjectStore) spaceObjects(tx *firestore.Transaction, pid ids.ProjectID) (int64, error) {
-	space := string(ids.ProjectSpace(pid))
+	space := ids.ProjectSpace(pid)
 	snap, err := tx.Get(s.client.Collection(SpacesCollection).Doc(SpaceDocID(space)))
 	u, err := usageOf(snap, err, space)
 	return u.Objects, err

@@ -51,15 +51,15 @@ func readAll(t *testing.T, c *firestore.Client, d v0) {
 	require.NoError(t, err)
 	require.Len(t, listed, len(d.jobs))
 	for _, id := range d.objects {
-		o, err := objects.Get(ctx, id)
+		o, err := objects.Get(ctx, ids.ObjectID(id))
 		require.NoError(t, err)
 		require.Equal(t, "READY", string(o.State))
 		require.Equal(t, "spaces/projects/"+d.pid+"/"+id, o.Key)
 	}
-	inSpace, _, err := objects.List(ctx, "projects/"+d.pid, "", 100, "")
+	inSpace, _, err := objects.List(ctx, ids.SpaceID("projects/"+d.pid), "", 100, "")
 	require.NoError(t, err)
 	require.Len(t, inSpace, len(d.objects))
-	u, err := objects.Usage(ctx, "projects/"+d.pid)
+	u, err := objects.Usage(ctx, ids.SpaceID("projects/"+d.pid))
 	require.NoError(t, err)
 	require.EqualValues(t, len(d.objects), u.Objects)
 	p, err := projects.Get(ctx, ids.ProjectID(d.pid))

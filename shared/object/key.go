@@ -19,8 +19,8 @@ const (
 // "spaces/<space>/<id>" for revision 0, "spaces/<space>/<id>.r<n>" after n
 // revokes. Object names never become keys. Only valet writes at these keys
 // (server-side copies); download URLs name them, upload URLs never do.
-func Key(space, id string, revision int64) string {
-	k := keyPrefix + space + "/" + id
+func Key(space ids.SpaceID, id ids.ObjectID, revision int64) string {
+	k := keyPrefix + string(space) + "/" + string(id)
 	if revision > 0 {
 		k += ".r" + strconv.FormatInt(revision, 10)
 	}
@@ -32,12 +32,12 @@ func Key(space, id string, revision int64) string {
 // Key, and no two upload URLs share one: bytes replayed through an old
 // upload URL land at a key that no download URL names and that finalize
 // deletes unless its object is still waiting for them.
-func UploadKey(space, id, suffix string) string {
-	return UploadPrefix + space + "/" + id + "/" + suffix
+func UploadKey(space ids.SpaceID, id ids.ObjectID, suffix string) string {
+	return UploadPrefix + string(space) + "/" + string(id) + "/" + suffix
 }
 
 // ParseUploadKey is the inverse of UploadKey, as strict as ParseKey.
-func ParseUploadKey(key string) (space, id string, ok bool) {
+func ParseUploadKey(key string) (space ids.SpaceID, id ids.ObjectID, ok bool) {
 	rest, found := strings.CutPrefix(key, UploadPrefix)
 	if !found {
 		return "", "", false
@@ -51,11 +51,12 @@ func ParseUploadKey(key string) (space, id string, ok bool) {
 	if slash < 0 {
 		return "", "", false
 	}
-	space, id = rest[:slash], rest[slash+1:]
-	if _, err := ids.ParseSpaceID(space); err != nil {
+	space, err := ids.ParseSpaceID(rest[:slash])
+	if err != nil {
 		return "", "", false
 	}
-	if _, err := ids.ParseObjectID(id); err != nil {
+	id, err = ids.ParseObjectID(rest[slash+1:])
+	if err != nil {
 		return "", "", false
 	}
 	return space, id, true
@@ -64,7 +65,7 @@ func ParseUploadKey(key string) (space, id string, ok bool) {
 // ParseKey is the inverse of Key. It is strict: ok is false unless space is
 // a valid space id, id a valid object id and key exactly what Key returns
 // for them (no leading zeros, no ".r0").
-func ParseKey(key string) (space, id string, revision int64, ok bool) {
+func ParseKey(key string) (space ids.SpaceID, id ids.ObjectID, revision int64, ok bool) {
 	rest, found := strings.CutPrefix(key, keyPrefix)
 	if !found {
 		return "", "", 0, false
@@ -73,8 +74,8 @@ func ParseKey(key string) (space, id string, revision int64, ok bool) {
 	if slash < 0 {
 		return "", "", 0, false
 	}
-	space, last := rest[:slash], rest[slash+1:]
-	id, rev, hasRev := strings.Cut(last, ".")
+	rawSpace, last := rest[:slash], rest[slash+1:]
+	rawID, rev, hasRev := strings.Cut(last, ".")
 	if hasRev {
 		digits, found := strings.CutPrefix(rev, "r")
 		if !found || digits == "" || digits[0] < '1' || digits[0] > '9' {
@@ -86,10 +87,12 @@ func ParseKey(key string) (space, id string, revision int64, ok bool) {
 		}
 		revision = n
 	}
-	if _, err := ids.ParseSpaceID(space); err != nil {
+	space, err := ids.ParseSpaceID(rawSpace)
+	if err != nil {
 		return "", "", 0, false
 	}
-	if _, err := ids.ParseObjectID(id); err != nil {
+	id, err = ids.ParseObjectID(rawID)
+	if err != nil {
 		return "", "", 0, false
 	}
 	if Key(space, id, revision) != key {

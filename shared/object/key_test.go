@@ -13,7 +13,7 @@ const oid = "o_3vq7ctbk2xw4mrodz6ehnyfsla"
 
 func TestKeyRoundTrips(t *testing.T) {
 	for _, tc := range []struct {
-		space string
+		space ids.SpaceID
 		rev   int64
 		key   string
 	}{
@@ -25,7 +25,7 @@ func TestKeyRoundTrips(t *testing.T) {
 		space, id, rev, ok := ParseKey(tc.key)
 		require.True(t, ok, tc.key)
 		require.Equal(t, tc.space, space)
-		require.Equal(t, oid, id)
+		require.Equal(t, ids.ObjectID(oid), id)
 		require.Equal(t, tc.rev, rev)
 	}
 }
@@ -73,8 +73,8 @@ func TestUploadKeysAreNeverKeys(t *testing.T) {
 	require.Equal(t, "uploads/projects/proj-1/"+oid+"/"+suffix, k)
 	space, id, ok := ParseUploadKey(k)
 	require.True(t, ok)
-	require.Equal(t, "projects/proj-1", space)
-	require.Equal(t, oid, id)
+	require.Equal(t, ids.SpaceID("projects/proj-1"), space)
+	require.Equal(t, ids.ObjectID(oid), id)
 	_, _, _, isKey := ParseKey(k)
 	require.False(t, isKey)
 	for _, bad := range []string{

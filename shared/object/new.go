@@ -14,8 +14,8 @@ import (
 // MD5), waiting for its bytes until now+UploadWindow. It gets a new id,
 // the key of revision 0 and an upload key of its own. Bad input is Invalid, an object over
 // MaxObjectBytes TooLarge.
-func New(space, name, contentType string, size int64, md5, createdBy string, now time.Time) (*Object, error) {
-	if _, err := ids.ParseSpaceID(space); err != nil {
+func New(space ids.SpaceID, name, contentType string, size int64, md5 string, createdBy ids.UserID, now time.Time) (*Object, error) {
+	if _, err := ids.ParseSpaceID(string(space)); err != nil {
 		return nil, err
 	}
 	if _, err := ids.ParseObjectName(name); err != nil {
@@ -36,7 +36,7 @@ func New(space, name, contentType string, size int64, md5, createdBy string, now
 	if createdBy == "" {
 		return nil, apperr.E(apperr.Invalid, "an object needs its creator")
 	}
-	id := string(ids.NewObjectID())
+	id := ids.NewObjectID()
 	now = now.UTC()
 	return &Object{
 		ID:             id,

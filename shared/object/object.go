@@ -4,9 +4,10 @@
 // upload URL names), and the transitions between states with their
 // preconditions. It has no cloud
 // imports: bytes never pass through valet (uploads go by signed URL, copies
-// are server-side), so an Object only records what storage reports. A store
-// runs each transition inside one Firestore transaction together with the
-// space's usage counters.
+// are server-side), so an Object only records what storage reports. A Store
+// runs each transition inside one transaction together with the space's
+// usage counters (its contract is the conformance suite objecttest;
+// shared/firestore implements it).
 //
 // # States
 //
@@ -28,6 +29,8 @@ package object
 import (
 	"errors"
 	"time"
+
+	"valet.dev/valet/shared/ids"
 )
 
 // State is where an object is in its life.
@@ -58,17 +61,17 @@ var ErrDuplicate = errors.New("object: transition already applied")
 // Object is one object of a space. Its bytes live in the objects bucket at
 // Key, which callers never see: they get signed URLs.
 type Object struct {
-	ID             string    `json:"id" firestore:"id"`
-	Space          string    `json:"space" firestore:"space"`
-	Name           string    `json:"name" firestore:"name"`
-	ContentType    string    `json:"contentType" firestore:"contentType"`
-	SizeBytes      int64     `json:"sizeBytes" firestore:"sizeBytes"`
-	MD5            string    `json:"md5,omitempty" firestore:"md5"` // base64 of 16 bytes, declared or as stored
-	State          State     `json:"state" firestore:"state"`
-	CreatedBy      string    `json:"createdBy" firestore:"createdBy"`
-	CreatedAt      time.Time `json:"createdAt" firestore:"createdAt"`
-	UpdatedAt      time.Time `json:"updatedAt" firestore:"updatedAt"`
-	UploadDeadline time.Time `json:"uploadDeadline,omitzero" firestore:"uploadDeadline"` // while PENDING
+	ID             ids.ObjectID `json:"id" firestore:"id"`
+	Space          ids.SpaceID  `json:"space" firestore:"space"`
+	Name           string       `json:"name" firestore:"name"`
+	ContentType    string       `json:"contentType" firestore:"contentType"`
+	SizeBytes      int64        `json:"sizeBytes" firestore:"sizeBytes"`
+	MD5            string       `json:"md5,omitempty" firestore:"md5"` // base64 of 16 bytes, declared or as stored
+	State          State        `json:"state" firestore:"state"`
+	CreatedBy      ids.UserID   `json:"createdBy" firestore:"createdBy"`
+	CreatedAt      time.Time    `json:"createdAt" firestore:"createdAt"`
+	UpdatedAt      time.Time    `json:"updatedAt" firestore:"updatedAt"`
+	UploadDeadline time.Time    `json:"uploadDeadline,omitzero" firestore:"uploadDeadline"` // while PENDING
 	// Key is the storage key of the bytes (see Key); never shown.
 	Key string `json:"-" firestore:"key"`
 	// UploadKey is the only key where an upload of the object's bytes is

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 )
 
 var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
@@ -24,8 +25,8 @@ func pending(t *testing.T, size int64, md5 string) *Object {
 func TestNewMakesAPendingObject(t *testing.T) {
 	o := pending(t, 10, md5A)
 	require.Equal(t, Pending, o.State)
-	require.True(t, strings.HasPrefix(o.ID, "o_"))
-	require.Equal(t, "spaces/users/u1/"+o.ID, o.Key)
+	require.True(t, strings.HasPrefix(string(o.ID), "o_"))
+	require.Equal(t, "spaces/users/u1/"+string(o.ID), o.Key)
 	require.Equal(t, t0.Add(UploadWindow), o.UploadDeadline)
 	require.Zero(t, o.Revision)
 	require.True(t, o.Counted())
@@ -55,12 +56,12 @@ func TestNewRefusesBadInput(t *testing.T) {
 		"md5 in url alphabet": {"users/u1", "x", "text/plain", 1, "_B2M2Y8AsgTpgAmY7PhCfg==", apperr.Invalid},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := New(tc.space, tc.objName, tc.contentType, tc.size, tc.md5, "u1", t0)
+			_, err := New(ids.SpaceID(tc.space), tc.objName, tc.contentType, tc.size, tc.md5, "u1", t0)
 			require.Equal(t, tc.code, apperr.CodeOf(err), "%v", err)
 		})
 	}
 	for _, ok := range []struct {
-		space string
+		space ids.SpaceID
 		size  int64
 		ct    string
 	}{{"users/u1", 0, "application/octet-stream"}, {"projects/proj-1", MaxObjectBytes, "text/plain; charset=utf-8"}} {
@@ -137,7 +138,7 @@ func TestRekey(t *testing.T) {
 
 	require.NoError(t, o.Rekey(0, 5, t0))
 	require.Equal(t, int64(1), o.Revision)
-	require.Equal(t, "spaces/users/u1/"+o.ID+".r1", o.Key)
+	require.Equal(t, "spaces/users/u1/"+string(o.ID)+".r1", o.Key)
 	require.Equal(t, int64(5), o.Generation)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(o.Rekey(0, 6, t0)), "a stale revision")
 	require.Equal(t, apperr.Invalid, apperr.CodeOf(o.Rekey(1, 0, t0)))
@@ -146,7 +147,7 @@ func TestRekey(t *testing.T) {
 
 func TestUploadKeyBytesOnlyReject(t *testing.T) {
 	o := pending(t, 1, "")
-	require.True(t, strings.HasPrefix(o.UploadKey, UploadPrefix+"users/u1/"+o.ID+"/"))
+	require.True(t, strings.HasPrefix(o.UploadKey, string(UploadPrefix+"users/u1/"+o.ID+"/")))
 	_, err := o.ArrivedAt(o.UploadKey, Arrival{Generation: 3, SizeBytes: 1}, t0)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "matching bytes are copied to Key first")
 	require.Equal(t, Pending, o.State)

@@ -8,8 +8,9 @@ import (
 	"context"
 
 	"valet.dev/valet/shared/apperr"
-	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/object"
 )
 
 // batch is how many objects one round reads.
@@ -18,7 +19,7 @@ const batch = 100
 // Space deletes every object of space in bucket, in any state: its bytes
 // (any generation at its key and its upload key), then its metadata. It is idempotent; a
 // failure returns at once, leaving what is left for a retry.
-func Space(ctx context.Context, objects *valetfs.ObjectStore, storage gcs.Deleter, bucket, space string) error {
+func Space(ctx context.Context, objects object.Store, storage gcs.Deleter, bucket string, space ids.SpaceID) error {
 	for {
 		found, err := objects.InSpace(ctx, space, batch)
 		if err != nil {

@@ -83,8 +83,8 @@ func (w *world) store(bucket, name string) int64 {
 func (w *world) readyObject(bytes bool) string {
 	w.t.Helper()
 	id := string(ids.NewObjectID())
-	o := object.Object{ID: id, Space: "users/alice", Name: id + ".txt", State: object.Ready, SizeBytes: 10, CreatedBy: "alice",
-		Key: object.Key("users/alice", id, 0), Generation: 42, SchemaVersion: schema.Objects}
+	o := object.Object{ID: ids.ObjectID(id), Space: "users/alice", Name: id + ".txt", State: object.Ready, SizeBytes: 10, CreatedBy: "alice",
+		Key: object.Key("users/alice", ids.ObjectID(id), 0), Generation: 42, SchemaVersion: schema.Objects}
 	if bytes {
 		o.Generation = w.store(objectsBucket, o.Key)
 	}
@@ -118,9 +118,9 @@ func TestVerify(t *testing.T) {
 	w.succeededJob(true, time.Now())
 	pending := string(ids.NewObjectID()) // a PENDING object owns its key before its bytes arrive
 	_, err := w.fs.Collection(valetfs.ObjectsCollection).Doc(pending).Set(context.Background(),
-		&object.Object{ID: pending, Space: "users/alice", State: object.Pending, Key: object.Key("users/alice", pending, 0)})
+		&object.Object{ID: ids.ObjectID(pending), Space: "users/alice", State: object.Pending, Key: object.Key("users/alice", ids.ObjectID(pending), 0)})
 	require.NoError(t, err)
-	w.store(objectsBucket, object.Key("users/alice", pending, 0))
+	w.store(objectsBucket, object.Key("users/alice", ids.ObjectID(pending), 0))
 	w.succeededJob(false, time.Now().Add(-40*24*time.Hour)) // past the jobs bucket's retention: its bytes went on purpose
 
 	code, f := w.verify("--grace", "0s")
@@ -131,7 +131,7 @@ func TestVerify(t *testing.T) {
 
 	// Orphans younger than the grace period are uploads still being
 	// recorded: not reported by default.
-	orphanObject := object.Key("users/mallory", string(ids.NewObjectID()), 0)
+	orphanObject := object.Key("users/mallory", ids.NewObjectID(), 0)
 	w.store(objectsBucket, orphanObject)
 	orphanJob := job.ArtifactName(string(ids.NewJobID()), job.OutputKind, 3)
 	w.store(jobsBucket, orphanJob)
@@ -150,7 +150,7 @@ func TestVerify(t *testing.T) {
 		orphans = append(orphans, o.Bucket+" "+o.Name)
 	}
 	require.ElementsMatch(t, []string{
-		"objects/" + gone + " " + object.Key("users/alice", gone, 0),
+		"objects/" + gone + " " + object.Key("users/alice", ids.ObjectID(gone), 0),
 		"jobs/" + goneJob + " " + job.WorkspaceName(goneJob, 1),
 		"jobs/" + goneJob + " " + job.ArtifactName(goneJob, job.OutputKind, 1),
 	}, missing)

@@ -123,8 +123,8 @@ the announcement; a mismatch makes it REJECTED (exit 1).`,
 }
 
 func printObject(w io.Writer, o object.Object) {
-	fields(w, "id", o.ID, "space", o.Space, "name", o.Name, "state", string(o.State), "size", size(o.SizeBytes),
-		"content type", o.ContentType, "created by", o.CreatedBy, "created", when(o.CreatedAt), "updated", when(o.UpdatedAt))
+	fields(w, "id", string(o.ID), "space", string(o.Space), "name", o.Name, "state", string(o.State), "size", size(o.SizeBytes),
+		"content type", o.ContentType, "created by", string(o.CreatedBy), "created", when(o.CreatedAt), "updated", when(o.UpdatedAt))
 }
 
 // personalSpace is the caller's own space, the first GET /spaces lists.
@@ -168,7 +168,7 @@ func listObjects(fs *flag.FlagSet, in *inv) func() error {
 		return in.show(objects, func(w io.Writer) {
 			rows := make([][]string, len(objects))
 			for i, o := range objects {
-				rows[i] = []string{o.ID, string(o.State), size(o.SizeBytes), when(o.UpdatedAt), o.Name}
+				rows[i] = []string{string(o.ID), string(o.State), size(o.SizeBytes), when(o.UpdatedAt), o.Name}
 			}
 			table(w, []string{"ID", "STATE", "SIZE", "UPDATED", "NAME"}, rows)
 		})
@@ -233,7 +233,7 @@ func putObject(fs *flag.FlagSet, in *inv) func() error {
 		o := created.Object
 		if !*noWait {
 			fmt.Fprintf(in.stderr, "uploaded %s; waiting for valet to check it\n", o.ID)
-			if o, err = in.waitObject(cl, o.ID); err != nil {
+			if o, err = in.waitObject(cl, string(o.ID)); err != nil {
 				return err
 			}
 		}
