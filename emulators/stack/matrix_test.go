@@ -224,7 +224,8 @@ var routeConstants = map[string]string{
 	"ConfigPath":         console.ConfigPath,
 }
 
-// registeredRoutes reads the patterns a function's sources register.
+// registeredRoutes reads the patterns a function's sources register, and
+// health where they are built on the httpapi.Function skeleton.
 func registeredRoutes(t *testing.T, fn string) []string {
 	t.Helper()
 	dir := filepath.Join("..", "..", "functions", fn)
@@ -237,6 +238,9 @@ func registeredRoutes(t *testing.T, fn string) []string {
 		}
 		src, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		require.NoError(t, err)
+		if strings.Contains(string(src), "httpapi.Function{") { // the skeleton serves health
+			routes = append(routes, "GET "+httpapi.HealthPath)
+		}
 		for _, line := range strings.Split(string(src), "\n") {
 			if strings.HasPrefix(strings.TrimSpace(line), "//") {
 				continue

@@ -23,7 +23,6 @@ import (
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
 )
 
@@ -53,7 +52,7 @@ func New(opts Options) http.Handler {
 	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
 	if err := opts.Config.Check(); err != nil {
 		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Unavailable, "the %s function is not configured; operators: see the logs", Name))
+			httpapi.WriteError(w, r, httpapi.NotConfigured(Name, err))
 		})
 		return httpapi.WithLogging(httpapi.JSONFallback(mux))
 	}

@@ -10,14 +10,14 @@
 package dispatch
 
 import (
-	"errors"
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
+	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
@@ -60,6 +60,24 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what Cloud Functions runs (init registers it
+// through config.Deployed) and what the local stack mounts.
+func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
+	return config.Function(ctx, d, options, New)
+}
+
+// options builds the function's Options from d.
+func options(ctx context.Context, d *config.Deps) (Options, error) {
+	n := d.Needs(ctx)
+	opts := Options{
+		Store: d.Jobs(), Signer: config.Need(n, d.Signer), Bucket: d.Env.JobsBucket, Secrets: config.Need(n, d.Custody),
+		Workflow: config.Need(n, d.WorkflowMinter), JobTokens: config.Need(n, d.JobTokenIssuer),
+		Authenticate: config.Need(n, d.ServiceAuth(authn.RefuseStripped)), Audit: d.Audit(),
+	}
+	return opts, n.Err()
+}
+
 // server holds the dependencies the handlers share.
 type server struct {
 	audit     *audit.Writer
@@ -72,66 +90,25 @@ type server struct {
 	now       func() time.Time
 }
 
-// New builds the function's handler.
+// New builds the function's handler. Without one of its dependencies every
+// route but GET /healthz answers 503.
 func New(opts Options) http.Handler {
 	s := &server{store: opts.Store, signer: opts.Signer, bucket: opts.Bucket, secrets: opts.Secrets,
 		workflow: opts.Workflow, jobTokens: opts.JobTokens, audit: opts.Audit, now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	authenticate := opts.Authenticate
-	if authenticate == nil {
-		authenticate = func(*http.Request) (identity.Principal, error) {
-			return identity.Principal{}, apperr.E(apperr.Unauthenticated, "no credential is accepted: the function has no authenticator configured")
-		}
-	}
-	guard := func(h http.HandlerFunc) http.Handler {
-		if err := opts.missing(); err != nil {
-			return unavailable(err)
-		}
-		return httpapi.WithAuth(authenticate, requireService(h))
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	mux.Handle("POST /claim", guard(s.claim))
-	mux.Handle("GET /jobs/{id}/auth", guard(s.auth))
-	mux.Handle("POST /jobs/{id}/heartbeat", guard(s.heartbeat))
-	mux.Handle("POST /jobs/{id}/state", guard(s.state))
-	return httpapi.WithLogging(httpapi.JSONFallback(mux))
-}
-
-// missing names the first dependency opts lacks, if any.
-func (o Options) missing() error {
-	switch {
-	case o.Store == nil:
-		return errors.New("dispatch: Options.Store is not set")
-	case o.Signer == nil:
-		return errors.New("dispatch: Options.Signer is not set")
-	case o.Bucket == "":
-		return errors.New("dispatch: Options.Bucket is not set")
-	case o.Secrets == nil || o.Workflow == nil || o.JobTokens == nil:
-		return errors.New("dispatch: Options.Secrets, Workflow and JobTokens are required")
-	}
-	return nil
-}
-
-// unavailable answers 503 on every call: the function is not configured.
-func unavailable(cause error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Message: "the service is not configured; operators: see the logs", Cause: cause})
-	})
-}
-
-// requireService lets only service principals through (403 otherwise).
-func requireService(next http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := httpapi.PrincipalFrom(r.Context())
-		if !ok || p.Kind != identity.Service || p.ID == "" {
-			httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "only dispatcher service accounts may call dispatch"))
-			return
-		}
-		next(w, r)
-	})
+	return httpapi.Function{
+		Name: Name, Options: opts, Requires: []string{"Store", "Signer", "Bucket", "Secrets", "Workflow", "JobTokens"},
+		Authenticate: opts.Authenticate,
+		Allow:        httpapi.Only(identity.Service, "only dispatcher service accounts may call dispatch"),
+		Routes: map[string]http.HandlerFunc{
+			"POST /claim":               s.claim,
+			"GET /jobs/{id}/auth":       s.auth,
+			"POST /jobs/{id}/heartbeat": s.heartbeat,
+			"POST /jobs/{id}/state":     s.state,
+		},
+	}.Handler()
 }
 
 // holder is the lock holder a request speaks for: its principal's id.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/config"
+	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/version"
 )
 
@@ -38,7 +38,7 @@ func deployed() func(context.Context, event.Event) error {
 			version.LogStart(Name)
 		})
 		if err != nil {
-			return apperr.E(apperr.Unavailable, "the %s function is not configured", Name)
+			return httpapi.NotConfigured(Name, err)
 		}
 		return h.HandleEvent(ctx, e)
 	}
@@ -59,21 +59,12 @@ func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
 // options builds the function's Options from d (see package config for
 // the variables).
 func options(ctx context.Context, d *config.Deps) (Options, error) {
-	objects, err := d.Objects(ctx)
-	if err != nil {
-		return Options{}, err
-	}
-	secrets, err := d.Custody(ctx)
-	if err != nil {
-		return Options{}, err
-	}
-	minter, err := d.WorkflowMinter(ctx)
-	if err != nil {
-		return Options{}, err
-	}
-	opts := Options{Store: d.Jobs(), Objects: objects, Bucket: d.Env.JobsBucket, Secrets: secrets, Workflow: minter, Audit: d.Audit()}
+	n := d.Needs(ctx)
+	objects := config.Need(n, d.Objects)
+	opts := Options{Store: d.Jobs(), Objects: objects, Bucket: d.Env.JobsBucket,
+		Secrets: config.Need(n, d.Custody), Workflow: config.Need(n, d.WorkflowMinter), Audit: d.Audit()}
 	if d.Env.ObjectsBucket != "" { // else the object path stays off
 		opts.ObjectStore, opts.Copier, opts.ObjectsBucket = d.ObjectStore(), objects, d.Env.ObjectsBucket
 	}
-	return opts, nil
+	return opts, n.Err()
 }

@@ -20,7 +20,6 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"github.com/cloudevents/sdk-go/v2/event"
 
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/gcs"
@@ -66,14 +65,22 @@ type Options struct {
 }
 
 // Handler handles storage finalize events.
-type Handler struct{ opts Options }
+type Handler struct {
+	opts    Options
+	missing error // the first required option not set
+}
 
-// New builds the event handler.
+// New builds the event handler. Without one of its dependencies every
+// event answers NotConfigured, so Eventarc retries it.
 func New(opts Options) *Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Handler{opts: opts}
+	required := []string{"Store", "Objects"}
+	if opts.ObjectsBucket != "" {
+		required = append(required, "ObjectStore", "Copier")
+	}
+	return &Handler{opts: opts, missing: httpapi.Missing(Name, opts, required...)}
 }
 
 // StorageObject is the part of the storage object JSON (the event body) that
@@ -113,9 +120,9 @@ func (h *Handler) HandleEvent(ctx context.Context, e event.Event) error {
 		return nil
 	}
 	log := slog.With("id", e.ID(), "bucket", obj.Bucket, "object", obj.Name, "generation", obj.Generation)
-	if h.opts.Store == nil || h.opts.Objects == nil || (h.opts.ObjectsBucket != "" && (h.opts.ObjectStore == nil || h.opts.Copier == nil)) {
-		log.ErrorContext(ctx, "finalize is not configured; the event will be retried")
-		return apperr.E(apperr.Unavailable, "finalize is not configured")
+	if h.missing != nil {
+		log.ErrorContext(ctx, "finalize is not configured; the event will be retried", "error", h.missing)
+		return httpapi.NotConfigured(Name, h.missing)
 	}
 	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
 	defer cancel()

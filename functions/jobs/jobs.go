@@ -19,7 +19,6 @@ import (
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/custody"
@@ -68,6 +67,26 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what Cloud Functions runs (init registers it
+// through config.Deployed) and what the local stack mounts.
+func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
+	return config.Function(ctx, d, options, New)
+}
+
+// options builds the function's Options from d.
+func options(ctx context.Context, d *config.Deps) (Options, error) {
+	n := d.Needs(ctx)
+	opts := Options{
+		Store: d.Jobs(), Signer: config.Need(n, d.Signer), Bucket: d.Env.JobsBucket, Projects: d.Projects(),
+		Secrets: config.Need(n, d.Custody), AllowedOrigins: d.Env.AllowedOrigins, Audit: d.Audit(),
+	}
+	if auth := config.Need(n, d.UserAuthenticator); auth != nil {
+		opts.Authenticate, opts.VerifyRuntime = auth.Authenticate, auth.Verify
+	}
+	return opts, n.Err()
+}
+
 // handler serves the routes; one per New, shared by all requests.
 type handler struct {
 	store         job.Store
@@ -88,28 +107,21 @@ func New(opts Options) http.Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
-	configured := opts.Store != nil && opts.Signer != nil && opts.Bucket != "" && opts.Authenticate != nil &&
-		opts.VerifyRuntime != nil && opts.Projects != nil && opts.Secrets != nil
-	route := func(f http.HandlerFunc) http.Handler {
-		if !configured {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				httpapi.WriteError(w, r, apperr.E(apperr.Unavailable, "the %s function is not configured", Name))
-			})
-		}
-		return httpapi.WithAuth(opts.Authenticate, f)
-	}
-
-	mux := http.NewServeMux()
-	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	mux.Handle("POST /jobs", route(h.create))
-	mux.Handle("GET /jobs", route(h.list))
-	mux.Handle("GET /jobs/{id}", route(h.get))
-	mux.Handle("POST /jobs/{id}/upload", route(h.upload))
-	mux.Handle("POST /jobs/{id}/cancel", route(h.cancel))
-	mux.Handle("GET /jobs/{id}/output", route(h.output))
-	mux.Handle("GET /jobs/{id}/attestation", route(h.attestation))
-	mux.Handle("GET /jobs/{id}/events", route(h.events))
-	return httpapi.Serve(mux, opts.AllowedOrigins)
+	return httpapi.Function{
+		Name: Name, Options: opts, Requires: []string{"Store", "Signer", "Bucket", "VerifyRuntime", "Projects", "Secrets"},
+		Authenticate: opts.Authenticate,
+		Routes: map[string]http.HandlerFunc{
+			"POST /jobs":                 h.create,
+			"GET /jobs":                  h.list,
+			"GET /jobs/{id}":             h.get,
+			"POST /jobs/{id}/upload":     h.upload,
+			"POST /jobs/{id}/cancel":     h.cancel,
+			"GET /jobs/{id}/output":      h.output,
+			"GET /jobs/{id}/attestation": h.attestation,
+			"GET /jobs/{id}/events":      h.events,
+		},
+		Browser: true, Origins: opts.AllowedOrigins,
+	}.Handler()
 }
 
 // clock returns the current time as Firestore keeps it: UTC, microseconds.

@@ -19,7 +19,6 @@ import (
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/config"
 	valetfs "valet.dev/valet/shared/firestore"
@@ -77,6 +76,27 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what Cloud Functions runs (init registers it
+// through config.Deployed) and what the local stack mounts.
+func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
+	return config.Function(ctx, d, options, New)
+}
+
+// options builds the function's Options from d.
+func options(ctx context.Context, d *config.Deps) (Options, error) {
+	if err := d.Env.NeedObjectsBucket(); err != nil {
+		return Options{}, err
+	}
+	n := d.Needs(ctx)
+	opts := Options{
+		Objects: d.ObjectStore(), Projects: d.Projects(), Storage: config.Need(n, d.Objects), Signer: config.Need(n, d.Signer),
+		Bucket: d.Env.ObjectsBucket, QuotaBytes: d.Env.SpaceQuotaBytes, Authenticate: config.Need(n, d.UserAuth),
+		AllowedOrigins: d.Env.AllowedOrigins, Audit: d.Audit(), AuditLog: d.AuditStore(),
+	}
+	return opts, n.Err()
+}
+
 // handler serves the routes; one per New, shared by all requests.
 type handler struct {
 	objects  object.Store
@@ -101,49 +121,32 @@ func New(opts Options) http.Handler {
 	if h.quota <= 0 {
 		h.quota = object.DefaultQuotaBytes
 	}
-	configured := opts.Objects != nil && opts.Projects != nil && opts.Storage != nil && opts.Signer != nil &&
-		opts.Bucket != "" && opts.Authenticate != nil
-	route := func(f http.HandlerFunc) http.Handler {
-		if !configured {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				httpapi.WriteError(w, r, apperr.E(apperr.Unavailable, "the %s function is not configured", Name))
-			})
-		}
-		return httpapi.WithAuth(opts.Authenticate, f)
-	}
-
-	mux := http.NewServeMux()
-	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	for _, rt := range h.routes() {
-		mux.Handle(rt.pattern, route(rt.serve))
-	}
-	return httpapi.Serve(mux, opts.AllowedOrigins)
+	return httpapi.Function{
+		Name: Name, Options: opts, Requires: []string{"Objects", "Projects", "Storage", "Signer", "Bucket"},
+		Authenticate: opts.Authenticate,
+		Routes:       h.routes(),
+		Browser:      true, Origins: opts.AllowedOrigins,
+	}.Handler()
 }
 
-// route is one authenticated route: a ServeMux pattern and its handler.
-type route struct {
-	pattern string
-	serve   http.HandlerFunc
-}
-
-// routes lists every route but health (see the package doc of each
+// routes maps every route but health to its handler (see the doc of each
 // handler for its contract).
-func (h *handler) routes() []route {
-	return []route{
-		{"GET /spaces", h.spaces},
-		{"POST /projects", h.createProject},
-		{"GET /projects/{project}", h.getProject},
-		{"DELETE /projects/{project}", h.deleteProject},
-		{"PUT /projects/{project}/members/{user}", h.setMember},
-		{"DELETE /projects/{project}/members/{user}", h.removeMember},
-		{"POST /spaces/{kind}/{owner}/objects", h.createObject},
-		{"GET /spaces/{kind}/{owner}/objects", h.listObjects},
-		{"GET /spaces/{kind}/{owner}/audit", h.listAudit},
-		{"GET /objects/{id}", h.getObject},
-		{"GET /objects/{id}/download", h.download},
-		{"POST /objects/{id}/copy", h.copyObject},
-		{"POST /objects/{id}/revoke", h.revoke},
-		{"DELETE /objects/{id}", h.deleteObject},
+func (h *handler) routes() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"GET /spaces":                               h.spaces,
+		"POST /projects":                            h.createProject,
+		"GET /projects/{project}":                   h.getProject,
+		"DELETE /projects/{project}":                h.deleteProject,
+		"PUT /projects/{project}/members/{user}":    h.setMember,
+		"DELETE /projects/{project}/members/{user}": h.removeMember,
+		"POST /spaces/{kind}/{owner}/objects":       h.createObject,
+		"GET /spaces/{kind}/{owner}/objects":        h.listObjects,
+		"GET /spaces/{kind}/{owner}/audit":          h.listAudit,
+		"GET /objects/{id}":                         h.getObject,
+		"GET /objects/{id}/download":                h.download,
+		"POST /objects/{id}/copy":                   h.copyObject,
+		"POST /objects/{id}/revoke":                 h.revoke,
+		"DELETE /objects/{id}":                      h.deleteObject,
 	}
 }
 

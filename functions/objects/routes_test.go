@@ -33,8 +33,8 @@ var testedRoutes = []string{
 // registered is the patterns of New's routes.
 func registered() []string {
 	var out []string
-	for _, rt := range (&handler{}).routes() {
-		out = append(out, rt.pattern)
+	for pattern := range (&handler{}).routes() {
+		out = append(out, pattern)
 	}
 	return out
 }

@@ -9,13 +9,13 @@
 package sweep
 
 import (
-	"errors"
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
-	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
@@ -69,6 +69,24 @@ type Options struct {
 	MigrationBatch int
 }
 
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what Cloud Functions runs (init registers it
+// through config.Deployed) and what the local stack mounts.
+func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
+	return config.Function(ctx, d, options, New)
+}
+
+// options builds the function's Options from d.
+func options(ctx context.Context, d *config.Deps) (Options, error) {
+	n := d.Needs(ctx)
+	opts := Options{Store: d.Jobs(), Objects: config.Need(n, d.Objects), Secrets: config.Need(n, d.Custody), Bucket: d.Env.JobsBucket,
+		Authenticate: config.Need(n, d.ServiceAuth(authn.AcceptStripped)), Migrations: d.Migrations()}
+	if d.Env.ObjectsBucket != "" {
+		opts.ObjectStore, opts.ObjectsBucket, opts.Projects = d.ObjectStore(), d.Env.ObjectsBucket, d.Projects()
+	}
+	return opts, n.Err()
+}
+
 // server holds the dependencies of the handler.
 type server struct {
 	store          job.Store
@@ -84,7 +102,8 @@ type server struct {
 	migrationBatch int
 }
 
-// New builds the function's handler.
+// New builds the function's handler. Without one of its dependencies every
+// route but GET /healthz answers 503.
 func New(opts Options) http.Handler {
 	s := &server{store: opts.Store, storage: opts.Objects, secrets: opts.Secrets, objectStore: opts.ObjectStore,
 		objectsBucket: opts.ObjectsBucket, projectStore: opts.Projects, bucket: opts.Bucket, now: opts.Now, batch: opts.BatchSize,
@@ -98,33 +117,10 @@ func New(opts Options) http.Handler {
 	if s.migrationBatch <= 0 {
 		s.migrationBatch = DefaultMigrationBatch
 	}
-	authenticate := opts.Authenticate
-	if authenticate == nil {
-		authenticate = func(*http.Request) (identity.Principal, error) {
-			return identity.Principal{}, apperr.E(apperr.Unauthenticated, "no credential is accepted: the function has no authenticator configured")
-		}
-	}
-	var run http.Handler = httpapi.WithAuth(authenticate, requireService(http.HandlerFunc(s.sweep)))
-	if opts.Store == nil || opts.Objects == nil || opts.Secrets == nil || opts.Bucket == "" {
-		run = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Message: "the service is not configured; operators: see the logs",
-				Cause: errors.New("sweep: Options.Store, Objects, Secrets and Bucket are required")})
-		})
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	mux.Handle("POST /sweep", run)
-	mux.Handle("POST /{$}", run)
-	return httpapi.WithLogging(httpapi.JSONFallback(mux))
-}
-
-// requireService lets only service principals through (403 otherwise).
-func requireService(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p, ok := httpapi.PrincipalFrom(r.Context()); !ok || p.Kind != identity.Service {
-			httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "only the scheduler's service account may run the sweep"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return httpapi.Function{
+		Name: Name, Options: opts, Requires: []string{"Store", "Objects", "Secrets", "Bucket"},
+		Authenticate: opts.Authenticate,
+		Allow:        httpapi.Only(identity.Service, "only the scheduler's service account may run the sweep"),
+		Routes:       map[string]http.HandlerFunc{"POST /sweep": s.sweep, "POST /{$}": s.sweep},
+	}.Handler()
 }

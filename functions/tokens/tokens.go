@@ -12,7 +12,6 @@ import (
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apitoken"
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/httpapi"
@@ -53,6 +52,23 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what Cloud Functions runs (init registers it
+// through config.Deployed) and what the local stack mounts.
+func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
+	return config.Function(ctx, d, options, New)
+}
+
+// options builds the function's Options from d.
+func options(ctx context.Context, d *config.Deps) (Options, error) {
+	n := d.Needs(ctx)
+	opts := Options{Tokens: d.APITokens(), Authenticate: config.Need(n, d.UserAuth), AllowedOrigins: d.Env.AllowedOrigins, Audit: d.Audit()}
+	if keys := config.Need(n, d.WorkflowKeys); keys != nil {
+		opts.JWKS = keys.JWKS
+	}
+	return opts, n.Err()
+}
+
 type handler struct {
 	tokens *apitoken.Store
 	audit  *audit.Writer
@@ -73,33 +89,16 @@ func New(opts Options) http.Handler {
 			h.max = h.tokens.MaxLifetime()
 		}
 	}
-	configured := opts.Tokens != nil && opts.Authenticate != nil
-	route := func(f http.HandlerFunc) http.Handler {
-		if !configured {
-			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				httpapi.WriteError(w, r, apperr.E(apperr.Unavailable, "the %s function is not configured", Name))
-			})
-		}
-		return httpapi.WithAuth(opts.Authenticate, usersOnly(f))
-	}
-
-	mux := http.NewServeMux()
-	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	mux.Handle("POST /tokens", route(h.create))
-	mux.Handle("GET /tokens", route(h.list))
-	mux.Handle("DELETE /tokens/{id}", route(h.revoke))
-	mux.HandleFunc("GET "+JWKSPath, h.serveJWKS)
-	return httpapi.Serve(mux, opts.AllowedOrigins)
-}
-
-// usersOnly refuses principals other than users with 403.
-func usersOnly(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p, _ := httpapi.PrincipalFrom(r.Context())
-		if p.Kind != identity.User {
-			httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "API tokens are managed by users only"))
-			return
-		}
-		next(w, r)
-	}
+	return httpapi.Function{
+		Name: Name, Options: opts, Requires: []string{"Tokens"},
+		Authenticate: opts.Authenticate,
+		Allow:        httpapi.Only(identity.User, "API tokens are managed by users only"),
+		Routes: map[string]http.HandlerFunc{
+			"POST /tokens":        h.create,
+			"GET /tokens":         h.list,
+			"DELETE /tokens/{id}": h.revoke,
+		},
+		Public:  map[string]http.HandlerFunc{"GET " + JWKSPath: h.serveJWKS},
+		Browser: true, Origins: opts.AllowedOrigins,
+	}.Handler()
 }

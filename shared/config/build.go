@@ -254,8 +254,14 @@ func (d *Deps) secretManager(ctx context.Context) (*smapi.Client, error) {
 // refused (dispatch: callers send the front door's token in
 // X-Serverless-Authorization and a signed one in Authorization) or
 // accepted on its claims (sweep: Cloud Scheduler can only use
-// Authorization).
-func (d *Deps) ServiceAuth(ctx context.Context, stripped authn.StrippedTokens) (func(*http.Request) (identity.Principal, error), error) {
+// Authorization). It returns the builder Need takes.
+func (d *Deps) ServiceAuth(stripped authn.StrippedTokens) func(context.Context) (func(*http.Request) (identity.Principal, error), error) {
+	return func(ctx context.Context) (func(*http.Request) (identity.Principal, error), error) {
+		return d.serviceAuth(ctx, stripped)
+	}
+}
+
+func (d *Deps) serviceAuth(ctx context.Context, stripped authn.StrippedTokens) (func(*http.Request) (identity.Principal, error), error) {
 	if err := d.Env.needServices(); err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"sync"
 
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/version"
 )
 
@@ -32,9 +31,7 @@ func Lazy(name string, build func(ctx context.Context) (http.Handler, error)) ht
 			version.LogStart(name)
 		})
 		if err != nil {
-			WriteJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: ErrorDetail{
-				Code: apperr.Unavailable, Message: "the service is not configured; operators: see the logs",
-			}})
+			WriteError(w, r, NotConfigured(name, err))
 			return
 		}
 		h.ServeHTTP(w, r)

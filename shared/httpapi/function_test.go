@@ -1,0 +1,101 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/httpapi/apitest"
+	"valet.dev/valet/shared/identity"
+)
+
+// options stands for a function's Options.
+type options struct {
+	Store        *struct{}
+	Bucket       string
+	Authenticate func(*http.Request) (identity.Principal, error)
+}
+
+func skeleton(o options) http.Handler {
+	ok := func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"ok": "yes"})
+	}
+	return httpapi.Function{
+		Name: "demo", Options: o, Requires: []string{"Store", "Bucket"},
+		Authenticate: o.Authenticate,
+		Allow:        httpapi.Only(identity.User, "users only"),
+		Routes:       map[string]http.HandlerFunc{"GET /things": ok},
+		Public:       map[string]http.HandlerFunc{"GET /public": ok},
+	}.Handler()
+}
+
+func serve(h http.Handler, path, principal string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if principal != "" {
+		req.Header.Set(apitest.PrincipalHeader, principal)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestFunctionNotConfigured: every function answers a missing dependency
+// the same way, 503 with one wording, health and public routes still up,
+// the missing option named in the log only.
+func TestFunctionNotConfigured(t *testing.T) {
+	for name, o := range map[string]options{
+		"Store":        {Bucket: "b", Authenticate: apitest.Authenticate},
+		"Bucket":       {Store: &struct{}{}, Authenticate: apitest.Authenticate},
+		"Authenticate": {Store: &struct{}{}, Bucket: "b"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.EqualError(t, httpapi.Function{Name: "demo", Options: o, Requires: []string{"Store", "Bucket"},
+				Authenticate: o.Authenticate, Routes: map[string]http.HandlerFunc{"GET /x": nil}}.Missing(),
+				"demo: Options."+name+" is not set")
+			h := skeleton(o)
+			rec := serve(h, "/things", "user:alice")
+			require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+			body := errorBody(t, rec)
+			require.Equal(t, apperr.Unavailable, body.Error.Code)
+			require.Equal(t, "the demo function is not configured; operators: see the logs", body.Error.Message)
+			require.NotContains(t, body.Error.Message, name)
+			require.Equal(t, http.StatusOK, serve(h, httpapi.HealthPath, "").Code)
+			require.Equal(t, http.StatusOK, serve(h, "/public", "").Code)
+		})
+	}
+}
+
+func TestFunctionConfigured(t *testing.T) {
+	h := skeleton(options{Store: &struct{}{}, Bucket: "b", Authenticate: apitest.Authenticate})
+	require.Equal(t, http.StatusOK, serve(h, "/things", "user:alice").Code)
+	require.Equal(t, http.StatusUnauthorized, serve(h, "/things", "").Code)
+	rec := serve(h, "/things", "service:disp")
+	require.Equal(t, http.StatusForbidden, rec.Code)
+	require.Equal(t, "users only", errorBody(t, rec).Error.Message)
+	require.Equal(t, http.StatusNotFound, serve(h, "/nope", "user:alice").Code)
+
+	// Without Browser a request's Origin is not looked at; with it, an
+	// origin not allowed is refused.
+	req := httptest.NewRequest(http.MethodGet, "/things", nil)
+	req.Header.Set(apitest.PrincipalHeader, "user:alice")
+	req.Header.Set("Origin", "https://elsewhere.example")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code)
+	rec = httptest.NewRecorder()
+	httpapi.Function{Name: "demo", Authenticate: apitest.Authenticate, Browser: true,
+		Routes: map[string]http.HandlerFunc{"GET /things": func(http.ResponseWriter, *http.Request) {}}}.Handler().ServeHTTP(rec, req)
+	require.Equal(t, http.StatusForbidden, rec.Code)
+}
+
+// TestMissingNamesUnknownFields: a Requires name that is not a field of
+// Options is a configuration error, not a route served without it.
+func TestMissingNamesUnknownFields(t *testing.T) {
+	require.EqualError(t, httpapi.Missing("demo", options{}, "Nope"), "demo: Options has no field Nope")
+	require.EqualError(t, httpapi.Missing("demo", nil, "Store"), "demo: Options is not a struct")
+	require.NoError(t, httpapi.Missing("demo", &options{Store: &struct{}{}}, "Store"))
+}
