@@ -178,12 +178,12 @@ func (s *server) addSecrets(ctx context.Context, j *job.Job, b *authBundle) erro
 }
 
 // bundle signs the workspace GET and the output and attestation PUTs, each
-// valid until the job's deadline (at least 1 s, at most signer.MaxTTL).
+// valid until the job's deadline (job.BundleLeft, at most signer.MaxTTL).
 // The PUTs name the claim's epoch and can create their object but never
 // replace it: a replay cannot destroy a recorded artifact (412), and a
 // superseded claim's upload is refused by finalize.
 func (s *server) bundle(j *job.Job, now time.Time) (authBundle, error) {
-	ttl := untilDeadline(j, now)
+	ttl := min(j.BundleLeft(now), signer.MaxTTL)
 	ws, err := s.signer.Download(s.bucket, job.WorkspaceName(j.ID, j.Workspace.Epoch), signer.DownloadOptions{TTL: ttl})
 	if err != nil {
 		return authBundle{}, err
@@ -205,15 +205,4 @@ func (s *server) bundle(j *job.Job, now time.Time) (authBundle, error) {
 		Output:      upload{URL: out.URL, Headers: out.Headers, ExpiresAt: out.ExpiresAt},
 		Attestation: upload{URL: att.URL, Headers: att.Headers, ExpiresAt: att.ExpiresAt},
 	}, nil
-}
-
-// untilDeadline is the lifetime of the bundle's URLs: up to the job's
-// deadline in whole seconds, within [1 s, signer.MaxTTL].
-func untilDeadline(j *job.Job, now time.Time) time.Duration {
-	deadline := j.Deadline
-	if deadline.IsZero() {
-		deadline = now.Add(job.DefaultTimeout)
-	}
-	ttl := deadline.Sub(now).Truncate(time.Second)
-	return min(max(ttl, time.Second), signer.MaxTTL)
 }

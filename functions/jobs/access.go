@@ -38,20 +38,10 @@ func jobID(r *http.Request) (ids.JobID, error) {
 	return ids.ParseJobID(r.PathValue("id"))
 }
 
-// authorize checks that p, with role in j's project, may do a to j: a job
-// p may not read is not found, one it may read but not change is
-// forbidden.
+// authorize checks that p, with role in j's project, may do a to j
+// (access.Check: a job p may not read is not found).
 func authorize(p identity.Principal, a access.Action, j *job.Job, role project.Role) error {
-	if !access.CanJobIn(p, access.ReadJob, j, role) {
-		return notFound(ids.JobID(j.ID))
-	}
-	if a != access.ReadJob && !access.CanJobIn(p, a, j, role) {
-		if role == project.Viewer {
-			return apperr.E(apperr.PermissionDenied, "you may read job %s but not change it: viewers of project %s only read; ask an owner for the editor role", j.ID, j.Project)
-		}
-		return apperr.E(apperr.PermissionDenied, "you may read job %s but not change it; use a credential with the jobs:write scope", j.ID)
-	}
-	return nil
+	return access.Check(p, a, access.JobResource(j), role, notFound(ids.JobID(j.ID)))
 }
 
 // load returns the caller, the job of the request's path and the caller's
@@ -80,4 +70,25 @@ func (h *handler) load(r *http.Request, a access.Action) (identity.Principal, *j
 		return p, nil, "", err
 	}
 	return p, j, role, nil
+}
+
+// update loads the job of the request's path for a (load), then changes
+// it with change in a transaction that checks the caller's rights again:
+// the role looked up first still holds, since a job's project never
+// changes. A job gone in between is not found.
+func (h *handler) update(r *http.Request, a access.Action, change func(p identity.Principal, j *job.Job) ([]job.Event, error)) (*job.Job, error) {
+	p, found, role, err := h.load(r, a)
+	if err != nil {
+		return nil, err
+	}
+	j, err := h.store.Update(r.Context(), found.ID, func(j *job.Job) ([]job.Event, error) {
+		if err := authorize(p, a, j, role); err != nil {
+			return nil, err
+		}
+		return change(p, j)
+	})
+	if apperr.CodeOf(err) == apperr.NotFound {
+		return nil, notFound(ids.JobID(found.ID))
+	}
+	return j, err
 }

@@ -12,9 +12,6 @@ import (
 	"valet.dev/valet/shared/signer"
 )
 
-// downloadTTL is how long an output or attestation download URL works.
-const downloadTTL = time.Hour
-
 // downloadResponse answers GET /jobs/{id}/output and /attestation.
 type downloadResponse struct {
 	URL       string    `json:"url"`
@@ -47,7 +44,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request, kind job.Kind
 		return
 	}
 	u, err := h.signer.Download(h.bucket, job.ArtifactName(j.ID, kind, art.Epoch), signer.DownloadOptions{
-		TTL:                downloadTTL,
+		TTL:                job.DownloadWindow,
 		ContentDisposition: `attachment; filename="` + fileName + `"`,
 	})
 	if err != nil {

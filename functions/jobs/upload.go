@@ -8,6 +8,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/signer"
 )
@@ -18,16 +19,8 @@ import (
 // in a transaction that checks the caller's rights again): the URLs handed
 // out before are retired, and an upload through one of them is deleted.
 func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
-	p, found, role, err := h.load(r, access.WriteJob)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	now := h.clock()
-	j, err := h.store.Update(r.Context(), found.ID, func(j *job.Job) ([]job.Event, error) {
-		if err := authorize(p, access.WriteJob, j, role); err != nil {
-			return nil, err
-		}
+	j, err := h.update(r, access.WriteJob, func(_ identity.Principal, j *job.Job) ([]job.Event, error) {
 		if j.State != job.AwaitingWorkspace {
 			return nil, apperr.E(apperr.Conflict, "job %s is %s; its workspace can no longer be uploaded", j.ID, j.State)
 		}
@@ -41,8 +34,7 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	ttl := min(job.UploadWindow, j.UploadDeadline.Sub(now)).Truncate(time.Second)
-	upload, err := h.signUpload(j, ttl)
+	upload, err := h.signUpload(j, j.UploadLeft(now))
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return

@@ -29,9 +29,8 @@ func (h *handler) role(ctx context.Context, p identity.Principal, space ids.Spac
 	return h.projects.Role(ctx, pid, ids.UserID(p.ID))
 }
 
-// authorize checks that p may do a in space: a space p may not read is
-// not found (what answers depends on hidden, the error for that case), one
-// it may read but not do a in is forbidden.
+// authorize checks that p may do a to r, after looking up p's role in r's
+// space (access.Check: hidden answers for an r p may not read).
 func (h *handler) authorize(ctx context.Context, p identity.Principal, a access.Action, r access.Resource, hidden error) error {
 	space, err := ids.ParseSpaceID(r.Space)
 	if err != nil {
@@ -41,56 +40,7 @@ func (h *handler) authorize(ctx context.Context, p identity.Principal, a access.
 	if err != nil {
 		return err
 	}
-	read := access.ReadObject
-	if r.Kind == access.ProjectKind {
-		read = access.ReadProject
-	}
-	if !access.Can(p, read, r, role) {
-		return hidden
-	}
-	if a != read && !access.Can(p, a, r, role) {
-		return apperr.E(apperr.PermissionDenied, "you may read %s but not %s there: %s", r.Space, verb(a), why(p, role, a))
-	}
-	return nil
-}
-
-// verb names an action for messages.
-func verb(a access.Action) string {
-	switch a {
-	case access.CreateObject:
-		return "create objects"
-	case access.WriteObject:
-		return "change or delete objects"
-	case access.ManageProject:
-		return "manage the project"
-	case access.LeaveProject:
-		return "leave the project"
-	case access.ReadAudit:
-		return "read the audit trail"
-	}
-	return string(a)
-}
-
-// why says, for messages, what is missing for a: a role (viewers only
-// read, only owners manage) or, when the role suffices, a scope.
-func why(p identity.Principal, role project.Role, a access.Action) string {
-	switch {
-	case (a == access.ManageProject || a == access.LeaveProject) && p.Kind == identity.Job:
-		return "running jobs do not administer projects; a member who owns it must"
-	case a == access.ReadAudit && p.Kind == identity.Job:
-		return "running jobs do not read audit trails; an owner must"
-	case a == access.ReadAudit && role != project.None && !role.AtLeast(project.Owner):
-		return "only the space's owners read its audit trail"
-	case a == access.ReadAudit:
-		return "the audit trail is read with an ID token or an API token with scope all"
-	case a == access.LeaveProject:
-		return "leaving a project is a membership change: it needs an ID token or an API token with objects:write"
-	case a == access.ManageProject && role != project.None && !role.AtLeast(project.Owner):
-		return "only owners manage members and delete the project; ask an owner"
-	case role == project.Viewer:
-		return "viewers only read; ask an owner for the editor role"
-	}
-	return "your credential's scopes do not allow it; use a token with the scope it needs"
+	return access.Check(p, a, r, role, hidden)
 }
 
 // objectNotFound is the answer for an object that is absent and for one

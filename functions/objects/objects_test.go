@@ -195,7 +195,7 @@ func TestReadObjects(t *testing.T) {
 	var dl downloadResponse
 	before := time.Now()
 	e.call(user(viewer), "GET", "/objects/"+string(inProject.ID)+"/download", nil).decode(t, http.StatusOK, &dl)
-	require.WithinDuration(t, before.Add(DownloadTTL), dl.ExpiresAt, 5*time.Second)
+	require.WithinDuration(t, before.Add(object.DownloadWindow), dl.ExpiresAt, 5*time.Second)
 	u, err := url.Parse(dl.URL)
 	require.NoError(t, err)
 	require.Equal(t, "/"+testBucket+"/"+inProject.Key, u.Path)

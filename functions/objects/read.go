@@ -16,9 +16,6 @@ import (
 	"valet.dev/valet/shared/signer"
 )
 
-// DownloadTTL is how long a download URL works.
-const DownloadTTL = time.Hour
-
 var errSizeRequired = apperr.E(apperr.Invalid, "sizeBytes is required: the exact size of the bytes you will upload")
 
 // listResponse answers GET /spaces/{space}/objects.
@@ -74,7 +71,7 @@ func (h *handler) listObjects(w http.ResponseWriter, r *http.Request) {
 }
 
 // download serves GET /objects/{id}/download: a signed GET of a READY
-// object for DownloadTTL, whose answer names the file as the object.
+// object for object.DownloadWindow, whose answer names the file as the object.
 func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 	_, o, err := h.loadObject(r, access.ReadObject)
 	if err != nil {
@@ -85,7 +82,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "object %s is %s; it can be downloaded once its upload has arrived", o.ID, o.State))
 		return
 	}
-	u, err := h.signer.Download(h.bucket, o.Key, signer.DownloadOptions{TTL: DownloadTTL, ContentDisposition: disposition(o.Name)})
+	u, err := h.signer.Download(h.bucket, o.Key, signer.DownloadOptions{TTL: object.DownloadWindow, ContentDisposition: disposition(o.Name)})
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return

@@ -12,9 +12,9 @@ import (
 
 // Due returns up to limit ids of non-final jobs with a timer run out at or
 // before now, and of final jobs whose secrets are not yet scrubbed: four
-// queries (upload window of AWAITING_WORKSPACE jobs, lease of
-// LOCKED/RUNNING ones, deadline of QUEUED/LOCKED/RUNNING ones, final jobs
-// with secretsHeld), each oldest first, merged without duplicates.
+// queries (upload window of AWAITING_WORKSPACE jobs, lease of the
+// State.Leased ones, deadline of the State.Timed ones, final jobs with
+// secretsHeld), each oldest first, merged without duplicates.
 func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
@@ -25,11 +25,11 @@ func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string,
 	queries := []firestore.Query{
 		jobs.Where("state", "==", string(job.AwaitingWorkspace)).
 			Where("uploadDeadline", "<=", now).OrderBy("uploadDeadline", firestore.Asc),
-		jobs.Where("state", "in", []string{string(job.Locked), string(job.Running)}).
+		jobs.Where("state", "in", statesWhere(job.State.Leased)).
 			Where("lock.leaseExpiresAt", "<=", now).OrderBy("lock.leaseExpiresAt", firestore.Asc),
-		jobs.Where("state", "in", []string{string(job.Queued), string(job.Locked), string(job.Running)}).
+		jobs.Where("state", "in", statesWhere(job.State.Timed)).
 			Where("deadline", "<=", now).OrderBy("deadline", firestore.Asc),
-		jobs.Where("state", "in", finalStates()).Where("secretsHeld", "==", true).
+		jobs.Where("state", "in", statesWhere(job.State.Final)).Where("secretsHeld", "==", true).
 			Where("finishedAt", "<=", now).OrderBy("finishedAt", firestore.Asc),
 	}
 	seen := map[string]bool{}
@@ -52,12 +52,11 @@ func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string,
 	return ids, nil
 }
 
-func finalStates() []string {
+// statesWhere is job.StatesWhere(is) as the strings a query compares.
+func statesWhere(is func(job.State) bool) []string {
 	var out []string
-	for _, s := range job.States {
-		if s.Final() {
-			out = append(out, string(s))
-		}
+	for _, s := range job.StatesWhere(is) {
+		out = append(out, string(s))
 	}
 	return out
 }

@@ -6,7 +6,6 @@ import "time"
 const (
 	DefaultTimeout     = 6 * time.Hour
 	MaxTimeout         = 24 * time.Hour
-	UploadWindow       = time.Hour
 	DefaultLease       = 5 * time.Minute
 	MaxLease           = time.Hour
 	DefaultMaxAttempts = 3

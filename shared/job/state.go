@@ -48,5 +48,23 @@ func (s State) Valid() bool {
 	return false
 }
 
-// Leased reports whether a dispatcher holds the job's lock in s.
+// Leased reports whether a dispatcher holds the job's lock in s: its
+// lease can run out.
 func (s State) Leased() bool { return s == Locked || s == Running }
+
+// Timed reports whether a job in s runs against its deadline (set when it
+// is queued): from QUEUED until it is final.
+func (s State) Timed() bool { return s != AwaitingWorkspace && !s.Final() }
+
+// StatesWhere lists the states for which is (a method of State, such as
+// State.Leased) holds, in the order of States: how stores ask for "the
+// leased states" without listing them.
+func StatesWhere(is func(State) bool) []State {
+	var out []State
+	for _, s := range States {
+		if is(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

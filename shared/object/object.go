@@ -45,8 +45,11 @@ const (
 
 // Limits and defaults of objects and spaces.
 const (
-	// UploadWindow is how long a PENDING object waits for its bytes.
+	// UploadWindow is how long a PENDING object waits for its bytes, and
+	// how long its upload URL works.
 	UploadWindow = time.Hour
+	// DownloadWindow is how long a download URL of a READY object works.
+	DownloadWindow = time.Hour
 	// DefaultQuotaBytes is a space's quota unless an operator sets another.
 	DefaultQuotaBytes int64 = 10 << 30
 	// MaxObjectBytes is the largest object (GCS takes 5 TiB; valet less).
