@@ -212,7 +212,7 @@ func mint(t *testing.T, s *stack.Stack, req oidc.TokenRequest) string {
 	return tok
 }
 
-// TestJobLifecycleOverHTTP drives the signed-URL flow of DESIGN.md end to
+// TestJobLifecycleOverHTTP drives the signed-URL flow of docs/design.md end to
 // end: bytes go only through the gate, never through a function.
 //
 // It is also the leak guard of invariant 1 for what exists so far: every log

@@ -12,7 +12,7 @@ import (
 const InfoPath = ".dev/stack.json"
 
 // Info is the content of .dev/stack.json: the local stack contract of
-// DESIGN.md.
+// docs/local-stack.md (".dev/stack.json").
 type Info struct {
 	Functions     map[string]string `json:"functions"`     // function name → base URL
 	Issuer        string            `json:"issuer"`        // dev OIDC issuer; POST {issuer}/token

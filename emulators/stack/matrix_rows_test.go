@@ -2,7 +2,7 @@ package stack_test
 
 // The authorization matrix as data: for each route, exactly as its
 // function registers it, who presents which credential against which
-// resource, and what DESIGN.md says must answer: 401 without a valid
+// resource, and what docs/design.md says must answer: 401 without a valid
 // credential, 404 for what the caller may not read, 403 for what it may
 // read but not change, 2xx otherwise (okOrConflict where the resource's
 // state may refuse: 409 then still proves the caller was authorized).

@@ -14,7 +14,7 @@ package job
 // State is where a job is in its life.
 type State string
 
-// The states of DESIGN.md's state machine.
+// The states of the job state machine (docs/design.md, "Job states").
 const (
 	AwaitingWorkspace State = "AWAITING_WORKSPACE"
 	Queued            State = "QUEUED"
