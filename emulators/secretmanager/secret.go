@@ -71,17 +71,9 @@ func (s *Server) CreateSecret(_ context.Context, req *secretmanagerpb.CreateSecr
 
 // GetSecret returns a secret's metadata.
 func (s *Server) GetSecret(_ context.Context, req *secretmanagerpb.GetSecretRequest) (*secretmanagerpb.Secret, error) {
-	name, err := parseSecretName(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, err := s.lookupSecret(name)
-	if err != nil {
-		return nil, err
-	}
-	return rec.snapshot(), nil
+	return withSecret(s, req.GetName(), func(rec *secretRecord) (*secretmanagerpb.Secret, error) {
+		return rec.snapshot(), nil
+	})
 }
 
 // UpdateSecret changes the fields named in update_mask: labels, annotations,
@@ -148,21 +140,13 @@ func (s *Server) UpdateSecret(_ context.Context, req *secretmanagerpb.UpdateSecr
 
 // DeleteSecret deletes a secret and all its versions, wiping their payloads.
 func (s *Server) DeleteSecret(_ context.Context, req *secretmanagerpb.DeleteSecretRequest) (*emptypb.Empty, error) {
-	name, err := parseSecretName(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, err := s.lookupSecret(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkEtag(req.GetEtag(), rec.secret.GetEtag()); err != nil {
-		return nil, err
-	}
-	s.drop(name.String())
-	return &emptypb.Empty{}, nil
+	return withSecret(s, req.GetName(), func(rec *secretRecord) (*emptypb.Empty, error) {
+		if err := checkEtag(req.GetEtag(), rec.secret.GetEtag()); err != nil {
+			return nil, err
+		}
+		s.drop(rec.secret.GetName())
+		return &emptypb.Empty{}, nil
+	})
 }
 
 // ListSecrets lists a project's secrets, newest first, with an optional
@@ -172,11 +156,7 @@ func (s *Server) ListSecrets(_ context.Context, req *secretmanagerpb.ListSecrets
 	if err != nil {
 		return nil, err
 	}
-	filter, err := parseFilter(req.GetFilter(), secretFields)
-	if err != nil {
-		return nil, err
-	}
-	page, err := newPager(req.GetParent(), req.GetFilter(), req.GetPageSize(), req.GetPageToken())
+	filter, page, err := listing(req.GetParent(), req.GetFilter(), secretFields, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

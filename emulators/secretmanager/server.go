@@ -84,24 +84,64 @@ func (s *Server) lookupSecret(name secretName) (*secretRecord, error) {
 
 // lookupVersion resolves a version name (the latest alias included) to its
 // record. Callers hold s.mu.
-func (s *Server) lookupVersion(name versionName) (*secretRecord, *versionRecord, error) {
+func (s *Server) lookupVersion(name versionName) (*versionRecord, error) {
 	rec, err := s.lookupSecret(name.secret)
 	if err != nil {
 		if name.isLatest() {
-			return nil, nil, status.Errorf(codes.NotFound, "Secret [%s] not found or has no versions.", name.secret)
+			return nil, status.Errorf(codes.NotFound, "Secret [%s] not found or has no versions.", name.secret)
 		}
-		return nil, nil, err
+		return nil, err
 	}
 	if name.isLatest() {
 		if len(rec.versions) == 0 {
-			return nil, nil, status.Errorf(codes.NotFound, "Secret [%s] not found or has no versions.", name.secret)
+			return nil, status.Errorf(codes.NotFound, "Secret [%s] not found or has no versions.", name.secret)
 		}
-		return rec, rec.versions[len(rec.versions)-1], nil
+		return rec.versions[len(rec.versions)-1], nil
 	}
 	if name.number > int64(len(rec.versions)) {
-		return nil, nil, status.Errorf(codes.NotFound, "Secret Version [%s] not found.", name)
+		return nil, status.Errorf(codes.NotFound, "Secret Version [%s] not found.", name)
 	}
-	return rec, rec.versions[name.number-1], nil
+	return rec.versions[name.number-1], nil
+}
+
+// withSecret parses raw (projects/P/secrets/S) and runs f on the live
+// secret it names, under s.mu.
+func withSecret[T any](s *Server, raw string, f func(*secretRecord) (T, error)) (T, error) {
+	return under(s, raw, parseSecretName, s.lookupSecret, f)
+}
+
+// withVersion parses raw (projects/P/secrets/S/versions/V, V a number or
+// "latest") and runs f on the version it names, under s.mu.
+func withVersion[T any](s *Server, raw string, f func(*versionRecord) (T, error)) (T, error) {
+	return under(s, raw, parseVersionName, s.lookupVersion, f)
+}
+
+// under parses raw with parse, then, holding s.mu, looks the record up
+// with lookup and runs f on it.
+func under[N, R, T any](s *Server, raw string, parse func(string) (N, error), lookup func(N) (R, error), f func(R) (T, error)) (T, error) {
+	var zero T
+	name, err := parse(raw)
+	if err != nil {
+		return zero, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, err := lookup(name)
+	if err != nil {
+		return zero, err
+	}
+	return f(rec)
+}
+
+// listing parses what every List request carries besides its parent: a
+// filter over fields and the page it asks for.
+func listing(parent, rawFilter string, fields fieldSet, pageSize int32, token string) (filter, pager, error) {
+	f, err := parseFilter(rawFilter, fields)
+	if err != nil {
+		return nil, pager{}, err
+	}
+	page, err := newPager(parent, rawFilter, pageSize, token)
+	return f, page, err
 }
 
 // drop deletes a secret and wipes its payloads from memory. Callers hold s.mu.

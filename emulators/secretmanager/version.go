@@ -61,17 +61,9 @@ func (s *Server) AddSecretVersion(_ context.Context, req *secretmanagerpb.AddSec
 // GetSecretVersion returns a version's metadata; "latest" is the newest
 // version whatever its state.
 func (s *Server) GetSecretVersion(_ context.Context, req *secretmanagerpb.GetSecretVersionRequest) (*secretmanagerpb.SecretVersion, error) {
-	name, err := parseVersionName(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, v, err := s.lookupVersion(name)
-	if err != nil {
-		return nil, err
-	}
-	return v.snapshot(), nil
+	return withVersion(s, req.GetName(), func(v *versionRecord) (*secretmanagerpb.SecretVersion, error) {
+		return v.snapshot(), nil
+	})
 }
 
 // AccessSecretVersion returns a version's data with its CRC32C. "latest" is
@@ -79,24 +71,16 @@ func (s *Server) GetSecretVersion(_ context.Context, req *secretmanagerpb.GetSec
 // enabled version, so a disabled or destroyed newest version fails with
 // FailedPrecondition.
 func (s *Server) AccessSecretVersion(_ context.Context, req *secretmanagerpb.AccessSecretVersionRequest) (*secretmanagerpb.AccessSecretVersionResponse, error) {
-	name, err := parseVersionName(req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, v, err := s.lookupVersion(name)
-	if err != nil {
-		return nil, err
-	}
-	if state := v.version.GetState(); state != secretmanagerpb.SecretVersion_ENABLED {
-		return nil, status.Errorf(codes.FailedPrecondition, "Secret Version [%s] is in %s state.", v.version.GetName(), state)
-	}
-	crc := v.crc32c
-	return &secretmanagerpb.AccessSecretVersionResponse{
-		Name:    v.version.GetName(),
-		Payload: &secretmanagerpb.SecretPayload{Data: append([]byte(nil), v.data...), DataCrc32C: &crc},
-	}, nil
+	return withVersion(s, req.GetName(), func(v *versionRecord) (*secretmanagerpb.AccessSecretVersionResponse, error) {
+		if state := v.version.GetState(); state != secretmanagerpb.SecretVersion_ENABLED {
+			return nil, status.Errorf(codes.FailedPrecondition, "Secret Version [%s] is in %s state.", v.version.GetName(), state)
+		}
+		crc := v.crc32c
+		return &secretmanagerpb.AccessSecretVersionResponse{
+			Name:    v.version.GetName(),
+			Payload: &secretmanagerpb.SecretPayload{Data: append([]byte(nil), v.data...), DataCrc32C: &crc},
+		}, nil
+	})
 }
 
 // ListSecretVersions lists a secret's versions, newest first, with an
@@ -106,11 +90,7 @@ func (s *Server) ListSecretVersions(_ context.Context, req *secretmanagerpb.List
 	if err != nil {
 		return nil, err
 	}
-	filter, err := parseFilter(req.GetFilter(), versionFields)
-	if err != nil {
-		return nil, err
-	}
-	page, err := newPager(req.GetParent(), req.GetFilter(), req.GetPageSize(), req.GetPageToken())
+	filter, page, err := listing(req.GetParent(), req.GetFilter(), versionFields, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, err
 	}
@@ -160,31 +140,23 @@ func (s *Server) DestroySecretVersion(_ context.Context, req *secretmanagerpb.De
 // destroyed version fails with FailedPrecondition, as it does in the real
 // service ("SecretVersion.state is already DESTROYED.").
 func (s *Server) transition(rawName, etag string, to secretmanagerpb.SecretVersion_State) (*secretmanagerpb.SecretVersion, error) {
-	name, err := parseVersionName(rawName)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, v, err := s.lookupVersion(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkEtag(etag, v.version.GetEtag()); err != nil {
-		return nil, err
-	}
-	if v.version.GetState() == secretmanagerpb.SecretVersion_DESTROYED {
-		return nil, status.Errorf(codes.FailedPrecondition, "SecretVersion.state is already DESTROYED. [%s]", v.version.GetName())
-	}
-	if v.version.GetState() != to {
-		v.version.State = to
-		if to == secretmanagerpb.SecretVersion_DESTROYED {
-			v.version.DestroyTime = timestamppb.New(s.now())
-			v.wipe()
+	return withVersion(s, rawName, func(v *versionRecord) (*secretmanagerpb.SecretVersion, error) {
+		if err := checkEtag(etag, v.version.GetEtag()); err != nil {
+			return nil, err
 		}
-		v.version.Etag = s.nextEtag()
-	}
-	return v.snapshot(), nil
+		if v.version.GetState() == secretmanagerpb.SecretVersion_DESTROYED {
+			return nil, status.Errorf(codes.FailedPrecondition, "SecretVersion.state is already DESTROYED. [%s]", v.version.GetName())
+		}
+		if v.version.GetState() != to {
+			v.version.State = to
+			if to == secretmanagerpb.SecretVersion_DESTROYED {
+				v.version.DestroyTime = timestamppb.New(s.now())
+				v.wipe()
+			}
+			v.version.Etag = s.nextEtag()
+		}
+		return v.snapshot(), nil
+	})
 }
 
 // replicationStatusFor mirrors a secret's replication policy, as the real

@@ -76,10 +76,7 @@ func (s *server) state(w http.ResponseWriter, r *http.Request) {
 	who, now := holder(r), s.now()
 	j, err := s.store.Update(r.Context(), id, func(j *job.Job) ([]job.Event, error) {
 		ev, err := j.Report(who, epoch, req.State, message, now)
-		if err != nil {
-			return nil, err
-		}
-		return []job.Event{ev}, nil
+		return []job.Event{ev}, err
 	})
 	if err != nil && !errors.Is(err, job.ErrDuplicate) {
 		httpapi.WriteError(w, r, err)

@@ -19,10 +19,7 @@ func (h *handler) cancel(w http.ResponseWriter, r *http.Request) {
 	now := h.clock()
 	j, err := h.update(r, access.WriteJob, func(p identity.Principal, j *job.Job) ([]job.Event, error) {
 		ev, err := j.Cancel(p.ID, now)
-		if err != nil {
-			return nil, err
-		}
-		return []job.Event{ev}, nil
+		return []job.Event{ev}, err
 	})
 	switch {
 	case errors.Is(err, job.ErrDuplicate): // cancelled before: nothing new to record
