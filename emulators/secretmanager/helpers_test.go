@@ -2,7 +2,6 @@ package secretmanager
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,37 +13,21 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+
+	"valet.dev/valet/shared/testenv"
 )
 
 const testProject = "projects/test-project"
 
-// fakeClock is a settable clock for Options.Now.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newFakeClock() *testenv.Clock {
+	return testenv.NewClock(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // emulator is a running emulator and an official client connected to it.
 type emulator struct {
 	running *Running
 	client  *smapi.Client
-	clock   *fakeClock
+	clock   *testenv.Clock
 }
 
 func startEmulator(t *testing.T) *emulator {

@@ -2,14 +2,9 @@ package dispatch_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +20,8 @@ import (
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/signer"
+	"valet.dev/valet/shared/signer/signertest"
+	"valet.dev/valet/shared/testenv"
 	"valet.dev/valet/shared/workflow"
 
 	valetfs "valet.dev/valet/shared/firestore"
@@ -32,50 +29,12 @@ import (
 
 const bucket = "valet-jobs-test"
 
-// clock is a settable clock shared by the handler and the signer.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-var (
-	keyOnce sync.Once
-	keyPEM  []byte
-)
-
-func testKeyPEM(t testing.TB) []byte {
-	keyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			panic(err)
-		}
-		keyPEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	})
-	return keyPEM
-}
-
 type env struct {
 	store   *valetfs.JobStore
 	signer  *signer.Signer
 	secrets *custodytest.Env
 	keys    *workflow.KeyStore
-	clock   *clock
+	clock   *testenv.Clock
 	srv     *httptest.Server
 }
 
@@ -101,18 +60,11 @@ func newEnvWith(t testing.TB, wrap func(job.Store) job.Store) *env {
 	t.Helper()
 	client := firestoretest.New(t)
 	firestoretest.Reset(t, firestoretest.ProjectID(t))
-	c := &clock{now: t0}
-	sg, err := signer.New(signer.Options{
-		GoogleAccessID: "signer@valet-test.iam.gserviceaccount.com",
-		PrivateKey:     testKeyPEM(t),
-		Hostname:       "127.0.0.1:4443",
-		Insecure:       true,
-		Now:            c.Now,
-	})
-	require.NoError(t, err)
+	c := testenv.NewClock(t0)
+	sg := signertest.NewWith(t, signer.Options{Hostname: "127.0.0.1:4443", Insecure: true, Now: c.Now})
 	e := &env{store: valetfs.NewJobStore(client), signer: sg, secrets: custodytest.New(t), clock: c}
 	e.keys = workflow.NewKeyStore(e.secrets.Client, custodytest.Project, "")
-	_, err = e.keys.Rotate(context.Background())
+	_, err := e.keys.Rotate(context.Background())
 	require.NoError(t, err)
 	var store job.Store = e.store
 	if wrap != nil {

@@ -2,10 +2,6 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +16,7 @@ import (
 	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/secretmanager"
+	"valet.dev/valet/shared/signer/signertest"
 	"valet.dev/valet/shared/testenv"
 )
 
@@ -33,10 +30,8 @@ func TestDeployedFromEnvironment(t *testing.T) {
 	t.Cleanup(issuerSrv.Close)
 	issuer.SetIssuer(issuerSrv.URL)
 
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	require.NoError(t, err)
 	keyFile := filepath.Join(t.TempDir(), "signer.pem")
-	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), 0o600))
+	require.NoError(t, os.WriteFile(keyFile, signertest.KeyPEM(), 0o600))
 
 	t.Setenv(config.EnvProject, firestoretest.ProjectID(t))
 	t.Setenv(config.EnvJobsBucket, "deployed-jobs")

@@ -35,7 +35,7 @@ func FuzzListQuery(f *testing.F) {
 			}
 		}
 		for _, path := range []string{"/jobs?" + q.Encode(), "/jobs/" + id + "/events?" + q.Encode()} {
-			apitest.RequireClientAnswer(t, apitest.Do(t, e.srv.URL, alice.token, "GET", path, nil), path)
+			apitest.RequireClientAnswer(t, apitest.Do(t, e.srv.URL, alice.Token, "GET", path, nil), path)
 		}
 	})
 }
@@ -55,7 +55,7 @@ func FuzzJobPaths(f *testing.F) {
 			{"GET", seg}, {"POST", seg + "/upload"}, {"POST", seg + "/cancel"},
 			{"GET", seg + "/output"}, {"GET", seg + "/attestation"}, {"GET", seg + "/events"},
 		} {
-			apitest.RequireClientAnswer(t, apitest.Do(t, e.srv.URL, alice.token, route[0], route[1], nil), route[0]+" "+route[1])
+			apitest.RequireClientAnswer(t, apitest.Do(t, e.srv.URL, alice.Token, route[0], route[1], nil), route[0]+" "+route[1])
 		}
 	})
 }

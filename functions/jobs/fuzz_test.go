@@ -25,11 +25,11 @@ func FuzzCreateBody(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r := do(t, e.srv.URL, alice, "POST", "/jobs", string(body))
-		require.Less(t, r.status, 500, "body %q answered %s", body, r.body)
+		r := alice.Do(t, e.srv.URL, "POST", "/jobs", string(body))
+		require.Less(t, r.Status, 500, "body %q answered %s", body, r.Body)
 		var v map[string]any
-		require.NoError(t, json.Unmarshal(r.body, &v))
-		if r.status == http.StatusCreated {
+		require.NoError(t, json.Unmarshal(r.Body, &v))
+		if r.Status == http.StatusCreated {
 			require.Contains(t, v, "job")
 			require.Contains(t, v, "upload")
 		} else {
@@ -53,15 +53,15 @@ func FuzzCreateSpec(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
 		body := `{"spec":` + spec + `,"workspace":{"sizeBytes":1}}`
-		r := do(t, e.srv.URL, alice, "POST", "/jobs", body)
-		require.Less(t, r.status, 500, "spec %q answered %s", spec, r.body)
-		if r.status != http.StatusCreated {
+		r := alice.Do(t, e.srv.URL, "POST", "/jobs", body)
+		require.Less(t, r.Status, 500, "spec %q answered %s", spec, r.Body)
+		if r.Status != http.StatusCreated {
 			return
 		}
 		var out createAnswer
-		r.decode(t, http.StatusCreated, &out)
+		r.Decode(t, http.StatusCreated, &out)
 		var stored map[string]any
-		do(t, e.srv.URL, alice, "GET", "/jobs/"+out.Job.ID, nil).decode(t, http.StatusOK, &stored)
+		alice.Do(t, e.srv.URL, "GET", "/jobs/"+out.Job.ID, nil).Decode(t, http.StatusOK, &stored)
 		require.Equal(t, out.Job.SpecHash, stored["specHash"])
 	})
 }

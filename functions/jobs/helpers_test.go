@@ -3,11 +3,6 @@ package jobs
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -20,11 +15,11 @@ import (
 	"valet.dev/valet/shared/custody/custodytest"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
-	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/signer"
+	"valet.dev/valet/shared/signer/signertest"
 )
 
 const (
@@ -55,7 +50,7 @@ func newEnv(t testing.TB) *env {
 	authn := &identity.Authenticator{Users: issuer.Users, APITokens: apitoken.NewStore(client, apitoken.Options{})}
 
 	e := &env{t: t, store: store, projects: valetfs.NewProjectStore(client), secrets: custodytest.New(t),
-		signer: newSigner(t), issuer: issuer, authn: authn, auth: authn.Authenticate}
+		signer: signertest.New(t), issuer: issuer, authn: authn, auth: authn.Authenticate}
 	e.srv = httptest.NewServer(e.handler(nil))
 	t.Cleanup(e.srv.Close)
 	return e
@@ -68,72 +63,26 @@ func (e *env) handler(now func() time.Time) http.Handler {
 		VerifyRuntime: e.authn.Verify, Projects: e.projects, Secrets: e.secrets.Store})
 }
 
-func newSigner(t testing.TB) *signer.Signer {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	require.NoError(t, err)
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	s, err := signer.New(signer.Options{
-		GoogleAccessID: "valet-signer@test.iam.gserviceaccount.com",
-		PrivateKey:     keyPEM,
-		Hostname:       "127.0.0.1:1",
-		Insecure:       true,
-	})
-	require.NoError(t, err)
-	return s
-}
-
-// user is a caller with an ID token.
-type user struct {
-	id, token string
-}
+// user is a caller with a credential.
+type user = apitest.Caller
 
 // newUser mints a token for a subject unique to this test and run.
 func (e *env) newUser(name string) user {
 	e.t.Helper()
 	id, token := e.issuer.NewUser(e.t, name)
-	return user{id: id, token: token}
+	return user{ID: id, Token: token}
 }
 
 // response is a recorded answer.
-type response struct {
-	status int
-	body   []byte
-}
+type response = apitest.Response
 
 // do sends method path with body (a string is sent as is, anything else as
 // JSON, nil as no body) and the user's token unless it is empty.
 func (e *env) do(u user, method, path string, body any) response {
 	e.t.Helper()
-	return do(e.t, e.srv.URL, u, method, path, body)
+	return u.Do(e.t, e.srv.URL, method, path, body)
 }
 
-func do(t testing.TB, base string, u user, method, path string, body any) response {
-	t.Helper()
-	r := apitest.Do(t, base, u.token, method, path, body)
-	return response{status: r.Status, body: r.Body}
-}
-
-// decode reads r's JSON body into v after checking its status.
-func (r response) decode(t testing.TB, status int, v any) {
-	t.Helper()
-	require.Equal(t, status, r.status, "body: %s", r.body)
-	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
-}
-
-// requireError checks r is an ErrorBody with status and code whose message
-// contains want.
-func (r response) requireError(t testing.TB, status int, want string) httpapi.ErrorDetail {
-	t.Helper()
-	var body httpapi.ErrorBody
-	r.decode(t, status, &body)
-	require.NotEmpty(t, body.Error.Code)
-	require.NotEmpty(t, body.Error.Message)
-	require.Contains(t, body.Error.Message, want)
-	return body.Error
-}
-
-// validBody is a create request that succeeds.
 func validBody() map[string]any {
 	return map[string]any{
 		"spec":      map[string]any{"image": "alpine", "command": []any{"echo", "1"}, "resources": map[string]any{"cpu": 1}},
@@ -148,7 +97,7 @@ func (e *env) createJob(u user, body map[string]any) createAnswer {
 		body = validBody()
 	}
 	var out createAnswer
-	e.do(u, "POST", "/jobs", body).decode(e.t, http.StatusCreated, &out)
+	e.do(u, "POST", "/jobs", body).Decode(e.t, http.StatusCreated, &out)
 	return out
 }
 

@@ -30,7 +30,7 @@ func TestCreateRefusesSpecKeysFirestoreCannotStore(t *testing.T) {
 		`{"` + strings.Repeat(".", 1494) + `":1}`, // quoted: two backticks more
 	} {
 		r := e.do(alice, "POST", "/jobs", specBody(spec))
-		r.requireError(t, http.StatusBadRequest, "field path longer than 1500 bytes")
+		r.RequireError(t, http.StatusBadRequest, "", "field path longer than 1500 bytes")
 	}
 	// Keys just within Firestore's limit pass parseSpec; the job spec
 	// schema then refuses them (no such field), still a 400, never a 500.
@@ -42,7 +42,7 @@ func TestCreateRefusesSpecKeysFirestoreCannotStore(t *testing.T) {
 	} {
 		_, _, err := parseSpec([]byte(spec))
 		require.NoError(t, err)
-		msg := e.do(alice, "POST", "/jobs", specBody(spec)).requireError(t, http.StatusBadRequest, "spec: additional properties")
+		msg := e.do(alice, "POST", "/jobs", specBody(spec)).RequireError(t, http.StatusBadRequest, "", "spec: additional properties")
 		require.Less(t, len(msg.Message), 600, "the message does not echo a key whole")
 	}
 }
@@ -62,9 +62,9 @@ func TestListRefusesForgedPageTokens(t *testing.T) {
 		`{"c":"x"}`, `[]`, `"1"`,
 	} {
 		token := base64.RawURLEncoding.EncodeToString([]byte(c))
-		e.do(alice, "GET", "/jobs?pageToken="+token, nil).requireError(t, http.StatusBadRequest, "pageToken is not valid")
+		e.do(alice, "GET", "/jobs?pageToken="+token, nil).RequireError(t, http.StatusBadRequest, "", "pageToken is not valid")
 	}
 	for _, token := range []string{"%FF", "a.b", base64.RawURLEncoding.EncodeToString([]byte(`"-1"`))} {
-		e.do(alice, "GET", "/jobs/"+id+"/events?pageToken="+token, nil).requireError(t, http.StatusBadRequest, "pageToken is not valid")
+		e.do(alice, "GET", "/jobs/"+id+"/events?pageToken="+token, nil).RequireError(t, http.StatusBadRequest, "", "pageToken is not valid")
 	}
 }

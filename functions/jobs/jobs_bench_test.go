@@ -21,8 +21,8 @@ func BenchmarkCreateJob(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if r := e.do(alice, "POST", "/jobs", body); r.status != http.StatusCreated {
-			b.Fatalf("POST /jobs answered %d: %s", r.status, r.body)
+		if r := e.do(alice, "POST", "/jobs", body); r.Status != http.StatusCreated {
+			b.Fatalf("POST /jobs answered %d: %s", r.Status, r.Body)
 		}
 	}
 }
@@ -36,8 +36,8 @@ func BenchmarkGetJob(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if r := e.do(alice, "GET", path, nil); r.status != http.StatusOK {
-			b.Fatalf("GET %s answered %d: %s", path, r.status, r.body)
+		if r := e.do(alice, "GET", path, nil); r.Status != http.StatusOK {
+			b.Fatalf("GET %s answered %d: %s", path, r.Status, r.Body)
 		}
 	}
 }

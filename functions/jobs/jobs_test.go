@@ -24,16 +24,16 @@ import (
 func TestHealthNeedsNoCredential(t *testing.T) {
 	srv := New(Options{}) // unconfigured: health still answers
 	rec := httptestRecorder(srv, "GET", "/healthz")
-	require.Equal(t, http.StatusOK, rec.status)
+	require.Equal(t, http.StatusOK, rec.Status)
 	rec = httptestRecorder(srv, "GET", "/jobs")
-	require.Equal(t, http.StatusServiceUnavailable, rec.status)
+	require.Equal(t, http.StatusServiceUnavailable, rec.Status)
 }
 
 func TestUnknownRoutesAnswerJSON(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	e.do(alice, "GET", "/nope", nil).requireError(t, http.StatusNotFound, "no such route")
-	e.do(alice, "DELETE", "/jobs/"+string(ids.NewJobID()), nil).requireError(t, http.StatusMethodNotAllowed, "not allowed")
+	e.do(alice, "GET", "/nope", nil).RequireError(t, http.StatusNotFound, "", "no such route")
+	e.do(alice, "DELETE", "/jobs/"+string(ids.NewJobID()), nil).RequireError(t, http.StatusMethodNotAllowed, "", "not allowed")
 }
 
 func TestCreateAndGet(t *testing.T) {
@@ -51,12 +51,12 @@ func TestCreateAndGet(t *testing.T) {
 	j := out.Job
 	_, err := ids.ParseJobID(j.ID)
 	require.NoError(t, err)
-	require.Equal(t, alice.id, j.Owner)
+	require.Equal(t, alice.ID, j.Owner)
 	require.Equal(t, job.AwaitingWorkspace, j.State)
 	require.Equal(t, job.DefaultMaxAttempts, j.MaxAttempts)
 	require.EqualValues(t, 600, j.TimeoutSeconds)
 	require.True(t, j.RequireAttestation)
-	require.Equal(t, alice.id, j.RuntimeUser)
+	require.Equal(t, alice.ID, j.RuntimeUser)
 	require.Equal(t, []string{"all"}, j.RuntimeScopes)
 	require.Equal(t, map[string]string{"team": "ml", "run-id": "r_1"}, j.Labels)
 	require.Equal(t, job.Artifact{SizeBytes: 2048, MD5: "1B2M2Y8AsgTpgAmY7PhCfg==", ContentType: "application/gzip"}, j.Workspace)
@@ -83,18 +83,18 @@ func TestCreateAndGet(t *testing.T) {
 	// The stored job reads back the same, with no secret or URL in it.
 	got := e.do(alice, "GET", "/jobs/"+j.ID, nil)
 	var stored job.Job
-	got.decode(t, http.StatusOK, &stored)
+	got.Decode(t, http.StatusOK, &stored)
 	require.Equal(t, j.ID, stored.ID)
 	require.Equal(t, j.SpecHash, stored.SpecHash)
 	require.Equal(t, map[string]any{"image": "alpine", "command": []any{"echo", "1"}, "resources": map[string]any{"cpu": float64(1)}}, stored.Spec)
 	require.True(t, j.CreatedAt.Equal(stored.CreatedAt))
 	for _, secret := range []string{"X-Goog-Signature", "runtimeToken", "generation", "holder", "eventSeq", "http://"} {
-		require.NotContains(t, string(got.body), secret)
+		require.NotContains(t, string(got.Body), secret)
 	}
 
 	// Its first event is CREATED.
 	var events eventsResponse
-	e.do(alice, "GET", "/jobs/"+j.ID+"/events", nil).decode(t, http.StatusOK, &events)
+	e.do(alice, "GET", "/jobs/"+j.ID+"/events", nil).Decode(t, http.StatusOK, &events)
 	require.Len(t, events.Events, 1)
 	require.Equal(t, job.EventCreated, events.Events[0].Type)
 	require.EqualValues(t, 1, events.Events[0].Seq)
@@ -116,11 +116,11 @@ func TestEveryRouteNeedsCredentials(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
 	id := e.createJob(alice, nil).Job.ID
-	forged := user{token: alice.token[:len(alice.token)-4] + "AAAA"}
+	forged := user{Token: alice.Token[:len(alice.Token)-4] + "AAAA"}
 	for _, rt := range routes(id) {
-		for _, u := range []user{{}, forged, {token: "not-a-jwt"}} {
+		for _, u := range []user{{}, forged, {Token: "not-a-jwt"}} {
 			var body httpapi.ErrorBody
-			e.do(u, rt.method, rt.path, rt.body).decode(t, http.StatusUnauthorized, &body)
+			e.do(u, rt.method, rt.path, rt.body).Decode(t, http.StatusUnauthorized, &body)
 			require.Equal(t, apperr.Unauthenticated, body.Error.Code, "%s %s", rt.method, rt.path)
 			require.NotEmpty(t, body.Error.Message)
 		}
@@ -135,7 +135,7 @@ func TestServicePrincipalsAreRefused(t *testing.T) {
 			return identity.Principal{Kind: identity.Service, ID: "dispatcher@x.iam.gserviceaccount.com"}, nil
 		}}))
 	for _, rt := range routes(string(ids.NewJobID())) {
-		do(t, srv, user{}, rt.method, rt.path, rt.body).requireError(t, http.StatusForbidden, "users")
+		user{}.Do(t, srv, rt.method, rt.path, rt.body).RequireError(t, http.StatusForbidden, "", "users")
 	}
 }
 
@@ -149,18 +149,18 @@ func TestAnotherUserSeesNotFound(t *testing.T) {
 			continue
 		}
 		var bobs, absent httpapi.ErrorBody
-		e.do(bob, rt.method, rt.path, rt.body).decode(t, http.StatusNotFound, &bobs)
-		e.do(alice, rt.method, strings.Replace(rt.path, id, missing, 1), rt.body).decode(t, http.StatusNotFound, &absent)
+		e.do(bob, rt.method, rt.path, rt.body).Decode(t, http.StatusNotFound, &bobs)
+		e.do(alice, rt.method, strings.Replace(rt.path, id, missing, 1), rt.body).Decode(t, http.StatusNotFound, &absent)
 		require.Equal(t, apperr.NotFound, bobs.Error.Code)
 		require.Equal(t, "job "+id+" not found", bobs.Error.Message, "%s %s", rt.method, rt.path)
 		require.Equal(t, strings.Replace(absent.Error.Message, missing, id, 1), bobs.Error.Message, "same body as a missing job")
 	}
 	// Bob's list does not show Alice's job, and her job is untouched.
 	var list listResponse
-	e.do(bob, "GET", "/jobs", nil).decode(t, http.StatusOK, &list)
+	e.do(bob, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
 	require.Empty(t, list.Jobs)
 	var j job.Job
-	e.do(alice, "GET", "/jobs/"+id, nil).decode(t, http.StatusOK, &j)
+	e.do(alice, "GET", "/jobs/"+id, nil).Decode(t, http.StatusOK, &j)
 	require.Equal(t, job.AwaitingWorkspace, j.State)
 }
 
@@ -173,7 +173,7 @@ func TestBadJobIDs(t *testing.T) {
 				continue
 			}
 			var body httpapi.ErrorBody
-			e.do(alice, rt.method, rt.path, rt.body).decode(t, http.StatusBadRequest, &body)
+			e.do(alice, rt.method, rt.path, rt.body).Decode(t, http.StatusBadRequest, &body)
 			require.Equal(t, apperr.Invalid, body.Error.Code)
 			require.Contains(t, body.Error.Message, "job id")
 		}
@@ -251,13 +251,13 @@ func TestCreateRejectsBadInput(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do(alice, "POST", "/jobs", tc.body)
-			r.requireError(t, tc.status, tc.want)
-			require.NotContains(t, string(r.body), "s3cr3t-token")
+			r.RequireError(t, tc.status, "", tc.want)
+			require.NotContains(t, string(r.Body), "s3cr3t-token")
 		})
 	}
 	// Nothing was stored.
 	var list listResponse
-	e.do(alice, "GET", "/jobs", nil).decode(t, http.StatusOK, &list)
+	e.do(alice, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
 	require.Empty(t, list.Jobs)
 }
 
@@ -266,7 +266,7 @@ func TestCreateNeedsJSONContentType(t *testing.T) {
 	alice := e.newUser("alice")
 	req, err := http.NewRequest("POST", e.srv.URL+"/jobs", strings.NewReader(`{}`))
 	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+alice.token)
+	req.Header.Set("Authorization", "Bearer "+alice.Token)
 	req.Header.Set("Content-Type", "text/plain")
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
@@ -281,7 +281,7 @@ func TestUploadReissue(t *testing.T) {
 	id := created.Job.ID
 
 	var again createAnswer
-	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).decode(t, http.StatusOK, &again)
+	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &again)
 	require.Equal(t, id, again.Job.ID)
 	require.Equal(t, created.Upload.Headers, again.Upload.Headers)
 	require.Contains(t, created.Upload.URL, job.WorkspaceName(id, 1))
@@ -291,16 +291,16 @@ func TestUploadReissue(t *testing.T) {
 	// Near the deadline the URL lives only until it.
 	late := newServer(t, e.handler(func() time.Time { return created.Job.UploadDeadline.Add(-10 * time.Minute) }))
 	var short createAnswer
-	do(t, late, alice, "POST", "/jobs/"+id+"/upload", nil).decode(t, http.StatusOK, &short)
+	alice.Do(t, late, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &short)
 	require.WithinDuration(t, time.Now().Add(10*time.Minute), short.Upload.ExpiresAt, 5*time.Second)
 
 	// After the deadline, none.
 	closed := newServer(t, e.handler(func() time.Time { return created.Job.UploadDeadline.Add(-500 * time.Millisecond) }))
-	do(t, closed, alice, "POST", "/jobs/"+id+"/upload", nil).requireError(t, http.StatusConflict, "upload window")
+	alice.Do(t, closed, "POST", "/jobs/"+id+"/upload", nil).RequireError(t, http.StatusConflict, "", "upload window")
 
 	// Once queued, none either.
 	e.move(id, queue)
-	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).requireError(t, http.StatusConflict, "QUEUED")
+	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).RequireError(t, http.StatusConflict, "", "QUEUED")
 }
 
 func TestOutputAndAttestation(t *testing.T) {
@@ -311,25 +311,25 @@ func TestOutputAndAttestation(t *testing.T) {
 	id := e.createJob(alice, body).Job.ID
 	out, att := "/jobs/"+id+"/output", "/jobs/"+id+"/attestation"
 
-	e.do(alice, "GET", out, nil).requireError(t, http.StatusConflict, "no output yet")
-	e.do(alice, "GET", att, nil).requireError(t, http.StatusConflict, "no attestation yet")
+	e.do(alice, "GET", out, nil).RequireError(t, http.StatusConflict, "", "no output yet")
+	e.do(alice, "GET", att, nil).RequireError(t, http.StatusConflict, "", "no attestation yet")
 	e.move(id, queue)
 	e.move(id, claim)
 	e.move(id, arrive(job.OutputKind))
 
 	var dl map[string]any
-	e.do(alice, "GET", out, nil).decode(t, http.StatusOK, &dl)
+	e.do(alice, "GET", out, nil).Decode(t, http.StatusOK, &dl)
 	require.Len(t, dl, 2, "only url and expiresAt: %v", dl)
 	checkDownload(t, dl, id, job.OutputKind, "output.tar")
-	e.do(alice, "GET", att, nil).requireError(t, http.StatusConflict, "no attestation yet")
+	e.do(alice, "GET", att, nil).RequireError(t, http.StatusConflict, "", "no attestation yet")
 
 	j := e.move(id, arrive(job.AttestationKind))
 	require.Equal(t, job.Succeeded, j.State)
-	e.do(alice, "GET", att, nil).decode(t, http.StatusOK, &dl)
+	e.do(alice, "GET", att, nil).Decode(t, http.StatusOK, &dl)
 	checkDownload(t, dl, id, job.AttestationKind, "attestation.json")
 
 	// A succeeded job cannot be cancelled.
-	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).requireError(t, http.StatusConflict, "SUCCEEDED")
+	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).RequireError(t, http.StatusConflict, "", "SUCCEEDED")
 }
 
 func checkDownload(t *testing.T, dl map[string]any, id string, kind job.Kind, file string) {
@@ -349,21 +349,21 @@ func TestCancel(t *testing.T) {
 	id := e.createJob(alice, nil).Job.ID
 
 	var first, second job.Job
-	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).decode(t, http.StatusOK, &first)
+	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &first)
 	require.Equal(t, job.Cancelled, first.State)
 	require.False(t, first.FinishedAt.IsZero())
-	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).decode(t, http.StatusOK, &second)
+	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &second)
 	require.Equal(t, job.Cancelled, second.State)
 	require.True(t, first.FinishedAt.Equal(second.FinishedAt), "the second cancel changes nothing")
 
 	var events eventsResponse
-	e.do(alice, "GET", "/jobs/"+id+"/events", nil).decode(t, http.StatusOK, &events)
+	e.do(alice, "GET", "/jobs/"+id+"/events", nil).Decode(t, http.StatusOK, &events)
 	require.Len(t, events.Events, 2)
 	require.Equal(t, job.EventCancelled, events.Events[1].Type)
-	require.Equal(t, "cancelled by "+alice.id, events.Events[1].Message)
+	require.Equal(t, "cancelled by "+alice.ID, events.Events[1].Message)
 
 	// The upload cannot be re-issued for a cancelled job.
-	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).requireError(t, http.StatusConflict, "CANCELLED")
+	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).RequireError(t, http.StatusConflict, "", "CANCELLED")
 }
 
 func TestListPagination(t *testing.T) {
@@ -384,12 +384,12 @@ func TestListPagination(t *testing.T) {
 	token, pages := "", 0
 	for {
 		var page listResponse
-		e.do(carol, "GET", "/jobs?pageSize=2&pageToken="+url.QueryEscape(token), nil).decode(t, http.StatusOK, &page)
+		e.do(carol, "GET", "/jobs?pageSize=2&pageToken="+url.QueryEscape(token), nil).Decode(t, http.StatusOK, &page)
 		require.LessOrEqual(t, len(page.Jobs), 2)
 		for _, j := range page.Jobs {
 			require.False(t, seen[j.ID], "job %s listed twice", j.ID)
 			seen[j.ID] = true
-			require.Equal(t, carol.id, j.Owner)
+			require.Equal(t, carol.ID, j.Owner)
 		}
 		pages++
 		if page.NextPageToken == "" {
@@ -402,10 +402,10 @@ func TestListPagination(t *testing.T) {
 	require.Equal(t, 3, pages)
 
 	var filtered listResponse
-	e.do(carol, "GET", "/jobs?state=QUEUED", nil).decode(t, http.StatusOK, &filtered)
+	e.do(carol, "GET", "/jobs?state=QUEUED", nil).Decode(t, http.StatusOK, &filtered)
 	require.Len(t, filtered.Jobs, 1)
 	require.Equal(t, queued, filtered.Jobs[0].ID)
-	e.do(carol, "GET", "/jobs?state=AWAITING_WORKSPACE&pageSize=100", nil).decode(t, http.StatusOK, &filtered)
+	e.do(carol, "GET", "/jobs?state=AWAITING_WORKSPACE&pageSize=100", nil).Decode(t, http.StatusOK, &filtered)
 	require.Len(t, filtered.Jobs, 4)
 	require.Empty(t, filtered.NextPageToken)
 
@@ -419,7 +419,7 @@ func TestListPagination(t *testing.T) {
 		"pageToken=" + "%ff%fe!":                 "pageToken",
 		"pageToken=" + strings.Repeat("x", 2000): "pageToken",
 	} {
-		e.do(carol, "GET", "/jobs?"+query, nil).requireError(t, http.StatusBadRequest, msg)
+		e.do(carol, "GET", "/jobs?"+query, nil).RequireError(t, http.StatusBadRequest, "", msg)
 	}
 }
 
@@ -429,14 +429,14 @@ func TestEventsPagination(t *testing.T) {
 	id := e.createJob(alice, nil).Job.ID
 	e.move(id, queue)
 	e.move(id, claim)
-	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).decode(t, http.StatusOK, &job.Job{})
+	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &job.Job{})
 
 	var types []string
 	var seqs []int64
 	token := ""
 	for range 10 {
 		var page eventsResponse
-		e.do(alice, "GET", "/jobs/"+id+"/events?pageSize=2&pageToken="+url.QueryEscape(token), nil).decode(t, http.StatusOK, &page)
+		e.do(alice, "GET", "/jobs/"+id+"/events?pageSize=2&pageToken="+url.QueryEscape(token), nil).Decode(t, http.StatusOK, &page)
 		for _, ev := range page.Events {
 			types = append(types, ev.Type)
 			seqs = append(seqs, ev.Seq)
@@ -449,15 +449,15 @@ func TestEventsPagination(t *testing.T) {
 		"the queued job held a workflow token; cancelling destroyed it")
 	require.Equal(t, []int64{1, 2, 3, 4, 5}, seqs)
 
-	e.do(alice, "GET", "/jobs/"+id+"/events?pageSize=0", nil).requireError(t, http.StatusBadRequest, "pageSize")
-	e.do(alice, "GET", "/jobs/"+id+"/events?pageToken=garbage", nil).requireError(t, http.StatusBadRequest, "pageToken")
+	e.do(alice, "GET", "/jobs/"+id+"/events?pageSize=0", nil).RequireError(t, http.StatusBadRequest, "", "pageSize")
+	e.do(alice, "GET", "/jobs/"+id+"/events?pageToken=garbage", nil).RequireError(t, http.StatusBadRequest, "", "pageToken")
 }
 
 func TestStoredJobHasNoURL(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
 	id := e.createJob(alice, nil).Job.ID
-	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).decode(t, http.StatusOK, &createAnswer{})
+	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &createAnswer{})
 	j, err := e.store.Get(context.Background(), id)
 	require.NoError(t, err)
 	evs, _, err := e.store.Events(context.Background(), id, 100, "")

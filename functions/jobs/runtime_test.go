@@ -21,7 +21,7 @@ import (
 func (e *env) apiToken(u user, scopes ...string) string {
 	e.t.Helper()
 	c, err := e.authn.APITokens.(*apitoken.Store).Create(context.Background(), apitoken.Spec{
-		Owner: u.id, Name: "runtime", Scopes: scopes, Lifetime: time.Hour,
+		Owner: u.ID, Name: "runtime", Scopes: scopes, Lifetime: time.Hour,
 	})
 	require.NoError(e.t, err)
 	return c.Token
@@ -42,17 +42,17 @@ func TestRuntimeTokenIsCheckedKeptAndScrubbed(t *testing.T) {
 	token := e.apiToken(alice, "objects:read", "jobs:write")
 
 	r := e.do(alice, "POST", "/jobs", withRuntime(token))
-	require.Equal(t, http.StatusCreated, r.status, string(r.body))
-	require.NotContains(t, string(r.body), token)
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
+	require.NotContains(t, string(r.Body), token)
 	var created createAnswer
-	r.decode(t, http.StatusCreated, &created)
-	require.Equal(t, alice.id, created.Job.RuntimeUser)
+	r.Decode(t, http.StatusCreated, &created)
+	require.Equal(t, alice.ID, created.Job.RuntimeUser)
 	require.Equal(t, []string{"jobs:write", "objects:read"}, created.Job.RuntimeScopes, "sorted")
 
 	for _, path := range []string{"/jobs/" + created.Job.ID, "/jobs/" + created.Job.ID + "/events", "/jobs"} {
 		r := e.do(alice, "GET", path, nil)
-		require.Equal(t, http.StatusOK, r.status)
-		require.NotContains(t, string(r.body), token)
+		require.Equal(t, http.StatusOK, r.Status)
+		require.NotContains(t, string(r.Body), token)
 	}
 	stored, err := e.store.Get(context.Background(), created.Job.ID)
 	require.NoError(t, err)
@@ -63,7 +63,7 @@ func TestRuntimeTokenIsCheckedKeptAndScrubbed(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, token, kept)
 
-	e.do(alice, "POST", "/jobs/"+created.Job.ID+"/cancel", nil).decode(t, http.StatusOK, &job.Job{})
+	e.do(alice, "POST", "/jobs/"+created.Job.ID+"/cancel", nil).Decode(t, http.StatusOK, &job.Job{})
 	require.Empty(t, e.secrets.Held(t, created.Job.ID), "Secret Manager holds nothing of a cancelled job")
 }
 
@@ -71,15 +71,15 @@ func TestRuntimeTokenRefusals(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.newUser("alice"), e.newUser("bob")
 	revoked := e.apiToken(alice, "all")
-	info, err := e.authn.APITokens.(*apitoken.Store).List(context.Background(), alice.id)
+	info, err := e.authn.APITokens.(*apitoken.Store).List(context.Background(), alice.ID)
 	require.NoError(t, err)
-	require.NoError(t, e.authn.APITokens.(*apitoken.Store).Revoke(context.Background(), alice.id, info[0].ID))
+	require.NoError(t, e.authn.APITokens.(*apitoken.Store).Revoke(context.Background(), alice.ID, info[0].ID))
 
 	for name, tc := range map[string]struct {
 		token string
 		want  string
 	}{
-		"another user's ID token":          {bob.token, "may not run jobs in users/"},
+		"another user's ID token":          {bob.Token, "may not run jobs in users/"},
 		"another user's API token":         {e.apiToken(bob, "all"), "may not run jobs in users/"},
 		"a token without jobs:write":       {e.apiToken(alice, "objects:read"), "may not run jobs"},
 		"a revoked token":                  {revoked, "not a valid credential"},
@@ -87,12 +87,12 @@ func TestRuntimeTokenRefusals(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := e.do(alice, "POST", "/jobs", withRuntime(tc.token))
-			r.requireError(t, http.StatusBadRequest, tc.want)
-			require.NotContains(t, string(r.body), tc.token)
+			r.RequireError(t, http.StatusBadRequest, "", tc.want)
+			require.NotContains(t, string(r.Body), tc.token)
 		})
 	}
 	var list listResponse
-	e.do(alice, "GET", "/jobs", nil).decode(t, http.StatusOK, &list)
+	e.do(alice, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
 	require.Empty(t, list.Jobs, "no refused submission left a job")
 }
 
@@ -113,7 +113,7 @@ func TestReuseReturnsTheFinishedJob(t *testing.T) {
 	e.move(first.Job.ID, arrive(job.OutputKind))
 
 	var again createAnswer
-	e.do(alice, "POST", "/jobs", body()).decode(t, http.StatusOK, &again)
+	e.do(alice, "POST", "/jobs", body()).Decode(t, http.StatusOK, &again)
 	require.Equal(t, first.Job.ID, again.Job.ID)
 	require.Empty(t, again.Upload.URL, "a reused job needs no upload")
 
@@ -136,10 +136,10 @@ func TestProjectJobs(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	owner, editor, viewer, stranger := e.newUser("owner"), e.newUser("editor"), e.newUser("viewer"), e.newUser("stranger")
-	pid := "proj-" + owner.id[:8]
-	require.NoError(t, e.projects.Create(ctx, &project.Project{ID: ids.ProjectID(pid), DisplayName: "P"}, ids.UserID(owner.id), time.Now()))
+	pid := "proj-" + owner.ID[:8]
+	require.NoError(t, e.projects.Create(ctx, &project.Project{ID: ids.ProjectID(pid), DisplayName: "P"}, ids.UserID(owner.ID), time.Now()))
 	for u, role := range map[user]project.Role{editor: project.Editor, viewer: project.Viewer} {
-		_, err := e.projects.SetMember(ctx, ids.ProjectID(pid), ids.UserID(u.id), role, ids.UserID(owner.id), time.Now())
+		_, err := e.projects.SetMember(ctx, ids.ProjectID(pid), ids.UserID(u.ID), role, ids.UserID(owner.ID), time.Now())
 		require.NoError(t, err)
 	}
 	body := validBody()
@@ -148,28 +148,28 @@ func TestProjectJobs(t *testing.T) {
 	created := e.createJob(editor, body)
 	id := created.Job.ID
 	require.Equal(t, pid, created.Job.Project)
-	e.do(viewer, "POST", "/jobs", body).requireError(t, http.StatusForbidden, "viewers")
-	e.do(stranger, "POST", "/jobs", body).requireError(t, http.StatusNotFound, "project")
+	e.do(viewer, "POST", "/jobs", body).RequireError(t, http.StatusForbidden, "", "viewers")
+	e.do(stranger, "POST", "/jobs", body).RequireError(t, http.StatusNotFound, "", "project")
 
 	for _, u := range []user{owner, editor, viewer} {
-		e.do(u, "GET", "/jobs/"+id, nil).decode(t, http.StatusOK, &job.Job{})
+		e.do(u, "GET", "/jobs/"+id, nil).Decode(t, http.StatusOK, &job.Job{})
 		var list listResponse
-		e.do(u, "GET", "/jobs?project="+pid, nil).decode(t, http.StatusOK, &list)
+		e.do(u, "GET", "/jobs?project="+pid, nil).Decode(t, http.StatusOK, &list)
 		require.Len(t, list.Jobs, 1)
-		e.do(u, "GET", "/jobs", nil).decode(t, http.StatusOK, &list)
+		e.do(u, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
 		require.Len(t, list.Jobs, 1, "project jobs are listed with one's own")
 	}
-	e.do(stranger, "GET", "/jobs/"+id, nil).requireError(t, http.StatusNotFound, "not found")
-	e.do(stranger, "GET", "/jobs?project="+pid, nil).requireError(t, http.StatusNotFound, "project")
-	e.do(viewer, "POST", "/jobs/"+id+"/cancel", nil).requireError(t, http.StatusForbidden, "viewers")
+	e.do(stranger, "GET", "/jobs/"+id, nil).RequireError(t, http.StatusNotFound, "", "not found")
+	e.do(stranger, "GET", "/jobs?project="+pid, nil).RequireError(t, http.StatusNotFound, "", "project")
+	e.do(viewer, "POST", "/jobs/"+id+"/cancel", nil).RequireError(t, http.StatusForbidden, "", "viewers")
 
-	require.NoError(t, e.projects.RemoveMember(ctx, ids.ProjectID(pid), ids.UserID(editor.id), ids.UserID(owner.id)))
-	e.do(editor, "GET", "/jobs/"+id, nil).requireError(t, http.StatusNotFound, "not found")
+	require.NoError(t, e.projects.RemoveMember(ctx, ids.ProjectID(pid), ids.UserID(editor.ID), ids.UserID(owner.ID)))
+	e.do(editor, "GET", "/jobs/"+id, nil).RequireError(t, http.StatusNotFound, "", "not found")
 	var list listResponse
-	e.do(editor, "GET", "/jobs", nil).decode(t, http.StatusOK, &list)
+	e.do(editor, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
 	require.Empty(t, list.Jobs, "the submitter who left no longer sees the project's job")
 
-	e.do(owner, "POST", "/jobs/"+id+"/cancel", nil).decode(t, http.StatusOK, &job.Job{})
+	e.do(owner, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &job.Job{})
 }
 
 func foreignToken(t *testing.T, e *env) string {
@@ -189,13 +189,13 @@ func TestUnverifiedRuntimeTokenIsNeverRegistered(t *testing.T) {
 	before := logging.DefaultMasker.Len()
 	for _, words := range []string{"hide-the-word-BREACH-from-the-logs", "xxxxxxxxxxxxxxxxxxxxxxxx", "admin@example.com-exfiltration"} {
 		r := e.do(alice, "POST", "/jobs", withRuntime(words))
-		require.Equal(t, 4, r.status/100, "refused: %s", r.body)
+		require.Equal(t, 4, r.Status/100, "refused: %s", r.Body)
 		require.Equal(t, "log "+words, logging.DefaultMasker.Mask("log "+words), "an unverified runtime token was registered")
 	}
 	token := e.apiToken(alice, "jobs:write")
 	after := logging.DefaultMasker.Len()
 	r := e.do(alice, "POST", "/jobs", withRuntime(token))
-	require.Equal(t, http.StatusCreated, r.status, string(r.body))
+	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	require.Equal(t, after, logging.DefaultMasker.Len(), "a verified runtime token goes to the request's scope, not the process's registry")
 	require.Equal(t, before+1, after, "only the test's own token, created outside any request")
 }

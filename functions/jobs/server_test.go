@@ -19,5 +19,5 @@ func httptestRecorder(h http.Handler, method, path string) response {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
 	b, _ := io.ReadAll(rec.Result().Body)
-	return response{status: rec.Code, body: b}
+	return response{Status: rec.Code, Header: rec.Header(), Body: b}
 }

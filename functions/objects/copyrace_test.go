@@ -13,6 +13,7 @@ import (
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/signer/signertest"
 )
 
 // finalizeFirst is the real storage, where finalize records a copy's bytes
@@ -45,7 +46,7 @@ func TestCopyWhenFinalizeWasFirst(t *testing.T) {
 	src := e.upload(user(alice), "users/"+alice, "src.txt", content)
 	racing := httptest.NewServer(New(Options{
 		Objects: e.objects, Projects: e.projects, Storage: finalizeFirst{e.storage, e.objects},
-		Signer: testSigner(t), Bucket: testBucket, Authenticate: authenticate,
+		Signer: signertest.New(t), Bucket: testBucket, Authenticate: authenticate,
 	}))
 	t.Cleanup(racing.Close)
 	e.srv = racing
@@ -115,7 +116,7 @@ func TestRacingRevokesKeepTheBytes(t *testing.T) {
 	meet := newCopiesMeet(e.storage)
 	racing := httptest.NewServer(New(Options{
 		Objects: e.objects, Projects: e.projects, Storage: meet,
-		Signer: testSigner(t), Bucket: testBucket, Authenticate: authenticate,
+		Signer: signertest.New(t), Bucket: testBucket, Authenticate: authenticate,
 	}))
 	t.Cleanup(racing.Close)
 	e.srv = racing

@@ -4,16 +4,12 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
@@ -32,6 +28,7 @@ import (
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/signer"
+	"valet.dev/valet/shared/signer/signertest"
 )
 
 const testBucket = "valet-objects-test"
@@ -66,36 +63,12 @@ func newEnv(t testing.TB, quota int64) *env {
 		auditLog: &apitest.Logs{}}
 	auditStore := valetfs.NewAuditStore(client)
 	e.srv = httptest.NewServer(New(Options{
-		Objects: e.objects, Projects: e.projects, Storage: e.storage, Signer: testSigner(t),
+		Objects: e.objects, Projects: e.projects, Storage: e.storage, Signer: signertest.New(t),
 		Bucket: testBucket, QuotaBytes: quota, Authenticate: authenticate,
 		Audit: audit.New(audit.Options{Out: e.auditLog, Store: auditStore}), AuditLog: auditStore,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
-}
-
-var (
-	keyOnce sync.Once
-	keyPEM  []byte
-)
-
-func testSigner(t testing.TB) *signer.Signer {
-	t.Helper()
-	keyOnce.Do(func() {
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
-		keyPEM = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
-	})
-	s, err := signer.New(signer.Options{
-		GoogleAccessID: "valet-signer@test.iam.gserviceaccount.com",
-		PrivateKey:     keyPEM,
-		Hostname:       "127.0.0.1:1",
-		Insecure:       true,
-	})
-	require.NoError(t, err)
-	return s
 }
 
 // authenticate trusts apitest.PrincipalHeader in the form

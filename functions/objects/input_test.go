@@ -19,6 +19,7 @@ import (
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/signer/signertest"
 )
 
 // cursor is a page token as a client could forge it: base64url JSON.
@@ -69,7 +70,7 @@ func TestStoreDeadlineAnswers503(t *testing.T) {
 	expired := valetfs.CallTimeout(time.Nanosecond)
 	srv := httptest.NewServer(New(Options{
 		Objects: valetfs.NewObjectStore(client, expired), Projects: valetfs.NewProjectStore(client, expired),
-		Storage: gcs.New(fake.Client()), Signer: testSigner(t), Bucket: testBucket, Authenticate: authenticate,
+		Storage: gcs.New(fake.Client()), Signer: signertest.New(t), Bucket: testBucket, Authenticate: authenticate,
 	}))
 	t.Cleanup(srv.Close)
 	alice := unique("alice")

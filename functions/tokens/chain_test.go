@@ -19,29 +19,29 @@ func TestNarrowedTokenSeesOnlyItself(t *testing.T) {
 	other := e.create(alice, map[string]any{"name": "other", "scopes": []string{"objects:write"}, "expiresInSeconds": 3600})
 	narrow := e.create(alice, map[string]any{"name": "narrow", "scopes": []string{"jobs:read"}, "expiresInSeconds": 3600})
 	manager := e.create(alice, map[string]any{"name": "manager", "scopes": []string{"tokens:manage"}, "expiresInSeconds": 3600})
-	asNarrow, asManager := user{id: alice.id, token: narrow.Token}, user{id: alice.id, token: manager.Token}
+	asNarrow, asManager := user{ID: alice.ID, Token: narrow.Token}, user{ID: alice.ID, Token: manager.Token}
 
 	l := e.list(asNarrow)
 	require.Len(t, l.Tokens, 1, "a narrowed token sees only itself")
 	require.Equal(t, narrow.ID, l.Tokens[0].ID)
-	e.do(asNarrow, http.MethodDelete, "/tokens/"+other.ID, nil).requireError(t, http.StatusNotFound, "not_found", "tokens:manage")
-	e.do(asNarrow, http.MethodDelete, "/tokens/"+manager.ID, nil).requireError(t, http.StatusNotFound, "not_found", "not found")
-	require.Equal(t, http.StatusOK, e.do(user{token: other.Token}, http.MethodGet, "/tokens", nil).status, "the other token still works")
+	e.do(asNarrow, http.MethodDelete, "/tokens/"+other.ID, nil).RequireError(t, http.StatusNotFound, "not_found", "tokens:manage")
+	e.do(asNarrow, http.MethodDelete, "/tokens/"+manager.ID, nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
+	require.Equal(t, http.StatusOK, e.do(user{Token: other.Token}, http.MethodGet, "/tokens", nil).Status, "the other token still works")
 	require.False(t, e.list(alice).Tokens[2].Revoked)
 
 	require.Len(t, e.list(asManager).Tokens, 3, "tokens:manage sees every token")
-	require.Len(t, e.list(user{token: e.create(alice, map[string]any{"name": "all", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token}).Tokens, 4, `"all" includes tokens:manage`)
-	require.Equal(t, http.StatusNoContent, e.do(asManager, http.MethodDelete, "/tokens/"+other.ID, nil).status)
-	e.do(user{token: other.Token}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+	require.Len(t, e.list(user{Token: e.create(alice, map[string]any{"name": "all", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token}).Tokens, 4, `"all" includes tokens:manage`)
+	require.Equal(t, http.StatusNoContent, e.do(asManager, http.MethodDelete, "/tokens/"+other.ID, nil).Status)
+	e.do(user{Token: other.Token}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 
 	// A narrowed token may revoke itself, and cannot mint tokens:manage.
 	e.do(asNarrow, http.MethodPost, "/tokens", map[string]any{"name": "up", "scopes": []string{"tokens:manage"}, "expiresInSeconds": 3600}).
-		requireError(t, http.StatusForbidden, "permission_denied", "narrow")
-	require.Equal(t, http.StatusNoContent, e.do(asNarrow, http.MethodDelete, "/tokens/"+narrow.ID, nil).status)
-	e.do(asNarrow, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+		RequireError(t, http.StatusForbidden, "permission_denied", "narrow")
+	require.Equal(t, http.StatusNoContent, e.do(asNarrow, http.MethodDelete, "/tokens/"+narrow.ID, nil).Status)
+	e.do(asNarrow, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 
-	e.do(alice, http.MethodPost, "/tokens", map[string]any{"name": "x", "scopes": []string{"tokens:manage@users/" + alice.id}, "expiresInSeconds": 3600}).
-		requireError(t, http.StatusBadRequest, "invalid_argument", "cannot be restricted to a space")
+	e.do(alice, http.MethodPost, "/tokens", map[string]any{"name": "x", "scopes": []string{"tokens:manage@users/" + alice.ID}, "expiresInSeconds": 3600}).
+		RequireError(t, http.StatusBadRequest, "invalid_argument", "cannot be restricted to a space")
 }
 
 // TestChildTokenLivesAndDiesWithItsParent: a token minted by a token
@@ -51,10 +51,10 @@ func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
 	parent := e.create(alice, map[string]any{"name": "short", "scopes": []string{"all"}, "expiresInSeconds": 60})
-	asParent := user{id: alice.id, token: parent.Token}
+	asParent := user{ID: alice.ID, Token: parent.Token}
 	child := e.create(asParent, map[string]any{"name": "child", "scopes": []string{"all"}, "expiresInSeconds": 30 * 24 * 3600})
 	require.Equal(t, parent.ExpiresAt, child.ExpiresAt, "a 60-second token cannot mint a 30-day one: the child is capped")
-	grandchild := e.create(user{token: child.Token}, map[string]any{"name": "grandchild", "scopes": []string{"jobs:read"}})
+	grandchild := e.create(user{Token: child.Token}, map[string]any{"name": "grandchild", "scopes": []string{"jobs:read"}})
 	require.Equal(t, parent.ExpiresAt, grandchild.ExpiresAt)
 
 	var byID = map[string]bool{}
@@ -74,15 +74,15 @@ func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
 	// Past the parent's expiry, every descendant is refused.
 	e.offset.Store(int64(61 * time.Second))
 	for _, tok := range []string{parent.Token, child.Token, grandchild.Token} {
-		e.do(user{token: tok}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "expired")
+		e.do(user{Token: tok}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "expired")
 	}
 	e.offset.Store(0)
 
 	// Revoking the parent revokes the child and the grandchild.
-	require.Equal(t, http.StatusOK, e.do(user{token: grandchild.Token}, http.MethodGet, "/tokens", nil).status)
-	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+parent.ID, nil).status)
+	require.Equal(t, http.StatusOK, e.do(user{Token: grandchild.Token}, http.MethodGet, "/tokens", nil).Status)
+	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+parent.ID, nil).Status)
 	for _, tok := range []string{parent.Token, child.Token, grandchild.Token} {
-		e.do(user{token: tok}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+		e.do(user{Token: tok}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 	}
 	for _, tok := range e.list(alice).Tokens {
 		require.True(t, tok.Revoked, "%s is listed revoked with its ancestor", tok.Name)
@@ -90,9 +90,9 @@ func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
 
 	// Revoking a child leaves its parent alone.
 	p2 := e.create(alice, map[string]any{"name": "p2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
-	c2 := e.create(user{token: p2.Token}, map[string]any{"name": "c2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
-	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+c2.ID, nil).status)
-	require.Equal(t, http.StatusOK, e.do(user{token: p2.Token}, http.MethodGet, "/tokens", nil).status)
+	c2 := e.create(user{Token: p2.Token}, map[string]any{"name": "c2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
+	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+c2.ID, nil).Status)
+	require.Equal(t, http.StatusOK, e.do(user{Token: p2.Token}, http.MethodGet, "/tokens", nil).Status)
 }
 
 // TestChainDepthIsBounded: a token chain is at most MaxChainDepth deep.
@@ -101,9 +101,9 @@ func TestChainDepthIsBounded(t *testing.T) {
 	alice := e.newUser("alice")
 	tok := e.create(alice, map[string]any{"name": "root", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token
 	for range apitoken.MaxChainDepth {
-		tok = e.create(user{token: tok}, map[string]any{"name": "link", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token
+		tok = e.create(user{Token: tok}, map[string]any{"name": "link", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token
 	}
-	e.do(user{token: tok}, http.MethodPost, "/tokens", map[string]any{"name": "too deep", "scopes": []string{"all"}, "expiresInSeconds": 3600}).
-		requireError(t, http.StatusBadRequest, "invalid_argument", "descends from")
-	require.Equal(t, http.StatusOK, e.do(user{token: tok}, http.MethodGet, "/tokens", nil).status, "the deepest token works")
+	e.do(user{Token: tok}, http.MethodPost, "/tokens", map[string]any{"name": "too deep", "scopes": []string{"all"}, "expiresInSeconds": 3600}).
+		RequireError(t, http.StatusBadRequest, "invalid_argument", "descends from")
+	require.Equal(t, http.StatusOK, e.do(user{Token: tok}, http.MethodGet, "/tokens", nil).Status, "the deepest token works")
 }

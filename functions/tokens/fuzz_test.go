@@ -42,9 +42,9 @@ func FuzzTokenRequests(f *testing.F) {
 			r := apitest.Do(t, e.srv.URL, credential, "GET", "/tokens", nil)
 			apitest.RequireClientAnswer(t, r, "GET /tokens with a fuzzed credential")
 		}
-		r := apitest.Do(t, e.srv.URL, alice.token, "POST", "/tokens", string(body))
+		r := apitest.Do(t, e.srv.URL, alice.Token, "POST", "/tokens", string(body))
 		apitest.RequireClientAnswer(t, r, "POST /tokens")
 		path := "/tokens/" + url.PathEscape(id)
-		apitest.RequireClientAnswer(t, apitest.Do(t, e.srv.URL, alice.token, "DELETE", path, nil), "DELETE "+path)
+		apitest.RequireClientAnswer(t, apitest.Do(t, e.srv.URL, alice.Token, "DELETE", path, nil), "DELETE "+path)
 	})
 }

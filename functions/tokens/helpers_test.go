@@ -2,7 +2,6 @@ package tokens
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -10,12 +9,10 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/emulators/oidc/oidctest"
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/firestore/firestoretest"
-	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
 )
@@ -52,45 +49,19 @@ func newEnv(t testing.TB) *env {
 }
 
 // user is a caller with a credential.
-type user struct {
-	id, token string
-}
+type user = apitest.Caller
 
 func (e *env) newUser(name string) user {
 	e.t.Helper()
 	id, token := e.issuer.NewUser(e.t, name)
-	return user{id: id, token: token}
+	return user{ID: id, Token: token}
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+type response = apitest.Response
 
 func (e *env) do(u user, method, path string, body any) response {
 	e.t.Helper()
-	return do(e.t, e.srv.URL, u, method, path, body)
-}
-
-func do(t testing.TB, base string, u user, method, path string, body any) response {
-	t.Helper()
-	r := apitest.Do(t, base, u.token, method, path, body)
-	return response{status: r.Status, header: r.Header, body: r.Body}
-}
-
-func (r response) decode(t testing.TB, status int, v any) {
-	t.Helper()
-	require.Equal(t, status, r.status, "body: %s", r.body)
-	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
-}
-
-func (r response) requireError(t testing.TB, status int, code, want string) {
-	t.Helper()
-	var body httpapi.ErrorBody
-	r.decode(t, status, &body)
-	require.Equal(t, code, string(body.Error.Code))
-	require.Contains(t, body.Error.Message, want)
+	return u.Do(e.t, e.srv.URL, method, path, body)
 }
 
 // created is the answer of POST /tokens.
@@ -105,7 +76,7 @@ type created struct {
 func (e *env) create(u user, body map[string]any) created {
 	e.t.Helper()
 	var c created
-	e.do(u, http.MethodPost, "/tokens", body).decode(e.t, http.StatusCreated, &c)
+	e.do(u, http.MethodPost, "/tokens", body).Decode(e.t, http.StatusCreated, &c)
 	return c
 }
 
@@ -116,6 +87,6 @@ type listed struct {
 func (e *env) list(u user) listed {
 	e.t.Helper()
 	var l listed
-	e.do(u, http.MethodGet, "/tokens", nil).decode(e.t, http.StatusOK, &l)
+	e.do(u, http.MethodGet, "/tokens", nil).Decode(e.t, http.StatusOK, &l)
 	return l
 }

@@ -17,12 +17,12 @@ func BenchmarkAPITokenRequest(b *testing.B) {
 	e := newEnv(b)
 	alice := e.newUser("bench-token")
 	c := e.create(alice, map[string]any{"name": "bench", "scopes": []string{"all"}, "expiresInSeconds": 3600})
-	apiUser := user{id: alice.id, token: c.Token}
+	apiUser := user{ID: alice.ID, Token: c.Token}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		if r := e.do(apiUser, http.MethodGet, "/tokens", nil); r.status != http.StatusOK {
-			b.Fatalf("GET /tokens with an API token answered %d: %s", r.status, r.body)
+		if r := e.do(apiUser, http.MethodGet, "/tokens", nil); r.Status != http.StatusOK {
+			b.Fatalf("GET /tokens with an API token answered %d: %s", r.Status, r.Body)
 		}
 	}
 }

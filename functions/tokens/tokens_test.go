@@ -35,9 +35,9 @@ func TestCreateListRevoke(t *testing.T) {
 	require.WithinDuration(t, before.Add(30*24*time.Hour), d.ExpiresAt, 10*time.Second)
 
 	resp := e.do(alice, http.MethodGet, "/tokens", nil)
-	require.Equal(t, http.StatusOK, resp.status)
-	require.NotContains(t, string(resp.body), c.Token, "a token is shown once")
-	require.NotContains(t, string(resp.body), d.Token)
+	require.Equal(t, http.StatusOK, resp.Status)
+	require.NotContains(t, string(resp.Body), c.Token, "a token is shown once")
+	require.NotContains(t, string(resp.Body), d.Token)
 	l := e.list(alice)
 	require.Len(t, l.Tokens, 2)
 	require.Equal(t, d.ID, l.Tokens[0].ID)
@@ -47,18 +47,18 @@ func TestCreateListRevoke(t *testing.T) {
 
 	// The API token works as a credential, with its scopes: without
 	// tokens:manage it sees only itself.
-	tok := user{id: alice.id, token: c.Token}
+	tok := user{ID: alice.ID, Token: c.Token}
 	require.Len(t, e.list(tok).Tokens, 1)
 
 	resp = e.do(alice, http.MethodDelete, "/tokens/"+c.ID, nil)
-	require.Equal(t, http.StatusNoContent, resp.status, "body: %s", resp.body)
-	require.Empty(t, resp.body)
-	e.do(tok, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+	require.Equal(t, http.StatusNoContent, resp.Status, "body: %s", resp.Body)
+	require.Empty(t, resp.Body)
+	e.do(tok, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 	l = e.list(alice)
 	require.True(t, l.Tokens[1].Revoked)
 	require.NotNil(t, l.Tokens[1].RevokedAt)
 	// Revoking again is idempotent.
-	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+c.ID, nil).status)
+	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+c.ID, nil).Status)
 }
 
 func TestTokenNeverStored(t *testing.T) {
@@ -82,14 +82,14 @@ func TestTokenNeverStored(t *testing.T) {
 	} {
 		require.NotContains(t, raw, form)
 	}
-	require.Equal(t, alice.id, docs[0].Data()["owner"])
+	require.Equal(t, alice.ID, docs[0].Data()["owner"])
 }
 
 func TestVerifyRefusals(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
 	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"jobs:read"}, "expiresInSeconds": 120})
-	require.Equal(t, http.StatusOK, e.do(user{token: c.Token}, http.MethodGet, "/tokens", nil).status)
+	require.Equal(t, http.StatusOK, e.do(user{Token: c.Token}, http.MethodGet, "/tokens", nil).Status)
 
 	// Tampered: one character of the secret changed.
 	last := c.Token[len(c.Token)-2]
@@ -98,13 +98,13 @@ func TestVerifyRefusals(t *testing.T) {
 		repl = 'B'
 	}
 	tampered := c.Token[:len(c.Token)-2] + string(repl) + c.Token[len(c.Token)-1:]
-	e.do(user{token: tampered}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "not valid")
-	e.do(user{token: c.Token + "x"}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "malformed")
-	e.do(user{}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "missing credentials")
+	e.do(user{Token: tampered}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "not valid")
+	e.do(user{Token: c.Token + "x"}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "malformed")
+	e.do(user{}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "missing credentials")
 
 	// Expired.
 	e.offset.Store(int64(121 * time.Second))
-	e.do(user{token: c.Token}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusUnauthorized, "unauthenticated", "expired")
+	e.do(user{Token: c.Token}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "expired")
 }
 
 func TestRevokeOtherUsersToken(t *testing.T) {
@@ -112,10 +112,10 @@ func TestRevokeOtherUsersToken(t *testing.T) {
 	alice, bob := e.newUser("alice"), e.newUser("bob")
 	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"jobs:read"}, "expiresInSeconds": 600})
 
-	e.do(bob, http.MethodDelete, "/tokens/"+c.ID, nil).requireError(t, http.StatusNotFound, "not_found", "not found")
-	e.do(alice, http.MethodDelete, "/tokens/t_nope", nil).requireError(t, http.StatusNotFound, "not_found", "not found")
+	e.do(bob, http.MethodDelete, "/tokens/"+c.ID, nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
+	e.do(alice, http.MethodDelete, "/tokens/t_nope", nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
 	require.Empty(t, e.list(bob).Tokens)
-	require.Equal(t, http.StatusOK, e.do(user{token: c.Token}, http.MethodGet, "/tokens", nil).status, "still valid")
+	require.Equal(t, http.StatusOK, e.do(user{Token: c.Token}, http.MethodGet, "/tokens", nil).Status, "still valid")
 }
 
 func TestCreateBadInput(t *testing.T) {
@@ -146,7 +146,7 @@ func TestCreateBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e.do(alice, http.MethodPost, "/tokens", tc.body).requireError(t, http.StatusBadRequest, "invalid_argument", tc.want)
+			e.do(alice, http.MethodPost, "/tokens", tc.body).RequireError(t, http.StatusBadRequest, "invalid_argument", tc.want)
 		})
 	}
 	require.Empty(t, e.list(alice).Tokens)
@@ -156,17 +156,17 @@ func TestNarrowingOnly(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
 	narrow := e.create(alice, map[string]any{"name": "narrow", "scopes": []string{"jobs:write", "objects:read@projects/proj1"}, "expiresInSeconds": 600})
-	tok := user{id: alice.id, token: narrow.Token}
+	tok := user{ID: alice.ID, Token: narrow.Token}
 
 	for _, scopes := range [][]string{{"all"}, {"objects:read"}, {"objects:write@projects/proj1"}, {"objects:read@projects/proj2"}, {"jobs:read", "objects:write"}} {
 		e.do(tok, http.MethodPost, "/tokens", map[string]any{"name": "wider", "scopes": scopes, "expiresInSeconds": 600}).
-			requireError(t, http.StatusForbidden, "permission_denied", "only narrow")
+			RequireError(t, http.StatusForbidden, "permission_denied", "only narrow")
 	}
 	c := e.create(tok, map[string]any{"name": "narrower", "scopes": []string{"jobs:read", "objects:read@projects/proj1"}, "expiresInSeconds": 600})
 	require.Equal(t, []string{"jobs:read", "objects:read@projects/proj1"}, c.Scopes)
 	// The new token belongs to the same user and works; without
 	// tokens:manage it sees only itself.
-	l := e.list(user{token: c.Token})
+	l := e.list(user{Token: c.Token})
 	require.Len(t, l.Tokens, 1)
 	require.Equal(t, c.ID, l.Tokens[0].ID)
 	require.Len(t, e.list(alice).Tokens, 2)
@@ -179,32 +179,32 @@ func TestServicesAndUnconfigured(t *testing.T) {
 	}})
 	srv := httptest.NewServer(svc)
 	t.Cleanup(srv.Close)
-	do(t, srv.URL, user{token: "x"}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusForbidden, "permission_denied", "users only")
-	do(t, srv.URL, user{token: "x"}, http.MethodPost, "/tokens", map[string]any{"name": "x", "scopes": []string{"all"}}).
-		requireError(t, http.StatusForbidden, "permission_denied", "users only")
+	user{Token: "x"}.Do(t, srv.URL, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusForbidden, "permission_denied", "users only")
+	user{Token: "x"}.Do(t, srv.URL, http.MethodPost, "/tokens", map[string]any{"name": "x", "scopes": []string{"all"}}).
+		RequireError(t, http.StatusForbidden, "permission_denied", "users only")
 
 	bare := httptest.NewServer(New(Options{}))
 	t.Cleanup(bare.Close)
-	do(t, bare.URL, user{}, http.MethodGet, "/tokens", nil).requireError(t, http.StatusServiceUnavailable, "unavailable", "not configured")
-	require.Equal(t, http.StatusOK, do(t, bare.URL, user{}, http.MethodGet, "/healthz", nil).status)
-	e.do(user{}, http.MethodPut, "/tokens", nil).requireError(t, http.StatusMethodNotAllowed, "method_not_allowed", "")
+	user{}.Do(t, bare.URL, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusServiceUnavailable, "unavailable", "not configured")
+	require.Equal(t, http.StatusOK, user{}.Do(t, bare.URL, http.MethodGet, "/healthz", nil).Status)
+	e.do(user{}, http.MethodPut, "/tokens", nil).RequireError(t, http.StatusMethodNotAllowed, "method_not_allowed", "")
 }
 
 func TestJWKS(t *testing.T) {
 	e := newEnv(t)
 	resp := e.do(user{}, http.MethodGet, JWKSPath, nil)
-	require.Equal(t, http.StatusOK, resp.status)
-	require.Equal(t, "application/json", resp.header.Get("Content-Type"))
-	require.Equal(t, "public, max-age=300", resp.header.Get("Cache-Control"))
-	require.JSONEq(t, string(e.issuer.JWKS()), string(resp.body))
+	require.Equal(t, http.StatusOK, resp.Status)
+	require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	require.Equal(t, "public, max-age=300", resp.Header.Get("Cache-Control"))
+	require.JSONEq(t, string(e.issuer.JWKS()), string(resp.Body))
 
 	bare := httptest.NewServer(New(Options{}))
 	t.Cleanup(bare.Close)
-	resp = do(t, bare.URL, user{}, http.MethodGet, JWKSPath, nil)
-	require.Equal(t, http.StatusOK, resp.status)
-	require.JSONEq(t, `{"keys":[]}`, string(resp.body))
+	resp = user{}.Do(t, bare.URL, http.MethodGet, JWKSPath, nil)
+	require.Equal(t, http.StatusOK, resp.Status)
+	require.JSONEq(t, `{"keys":[]}`, string(resp.Body))
 
 	failing := httptest.NewServer(New(Options{JWKS: func(context.Context) ([]byte, error) { return nil, errors.New("kms down") }}))
 	t.Cleanup(failing.Close)
-	do(t, failing.URL, user{}, http.MethodGet, JWKSPath, nil).requireError(t, http.StatusServiceUnavailable, "unavailable", "JWKS")
+	user{}.Do(t, failing.URL, http.MethodGet, JWKSPath, nil).RequireError(t, http.StatusServiceUnavailable, "unavailable", "JWKS")
 }

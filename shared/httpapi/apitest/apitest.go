@@ -1,5 +1,6 @@
 // Package apitest is what tests of valet's HTTP functions share: one call
-// helper that sends a JSON body with a bearer token and records the answer.
+// helper that sends a JSON body with a bearer token and records the
+// answer, and the checks of that answer (Decode, RequireError).
 package apitest
 
 import (
@@ -11,6 +12,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi"
 )
 
 // Response is a recorded answer.
@@ -75,4 +79,38 @@ func Send(t testing.TB, method, url string, body any, header http.Header) Respon
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Decode checks r's status and reads its JSON body into v.
+func (r Response) Decode(t testing.TB, status int, v any) {
+	t.Helper()
+	require.Equal(t, status, r.Status, "body: %s", r.Body)
+	require.NoError(t, json.Unmarshal(r.Body, v), "body: %s", r.Body)
+}
+
+// RequireError checks r is an ErrorBody answer with status, code (any
+// when "") and a message containing want, and returns its detail.
+func (r Response) RequireError(t testing.TB, status int, code apperr.Code, want string) httpapi.ErrorDetail {
+	t.Helper()
+	var body httpapi.ErrorBody
+	r.Decode(t, status, &body)
+	require.NotEmpty(t, body.Error.Code, "body: %s", r.Body)
+	require.NotEmpty(t, body.Error.Message, "body: %s", r.Body)
+	if code != "" {
+		require.Equal(t, code, body.Error.Code, "body: %s", r.Body)
+	}
+	require.Contains(t, body.Error.Message, want, "body: %s", r.Body)
+	return body.Error
+}
+
+// Caller is who a test request comes from: the principal's id and its
+// bearer token ("" sends none).
+type Caller struct {
+	ID, Token string
+}
+
+// Do sends method base+path with body as c (see Do).
+func (c Caller) Do(t testing.TB, base, method, path string, body any) Response {
+	t.Helper()
+	return Do(t, base, c.Token, method, path, body)
 }
