@@ -18,7 +18,7 @@ type claimRequest struct {
 }
 
 type claimResponse struct {
-	Job  *job.Job `json:"job"`
+	Job  job.View `json:"job"`
 	Lock lockView `json:"lock"`
 }
 
@@ -58,5 +58,5 @@ func (s *server) claim(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, claimResponse{Job: j, Lock: viewLock(j)})
+	httpapi.WriteJSON(w, http.StatusOK, claimResponse{Job: j.View(), Lock: viewLock(j)})
 }

@@ -83,5 +83,5 @@ func (s *server) state(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	jobsecret.AfterFinal(r.Context(), httpapi.LoggerFrom(r.Context()), s.store, s.secrets, j, now)
-	httpapi.WriteJSON(w, http.StatusOK, j)
+	httpapi.WriteJSON(w, http.StatusOK, j.View())
 }

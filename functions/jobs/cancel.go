@@ -30,5 +30,5 @@ func (h *handler) cancel(w http.ResponseWriter, r *http.Request) {
 		h.audit.Write(r.Context(), audit.Of(access.JobSpace(j), audit.JobCancelled, "jobs/"+j.ID))
 	}
 	jobsecret.AfterFinal(r.Context(), httpapi.LoggerFrom(r.Context()), h.store, h.secrets, j, now)
-	httpapi.WriteJSON(w, http.StatusOK, j)
+	httpapi.WriteJSON(w, http.StatusOK, j.View())
 }

@@ -54,7 +54,7 @@ type workspaceRequest struct {
 
 // uploadResponse answers POST /jobs and POST /jobs/{id}/upload.
 type uploadResponse struct {
-	Job    *job.Job    `json:"job"`
+	Job    job.View    `json:"job"`
 	Upload *signer.URL `json:"upload,omitempty"`
 }
 
@@ -98,7 +98,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if done != nil {
-			httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: done})
+			httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: done.View()})
 			return
 		}
 	}
@@ -132,7 +132,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j), "jobs/"+j.ID+"/workspace", upload.Method, upload.ExpiresAt))
-	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Job: j, Upload: &upload})
+	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Job: j.View(), Upload: &upload})
 }
 
 // mayCreate checks p may submit j: in its own space, or as an editor of

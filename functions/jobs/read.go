@@ -23,7 +23,7 @@ const (
 
 // listResponse answers GET /jobs.
 type listResponse struct {
-	Jobs          []*job.Job `json:"jobs"`
+	Jobs          []job.View `json:"jobs"`
 	NextPageToken string     `json:"nextPageToken"`
 }
 
@@ -40,7 +40,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, j)
+	httpapi.WriteJSON(w, http.StatusOK, j.View())
 }
 
 // list serves GET /jobs?project=&state=&pageSize=&pageToken=: the jobs
@@ -76,10 +76,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	if jobs == nil {
-		jobs = []*job.Job{}
-	}
-	httpapi.WriteJSON(w, http.StatusOK, listResponse{Jobs: jobs, NextPageToken: next})
+	httpapi.WriteJSON(w, http.StatusOK, listResponse{Jobs: job.Views(jobs), NextPageToken: next})
 }
 
 // events serves GET /jobs/{id}/events?pageToken=&pageSize=.

@@ -40,7 +40,7 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j), "jobs/"+j.ID+"/workspace", upload.Method, upload.ExpiresAt))
-	httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: j, Upload: &upload})
+	httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: j.View(), Upload: &upload})
 }
 
 // signUpload signs the PUT of j's workspace as j declares it, at j's open

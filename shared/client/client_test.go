@@ -104,7 +104,7 @@ func TestWaitJobReportsChangesAndRetriesTransientErrors(t *testing.T) {
 	var seen []job.State
 	j, err := (&Client{JobsURL: srv.URL}).WaitJob(context.Background(), "j_1", WaitOptions{
 		MinInterval: time.Millisecond, MaxInterval: 2 * time.Millisecond,
-		OnChange: func(j job.Job) { seen = append(seen, j.State) },
+		OnChange: func(j job.View) { seen = append(seen, j.State) },
 	})
 	require.NoError(t, err)
 	require.Equal(t, job.Succeeded, j.State)

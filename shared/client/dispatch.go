@@ -29,8 +29,8 @@ type Lock struct {
 
 // Claim is a claimed job and its lock.
 type Claim struct {
-	Job  job.Job `json:"job"`
-	Lock Lock    `json:"lock"`
+	Job  job.View `json:"job"`
+	Lock Lock     `json:"lock"`
 }
 
 // Bundle is a job's auth bundle: its signed URLs and secrets. All of it is
@@ -101,13 +101,13 @@ func (c *Client) Heartbeat(ctx context.Context, id string, epoch, leaseSeconds i
 
 // State reports RUNNING, FAILED (with message) or QUEUED (hand the job
 // back) at epoch (POST /jobs/{id}/state).
-func (c *Client) State(ctx context.Context, id string, epoch int64, state job.State, message string) (job.Job, error) {
+func (c *Client) State(ctx context.Context, id string, epoch int64, state job.State, message string) (job.View, error) {
 	body := struct {
 		Epoch   int64     `json:"epoch"`
 		State   job.State `json:"state"`
 		Message string    `json:"message,omitempty"`
 	}{epoch, state, message}
-	var out job.Job
+	var out job.View
 	_, err := c.call(ctx, http.MethodPost, Dispatch, "/jobs/"+url.PathEscape(id)+"/state", body, &out)
 	return out, err
 }

@@ -40,7 +40,7 @@ type CreateJobRequest struct {
 // Created is the answer of POST /jobs. Upload is nil when a finished job
 // was reused.
 type Created struct {
-	Job    job.Job    `json:"job"`
+	Job    job.View   `json:"job"`
 	Upload *SignedURL `json:"upload,omitempty"`
 }
 
@@ -52,15 +52,15 @@ func (c *Client) CreateJob(ctx context.Context, req CreateJobRequest) (Created, 
 }
 
 // GetJob reads a job (GET /jobs/{id}).
-func (c *Client) GetJob(ctx context.Context, id string) (job.Job, error) {
-	var out job.Job
+func (c *Client) GetJob(ctx context.Context, id string) (job.View, error) {
+	var out job.View
 	_, err := c.call(ctx, http.MethodGet, Jobs, "/jobs/"+url.PathEscape(id), nil, &out)
 	return out, err
 }
 
 // CancelJob cancels a job (POST /jobs/{id}/cancel).
-func (c *Client) CancelJob(ctx context.Context, id string) (job.Job, error) {
-	var out job.Job
+func (c *Client) CancelJob(ctx context.Context, id string) (job.View, error) {
+	var out job.View
 	_, err := c.call(ctx, http.MethodPost, Jobs, "/jobs/"+url.PathEscape(id)+"/cancel", nil, &out)
 	return out, err
 }
@@ -81,15 +81,15 @@ func (c *Client) AttestationURL(ctx context.Context, id string) (SignedURL, erro
 
 // WaitOptions tunes WaitJob. Zero values take the defaults.
 type WaitOptions struct {
-	MinInterval time.Duration   // first poll interval; default 250 ms
-	MaxInterval time.Duration   // backoff ceiling; default 5 s
-	OnChange    func(j job.Job) // called with the first state and every change
+	MinInterval time.Duration    // first poll interval; default 250 ms
+	MaxInterval time.Duration    // backoff ceiling; default 5 s
+	OnChange    func(j job.View) // called with the first state and every change
 }
 
 // WaitJob polls the job until it is final, backing off from MinInterval to
 // MaxInterval (reset when the state changes), and returns the final job.
 // Transient answers (429, 5xx) are retried; any other error ends the wait.
-func (c *Client) WaitJob(ctx context.Context, id string, o WaitOptions) (job.Job, error) {
+func (c *Client) WaitJob(ctx context.Context, id string, o WaitOptions) (job.View, error) {
 	if o.MinInterval <= 0 {
 		o.MinInterval = 250 * time.Millisecond
 	}
@@ -135,8 +135,8 @@ func transient(err error) bool {
 
 // JobList is one page of GET /jobs.
 type JobList struct {
-	Jobs          []job.Job `json:"jobs"`
-	NextPageToken string    `json:"nextPageToken"`
+	Jobs          []job.View `json:"jobs"`
+	NextPageToken string     `json:"nextPageToken"`
 }
 
 // ListJobsOptions filters GET /jobs; zero values are left out.

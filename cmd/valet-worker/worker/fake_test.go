@@ -21,7 +21,7 @@ import (
 type fakeValet struct {
 	t         *testing.T
 	srv       *httptest.Server
-	job       job.Job
+	job       job.View
 	workspace []byte
 	bundle    client.Bundle
 
@@ -34,7 +34,7 @@ type fakeValet struct {
 	onceRun sync.Once
 }
 
-func newFakeValet(t *testing.T, j job.Job, workspace []byte) *fakeValet {
+func newFakeValet(t *testing.T, j job.View, workspace []byte) *fakeValet {
 	f := &fakeValet{t: t, job: j, workspace: workspace, uploads: map[string][]byte{}, running: make(chan struct{})}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)

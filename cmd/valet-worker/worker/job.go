@@ -149,7 +149,7 @@ func (w *Worker) heartbeat(ctx context.Context, id string, epoch int64, stopRun 
 }
 
 // runJob downloads the workspace, runs the job and uploads its results.
-func (w *Worker) runJob(ctx context.Context, j job.Job, b client.Bundle) error {
+func (w *Worker) runJob(ctx context.Context, j job.View, b client.Bundle) error {
 	dir, err := os.MkdirTemp("", "valet-job-*")
 	if err != nil {
 		return fmt.Errorf("make a work directory: %w", err)

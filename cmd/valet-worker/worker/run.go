@@ -41,7 +41,7 @@ type Result struct {
 }
 
 // reference is the run without --exec: the output lists the workspace.
-func reference(j job.Job, worker string, files []string, outDir string) error {
+func reference(j job.View, worker string, files []string, outDir string) error {
 	list := strings.Join(files, "\n")
 	if list != "" {
 		list += "\n"
@@ -83,7 +83,7 @@ func command(spec map[string]any) ([]string, error) {
 // execute runs the spec's command in the workspace with the job's tokens
 // in its environment (and nothing else of the worker's: not its own
 // credential). Its output goes to log.txt with the tokens masked.
-func (w *Worker) execute(ctx context.Context, j job.Job, b client.Bundle, workspace, outDir string) error {
+func (w *Worker) execute(ctx context.Context, j job.View, b client.Bundle, workspace, outDir string) error {
 	args, err := command(j.Spec)
 	if err != nil {
 		return err
@@ -121,7 +121,7 @@ func (w *Worker) execute(ctx context.Context, j job.Job, b client.Bundle, worksp
 
 // childEnv is the command's whole environment: a minimal PATH and HOME, the
 // job's directories, and its tokens.
-func childEnv(j job.Job, b client.Bundle, workspace, outDir, jobsURL string) []string {
+func childEnv(j job.View, b client.Bundle, workspace, outDir, jobsURL string) []string {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + workspace,
@@ -202,7 +202,7 @@ type Attestation struct {
 
 // uploadResults tars outDir and uploads it, with an attestation first when
 // the job requires one (valet marks the job SUCCEEDED once both are in).
-func (w *Worker) uploadResults(ctx context.Context, j job.Job, b client.Bundle, outDir string) error {
+func (w *Worker) uploadResults(ctx context.Context, j job.View, b client.Bundle, outDir string) error {
 	tb, err := client.WriteTarball(func(wr io.Writer) error { return client.TarDir(outDir, wr) })
 	if err != nil {
 		return fmt.Errorf("archive the output: %w", err)

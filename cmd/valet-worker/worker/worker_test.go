@@ -27,7 +27,7 @@ func writeFile(t *testing.T, dir, name, body string) {
 }
 
 func TestExecGivesTheChildItsTokensAndMasksTheLog(t *testing.T) {
-	f := newFakeValet(t, job.Job{ID: "j_exec", Spec: map[string]any{"command": []any{"sh", "-c",
+	f := newFakeValet(t, job.View{ID: "j_exec", Spec: map[string]any{"command": []any{"sh", "-c",
 		`cat input.txt > "$VALET_OUTPUT_DIR/copy.txt"; echo "$VALET_JOB_TOKEN $VALET_RUNTIME_TOKEN $DW_WORKFLOW_TOKEN" > "$VALET_OUTPUT_DIR/env.txt"; echo "leak $DW_WORKFLOW_TOKEN"; env | grep -c VALET_WORKER_TOKEN || true`}}},
 		workspaceTar(t, map[string]string{"input.txt": "hello"}))
 	t.Setenv("VALET_WORKER_TOKEN", "the-worker-credential")
@@ -50,7 +50,7 @@ func TestExecGivesTheChildItsTokensAndMasksTheLog(t *testing.T) {
 }
 
 func TestReferenceRunWithAttestation(t *testing.T) {
-	f := newFakeValet(t, job.Job{ID: "j_ref", RequireAttestation: true, Spec: map[string]any{"image": "x"}},
+	f := newFakeValet(t, job.View{ID: "j_ref", RequireAttestation: true, Spec: map[string]any{"image": "x"}},
 		workspaceTar(t, map[string]string{"b.txt": "b", "a/c.txt": "c"}))
 	require.NoError(t, f.worker(false, io.Discard).Loop(context.Background()))
 	_, uploads := f.snapshot()
@@ -64,7 +64,7 @@ func TestReferenceRunWithAttestation(t *testing.T) {
 }
 
 func TestFailingCommandReportsFailed(t *testing.T) {
-	f := newFakeValet(t, job.Job{ID: "j_fail", Spec: map[string]any{"command": []any{"sh", "-c", `echo "boom $VALET_JOB_TOKEN" >&2; exit 3`}}},
+	f := newFakeValet(t, job.View{ID: "j_fail", Spec: map[string]any{"command": []any{"sh", "-c", `echo "boom $VALET_JOB_TOKEN" >&2; exit 3`}}},
 		workspaceTar(t, map[string]string{"x": "x"}))
 	require.NoError(t, f.worker(true, io.Discard).Loop(context.Background()))
 	states, uploads := f.snapshot()
@@ -73,7 +73,7 @@ func TestFailingCommandReportsFailed(t *testing.T) {
 }
 
 func TestBadSpecReportsFailed(t *testing.T) {
-	f := newFakeValet(t, job.Job{ID: "j_bad", Spec: map[string]any{"command": "make"}}, workspaceTar(t, map[string]string{"x": "x"}))
+	f := newFakeValet(t, job.View{ID: "j_bad", Spec: map[string]any{"command": "make"}}, workspaceTar(t, map[string]string{"x": "x"}))
 	require.NoError(t, f.worker(true, io.Discard).Loop(context.Background()))
 	states, _ := f.snapshot()
 	require.Len(t, states, 2)
@@ -81,7 +81,7 @@ func TestBadSpecReportsFailed(t *testing.T) {
 }
 
 func TestStopHandsTheJobBack(t *testing.T) {
-	f := newFakeValet(t, job.Job{ID: "j_stop", Spec: map[string]any{"command": []any{"sleep", "30"}}}, workspaceTar(t, map[string]string{"x": "x"}))
+	f := newFakeValet(t, job.View{ID: "j_stop", Spec: map[string]any{"command": []any{"sleep", "30"}}}, workspaceTar(t, map[string]string{"x": "x"}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- f.worker(true, io.Discard).Loop(ctx) }()
@@ -142,7 +142,7 @@ func sha256Hex(b []byte) string {
 // TestExecGivesTheChildTheSpecEnv: the spec's env reaches the command;
 // names of valet's own variables cannot override them.
 func TestExecGivesTheChildTheSpecEnv(t *testing.T) {
-	f := newFakeValet(t, job.Job{ID: "j_env", Spec: map[string]any{
+	f := newFakeValet(t, job.View{ID: "j_env", Spec: map[string]any{
 		"command": []any{"sh", "-c", `echo "$GREETING $VALET_JOB_ID $DW_WORKFLOW_TOKEN" > "$VALET_OUTPUT_DIR/env.txt"`},
 		"env":     map[string]any{"GREETING": "hello", "VALET_JOB_ID": "j_other", "DW_WORKFLOW_TOKEN": "forged"},
 	}}, workspaceTar(t, map[string]string{"x": "x"}))
@@ -169,7 +169,7 @@ func TestReadmeDemoProducesItsCounts(t *testing.T) {
 		require.NoError(t, err)
 		files[name] = string(b)
 	}
-	f := newFakeValet(t, job.Job{ID: "j_demo", Spec: spec}, workspaceTar(t, files))
+	f := newFakeValet(t, job.View{ID: "j_demo", Spec: spec}, workspaceTar(t, files))
 	require.NoError(t, f.worker(true, io.Discard).Loop(context.Background()))
 	_, uploads := f.snapshot()
 	out := clienttest.TarFiles(t, uploads["out"])

@@ -99,8 +99,8 @@ func (in *inv) getJob(cl *client.Client, id string) error {
 	return in.show(j, func(w io.Writer) { printJob(w, j) })
 }
 
-func printJob(w io.Writer, j job.Job) {
-	artifacts := func(a job.Artifact) string {
+func printJob(w io.Writer, j job.View) {
+	artifacts := func(a job.ArtifactView) string {
 		if !a.Present {
 			return ""
 		}
@@ -130,7 +130,7 @@ func listJobs(fs *flag.FlagSet, in *inv) func() error {
 			return err
 		}
 		o := client.ListJobsOptions{Project: *project, State: job.State(strings.ToUpper(*state))}
-		jobs, err := collect(*limit, 100, func(size int, token string) ([]job.Job, string, error) {
+		jobs, err := collect(*limit, 100, func(size int, token string) ([]job.View, string, error) {
 			o.PageSize, o.PageToken = size, token
 			page, err := cl.ListJobs(in.ctx, o)
 			return page.Jobs, page.NextPageToken, err
@@ -175,16 +175,16 @@ func (in *inv) events(cl *client.Client, id string) error {
 
 // waitJob waits for a final state, telling stderr of every change. A
 // final state other than SUCCEEDED is an error with ExitJobFailed.
-func (in *inv) waitJob(cl *client.Client, id string) (job.Job, error) {
+func (in *inv) waitJob(cl *client.Client, id string) (job.View, error) {
 	start := time.Now()
-	j, err := cl.WaitJob(in.ctx, id, client.WaitOptions{OnChange: func(j job.Job) {
+	j, err := cl.WaitJob(in.ctx, id, client.WaitOptions{OnChange: func(j job.View) {
 		fmt.Fprintf(in.stderr, "%s  %s%s\n", formatElapsed(time.Since(start)), j.State, messageSuffix(j))
 	}})
 	if err != nil && in.ctx.Err() != nil {
-		return job.Job{}, fmt.Errorf("stopped waiting for %s; the job goes on: `valet jobs wait %s` to resume", id, id)
+		return job.View{}, fmt.Errorf("stopped waiting for %s; the job goes on: `valet jobs wait %s` to resume", id, id)
 	}
 	if err != nil {
-		return job.Job{}, fmt.Errorf("wait for %s: %w", id, err)
+		return job.View{}, fmt.Errorf("wait for %s: %w", id, err)
 	}
 	if j.State != job.Succeeded {
 		return j, exitError{ExitJobFailed, fmt.Errorf("job %s ended %s%s (its events: `valet jobs events %s`)", j.ID, j.State, messageSuffix(j), j.ID)}
@@ -192,7 +192,7 @@ func (in *inv) waitJob(cl *client.Client, id string) (job.Job, error) {
 	return j, nil
 }
 
-func messageSuffix(j job.Job) string {
+func messageSuffix(j job.View) string {
 	if j.Message == "" {
 		return ""
 	}
