@@ -43,6 +43,8 @@ func up(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}
+	// Object bytes live on disk, not in the dev server's memory.
+	opts.StorageDir = filepath.Join(*dir, "storage")
 	lock, err := lockDir(*dir)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 
 	"cloud.google.com/go/storage"
@@ -62,22 +61,4 @@ func (s *Server) Transport() http.RoundTripper { return inProcess{s} }
 func (s *Server) Client(ctx context.Context) (*storage.Client, error) {
 	return storage.NewClient(ctx, option.WithHTTPClient(&http.Client{Transport: s.Transport()}),
 		option.WithoutAuthentication())
-}
-
-// inProcess serves a request with the server's handler, without a socket.
-type inProcess struct{ h http.Handler }
-
-func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
-	if err := r.Context().Err(); err != nil {
-		return nil, err
-	}
-	if r.Host == "" { // as a client would send it, so fake-gcs-server routes by host
-		r = r.Clone(r.Context())
-		r.Host = r.URL.Host
-	}
-	w := httptest.NewRecorder()
-	t.h.ServeHTTP(w, r)
-	res := w.Result()
-	res.Request = r
-	return res, nil
 }

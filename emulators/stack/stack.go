@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -64,6 +65,12 @@ type Options struct {
 	// buckets (the gate) and the API (jobs, objects, tokens); the console's
 	// URL is always the first.
 	AllowedOrigins []string
+	// StorageDir is where the storage emulator keeps object bytes
+	// (fake-gcs-server's filesystem backend), so the process's memory does
+	// not hold them; make dev uses .dev/storage. Empty: a temporary
+	// directory removed at Stop. Start empties it: the stack's buckets
+	// start empty, as its Firestore does.
+	StorageDir string
 	// SpaceQuotaBytes is each object space's quota; the objects function's
 	// default when zero.
 	SpaceQuotaBytes int64
@@ -290,10 +297,16 @@ func (s *Stack) startStorage(ctx context.Context) error {
 		return err
 	}
 	gateHost := l.Addr().String()
+	root, err := s.storageRoot()
+	if err != nil {
+		l.Close()
+		return err
+	}
 	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{
-		Scheme:     "http",
-		NoListener: true,
-		PublicHost: gateHost,
+		Scheme:      "http",
+		NoListener:  true,
+		PublicHost:  gateHost,
+		StorageRoot: root,
 		EventOptions: fakestorage.EventManagerOptions{
 			ProjectID: s.opts.Project,
 			TopicName: StorageTopic,
@@ -342,6 +355,27 @@ func (s *Stack) startStorage(ctx context.Context) error {
 	s.Info.Storage = url
 	s.serve(l, g)
 	return nil
+}
+
+// storageRoot is the empty directory the storage emulator keeps its
+// objects in: Options.StorageDir emptied, or a temporary directory
+// removed at Stop.
+func (s *Stack) storageRoot() (string, error) {
+	if s.opts.StorageDir == "" {
+		dir, err := os.MkdirTemp("", "valet-storage-")
+		if err != nil {
+			return "", err
+		}
+		s.onStop(func() { _ = os.RemoveAll(dir) })
+		return dir, nil
+	}
+	if err := os.RemoveAll(s.opts.StorageDir); err != nil {
+		return "", fmt.Errorf("emptying the storage directory: %w", err)
+	}
+	if err := os.MkdirAll(s.opts.StorageDir, 0o700); err != nil {
+		return "", fmt.Errorf("storage directory: %w", err)
+	}
+	return s.opts.StorageDir, nil
 }
 
 func (s *Stack) startSecretManager() error {
