@@ -32,6 +32,7 @@ func up(ctx context.Context, args []string) error {
 	fs.StringVar(&origins, "origins", "http://localhost:3000,http://127.0.0.1:3000", "comma-separated frontend origins allowed by CORS on the gate and the API, after the console's own")
 	fs.BoolVar(&opts.DuplicateEvents, "duplicate-events", false, "deliver every storage event twice (tests idempotency)")
 	fs.BoolVar(&opts.ShuffleEvents, "shuffle-events", false, "deliver storage events in shuffled order")
+	fs.DurationVar(&opts.SignBlobLatency, "signblob-latency", 0, "added to every IAM signBlob answer, standing for the round trip a deployed function pays per signed URL")
 	fs.DurationVar(&opts.SweepEvery, "sweep-every", stack.DefaultSweepEvery, "how often the scheduler runs the sweep, as Cloud Scheduler does (0: never)")
 	if err := fs.Parse(args); err != nil {
 		return err

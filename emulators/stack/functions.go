@@ -2,13 +2,9 @@ package stack
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -76,7 +72,7 @@ func (s *Stack) Environment(name string) (map[string]string, error) {
 		config.EnvFunctionURL:     s.Info.Functions[name],
 		config.EnvServiceAccounts: strings.Join(callers, ","),
 		config.EnvSignerEmail:     s.SignerEmail,
-		config.EnvSignerKeyFile:   s.signerKeyFile,
+		config.EnvIAMCredentials:  s.iamEndpoint,
 		config.EnvTokenIssuer:     s.TokenIssuer(),
 		config.EnvWorkflowAud:     WorkflowAudience,
 		config.EnvSignedURLBase:   s.Info.Storage,
@@ -95,12 +91,10 @@ func (s *Stack) Environment(name string) (map[string]string, error) {
 
 // deploy builds every function as a deployment does: its Environment
 // through config.Load and config.Build into the Deploy its package
-// exports. It first does what the deployment's bootstrap does: the
-// signer's key file and a first workflow signing key.
+// exports. It first does what the deployment's bootstrap does: a first
+// workflow signing key. The functions sign URLs as deployed, through
+// signBlob (the stack's IAM Credentials stand-in), without a key file.
 func (s *Stack) deploy(ctx context.Context) (map[string]http.Handler, error) {
-	if err := s.writeSignerKey(); err != nil {
-		return nil, err
-	}
 	if err := s.rotateWorkflowKey(ctx); err != nil {
 		return nil, err
 	}
@@ -124,19 +118,6 @@ func (s *Stack) deploy(ctx context.Context) (map[string]http.Handler, error) {
 		}
 	}
 	return handlers, nil
-}
-
-// writeSignerKey writes the signer's private key where
-// VALET_SIGNER_KEY_FILE points, removed at Stop.
-func (s *Stack) writeSignerKey() error {
-	dir, err := os.MkdirTemp("", "valet-stack-")
-	if err != nil {
-		return err
-	}
-	s.onStop(func() { _ = os.RemoveAll(dir) })
-	s.signerKeyFile = filepath.Join(dir, "signer.pem")
-	key := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(s.SignerKey)})
-	return os.WriteFile(s.signerKeyFile, key, 0o600)
 }
 
 // rotateWorkflowKey adds the first workflow signing key, as the

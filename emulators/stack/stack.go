@@ -37,6 +37,7 @@ import (
 	"valet.dev/valet/emulators/frontdoor"
 	"valet.dev/valet/emulators/gate"
 	"valet.dev/valet/emulators/gcloud"
+	"valet.dev/valet/emulators/iamcredentials"
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/privategcs"
 	smemu "valet.dev/valet/emulators/secretmanager"
@@ -71,6 +72,10 @@ type Options struct {
 	// directory removed at Stop. Start empties it: the stack's buckets
 	// start empty, as its Firestore does.
 	StorageDir string
+	// SignBlobLatency is added to every answer of the IAM Credentials
+	// stand-in, through which the functions sign their URLs as deployed
+	// (one signBlob call per URL): the network round trip to IAM.
+	SignBlobLatency time.Duration
 	// SpaceQuotaBytes is each object space's quota; the objects function's
 	// default when zero.
 	SpaceQuotaBytes int64
@@ -111,10 +116,13 @@ type Stack struct {
 	// SecretManager is the Secret Manager emulator, for tests that count
 	// its calls.
 	SecretManager *smemu.Running
+	// IAM is the IAM Credentials stand-in the functions sign through
+	// (signBlob with SignerKey), for tests that count its calls.
+	IAM *iamcredentials.Server
 
 	opts            Options
 	consoleListener net.Listener
-	signerKeyFile   string
+	iamEndpoint     string                  // VALET_IAM_CREDENTIALS_URL, with its credential
 	handlers        map[string]http.Handler // each function as deployed, without its front door
 	door            *frontdoor.Door
 	meters          meters
@@ -168,6 +176,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		return nil, err
 	}
 	if err := s.startIssuer(); err != nil {
+		return nil, err
+	}
+	if err := s.startIAM(); err != nil {
 		return nil, err
 	}
 	if err := s.startFunctions(ctx); err != nil {
@@ -408,6 +419,24 @@ func (s *Stack) startIssuer() error {
 	s.Issuer = iss
 	s.Info.Issuer = url
 	s.serve(l, iss)
+	return nil
+}
+
+// startIAM starts the IAM Credentials stand-in, signing as the signer
+// account with SignerKey, on a loopback port that demands a per-run
+// credential (the functions find it in VALET_IAM_CREDENTIALS_URL).
+func (s *Stack) startIAM() error {
+	l, _, err := listen(0)
+	if err != nil {
+		return err
+	}
+	s.IAM = iamcredentials.New(iamcredentials.Options{
+		Keys:    map[string]*rsa.PrivateKey{s.SignerEmail: s.SignerKey},
+		Latency: s.opts.SignBlobLatency,
+	})
+	endpoint, stop := s.IAM.Serve(l)
+	s.iamEndpoint = endpoint
+	s.onStop(stop)
 	return nil
 }
 

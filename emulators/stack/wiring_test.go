@@ -33,7 +33,7 @@ func TestStackDeploysWhatTerraformDeploys(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^\s+((?:VALET|GOOGLE)_[A-Z_]+)\s+=`).FindAllSubmatch(tf, -1) {
 		terraformSets[string(m[1])] = true
 	}
-	localOnly := map[string]bool{config.EnvSignerKeyFile: true, config.EnvSignedURLBase: true, config.EnvServiceIssuers: true, config.EnvServiceJWKSURL: true, console.EnvStorageOrigin: true}
+	localOnly := map[string]bool{config.EnvSignerKeyFile: true, config.EnvIAMCredentials: true, config.EnvSignedURLBase: true, config.EnvServiceIssuers: true, config.EnvServiceJWKSURL: true, console.EnvStorageOrigin: true}
 
 	for k := range localOnly {
 		require.False(t, terraformSets[k], "terraform/ sets %s, which only the local stack may set (it points a function at local stand-ins)", k)

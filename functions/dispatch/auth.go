@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"valet.dev/valet/shared/access"
@@ -85,15 +86,30 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	bundle, err := s.bundle(j, now)
-	if err != nil {
-		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Internal, "the job's URLs could not be signed; retry later"))
+	// Deployed, each signed URL is an IAM signBlob round trip: the URLs are
+	// signed while the secrets are read, so the bundle costs about one
+	// signBlob, not three in a row plus the secrets.
+	var (
+		bundle  authBundle
+		signErr error
+		signed  = make(chan struct{})
+	)
+	go func() {
+		defer close(signed)
+		bundle, signErr = s.bundle(j, now)
+	}()
+	var secrets authBundle
+	secretsErr := s.addSecrets(r.Context(), j, &secrets)
+	<-signed
+	if signErr != nil {
+		httpapi.WriteError(w, r, apperr.Wrap(signErr, apperr.Internal, "the job's URLs could not be signed; retry later"))
 		return
 	}
-	if err := s.addSecrets(r.Context(), j, &bundle); err != nil {
-		httpapi.WriteError(w, r, err)
+	if secretsErr != nil {
+		httpapi.WriteError(w, r, secretsErr)
 		return
 	}
+	bundle.JobToken, bundle.RuntimeToken, bundle.WorkflowToken = secrets.JobToken, secrets.RuntimeToken, secrets.WorkflowToken
 	// The lock was checked on a read: check it again in a transaction
 	// right before the bundle leaves, single-use or not, so a requeue or a
 	// cancel that landed meanwhile is seen. Only a bundle that is complete
@@ -178,26 +194,34 @@ func (s *server) addSecrets(ctx context.Context, j *job.Job, b *authBundle) erro
 }
 
 // bundle signs the workspace GET and the output and attestation PUTs, each
-// valid until the job's deadline (job.BundleLeft, at most signer.MaxTTL).
+// valid until the job's deadline (job.BundleLeft, at most signer.MaxTTL),
+// all three at once (each is a signBlob call when deployed).
 // The PUTs name the claim's epoch and can create their object but never
 // replace it: a replay cannot destroy a recorded artifact (412), and a
 // superseded claim's upload is refused by finalize.
 func (s *server) bundle(j *job.Job, now time.Time) (authBundle, error) {
 	ttl := min(j.BundleLeft(now), signer.MaxTTL)
-	ws, err := s.signer.Download(s.bucket, job.WorkspaceName(j.ID, j.Workspace.Epoch), signer.DownloadOptions{TTL: ttl})
-	if err != nil {
-		return authBundle{}, err
-	}
-	out, err := s.signer.Upload(s.bucket, job.ArtifactName(j.ID, job.OutputKind, j.Lock.Epoch), signer.UploadOptions{
-		ContentType: OutputContentType, MinBytes: 0, MaxBytes: MaxOutputBytes, TTL: ttl, CreateOnly: true,
+	var (
+		ws       signer.URL
+		out, att signer.URL
+		errs     [3]error
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() {
+		ws, errs[0] = s.signer.Download(s.bucket, job.WorkspaceName(j.ID, j.Workspace.Epoch), signer.DownloadOptions{TTL: ttl})
 	})
-	if err != nil {
-		return authBundle{}, err
-	}
-	att, err := s.signer.Upload(s.bucket, job.ArtifactName(j.ID, job.AttestationKind, j.Lock.Epoch), signer.UploadOptions{
-		ContentType: AttestationContentType, MinBytes: 0, MaxBytes: MaxAttestationBytes, TTL: ttl, CreateOnly: true,
+	wg.Go(func() {
+		out, errs[1] = s.signer.Upload(s.bucket, job.ArtifactName(j.ID, job.OutputKind, j.Lock.Epoch), signer.UploadOptions{
+			ContentType: OutputContentType, MinBytes: 0, MaxBytes: MaxOutputBytes, TTL: ttl, CreateOnly: true,
+		})
 	})
-	if err != nil {
+	wg.Go(func() {
+		att, errs[2] = s.signer.Upload(s.bucket, job.ArtifactName(j.ID, job.AttestationKind, j.Lock.Epoch), signer.UploadOptions{
+			ContentType: AttestationContentType, MinBytes: 0, MaxBytes: MaxAttestationBytes, TTL: ttl, CreateOnly: true,
+		})
+	})
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
 		return authBundle{}, err
 	}
 	return authBundle{

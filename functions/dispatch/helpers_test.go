@@ -58,10 +58,26 @@ func newEnv(t testing.TB) *env {
 // writes.
 func newEnvWith(t testing.TB, wrap func(job.Store) job.Store) *env {
 	t.Helper()
+	return newEnvSigning(t, wrap, nil)
+}
+
+// newEnvSigning is newEnvWith signing through sign (as signBlob does when
+// deployed) when it is set, with the test key otherwise.
+func newEnvSigning(t testing.TB, wrap func(job.Store) job.Store, sign func([]byte) ([]byte, error)) *env {
+	t.Helper()
 	client := firestoretest.New(t)
 	firestoretest.Reset(t, firestoretest.ProjectID(t))
 	c := testenv.NewClock(t0)
-	sg := signertest.NewWith(t, signer.Options{Hostname: "127.0.0.1:4443", Insecure: true, Now: c.Now})
+	opts := signer.Options{Hostname: "127.0.0.1:4443", Insecure: true, Now: c.Now}
+	var sg *signer.Signer
+	if sign == nil {
+		sg = signertest.NewWith(t, opts)
+	} else {
+		opts.GoogleAccessID, opts.SignBytes = signertest.GoogleAccessID, sign
+		var err error
+		sg, err = signer.New(opts)
+		require.NoError(t, err)
+	}
 	e := &env{store: valetfs.NewJobStore(client), signer: sg, secrets: custodytest.New(t), clock: c}
 	e.keys = workflow.NewKeyStore(e.secrets.Client, custodytest.Project, "")
 	_, err := e.keys.Rotate(context.Background())

@@ -125,8 +125,9 @@ func (d *Deps) Custody(ctx context.Context) (*custody.Store, error) {
 }
 
 // Signer signs V4 URLs with VALET_SIGNER_KEY_FILE when set, otherwise as the
-// runtime's service account through IAM signBlob. The URLs point at
-// VALET_SIGNED_URL_BASE when set (the local stack's gate).
+// runtime's service account through IAM signBlob (at
+// VALET_IAM_CREDENTIALS_URL when set: the local stack's stand-in). The URLs
+// point at VALET_SIGNED_URL_BASE when set (the local stack's gate).
 func (d *Deps) Signer(ctx context.Context) (*signer.Signer, error) {
 	opts := signer.Options{GoogleAccessID: d.Env.SignerEmail, OnSign: d.meters.OnSign}
 	if d.Env.SignedURLBase != "" {
@@ -143,7 +144,42 @@ func (d *Deps) Signer(ctx context.Context) (*signer.Signer, error) {
 		}
 		opts.PrivateKey = key
 	}
-	return signer.NewFromEnvironment(ctx, opts)
+	iamOpts, err := d.iamOptions()
+	if err != nil {
+		return nil, err
+	}
+	return signer.NewFromEnvironment(ctx, opts, iamOpts...)
+}
+
+// iamOptions point the IAM Credentials client at VALET_IAM_CREDENTIALS_URL,
+// sending the credential its user info carries; none when it is unset.
+func (d *Deps) iamOptions() ([]option.ClientOption, error) {
+	if d.Env.IAMCredentialsURL == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(d.Env.IAMCredentialsURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("config: %s must be scheme://[user:secret@]host:port", EnvIAMCredentials)
+	}
+	transport := http.DefaultTransport
+	if u.User != nil {
+		pass, _ := u.User.Password()
+		transport = basicAuth{user: u.User.Username(), pass: pass, next: transport}
+	}
+	endpoint := url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}
+	return []option.ClientOption{option.WithEndpoint(endpoint.String()), option.WithHTTPClient(&http.Client{Transport: transport})}, nil
+}
+
+// basicAuth sends HTTP Basic credentials with every request.
+type basicAuth struct {
+	user, pass string
+	next       http.RoundTripper
+}
+
+func (b basicAuth) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.SetBasicAuth(b.user, b.pass)
+	return b.next.RoundTrip(r)
 }
 
 // Objects deletes objects in Cloud Storage (STORAGE_EMULATOR_HOST honoured

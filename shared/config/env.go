@@ -23,9 +23,10 @@
 //	VALET_ALLOWED_ORIGINS           comma-separated frontend origins (https://host[:port]) whose browsers may call jobs, objects and tokens (CORS); none by default
 //	VALET_AUDIT_RETENTION_DAYS      days the Firestore copy of an audit entry is kept (default 400; shared/audit)
 //
-// The local stack sets three more, which a deployment leaves unset:
+// The local stack sets four more, which a deployment leaves unset:
 //
 //	VALET_SIGNED_URL_BASE           scheme://host[:port] signed URLs point at (default https://storage.googleapis.com)
+//	VALET_IAM_CREDENTIALS_URL       http://user:secret@host:port of the IAM Credentials stand-in signBlob calls go to (default Google's, with the runtime's credentials)
 //	VALET_SERVICE_ISSUERS           comma-separated iss of service-account ID tokens (default Google's)
 //	VALET_SERVICE_JWKS_URL          where their signing keys are (default Google's certs)
 //
@@ -64,6 +65,7 @@ type Env struct {
 	AllowedOrigins         []string
 	AuditRetentionDays     int
 	SignedURLBase          string
+	IAMCredentialsURL      string
 	ServiceIssuers         []string
 	ServiceJWKSURL         string
 }
@@ -93,6 +95,7 @@ const (
 	EnvAllowedOrigins  = "VALET_ALLOWED_ORIGINS"
 	EnvAuditRetention  = "VALET_AUDIT_RETENTION_DAYS"
 	EnvSignedURLBase   = "VALET_SIGNED_URL_BASE"
+	EnvIAMCredentials  = "VALET_IAM_CREDENTIALS_URL"
 	EnvServiceIssuers  = "VALET_SERVICE_ISSUERS"
 	EnvServiceJWKSURL  = "VALET_SERVICE_JWKS_URL"
 )
@@ -118,6 +121,7 @@ func Load(getenv func(string) string) (Env, error) {
 		TokenIssuer:       cmp.Or(strings.TrimSpace(getenv(EnvTokenIssuer)), DefaultTokenIssuer),
 		WorkflowAudience:  cmp.Or(strings.TrimSpace(getenv(EnvWorkflowAud)), DefaultWorkflowAudience),
 		SignedURLBase:     strings.TrimSpace(getenv(EnvSignedURLBase)),
+		IAMCredentialsURL: strings.TrimSpace(getenv(EnvIAMCredentials)),
 		ServiceJWKSURL:    strings.TrimSpace(getenv(EnvServiceJWKSURL)),
 	}
 	for _, iss := range strings.Split(getenv(EnvServiceIssuers), ",") {

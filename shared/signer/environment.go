@@ -26,9 +26,11 @@ const signBlobTimeout = 10 * time.Second
 //
 // The account needs roles/iam.serviceAccountTokenCreator on ITSELF
 // (iam.serviceAccounts.signBlob), granted in Terraform. Each signed URL then
-// costs one signBlob call, bounded by a 10 s timeout.
-func NewFromEnvironment(ctx context.Context, opts Options) (*Signer, error) {
-	return newFromEnvironment(ctx, opts, metadata.EmailWithContext)
+// costs one signBlob call, bounded by a 10 s timeout. iamOpts configure the
+// IAM Credentials client (the local stack points it at its stand-in,
+// emulators/iamcredentials).
+func NewFromEnvironment(ctx context.Context, opts Options, iamOpts ...option.ClientOption) (*Signer, error) {
+	return newFromEnvironment(ctx, opts, metadata.EmailWithContext, iamOpts...)
 }
 
 // newFromEnvironment is NewFromEnvironment with the metadata lookup and the
