@@ -21,7 +21,7 @@ const (
 	emulator    layer = "emulator"     // local stand-ins for Google services
 	stack       layer = "stack"        // the local stack: emulators and functions together
 	binary      layer = "binary"       // programs for people that call valet (CLI, worker)
-	devBinary   layer = "dev-binary"   // programs that run or administer the stack (dev server, admin)
+	devBinary   layer = "dev-binary"   // programs that run, administer or load the stack (dev server, admin, bench)
 	entrypoints layer = "entrypoints"  // the module root: the functions' registration for Cloud Functions
 	testSupport layer = "test-support" // packages ending in "test" that other tests import
 	tooling     layer = "tooling"      // scripts/: checks and reports run by make
@@ -56,7 +56,7 @@ var allowed = map[layer][]layer{
 	emulator:    {foundation, domain, adapter, platform, emulator},
 	stack:       {foundation, domain, adapter, platform, emulator, function},
 	binary:      {foundation, domain, client, binary},
-	devBinary:   {foundation, domain, adapter, platform, client, function, emulator, stack, devBinary, binary},
+	devBinary:   {foundation, domain, adapter, platform, client, function, emulator, stack, devBinary, binary, entrypoints},
 	entrypoints: {foundation, function},
 	testSupport: {foundation, domain, adapter, platform, client, emulator, testSupport},
 	tooling:     {foundation, domain, tooling},
@@ -95,7 +95,7 @@ func layerOf(rel string) layer {
 		return stack
 	case first == "emulators":
 		return emulator
-	case strings.HasPrefix(rel, "cmd/valet-dev"), strings.HasPrefix(rel, "cmd/valet-admin"):
+	case strings.HasPrefix(rel, "cmd/valet-dev"), strings.HasPrefix(rel, "cmd/valet-admin"), strings.HasPrefix(rel, "cmd/valet-bench"):
 		return devBinary
 	case first == "cmd":
 		return binary
