@@ -52,7 +52,9 @@ locals {
   # collection => list of [field, order] pairs, keyed by a name that says
   # which query needs it.
   firestore_indexes = {
-    # jobstore_claim.go: state == QUEUED order by updatedAt.
+    # jobstore_claim.go: state == QUEUED order by updatedAt (a claim's first
+    # round); its later rounds (state == QUEUED order by __name__ from a
+    # random job id) use the automatic single-field index on state.
     jobs_claim = {
       collection = "jobs"
       fields     = [["state", "ASCENDING"], ["updatedAt", "ASCENDING"]]

@@ -11,6 +11,7 @@ import (
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/schema"
 )
 
 // listing is figure 6: GET /jobs (the first page, newest first) with
@@ -94,6 +95,7 @@ func (b *bench) seedFinished(ctx context.Context, n int, owner, project string) 
 			State: job.Succeeded, Attempt: 1, MaxAttempts: job.DefaultMaxAttempts, TimeoutSeconds: 3600,
 			Workspace: job.Artifact{SizeBytes: 10, Present: true, Generation: 1},
 			CreatedAt: at, UpdatedAt: at, UploadDeadline: at.Add(job.UploadWindow), Deadline: at.Add(time.Hour), EventSeq: 1,
+			SchemaVersion: schema.Jobs,
 		}
 		bj, err := w.Create(jobs.Doc(j.ID), j)
 		if err != nil {

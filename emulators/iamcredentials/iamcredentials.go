@@ -29,7 +29,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -40,6 +39,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"valet.dev/valet/emulators/runcred"
 )
 
 // Options configures New.
@@ -171,27 +172,12 @@ func writeError(w http.ResponseWriter, code int, status, message string) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": message, "status": status}})
 }
 
-// user is the user name of the per-run credential.
-const user = "valet-functions"
-
-// Serve serves s on l to callers holding the credential made here (HTTP
-// Basic); any other gets 401 UNAUTHENTICATED. It returns the endpoint URL
-// carrying the credential (http://valet-functions:<secret>@host:port), for
-// config's VALET_IAM_CREDENTIALS_URL, and a function that stops serving.
+// Serve serves s on l to callers holding the per-run credential (HTTP
+// Basic, package runcred); any other gets 401 UNAUTHENTICATED. It returns
+// the endpoint URL carrying the credential, for config's
+// VALET_IAM_CREDENTIALS_URL, and a function that stops serving.
 func (s *Server) Serve(l net.Listener) (endpoint string, stop func()) {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
-	secret := hex.EncodeToString(b)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, p, ok := r.BasicAuth()
-		if !ok || u != user || subtle.ConstantTimeCompare([]byte(p), []byte(secret)) != 1 {
-			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "Request is missing the local stack's IAM credential.")
-			return
-		}
-		s.ServeHTTP(w, r)
+	return runcred.Serve(l, s, func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "Request is missing the local stack's IAM credential.")
 	})
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	u := url.URL{Scheme: "http", User: url.UserPassword(user, secret), Host: l.Addr().String()}
-	return u.String(), func() { _ = srv.Close() }
 }

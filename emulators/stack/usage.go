@@ -23,8 +23,8 @@ type Usage struct {
 	// by RPC.
 	SecretManager      smemu.Requests
 	SecretManagerCalls map[string]int64
-	// SignBlob counts URL signatures: each is an IAM signBlob call when
-	// deployed (the stack signs locally with the signer's key).
+	// SignBlob counts URL signatures: each is an IAM signBlob call, here
+	// to the stack's IAM Credentials stand-in (whose Calls agree).
 	SignBlob int64
 	// Storage counts Cloud Storage operations by class, the functions'
 	// and the signed URLs' (through the gate).
