@@ -32,11 +32,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/logging"
 )
 
 type config struct {
@@ -51,6 +53,7 @@ type config struct {
 	coldStarts  int
 	signLatency time.Duration
 	binDir      string
+	logs        string
 }
 
 func main() {
@@ -69,6 +72,7 @@ func main() {
 	flag.IntVar(&c.coldStarts, "cold-starts", 5, "process starts per binary (figure 4)")
 	flag.DurationVar(&c.signLatency, "signblob-latency", 0, "latency of the stack's IAM signBlob stand-in")
 	flag.StringVar(&c.binDir, "bin", "", "directory for the cold-start binaries (default: a temporary one)")
+	flag.StringVar(&c.logs, "logs", ".dev/bench-stack.log", "file receiving the stack's log and audit lines during the run")
 	flag.Parse()
 	c.figures = map[int]bool{}
 	for f := range strings.SplitSeq(figures, ",") {
@@ -79,13 +83,38 @@ func main() {
 		}
 		c.figures[n] = true
 	}
-	slog.SetDefault(quietLogger()) // the functions log through the default logger
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if err := run(ctx, c, os.Stdout); err != nil {
+	out := os.Stdout
+	logs, err := routeLogs(c.logs)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "valet-bench:", err)
 		os.Exit(1)
 	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err = run(ctx, c, out)
+	_ = logs.Close()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "valet-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// routeLogs sends what the in-process stack writes to the file at path,
+// so the report (on the original stdout) is only the figures: the
+// functions' request logs go through slog's default logger, and their
+// audit lines to os.Stdout (audit.Options.Out unset), read when each
+// function is built, after this.
+func routeLogs(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("-logs: %w", err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-logs: %w", err)
+	}
+	slog.SetDefault(logging.New(f, logging.Options{}))
+	os.Stdout = f
+	return f, nil
 }
 
 func run(ctx context.Context, c config, out io.Writer) error {
@@ -117,11 +146,9 @@ func run(ctx context.Context, c config, out io.Writer) error {
 		}
 		fmt.Fprintf(os.Stderr, "valet-bench: figure %d took %s\n", s.n, time.Since(start).Round(time.Second))
 	}
+	r.footer()
 	return nil
 }
-
-// quietLogger drops the stack's request log: the figures are the output.
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // options are the stack's options for a run on the emulator at fs.
 func options(c config, fs string) stack.Options {
@@ -131,6 +158,6 @@ func options(c config, fs string) stack.Options {
 		Project:         fmt.Sprintf("bench-%d", time.Now().UnixNano()%1e9),
 		SweepEvery:      -1,
 		SignBlobLatency: c.signLatency,
-		Logger:          quietLogger(),
+		Logger:          slog.Default(), // the -logs file (routeLogs)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"os/exec"
 	"runtime"
 	"slices"
@@ -25,8 +26,23 @@ func (r *report) header(b *bench) {
 			}
 		}
 	}
-	fmt.Fprintf(r.out, "## Load figures\n\n- date: %s\n- machine: %s/%s, %d CPUs, %s\n- local stack: Firestore emulator, in-process Pub/Sub, signBlob latency %s\n\n",
-		time.Now().UTC().Format(time.RFC3339), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), model, b.c.signLatency)
+	fmt.Fprintf(r.out, "## Load figures\n\n- date: %s\n- machine: %s/%s, %d CPUs, %s\n- machine load at the start: %s\n- local stack: Firestore emulator, in-process Pub/Sub, signBlob latency %s\n- the stack's log and audit lines: %s (not in this report)\n\n",
+		time.Now().UTC().Format(time.RFC3339), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), model, loadAverage(), b.c.signLatency, b.c.logs)
+}
+
+// footer closes the report with the machine's load at the end.
+func (r *report) footer() {
+	fmt.Fprintf(r.out, "- machine load at the end: %s\n", loadAverage())
+}
+
+// loadAverage is the 1, 5 and 15 minute load averages (/proc/loadavg, as
+// uptime prints them): the other work the figures ran beside.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return "load average " + strings.Join(f[:3], ", ")
+	}
+	return "unknown (no /proc/loadavg)"
 }
 
 // table starts a figure's table.
