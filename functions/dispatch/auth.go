@@ -14,7 +14,6 @@ import (
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
-	"valet.dev/valet/shared/jobsecret"
 	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/seal"
 	"valet.dev/valet/shared/signer"
@@ -183,7 +182,7 @@ func (s *server) addSecrets(ctx context.Context, j *job.Job, b *authBundle) erro
 	if b.JobToken, err = s.jobTokens.Mint(ctx, j); err != nil {
 		return err
 	}
-	if b.WorkflowToken, err = jobsecret.Workflow(ctx, s.secrets, s.workflow, j, s.audit); err != nil {
+	if b.WorkflowToken, err = custody.Workflow(ctx, s.secrets, s.workflow, j, s.audit); err != nil {
 		return err
 	}
 	b.RuntimeToken, err = s.secrets.Get(ctx, j, custody.RuntimeToken)

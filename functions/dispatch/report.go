@@ -5,9 +5,9 @@ import (
 	"net/http"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
-	"valet.dev/valet/shared/jobsecret"
 	"valet.dev/valet/shared/logging"
 )
 
@@ -82,6 +82,6 @@ func (s *server) state(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	jobsecret.AfterFinal(r.Context(), httpapi.LoggerFrom(r.Context()), s.store, s.secrets, j, now)
+	custody.AfterFinal(r.Context(), httpapi.LoggerFrom(r.Context()), s.store, s.secrets, j, now)
 	httpapi.WriteJSON(w, http.StatusOK, j.View())
 }

@@ -8,9 +8,9 @@ import (
 	"strconv"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
-	"valet.dev/valet/shared/jobsecret"
 )
 
 // arrival reads the generation, size and MD5 of the object. GCS JSON sends
@@ -111,13 +111,13 @@ func (h *Handler) secrets(ctx context.Context, log *slog.Logger, j *job.Job) err
 		return nil
 	}
 	if j.State.Final() {
-		jobsecret.AfterFinal(ctx, log, h.opts.Store, h.opts.Secrets, j, h.opts.Now())
+		custody.AfterFinal(ctx, log, h.opts.Store, h.opts.Secrets, j, h.opts.Now())
 		return nil
 	}
 	if j.State == job.AwaitingWorkspace {
 		return nil
 	}
-	if _, err := jobsecret.Workflow(ctx, h.opts.Secrets, h.opts.Workflow, j, h.opts.Audit); err != nil {
+	if _, err := custody.Workflow(ctx, h.opts.Secrets, h.opts.Workflow, j, h.opts.Audit); err != nil {
 		log.WarnContext(ctx, "workflow token not stored; the event will be retried", "job", j.ID, "error", err)
 		return err
 	}

@@ -6,10 +6,10 @@ import (
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/audit"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
-	"valet.dev/valet/shared/jobsecret"
 )
 
 // cancel serves POST /jobs/{id}/cancel: a job not yet final becomes
@@ -29,6 +29,6 @@ func (h *handler) cancel(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.audit.Write(r.Context(), audit.Of(access.JobSpace(j), audit.JobCancelled, "jobs/"+j.ID))
 	}
-	jobsecret.AfterFinal(r.Context(), httpapi.LoggerFrom(r.Context()), h.store, h.secrets, j, now)
+	custody.AfterFinal(r.Context(), httpapi.LoggerFrom(r.Context()), h.store, h.secrets, j, now)
 	httpapi.WriteJSON(w, http.StatusOK, j.View())
 }

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
-	"valet.dev/valet/shared/jobsecret"
 )
 
 // Result counts what one run did. Examined is the number of due jobs
@@ -89,7 +89,7 @@ func (s *server) one(r *http.Request, id string, now time.Time, res *Result) {
 	default:
 		s.count(ctx, j, res)
 	}
-	scrubbed, err := jobsecret.Scrub(ctx, s.store, s.secrets, j, now)
+	scrubbed, err := custody.Scrub(ctx, s.store, s.secrets, j, now)
 	if err != nil {
 		res.Errors++
 		log.WarnContext(ctx, "secrets of a final job not scrubbed; the next run retries", "job", id, "error", err)

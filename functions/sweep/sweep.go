@@ -17,11 +17,11 @@ import (
 
 	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/config"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
-	"valet.dev/valet/shared/jobsecret"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/project"
 )
@@ -46,7 +46,7 @@ type Options struct {
 	Objects gcs.Deleter
 	// Secrets destroys the runtime and workflow tokens of final jobs (a
 	// custody.Store).
-	Secrets jobsecret.Secrets
+	Secrets custody.Secrets
 	// ObjectStore and ObjectsBucket, when set, let the sweep expire shared
 	// objects whose upload never arrived (Objects deletes their bytes).
 	ObjectStore   object.Store
@@ -91,7 +91,7 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 type server struct {
 	store          job.Store
 	storage        gcs.Deleter
-	secrets        jobsecret.Secrets
+	secrets        custody.Secrets
 	objectStore    object.Store
 	objectsBucket  string
 	projectStore   project.Store

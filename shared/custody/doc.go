@@ -1,5 +1,14 @@
-// Package custody keeps a job's secrets (its runtime token and its workflow
-// token) in Secret Manager and deletes them when the job is final.
+// Package custody is secret custody: it keeps a job's secrets (its runtime
+// token, kept at submission, and its workflow token, minted once the job is
+// queued) in Secret Manager and destroys them when the job is final.
+//
+// # Scrubbing
+//
+// Every function that moves a job to a final state (finalize on success,
+// dispatch on a reported failure, jobs on cancel, sweep on expiry and
+// deadlines) calls AfterFinal right after its transition commits. A failure
+// is logged and left to the sweep: the job keeps SecretsHeld, so it stays on
+// the sweep's work list (job.Store.Due) until a Scrub succeeds.
 //
 // # Layout
 //

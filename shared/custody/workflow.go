@@ -1,4 +1,4 @@
-package jobsecret
+package custody
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
-	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/workflow"
 )
@@ -16,18 +15,18 @@ import (
 // hands out the auth bundle (in case finalize has not yet). The token is
 // the same for every caller and every retry of the job: the secret's
 // first version wins. It expires at the job's deadline, and so does its
-// secret (at least custody.MinLifetime from now: custody.Store.Put keeps
+// secret (at least MinLifetime from now: Store.Put keeps
 // Secret Manager's floor). A token minted here is recorded with w (a mint
 // whose secret loses the race to another's is recorded too: it was
 // minted, though never handed out).
-func Workflow(ctx context.Context, c *custody.Store, m *workflow.Minter, j *job.Job, w *audit.Writer) (string, error) {
+func Workflow(ctx context.Context, c *Store, m *workflow.Minter, j *job.Job, w *audit.Writer) (string, error) {
 	if c == nil || m == nil {
 		return "", apperr.E(apperr.Unavailable, "workflow tokens are not configured; operators: see the logs")
 	}
 	if j.Deadline.IsZero() || j.State.Final() {
 		return "", apperr.E(apperr.Conflict, "job %s is %s; it has no workflow token", j.ID, j.State)
 	}
-	return c.Ensure(ctx, j, custody.WorkflowToken, j.Deadline, func() (string, error) {
+	return c.Ensure(ctx, j, WorkflowToken, j.Deadline, func() (string, error) {
 		token, jti, err := m.Mint(ctx, j.ID, j.RuntimeUser, j.Deadline)
 		if err == nil {
 			w.Write(ctx, audit.Entry{Space: access.JobSpace(j), Action: audit.TokenMinted, Target: "jobs/" + j.ID,

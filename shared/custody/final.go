@@ -1,15 +1,4 @@
-// Package jobsecret is the life of a job's secrets in Secret Manager
-// (package custody): the runtime token kept at submission, the workflow
-// token minted once the job is queued, both destroyed when it is final.
-//
-// # Scrubbing
-//
-// Every function that moves a job to a final state (finalize on success,
-// dispatch on a reported failure, jobs on cancel, sweep on expiry and
-// deadlines) calls Job right after its transition commits. A failure is
-// logged and left to the sweep: the job keeps SecretsHeld, so it stays on
-// the sweep's work list (job.Store.Due) until a scrub succeeds.
-package jobsecret
+package custody
 
 import (
 	"context"
@@ -21,7 +10,7 @@ import (
 )
 
 // Secrets destroys a job's secrets; destroying absent ones is not an
-// error (a custody.Store, which reads the job's secret layout from j).
+// error (a Store, which reads the job's secret layout from j).
 type Secrets interface {
 	Scrub(ctx context.Context, j *job.Job) error
 }
@@ -36,7 +25,7 @@ func Scrub(ctx context.Context, store job.Store, secrets Secrets, j *job.Job, no
 		return false, nil
 	}
 	if secrets == nil {
-		return false, errors.New("jobsecret: no secret store configured")
+		return false, errors.New("custody: no secret store configured")
 	}
 	if err := secrets.Scrub(ctx, j); err != nil {
 		return false, err
