@@ -28,16 +28,14 @@ func TestJSONFallback(t *testing.T) {
 	h := httpapi.JSONFallback(mux)
 
 	t.Run("unknown path", func(t *testing.T) {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", "/nowhere", nil))
+		rec := record(h, "GET", "/nowhere")
 		require.Equal(t, http.StatusNotFound, rec.Code)
 		body := errorBody(t, rec)
 		require.Equal(t, apperr.NotFound, body.Error.Code)
 		require.Equal(t, "no such route: GET /nowhere", body.Error.Message)
 	})
 	t.Run("wrong method", func(t *testing.T) {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("DELETE", "/jobs", nil))
+		rec := record(h, "DELETE", "/jobs")
 		require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
 		require.Equal(t, "POST", rec.Header().Get("Allow"))
 		body := errorBody(t, rec)
@@ -45,19 +43,16 @@ func TestJSONFallback(t *testing.T) {
 		require.Equal(t, "method DELETE is not allowed here; allowed: POST", body.Error.Message)
 	})
 	t.Run("handler's own 404 passes through", func(t *testing.T) {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", "/jobs/j_1", nil))
+		rec := record(h, "GET", "/jobs/j_1")
 		require.Equal(t, http.StatusNotFound, rec.Code)
 		require.Equal(t, "job j_1 not found", errorBody(t, rec).Error.Message)
 	})
 	t.Run("success passes through", func(t *testing.T) {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("POST", "/jobs", nil))
+		rec := record(h, "POST", "/jobs")
 		require.Equal(t, http.StatusCreated, rec.Code)
 		require.JSONEq(t, `{"ok":"yes"}`, rec.Body.String())
 
-		rec = httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", "/text", nil))
+		rec = record(h, "GET", "/text")
 		require.Equal(t, http.StatusOK, rec.Code)
 		require.Equal(t, "plain", rec.Body.String())
 	})
@@ -73,8 +68,7 @@ func TestNotFound(t *testing.T) {
 func TestLazyAnswersJSONWhenBuildFails(t *testing.T) {
 	h := httpapi.Lazy("test", func(context.Context) (http.Handler, error) { return nil, errors.New("no config") })
 	for range 2 {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		rec := record(h, "GET", "/")
 		require.Equal(t, http.StatusServiceUnavailable, rec.Code)
 		require.Equal(t, apperr.Unavailable, errorBody(t, rec).Error.Code)
 	}

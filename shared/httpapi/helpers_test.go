@@ -1,62 +1,34 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/logging"
 )
 
-// logSink is a logger writing valet's JSON lines to a buffer the test reads.
-type logSink struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// logSink holds valet's JSON log lines for the test to read.
+type logSink struct{ apitest.Logs }
 
+// newLogSink returns a sink and a valet logger (masking included) writing
+// to it at debug level.
 func newLogSink() (*logSink, *slog.Logger) {
 	s := &logSink{}
 	return s, logging.New(s, logging.Options{Level: slog.LevelDebug, Masker: logging.NewMasker()})
 }
 
-func (s *logSink) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *logSink) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
-}
-
-// lines decodes every log line.
-func (s *logSink) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(s.String()), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		require.NoError(t, json.Unmarshal([]byte(l), &m), l)
-		out = append(out, m)
-	}
-	return out
-}
-
 // withMessage returns the lines whose message is msg.
 func (s *logSink) withMessage(t *testing.T, msg string) []map[string]any {
+	t.Helper()
 	var out []map[string]any
-	for _, l := range s.lines(t) {
+	for _, l := range apitest.JSONLines(t, s.String()) {
 		if l["message"] == msg {
 			out = append(out, l)
 		}
@@ -75,4 +47,11 @@ func errorBody(t *testing.T, rec *httptest.ResponseRecorder) httpapi.ErrorBody {
 	require.NotEmpty(t, body.Error.Code)
 	require.NotEmpty(t, body.Error.Message)
 	return body
+}
+
+// record sends h a request without a body and records the answer.
+func record(h http.Handler, method, target string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	return rec
 }

@@ -22,8 +22,7 @@ func TestPanicRecovery(t *testing.T) {
 		panic("database password is hunter2-long-enough")
 	}), httpapi.LogOptions{Logger: logger})
 
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/boom", nil))
+	rec := record(h, "GET", "/boom")
 
 	require.Equal(t, http.StatusInternalServerError, rec.Code)
 	raw := rec.Body.String()
@@ -47,8 +46,7 @@ func TestPanicAfterResponseStarted(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 		panic("late")
 	}), httpapi.LogOptions{Logger: logger})
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	rec := record(h, "GET", "/")
 	require.Equal(t, http.StatusAccepted, rec.Code)
 	require.Len(t, sink.withMessage(t, "panic after the response started"), 1)
 }
@@ -146,8 +144,7 @@ func TestWithAuth(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			h := httpapi.WithAuth(func(*http.Request) (identity.Principal, error) { return identity.Principal{}, c.err }, okHandler)
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", "/jobs", nil))
+			rec := record(h, "GET", "/jobs")
 			require.Equal(t, c.status, rec.Code)
 			body := errorBody(t, rec)
 			require.Equal(t, c.code, body.Error.Code)
@@ -161,8 +158,7 @@ func TestWithAuth(t *testing.T) {
 	h := httpapi.WithAuth(func(*http.Request) (identity.Principal, error) {
 		return identity.Principal{Kind: identity.User, ID: "u_bob"}, nil
 	}, okHandler)
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/jobs", nil))
+	rec := record(h, "GET", "/jobs")
 	require.Equal(t, http.StatusOK, rec.Code)
 	var got map[string]string
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &got))
