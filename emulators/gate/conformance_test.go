@@ -2,79 +2,19 @@ package gate
 
 import (
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"valet.dev/valet/shared/testenv"
+	"valet.dev/valet/shared/signer/conformancetest"
 )
 
-// conformanceVector is one signingV4Tests entry of Google's
-// v4_signatures.json, the fields the gate needs.
-type conformanceVector struct {
-	Description              string            `json:"description"`
-	Method                   string            `json:"method"`
-	Expiration               int64             `json:"expiration"`
-	Timestamp                time.Time         `json:"timestamp"`
-	Headers                  map[string]string `json:"headers"`
-	ExpectedURL              string            `json:"expectedUrl"`
-	ExpectedCanonicalRequest string            `json:"expectedCanonicalRequest"`
-}
-
-// conformanceDir finds internal/test/conformance in the storage module.
-func conformanceDir(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "cloud.google.com/go/storage").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" {
-		testenv.Missing(t, "cannot locate cloud.google.com/go/storage with `go list -m`: the V4 conformance vectors are unavailable")
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "internal", "test", "conformance")
-	if _, err := os.Stat(filepath.Join(dir, "v4_signatures.json")); err != nil {
-		testenv.Missing(t, "v4_signatures.json is not in "+dir)
-	}
-	return dir
-}
-
-func loadConformance(t *testing.T) (email string, key *rsa.PublicKey, vectors []conformanceVector) {
-	t.Helper()
-	dir := conformanceDir(t)
-
-	raw, err := os.ReadFile(filepath.Join(dir, "service-account"))
-	require.NoError(t, err)
-	var account struct {
-		ClientEmail string `json:"client_email"`
-		PrivateKey  string `json:"private_key"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &account))
-	block, _ := pem.Decode([]byte(account.PrivateKey))
-	require.NotNil(t, block, "service-account private_key is not PEM")
-	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	require.NoError(t, err)
-	priv, ok := parsed.(*rsa.PrivateKey)
-	require.True(t, ok, "service-account key is not RSA")
-
-	raw, err = os.ReadFile(filepath.Join(dir, "v4_signatures.json"))
-	require.NoError(t, err)
-	var file struct {
-		SigningV4Tests []conformanceVector `json:"signingV4Tests"`
-	}
-	require.NoError(t, json.Unmarshal(raw, &file))
-	require.NotEmpty(t, file.SigningV4Tests)
-	return account.ClientEmail, &priv.PublicKey, file.SigningV4Tests
-}
-
 // vectorRequest is the request a client sends for the vector's URL.
-func vectorRequest(t *testing.T, v conformanceVector) Request {
+func vectorRequest(t *testing.T, v conformancetest.Vector) Request {
 	t.Helper()
 	u, err := url.Parse(v.ExpectedURL)
 	require.NoError(t, err)
@@ -88,7 +28,8 @@ func vectorRequest(t *testing.T, v conformanceVector) Request {
 // TestConformanceVectorsVerify runs every signingV4Tests vector Google ships
 // with the storage module through the verifier, at the vector's timestamp.
 func TestConformanceVectorsVerify(t *testing.T) {
-	email, key, vectors := loadConformance(t)
+	suite := conformancetest.Load(t)
+	email, key, vectors := suite.Email, suite.PublicKey(t), suite.Vectors
 	verified := 0
 	for _, v := range vectors {
 		t.Run(v.Description, func(t *testing.T) {
