@@ -111,18 +111,15 @@ func configCommands() []*command {
 					}
 					return in.show(cfg, func(w io.Writer) {
 						path, _ := configPath()
-						rows := [][]string{}
-						for _, n := range cfg.names() {
+						fmt.Fprintf(w, "config: %s\n", path)
+						table(w, []string{"", "PROFILE", "URL", "ISSUER"}, cfg.names(), func(n string) []string {
 							p := cfg.Profiles[n]
 							cur := ""
 							if n == cfg.Current {
 								cur = "*"
 							}
-							where := firstNonEmpty(p.URL, p.JobsURL, p.Stack)
-							rows = append(rows, []string{cur, n, orDash(where), orDash(p.Issuer)})
-						}
-						fmt.Fprintf(w, "config: %s\n", path)
-						table(w, []string{"", "PROFILE", "URL", "ISSUER"}, rows)
+							return []string{cur, n, orDash(firstNonEmpty(p.URL, p.JobsURL, p.Stack)), orDash(p.Issuer)}
+						})
 					})
 				}
 			},

@@ -138,12 +138,8 @@ func listJobs(fs *flag.FlagSet, in *inv) func() error {
 		if err != nil {
 			return err
 		}
-		return in.show(jobs, func(w io.Writer) {
-			rows := make([][]string, len(jobs))
-			for i, j := range jobs {
-				rows[i] = []string{j.ID, string(j.State), orDash(j.Project), when(j.CreatedAt), orDash(j.Message)}
-			}
-			table(w, []string{"ID", "STATE", "PROJECT", "CREATED", "MESSAGE"}, rows)
+		return showTable(in, jobs, []string{"ID", "STATE", "PROJECT", "CREATED", "MESSAGE"}, func(j job.View) []string {
+			return []string{j.ID, string(j.State), orDash(j.Project), when(j.CreatedAt), orDash(j.Message)}
 		})
 	}
 }
@@ -164,12 +160,8 @@ func (in *inv) events(cl *client.Client, id string) error {
 	if err != nil {
 		return err
 	}
-	return in.show(events, func(w io.Writer) {
-		rows := make([][]string, len(events))
-		for i, ev := range events {
-			rows[i] = []string{fmt.Sprint(ev.Seq), when(ev.Time), ev.Type, ev.Message}
-		}
-		table(w, []string{"SEQ", "TIME", "TYPE", "MESSAGE"}, rows)
+	return showTable(in, events, []string{"SEQ", "TIME", "TYPE", "MESSAGE"}, func(ev job.Event) []string {
+		return []string{fmt.Sprint(ev.Seq), when(ev.Time), ev.Type, ev.Message}
 	})
 }
 

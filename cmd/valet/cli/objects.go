@@ -165,12 +165,8 @@ func listObjects(fs *flag.FlagSet, in *inv) func() error {
 		if err != nil {
 			return err
 		}
-		return in.show(objects, func(w io.Writer) {
-			rows := make([][]string, len(objects))
-			for i, o := range objects {
-				rows[i] = []string{string(o.ID), string(o.State), size(o.SizeBytes), when(o.UpdatedAt), o.Name}
-			}
-			table(w, []string{"ID", "STATE", "SIZE", "UPDATED", "NAME"}, rows)
+		return showTable(in, objects, []string{"ID", "STATE", "SIZE", "UPDATED", "NAME"}, func(o object.Object) []string {
+			return []string{string(o.ID), string(o.State), size(o.SizeBytes), when(o.UpdatedAt), o.Name}
 		})
 	}
 }

@@ -25,12 +25,17 @@ func (in *inv) show(v any, text func(w io.Writer)) error {
 	return nil
 }
 
-// table prints aligned columns: a header, then rows.
-func table(w io.Writer, header []string, rows [][]string) {
+// showTable prints items as JSON with --json, else as a table (see table).
+func showTable[T any](in *inv, items []T, header []string, row func(T) []string) error {
+	return in.show(items, func(w io.Writer) { table(w, header, items, row) })
+}
+
+// table prints aligned columns: a header, then row(item) for each item.
+func table[T any](w io.Writer, header []string, items []T, row func(T) []string) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, r := range rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	for _, it := range items {
+		fmt.Fprintln(tw, strings.Join(row(it), "\t"))
 	}
 	tw.Flush()
 }

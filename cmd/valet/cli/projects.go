@@ -26,12 +26,8 @@ func spaceCommands() []*command {
 				if err != nil {
 					return err
 				}
-				return in.show(spaces, func(w io.Writer) {
-					rows := make([][]string, len(spaces))
-					for i, s := range spaces {
-						rows[i] = []string{s.ID, s.Role, size(s.Usage.UsedBytes), size(s.Usage.QuotaBytes), fmt.Sprint(s.Usage.Objects)}
-					}
-					table(w, []string{"SPACE", "ROLE", "USED", "QUOTA", "OBJECTS"}, rows)
+				return showTable(in, spaces, []string{"SPACE", "ROLE", "USED", "QUOTA", "OBJECTS"}, func(s client.Space) []string {
+					return []string{s.ID, s.Role, size(s.Usage.UsedBytes), size(s.Usage.QuotaBytes), fmt.Sprint(s.Usage.Objects)}
 				})
 			}
 		},
@@ -152,9 +148,7 @@ func (in *inv) setMember(cl *client.Client, role project.Role) error {
 func printProject(w io.Writer, p client.Project) {
 	fields(w, "id", string(p.ID), "name", p.DisplayName, "created by", string(p.CreatedBy), "created", when(p.CreatedAt))
 	fmt.Fprintln(w)
-	rows := make([][]string, len(p.Members))
-	for i, m := range p.Members {
-		rows[i] = []string{string(m.User), string(m.Role), string(m.AddedBy), when(m.AddedAt)}
-	}
-	table(w, []string{"MEMBER", "ROLE", "ADDED BY", "ADDED"}, rows)
+	table(w, []string{"MEMBER", "ROLE", "ADDED BY", "ADDED"}, p.Members, func(m project.Member) []string {
+		return []string{string(m.User), string(m.Role), string(m.AddedBy), when(m.AddedAt)}
+	})
 }

@@ -56,18 +56,14 @@ so it can be piped: valet tokens create ci --scope jobs:write | valet login --pr
 				if err != nil {
 					return err
 				}
-				return in.show(tokens, func(w io.Writer) {
-					rows := make([][]string, len(tokens))
-					for i, t := range tokens {
-						state := "active"
-						if t.Revoked {
-							state = "revoked"
-						} else if time.Now().After(t.ExpiresAt) {
-							state = "expired"
-						}
-						rows[i] = []string{t.ID, t.Name, state, strings.Join(t.Scopes, " "), when(t.ExpiresAt)}
+				return showTable(in, tokens, []string{"ID", "NAME", "STATE", "SCOPES", "EXPIRES"}, func(t client.TokenInfo) []string {
+					state := "active"
+					if t.Revoked {
+						state = "revoked"
+					} else if time.Now().After(t.ExpiresAt) {
+						state = "expired"
 					}
-					table(w, []string{"ID", "NAME", "STATE", "SCOPES", "EXPIRES"}, rows)
+					return []string{t.ID, t.Name, state, strings.Join(t.Scopes, " "), when(t.ExpiresAt)}
 				})
 			}),
 		},
