@@ -80,15 +80,7 @@ func shortcutCommands() []*command {
 
 // oneJob is the setup of a command on one job without flags of its own.
 func oneJob(run func(in *inv, cl *client.Client, id string) error) func(*flag.FlagSet, *inv) func() error {
-	return func(fs *flag.FlagSet, in *inv) func() error {
-		return func() error {
-			cl, _, err := in.client()
-			if err != nil {
-				return err
-			}
-			return run(in, cl, in.args[0])
-		}
-	}
+	return withClient(func(in *inv, cl *client.Client) error { return run(in, cl, in.args[0]) })
 }
 
 func (in *inv) getJob(cl *client.Client, id string) error {

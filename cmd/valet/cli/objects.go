@@ -84,40 +84,28 @@ the announcement; a mismatch makes it REJECTED (exit 1).`,
 			name: "objects rm", args: []arg{{name: "ID", desc: "the ids of the objects to delete", many: true}},
 			summary: "delete objects: bytes, then metadata",
 			example: "valet objects rm o_7hx... o_3kd...",
-			setup: func(fs *flag.FlagSet, in *inv) func() error {
-				return func() error {
-					cl, _, err := in.client()
-					if err != nil {
-						return err
+			setup: withClient(func(in *inv, cl *client.Client) error {
+				for _, id := range in.args {
+					if err := cl.DeleteObject(in.ctx, id); err != nil {
+						return fmt.Errorf("delete %s: %w", id, err)
 					}
-					for _, id := range in.args {
-						if err := cl.DeleteObject(in.ctx, id); err != nil {
-							return fmt.Errorf("delete %s: %w", id, err)
-						}
-						fmt.Fprintf(in.stderr, "deleted %s\n", id)
-					}
-					return nil
+					fmt.Fprintf(in.stderr, "deleted %s\n", id)
 				}
-			},
+				return nil
+			}),
 		},
 		{
 			name: "objects revoke", args: []arg{objectID}, prints: true,
 			summary: "revoke every download URL handed out for an object",
 			about:   "The bytes move to a new storage key, so URLs handed out before stop working.",
 			example: "valet objects revoke o_7hx...",
-			setup: func(fs *flag.FlagSet, in *inv) func() error {
-				return func() error {
-					cl, _, err := in.client()
-					if err != nil {
-						return err
-					}
-					o, err := cl.RevokeObject(in.ctx, in.args[0])
-					if err != nil {
-						return err
-					}
-					return in.show(o, func(w io.Writer) { printObject(w, o) })
+			setup: withClient(func(in *inv, cl *client.Client) error {
+				o, err := cl.RevokeObject(in.ctx, in.args[0])
+				if err != nil {
+					return err
 				}
-			},
+				return in.show(o, func(w io.Writer) { printObject(w, o) })
+			}),
 		},
 	}
 }

@@ -16,21 +16,15 @@ func spaceCommands() []*command {
 		name: "spaces ls", prints: true,
 		summary: "list your spaces: your own, then your projects', with your role and usage",
 		example: "valet spaces ls",
-		setup: func(fs *flag.FlagSet, in *inv) func() error {
-			return func() error {
-				cl, _, err := in.client()
-				if err != nil {
-					return err
-				}
-				spaces, err := cl.Spaces(in.ctx)
-				if err != nil {
-					return err
-				}
-				return showTable(in, spaces, []string{"SPACE", "ROLE", "USED", "QUOTA", "OBJECTS"}, func(s client.Space) []string {
-					return []string{s.ID, s.Role, size(s.Usage.UsedBytes), size(s.Usage.QuotaBytes), fmt.Sprint(s.Usage.Objects)}
-				})
+		setup: withClient(func(in *inv, cl *client.Client) error {
+			spaces, err := cl.Spaces(in.ctx)
+			if err != nil {
+				return err
 			}
-		},
+			return showTable(in, spaces, []string{"SPACE", "ROLE", "USED", "QUOTA", "OBJECTS"}, func(s client.Space) []string {
+				return []string{s.ID, s.Role, size(s.Usage.UsedBytes), size(s.Usage.QuotaBytes), fmt.Sprint(s.Usage.Objects)}
+			})
+		}),
 	}}
 }
 
