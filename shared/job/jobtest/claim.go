@@ -8,10 +8,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/storetest"
 )
 
 func testClaimNextEmpty(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	create(t, s, "alice", "", T0, false) // awaiting its workspace: not claimable
 	j, err := s.ClaimNext(ctx, job.Claimant{Holder: "disp", Worker: "w1", Lease: time.Minute}, T0)
 	require.NoError(t, err)
@@ -19,7 +20,7 @@ func testClaimNextEmpty(t *testing.T, s job.Store) {
 }
 
 func testClaimNext(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	queued := create(t, s, "alice", "", T0, true)
 	now := T0.Add(time.Minute)
 
@@ -70,7 +71,7 @@ const (
 )
 
 func testClaimRace(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	// Create the queue with a few writers in parallel.
 	var mu sync.Mutex
 	queued := map[string]bool{}

@@ -9,10 +9,11 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/storetest"
 )
 
 func testCreateAndGet(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	j, first := NewJob("alice", "p1", T0)
 	require.NoError(t, s.Create(ctx, j, first))
 
@@ -41,8 +42,8 @@ func testCreateAndGet(t *testing.T, s job.Store) {
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "err=%v", err)
 }
 
-func testCreateDuplicate(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+func testCreateDuplicateIsConflict(t *testing.T, s job.Store) {
+	ctx := storetest.Context(t)
 	j, first := NewJob("alice", "", T0)
 	require.NoError(t, s.Create(ctx, j, first))
 	again := *j
@@ -56,7 +57,7 @@ func testCreateDuplicate(t *testing.T, s job.Store) {
 }
 
 func testUpdateWritesJobAndEvents(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	j := create(t, s, "alice", "", T0, true)
 	require.EqualValues(t, 2, j.EventSeq)
 
@@ -109,8 +110,8 @@ func testUpdateWritesJobAndEvents(t *testing.T, s job.Store) {
 	require.Len(t, page, len(want), "page size 0 means the default")
 }
 
-func testUpdateDuplicate(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+func testUpdateDuplicateWritesNothing(t *testing.T, s job.Store) {
+	ctx := storetest.Context(t)
 	j := create(t, s, "alice", "", T0, false)
 	cancel := func(j *job.Job) ([]job.Event, error) {
 		ev, err := j.Cancel("alice", T0.Add(time.Minute))
@@ -139,8 +140,8 @@ func testUpdateDuplicate(t *testing.T, s job.Store) {
 	require.Len(t, allEvents(t, s, j.ID, 10), before)
 }
 
-func testUpdateError(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+func testUpdateErrorLeavesJobUnchanged(t *testing.T, s job.Store) {
+	ctx := storetest.Context(t)
 	j := create(t, s, "alice", "", T0, false)
 
 	// A transition whose precondition fails: Claim of a job not queued.

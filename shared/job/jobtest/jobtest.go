@@ -4,7 +4,6 @@
 package jobtest
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/storetest"
 )
 
 // T0 is the suite's clock origin: whole seconds, so any backend's timestamp
@@ -23,32 +23,12 @@ var T0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 // must return a store with no jobs (reset the backend or use a fresh
 // namespace); subtests do not run in parallel.
 func Run(t *testing.T, newStore func(t *testing.T) job.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s job.Store)
-	}{
-		{"CreateAndGet", testCreateAndGet},
-		{"CreateDuplicateIsConflict", testCreateDuplicate},
-		{"UpdateWritesJobAndEvents", testUpdateWritesJobAndEvents},
-		{"UpdateDuplicateWritesNothing", testUpdateDuplicate},
-		{"UpdateErrorLeavesJobUnchanged", testUpdateError},
-		{"ClaimNextEmpty", testClaimNextEmpty},
-		{"ClaimNext", testClaimNext},
-		{"List", testList},
-		{"ListInvalid", testListInvalid},
-		{"Due", testDue},
-		{"Reusable", testReusable},
-		{"ClaimRace", testClaimRace},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
-	}
-}
-
-func ctxFor(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
+	storetest.Run(t, newStore,
+		testCreateAndGet, testCreateDuplicateIsConflict,
+		testUpdateWritesJobAndEvents, testUpdateDuplicateWritesNothing, testUpdateErrorLeavesJobUnchanged,
+		testClaimNextEmpty, testClaimNext, testList, testListInvalid,
+		testDue, testReusable, testClaimRace,
+	)
 }
 
 // NewJob returns a job awaiting its workspace, created at created, and its
@@ -80,7 +60,7 @@ func NewJob(owner, project string, created time.Time) (*job.Job, job.Event) {
 func create(t *testing.T, s job.Store, owner, project string, created time.Time, queued bool) *job.Job {
 	t.Helper()
 	j, first := NewJob(owner, project, created)
-	require.NoError(t, s.Create(ctxFor(t), j, first))
+	require.NoError(t, s.Create(storetest.Context(t), j, first))
 	if queued {
 		return queue(t, s, j.ID, created.Add(time.Second))
 	}
@@ -89,7 +69,7 @@ func create(t *testing.T, s job.Store, owner, project string, created time.Time,
 
 func queue(t *testing.T, s job.Store, id string, now time.Time) *job.Job {
 	t.Helper()
-	j, err := s.Update(ctxFor(t), id, func(j *job.Job) ([]job.Event, error) {
+	j, err := s.Update(storetest.Context(t), id, func(j *job.Job) ([]job.Event, error) {
 		ev, rejected, err := j.WorkspaceArrived(job.Arrival{Generation: 1, SizeBytes: 10}, now)
 		if rejected {
 			return nil, fmt.Errorf("workspace rejected")
@@ -106,7 +86,7 @@ func allEvents(t *testing.T, s job.Store, id string, pageSize int) []job.Event {
 	var all []job.Event
 	token := ""
 	for range 1000 {
-		page, next, err := s.Events(ctxFor(t), id, pageSize, token)
+		page, next, err := s.Events(storetest.Context(t), id, pageSize, token)
 		require.NoError(t, err)
 		require.LessOrEqual(t, len(page), pageSize)
 		all = append(all, page...)

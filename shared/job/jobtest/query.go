@@ -8,6 +8,7 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/storetest"
 )
 
 // listAll pages through q, checking each page's bound.
@@ -19,7 +20,7 @@ func listAll(t *testing.T, s job.Store, q job.Query) []*job.Job {
 	}
 	var all []*job.Job
 	for range 1000 {
-		page, next, err := s.List(ctxFor(t), q)
+		page, next, err := s.List(storetest.Context(t), q)
 		require.NoError(t, err)
 		require.LessOrEqual(t, len(page), bound)
 		all = append(all, page...)
@@ -91,7 +92,7 @@ func testList(t *testing.T, s job.Store) {
 }
 
 func testListInvalid(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	create(t, s, "alice", "", T0, false)
 	for name, q := range map[string]job.Query{
 		"bad token":      {Owner: "alice", PageToken: "not a token!"},
@@ -106,7 +107,7 @@ func testListInvalid(t *testing.T, s job.Store) {
 }
 
 func testDue(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	now := T0.Add(2 * time.Hour)
 
 	// Upload windows: T0+1h (passed) and now+1h-ish (open).
@@ -186,7 +187,7 @@ func testDue(t *testing.T, s job.Store) {
 }
 
 func testReusable(t *testing.T, s job.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	const md5 = "bWQ1bWQ1bWQ1bWQ1bWQ1bQ=="
 	succeed := func(owner string, finished time.Time) *job.Job {
 		j, first := NewJob(owner, "", T0)

@@ -10,10 +10,11 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/storetest"
 )
 
 func testListByPrefixAndPage(t *testing.T, s object.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	space := NewSpace()
 	names := []string{"a/1", "a/2", "a/3", "a/3", "a0", "b/1", "a/é"}
 	for _, n := range names {
@@ -63,7 +64,7 @@ func testListByPrefixAndPage(t *testing.T, s object.Store) {
 
 // InSpace finds a space's objects in every state, and only that space's.
 func testInSpace(t *testing.T, s object.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	space := NewSpace()
 	pending := MustCreate(t, s, space, "pending", 1)
 	rejected := MustCreate(t, s, space, "rejected", 1)
@@ -90,7 +91,7 @@ func testInSpace(t *testing.T, s object.Store) {
 }
 
 func testExpiresPendingUploads(t *testing.T, s object.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	space := NewSpace()
 	late := MustCreate(t, s, space, "late", 7)
 	arrived := MustCreate(t, s, space, "arrived", 3)

@@ -6,9 +6,6 @@
 package objecttest
 
 import (
-	"context"
-	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/storetest"
 )
 
 // T0 is the suite's clock origin: whole seconds, so any backend's timestamp
@@ -26,33 +24,17 @@ var T0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // subtests use spaces of their own (unique to this process), so the store
 // need not be empty, and they do not run in parallel.
 func Run(t *testing.T, newStore func(t *testing.T) object.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s object.Store)
-	}{
-		{"CreateCountsPendingAgainstQuota", testCreateCountsPendingAgainstQuota},
-		{"Arrival", testArrival},
-		{"DeleteReleasesBytes", testDeleteReleasesBytes},
-		{"Rekey", testRekey},
-		{"ListByPrefixAndPage", testListByPrefixAndPage},
-		{"InSpace", testInSpace},
-		{"ExpiresPendingUploads", testExpiresPendingUploads},
-		{"QuotaHoldsUnderConcurrency", testQuotaHoldsUnderConcurrency},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
-	}
+	storetest.Run(t, newStore,
+		testCreateCountsPendingAgainstQuota, testArrival,
+		testDeleteReleasesBytes, testRekey, testListByPrefixAndPage,
+		testInSpace, testExpiresPendingUploads,
+		testQuotaHoldsUnderConcurrency,
+	)
 }
-
-// seq makes the suite's spaces unique within the process; the start
-// differs between runs, so a store kept between runs sees new spaces too.
-var seq atomic.Int64
-
-func init() { seq.Store(time.Now().UnixNano() % 1_000_000_000) }
 
 // NewSpace returns a user space no other call returned in this process.
 func NewSpace() ids.SpaceID {
-	return ids.UserSpace(ids.UserID(fmt.Sprintf("ot%d", seq.Add(1))))
+	return ids.UserSpace(ids.UserID(storetest.Unique("ot")))
 }
 
 // Create makes a PENDING object of size bytes named name in space (created
@@ -61,7 +43,7 @@ func Create(t *testing.T, s object.Store, space ids.SpaceID, name string, size i
 	t.Helper()
 	o, err := object.New(space, name, "application/octet-stream", size, "", "u1", T0)
 	require.NoError(t, err)
-	return o, s.Create(ctxFor(t), o, quota)
+	return o, s.Create(storetest.Context(t), o, quota)
 }
 
 // MustCreate is Create with the default quota, failing t on an error.
@@ -75,13 +57,7 @@ func MustCreate(t *testing.T, s object.Store, space ids.SpaceID, name string, si
 // Usage returns what space holds.
 func Usage(t *testing.T, s object.Store, space ids.SpaceID) object.Usage {
 	t.Helper()
-	u, err := s.Usage(ctxFor(t), space)
+	u, err := s.Usage(storetest.Context(t), space)
 	require.NoError(t, err)
 	return u
-}
-
-func ctxFor(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
 }

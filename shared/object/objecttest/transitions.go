@@ -11,10 +11,11 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/storetest"
 )
 
 func testCreateCountsPendingAgainstQuota(t *testing.T, s object.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	space := NewSpace()
 	require.Equal(t, object.Usage{}, Usage(t, s, space), "an unused space")
 
@@ -47,7 +48,7 @@ func testCreateCountsPendingAgainstQuota(t *testing.T, s object.Store) {
 }
 
 func testArrival(t *testing.T, s object.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	space := NewSpace()
 	ok := MustCreate(t, s, space, "ok", 10)
 	bad := MustCreate(t, s, space, "bad", 20)
@@ -78,7 +79,7 @@ func testArrival(t *testing.T, s object.Store) {
 }
 
 func testDeleteReleasesBytes(t *testing.T, s object.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	space := NewSpace()
 	ready := MustCreate(t, s, space, "ready", 10)
 	pending := MustCreate(t, s, space, "pending", 20)
@@ -102,7 +103,7 @@ func testDeleteReleasesBytes(t *testing.T, s object.Store) {
 }
 
 func testRekey(t *testing.T, s object.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	space := NewSpace()
 	o := MustCreate(t, s, space, "x", 1)
 	_, err := s.Rekey(ctx, o.ID, 0, 5, T0)

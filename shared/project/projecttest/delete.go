@@ -8,12 +8,13 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/storetest"
 )
 
 // A deleted project is gone for its members from BeginDelete on, its
 // records from FinishDelete on, and its id is never issued again.
 func testDelete(t *testing.T, s project.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	u := users(3)
 	alice, bob, carol := u[0], u[1], u[2]
 	pid := Create(t, s, alice)

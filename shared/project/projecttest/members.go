@@ -10,10 +10,11 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/storetest"
 )
 
 func testCreateAndGet(t *testing.T, s project.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	u := users(2)
 	alice, bob := u[0], u[1]
 	pid := Create(t, s, alice)
@@ -37,7 +38,7 @@ func testCreateAndGet(t *testing.T, s project.Store) {
 // Ids converted without parsing are checked again: they never reach the
 // backend.
 func testRefusesBadInput(t *testing.T, s project.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	for name, err := range map[string]error{
 		"create bad pid":   s.Create(ctx, &project.Project{ID: "P1"}, "alice", T0),
 		"create bad owner": s.Create(ctx, &project.Project{ID: "p1x"}, "Alice/x", T0),
@@ -60,7 +61,7 @@ func testRefusesBadInput(t *testing.T, s project.Store) {
 }
 
 func testMembersAndRoles(t *testing.T, s project.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	u := users(4)
 	alice, bob, carol, dave := u[0], u[1], u[2], u[3]
 	pid := Create(t, s, alice)
@@ -100,7 +101,7 @@ func testMembersAndRoles(t *testing.T, s project.Store) {
 }
 
 func testLastOwnerStays(t *testing.T, s project.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	u := users(2)
 	alice, bob := u[0], u[1]
 	pid := Create(t, s, alice)
@@ -129,7 +130,7 @@ func testLastOwnerStays(t *testing.T, s project.Store) {
 // role again. The steps run in the order the race interleaves them: the
 // handler's check (Role), the concurrent demotion, the handler's write.
 func testDemotedOwnerChangesNothing(t *testing.T, s project.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	u := users(4)
 	alice, bob, carol, dave := u[0], u[1], u[2], u[3]
 	pid := Create(t, s, alice)
@@ -161,7 +162,7 @@ func testDemotedOwnerChangesNothing(t *testing.T, s project.Store) {
 }
 
 func testMemberships(t *testing.T, s project.Store) {
-	ctx := ctxFor(t)
+	ctx := storetest.Context(t)
 	u := users(2)
 	user, alice := u[0], u[1]
 	p1 := Create(t, s, user)
@@ -199,7 +200,7 @@ func testConcurrentOwnersLeaving(t *testing.T, s project.Store) {
 		t.Skip("contended transactions take seconds on an emulator")
 	}
 	for run := range 3 {
-		ctx := ctxFor(t)
+		ctx := storetest.Context(t)
 		u := users(2)
 		alice, bob := u[0], u[1]
 		pid := Create(t, s, alice)

@@ -6,9 +6,7 @@
 package projecttest
 
 import (
-	"context"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/storetest"
 )
 
 // T0 is the suite's clock origin: whole seconds, so any backend's timestamp
@@ -26,49 +25,26 @@ var T0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // subtests use project and user ids of their own (unique to this process),
 // so the store need not be empty, and they do not run in parallel.
 func Run(t *testing.T, newStore func(t *testing.T) project.Store) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s project.Store)
-	}{
-		{"CreateAndGet", testCreateAndGet},
-		{"RefusesBadInput", testRefusesBadInput},
-		{"MembersAndRoles", testMembersAndRoles},
-		{"LastOwnerStays", testLastOwnerStays},
-		{"DemotedOwnerChangesNothing", testDemotedOwnerChangesNothing},
-		{"Memberships", testMemberships},
-		{"Delete", testDelete},
-		{"ConcurrentOwnersLeaving", testConcurrentOwnersLeaving},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newStore(t)) })
-	}
+	storetest.Run(t, newStore,
+		testCreateAndGet, testRefusesBadInput, testMembersAndRoles,
+		testLastOwnerStays, testDemotedOwnerChangesNothing,
+		testMemberships, testDelete, testConcurrentOwnersLeaving,
+	)
 }
 
-// seq makes the suite's ids unique within the process; the start differs
-// between runs, so a store kept between runs sees new ids too.
-var seq atomic.Int64
-
-func init() { seq.Store(time.Now().UnixNano() % 1_000_000_000) }
-
 // NewProjectID returns a project id no other call returned in this process.
-func NewProjectID() ids.ProjectID { return ids.ProjectID(fmt.Sprintf("proj-%d", seq.Add(1))) }
+func NewProjectID() ids.ProjectID { return ids.ProjectID(storetest.Unique("proj-")) }
 
 // NewUserID returns a user id no other call returned in this process.
-func NewUserID(name string) ids.UserID { return ids.UserID(fmt.Sprintf("%s%d", name, seq.Add(1))) }
+func NewUserID(name string) ids.UserID { return ids.UserID(storetest.Unique(name)) }
 
 // Create stores a new project (see NewProjectID) owned by owner, created at
 // T0, and returns its id.
 func Create(t *testing.T, s project.Store, owner ids.UserID) ids.ProjectID {
 	t.Helper()
 	pid := NewProjectID()
-	require.NoError(t, s.Create(ctxFor(t), &project.Project{ID: pid, DisplayName: "Team " + string(pid)}, owner, T0))
+	require.NoError(t, s.Create(storetest.Context(t), &project.Project{ID: pid, DisplayName: "Team " + string(pid)}, owner, T0))
 	return pid
-}
-
-func ctxFor(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // users returns n fresh user ids.
@@ -83,7 +59,7 @@ func users(n int) []ids.UserID {
 // owners counts the project's owners as Members lists them.
 func owners(t *testing.T, s project.Store, pid ids.ProjectID) int {
 	t.Helper()
-	members, err := s.Members(ctxFor(t), pid)
+	members, err := s.Members(storetest.Context(t), pid)
 	require.NoError(t, err)
 	n := 0
 	for _, m := range members {
@@ -97,7 +73,7 @@ func owners(t *testing.T, s project.Store, pid ids.ProjectID) int {
 func requireRoles(t *testing.T, s project.Store, pid ids.ProjectID, want map[ids.UserID]project.Role) {
 	t.Helper()
 	for user, role := range want {
-		got, err := s.Role(ctxFor(t), pid, user)
+		got, err := s.Role(storetest.Context(t), pid, user)
 		require.NoError(t, err)
 		require.Equal(t, role, got, user)
 	}
