@@ -224,13 +224,16 @@ func matrixRows() []row {
 
 	// Public routes answer anyone, whatever credential comes along; a
 	// private function's health route is behind its front door like the
-	// rest of it (its invoker reaches it).
-	for _, fn := range []string{o, j, tk, "console"} {
-		add(on(fn, "GET /healthz", noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
+	// rest of it (its invoker reaches it). Each function's OpenAPI
+	// document is served like its health.
+	for _, route := range []string{"GET /healthz", "GET /openapi.json"} {
+		for _, fn := range []string{o, j, tk, "console"} {
+			add(on(fn, route, noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
+		}
+		add(on("dispatch", route, noResource, as(nobody, noCred, 403), as(nobody, garbage, 401), as(alice, oidcToken, 401), as(dispatcherSA, forDispatch, 200)))
+		add(on("sweep", route, noResource, as(nobody, noCred, 403), as(nobody, garbage, 401), as(alice, oidcToken, 401), as(schedulerSA, forSweep, 200)))
+		add(on("finalize", route, noResource, as(nobody, noCred, 403), as(nobody, garbage, 401), as(alice, oidcToken, 401)))
 	}
-	add(on("dispatch", "GET /healthz", noResource, as(nobody, noCred, 403), as(nobody, garbage, 401), as(alice, oidcToken, 401), as(dispatcherSA, forDispatch, 200)))
-	add(on("sweep", "GET /healthz", noResource, as(nobody, noCred, 403), as(nobody, garbage, 401), as(alice, oidcToken, 401), as(schedulerSA, forSweep, 200)))
-	add(on("finalize", "GET /healthz", noResource, as(nobody, noCred, 403), as(nobody, garbage, 401), as(alice, oidcToken, 401)))
 	for _, route := range []string{"GET /config.json", "GET /"} {
 		add(on("console", route, noResource, as(nobody, noCred, 200), as(nobody, garbage, 200), as(alice, oidcToken, 200)))
 	}
@@ -343,31 +346,32 @@ var credentialKinds = map[string][]cred{
 // names who passes). Their rows state what the function does with what gets
 // through; they are exempt from the 401 and credential-kind checks.
 var frontDoorOnly = map[string]string{
-	"finalize POST /":       "only the Eventarc trigger's account passes the front door; the function takes CloudEvents only",
-	"finalize GET /healthz": "only the Eventarc trigger's account passes the front door",
+	"finalize POST /":            "only the Eventarc trigger's account passes the front door; the function takes CloudEvents only",
+	"finalize GET /healthz":      "only the Eventarc trigger's account passes the front door",
+	"finalize GET /openapi.json": "only the Eventarc trigger's account passes the front door",
 }
 
 // publicRoutes need no credential.
-var publicRoutes = map[string]bool{"GET /healthz": true, "GET /.well-known/jwks.json": true,
+var publicRoutes = map[string]bool{"GET /healthz": true, "GET /openapi.json": true, "GET /.well-known/jwks.json": true,
 	"GET /config.json": true, "GET /": true} // the console's page and its configuration
 
 // declaredRoutes are the routes each function registers; the test checks
 // them against the functions' sources and probes each on the stack.
 var declaredRoutes = map[string][]string{
 	"objects": {
-		"GET /healthz", "GET /spaces", "POST /projects", "GET /projects/{project}", "DELETE /projects/{project}",
+		"GET /healthz", "GET /openapi.json", "GET /spaces", "POST /projects", "GET /projects/{project}", "DELETE /projects/{project}",
 		"PUT /projects/{project}/members/{user}", "DELETE /projects/{project}/members/{user}",
 		"POST /spaces/{kind}/{owner}/objects", "GET /spaces/{kind}/{owner}/objects", "GET /spaces/{kind}/{owner}/audit",
 		"GET /objects/{id}", "GET /objects/{id}/download", "POST /objects/{id}/copy",
 		"POST /objects/{id}/revoke", "DELETE /objects/{id}",
 	},
 	"jobs": {
-		"GET /healthz", "POST /jobs", "GET /jobs", "GET /jobs/{id}", "POST /jobs/{id}/upload",
+		"GET /healthz", "GET /openapi.json", "POST /jobs", "GET /jobs", "GET /jobs/{id}", "POST /jobs/{id}/upload",
 		"POST /jobs/{id}/cancel", "GET /jobs/{id}/output", "GET /jobs/{id}/attestation", "GET /jobs/{id}/events",
 	},
-	"tokens":   {"GET /healthz", "POST /tokens", "GET /tokens", "DELETE /tokens/{id}", "GET /.well-known/jwks.json"},
-	"dispatch": {"GET /healthz", "POST /claim", "GET /jobs/{id}/auth", "POST /jobs/{id}/heartbeat", "POST /jobs/{id}/state"},
-	"sweep":    {"GET /healthz", "POST /sweep", "POST /{$}"},
-	"finalize": {"GET /healthz", "POST /"},
-	"console":  {"GET /healthz", "GET /config.json", "GET /"},
+	"tokens":   {"GET /healthz", "GET /openapi.json", "POST /tokens", "GET /tokens", "DELETE /tokens/{id}", "GET /.well-known/jwks.json"},
+	"dispatch": {"GET /healthz", "GET /openapi.json", "POST /claim", "GET /jobs/{id}/auth", "POST /jobs/{id}/heartbeat", "POST /jobs/{id}/state"},
+	"sweep":    {"GET /healthz", "GET /openapi.json", "POST /sweep", "POST /{$}"},
+	"finalize": {"GET /healthz", "GET /openapi.json", "POST /"},
+	"console":  {"GET /healthz", "GET /openapi.json", "GET /config.json", "GET /"},
 }

@@ -219,9 +219,10 @@ var patternLiteral = regexp.MustCompile(`"((?:GET|HEAD|POST|PUT|PATCH|DELETE|OPT
 
 // routeConstants resolves the constants sources concatenate into patterns.
 var routeConstants = map[string]string{
-	"httpapi.HealthPath": httpapi.HealthPath,
-	"JWKSPath":           tokens.JWKSPath,
-	"ConfigPath":         console.ConfigPath,
+	"httpapi.HealthPath":  httpapi.HealthPath,
+	"httpapi.OpenAPIPath": httpapi.OpenAPIPath,
+	"JWKSPath":            tokens.JWKSPath,
+	"ConfigPath":          console.ConfigPath,
 }
 
 // registeredRoutes reads the patterns a function's sources register, and
@@ -238,8 +239,8 @@ func registeredRoutes(t *testing.T, fn string) []string {
 		}
 		src, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		require.NoError(t, err)
-		if strings.Contains(string(src), "httpapi.Function{") { // the skeleton serves health
-			routes = append(routes, "GET "+httpapi.HealthPath)
+		if strings.Contains(string(src), "httpapi.Function{") { // the skeleton serves health and its document
+			routes = append(routes, "GET "+httpapi.HealthPath, "GET "+httpapi.OpenAPIPath)
 		}
 		for _, line := range strings.Split(string(src), "\n") {
 			if strings.HasPrefix(strings.TrimSpace(line), "//") {

@@ -46,10 +46,11 @@ type Options struct {
 }
 
 // New builds the function's handler. With an incomplete Config every route
-// but GET /healthz answers 503.
+// but GET /healthz and GET /openapi.json answers 503.
 func New(opts Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
+	mux.Handle("GET "+httpapi.OpenAPIPath, httpapi.OpenAPI(Name))
 	if err := opts.Config.Check(); err != nil {
 		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 			httpapi.WriteError(w, r, httpapi.NotConfigured(Name, err))

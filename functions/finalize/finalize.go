@@ -137,7 +137,7 @@ func (h *Handler) HandleEvent(ctx context.Context, e event.Event) error {
 }
 
 // HTTP serves the handler as a binary- or structured-mode CloudEvents HTTP
-// receiver, plus the health route.
+// receiver, plus the health and OpenAPI routes.
 func (h *Handler) HTTP(ctx context.Context) (http.Handler, error) {
 	p, err := cloudevents.NewHTTP()
 	if err != nil {
@@ -149,6 +149,7 @@ func (h *Handler) HTTP(ctx context.Context) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
+	mux.Handle("GET "+httpapi.OpenAPIPath, httpapi.OpenAPI(Name))
 	mux.Handle("POST /", receiver)
 	return httpapi.WithLogging(httpapi.JSONFallback(mux)), nil
 }

@@ -32,7 +32,7 @@ const (
 // placed lower on purpose; clientPackages likewise.
 var (
 	foundationPackages = []string{
-		"shared/apperr", "shared/ids", "shared/logging", "shared/mediatype",
+		"shared/apperr", "shared/ids", "shared/logging", "shared/mediatype", "shared/openapi",
 		"shared/version", "shared/testenv", "terraform/policy",
 	}
 	domainPackages = []string{

@@ -44,6 +44,15 @@ func (c *Client) Health(ctx context.Context, function string) (Health, error) {
 	return h, nil
 }
 
+// OpenAPI fetches the named function's OpenAPI document, the part of
+// valet's that describes its routes (GET /openapi.json, no credential
+// needed on a public function).
+func (c *Client) OpenAPI(ctx context.Context, function string) (map[string]any, error) {
+	var doc map[string]any
+	_, err := c.call(ctx, http.MethodGet, function, "/openapi.json", nil, &doc)
+	return doc, err
+}
+
 // WrongFunctionError says the URL configured for one function serves
 // another one (or no valet function at all): the usual cause of a 404
 // "no such route" after a copy-paste of URLs.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,15 +20,28 @@ import (
 // source: "POST /jobs", {"GET /spaces", h.spaces}, ...
 var routePattern = regexp.MustCompile(`"((?:GET|POST|PUT|DELETE|PATCH) /[^"]*)"`)
 
-// functionRoutes reads the route patterns of a function's package.
+// functionRoutes reads the route patterns of a function's package that
+// a Client method calls: all but sweep's alias for Cloud Scheduler.
 func functionRoutes(t *testing.T, function string) []string {
+	t.Helper()
+	return slices.DeleteFunc(sourceRoutes(t, function), func(p string) bool {
+		return p == "POST /{$}" // sweep's alias of POST /sweep for Cloud Scheduler's bare URL
+	})
+}
+
+// sourceRoutes reads the route patterns of a function's package.
+func sourceRoutes(t *testing.T, function string) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "..", "functions", function, "*.go"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files, function)
-	seen := map[string]bool{"GET /healthz": true} // every function: httpapi.HealthPath
-	if function == Tokens {
+	// Every function: httpapi.HealthPath and httpapi.OpenAPIPath.
+	seen := map[string]bool{"GET /healthz": true, "GET /openapi.json": true}
+	switch function {
+	case Tokens:
 		seen["GET /.well-known/jwks.json"] = true // registered through the JWKSPath constant
+	case "console":
+		seen["GET /config.json"] = true // registered through the ConfigPath constant
 	}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -39,7 +53,6 @@ func functionRoutes(t *testing.T, function string) []string {
 			seen[m[1]] = true
 		}
 	}
-	delete(seen, "POST /{$}") // sweep's alias of POST /sweep for Cloud Scheduler's bare URL
 	var out []string
 	for p := range seen {
 		out = append(out, p)
@@ -117,6 +130,7 @@ func TestClientCoversEveryRoute(t *testing.T) {
 	}
 	for _, fn := range functions {
 		calls = append(calls, func() error { _, err := c.Health(ctx, fn); return err })
+		calls = append(calls, func() error { _, err := c.OpenAPI(ctx, fn); return err })
 	}
 	for i, call := range calls {
 		require.NoError(t, call(), "call %d", i)

@@ -12,7 +12,8 @@ import (
 // Function is the skeleton every valet HTTP function is built on: its
 // name, the dependencies it requires, who may call it and its routes.
 // Handler turns it into the function's handler:
-//   - GET /healthz answers whatever the configuration (Health);
+//   - GET /healthz answers whatever the configuration (Health), and so
+//     does GET /openapi.json with the function's OpenAPI document (OpenAPI);
 //   - Public routes are served to anyone, configured or not;
 //   - while a required dependency is missing, every other route answers
 //     NotConfigured (503; the log names the dependency);
@@ -100,6 +101,7 @@ func (f Function) Missing() error {
 func (f Function) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET "+HealthPath, Health(f.Name))
+	mux.Handle("GET "+OpenAPIPath, OpenAPI(f.Name))
 	for pattern, serve := range f.Public {
 		mux.Handle(pattern, serve)
 	}
