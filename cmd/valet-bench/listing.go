@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"cloud.google.com/go/firestore"
@@ -17,7 +18,11 @@ import (
 // listing is figure 6: GET /jobs (the first page, newest first) with
 // list-small and then list-big jobs in the user's own space and in a
 // project of theirs. The 20,000 page should cost what the 1,000 page
-// costs: a page reads its page, whatever the total.
+// costs: a page reads its page, whatever the total. Each page is timed
+// beside its floor at the same size: the one Firestore query it sends
+// (JobStore.ListQuery), bare. The emulator scans where Firestore reads an
+// index, so the floor itself grows with the jobs on it; what valet adds
+// is the page over its floor.
 func (b *bench) listing(ctx context.Context, r *report) error {
 	probe, err := b.user.CreateJob(ctx, client.CreateJobRequest{Spec: map[string]any{"image": "alpine"}, Workspace: client.Workspace{SizeBytes: 1}})
 	if err != nil {
@@ -28,7 +33,12 @@ func (b *bench) listing(ctx context.Context, r *report) error {
 	if err != nil {
 		return err
 	}
-	r.table("6. Job list page", "where", fmt.Sprintf("%d jobs p50", b.c.listSmall), "p99", fmt.Sprintf("%d jobs p50", b.c.listBig), "p99", "big/small (p50)", "goal ≤ 1.2×")
+	small, big := b.c.listSmall, b.c.listBig
+	r.table("6. Job list page", "where",
+		fmt.Sprintf("%d jobs p50", small), "p99", "× floor (p50)",
+		fmt.Sprintf("%d jobs p50", big), "p99", "× floor (p50)",
+		"big/small (p50)", "goal ≤ 1.2×", "× floor, big/small")
+	var notes []string
 	for _, where := range []struct {
 		name, project string
 		query         job.Query // what GET /jobs asks the store
@@ -36,47 +46,97 @@ func (b *bench) listing(ctx context.Context, r *report) error {
 		{"one space (the user's own)", "", job.Query{Owner: owner, Projects: []string{string(proj.ID)}}},
 		{"a project", string(proj.ID), job.Query{Project: string(proj.ID)}},
 	} {
-		var api, store [2][]time.Duration
-		for i, n := range []int{b.c.listSmall, b.c.listBig - b.c.listSmall} {
-			if err := b.seedFinished(ctx, n, owner, where.project); err != nil {
-				return err
-			}
-			if api[i], err = b.listLatencies(ctx, func(ctx context.Context) (int, error) {
+		bare, _, err := b.jobs.ListQuery(where.query)
+		if err != nil {
+			return err
+		}
+		api, store, floor, err := b.listRounds(ctx, []int{small, big - small}, owner, where.project, []func(context.Context) (int, error){
+			func(ctx context.Context) (int, error) {
 				page, err := b.user.ListJobs(ctx, client.ListJobsOptions{Project: where.project})
 				return len(page.Jobs), err
-			}); err != nil {
-				return err
-			}
-			if store[i], err = b.listLatencies(ctx, func(ctx context.Context) (int, error) {
+			},
+			func(ctx context.Context) (int, error) {
 				page, _, err := b.jobs.List(ctx, where.query)
 				return len(page), err
-			}); err != nil {
-				return err
-			}
+			},
+			func(ctx context.Context) (int, error) {
+				snaps, err := bare.Documents(ctx).GetAll()
+				return len(snaps), err
+			},
+		})
+		if err != nil {
+			return err
 		}
+		p50 := func(d [2][]time.Duration, i int) float64 { return float64(pct(d[i], 50)) }
 		for _, row := range []struct {
 			name string
 			d    [2][]time.Duration
-		}{{"GET /jobs, " + where.name, api}, {"its store query alone (JobStore.List), " + where.name, store}} {
-			rt := float64(pct(row.d[1], 50)) / float64(pct(row.d[0], 50))
-			r.row(row.name, ms(pct(row.d[0], 50)), ms(pct(row.d[0], 99)), ms(pct(row.d[1], 50)), ms(pct(row.d[1], 99)), fmt.Sprintf("%.2f×", rt), verdict(rt <= 1.2))
+		}{
+			{"GET /jobs, " + where.name, api},
+			{"its store call (JobStore.List), " + where.name, store},
+			{"floor: its Firestore query alone, " + where.name, floor},
+		} {
+			over := [2]float64{p50(row.d, 0) / p50(floor, 0), p50(row.d, 1) / p50(floor, 1)}
+			rt := p50(row.d, 1) / p50(row.d, 0)
+			r.row(row.name,
+				ms(pct(row.d[0], 50)), ms(pct(row.d[0], 99)), fmt.Sprintf("%.2f×", over[0]),
+				ms(pct(row.d[1], 50)), ms(pct(row.d[1], 99)), fmt.Sprintf("%.2f×", over[1]),
+				fmt.Sprintf("%.2f×", rt), verdict(rt <= 1.2), fmt.Sprintf("%.2f×", over[1]/over[0]))
 		}
+		added := func(i int) time.Duration { return time.Duration(p50(api, i) - p50(floor, i)) }
+		beyond := (p50(api, 1) / p50(floor, 1)) / (p50(api, 0) / p50(floor, 0))
+		notes = append(notes, fmt.Sprintf("%s: GET /jobs adds %s to its query at %d jobs and %s at %d (p50 minus p50); over its floor it grows %.2f× (%s)",
+			where.name, ms(added(0)), small, ms(added(1)), big, beyond, verdict(beyond <= 1.2)))
 	}
-	r.note("%d requests of the default page per cell, one at a time. The second row of each pair is the same query sent to the store directly, without HTTP, authentication or the membership read: where it grows with the total as the page does, the growth is the emulator's (it serves a query without the indexes Firestore keeps, whose cost depends on the page, not the collection).", b.c.requests)
+	r.note("%d requests of the default page per cell, one at a time. The floor is the Firestore query the page sends (JobStore.ListQuery: its filters, order, cursor and limit), sent bare at the same size: no HTTP, authentication, membership read or decoding. "+
+		"On the emulator the floor grows with the jobs it holds (it scans; Firestore serves the query from the composite index declared in terraform/firestore.tf, at a cost that follows the page, not the collection), so the raw big/small ratio is mostly the emulator's; "+
+		"\"× floor, big/small\" is how valet's page grows against its floor as the jobs grow (goal ≤ 1.2×). %s.",
+		b.c.requests, strings.Join(notes, "; "))
 	return nil
 }
 
-// listLatencies times list one request at a time; an empty page is an
-// error.
-func (b *bench) listLatencies(ctx context.Context, list func(context.Context) (int, error)) ([]time.Duration, error) {
-	durs, _, err := latencies(ctx, b.c.requests, 1, func(ctx context.Context, _ int) error {
-		n, err := list(ctx)
-		if err == nil && n == 0 {
-			err = fmt.Errorf("an empty page")
+// listWarmup is how many untimed rounds precede the timed ones.
+const listWarmup = 5
+
+// listRounds seeds each of adds more jobs in turn and, after each, times
+// the three lists (the page, the store call, the bare query) over
+// b.c.requests rounds after listWarmup untimed ones, one request at a
+// time: each round times all three, so a slow moment of the machine hits them alike. An empty page
+// is an error.
+func (b *bench) listRounds(ctx context.Context, adds []int, owner, project string, lists []func(context.Context) (int, error)) (api, store, floor [2][]time.Duration, err error) {
+	for i, n := range adds {
+		if err := b.seedFinished(ctx, n, owner, project); err != nil {
+			return api, store, floor, err
 		}
-		return err
-	})
-	return durs, err
+		out := [3]*[2][]time.Duration{&api, &store, &floor}
+		for _, d := range out {
+			d[i] = make([]time.Duration, b.c.requests)
+		}
+		for range listWarmup { // the emulator's first answers after a bulk write are slower
+			for _, list := range lists {
+				if _, err := list(ctx); err != nil {
+					return api, store, floor, err
+				}
+			}
+		}
+		if _, _, err := latencies(ctx, b.c.requests, 1, func(ctx context.Context, round int) error {
+			for k, list := range lists {
+				t := time.Now()
+				n, err := list(ctx)
+				if err == nil && n == 0 {
+					err = fmt.Errorf("an empty page")
+				}
+				if err != nil {
+					return err
+				}
+				out[k][i][round] = time.Since(t)
+			}
+			return nil
+		}); err != nil {
+			return api, store, floor, err
+		}
+	}
+	return api, store, floor, nil
 }
 
 // seedFinished writes n SUCCEEDED jobs of owner (in project when set)
