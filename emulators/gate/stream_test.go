@@ -45,8 +45,9 @@ func allocated(fn func()) uint64 {
 // whole in memory. A 64 MiB PUT is spooled to a temporary file while its
 // size and digests are checked, then streamed upstream; a 64 MiB GET is
 // copied through. Everything the process allocates while either passes
-// stays far below the body's size (a gate that read the body into memory
-// allocates at least all of it), so the dev server's memory does not
+// stays below half the body's size (about 9 MB here, 17 MB under the
+// race detector, which empties sync.Pools at random; a gate that kept the
+// body in memory allocated 134 MB), so the dev server's memory does not
 // follow the transfer through the gate. (What remains, fake-gcs-server's
 // own write buffer, is in docs/local-stack.md.)
 func TestGateStreamsBodies(t *testing.T) {
@@ -86,11 +87,11 @@ func TestGateStreamsBodies(t *testing.T) {
 	})
 	require.Equal(t, http.StatusOK, w.status)
 	require.EqualValues(t, size, received, "the whole body reached the upstream")
-	require.Less(t, up, uint64(size/4), "the gate allocated %d bytes for a %d-byte upload", up, size)
+	require.Less(t, up, uint64(size/2), "the gate allocated %d bytes for a %d-byte upload", up, size)
 
 	get := f.sign(t, http.MethodGet, "big", nil)
 	down := allocated(func() { w = serve(httptest.NewRequest(http.MethodGet, get, nil)) })
 	require.Equal(t, http.StatusOK, w.status)
 	require.EqualValues(t, size, w.n, "the whole object reached the caller")
-	require.Less(t, down, uint64(size/4), "the gate allocated %d bytes for a %d-byte download", down, size)
+	require.Less(t, down, uint64(size/2), "the gate allocated %d bytes for a %d-byte download", down, size)
 }
