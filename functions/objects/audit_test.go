@@ -32,7 +32,7 @@ func (e *env) readAudit(principal, space string, pageSize int) []audit.Entry {
 			path += "&pageToken=" + token
 		}
 		var page auditAnswer
-		e.call(principal, http.MethodGet, path, nil).decode(e.t, http.StatusOK, &page)
+		e.call(principal, http.MethodGet, path, nil).Decode(e.t, http.StatusOK, &page)
 		require.LessOrEqual(e.t, len(page.Entries), pageSize)
 		all = append(all, page.Entries...)
 		if page.NextPageToken == "" {
@@ -66,9 +66,9 @@ func TestAuditTrailOfAPersonalSpace(t *testing.T) {
 	id := created.Object.ID
 	e.arrive(id, content)
 	var dl downloadResponse
-	e.call(user(alice), http.MethodGet, "/objects/"+string(id)+"/download", nil).decode(t, http.StatusOK, &dl)
-	e.call(user(alice), http.MethodPost, "/objects/"+string(id)+"/revoke", nil).decode(t, http.StatusOK, &struct{}{})
-	require.Equal(t, http.StatusNoContent, e.call(user(alice), http.MethodDelete, "/objects/"+string(id), nil).status)
+	e.call(user(alice), http.MethodGet, "/objects/"+string(id)+"/download", nil).Decode(t, http.StatusOK, &dl)
+	e.call(user(alice), http.MethodPost, "/objects/"+string(id)+"/revoke", nil).Decode(t, http.StatusOK, &struct{}{})
+	require.Equal(t, http.StatusNoContent, e.call(user(alice), http.MethodDelete, "/objects/"+string(id), nil).Status)
 
 	entries := e.readAudit(user(alice), space, 1)
 	require.Equal(t, []audit.Action{audit.ObjectDeleted, audit.ObjectRevoked, audit.URLSigned, audit.URLSigned}, actions(entries))
@@ -96,15 +96,15 @@ func TestAuditTrailOfAPersonalSpace(t *testing.T) {
 
 	// Nobody else reads it; her narrowed tokens neither (403: they may
 	// read the space, not its trail), nor a running job acting as her.
-	e.call(user(bob), http.MethodGet, "/spaces/"+space+"/audit", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
-	e.call("user:"+alice+":objects:write", http.MethodGet, "/spaces/"+space+"/audit", nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
-	e.call("user:"+alice+":jobs:read", http.MethodGet, "/spaces/"+space+"/audit", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
-	e.call("job:"+alice, http.MethodGet, "/spaces/"+space+"/audit", nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
-	e.call("", http.MethodGet, "/spaces/"+space+"/audit", nil).requireError(t, http.StatusUnauthorized, apperr.Unauthenticated)
+	e.call(user(bob), http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+	e.call("user:"+alice+":objects:write", http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusForbidden, apperr.PermissionDenied, "")
+	e.call("user:"+alice+":jobs:read", http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+	e.call("job:"+alice, http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusForbidden, apperr.PermissionDenied, "")
+	e.call("", http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusUnauthorized, apperr.Unauthenticated, "")
 
 	// Bad paging is a 400.
 	for _, q := range []string{"pageSize=0", "pageSize=101", "pageSize=x", "pageToken=%24%24", "pageToken=bm90LWEtdG9rZW4"} {
-		e.call(user(alice), http.MethodGet, "/spaces/"+space+"/audit?"+q, nil).requireError(t, http.StatusBadRequest, apperr.Invalid)
+		e.call(user(alice), http.MethodGet, "/spaces/"+space+"/audit?"+q, nil).RequireError(t, http.StatusBadRequest, apperr.Invalid, "")
 	}
 }
 
@@ -116,9 +116,9 @@ func TestAuditTrailOfAProject(t *testing.T) {
 	alice, bob, carol, dave := unique("alice"), unique("bob"), unique("carol"), unique("dave")
 	pid := e.newProject(alice, map[string]project.Role{bob: project.Editor})
 	space := "projects/" + pid
-	e.call(user(alice), http.MethodPut, "/projects/"+pid+"/members/"+carol, map[string]any{"role": "owner"}).decode(t, http.StatusOK, &struct{}{})
+	e.call(user(alice), http.MethodPut, "/projects/"+pid+"/members/"+carol, map[string]any{"role": "owner"}).Decode(t, http.StatusOK, &struct{}{})
 	e.createObject(user(bob), space, "p.txt", []byte("project bytes"))
-	require.Equal(t, http.StatusNoContent, e.call(user(carol), http.MethodDelete, "/projects/"+pid+"/members/"+bob, nil).status)
+	require.Equal(t, http.StatusNoContent, e.call(user(carol), http.MethodDelete, "/projects/"+pid+"/members/"+bob, nil).Status)
 
 	entries := e.readAudit(user(alice), space, 100)
 	require.Equal(t, []audit.Action{audit.MemberRemoved, audit.URLSigned, audit.MemberSet, audit.MemberSet, audit.ProjectCreated}, actions(entries))
@@ -131,13 +131,13 @@ func TestAuditTrailOfAProject(t *testing.T) {
 	require.Equal(t, alice, entries[4].Actor.ID)
 	require.Equal(t, entries, e.readAudit(user(carol), space, 2), "every owner reads the same trail")
 
-	e.call(user(bob), http.MethodGet, "/spaces/"+space+"/audit", nil).requireError(t, http.StatusNotFound, apperr.NotFound) // removed
-	e.call(user(alice), http.MethodPut, "/projects/"+pid+"/members/"+bob, map[string]any{"role": "viewer"}).decode(t, http.StatusOK, &struct{}{})
-	e.call(user(bob), http.MethodGet, "/spaces/"+space+"/audit", nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
-	e.call(user(dave), http.MethodGet, "/spaces/"+space+"/audit", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
-	e.call(user(carol), http.MethodPut, "/projects/"+pid+"/members/"+alice, map[string]any{"role": "editor"}).decode(t, http.StatusOK, &struct{}{})
-	e.call(user(alice), http.MethodGet, "/spaces/"+space+"/audit", nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
+	e.call(user(bob), http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "") // removed
+	e.call(user(alice), http.MethodPut, "/projects/"+pid+"/members/"+bob, map[string]any{"role": "viewer"}).Decode(t, http.StatusOK, &struct{}{})
+	e.call(user(bob), http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusForbidden, apperr.PermissionDenied, "")
+	e.call(user(dave), http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+	e.call(user(carol), http.MethodPut, "/projects/"+pid+"/members/"+alice, map[string]any{"role": "editor"}).Decode(t, http.StatusOK, &struct{}{})
+	e.call(user(alice), http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusForbidden, apperr.PermissionDenied, "")
 
-	require.Equal(t, http.StatusNoContent, e.call(user(carol), http.MethodDelete, "/projects/"+pid+"?force=true", nil).status)
-	e.call(user(carol), http.MethodGet, "/spaces/"+space+"/audit", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	require.Equal(t, http.StatusNoContent, e.call(user(carol), http.MethodDelete, "/projects/"+pid+"?force=true", nil).Status)
+	e.call(user(carol), http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
 }

@@ -12,6 +12,7 @@ import (
 
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/signer/signertest"
 )
@@ -46,13 +47,13 @@ func TestCopyWhenFinalizeWasFirst(t *testing.T) {
 	src := e.upload(user(alice), "users/"+alice, "src.txt", content)
 	racing := httptest.NewServer(New(Options{
 		Objects: e.objects, Projects: e.projects, Storage: finalizeFirst{e.storage, e.objects},
-		Signer: signertest.New(t), Bucket: testBucket, Authenticate: authenticate,
+		Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate,
 	}))
 	t.Cleanup(racing.Close)
 	e.srv = racing
 
 	var dst object.Object
-	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + alice, "name": "copy.txt"}).decode(t, http.StatusCreated, &dst)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + alice, "name": "copy.txt"}).Decode(t, http.StatusCreated, &dst)
 	require.Equal(t, object.Ready, dst.State)
 	stored, ok := e.stored(e.object(dst.ID).Key)
 	require.True(t, ok, "the copy's bytes are kept")
@@ -116,7 +117,7 @@ func TestRacingRevokesKeepTheBytes(t *testing.T) {
 	meet := newCopiesMeet(e.storage)
 	racing := httptest.NewServer(New(Options{
 		Objects: e.objects, Projects: e.projects, Storage: meet,
-		Signer: signertest.New(t), Bucket: testBucket, Authenticate: authenticate,
+		Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate,
 	}))
 	t.Cleanup(racing.Close)
 	e.srv = racing
@@ -127,7 +128,7 @@ func TestRacingRevokesKeepTheBytes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses[i] = e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil).status
+			statuses[i] = e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil).Status
 		}()
 	}
 	wg.Wait()

@@ -6,24 +6,19 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/emulators/privategcs"
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/gcs"
-	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
-	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/project"
@@ -64,26 +59,11 @@ func newEnv(t testing.TB, quota int64) *env {
 	auditStore := valetfs.NewAuditStore(client)
 	e.srv = httptest.NewServer(New(Options{
 		Objects: e.objects, Projects: e.projects, Storage: e.storage, Signer: signertest.New(t),
-		Bucket: testBucket, QuotaBytes: quota, Authenticate: authenticate,
+		Bucket: testBucket, QuotaBytes: quota, Authenticate: apitest.Authenticate,
 		Audit: audit.New(audit.Options{Out: e.auditLog, Store: auditStore}), AuditLog: auditStore,
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
-}
-
-// authenticate trusts apitest.PrincipalHeader in the form
-// "<kind>:<id>[:<scope>,<scope>...]"; without scopes the principal has all.
-func authenticate(r *http.Request) (identity.Principal, error) {
-	kind, rest, ok := strings.Cut(r.Header.Get(apitest.PrincipalHeader), ":")
-	id, scopes, _ := strings.Cut(rest, ":")
-	if !ok || id == "" {
-		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "no test principal")
-	}
-	p := identity.Principal{Kind: identity.Kind(kind), ID: id, Scopes: identity.AllScopes}
-	if scopes != "" {
-		p.Scopes = strings.Split(scopes, ",")
-	}
-	return p, nil
 }
 
 // unique returns name with a random suffix, valid as a user or project id:
@@ -95,10 +75,7 @@ func unique(name string) string {
 }
 
 // response is a recorded answer.
-type response struct {
-	status int
-	body   []byte
-}
+type response = apitest.Response
 
 // call sends method path as principal ("" for none) with body (a string
 // as is, anything else as JSON, nil as none).
@@ -107,25 +84,7 @@ func (e *env) call(principal, method, path string, body any) response {
 	if req, err := http.NewRequest(method, e.srv.URL+path, nil); err == nil {
 		record(req) // for TestEveryRouteIsListed
 	}
-	r := apitest.DoAs(e.t, e.srv.URL, principal, method, path, body)
-	return response{status: r.Status, body: r.Body}
-}
-
-// decode checks the status and reads the JSON body into v.
-func (r response) decode(t testing.TB, status int, v any) {
-	t.Helper()
-	require.Equal(t, status, r.status, "body: %s", r.body)
-	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
-}
-
-// requireError checks an error answer's status and code.
-func (r response) requireError(t testing.TB, status int, code apperr.Code) string {
-	t.Helper()
-	var body httpapi.ErrorBody
-	r.decode(t, status, &body)
-	require.Equal(t, code, body.Error.Code, "body: %s", r.body)
-	require.NotEmpty(t, body.Error.Message)
-	return body.Error.Message
+	return apitest.DoAs(e.t, e.srv.URL, principal, method, path, body)
 }
 
 // user is "user:<id>", the header of a user with every scope.
@@ -150,10 +109,10 @@ func (e *env) newProject(owner string, members map[string]project.Role) string {
 	e.t.Helper()
 	pid := unique("p")
 	var out projectAnswer
-	e.call(user(owner), "POST", "/projects", map[string]any{"id": pid, "displayName": "Project " + pid}).decode(e.t, http.StatusCreated, &out)
+	e.call(user(owner), "POST", "/projects", map[string]any{"id": pid, "displayName": "Project " + pid}).Decode(e.t, http.StatusCreated, &out)
 	for u, role := range members {
 		var m project.Member
-		e.call(user(owner), "PUT", "/projects/"+pid+"/members/"+u, map[string]any{"role": role}).decode(e.t, http.StatusOK, &m)
+		e.call(user(owner), "PUT", "/projects/"+pid+"/members/"+u, map[string]any{"role": role}).Decode(e.t, http.StatusOK, &m)
 	}
 	return pid
 }
@@ -170,7 +129,7 @@ func (e *env) createObject(p, space, name string, content []byte) createAnswer {
 	var out createAnswer
 	e.call(p, "POST", "/spaces/"+space+"/objects", map[string]any{
 		"name": name, "contentType": "text/plain", "sizeBytes": len(content), "md5": md5Of(content),
-	}).decode(e.t, http.StatusCreated, &out)
+	}).Decode(e.t, http.StatusCreated, &out)
 	return out
 }
 

@@ -44,6 +44,6 @@ func BenchmarkDownloadObject(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		var download map[string]any
-		e.call(user(alice), "GET", string(path), nil).decode(b, http.StatusOK, &download)
+		e.call(user(alice), "GET", string(path), nil).Decode(b, http.StatusOK, &download)
 	}
 }

@@ -55,7 +55,7 @@ func TestCreateObjectInOwnSpace(t *testing.T) {
 
 	var noMD5 createAnswer
 	e.call(user(alice), "POST", "/spaces/"+space+"/objects", map[string]any{"name": "x", "contentType": "application/octet-stream", "sizeBytes": 0}).
-		decode(t, http.StatusCreated, &noMD5)
+		Decode(t, http.StatusCreated, &noMD5)
 	require.NotContains(t, noMD5.Upload.Headers, signer.HeaderContentMD5)
 	require.Equal(t, "0,0", noMD5.Upload.Headers[signer.HeaderLengthRange])
 }
@@ -66,17 +66,16 @@ func TestCreateObjectChecksAccess(t *testing.T) {
 	pid := e.newProject(alice, map[string]project.Role{editor: project.Editor, viewer: project.Viewer})
 	body := map[string]any{"name": "x.txt", "contentType": "text/plain", "sizeBytes": 3}
 
-	e.call(user(bob), "POST", "/spaces/users/"+alice+"/objects", body).requireError(t, http.StatusNotFound, apperr.NotFound)
-	e.call(user(bob), "POST", "/spaces/projects/"+pid+"/objects", body).requireError(t, http.StatusNotFound, apperr.NotFound)
-	msg := e.call(user(viewer), "POST", "/spaces/projects/"+pid+"/objects", body).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
-	require.Contains(t, msg, "editor")
+	e.call(user(bob), "POST", "/spaces/users/"+alice+"/objects", body).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+	e.call(user(bob), "POST", "/spaces/projects/"+pid+"/objects", body).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+	e.call(user(viewer), "POST", "/spaces/projects/"+pid+"/objects", body).RequireError(t, http.StatusForbidden, apperr.PermissionDenied, "editor")
 	var out createAnswer
-	e.call(user(editor), "POST", "/spaces/projects/"+pid+"/objects", body).decode(t, http.StatusCreated, &out)
+	e.call(user(editor), "POST", "/spaces/projects/"+pid+"/objects", body).Decode(t, http.StatusCreated, &out)
 	require.Equal(t, "projects/"+pid, string(out.Object.Space))
 	require.Equal(t, editor, string(out.Object.CreatedBy))
 
-	e.call(user(alice), "POST", "/spaces/groups/g1/objects", body).requireError(t, http.StatusBadRequest, apperr.Invalid)
-	e.call(user(alice), "POST", "/spaces/projects/"+unique("none")+"/objects", body).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "POST", "/spaces/groups/g1/objects", body).RequireError(t, http.StatusBadRequest, apperr.Invalid, "")
+	e.call(user(alice), "POST", "/spaces/projects/"+unique("none")+"/objects", body).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
 }
 
 func TestCreateObjectRefusesBadInput(t *testing.T) {
@@ -114,7 +113,7 @@ func TestCreateObjectRefusesBadInput(t *testing.T) {
 		{"not json", "{", 400, apperr.Invalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e.call(user(alice), "POST", path, tc.body).requireError(t, tc.status, tc.code)
+			e.call(user(alice), "POST", path, tc.body).RequireError(t, tc.status, tc.code, "")
 		})
 	}
 	require.Zero(t, e.usage("users/"+alice), "refused creates reserve nothing")
@@ -126,9 +125,8 @@ func TestQuotaCountsPendingObjects(t *testing.T) {
 	alice := unique("alice")
 	space := "users/" + alice
 	e.createObject(user(alice), space, "a", []byte("123456")) // pending, 6 of 10
-	msg := e.call(user(alice), "POST", "/spaces/"+space+"/objects", map[string]any{"name": "b", "contentType": "text/plain", "sizeBytes": 5}).
-		requireError(t, http.StatusRequestEntityTooLarge, apperr.TooLarge)
-	require.Contains(t, msg, "quota")
+	e.call(user(alice), "POST", "/spaces/"+space+"/objects", map[string]any{"name": "b", "contentType": "text/plain", "sizeBytes": 5}).
+		RequireError(t, http.StatusRequestEntityTooLarge, apperr.TooLarge, "quota")
 	e.createObject(user(alice), space, "c", []byte("1234")) // exactly 10
 	require.Equal(t, int64(10), e.usage(space).ReservedBytes)
 }
@@ -150,19 +148,19 @@ func TestReadObjects(t *testing.T) {
 	e.upload(user(alice), space, "other.txt", content)
 
 	var got object.Object
-	e.call(user(alice), "GET", "/objects/"+string(ready.ID), nil).decode(t, http.StatusOK, &got)
+	e.call(user(alice), "GET", "/objects/"+string(ready.ID), nil).Decode(t, http.StatusOK, &got)
 	require.Equal(t, object.Ready, got.State)
 	require.Equal(t, ready.ID, got.ID)
 	require.Equal(t, md5Of(content), got.MD5)
-	e.call(user(bob), "GET", "/objects/"+string(ready.ID), nil).requireError(t, http.StatusNotFound, apperr.NotFound)
-	e.call(user(alice), "GET", "/objects/"+string(ids.NewObjectID()), nil).requireError(t, http.StatusNotFound, apperr.NotFound)
-	e.call(user(alice), "GET", "/objects/nope", nil).requireError(t, http.StatusBadRequest, apperr.Invalid)
+	e.call(user(bob), "GET", "/objects/"+string(ready.ID), nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+	e.call(user(alice), "GET", "/objects/"+string(ids.NewObjectID()), nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+	e.call(user(alice), "GET", "/objects/nope", nil).RequireError(t, http.StatusBadRequest, apperr.Invalid, "")
 
 	var names []string
 	token := ""
 	for page := 0; ; page++ {
 		var list objectsAnswer
-		e.call(user(alice), "GET", "/spaces/"+space+"/objects?prefix=docs/&pageSize=2&pageToken="+url.QueryEscape(token), nil).decode(t, http.StatusOK, &list)
+		e.call(user(alice), "GET", "/spaces/"+space+"/objects?prefix=docs/&pageSize=2&pageToken="+url.QueryEscape(token), nil).Decode(t, http.StatusOK, &list)
 		require.LessOrEqual(t, len(list.Objects), 2)
 		for _, o := range list.Objects {
 			names = append(names, o.Name)
@@ -176,32 +174,32 @@ func TestReadObjects(t *testing.T) {
 	require.Equal(t, []string{"docs/a.txt", "docs/b.txt", "docs/c.txt"}, names, "pending objects are listed too")
 
 	var empty objectsAnswer
-	e.call(user(alice), "GET", "/spaces/"+space+"/objects?prefix=zzz", nil).decode(t, http.StatusOK, &empty)
+	e.call(user(alice), "GET", "/spaces/"+space+"/objects?prefix=zzz", nil).Decode(t, http.StatusOK, &empty)
 	require.NotNil(t, empty.Objects)
 	require.Empty(t, empty.Objects)
-	e.call(user(bob), "GET", "/spaces/"+space+"/objects", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(bob), "GET", "/spaces/"+space+"/objects", nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
 	for _, q := range []string{"pageSize=x", "pageSize=-1", "pageSize=100000", "pageToken=garbage", "prefix=" + strings.Repeat("p", 1025)} {
-		e.call(user(alice), "GET", "/spaces/"+space+"/objects?"+q, nil).requireError(t, http.StatusBadRequest, apperr.Invalid)
+		e.call(user(alice), "GET", "/spaces/"+space+"/objects?"+q, nil).RequireError(t, http.StatusBadRequest, apperr.Invalid, "")
 	}
 
 	pid := e.newProject(alice, map[string]project.Role{viewer: project.Viewer})
 	inProject := e.upload(user(alice), "projects/"+pid, "shared.txt", content)
 	var list objectsAnswer
-	e.call(user(viewer), "GET", "/spaces/projects/"+pid+"/objects", nil).decode(t, http.StatusOK, &list)
+	e.call(user(viewer), "GET", "/spaces/projects/"+pid+"/objects", nil).Decode(t, http.StatusOK, &list)
 	require.Len(t, list.Objects, 1)
 	require.Equal(t, inProject.ID, list.Objects[0].ID)
 
 	// Download.
 	var dl downloadResponse
 	before := time.Now()
-	e.call(user(viewer), "GET", "/objects/"+string(inProject.ID)+"/download", nil).decode(t, http.StatusOK, &dl)
+	e.call(user(viewer), "GET", "/objects/"+string(inProject.ID)+"/download", nil).Decode(t, http.StatusOK, &dl)
 	require.WithinDuration(t, before.Add(object.DownloadWindow), dl.ExpiresAt, 5*time.Second)
 	u, err := url.Parse(dl.URL)
 	require.NoError(t, err)
 	require.Equal(t, "/"+testBucket+"/"+inProject.Key, u.Path)
 	require.Equal(t, `attachment; filename=shared.txt`, u.Query().Get("response-content-disposition"))
-	e.call(user(alice), "GET", "/objects/"+string(pending.ID)+"/download", nil).requireError(t, http.StatusConflict, apperr.Conflict)
-	e.call(user(bob), "GET", "/objects/"+string(inProject.ID)+"/download", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "GET", "/objects/"+string(pending.ID)+"/download", nil).RequireError(t, http.StatusConflict, apperr.Conflict, "")
+	e.call(user(bob), "GET", "/objects/"+string(inProject.ID)+"/download", nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
 }
 
 func TestDispositionNamesTheObject(t *testing.T) {
@@ -224,7 +222,7 @@ func TestDownloadOfALongNameWorks(t *testing.T) {
 	alice := unique("alice")
 	o := e.upload(user(alice), "users/"+alice, strings.Repeat("长", 340)+".txt", []byte("x"))
 	var dl downloadResponse
-	e.call(user(alice), "GET", "/objects/"+string(o.ID)+"/download", nil).decode(t, http.StatusOK, &dl)
+	e.call(user(alice), "GET", "/objects/"+string(o.ID)+"/download", nil).Decode(t, http.StatusOK, &dl)
 	u, err := url.Parse(dl.URL)
 	require.NoError(t, err)
 	require.Contains(t, u.Query().Get("response-content-disposition"), ".txt")
@@ -239,7 +237,7 @@ func TestCopyObject(t *testing.T) {
 	readOnly := e.newProject(bob, map[string]project.Role{alice: project.Viewer, viewer: project.Viewer})
 
 	var dst object.Object
-	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + writable}).decode(t, http.StatusCreated, &dst)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + writable}).Decode(t, http.StatusCreated, &dst)
 	require.NotEqual(t, src.ID, dst.ID)
 	require.Equal(t, "projects/"+writable, string(dst.Space))
 	require.Equal(t, "src.txt", dst.Name, "a copy keeps the name unless given one")
@@ -256,26 +254,26 @@ func TestCopyObject(t *testing.T) {
 	require.EqualValues(t, 1, u.Objects)
 
 	var renamed object.Object
-	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + alice, "name": "again.txt"}).decode(t, http.StatusCreated, &renamed)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + alice, "name": "again.txt"}).Decode(t, http.StatusCreated, &renamed)
 	require.Equal(t, "again.txt", renamed.Name)
 	require.EqualValues(t, 2*len(content), e.usage("users/"+alice).UsedBytes)
 
-	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + readOnly}).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
-	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + bob}).requireError(t, http.StatusNotFound, apperr.NotFound)
-	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + unique("none")}).requireError(t, http.StatusNotFound, apperr.NotFound)
-	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{}).requireError(t, http.StatusBadRequest, apperr.Invalid)
-	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "groups/x"}).requireError(t, http.StatusBadRequest, apperr.Invalid)
-	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + alice, "name": "a\x00"}).requireError(t, http.StatusBadRequest, apperr.Invalid)
-	e.call(user(bob), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + bob}).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + readOnly}).RequireError(t, http.StatusForbidden, apperr.PermissionDenied, "")
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + bob}).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + unique("none")}).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{}).RequireError(t, http.StatusBadRequest, apperr.Invalid, "")
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "groups/x"}).RequireError(t, http.StatusBadRequest, apperr.Invalid, "")
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + alice, "name": "a\x00"}).RequireError(t, http.StatusBadRequest, apperr.Invalid, "")
+	e.call(user(bob), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "users/" + bob}).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
 
 	// A viewer may copy out of a project into their own space.
 	shared := e.upload(user(bob), "projects/"+readOnly, "shared.txt", content)
 	var mine object.Object
-	e.call(user(viewer), "POST", "/objects/"+string(shared.ID)+"/copy", map[string]any{"space": "users/" + viewer}).decode(t, http.StatusCreated, &mine)
+	e.call(user(viewer), "POST", "/objects/"+string(shared.ID)+"/copy", map[string]any{"space": "users/" + viewer}).Decode(t, http.StatusCreated, &mine)
 	require.Equal(t, "users/"+viewer, string(mine.Space))
 
 	pending := e.createObject(user(alice), "users/"+alice, "p.txt", content).Object
-	e.call(user(alice), "POST", "/objects/"+string(pending.ID)+"/copy", map[string]any{"space": "users/" + alice}).requireError(t, http.StatusConflict, apperr.Conflict)
+	e.call(user(alice), "POST", "/objects/"+string(pending.ID)+"/copy", map[string]any{"space": "users/" + alice}).RequireError(t, http.StatusConflict, apperr.Conflict, "")
 }
 
 func TestCopyIsCountedAgainstTheTargetQuota(t *testing.T) {
@@ -284,7 +282,7 @@ func TestCopyIsCountedAgainstTheTargetQuota(t *testing.T) {
 	src := e.upload(user(alice), "users/"+alice, "six", []byte("123456"))
 	target := e.newProject(alice, nil)
 	e.upload(user(alice), "projects/"+target, "five", []byte("12345"))
-	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + target}).requireError(t, http.StatusRequestEntityTooLarge, apperr.TooLarge)
+	e.call(user(alice), "POST", "/objects/"+string(src.ID)+"/copy", map[string]any{"space": "projects/" + target}).RequireError(t, http.StatusRequestEntityTooLarge, apperr.TooLarge, "")
 	u := e.usage("projects/" + target)
 	require.EqualValues(t, 5, u.UsedBytes)
 	require.Zero(t, u.ReservedBytes, "a refused copy reserves nothing")
@@ -299,11 +297,11 @@ func TestRevokeMovesTheBytes(t *testing.T) {
 	oldKey := o.Key
 
 	var before downloadResponse
-	e.call(user(alice), "GET", "/objects/"+string(o.ID)+"/download", nil).decode(t, http.StatusOK, &before)
+	e.call(user(alice), "GET", "/objects/"+string(o.ID)+"/download", nil).Decode(t, http.StatusOK, &before)
 
-	e.call(user(viewer), "POST", "/objects/"+string(o.ID)+"/revoke", nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
+	e.call(user(viewer), "POST", "/objects/"+string(o.ID)+"/revoke", nil).RequireError(t, http.StatusForbidden, apperr.PermissionDenied, "")
 	var got object.Object
-	e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil).decode(t, http.StatusOK, &got)
+	e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil).Decode(t, http.StatusOK, &got)
 	require.Equal(t, object.Ready, got.State)
 	moved := e.object(o.ID)
 	require.NotEqual(t, oldKey, moved.Key, "the storage key changed")
@@ -315,19 +313,19 @@ func TestRevokeMovesTheBytes(t *testing.T) {
 	require.Equal(t, content, stored)
 
 	var after downloadResponse
-	e.call(user(viewer), "GET", "/objects/"+string(o.ID)+"/download", nil).decode(t, http.StatusOK, &after)
+	e.call(user(viewer), "GET", "/objects/"+string(o.ID)+"/download", nil).Decode(t, http.StatusOK, &after)
 	u, err := url.Parse(after.URL)
 	require.NoError(t, err)
 	require.Equal(t, "/"+testBucket+"/"+moved.Key, u.Path, "new URLs name the new key")
 	require.NotEqual(t, before.URL, after.URL)
 
-	e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil).decode(t, http.StatusOK, &got)
+	e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil).Decode(t, http.StatusOK, &got)
 	require.EqualValues(t, 2, e.object(o.ID).Revision, "revoke works again")
 	require.Equal(t, int64(len(content)), e.usage("projects/"+pid).UsedBytes, "a revoke does not change usage")
 
 	pending := e.createObject(user(alice), "users/"+alice, "p", content).Object
-	e.call(user(alice), "POST", "/objects/"+string(pending.ID)+"/revoke", nil).requireError(t, http.StatusConflict, apperr.Conflict)
-	e.call(user(unique("stranger")), "POST", "/objects/"+string(o.ID)+"/revoke", nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "POST", "/objects/"+string(pending.ID)+"/revoke", nil).RequireError(t, http.StatusConflict, apperr.Conflict, "")
+	e.call(user(unique("stranger")), "POST", "/objects/"+string(o.ID)+"/revoke", nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
 }
 
 func TestDeleteObject(t *testing.T) {
@@ -338,28 +336,28 @@ func TestDeleteObject(t *testing.T) {
 	o := e.upload(user(alice), space, "d.txt", content)
 	require.EqualValues(t, len(content), e.usage(space).UsedBytes)
 
-	e.call(user(viewer), "DELETE", "/objects/"+string(o.ID), nil).requireError(t, http.StatusNotFound, apperr.NotFound)
-	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+string(o.ID), nil).status)
+	e.call(user(viewer), "DELETE", "/objects/"+string(o.ID), nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+string(o.ID), nil).Status)
 	_, ok := e.stored(o.Key)
 	require.False(t, ok, "the bytes are gone")
 	_, err := e.objects.Get(t.Context(), o.ID)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "the metadata is gone")
 	require.Zero(t, e.usage(space), "the usage is released")
-	e.call(user(alice), "DELETE", "/objects/"+string(o.ID), nil).requireError(t, http.StatusNotFound, apperr.NotFound)
+	e.call(user(alice), "DELETE", "/objects/"+string(o.ID), nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
 
 	pending := e.createObject(user(alice), space, "p", content).Object
-	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+string(pending.ID), nil).status, "a pending object without bytes deletes")
+	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", "/objects/"+string(pending.ID), nil).Status, "a pending object without bytes deletes")
 	require.Zero(t, e.usage(space))
 
 	// Bytes uploaded but not yet copied by finalize go with the object.
 	uploaded := e.createObject(user(alice), space, "u", content).Object
 	uploadKey := e.object(uploaded.ID).UploadKey
 	e.gcs.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: testBucket, Name: uploadKey}, Content: content})
-	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", string("/objects/"+uploaded.ID), nil).status)
+	require.Equal(t, http.StatusNoContent, e.call(user(alice), "DELETE", string("/objects/"+uploaded.ID), nil).Status)
 	_, ok = e.stored(uploadKey)
 	require.False(t, ok, "the uploaded bytes are gone")
 
 	pid := e.newProject(alice, map[string]project.Role{viewer: project.Viewer})
 	shared := e.upload(user(alice), "projects/"+pid, "s", content)
-	e.call(user(viewer), "DELETE", "/objects/"+string(shared.ID), nil).requireError(t, http.StatusForbidden, apperr.PermissionDenied)
+	e.call(user(viewer), "DELETE", "/objects/"+string(shared.ID), nil).RequireError(t, http.StatusForbidden, apperr.PermissionDenied, "")
 }
