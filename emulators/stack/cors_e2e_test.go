@@ -2,8 +2,6 @@ package stack_test
 
 import (
 	"bytes"
-	"crypto/md5"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"net/http"
@@ -45,30 +43,16 @@ func TestBucketCORSForEveryMintedURL(t *testing.T) {
 	}
 
 	workspace := []byte("workspace bytes")
-	sum := md5.Sum(workspace)
-	var created struct {
-		Job    jobView   `json:"job"`
-		Upload signedURL `json:"upload"`
-	}
-	user.handout(http.MethodPost, jobsURL+"/jobs", map[string]any{
-		"spec":               map[string]any{"image": "example/build"},
-		"workspace":          map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])},
-		"requireAttestation": true,
-	}, http.StatusCreated, &created)
+	created := user.submit(jobsURL, "example/build", workspace, map[string]any{"requireAttestation": true})
 	browser("workspace upload", created.Upload, workspace)
 	jobURL := jobsURL + "/jobs/" + created.Job.ID
 	waitForState(t, user, jobURL, "QUEUED")
 
 	claim := dispatcher.claim(dispatchURL, "cors")
-	var bundle struct {
-		Workspace   signedURL `json:"workspace"`
-		Output      signedURL `json:"output"`
-		Attestation signedURL `json:"attestation"`
-	}
-	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, claim.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	bundle := dispatcher.bundle(dispatchURL, claim.Job.ID, claim.Lock.Epoch)
 	bundle.Workspace.Method = http.MethodGet
 	require.Equal(t, workspace, browser("workspace download", bundle.Workspace, nil))
-	dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, claim.Job.ID), map[string]any{"epoch": claim.Lock.Epoch, "state": "RUNNING"}, http.StatusOK, nil)
+	dispatcher.report(dispatchURL, claim.Job.ID, claim.Lock.Epoch, "RUNNING")
 	bundle.Output.Method, bundle.Attestation.Method = http.MethodPut, http.MethodPut
 	browser("output upload", bundle.Output, []byte("output"))
 	browser("attestation upload", bundle.Attestation, []byte(`{"report":"tee"}`))
@@ -85,14 +69,7 @@ func TestBucketCORSForEveryMintedURL(t *testing.T) {
 	}
 	user.do(http.MethodGet, objectsURL+"/spaces", nil, http.StatusOK, &spaces)
 	image := []byte("png bytes")
-	isum := md5.Sum(image)
-	var obj struct {
-		Object sharedObject `json:"object"`
-		Upload signedURL    `json:"upload"`
-	}
-	user.handout(http.MethodPost, objectsURL+"/spaces/"+spaces.Spaces[0].ID+"/objects", map[string]any{
-		"name": "a.png", "contentType": "image/png", "sizeBytes": len(image), "md5": base64.StdEncoding.EncodeToString(isum[:]),
-	}, http.StatusCreated, &obj)
+	obj := user.createObject(objectsURL, spaces.Spaces[0].ID, "a.png", "image/png", image)
 	browser("object upload", obj.Upload, image)
 	objectURL := objectsURL + "/objects/" + obj.Object.ID
 	waitForState(t, user, objectURL, "READY")

@@ -3,8 +3,6 @@ package stack_test
 import (
 	"bufio"
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"os"
@@ -123,17 +121,10 @@ func (c *costClients) jobLife(t *testing.T) {
 
 	claim := c.dispatcher.claim(dispatchURL, "cost")
 	require.Equal(t, id, claim.Job.ID)
-	var bundle struct {
-		Workspace     signedURL `json:"workspace"`
-		Output        signedURL `json:"output"`
-		Attestation   signedURL `json:"attestation"`
-		RuntimeToken  string    `json:"runtimeToken"`
-		WorkflowToken string    `json:"workflowToken"`
-	}
-	c.dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, id, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	bundle := c.dispatcher.bundle(dispatchURL, id, claim.Lock.Epoch)
 	require.Equal(t, c.runtime, bundle.RuntimeToken)
 	require.NotEmpty(t, bundle.WorkflowToken)
-	c.dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, id), map[string]any{"epoch": claim.Lock.Epoch, "state": "RUNNING"}, http.StatusOK, nil)
+	c.dispatcher.report(dispatchURL, id, claim.Lock.Epoch, "RUNNING")
 	require.Equal(t, workspace, get(t, bundle.Workspace.URL))
 	put(t, bundle.Output, []byte("output"))
 	put(t, bundle.Attestation, []byte(`{"attested":true}`))
@@ -167,14 +158,7 @@ func (c *costClients) objectLife(t *testing.T, name string) {
 		c.space = spaces.Spaces[0].ID
 	}
 	data := []byte(strings.Repeat(name, 100))
-	sum := md5.Sum(data)
-	var created struct {
-		Object sharedObject `json:"object"`
-		Upload signedURL    `json:"upload"`
-	}
-	c.user.handout(http.MethodPost, objectsURL+"/spaces/"+c.space+"/objects", map[string]any{
-		"name": name + ".bin", "contentType": "application/octet-stream", "sizeBytes": len(data), "md5": base64.StdEncoding.EncodeToString(sum[:]),
-	}, http.StatusCreated, &created)
+	created := c.user.createObject(objectsURL, c.space, name+".bin", "application/octet-stream", data)
 	put(t, created.Upload, data)
 	var o *object.Object
 	waitUntil(t, func() bool {

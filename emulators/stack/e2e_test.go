@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -91,6 +92,32 @@ func (c client) claim(dispatchURL, worker string) claimed {
 	return out
 }
 
+// bundleView is the auth bundle's secrets.
+type bundleView struct {
+	Workspace     signedURL `json:"workspace"`
+	Output        signedURL `json:"output"`
+	Attestation   signedURL `json:"attestation"`
+	JobToken      string    `json:"jobToken"`
+	RuntimeToken  string    `json:"runtimeToken"`
+	WorkflowToken string    `json:"workflowToken"`
+}
+
+// bundle reads the auth bundle of job id at epoch from dispatchURL as the
+// lock holder.
+func (c client) bundle(dispatchURL, id string, epoch int64) bundleView {
+	c.t.Helper()
+	var out bundleView
+	c.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, id, epoch), nil, http.StatusOK, &out)
+	return out
+}
+
+// report reports state for job id at epoch to dispatchURL as the lock
+// holder.
+func (c client) report(dispatchURL, id string, epoch int64, state string) {
+	c.t.Helper()
+	c.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, id), map[string]any{"epoch": epoch, "state": state}, http.StatusOK, nil)
+}
+
 // handout is do for the responses that hand a secret out (signed URLs, a
 // new token): their bodies are not searched for leaks.
 func (c client) handout(method, url string, body any, want int, out any) {
@@ -136,6 +163,47 @@ type signedURL struct {
 	Method    string            `json:"method"`
 	Headers   map[string]string `json:"headers"`
 	ExpiresAt time.Time         `json:"expiresAt"`
+}
+
+// declare is what a job's workspace or a new object declares of body: its
+// size and base64 MD5.
+func declare(body []byte) map[string]any {
+	sum := md5.Sum(body)
+	return map[string]any{"sizeBytes": len(body), "md5": base64.StdEncoding.EncodeToString(sum[:])}
+}
+
+// createdJob is the answer of a POST /jobs that creates a job.
+type createdJob struct {
+	Job    jobView   `json:"job"`
+	Upload signedURL `json:"upload"`
+}
+
+// submit creates a job running image on workspace at jobsURL, with fields
+// added to the body (project, requireAttestation, ...).
+func (c client) submit(jobsURL, image string, workspace []byte, fields map[string]any) createdJob {
+	c.t.Helper()
+	body := map[string]any{"spec": map[string]any{"image": image}, "workspace": declare(workspace)}
+	maps.Copy(body, fields)
+	var out createdJob
+	c.handout(http.MethodPost, jobsURL+"/jobs", body, http.StatusCreated, &out)
+	return out
+}
+
+// createdObject is the answer of POST /spaces/{space}/objects.
+type createdObject struct {
+	Object sharedObject `json:"object"`
+	Upload signedURL    `json:"upload"`
+}
+
+// createObject starts the upload of data as the object name of type
+// contentType in space.
+func (c client) createObject(objectsURL, space, name, contentType string, data []byte) createdObject {
+	c.t.Helper()
+	body := declare(data)
+	body["name"], body["contentType"] = name, contentType
+	var out createdObject
+	c.handout(http.MethodPost, objectsURL+"/spaces/"+space+"/objects", body, http.StatusCreated, &out)
+	return out
 }
 
 // put sends body to a signed upload URL with exactly its headers.
@@ -236,16 +304,7 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 	secrets := map[string]string{"the API token": apiToken.Token}
 
 	workspace := []byte(strings.Repeat("workspace tar bytes ", 100))
-	sum := md5.Sum(workspace)
-	var created struct {
-		Job    jobView   `json:"job"`
-		Upload signedURL `json:"upload"`
-	}
-	user.handout(http.MethodPost, jobsURL+"/jobs", map[string]any{
-		"spec":               map[string]any{"image": "example/build"},
-		"workspace":          map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])},
-		"requireAttestation": true,
-	}, http.StatusCreated, &created)
+	created := user.submit(jobsURL, "example/build", workspace, map[string]any{"requireAttestation": true})
 	require.Equal(t, "AWAITING_WORKSPACE", created.Job.State)
 	require.Equal(t, http.MethodPut, created.Upload.Method)
 	require.True(t, strings.HasPrefix(created.Upload.URL, s.Info.Storage), "uploads go to storage, not a function")
@@ -265,17 +324,12 @@ func TestJobLifecycleOverHTTP(t *testing.T) {
 	require.Equal(t, created.Job.ID, claim.Job.ID)
 	require.EqualValues(t, 1, claim.Lock.Epoch)
 
-	var bundle struct {
-		Workspace   signedURL `json:"workspace"`
-		Output      signedURL `json:"output"`
-		Attestation signedURL `json:"attestation"`
-	}
-	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, claim.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	bundle := dispatcher.bundle(dispatchURL, claim.Job.ID, claim.Lock.Epoch)
 	require.Equal(t, workspace, get(t, bundle.Workspace.URL), "the worker reads the workspace that was uploaded")
 	secrets["the workspace download signature"] = signatureOf(t, bundle.Workspace.URL)
 	secrets["the output upload signature"] = signatureOf(t, bundle.Output.URL)
 	secrets["the attestation upload signature"] = signatureOf(t, bundle.Attestation.URL)
-	dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, claim.Job.ID), map[string]any{"epoch": claim.Lock.Epoch, "state": "RUNNING"}, http.StatusOK, nil)
+	dispatcher.report(dispatchURL, claim.Job.ID, claim.Lock.Epoch, "RUNNING")
 
 	output := []byte("output tar bytes")
 	attestation := []byte(`{"report":"tee"}`)

@@ -1,8 +1,6 @@
 package stack_test
 
 import (
-	"crypto/md5"
-	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -40,20 +38,11 @@ func (l *leakFlows) canary(name, value string) {
 // token and uploads its workspace; it returns the job's id.
 func (l *leakFlows) submit(project string, workspace []byte, reuse bool) string {
 	l.t.Helper()
-	sum := md5.Sum(workspace)
-	body := map[string]any{
-		"spec":         map[string]any{"image": "example/leak"},
-		"workspace":    map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])},
-		"runtimeToken": l.runtimeToken,
-	}
+	fields := map[string]any{"runtimeToken": l.runtimeToken}
 	if project != "" {
-		body["project"] = project
+		fields["project"] = project
 	}
-	var created struct {
-		Job    jobView   `json:"job"`
-		Upload signedURL `json:"upload"`
-	}
-	l.user.handout(http.MethodPost, l.jobsURL+"/jobs", body, http.StatusCreated, &created)
+	created := l.user.submit(l.jobsURL, "example/leak", workspace, fields)
 	l.seq++
 	l.canary(fmt.Sprintf("workspace upload signature %d", l.seq), signatureOf(l.t, created.Upload.URL))
 	put(l.t, created.Upload, workspace)
@@ -67,8 +56,7 @@ func (l *leakFlows) claim(id string) (int64, bundleView) {
 	l.t.Helper()
 	claim := l.dispatcher.claim(l.dispatchURL, "leak")
 	require.Equal(l.t, id, claim.Job.ID)
-	var b bundleView
-	l.dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", l.dispatchURL, id, claim.Lock.Epoch), nil, http.StatusOK, &b)
+	b := l.dispatcher.bundle(l.dispatchURL, id, claim.Lock.Epoch)
 	tag := fmt.Sprintf("%s epoch %d", id, claim.Lock.Epoch)
 	l.canary("job token of "+tag, b.JobToken)
 	l.canary("workflow token of "+tag, b.WorkflowToken)
@@ -87,16 +75,6 @@ func (l *leakFlows) report(id string, epoch int64, state string, b bundleView) {
 	message := fmt.Sprintf("env: JOB=%s WORKFLOW=%s RUNTIME=%s", b.JobToken, b.WorkflowToken, b.RuntimeToken)
 	l.dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", l.dispatchURL, id),
 		map[string]any{"epoch": epoch, "state": state, "message": message}, http.StatusOK, nil)
-}
-
-// bundleView is the auth bundle's secrets.
-type bundleView struct {
-	Workspace     signedURL `json:"workspace"`
-	Output        signedURL `json:"output"`
-	Attestation   signedURL `json:"attestation"`
-	JobToken      string    `json:"jobToken"`
-	RuntimeToken  string    `json:"runtimeToken"`
-	WorkflowToken string    `json:"workflowToken"`
 }
 
 // TestLeakGuardEveryFlow is the leak guard over every flow beyond the
@@ -160,13 +138,11 @@ func TestLeakGuardEveryFlow(t *testing.T) {
 
 	// Reuse: the same spec, workspace and runtime user answer the
 	// finished job.
-	sum := md5.Sum(workspace)
 	var reused struct {
 		Job jobView `json:"job"`
 	}
 	l.user.do(http.MethodPost, l.jobsURL+"/jobs", map[string]any{
-		"spec": map[string]any{"image": "example/leak"}, "reuse": true, "runtimeToken": l.runtimeToken,
-		"workspace": map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])},
+		"spec": map[string]any{"image": "example/leak"}, "reuse": true, "runtimeToken": l.runtimeToken, "workspace": declare(workspace),
 	}, http.StatusOK, &reused)
 	require.Equal(t, requeued, reused.Job.ID)
 

@@ -1,8 +1,6 @@
 package stack_test
 
 import (
-	"crypto/md5"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -59,14 +57,7 @@ func TestObjectSharedAcrossApps(t *testing.T) {
 	require.True(t, strings.HasPrefix(home, "users/"), "the personal space comes first")
 
 	image := []byte(strings.Repeat("png bytes ", 200))
-	sum := md5.Sum(image)
-	var created struct {
-		Object sharedObject `json:"object"`
-		Upload signedURL    `json:"upload"`
-	}
-	painter.handout(http.MethodPost, objectsURL+"/spaces/"+home+"/objects", map[string]any{
-		"name": "art/sunset.png", "contentType": "image/png", "sizeBytes": len(image), "md5": base64.StdEncoding.EncodeToString(sum[:]),
-	}, http.StatusCreated, &created)
+	created := painter.createObject(objectsURL, home, "art/sunset.png", "image/png", image)
 	require.Equal(t, "PENDING", created.Object.State)
 	require.True(t, strings.HasPrefix(created.Upload.URL, s.Info.Storage), "bytes go to storage, not to a function")
 	require.NotContains(t, created.Upload.URL, "sunset", "the user's name never becomes a storage path")

@@ -35,13 +35,7 @@ func TestStorageIsPrivate(t *testing.T) {
 	}
 	user.do(http.MethodGet, objectsURL+"/spaces", nil, http.StatusOK, &spaces)
 	secret := []byte("private bytes " + strconv.FormatInt(time.Now().UnixNano(), 36))
-	sum := md5.Sum(secret)
-	var created struct {
-		Upload signedURL `json:"upload"`
-	}
-	user.handout(http.MethodPost, objectsURL+"/spaces/"+spaces.Spaces[0].ID+"/objects", map[string]any{
-		"name": "secret.txt", "contentType": "text/plain", "sizeBytes": len(secret), "md5": base64.StdEncoding.EncodeToString(sum[:]),
-	}, http.StatusCreated, &created)
+	created := user.createObject(objectsURL, spaces.Spaces[0].ID, "secret.txt", "text/plain", secret)
 
 	h := http.Header{}
 	for k, v := range created.Upload.Headers {
@@ -51,6 +45,7 @@ func TestStorageIsPrivate(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 	require.Empty(t, string(res.body), "Cloud Storage's XML API answers an upload without a body")
 	require.NotEmpty(t, res.header.Get("X-Goog-Generation"))
+	sum := md5.Sum(secret)
 	require.Contains(t, res.header.Values("X-Goog-Hash"), "md5="+base64.StdEncoding.EncodeToString(sum[:]))
 	for name, values := range res.header {
 		for _, v := range values {

@@ -2,8 +2,6 @@ package stack_test
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"testing"
@@ -33,14 +31,8 @@ func TestDeletedProjectIDIsNeverReissued(t *testing.T) {
 	alice.do(http.MethodPost, objectsURL+"/projects", map[string]any{"id": pid, "displayName": "Alice's"}, http.StatusCreated, nil)
 
 	workspace := []byte("a workspace of alice's project")
-	sum := md5.Sum(workspace)
 	submit := func() (jobView, signedURL) {
-		var created struct {
-			Job    jobView   `json:"job"`
-			Upload signedURL `json:"upload"`
-		}
-		alice.handout(http.MethodPost, jobsURL+"/jobs", map[string]any{"project": pid, "spec": map[string]any{"image": "example/reuse"},
-			"workspace": map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])}}, http.StatusCreated, &created)
+		created := alice.submit(jobsURL, "example/reuse", workspace, map[string]any{"project": pid})
 		return created.Job, created.Upload
 	}
 	// One job succeeds (its output is there to steal) ...
@@ -49,10 +41,7 @@ func TestDeletedProjectIDIsNeverReissued(t *testing.T) {
 	doneURL := jobsURL + "/jobs/" + done.ID
 	waitForState(t, alice, doneURL, "QUEUED")
 	claim := dispatcher.claim(dispatchURL, "reuse")
-	var bundle struct {
-		Output signedURL `json:"output"`
-	}
-	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, done.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	bundle := dispatcher.bundle(dispatchURL, done.ID, claim.Lock.Epoch)
 	put(t, bundle.Output, []byte("alice's output"))
 	waitForState(t, alice, doneURL, "SUCCEEDED")
 	// ... one waits for its workspace.

@@ -3,9 +3,6 @@ package stack_test
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/base64"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -74,13 +71,7 @@ func TestWorkspaceUploadURLsAreSingleUse(t *testing.T) {
 	jobsURL := s.Info.Functions["jobs"]
 	alice := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "alice"})}
 	workspace := []byte("the workspace, declared with its MD5")
-	sum := md5.Sum(workspace)
-	var created struct {
-		Job    replayJob `json:"job"`
-		Upload signedURL `json:"upload"`
-	}
-	alice.handout(http.MethodPost, jobsURL+"/jobs", map[string]any{"spec": map[string]any{"image": "example/replay"},
-		"workspace": map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])}}, http.StatusCreated, &created)
+	created := alice.submit(jobsURL, "example/replay", workspace, nil)
 	jobURL := jobsURL + "/jobs/" + created.Job.ID
 	var again struct {
 		Upload signedURL `json:"upload"`
@@ -145,11 +136,8 @@ func TestReplayedUploadsCannotGrowTheEventLog(t *testing.T) {
 		return c.Lock.Epoch
 	}
 	first := claim()
-	var bundle struct {
-		Output signedURL `json:"output"`
-	}
-	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, created.Job.ID, first), nil, http.StatusOK, &bundle)
-	dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, created.Job.ID), map[string]any{"epoch": first, "state": "QUEUED"}, http.StatusOK, nil)
+	bundle := dispatcher.bundle(dispatchURL, created.Job.ID, first)
+	dispatcher.report(dispatchURL, created.Job.ID, first, "QUEUED")
 	require.Equal(t, first+1, claim())
 
 	const replays = job.MaxRejectedEvents + 5

@@ -3,8 +3,6 @@ package stack_test
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -129,34 +127,18 @@ func TestRestoreKeepsEveryJobObjectAndMembership(t *testing.T) {
 	require.True(t, ok, "the first space is bob's own")
 	alice.do(http.MethodPut, objectsURL+"/projects/"+pid+"/members/"+bobID, map[string]any{"role": "viewer"}, http.StatusOK, nil)
 	data := []byte("data kept across a restore")
-	sum := md5.Sum(data)
-	var obj struct {
-		Object sharedObject `json:"object"`
-		Upload signedURL    `json:"upload"`
-	}
-	alice.handout(http.MethodPost, objectsURL+"/spaces/projects/"+pid+"/objects", map[string]any{
-		"name": "kept.txt", "contentType": "text/plain", "sizeBytes": len(data), "md5": base64.StdEncoding.EncodeToString(sum[:]),
-	}, http.StatusCreated, &obj)
+	obj := alice.createObject(objectsURL, "projects/"+pid, "kept.txt", "text/plain", data)
 	put(t, obj.Upload, data)
 	objectURL := objectsURL + "/objects/" + obj.Object.ID
 	waitForObjectReady(t, bob, objectURL)
 
 	workspace := []byte("a workspace")
-	wsum := md5.Sum(workspace)
-	var created struct {
-		Job    jobView   `json:"job"`
-		Upload signedURL `json:"upload"`
-	}
-	alice.handout(http.MethodPost, jobsURL+"/jobs", map[string]any{"project": pid, "spec": map[string]any{"image": "example/restore"},
-		"workspace": map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(wsum[:])}}, http.StatusCreated, &created)
+	created := alice.submit(jobsURL, "example/restore", workspace, map[string]any{"project": pid})
 	put(t, created.Upload, workspace)
 	jobURL := jobsURL + "/jobs/" + created.Job.ID
 	waitForState(t, alice, jobURL, "QUEUED")
 	claim := dispatcher.claim(dispatchURL, "restore")
-	var bundle struct {
-		Output signedURL `json:"output"`
-	}
-	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, created.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	bundle := dispatcher.bundle(dispatchURL, created.Job.ID, claim.Lock.Epoch)
 	output := []byte("the output")
 	put(t, bundle.Output, output)
 	waitForState(t, alice, jobURL, "SUCCEEDED")

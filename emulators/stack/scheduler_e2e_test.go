@@ -1,8 +1,6 @@
 package stack_test
 
 import (
-	"crypto/md5"
-	"encoding/base64"
 	"net/http"
 	"testing"
 	"time"
@@ -21,16 +19,7 @@ func TestScheduledSweepTimesOutJobs(t *testing.T) {
 	s := startStackWith(t, stack.Options{SweepEvery: 200 * time.Millisecond})
 	user := client{t: t, token: mint(t, s, oidc.TokenRequest{Sub: "sched-user"})}
 	workspace := []byte("a workspace that waits too long")
-	sum := md5.Sum(workspace)
-	var created struct {
-		Job    jobView   `json:"job"`
-		Upload signedURL `json:"upload"`
-	}
-	user.handout(http.MethodPost, s.Info.Functions["jobs"]+"/jobs", map[string]any{
-		"spec":           map[string]any{"image": "example/build"},
-		"workspace":      map[string]any{"sizeBytes": len(workspace), "md5": base64.StdEncoding.EncodeToString(sum[:])},
-		"timeoutSeconds": 1,
-	}, http.StatusCreated, &created)
+	created := user.submit(s.Info.Functions["jobs"], "example/build", workspace, map[string]any{"timeoutSeconds": 1})
 	put(t, created.Upload, workspace)
 	jobURL := s.Info.Functions["jobs"] + "/jobs/" + created.Job.ID
 	waitForState(t, user, jobURL, "FAILED")

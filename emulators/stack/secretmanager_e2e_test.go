@@ -67,11 +67,7 @@ func TestShortTimeoutJobGetsItsWorkflowToken(t *testing.T) {
 	}, 20*time.Second, 20*time.Millisecond, "finalize stores the workflow token of a job queued with a 30 s timeout")
 
 	claim := dispatcher.claim(dispatchURL, "e2e")
-	var bundle struct {
-		WorkflowToken string `json:"workflowToken"`
-		JobToken      string `json:"jobToken"`
-	}
-	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, created.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	bundle := dispatcher.bundle(dispatchURL, created.Job.ID, claim.Lock.Epoch)
 	require.NotEmpty(t, bundle.WorkflowToken)
 	require.NotEmpty(t, bundle.JobToken)
 	// A job submitted without a runtime token: its secret holds the

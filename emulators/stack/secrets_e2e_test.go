@@ -93,15 +93,7 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	require.Len(t, held, 1, "one secret: the runtime token since submission, the workflow token since queueing")
 
 	claim := dispatcher.claim(dispatchURL, "e2e")
-	var bundle struct {
-		Workspace     signedURL `json:"workspace"`
-		Output        signedURL `json:"output"`
-		Attestation   signedURL `json:"attestation"`
-		JobToken      string    `json:"jobToken"`
-		RuntimeToken  string    `json:"runtimeToken"`
-		WorkflowToken string    `json:"workflowToken"`
-	}
-	dispatcher.handout(http.MethodGet, fmt.Sprintf("%s/jobs/%s/auth?epoch=%d", dispatchURL, created.Job.ID, claim.Lock.Epoch), nil, http.StatusOK, &bundle)
+	bundle := dispatcher.bundle(dispatchURL, created.Job.ID, claim.Lock.Epoch)
 	require.Equal(t, runtimeToken, bundle.RuntimeToken, "only the lock holder's bundle carries the runtime token")
 	secrets["the workflow token"] = bundle.WorkflowToken
 	secrets["the job token"] = bundle.JobToken
@@ -122,7 +114,7 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	job.do(http.MethodGet, s.Info.Functions["objects"]+"/spaces", nil, http.StatusOK, nil)
 	job.do(http.MethodPost, tokensURL+"/tokens", map[string]any{"name": "escape", "scopes": []string{"all"}, "expiresInSeconds": 3600}, http.StatusForbidden, nil)
 
-	dispatcher.do(http.MethodPost, fmt.Sprintf("%s/jobs/%s/state", dispatchURL, created.Job.ID), map[string]any{"epoch": claim.Lock.Epoch, "state": "RUNNING"}, http.StatusOK, nil)
+	dispatcher.report(dispatchURL, created.Job.ID, claim.Lock.Epoch, "RUNNING")
 	put(t, bundle.Output, []byte("output"))
 	waitForState(t, user, jobURL, "SUCCEEDED")
 
