@@ -15,7 +15,7 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
-	"valet.dev/valet/emulators/privategcs"
+	"valet.dev/valet/emulators/privategcs/privategcstest"
 	"valet.dev/valet/functions/finalize"
 	"valet.dev/valet/shared/custody/custodytest"
 	valetfs "valet.dev/valet/shared/firestore"
@@ -52,24 +52,15 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	client := firestoretest.New(t)
 	store := valetfs.NewJobStore(client)
-	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
-	require.NoError(t, err)
-	t.Cleanup(srv.Stop)
-	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: jobsBucket})
-	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: objectsBucket})
 	// Copies go through the stack's store, which enforces their
 	// preconditions as Cloud Storage does (fake-gcs-server alone does not).
-	private, err := privategcs.Wrap(srv)
-	require.NoError(t, err)
-	privateClient, err := private.Client(context.Background())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = privateClient.Close() })
+	srv, copier := privategcstest.Start(t, jobsBucket, objectsBucket)
 	// The clock starts now, so a job's deadline (and its secrets' expiry)
 	// is in the future for Secret Manager too.
 	e := &env{t: t, store: store, objects: valetfs.NewObjectStore(client), storage: srv, now: time.Now().UTC().Truncate(time.Second)}
 	e.secrets = custodytest.New(t)
 	keys := workflow.NewKeyStore(e.secrets.Client, custodytest.Project, "")
-	_, err = keys.Rotate(context.Background())
+	_, err := keys.Rotate(context.Background())
 	require.NoError(t, err)
 	e.h = finalize.New(finalize.Options{
 		Secrets:       e.secrets.Store,
@@ -78,11 +69,11 @@ func newEnv(t testing.TB) *env {
 		Objects:       gcs.New(srv.Client()),
 		Bucket:        jobsBucket,
 		ObjectStore:   e.objects,
-		Copier:        gcs.New(privateClient),
+		Copier:        copier,
 		ObjectsBucket: objectsBucket,
 		Now:           func() time.Time { return e.now },
 	})
-	e.copier = gcs.New(privateClient)
+	e.copier = copier
 	return e
 }
 

@@ -67,11 +67,7 @@ func (e *env) handler(now func() time.Time) http.Handler {
 type user = apitest.Caller
 
 // newUser mints a token for a subject unique to this test and run.
-func (e *env) newUser(name string) user {
-	e.t.Helper()
-	id, token := e.issuer.NewUser(e.t, name)
-	return user{ID: id, Token: token}
-}
+func (e *env) newUser(name string) user { return e.issuer.NewUser(e.t, name) }
 
 // response is a recorded answer.
 type response = apitest.Response

@@ -13,7 +13,7 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
-	"valet.dev/valet/emulators/privategcs"
+	"valet.dev/valet/emulators/privategcs/privategcstest"
 	"valet.dev/valet/shared/audit"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
@@ -45,16 +45,8 @@ type env struct {
 func newEnv(t testing.TB, quota int64) *env {
 	t.Helper()
 	client := firestoretest.New(t)
-	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
-	require.NoError(t, err)
-	t.Cleanup(fake.Stop)
-	fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: testBucket})
-	store, err := privategcs.Wrap(fake)
-	require.NoError(t, err)
-	storageClient, err := store.Client(context.Background())
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = storageClient.Close() })
-	e := &env{t: t, objects: valetfs.NewObjectStore(client), projects: valetfs.NewProjectStore(client), gcs: fake, storage: gcs.New(storageClient),
+	fake, storage := privategcstest.Start(t, testBucket)
+	e := &env{t: t, objects: valetfs.NewObjectStore(client), projects: valetfs.NewProjectStore(client), gcs: fake, storage: storage,
 		auditLog: &apitest.Logs{}}
 	auditStore := valetfs.NewAuditStore(client)
 	e.srv = httptest.NewServer(New(Options{

@@ -12,6 +12,7 @@ import (
 
 	"valet.dev/valet/emulators/oidc/oidctest"
 	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/client"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
@@ -51,11 +52,7 @@ func newEnv(t testing.TB) *env {
 // user is a caller with a credential.
 type user = apitest.Caller
 
-func (e *env) newUser(name string) user {
-	e.t.Helper()
-	id, token := e.issuer.NewUser(e.t, name)
-	return user{ID: id, Token: token}
-}
+func (e *env) newUser(name string) user { return e.issuer.NewUser(e.t, name) }
 
 type response = apitest.Response
 
@@ -64,14 +61,8 @@ func (e *env) do(u user, method, path string, body any) response {
 	return u.Do(e.t, e.srv.URL, method, path, body)
 }
 
-// created is the answer of POST /tokens.
-type created struct {
-	Token     string    `json:"token"`
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Scopes    []string  `json:"scopes"`
-	ExpiresAt time.Time `json:"expiresAt"`
-}
+// created is the answer of POST /tokens, read as the Go client reads it.
+type created = client.NewToken
 
 func (e *env) create(u user, body map[string]any) created {
 	e.t.Helper()

@@ -14,6 +14,7 @@ import (
 
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/shared/authn"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
 )
 
@@ -42,11 +43,11 @@ func Start(t testing.TB, audience string) *Issuer {
 }
 
 // NewUser mints a token for a subject made unique from name, and returns
-// the user id valet derives for it with the token.
-func (i *Issuer) NewUser(t testing.TB, name string) (id, token string) {
+// the caller: the user id valet derives for it, with the token.
+func (i *Issuer) NewUser(t testing.TB, name string) apitest.Caller {
 	t.Helper()
 	sub := name + "-" + strings.ToLower(rand.Text()[:8])
 	token, err := i.Mint(oidc.TokenRequest{Sub: sub})
 	require.NoError(t, err)
-	return identity.UserID(i.URL, oidc.AccountID(sub)), token
+	return apitest.Caller{ID: identity.UserID(i.URL, oidc.AccountID(sub)), Token: token}
 }

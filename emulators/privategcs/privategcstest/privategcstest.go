@@ -1,0 +1,34 @@
+// Package privategcstest starts the private bucket store (privategcs) in
+// process for a test: a fake-gcs-server without a listener holding the
+// test's buckets, behind the preconditions Cloud Storage enforces.
+package privategcstest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/fsouza/fake-gcs-server/fakestorage"
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/emulators/privategcs"
+	"valet.dev/valet/shared/gcs"
+)
+
+// Start creates buckets in a new store for the rest of the test. It returns
+// the fake-gcs-server inside, for seeding and inspecting, and a client that
+// reaches the store as a function reaches Cloud Storage.
+func Start(t testing.TB, buckets ...string) (*fakestorage.Server, *gcs.Client) {
+	t.Helper()
+	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
+	require.NoError(t, err)
+	t.Cleanup(fake.Stop)
+	for _, b := range buckets {
+		fake.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: b})
+	}
+	store, err := privategcs.Wrap(fake)
+	require.NoError(t, err)
+	client, err := store.Client(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = client.Close() })
+	return fake, gcs.New(client)
+}
