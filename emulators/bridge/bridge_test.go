@@ -233,20 +233,24 @@ func TestRunDuplicate(t *testing.T) {
 	opts.Duplicate = true
 	run(t, opts)
 
-	ids := []string{publishFinalize(ps, "jobs", "a", "1"), publishFinalize(ps, "jobs", "b", "2"), publishFinalize(ps, "jobs", "c", "3")}
-	got := rcv.wait(t, 6)
-	for _, id := range ids {
-		acked(t, ps, id)
-	}
-	require.Equal(t, map[string]int{ids[0]: 2, ids[1]: 2, ids[2]: 2}, countIDs(got))
+	deliveredTwice(t, ps, rcv, publishFinalize(ps, "jobs", "a", "1"), publishFinalize(ps, "jobs", "b", "2"), publishFinalize(ps, "jobs", "c", "3"))
 }
 
-func countIDs(got []delivery) map[string]int {
+// deliveredTwice waits for two deliveries of each published message,
+// checks each was acked and none other came, and returns the deliveries.
+func deliveredTwice(t *testing.T, ps *pstest.Server, rcv *receiver, published ...string) []delivery {
+	t.Helper()
+	got := rcv.wait(t, 2*len(published))
 	counts := map[string]int{}
 	for _, d := range got {
 		counts[d.header.Get("ce-id")]++
 	}
-	return counts
+	require.Len(t, counts, len(published))
+	for _, id := range published {
+		acked(t, ps, id)
+		require.Equal(t, 2, counts[id], id)
+	}
+	return got
 }
 
 // TestRunShuffle relies on the permutation of a window depending only on
@@ -268,15 +272,7 @@ func TestRunShuffle(t *testing.T) {
 	opts.Rand = rand.New(rand.NewPCG(1, 2))
 	run(t, opts)
 
-	got := rcv.wait(t, 2*len(published))
-	for _, id := range published {
-		acked(t, ps, id)
-	}
-	counts := countIDs(got)
-	require.Len(t, counts, len(published))
-	for _, id := range published {
-		require.Equal(t, 2, counts[id], id)
-	}
+	got := deliveredTwice(t, ps, rcv, published...)
 	adjacent := true
 	for i := 0; i < len(got); i += 2 {
 		adjacent = adjacent && got[i].header.Get("ce-id") == got[i+1].header.Get("ce-id")
@@ -294,12 +290,7 @@ func TestRunShuffleFlushesAfterDelay(t *testing.T) {
 	opts.ShuffleDelay = 20 * time.Millisecond
 	run(t, opts)
 
-	ids := []string{publishFinalize(ps, "jobs", "a", "1"), publishFinalize(ps, "jobs", "b", "1"), publishFinalize(ps, "jobs", "c", "1")}
-	got := rcv.wait(t, 6)
-	for _, id := range ids {
-		acked(t, ps, id)
-	}
-	require.Equal(t, map[string]int{ids[0]: 2, ids[1]: 2, ids[2]: 2}, countIDs(got))
+	deliveredTwice(t, ps, rcv, publishFinalize(ps, "jobs", "a", "1"), publishFinalize(ps, "jobs", "b", "1"), publishFinalize(ps, "jobs", "c", "1"))
 }
 
 func TestRunRefusesBadOptions(t *testing.T) {
