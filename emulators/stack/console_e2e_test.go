@@ -38,13 +38,7 @@ func TestConsoleOnItsOwnOrigin(t *testing.T) {
 	require.Contains(t, res.Header.Get("Content-Security-Policy"), "connect-src 'self' "+j.Scheme+"://"+j.Host+" "+s.Info.Issuer+" "+s.Info.Storage)
 
 	for _, target := range []string{s.Info.Functions["jobs"] + "/jobs", s.Info.Functions["objects"] + "/spaces", s.Info.Functions["tokens"] + "/tokens", s.Info.Storage + "/" + s.Info.Buckets.Jobs + "/x"} {
-		req, err := http.NewRequest(http.MethodOptions, target, nil)
-		require.NoError(t, err)
-		req.Header.Set("Origin", consoleURL)
-		req.Header.Set("Access-Control-Request-Method", http.MethodGet)
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		res.Body.Close()
-		require.Equal(t, consoleURL, res.Header.Get("Access-Control-Allow-Origin"), target)
+		res := preflight(t, target, consoleURL, http.MethodGet)
+		require.Equal(t, consoleURL, res.header.Get("Access-Control-Allow-Origin"), target)
 	}
 }

@@ -95,7 +95,7 @@ func corsRoundTrip(t *testing.T, kind string, u signedURL, body []byte) []byte {
 	}
 	slices.Sort(requested)
 
-	res := sendRaw(t, http.MethodOptions, u.URL, corsHeaders(appOrigin, u.Method, requested), nil)
+	res := preflight(t, u.URL, appOrigin, u.Method, requested...)
 	require.Equal(t, http.StatusOK, res.status, "%s: preflight from the frontend asking for %v: %s", kind, requested, res.body)
 	require.Equal(t, appOrigin, res.header.Get("Access-Control-Allow-Origin"), kind)
 	require.Contains(t, res.header.Get("Access-Control-Allow-Methods"), u.Method, kind)
@@ -128,6 +128,13 @@ func corsRoundTrip(t *testing.T, kind string, u signedURL, body []byte) []byte {
 		require.Empty(t, other.header.Get("Access-Control-Allow-Origin"), "%s: another origin cannot read the bytes", kind)
 	}
 	return res.body
+}
+
+// preflight sends the CORS preflight a browser at origin sends to url
+// before a method request carrying the requested headers.
+func preflight(t *testing.T, url, origin, method string, requested ...string) answer {
+	t.Helper()
+	return sendRaw(t, http.MethodOptions, url, corsHeaders(origin, method, requested), nil)
 }
 
 func corsHeaders(origin, method string, requested []string) http.Header {

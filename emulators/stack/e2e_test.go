@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"net/http"
 	"strings"
@@ -20,7 +19,6 @@ import (
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/identity"
-	"valet.dev/valet/shared/logging"
 	"valet.dev/valet/shared/testenv"
 )
 
@@ -243,6 +241,8 @@ type jobView struct {
 	State string `json:"state"`
 }
 
+// waitForState waits until the job or object at url is in state want, as
+// c reads it.
 func waitForState(t *testing.T, c client, url, want string) {
 	t.Helper()
 	var state string
@@ -251,7 +251,7 @@ func waitForState(t *testing.T, c client, url, want string) {
 		c.do(http.MethodGet, url, nil, http.StatusOK, &j)
 		state = j.State
 		return state == want
-	}, func() string { return fmt.Sprintf("job still %s, want %s", state, want) })
+	}, func() string { return fmt.Sprintf("%s still %s, want %s", url, state, want) })
 }
 
 // waitUntil polls done until it holds: it waits on state, however loaded
@@ -287,10 +287,7 @@ func mint(t *testing.T, s *stack.Stack, req oidc.TokenRequest) string {
 // line, every response that does not hand a secret out, and every Firestore
 // document are searched for every URL signature and the API token.
 func TestJobLifecycleOverHTTP(t *testing.T) {
-	rec := &recorder{}
-	prev := slog.Default()
-	slog.SetDefault(logging.New(rec, logging.Options{}))
-	t.Cleanup(func() { slog.SetDefault(prev) })
+	rec := recordLogs(t)
 	s := startStack(t)
 	jobsURL := s.Info.Functions["jobs"]
 	dispatchURL := s.Info.Functions["dispatch"]

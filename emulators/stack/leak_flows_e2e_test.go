@@ -2,7 +2,6 @@ package stack_test
 
 import (
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -86,11 +85,8 @@ func (l *leakFlows) report(id string, epoch int64, state string, b bundleView) {
 // process's raw stdout and stderr, every storage event and every Firestore
 // document are searched for every form of every secret met on the way.
 func TestLeakGuardEveryFlow(t *testing.T) {
-	rec := &recorder{}
+	rec := recordLogs(t)
 	stop := captureOutput(t, rec)
-	prev := slog.Default()
-	slog.SetDefault(logging.New(rec, logging.Options{}))
-	t.Cleanup(func() { slog.SetDefault(prev) })
 	s := startStack(t)
 	tap := tapEvents(t, s)
 	tokensURL := s.Info.Functions["tokens"]
@@ -171,7 +167,7 @@ func TestLeakGuardEveryFlow(t *testing.T) {
 	l.canary("the object upload signature", signatureOf(t, obj.Upload.URL))
 	put(t, obj.Upload, content)
 	objectURL := l.objectsURL + "/objects/" + obj.Object.ID
-	waitForObjectReady(t, l.user, objectURL)
+	waitForState(t, l.user, objectURL, "READY")
 	l.user.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &dl)
 	l.canary("the object download signature", signatureOf(t, dl.URL))
 	l.user.do(http.MethodPost, objectURL+"/copy", map[string]any{"space": "projects/" + p.ID}, http.StatusCreated, nil)

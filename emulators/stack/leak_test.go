@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -31,6 +32,16 @@ type recorder struct {
 	headers []string
 	raw     bytes.Buffer // os.Stdout and os.Stderr, when captured
 	events  []string     // storage events, when a test taps them
+}
+
+// recordLogs returns a recorder that the production logger writes every
+// log line to, for the rest of the test.
+func recordLogs(t *testing.T) *recorder {
+	rec := &recorder{}
+	prev := slog.Default()
+	slog.SetDefault(logging.New(rec, logging.Options{}))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+	return rec
 }
 
 func (r *recorder) header(h http.Header) {

@@ -46,27 +46,22 @@ func TestPreflightMatrix(t *testing.T) {
 			}
 			for _, p := range rows {
 				t.Run(fn+" "+route+" from "+p.origin+" asking "+p.method+" ["+p.headers+"]", func(t *testing.T) {
-					req, err := http.NewRequest(http.MethodOptions, s.Info.Functions[fn]+path, nil)
-					require.NoError(t, err)
-					req.Header.Set("Origin", p.origin)
-					req.Header.Set("Access-Control-Request-Method", p.method)
+					var requested []string
 					if p.headers != "" {
-						req.Header.Set("Access-Control-Request-Headers", p.headers)
+						requested = []string{p.headers}
 					}
-					res, err := http.DefaultClient.Do(req)
-					require.NoError(t, err)
-					res.Body.Close()
-					require.Equal(t, p.want, res.StatusCode)
-					require.Contains(t, res.Header.Values("Vary"), "Origin")
-					require.Empty(t, res.Header.Get("Access-Control-Allow-Credentials"))
+					res := preflight(t, s.Info.Functions[fn]+path, p.origin, p.method, requested...)
+					require.Equal(t, p.want, res.status)
+					require.Contains(t, res.header.Values("Vary"), "Origin")
+					require.Empty(t, res.header.Get("Access-Control-Allow-Credentials"))
 					if p.want != http.StatusNoContent {
-						require.Empty(t, res.Header.Get("Access-Control-Allow-Origin"))
+						require.Empty(t, res.header.Get("Access-Control-Allow-Origin"))
 						return
 					}
-					require.Equal(t, p.origin, res.Header.Get("Access-Control-Allow-Origin"))
-					require.Contains(t, strings.Split(res.Header.Get("Access-Control-Allow-Methods"), ", "), method)
-					require.Equal(t, strings.Join(rules.RequestHeaders, ", "), res.Header.Get("Access-Control-Allow-Headers"))
-					require.NotEmpty(t, res.Header.Get("Access-Control-Max-Age"))
+					require.Equal(t, p.origin, res.header.Get("Access-Control-Allow-Origin"))
+					require.Contains(t, strings.Split(res.header.Get("Access-Control-Allow-Methods"), ", "), method)
+					require.Equal(t, strings.Join(rules.RequestHeaders, ", "), res.header.Get("Access-Control-Allow-Headers"))
+					require.NotEmpty(t, res.header.Get("Access-Control-Max-Age"))
 				})
 			}
 		}
@@ -109,13 +104,7 @@ func TestPreflightMatrix(t *testing.T) {
 
 	// Service functions serve no browser: no CORS answer at all.
 	for _, fn := range []string{"dispatch", "sweep"} {
-		req, err := http.NewRequest(http.MethodOptions, s.Info.Functions[fn]+"/claim", nil)
-		require.NoError(t, err)
-		req.Header.Set("Origin", frontendOrigin)
-		req.Header.Set("Access-Control-Request-Method", http.MethodPost)
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		res.Body.Close()
-		require.Empty(t, res.Header.Get("Access-Control-Allow-Origin"), fn)
+		res := preflight(t, s.Info.Functions[fn]+"/claim", frontendOrigin, http.MethodPost)
+		require.Empty(t, res.header.Get("Access-Control-Allow-Origin"), fn)
 	}
 }

@@ -20,18 +20,6 @@ type sharedObject struct {
 	MD5       string `json:"md5"`
 }
 
-// waitForObjectReady waits until the object at url is READY for c.
-func waitForObjectReady(t *testing.T, c client, url string) {
-	t.Helper()
-	var state string
-	waitUntil(t, func() bool {
-		var o sharedObject
-		c.do(http.MethodGet, url, nil, http.StatusOK, &o)
-		state = o.State
-		return state == "READY"
-	}, func() string { return "object still " + state })
-}
-
 // TestObjectSharedAcrossApps is issue 6's done-when: an object one app
 // uploads with a user's token is downloaded by another app with another
 // token of the same user; bytes go only through the gate; a revoke stops
@@ -64,7 +52,7 @@ func TestObjectSharedAcrossApps(t *testing.T) {
 	put(t, created.Upload, image)
 
 	objectURL := objectsURL + "/objects/" + created.Object.ID
-	waitForObjectReady(t, viewer, objectURL)
+	waitForState(t, viewer, objectURL, "READY")
 
 	var list struct {
 		Objects []sharedObject `json:"objects"`

@@ -224,7 +224,7 @@ func TestObjectUploadURLReplayedAfterRevokeAndDelete(t *testing.T) {
 	require.NotEqual(t, first, uploadedName(t, s.Info.Buckets.Objects, created.Upload), "the upload URL names no download key")
 	put(t, created.Upload, body)
 	objectURL := objectsURL + "/objects/" + created.Object.ID
-	waitForObjectReady(t, alice, objectURL)
+	waitForState(t, alice, objectURL, "READY")
 	var old signedURL
 	alice.handout(http.MethodGet, objectURL+"/download", nil, http.StatusOK, &old)
 	require.Equal(t, body, get(t, old.URL))

@@ -130,7 +130,7 @@ func TestRestoreKeepsEveryJobObjectAndMembership(t *testing.T) {
 	obj := alice.createObject(objectsURL, "projects/"+pid, "kept.txt", "text/plain", data)
 	put(t, obj.Upload, data)
 	objectURL := objectsURL + "/objects/" + obj.Object.ID
-	waitForObjectReady(t, bob, objectURL)
+	waitForState(t, bob, objectURL, "READY")
 
 	workspace := []byte("a workspace")
 	created := alice.submit(jobsURL, "example/restore", workspace, map[string]any{"project": pid})

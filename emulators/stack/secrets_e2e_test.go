@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,7 +22,6 @@ import (
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/custody"
 	valetjob "valet.dev/valet/shared/job"
-	"valet.dev/valet/shared/logging"
 	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/workflow"
 )
@@ -39,10 +37,7 @@ import (
 // published JWKS, that the job token works for its epoch only, and that
 // Secret Manager holds nothing of the job once it is final.
 func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
-	rec := &recorder{}
-	prev := slog.Default()
-	slog.SetDefault(logging.New(rec, logging.Options{}))
-	t.Cleanup(func() { slog.SetDefault(prev) })
+	rec := recordLogs(t)
 	s := startStack(t)
 	tap := tapEvents(t, s)
 	ctx := context.Background()
