@@ -74,9 +74,7 @@ func TestMismatchedWorkspaceIsRejectedAndDeleted(t *testing.T) {
 func TestOutputAndAttestationSucceed(t *testing.T) {
 	e := newEnv(t)
 
-	withAtt := e.newJob(true)
-	e.deliver(e.uploadArtifact(withAtt.ID, job.WorkspaceKind, 0))
-	e.claim(withAtt.ID)
+	withAtt := e.claimedJob(true)
 	out := e.uploadArtifact(withAtt.ID, job.OutputKind, 0)
 	e.deliver(out)
 	got := e.get(withAtt.ID)
@@ -95,9 +93,7 @@ func TestOutputAndAttestationSucceed(t *testing.T) {
 	require.True(t, e.present(out))
 	require.True(t, e.present(att))
 
-	without := e.newJob(false)
-	e.deliver(e.uploadArtifact(without.ID, job.WorkspaceKind, 0))
-	e.claim(without.ID)
+	without := e.claimedJob(false)
 	e.deliver(e.uploadArtifact(without.ID, job.OutputKind, 0))
 	require.Equal(t, job.Succeeded, e.get(without.ID).State)
 }
@@ -156,9 +152,7 @@ func TestArtifactBeforeClaimIsRejected(t *testing.T) {
 // recorded; the new claim's upload succeeds the job.
 func TestArtifactOfASupersededClaimIsRejected(t *testing.T) {
 	e := newEnv(t)
-	j := e.newJob(false)
-	e.deliver(e.uploadArtifact(j.ID, job.WorkspaceKind, 0))
-	e.claim(j.ID)
+	j := e.claimedJob(false)
 	_, err := e.store.Update(context.Background(), j.ID, func(j *job.Job) ([]job.Event, error) {
 		ev, err := j.Report(j.Lock.Holder, j.Lock.Epoch, job.Queued, "worker lost", e.now)
 		return []job.Event{ev}, err

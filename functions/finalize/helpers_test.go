@@ -201,6 +201,16 @@ func (e *env) newWorkspaceKey(id string) {
 	require.NoError(e.t, err)
 }
 
+// claimedJob stores a job whose workspace arrived and that a dispatcher
+// claimed: it waits for its output.
+func (e *env) claimedJob(requireAttestation bool) *job.Job {
+	e.t.Helper()
+	j := e.newJob(requireAttestation)
+	e.deliver(e.uploadArtifact(j.ID, job.WorkspaceKind, 0))
+	e.claim(j.ID)
+	return j
+}
+
 func (e *env) claim(id string) {
 	e.t.Helper()
 	_, err := e.store.Update(context.Background(), id, func(j *job.Job) ([]job.Event, error) {
