@@ -64,26 +64,22 @@ type sealedBundle struct {
 // first (nothing is minted for a caller without it) and again in a
 // transaction once the bundle is ready. The bundle is never logged nor
 // stored.
-func (s *server) auth(w http.ResponseWriter, r *http.Request) {
+func (s *server) auth(w http.ResponseWriter, r *http.Request) error {
 	id, err := jobID(r)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	epoch, err := queryEpoch(r)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	now, who := s.now(), holder(r)
 	j, err := s.store.Get(r.Context(), id)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := j.CheckLock(who, epoch, now); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	// Deployed, each signed URL is an IAM signBlob round trip: the URLs are
 	// signed while the secrets are read, so the bundle costs about one
@@ -101,12 +97,10 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 	secretsErr := s.addSecrets(r.Context(), j, &secrets)
 	<-signed
 	if signErr != nil {
-		httpapi.WriteError(w, r, apperr.Wrap(signErr, apperr.Internal, "the job's URLs could not be signed; retry later"))
-		return
+		return apperr.Wrap(signErr, apperr.Internal, "the job's URLs could not be signed; retry later")
 	}
 	if secretsErr != nil {
-		httpapi.WriteError(w, r, secretsErr)
-		return
+		return secretsErr
 	}
 	bundle.JobToken, bundle.RuntimeToken, bundle.WorkflowToken = secrets.JobToken, secrets.RuntimeToken, secrets.WorkflowToken
 	// The lock was checked on a read: check it again in a transaction
@@ -121,20 +115,19 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) {
 			"anomaly", "bundle_refetch", "job", id, "epoch", epoch, "holder", who)
 	}
 	if err != nil && !errors.Is(err, job.ErrDuplicate) {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	s.audit.Write(r.Context(), bundleEntry(j, bundle))
 	if j.Lock.SealTo == "" {
 		httpapi.WriteJSON(w, http.StatusOK, bundle)
-		return
+		return nil
 	}
 	sealed, err := sealBundle(j, bundle)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, sealed)
+	return nil
 }
 
 // bundleEntry is the audit entry of a bundle handed out to the lock

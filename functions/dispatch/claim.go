@@ -23,40 +23,35 @@ type claimResponse struct {
 }
 
 // claim serves POST /claim: the oldest queued job under a new epoch, or 204.
-func (s *server) claim(w http.ResponseWriter, r *http.Request) {
+func (s *server) claim(w http.ResponseWriter, r *http.Request) error {
 	var req claimRequest
 	if err := httpapi.Decode(r, &req); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if strings.TrimSpace(req.Worker) == "" {
-		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "worker is required: a name for the machine that runs the job"))
-		return
+		return apperr.E(apperr.Invalid, "worker is required: a name for the machine that runs the job")
 	}
 	if err := checkText("worker", req.Worker, MaxWorkerLen); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if req.SealTo != "" {
 		if _, err := seal.ParsePublicKey(req.SealTo); err != nil {
-			httpapi.WriteError(w, r, err)
-			return
+			return err
 		}
 	}
 	d, err := lease(req.LeaseSeconds)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	c := job.Claimant{Holder: holder(r), Worker: req.Worker, Lease: d, SealTo: req.SealTo, SingleUse: req.SingleUse}
 	j, err := s.store.ClaimNext(r.Context(), c, s.now())
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if j == nil {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	httpapi.WriteJSON(w, http.StatusOK, claimResponse{Job: j.View(), Lock: viewLock(j)})
+	return nil
 }

@@ -102,7 +102,7 @@ func New(opts Options) http.Handler {
 		Name: Name, Options: opts, Requires: []string{"Store", "Signer", "Bucket", "Secrets", "Workflow", "JobTokens"},
 		Authenticate: opts.Authenticate,
 		Allow:        httpapi.Only(identity.Service, "only dispatcher service accounts may call dispatch"),
-		Routes: map[string]http.HandlerFunc{
+		Routes: map[string]httpapi.Route{
 			"POST /claim":               s.claim,
 			"GET /jobs/{id}/auth":       s.auth,
 			"POST /jobs/{id}/heartbeat": s.heartbeat,

@@ -21,27 +21,25 @@ type heartbeatResponse struct {
 }
 
 // heartbeat serves POST /jobs/{id}/heartbeat: the holder extends its lease.
-func (s *server) heartbeat(w http.ResponseWriter, r *http.Request) {
+func (s *server) heartbeat(w http.ResponseWriter, r *http.Request) error {
 	var req heartbeatRequest
 	id, epoch, err := decodeHolderCall(r, &req, &req.Epoch)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	d, err := lease(req.LeaseSeconds)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	who, now := holder(r), s.now()
 	j, err := s.store.Update(r.Context(), id, func(j *job.Job) ([]job.Event, error) {
 		return nil, j.Heartbeat(who, epoch, d, now)
 	})
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, heartbeatResponse{Lock: viewLock(j)})
+	return nil
 }
 
 type stateRequest struct {
@@ -52,25 +50,21 @@ type stateRequest struct {
 
 // state serves POST /jobs/{id}/state: the holder reports RUNNING, FAILED
 // or QUEUED (hand the job back). Repeating RUNNING answers the job as is.
-func (s *server) state(w http.ResponseWriter, r *http.Request) {
+func (s *server) state(w http.ResponseWriter, r *http.Request) error {
 	var req stateRequest
 	id, epoch, err := decodeHolderCall(r, &req, &req.Epoch)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	switch req.State {
 	case job.Running, job.Failed, job.Queued:
 	case "":
-		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "state is required: RUNNING, FAILED or QUEUED"))
-		return
+		return apperr.E(apperr.Invalid, "state is required: RUNNING, FAILED or QUEUED")
 	default:
-		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "state must be RUNNING, FAILED or QUEUED"))
-		return
+		return apperr.E(apperr.Invalid, "state must be RUNNING, FAILED or QUEUED")
 	}
 	if err := checkText("message", req.Message, MaxMessageLen); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	message := logging.DefaultMasker.Mask(req.Message)
 	who, now := holder(r), s.now()
@@ -79,9 +73,9 @@ func (s *server) state(w http.ResponseWriter, r *http.Request) {
 		return []job.Event{ev}, err
 	})
 	if err != nil && !errors.Is(err, job.ErrDuplicate) {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	custody.AfterFinal(r.Context(), httpapi.LoggerFrom(r.Context()), s.store, s.secrets, j, now)
 	httpapi.WriteJSON(w, http.StatusOK, j.View())
+	return nil
 }

@@ -15,7 +15,7 @@ import (
 // cancel serves POST /jobs/{id}/cancel: a job not yet final becomes
 // CANCELLED and its secrets are destroyed; cancelling a cancelled job
 // answers it again, a job final otherwise is a conflict.
-func (h *handler) cancel(w http.ResponseWriter, r *http.Request) {
+func (h *handler) cancel(w http.ResponseWriter, r *http.Request) error {
 	now := h.clock()
 	j, err := h.update(r, access.WriteJob, func(p identity.Principal, j *job.Job) ([]job.Event, error) {
 		ev, err := j.Cancel(p.ID, now)
@@ -24,11 +24,11 @@ func (h *handler) cancel(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, job.ErrDuplicate): // cancelled before: nothing new to record
 	case err != nil:
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	default:
 		h.audit.Write(r.Context(), audit.Of(access.JobSpace(j), audit.JobCancelled, "jobs/"+j.ID))
 	}
 	custody.AfterFinal(r.Context(), httpapi.LoggerFrom(r.Context()), h.store, h.secrets, j, now)
 	httpapi.WriteJSON(w, http.StatusOK, j.View())
+	return nil
 }

@@ -61,30 +61,25 @@ type uploadResponse struct {
 // create serves POST /jobs: it stores a job awaiting its workspace and
 // answers 201 with the job and the workspace's upload URL; with reuse and
 // a matching finished job the caller may read, 200 with that job instead.
-func (h *handler) create(w http.ResponseWriter, r *http.Request) {
+func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 	p, err := caller(r)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	var req createRequest
 	if err := httpapi.Decode(r, &req, httpapi.MaxBodyBytes(maxCreateBodyBytes)); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	j, err := newJob(p, &req, h.clock())
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := h.mayCreate(r.Context(), p, j); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if req.RuntimeToken != "" {
 		if err := h.runAs(r.Context(), j, req.RuntimeToken); err != nil {
-			httpapi.WriteError(w, r, err)
-			return
+			return err
 		}
 		// Verified: from here on this request's lines mask it. An
 		// unverified string is never registered, so a caller cannot hide
@@ -94,28 +89,25 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	if req.Reuse {
 		done, err := h.reusable(r.Context(), p, j, req.RequireAttestation)
 		if err != nil {
-			httpapi.WriteError(w, r, err)
-			return
+			return err
 		}
 		if done != nil {
 			httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: done.View()})
-			return
+			return nil
 		}
 	}
 	// Sign before storing, so that a value the signer refuses leaves nothing
 	// behind.
 	upload, err := h.signUpload(j, job.UploadWindow)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if req.RuntimeToken != "" {
 		// Kept until the latest deadline the job can have; scrubbed when it
 		// ends.
 		expireAt := j.UploadDeadline.Add(time.Duration(j.TimeoutSeconds) * time.Second)
 		if err := h.secrets.Put(r.Context(), j, custody.RuntimeToken, req.RuntimeToken, expireAt); err != nil {
-			httpapi.WriteError(w, r, err)
-			return
+			return err
 		}
 		j.SecretsHeld, j.HasRuntimeToken = true, true
 	}
@@ -128,11 +120,11 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 				httpapi.LoggerFrom(r.Context()).WarnContext(r.Context(), "runtime token of a job never created not scrubbed; it expires on its own", "job", j.ID, "error", serr)
 			}
 		}
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j), "jobs/"+j.ID+"/workspace", upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Job: j.View(), Upload: &upload})
+	return nil
 }
 
 // mayCreate checks p may submit j: in its own space, or as an editor of

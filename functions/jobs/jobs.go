@@ -110,7 +110,7 @@ func New(opts Options) http.Handler {
 	return httpapi.Function{
 		Name: Name, Options: opts, Requires: []string{"Store", "Signer", "Bucket", "VerifyRuntime", "Projects", "Secrets"},
 		Authenticate: opts.Authenticate,
-		Routes: map[string]http.HandlerFunc{
+		Routes: map[string]httpapi.Route{
 			"POST /jobs":                 h.create,
 			"GET /jobs":                  h.list,
 			"GET /jobs/{id}":             h.get,

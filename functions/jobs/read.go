@@ -34,75 +34,69 @@ type eventsResponse struct {
 }
 
 // get serves GET /jobs/{id}.
-func (h *handler) get(w http.ResponseWriter, r *http.Request) {
+func (h *handler) get(w http.ResponseWriter, r *http.Request) error {
 	_, j, _, err := h.load(r, access.ReadJob)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, j.View())
+	return nil
 }
 
 // list serves GET /jobs?project=&state=&pageSize=&pageToken=: the jobs
 // the caller may read, newest first: its own and those of the projects it
 // belongs to, or one project's.
-func (h *handler) list(w http.ResponseWriter, r *http.Request) {
+func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 	p, err := caller(r)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	query, err := h.listScope(r.Context(), p, q.Get("project"))
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if state := q.Get("state"); state != "" {
 		if !job.State(state).Valid() {
-			httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "state %s is not a job state; want one of %v", shorten(state), job.States))
-			return
+			return apperr.E(apperr.Invalid, "state %s is not a job state; want one of %v", shorten(state), job.States)
 		}
 		query.State = job.State(state)
 	}
 	page, err := httpapi.ParsePage(q, defaultPageSize, maxPageSize)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	query.PageSize, query.PageToken = page.Size, page.Token
 	jobs, next, err := h.store.List(r.Context(), query)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, listResponse{Jobs: job.Views(jobs), NextPageToken: next})
+	return nil
 }
 
 // events serves GET /jobs/{id}/events?pageToken=&pageSize=.
-func (h *handler) events(w http.ResponseWriter, r *http.Request) {
+func (h *handler) events(w http.ResponseWriter, r *http.Request) error {
 	page, err := httpapi.ParsePage(r.URL.Query(), defaultPageSize, maxPageSize)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	_, j, _, err := h.load(r, access.ReadJob)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	events, next, err := h.store.Events(r.Context(), j.ID, page.Size, page.Token)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		err = notFound(ids.JobID(j.ID))
 	}
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if events == nil {
 		events = []job.Event{}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, eventsResponse{Events: events, NextPageToken: next})
+	return nil
 }
 
 // listScope is the query of the jobs p may list: one project's when

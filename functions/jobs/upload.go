@@ -18,7 +18,7 @@ import (
 // job.UploadWindow. Each URL names a key of its own (job.NewWorkspaceKey,
 // in a transaction that checks the caller's rights again): the URLs handed
 // out before are retired, and an upload through one of them is deleted.
-func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
+func (h *handler) upload(w http.ResponseWriter, r *http.Request) error {
 	now := h.clock()
 	j, err := h.update(r, access.WriteJob, func(_ identity.Principal, j *job.Job) ([]job.Event, error) {
 		if j.State != job.AwaitingWorkspace {
@@ -31,16 +31,15 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 		return nil, err
 	})
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	upload, err := h.signUpload(j, j.UploadLeft(now))
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j), "jobs/"+j.ID+"/workspace", upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: j.View(), Upload: &upload})
+	return nil
 }
 
 // signUpload signs the PUT of j's workspace as j declares it, at j's open

@@ -21,25 +21,22 @@ type auditResponse struct {
 // the user of a personal space, the owners of a project, with an
 // unnarrowed credential). A caller that may not read the space gets 404,
 // one that may read it but is not an owner, or holds a narrowed token, 403.
-func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) {
+func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) error {
 	_, space, err := h.loadSpace(r, access.ReadAudit)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	page, err := httpapi.ParsePage(r.URL.Query(), valetfs.DefaultAuditPageSize, valetfs.MaxAuditPageSize)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if h.auditLog == nil {
-		httpapi.WriteError(w, r, apperr.E(apperr.Unavailable, "the audit trail is not configured"))
-		return
+		return apperr.E(apperr.Unavailable, "the audit trail is not configured")
 	}
 	entries, next, err := h.auditLog.List(r.Context(), string(space), page.Size, page.Token)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, auditResponse{Entries: entries, NextPageToken: next})
+	return nil
 }

@@ -22,33 +22,27 @@ type copyRequest struct {
 // object in a space the caller may write, its bytes copied by Cloud
 // Storage (never through the function) and counted against that space's
 // quota. The copy keeps the source's name unless name is given.
-func (h *handler) copyObject(w http.ResponseWriter, r *http.Request) {
+func (h *handler) copyObject(w http.ResponseWriter, r *http.Request) error {
 	p, src, err := h.loadObject(r, access.ReadObject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	var req copyRequest
 	if err := httpapi.Decode(r, &req); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if req.Space == "" {
-		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, `space is required: the space to copy into, "users/<uid>" or "projects/<pid>"`))
-		return
+		return apperr.E(apperr.Invalid, `space is required: the space to copy into, "users/<uid>" or "projects/<pid>"`)
 	}
 	space, err := ids.ParseSpaceID(req.Space)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if src.State != object.Ready {
-		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "object %s is %s; only uploaded objects can be copied", src.ID, src.State))
-		return
+		return apperr.E(apperr.Conflict, "object %s is %s; only uploaded objects can be copied", src.ID, src.State)
 	}
 	if err := h.authorize(r.Context(), p, access.CreateObject, access.ObjectResource(string(space)), spaceNotFound(string(space))); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	name := req.Name
 	if name == "" {
@@ -56,18 +50,15 @@ func (h *handler) copyObject(w http.ResponseWriter, r *http.Request) {
 	}
 	dst, err := object.New(space, name, src.ContentType, src.SizeBytes, src.MD5, ids.UserID(p.ID), h.clock())
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := h.objects.Create(r.Context(), dst, h.quota); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	copied, err := h.storage.Copy(r.Context(), h.bucket, src.Key, src.Generation, dst.Key)
 	if err != nil {
 		h.abandon(r, dst, 0)
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	done, rejected, err := h.objects.Arrived(r.Context(), dst.ID, dst.Key, object.Arrival{Generation: copied.Generation, SizeBytes: copied.SizeBytes, MD5: copied.MD5}, h.clock())
 	if errors.Is(err, object.ErrDuplicate) && done != nil {
@@ -79,10 +70,10 @@ func (h *handler) copyObject(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.abandon(r, dst, copied.Generation)
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, done)
+	return nil
 }
 
 // abandon removes a copy that did not complete: its bytes (generation, when
@@ -103,35 +94,31 @@ func (h *handler) abandon(r *http.Request, o *object.Object, generation int64) {
 // revoke serves POST /objects/{id}/revoke: the bytes move to a new storage
 // key (a server-side copy, then the old key is deleted), so every download
 // URL handed out before stops working. New download URLs work at once.
-func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
+func (h *handler) revoke(w http.ResponseWriter, r *http.Request) error {
 	_, o, err := h.loadObject(r, access.WriteObject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if o.State != object.Ready {
-		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "object %s is %s; only uploaded objects have download URLs to revoke", o.ID, o.State))
-		return
+		return apperr.E(apperr.Conflict, "object %s is %s; only uploaded objects have download URLs to revoke", o.ID, o.State)
 	}
 	newKey := object.Key(o.Space, o.ID, o.Revision+1)
 	copied, err := h.storage.Copy(r.Context(), h.bucket, o.Key, o.Generation, newKey)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	moved, err := h.objects.Rekey(r.Context(), o.ID, o.Revision, copied.Generation, h.clock())
 	if err != nil {
 		// Someone revoked or deleted it first: drop our copy.
 		_ = h.storage.Delete(r.Context(), h.bucket, newKey, copied.Generation)
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := h.storage.Delete(r.Context(), h.bucket, o.Key, 0); err != nil {
-		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Unavailable, "object %s has a new key but its old bytes could not be deleted, so old URLs may still work; revoke again", o.ID))
-		return
+		return apperr.Wrap(err, apperr.Unavailable, "object %s has a new key but its old bytes could not be deleted, so old URLs may still work; revoke again", o.ID)
 	}
 	h.audit.Write(r.Context(), audit.Of(string(o.Space), audit.ObjectRevoked, "objects/"+string(o.ID)))
 	httpapi.WriteJSON(w, http.StatusOK, moved)
+	return nil
 }
 
 // deleteObject serves DELETE /objects/{id}: the bytes (at its key and its
@@ -139,31 +126,28 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
 // first, so a failure leaves an object whose delete can be retried, never
 // bytes nobody can reach; bytes recorded in between (a finalize copy, a
 // revoke) are deleted once the record is gone.
-func (h *handler) deleteObject(w http.ResponseWriter, r *http.Request) {
+func (h *handler) deleteObject(w http.ResponseWriter, r *http.Request) error {
 	_, o, err := h.loadObject(r, access.WriteObject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	for _, key := range o.Keys() {
 		if err := h.storage.Delete(r.Context(), h.bucket, key, 0); err != nil {
-			httpapi.WriteError(w, r, err)
-			return
+			return err
 		}
 	}
 	gone, err := h.objects.Delete(r.Context(), o.ID)
 	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if gone != nil && (gone.Generation != o.Generation || gone.Key != o.Key) {
 		// Bytes arrived (or a revoke landed) between our deletion and the
 		// record's: delete what the record pointed at when it went.
 		if err := h.storage.Delete(r.Context(), h.bucket, gone.Key, gone.Generation); err != nil {
-			httpapi.WriteError(w, r, err)
-			return
+			return err
 		}
 	}
 	h.audit.Write(r.Context(), audit.Of(string(o.Space), audit.ObjectDeleted, "objects/"+string(o.ID)))
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

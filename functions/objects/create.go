@@ -31,25 +31,21 @@ type uploadResponse struct {
 // bytes once and never replace them. The PUT names the object's upload key,
 // never a key a download URL names: finalize copies matching bytes to the
 // object's key, and deletes whatever a replay of the URL writes later.
-func (h *handler) createObject(w http.ResponseWriter, r *http.Request) {
+func (h *handler) createObject(w http.ResponseWriter, r *http.Request) error {
 	p, space, err := h.loadSpace(r, access.CreateObject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	var req createRequest
 	if err := httpapi.Decode(r, &req); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if req.SizeBytes == nil {
-		httpapi.WriteError(w, r, errSizeRequired)
-		return
+		return errSizeRequired
 	}
 	o, err := object.New(space, req.Name, req.ContentType, *req.SizeBytes, req.MD5, ids.UserID(p.ID), h.clock())
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	// Sign before storing, so that a value the signer refuses leaves nothing
 	// behind.
@@ -58,13 +54,12 @@ func (h *handler) createObject(w http.ResponseWriter, r *http.Request) {
 		TTL: object.UploadWindow, CreateOnly: true,
 	})
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := h.objects.Create(r.Context(), o, h.quota); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.audit.Write(r.Context(), audit.URL(string(o.Space), "objects/"+string(o.ID), upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Object: o, Upload: upload})
+	return nil
 }

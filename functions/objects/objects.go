@@ -131,8 +131,8 @@ func New(opts Options) http.Handler {
 
 // routes maps every route but health to its handler (see the doc of each
 // handler for its contract).
-func (h *handler) routes() map[string]http.HandlerFunc {
-	return map[string]http.HandlerFunc{
+func (h *handler) routes() map[string]httpapi.Route {
+	return map[string]httpapi.Route{
 		"GET /spaces":                               h.spaces,
 		"POST /projects":                            h.createProject,
 		"GET /projects/{project}":                   h.getProject,

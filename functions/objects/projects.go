@@ -52,17 +52,15 @@ type memberRequest struct {
 // spaces serves GET /spaces: the caller's personal space (there from the
 // first call) and the projects it belongs to, each with its use of its
 // quota.
-func (h *handler) spaces(w http.ResponseWriter, r *http.Request) {
+func (h *handler) spaces(w http.ResponseWriter, r *http.Request) error {
 	p, err := caller(r)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	out := []spaceView{{ID: string(ids.UserSpace(ids.UserID(p.ID))), Kind: "user", Role: project.Owner}}
 	memberships, err := h.projects.Memberships(r.Context(), ids.UserID(p.ID))
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	for _, m := range memberships {
 		res := access.ProjectResource(string(m.Project))
@@ -76,56 +74,50 @@ func (h *handler) spaces(w http.ResponseWriter, r *http.Request) {
 	}
 	usages, err := h.objects.Usages(r.Context(), spaces)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	for i, u := range usages {
 		out[i].Usage = usageView{UsedBytes: u.UsedBytes, ReservedBytes: u.ReservedBytes, Objects: u.Objects, QuotaBytes: h.quota}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"spaces": out})
+	return nil
 }
 
 // createProject serves POST /projects {id?, displayName}: the caller
 // becomes its owner. Without id one is generated.
-func (h *handler) createProject(w http.ResponseWriter, r *http.Request) {
+func (h *handler) createProject(w http.ResponseWriter, r *http.Request) error {
 	p, err := caller(r)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	var req createProjectRequest
 	if err := httpapi.Decode(r, &req); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	id := ids.NewProjectID()
 	if req.ID != "" {
 		if id, err = ids.ParseProjectID(req.ID); err != nil {
-			httpapi.WriteError(w, r, err)
-			return
+			return err
 		}
 	}
 	name := strings.TrimSpace(req.DisplayName)
 	if err := checkDisplayName(name); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if !access.Can(p, access.CreateProject, access.ProjectResource(string(id)), project.None) {
-		httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "this credential may not create projects: it needs the objects:write scope, and running jobs may not create projects"))
-		return
+		return apperr.E(apperr.PermissionDenied, "this credential may not create projects: it needs the objects:write scope, and running jobs may not create projects")
 	}
 	proj := &project.Project{ID: id, DisplayName: name, CreatedBy: ids.UserID(p.ID), CreatedAt: h.clock()}
 	if err := h.projects.Create(r.Context(), proj, proj.CreatedBy, proj.CreatedAt); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.audit.Write(r.Context(), audit.Entry{Space: projectSpace(proj.ID), Action: audit.ProjectCreated, Target: "projects/" + string(proj.ID), Role: string(project.Owner)})
 	members, err := h.projects.Members(r.Context(), proj.ID)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, projectView{Project: proj, Members: members})
+	return nil
 }
 
 // checkDisplayName checks a project's display name as a label
@@ -164,50 +156,45 @@ func (h *handler) view(r *http.Request, proj *project.Project) (projectView, err
 
 // getProject serves GET /projects/{p}: the project and its members, for
 // members.
-func (h *handler) getProject(w http.ResponseWriter, r *http.Request) {
+func (h *handler) getProject(w http.ResponseWriter, r *http.Request) error {
 	_, proj, err := h.loadProject(r, access.ReadProject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	v, err := h.view(r, proj)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, v)
+	return nil
 }
 
 // setMember serves PUT /projects/{p}/members/{user} {role}: owners add a
 // member or change a role; the last owner cannot be demoted.
-func (h *handler) setMember(w http.ResponseWriter, r *http.Request) {
+func (h *handler) setMember(w http.ResponseWriter, r *http.Request) error {
 	p, proj, err := h.loadProject(r, access.ManageProject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	user, err := ids.ParseUserID(r.PathValue("user"))
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	var req memberRequest
 	if err := httpapi.Decode(r, &req); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	role, err := project.ParseRole(req.Role)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	m, err := h.projects.SetMember(r.Context(), proj.ID, user, role, ids.UserID(p.ID), h.clock())
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.audit.Write(r.Context(), audit.Entry{Space: projectSpace(proj.ID), Action: audit.MemberSet, Target: memberTarget(proj.ID, string(user)), Role: string(role)})
 	httpapi.WriteJSON(w, http.StatusOK, m)
+	return nil
 }
 
 // projectSpace is the space of project pid, for audit entries.
@@ -221,16 +208,14 @@ func memberTarget(pid ids.ProjectID, user string) string {
 // removeMember serves DELETE /projects/{p}/members/{user}: owners remove
 // anyone, any member removes themself (leaves, access.LeaveProject: a
 // person's credential with objects:write); the last owner cannot.
-func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
+func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) error {
 	p, err := caller(r)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	user, err := ids.ParseUserID(r.PathValue("user"))
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	action := access.ManageProject
 	if string(user) == p.ID {
@@ -240,15 +225,14 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 	}
 	_, proj, err := h.loadProject(r, action)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := h.projects.RemoveMember(r.Context(), proj.ID, user, ids.UserID(p.ID)); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.audit.Write(r.Context(), audit.Of(projectSpace(proj.ID), audit.MemberRemoved, memberTarget(proj.ID, string(user))))
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // deleteProject serves DELETE /projects/{p}?force=: owners only. A project
@@ -256,11 +240,10 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) {
 // objects (bytes and metadata) first. New objects and jobs are refused from
 // the moment the delete begins; its jobs that are not final are cancelled
 // (the sweep destroys their secrets), and its id is never issued again.
-func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) {
+func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) error {
 	_, proj, err := h.loadProject(r, access.ManageProject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	force := false
 	switch v := r.URL.Query().Get("force"); v {
@@ -268,27 +251,24 @@ func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) {
 	case "true":
 		force = true
 	default:
-		httpapi.WriteError(w, r, apperr.E(apperr.Invalid, "force must be true or false, not %q", shorten(v)))
-		return
+		return apperr.E(apperr.Invalid, "force must be true or false, not %q", shorten(v))
 	}
 	if err := h.projects.BeginDelete(r.Context(), proj.ID, force); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.audit.Write(r.Context(), audit.Of(projectSpace(proj.ID), audit.ProjectDeleted, "projects/"+string(proj.ID)))
 	// From here on the project is gone for its members; a failure below
 	// is finished by the sweep.
 	if err := purge.Space(r.Context(), h.objects, h.storage, h.bucket, ids.ProjectSpace(proj.ID)); err != nil {
-		httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Cause: err,
-			Message: fmt.Sprintf("project %s is being deleted; its objects could not all be deleted now, and the sweep finishes the job", proj.ID)})
-		return
+		return &apperr.Error{Code: apperr.Unavailable, Cause: err,
+			Message: fmt.Sprintf("project %s is being deleted; its objects could not all be deleted now, and the sweep finishes the job", proj.ID)}
 	}
 	if err := h.projects.FinishDelete(r.Context(), proj.ID, h.clock()); err != nil {
-		httpapi.WriteError(w, r, &apperr.Error{Code: apperr.Unavailable, Cause: err,
-			Message: fmt.Sprintf("project %s is being deleted; the sweep finishes the job", proj.ID)})
-		return
+		return &apperr.Error{Code: apperr.Unavailable, Cause: err,
+			Message: fmt.Sprintf("project %s is being deleted; the sweep finishes the job", proj.ID)}
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // shorten keeps caller-supplied text short in messages.

@@ -31,64 +31,59 @@ type downloadResponse struct {
 }
 
 // getObject serves GET /objects/{id}: the object's metadata.
-func (h *handler) getObject(w http.ResponseWriter, r *http.Request) {
+func (h *handler) getObject(w http.ResponseWriter, r *http.Request) error {
 	_, o, err := h.loadObject(r, access.ReadObject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, o)
+	return nil
 }
 
 // listObjects serves GET /spaces/{space}/objects?prefix=&pageSize=&pageToken=:
 // the space's pending and ready objects by name.
-func (h *handler) listObjects(w http.ResponseWriter, r *http.Request) {
+func (h *handler) listObjects(w http.ResponseWriter, r *http.Request) error {
 	_, space, err := h.loadSpace(r, access.ReadObject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	page, err := httpapi.ParsePage(q, object.DefaultPageSize, object.MaxPageSize)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	prefix, err := ids.ParseNamePrefix(q.Get("prefix"))
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	objs, next, err := h.objects.List(r.Context(), space, string(prefix), page.Size, page.Token)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if objs == nil {
 		objs = []*object.Object{}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, listResponse{Objects: objs, NextPageToken: next})
+	return nil
 }
 
 // download serves GET /objects/{id}/download: a signed GET of a READY
 // object for object.DownloadWindow, whose answer names the file as the object.
-func (h *handler) download(w http.ResponseWriter, r *http.Request) {
+func (h *handler) download(w http.ResponseWriter, r *http.Request) error {
 	_, o, err := h.loadObject(r, access.ReadObject)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if o.State != object.Ready {
-		httpapi.WriteError(w, r, apperr.E(apperr.Conflict, "object %s is %s; it can be downloaded once its upload has arrived", o.ID, o.State))
-		return
+		return apperr.E(apperr.Conflict, "object %s is %s; it can be downloaded once its upload has arrived", o.ID, o.State)
 	}
 	u, err := h.signer.Download(h.bucket, o.Key, signer.DownloadOptions{TTL: object.DownloadWindow, ContentDisposition: disposition(o.Name)})
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.audit.Write(r.Context(), audit.URL(string(o.Space), "objects/"+string(o.ID), http.MethodGet, u.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusOK, downloadResponse{URL: u.URL, ExpiresAt: u.ExpiresAt})
+	return nil
 }
 
 // maxDispositionBytes keeps a download's Content-Disposition within what

@@ -37,7 +37,7 @@ type Result struct {
 const perJobTimeout = 20 * time.Second
 
 // sweep serves POST /sweep: one bounded pass over the due jobs.
-func (s *server) sweep(w http.ResponseWriter, r *http.Request) {
+func (s *server) sweep(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	var res Result
 	// Projects first: finishing a delete cancels the project's jobs, whose
@@ -45,8 +45,7 @@ func (s *server) sweep(w http.ResponseWriter, r *http.Request) {
 	s.projects(r, now, &res)
 	ids, err := s.store.Due(r.Context(), now, s.batch)
 	if err != nil {
-		httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Unavailable, "the due jobs could not be listed; the next run retries"))
-		return
+		return apperr.Wrap(err, apperr.Unavailable, "the due jobs could not be listed; the next run retries")
 	}
 	for _, id := range ids {
 		if r.Context().Err() != nil {
@@ -60,6 +59,7 @@ func (s *server) sweep(w http.ResponseWriter, r *http.Request) {
 	httpapi.LoggerFrom(r.Context()).InfoContext(r.Context(), "sweep done",
 		"examined", res.Examined, "migrated", res.Migrated, "expired", res.Expired, "requeued", res.Requeued, "failed", res.Failed, "scrubbed", res.Scrubbed, "expiredObjects", res.ExpiredObjects, "deletedProjects", res.DeletedProjects, "errors", res.Errors)
 	httpapi.WriteJSON(w, http.StatusOK, res)
+	return nil
 }
 
 // one applies job.Sweep to one job, deletes the workspace of a job that

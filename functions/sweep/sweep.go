@@ -121,6 +121,6 @@ func New(opts Options) http.Handler {
 		Name: Name, Options: opts, Requires: []string{"Store", "Objects", "Secrets", "Bucket"},
 		Authenticate: opts.Authenticate,
 		Allow:        httpapi.Only(identity.Service, "only the scheduler's service account may run the sweep"),
-		Routes:       map[string]http.HandlerFunc{"POST /sweep": s.sweep, "POST /{$}": s.sweep},
+		Routes:       map[string]httpapi.Route{"POST /sweep": s.sweep, "POST /{$}": s.sweep},
 	}.Handler()
 }

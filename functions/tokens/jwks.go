@@ -5,24 +5,21 @@ import (
 	"net/http"
 
 	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/httpapi"
 )
 
 // emptyJWKS is served when no JWKS source is configured.
 var emptyJWKS = []byte(`{"keys":[]}`)
 
 // serveJWKS serves the public keys of workflow tokens, to anyone.
-func (h *handler) serveJWKS(w http.ResponseWriter, r *http.Request) {
+func (h *handler) serveJWKS(w http.ResponseWriter, r *http.Request) error {
 	body := emptyJWKS
 	if h.jwks != nil {
 		b, err := h.jwks(r.Context())
 		if err != nil {
-			httpapi.WriteError(w, r, apperr.Wrap(err, apperr.Unavailable, "the JWKS is unavailable"))
-			return
+			return apperr.Wrap(err, apperr.Unavailable, "the JWKS is unavailable")
 		}
 		if !json.Valid(b) {
-			httpapi.WriteError(w, r, apperr.E(apperr.Internal, "the JWKS source returned invalid JSON"))
-			return
+			return apperr.E(apperr.Internal, "the JWKS source returned invalid JSON")
 		}
 		body = b
 	}
@@ -30,4 +27,5 @@ func (h *handler) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
+	return nil
 }

@@ -40,32 +40,27 @@ type listResponse struct {
 	Tokens []apitoken.Info `json:"tokens"`
 }
 
-func (h *handler) create(w http.ResponseWriter, r *http.Request) {
+func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 	p, _ := httpapi.PrincipalFrom(r.Context())
 	var req createRequest
 	if err := httpapi.Decode(r, &req); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := apitoken.CheckName(req.Name); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	scopes, err := scope.ParseList(req.Scopes)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if !scope.Covers(p.Scopes, scopes) {
-		httpapi.WriteError(w, r, apperr.E(apperr.PermissionDenied, "a token can only narrow the scopes of the credential that creates it: the requested scopes are wider than this token's"))
-		return
+		return apperr.E(apperr.PermissionDenied, "a token can only narrow the scopes of the credential that creates it: the requested scopes are wider than this token's")
 	}
 	lifetime := min(DefaultLifetime, h.max)
 	if req.ExpiresInSeconds != nil {
 		secs := *req.ExpiresInSeconds
 		if secs > int64(h.max/time.Second) || secs < 0 {
-			httpapi.WriteError(w, r, apitoken.CheckLifetime(h.max+time.Second, h.max))
-			return
+			return apitoken.CheckLifetime(h.max+time.Second, h.max)
 		}
 		lifetime = time.Duration(secs) * time.Second
 	}
@@ -74,8 +69,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 		Parent: p.TokenID, // a token minted by a token lives and dies with it
 	})
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.audit.Write(r.Context(), audit.Entry{Space: personal(p), Action: audit.TokenMinted, Target: "tokens/" + created.ID,
 		TokenKind: audit.APIToken, TokenID: created.ID, Scopes: created.Scopes, ExpiresAt: audit.At(created.ExpiresAt)})
@@ -83,6 +77,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteJSON(w, http.StatusCreated, createResponse{
 		Token: created.Token, ID: created.ID, Name: created.Name, Scopes: created.Scopes, ExpiresAt: created.ExpiresAt,
 	})
+	return nil
 }
 
 // managesTokens reports whether p may see and revoke all its owner's
@@ -94,35 +89,34 @@ func managesTokens(p identity.Principal) bool {
 
 // list serves GET /tokens: the owner's tokens, or only the calling token
 // when it may not manage tokens.
-func (h *handler) list(w http.ResponseWriter, r *http.Request) {
+func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 	p, _ := httpapi.PrincipalFrom(r.Context())
 	infos, err := h.tokens.List(r.Context(), p.ID)
 	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	if !managesTokens(p) {
 		infos = slices.DeleteFunc(infos, func(i apitoken.Info) bool { return i.ID != p.TokenID })
 	}
 	httpapi.WriteJSON(w, http.StatusOK, listResponse{Tokens: infos})
+	return nil
 }
 
 // revoke serves DELETE /tokens/{id}: any of the owner's tokens, or only
 // the calling token itself when it may not manage tokens (any other id is
 // then 404, as it is invisible to it).
-func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
+func (h *handler) revoke(w http.ResponseWriter, r *http.Request) error {
 	p, _ := httpapi.PrincipalFrom(r.Context())
 	id := r.PathValue("id")
 	if !managesTokens(p) && id != p.TokenID {
-		httpapi.WriteError(w, r, apperr.E(apperr.NotFound, "token %s not found: a token without %s sees only itself", id, scope.TokensManage))
-		return
+		return apperr.E(apperr.NotFound, "token %s not found: a token without %s sees only itself", id, scope.TokensManage)
 	}
 	if err := h.tokens.Revoke(r.Context(), p.ID, id); err != nil {
-		httpapi.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.audit.Write(r.Context(), audit.Entry{Space: personal(p), Action: audit.TokenRevoked, Target: "tokens/" + id, TokenKind: audit.APIToken, TokenID: id})
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // personal is p's personal space, where its API tokens are audited.

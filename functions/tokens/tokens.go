@@ -93,12 +93,12 @@ func New(opts Options) http.Handler {
 		Name: Name, Options: opts, Requires: []string{"Tokens"},
 		Authenticate: opts.Authenticate,
 		Allow:        httpapi.Only(identity.User, "API tokens are managed by users only"),
-		Routes: map[string]http.HandlerFunc{
+		Routes: map[string]httpapi.Route{
 			"POST /tokens":        h.create,
 			"GET /tokens":         h.list,
 			"DELETE /tokens/{id}": h.revoke,
 		},
-		Public:  map[string]http.HandlerFunc{"GET " + JWKSPath: h.serveJWKS},
+		Public:  map[string]httpapi.Route{"GET " + JWKSPath: h.serveJWKS},
 		Browser: true, Origins: opts.AllowedOrigins,
 	}.Handler()
 }

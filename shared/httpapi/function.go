@@ -20,6 +20,7 @@ import (
 //   - otherwise Routes are served behind WithAuth (401 without a valid
 //     credential) and Allow (403 for a principal the function does not
 //     serve);
+//   - the error a Route returns is answered with WriteError;
 //   - unknown paths and methods answer JSON 404/405 (JSONFallback), every
 //     request is logged (WithLogging), and with Browser set, browsers on
 //     Origins may call the function (WithCORS).
@@ -39,14 +40,26 @@ type Function struct {
 	Allow func(identity.Principal) error
 	// Routes are the authenticated routes: ServeMux patterns
 	// ("METHOD /path") and their handlers.
-	Routes map[string]http.HandlerFunc
+	Routes map[string]Route
 	// Public routes need no credential and no dependency (a JWKS).
-	Public map[string]http.HandlerFunc
+	Public map[string]Route
 	// Browser says browsers call the function: CORS for Origins (none
 	// when empty; see WithCORS). Without it the function is for servers
 	// only and requests are served whatever their Origin.
 	Browser bool
 	Origins []string
+}
+
+// Route serves one route of a Function. It returns its error rather than
+// writing it: Function answers a non-nil error with WriteError, so a Route
+// returns an error only before it has written anything.
+type Route func(w http.ResponseWriter, r *http.Request) error
+
+// ServeHTTP serves the route, answering its error with WriteError.
+func (f Route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := f(w, r); err != nil {
+		WriteError(w, r, err)
+	}
 }
 
 // Missing returns the error naming the first field of options, a
@@ -116,7 +129,7 @@ func (f Function) Handler() http.Handler {
 }
 
 // guard serves next behind the configuration check, WithAuth and Allow.
-func (f Function) guard(missing error, next http.HandlerFunc) http.Handler {
+func (f Function) guard(missing error, next Route) http.Handler {
 	if missing != nil {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			WriteError(w, r, NotConfigured(f.Name, missing))
@@ -131,6 +144,6 @@ func (f Function) guard(missing error, next http.HandlerFunc) http.Handler {
 			WriteError(w, r, err)
 			return
 		}
-		next(w, r)
+		next.ServeHTTP(w, r)
 	}))
 }

@@ -21,15 +21,16 @@ type options struct {
 }
 
 func skeleton(o options) http.Handler {
-	ok := func(w http.ResponseWriter, r *http.Request) {
+	ok := func(w http.ResponseWriter, r *http.Request) error {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"ok": "yes"})
+		return nil
 	}
 	return httpapi.Function{
 		Name: "demo", Options: o, Requires: []string{"Store", "Bucket"},
 		Authenticate: o.Authenticate,
 		Allow:        httpapi.Only(identity.User, "users only"),
-		Routes:       map[string]http.HandlerFunc{"GET /things": ok},
-		Public:       map[string]http.HandlerFunc{"GET /public": ok},
+		Routes:       map[string]httpapi.Route{"GET /things": ok},
+		Public:       map[string]httpapi.Route{"GET /public": ok},
 	}.Handler()
 }
 
@@ -54,7 +55,7 @@ func TestFunctionNotConfigured(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			require.EqualError(t, httpapi.Function{Name: "demo", Options: o, Requires: []string{"Store", "Bucket"},
-				Authenticate: o.Authenticate, Routes: map[string]http.HandlerFunc{"GET /x": nil}}.Missing(),
+				Authenticate: o.Authenticate, Routes: map[string]httpapi.Route{"GET /x": nil}}.Missing(),
 				"demo: Options."+name+" is not set")
 			h := skeleton(o)
 			rec := serve(h, "/things", "user:alice")
@@ -88,7 +89,7 @@ func TestFunctionConfigured(t *testing.T) {
 	require.Equal(t, http.StatusOK, rec.Code)
 	rec = httptest.NewRecorder()
 	httpapi.Function{Name: "demo", Authenticate: apitest.Authenticate, Browser: true,
-		Routes: map[string]http.HandlerFunc{"GET /things": func(http.ResponseWriter, *http.Request) {}}}.Handler().ServeHTTP(rec, req)
+		Routes: map[string]httpapi.Route{"GET /things": func(http.ResponseWriter, *http.Request) error { return nil }}}.Handler().ServeHTTP(rec, req)
 	require.Equal(t, http.StatusForbidden, rec.Code)
 }
 
@@ -98,4 +99,20 @@ func TestMissingNamesUnknownFields(t *testing.T) {
 	require.EqualError(t, httpapi.Missing("demo", options{}, "Nope"), "demo: Options has no field Nope")
 	require.EqualError(t, httpapi.Missing("demo", nil, "Store"), "demo: Options is not a struct")
 	require.NoError(t, httpapi.Missing("demo", &options{Store: &struct{}{}}, "Store"))
+}
+
+// TestRouteErrorIsAnswered: the error a Route returns is answered as
+// WriteError answers it, public routes' too.
+func TestRouteErrorIsAnswered(t *testing.T) {
+	notFound := func(w http.ResponseWriter, r *http.Request) error {
+		return apperr.E(apperr.NotFound, "thing %s not found", r.PathValue("id"))
+	}
+	h := httpapi.Function{Name: "demo", Authenticate: apitest.Authenticate,
+		Routes: map[string]httpapi.Route{"GET /things/{id}": notFound},
+		Public: map[string]httpapi.Route{"GET /public/{id}": notFound}}.Handler()
+	for _, path := range []string{"/things/t1", "/public/t1"} {
+		rec := serve(h, path, "user:alice")
+		require.Equal(t, http.StatusNotFound, rec.Code, path)
+		require.Equal(t, "thing t1 not found", errorBody(t, rec).Error.Message, path)
+	}
 }

@@ -16,7 +16,7 @@ import (
 // whatever its configuration, like /healthz.
 func TestOpenAPIServed(t *testing.T) {
 	h := httpapi.Function{Name: "tokens", Options: options{}, Requires: []string{"Store"},
-		Routes: map[string]http.HandlerFunc{"GET /tokens": nil}}.Handler()
+		Routes: map[string]httpapi.Route{"GET /tokens": nil}}.Handler()
 	rec := serve(h, httpapi.OpenAPIPath, "")
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 	require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
