@@ -24,9 +24,16 @@ TEST_FLAGS ?= -race -count=1 -timeout 8m
 dev: tools $(BIN)/valet-dev
 	exec $(BIN)/valet-dev up $(DEV_ARGS)
 
-## test: gofmt check, go vet, staticcheck, govulncheck, go test -race ./... with the emulators running
+## test: gofmt check, go vet, staticcheck, govulncheck, go test -race ./... with the emulators running,
+##   every exchange of the tests with the functions checked against the OpenAPI document
 test: tools fmt-check vet lint $(BIN)/valet-dev
-	$(BIN)/valet-dev exec -- $(GO) test $(TEST_FLAGS) ./...
+	@rm -rf $(CONTRACT_LOG) && mkdir -p $(CONTRACT_LOG)
+	VALET_CONTRACT_LOG=$(CURDIR)/$(CONTRACT_LOG) $(BIN)/valet-dev exec -- $(GO) test $(TEST_FLAGS) ./...
+	@scripts/contract.sh $(CONTRACT_LOG)
+
+# Where the local stacks of make test write the exchanges that do not match
+# shared/openapi/openapi.json (emulators/stack, EnvContractLog).
+CONTRACT_LOG := .test/contract
 
 ## help: list the targets with their one-line descriptions (the "## target:" lines of this file)
 help:

@@ -54,6 +54,10 @@ func (s *Stack) startConsole(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
-	s.serve(s.consoleListener, h)
+	checked, err := s.contract.Wrap(console.Name, h)
+	if err != nil {
+		return err
+	}
+	s.serve(s.consoleListener, checked)
 	return nil
 }

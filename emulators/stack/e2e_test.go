@@ -48,6 +48,7 @@ func startStackWith(t *testing.T, opts stack.Options) *stack.Stack {
 	opts.Project = fmt.Sprintf("e2e-%d", time.Now().UnixNano()%1e9)
 	s, err := stack.Start(ctx, opts)
 	require.NoError(t, err)
+	s.CheckContract(t)
 	t.Cleanup(s.Stop)
 	return s
 }

@@ -91,7 +91,7 @@ func (s *Stack) Environment(name string) (map[string]string, error) {
 
 // deploy builds every function as a deployment does: its Environment
 // through config.Load and config.Build into the Deploy its package
-// exports. It first does what the deployment's bootstrap does: a first
+// exports, each wrapped in the contract checker. It first does what the deployment's bootstrap does: a first
 // workflow signing key. The functions sign URLs as deployed, through
 // signBlob (the stack's IAM Credentials stand-in), without a key file.
 func (s *Stack) deploy(ctx context.Context) (map[string]http.Handler, error) {
@@ -113,8 +113,12 @@ func (s *Stack) deploy(ctx context.Context) (map[string]http.Handler, error) {
 			return nil, fmt.Errorf("%s: %w", fn.name, err)
 		}
 		s.onStop(d.Close)
-		if handlers[fn.name], err = fn.deploy(ctx, d); err != nil {
+		h, err := fn.deploy(ctx, d)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", fn.name, err)
+		}
+		if handlers[fn.name], err = s.contract.Wrap(fn.name, h); err != nil {
+			return nil, err
 		}
 	}
 	return handlers, nil

@@ -34,6 +34,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"valet.dev/valet/emulators/bridge"
+	"valet.dev/valet/emulators/contract"
 	"valet.dev/valet/emulators/frontdoor"
 	"valet.dev/valet/emulators/gate"
 	"valet.dev/valet/emulators/gcloud"
@@ -125,6 +126,7 @@ type Stack struct {
 	iamEndpoint     string                  // VALET_IAM_CREDENTIALS_URL, with its credential
 	handlers        map[string]http.Handler // each function as deployed, without its front door
 	door            *frontdoor.Door
+	contract        *contract.Checker // every function's exchanges against the OpenAPI document
 	meters          meters
 	mu              sync.Mutex
 	stops           []func() // run in reverse order by Stop
@@ -145,6 +147,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s := &Stack{opts: opts, meters: meters{invocations: map[string]*atomic.Int64{}}}
 	s.onStop(s.meters.firestore.Close) // registered first: closed after every client
+	s.startContract()
 	defer func() {
 		if err != nil {
 			s.Stop()

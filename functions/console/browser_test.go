@@ -173,6 +173,7 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	defer cancel()
 	s, err := stack.Start(ctx, stack.Options{Firestore: fs, InProcessPubSub: true, Project: fmt.Sprintf("console-%d", time.Now().UnixNano()%1e9)})
 	require.NoError(t, err)
+	s.CheckContract(t)
 	t.Cleanup(s.Stop)
 	stackFile := filepath.Join(t.TempDir(), "stack.json")
 	require.NoError(t, stack.WriteInfo(stackFile, s.Info))

@@ -36,6 +36,7 @@ func TestSubmitRunDownload(t *testing.T) {
 		Project: fmt.Sprintf("cli-%d", time.Now().UnixNano()%1e9),
 	})
 	require.NoError(t, err)
+	s.CheckContract(t)
 	t.Cleanup(s.Stop)
 	stackFile := filepath.Join(t.TempDir(), "stack.json")
 	require.NoError(t, stack.WriteInfo(stackFile, s.Info))

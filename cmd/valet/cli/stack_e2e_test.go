@@ -51,6 +51,7 @@ func TestEveryResourceThroughAProfile(t *testing.T) {
 		Project: fmt.Sprintf("clip-%d", time.Now().UnixNano()%1e9),
 	})
 	require.NoError(t, err)
+	s.CheckContract(t)
 	t.Cleanup(s.Stop)
 	home := isolate(t) // no VALET_*, no stack.json above the working directory
 	stackFile := filepath.Join(t.TempDir(), "stack.json")
