@@ -12,9 +12,9 @@ import (
 	"sync"
 	"testing"
 
-	"cloud.google.com/go/storage"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/api/option"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/gcs"
@@ -50,10 +50,9 @@ func (s *Server) content(t *testing.T, name string) string {
 
 func (s *Server) gcsClient(t *testing.T) *gcs.Client {
 	t.Helper()
-	c, err := s.Client(context.Background())
+	c, err := gcs.NewClient(context.Background(), option.WithHTTPClient(&http.Client{Transport: s.Transport()}), option.WithoutAuthentication())
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = c.Close() })
-	return gcs.New(c)
+	return c
 }
 
 func (s *Server) do(t *testing.T, method, path string, header http.Header, body string) (int, []byte) {
@@ -211,10 +210,8 @@ func TestServeNeedsTheFunctionsCredential(t *testing.T) {
 	t.Cleanup(stop)
 
 	t.Setenv("STORAGE_EMULATOR_HOST", host)
-	sc, err := storage.NewClient(context.Background())
+	c, err := gcs.NewClient(context.Background())
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = sc.Close() })
-	c := gcs.New(sc)
 	_, err = c.Copy(context.Background(), bucket, "secret", gen, "copy")
 	require.NoError(t, err)
 	require.Equal(t, "bytes", s.content(t, "copy"))

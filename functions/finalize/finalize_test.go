@@ -9,6 +9,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/stretchr/testify/require"
 
+	"valet.dev/valet/emulators/privategcs/privategcstest"
 	"valet.dev/valet/functions/finalize"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/custody"
@@ -277,7 +278,7 @@ func (d *flakyDeleter) Delete(ctx context.Context, bucket, object string, genera
 
 func TestFailedDeletionIsRetried(t *testing.T) {
 	e := newEnv(t)
-	deleter := &flakyDeleter{fail: 1, next: gcs.New(e.storage.Client())}
+	deleter := &flakyDeleter{fail: 1, next: privategcstest.Client(t, e.storage.HTTPClient().Transport)}
 	h := finalize.New(finalize.Options{Store: e.store, Objects: deleter, Bucket: jobsBucket, Now: func() time.Time { return e.now }})
 	j := e.newJob(false)
 	bad := e.upload(job.WorkspaceName(j.ID, 0), []byte("not what was declared"))

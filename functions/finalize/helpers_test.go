@@ -66,7 +66,7 @@ func newEnv(t testing.TB) *env {
 		Secrets:       e.secrets.Store,
 		Workflow:      workflow.NewMinter(keys, workflow.MinterOptions{Issuer: "https://valet.test", Audience: "copy-offload", Now: func() time.Time { return e.now }}),
 		Store:         store,
-		Objects:       gcs.New(srv.Client()),
+		Objects:       privategcstest.Client(t, srv.HTTPClient().Transport),
 		Bucket:        jobsBucket,
 		ObjectStore:   e.objects,
 		Copier:        copier,

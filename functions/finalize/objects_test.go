@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"valet.dev/valet/emulators/privategcs/privategcstest"
 	"valet.dev/valet/functions/finalize"
 	valetfs "valet.dev/valet/shared/firestore"
-	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
 )
@@ -297,7 +297,7 @@ func TestObjectsBucketIsIgnoredWhenNotConfigured(t *testing.T) {
 	e := newEnv(t)
 	o := e.newObject(newSpace(), true)
 	up := e.uploadObject(o, objectBody(o.ID, 0))
-	h := finalize.New(finalize.Options{Store: e.store, Objects: gcs.New(e.storage.Client()), Bucket: jobsBucket})
+	h := finalize.New(finalize.Options{Store: e.store, Objects: privategcstest.Client(t, e.storage.HTTPClient().Transport), Bucket: jobsBucket})
 	require.NoError(t, h.HandleEvent(context.Background(), finalized(t, up)))
 	require.Equal(t, object.Pending, e.getObject(o.ID).State)
 	require.True(t, e.present(up))
@@ -305,7 +305,7 @@ func TestObjectsBucketIsIgnoredWhenNotConfigured(t *testing.T) {
 
 func TestFailedDeletionOfRejectedBytesIsRetried(t *testing.T) {
 	e := newEnv(t)
-	deleter := &flakyDeleter{fail: 1, next: gcs.New(e.storage.Client())}
+	deleter := &flakyDeleter{fail: 1, next: privategcstest.Client(t, e.storage.HTTPClient().Transport)}
 	h := finalize.New(finalize.Options{Store: e.store, Objects: deleter, Bucket: jobsBucket, ObjectStore: e.objects, Copier: e.copier, ObjectsBucket: objectsBucket, Now: func() time.Time { return e.now }})
 	o := e.newObject(newSpace(), true)
 	bad := e.uploadObject(o, []byte("not what was declared"))

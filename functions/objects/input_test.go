@@ -12,10 +12,10 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
+	"valet.dev/valet/emulators/privategcs/privategcstest"
 	"valet.dev/valet/shared/apperr"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
-	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
@@ -69,7 +69,7 @@ func TestStoreDeadlineAnswers503(t *testing.T) {
 	expired := valetfs.CallTimeout(time.Nanosecond)
 	srv := httptest.NewServer(New(Options{
 		Objects: valetfs.NewObjectStore(client, expired), Projects: valetfs.NewProjectStore(client, expired),
-		Storage: gcs.New(fake.Client()), Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate,
+		Storage: privategcstest.Client(t, fake.HTTPClient().Transport), Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate,
 	}))
 	t.Cleanup(srv.Close)
 	alice := unique("alice")

@@ -13,7 +13,6 @@ import (
 
 	"cloud.google.com/go/firestore"
 	smapi "cloud.google.com/go/secretmanager/apiv1"
-	"cloud.google.com/go/storage"
 	"google.golang.org/api/idtoken"
 	"google.golang.org/api/option"
 
@@ -185,11 +184,11 @@ func (b basicAuth) RoundTrip(r *http.Request) (*http.Response, error) {
 // Objects deletes objects in Cloud Storage (STORAGE_EMULATOR_HOST honoured
 // by the client).
 func (d *Deps) Objects(ctx context.Context) (*gcs.Client, error) {
-	c, err := storage.NewClient(ctx)
+	c, err := gcs.NewClient(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("config: storage: %w", err)
 	}
-	return gcs.New(c), nil
+	return c, nil
 }
 
 // UserAuth authenticates users with ID tokens of VALET_USER_ISSUERS or

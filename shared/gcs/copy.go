@@ -2,12 +2,11 @@ package gcs
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"net/http"
 
-	"cloud.google.com/go/storage"
 	"google.golang.org/api/googleapi"
+	storagev1 "google.golang.org/api/storage/v1"
 
 	"valet.dev/valet/shared/apperr"
 )
@@ -36,35 +35,64 @@ var _ Copier = (*Client)(nil)
 // srcGeneration 0 copies the live object. A missing source (or generation)
 // is NotFound; an existing dst is Conflict; other failures as storageError
 // maps them.
+//
+// It is the JSON API's objects.rewrite with ifGenerationMatch=0, called
+// again with the rewrite token until done (big objects across locations or
+// storage classes take several calls), each call retried on transient
+// failures (the precondition makes it idempotent).
 func (c *Client) Copy(ctx context.Context, bucket, src string, srcGeneration int64, dst string) (Copied, error) {
-	b := c.c.Bucket(bucket)
-	from := b.Object(src)
-	if srcGeneration > 0 {
-		from = from.Generation(srcGeneration)
-	}
-	to := b.Object(dst).If(storage.Conditions{DoesNotExist: true})
-	attrs, err := to.CopierFrom(from).Run(ctx)
-	if err != nil {
-		var gerr *googleapi.Error
-		switch {
-		case errors.Is(err, storage.ErrObjectNotExist):
-			return Copied{}, apperr.Wrap(err, apperr.NotFound, "copy gs://%s/%s#%d: the source does not exist", bucket, src, srcGeneration)
-		case errors.As(err, &gerr) && gerr.Code == http.StatusPreconditionFailed:
-			return Copied{}, apperr.Wrap(err, apperr.Conflict, "copy to gs://%s/%s: the destination already exists", bucket, dst)
+	var (
+		res   *storagev1.RewriteResponse
+		token string
+	)
+	for res == nil || !res.Done {
+		call := c.s.Objects.Rewrite(bucket, src, bucket, dst, &storagev1.Object{}).Projection("full").IfGenerationMatch(0)
+		if srcGeneration > 0 {
+			call.SourceGeneration(srcGeneration)
 		}
-		return Copied{}, storageError(err, "copy gs://%s/%s#%d to %s", bucket, src, srcGeneration, dst)
+		if token != "" {
+			call.RewriteToken(token)
+		}
+		err := c.retry.run(ctx, true, func(ctx context.Context) (err error) {
+			res, err = call.Context(ctx).Do()
+			return err
+		})
+		if err != nil {
+			var gerr *googleapi.Error
+			switch {
+			case notFound(err):
+				return Copied{}, apperr.Wrap(err, apperr.NotFound, "copy gs://%s/%s#%d: the source does not exist", bucket, src, srcGeneration)
+			case errors.As(err, &gerr) && gerr.Code == http.StatusPreconditionFailed:
+				return Copied{}, apperr.Wrap(err, apperr.Conflict, "copy to gs://%s/%s: the destination already exists", bucket, dst)
+			}
+			return Copied{}, storageError(err, "copy gs://%s/%s#%d to %s", bucket, src, srcGeneration, dst)
+		}
+		token = res.RewriteToken
 	}
-	return Copied{Generation: attrs.Generation, SizeBytes: attrs.Size, MD5: base64.StdEncoding.EncodeToString(attrs.MD5)}, nil
+	if res.Resource == nil {
+		return Copied{}, apperr.E(apperr.Unavailable, "copy gs://%s/%s#%d to %s: storage answered done without the object; retry", bucket, src, srcGeneration, dst)
+	}
+	return copied(res.Resource), nil
 }
 
 // Stat implements Copier.
 func (c *Client) Stat(ctx context.Context, bucket, name string) (Copied, error) {
-	attrs, err := c.c.Bucket(bucket).Object(name).Attrs(ctx)
-	if errors.Is(err, storage.ErrObjectNotExist) {
+	call := c.s.Objects.Get(bucket, name).Projection("full")
+	var obj *storagev1.Object
+	err := c.retry.run(ctx, true, func(ctx context.Context) (err error) {
+		obj, err = call.Context(ctx).Do()
+		return err
+	})
+	if notFound(err) {
 		return Copied{}, apperr.Wrap(err, apperr.NotFound, "gs://%s/%s does not exist", bucket, name)
 	}
 	if err != nil {
 		return Copied{}, storageError(err, "stat gs://%s/%s", bucket, name)
 	}
-	return Copied{Generation: attrs.Generation, SizeBytes: attrs.Size, MD5: base64.StdEncoding.EncodeToString(attrs.MD5)}, nil
+	return copied(obj), nil
+}
+
+// copied is what the JSON API's object resource says of its bytes.
+func copied(o *storagev1.Object) Copied {
+	return Copied{Generation: o.Generation, SizeBytes: int64(o.Size), MD5: o.Md5Hash}
 }

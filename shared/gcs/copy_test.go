@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"cloud.google.com/go/storage"
 	"google.golang.org/api/option"
 
 	"github.com/stretchr/testify/require"
@@ -19,7 +18,7 @@ import (
 
 func TestCopyCopiesTheBytesOnce(t *testing.T) {
 	srv := newServer(t)
-	c := gcs.New(srv.Client())
+	c := client(t, srv)
 	ctx := context.Background()
 	gen := put(t, srv, "spaces/users/u1/o_a", "hello")
 
@@ -48,11 +47,10 @@ func TestCopyOntoAnExistingObjectIsConflict(t *testing.T) {
 		_, _ = w.Write([]byte(`{"error":{"code":412,"message":"At least one of the pre-conditions you specified did not hold."}}`))
 	}))
 	t.Cleanup(stub.Close)
-	sc, err := storage.NewClient(context.Background(), option.WithEndpoint(stub.URL+"/storage/v1/"), option.WithoutAuthentication())
+	c, err := gcs.NewClient(context.Background(), option.WithEndpoint(stub.URL+"/storage/v1/"), option.WithoutAuthentication())
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = sc.Close() })
 
-	_, err = gcs.New(sc).Copy(context.Background(), bucket, "a", 3, "b")
+	_, err = c.Copy(context.Background(), bucket, "a", 3, "b")
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "%v", err)
 	require.Contains(t, query, "ifGenerationMatch=0", "the copy asks storage to refuse an existing destination")
 	require.Contains(t, query, "sourceGeneration=3")
@@ -60,7 +58,7 @@ func TestCopyOntoAnExistingObjectIsConflict(t *testing.T) {
 
 func TestCopyOfAMissingSourceIsNotFound(t *testing.T) {
 	srv := newServer(t)
-	c := gcs.New(srv.Client())
+	c := client(t, srv)
 	_, err := c.Copy(context.Background(), bucket, "never/written", 0, "dst")
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "%v", err)
 	require.False(t, exists(t, srv, "dst"))
@@ -68,7 +66,7 @@ func TestCopyOfAMissingSourceIsNotFound(t *testing.T) {
 
 func TestStatReportsWhatACopyLeft(t *testing.T) {
 	srv := newServer(t)
-	c := gcs.New(srv.Client())
+	c := client(t, srv)
 	ctx := context.Background()
 	gen := put(t, srv, "spaces/users/u1/o_a", "hello")
 	copied, err := c.Copy(ctx, bucket, "spaces/users/u1/o_a", gen, "spaces/users/u1/o_b")

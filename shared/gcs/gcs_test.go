@@ -6,6 +6,7 @@ import (
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/api/option"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/gcs"
@@ -20,6 +21,14 @@ func newServer(t *testing.T) *fakestorage.Server {
 	t.Cleanup(srv.Stop)
 	srv.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: bucket})
 	return srv
+}
+
+// client is the adapter on srv, through its in-process transport.
+func client(t *testing.T, srv *fakestorage.Server) *gcs.Client {
+	t.Helper()
+	c, err := gcs.NewClient(context.Background(), option.WithHTTPClient(srv.HTTPClient()))
+	require.NoError(t, err)
+	return c
 }
 
 func put(t *testing.T, srv *fakestorage.Server, name, content string) int64 {
@@ -41,7 +50,7 @@ func exists(t *testing.T, srv *fakestorage.Server, name string) bool {
 
 func TestDeleteIsIdempotent(t *testing.T) {
 	srv := newServer(t)
-	c := gcs.New(srv.Client())
+	c := client(t, srv)
 	ctx := context.Background()
 	gen := put(t, srv, "jobs/a/workspace.tar", "data")
 	require.NotZero(t, gen)
@@ -55,7 +64,7 @@ func TestDeleteIsIdempotent(t *testing.T) {
 
 func TestDeleteCurrent(t *testing.T) {
 	srv := newServer(t)
-	c := gcs.New(srv.Client())
+	c := client(t, srv)
 	put(t, srv, "jobs/b/output.tar", "out")
 
 	require.NoError(t, c.Delete(context.Background(), bucket, "jobs/b/output.tar", 0))
@@ -64,7 +73,7 @@ func TestDeleteCurrent(t *testing.T) {
 
 func TestDeleteGenerationLeavesANewerUpload(t *testing.T) {
 	srv := newServer(t)
-	c := gcs.New(srv.Client())
+	c := client(t, srv)
 	name := "jobs/c/workspace.tar"
 	old := put(t, srv, name, "bad")
 	newer := put(t, srv, name, "good upload")
@@ -82,7 +91,7 @@ func TestDeleteGenerationLeavesANewerUpload(t *testing.T) {
 
 func TestDeleteFailureIsRetryable(t *testing.T) {
 	srv := newServer(t)
-	c := gcs.New(srv.Client())
+	c := client(t, srv)
 	srv.Stop() // the client's transport now fails
 
 	err := c.Delete(context.Background(), bucket, "jobs/d/output.tar", 1)

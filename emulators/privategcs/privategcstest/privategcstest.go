@@ -5,10 +5,12 @@ package privategcstest
 
 import (
 	"context"
+	"net/http"
 	"testing"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/api/option"
 
 	"valet.dev/valet/emulators/privategcs"
 	"valet.dev/valet/shared/gcs"
@@ -27,8 +29,15 @@ func Start(t testing.TB, buckets ...string) (*fakestorage.Server, *gcs.Client) {
 	}
 	store, err := privategcs.Wrap(fake)
 	require.NoError(t, err)
-	client, err := store.Client(context.Background())
+	return fake, Client(t, store.Transport())
+}
+
+// Client is the functions' storage adapter over rt: a store's transport,
+// or a bare fake-gcs-server's (fake.HTTPClient().Transport), which
+// enforces no preconditions.
+func Client(t testing.TB, rt http.RoundTripper) *gcs.Client {
+	t.Helper()
+	c, err := gcs.NewClient(context.Background(), option.WithHTTPClient(&http.Client{Transport: rt}), option.WithoutAuthentication())
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = client.Close() })
-	return fake, gcs.New(client)
+	return c
 }
