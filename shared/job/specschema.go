@@ -1,7 +1,6 @@
 package job
 
 import (
-	"bytes"
 	_ "embed"
 	"fmt"
 	"strconv"
@@ -9,8 +8,6 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -22,6 +19,13 @@ import (
 // refuses a spec that does not match it and the CLI checks a spec before
 // it uploads anything; docs/api.md ("Job spec") describes it.
 //
+// CheckSpec interprets it with the few keywords it uses (specnode.go)
+// rather than through a general JSON Schema library: such a library
+// compiles every draft's meta-schemas when the process starts, which was
+// the largest part of a function's cold start (docs/benchmarks.md). The
+// tests check every verdict and message against
+// github.com/santhosh-tekuri/jsonschema/v6 on fuzzed specs.
+//
 //go:embed spec.schema.json
 var SpecSchema []byte
 
@@ -32,19 +36,9 @@ const maxSpecMessage = 200
 // SpecSchemaURL is the schema's $id.
 const SpecSchemaURL = "https://valet.dev/schemas/job-spec.schema.json"
 
-// compiledSpecSchema compiles SpecSchema once; the embedded schema is
+// compiledSpecSchema parses SpecSchema once; the embedded schema is
 // checked by the tests, so an error here is a build mistake.
-var compiledSpecSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SpecSchema))
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(SpecSchemaURL, doc); err != nil {
-		return nil, err
-	}
-	return c.Compile(SpecSchemaURL)
-})
+var compiledSpecSchema = sync.OnceValues(func() (*specNode, error) { return parseSpecSchema(SpecSchema) })
 
 // CheckSpec checks spec (decoded JSON: objects as map[string]any, numbers
 // as any Go number or json.Number) against SpecSchema. A mismatch is
@@ -54,23 +48,13 @@ func CheckSpec(spec map[string]any) error {
 	if err != nil {
 		return apperr.Wrap(err, apperr.Internal, "the job spec schema does not compile")
 	}
-	err = schema.Validate(spec)
-	if err == nil {
+	mismatches := schema.check(spec, nil, message.NewPrinter(language.English))
+	if len(mismatches) == 0 {
 		return nil
 	}
-	ve, ok := err.(*jsonschema.ValidationError)
-	if !ok {
-		return apperr.Wrap(err, apperr.Invalid, "spec does not match the job spec schema")
-	}
-	for len(ve.Causes) > 0 {
-		ve = ve.Causes[0]
-	}
-	msg := ve.ErrorKind.LocalizedString(message.NewPrinter(language.English))
-	if _, ok := ve.ErrorKind.(*kind.FalseSchema); ok {
-		msg = "not allowed"
-	}
-	text := specPath(ve.InstanceLocation) + ": " + msg
-	if len(text) > maxSpecMessage { // the library quotes keys and values whole
+	m := mismatches[0]
+	text := specPath(m.Location) + ": " + m.Message
+	if len(text) > maxSpecMessage { // keys and values are quoted whole
 		cut := maxSpecMessage
 		for cut > 0 && !utf8.RuneStart(text[cut]) {
 			cut--
