@@ -14,8 +14,8 @@ import (
 // (docs/benchmarks.md, "Cold start"): the module root that Cloud Functions
 // builds, which links every function, must not depend on them.
 var slowToStart = map[string]string{
-	"cloud.google.com/go/storage":          "its gRPC transport registers xDS and Envoy protos and metrics exporters; shared/gcs speaks the JSON API through google.golang.org/api/storage/v1",
-	"google.golang.org/grpc/xds":           "xDS client and Envoy protos, brought by cloud.google.com/go/storage",
+	"cloud.google.com/go/storage":           "its gRPC transport registers xDS and Envoy protos and metrics exporters; shared/gcs speaks the JSON API through google.golang.org/api/storage/v1",
+	"google.golang.org/grpc/xds":            "xDS client and Envoy protos, brought by cloud.google.com/go/storage",
 	"github.com/santhosh-tekuri/jsonschema": "compiles every draft's meta-schemas in init; job.CheckSpec reads the spec schema itself (the library checks it in tests only)",
 }
 

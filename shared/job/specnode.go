@@ -77,9 +77,12 @@ func parseSpecNode(raw any, at string) (*specNode, error) {
 		return nil, fmt.Errorf("%s: a schema is an object or a boolean", at)
 	}
 	n := &specNode{}
-	var err error
+	counts := map[string]**int{"maxProperties": &n.maxProperties, "minItems": &n.minItems, "maxItems": &n.maxItems,
+		"minLength": &n.minLength, "maxLength": &n.maxLength}
+	bounds := map[string]**big.Rat{"minimum": &n.minimum, "maximum": &n.maximum, "exclusiveMinimum": &n.exclusiveMinimum}
 	for kw, v := range obj {
 		here := at + "/" + kw
+		var err error
 		switch kw {
 		case "type":
 			err = n.parseType(v, here)
@@ -88,34 +91,24 @@ func parseSpecNode(raw any, at string) (*specNode, error) {
 		case "patternProperties":
 			err = n.parsePatternProperties(v, here)
 		case "additionalProperties":
-			b, isBool := v.(bool)
-			if !isBool || b {
+			if b, isBool := v.(bool); !isBool || b {
 				return nil, fmt.Errorf("%s: only false is supported", here)
 			}
 			n.closed = true
 		case "items":
 			n.items, err = parseSpecNode(v, here)
-		case "maxProperties":
-			n.maxProperties, err = count(v, here)
-		case "minItems":
-			n.minItems, err = count(v, here)
-		case "maxItems":
-			n.maxItems, err = count(v, here)
-		case "minLength":
-			n.minLength, err = count(v, here)
-		case "maxLength":
-			n.maxLength, err = count(v, here)
 		case "pattern":
-			s, _ := v.(string)
+			s, isString := v.(string)
+			if !isString {
+				return nil, fmt.Errorf("%s: not a string", here)
+			}
 			n.pattern, err = regexp.Compile(s)
-		case "minimum":
-			n.minimum, err = rat(v, here)
-		case "maximum":
-			n.maximum, err = rat(v, here)
-		case "exclusiveMinimum":
-			n.exclusiveMinimum, err = rat(v, here)
 		default:
-			if !annotations[kw] {
+			if c, ok := counts[kw]; ok {
+				*c, err = count(v, here)
+			} else if b, ok := bounds[kw]; ok {
+				*b, err = rat(v, here)
+			} else if !annotations[kw] {
 				return nil, fmt.Errorf("%s: keyword not supported by job.CheckSpec", here)
 			}
 		}

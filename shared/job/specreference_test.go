@@ -147,6 +147,8 @@ func TestSpecSchemaUsesOnlyWhatCheckSpecReads(t *testing.T) {
 		`{"additionalProperties":{"type":"string"}}`,
 		`{"items":{"format":"uri"}}`,
 		`{"type":"decimal"}`,
+		`{"pattern":1}`,
+		`{"maxLength":-1}`,
 	} {
 		require.Error(t, job.ParseSpecSchema([]byte(doc)), doc)
 	}
