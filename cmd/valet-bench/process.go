@@ -13,23 +13,35 @@ import (
 	"time"
 )
 
+// builds are the binaries figures 4 and 5 start.
+type builds struct {
+	function string // every function, as Cloud Functions builds the module root
+	hello    string // the smallest functions-framework function
+	helloSDK string // hello linking the Google SDKs the functions need
+}
+
 // binaries builds the function and hello-world binaries into dir once.
-func (b *bench) binaries(ctx context.Context) (function, hello string, err error) {
+func (b *bench) binaries(ctx context.Context) (builds, error) {
 	dir := b.c.binDir
 	if dir == "" {
+		var err error
 		if dir, err = os.MkdirTemp("", "valet-valet-bench-"); err != nil {
-			return "", "", err
+			return builds{}, err
 		}
 		b.onStop(func() { _ = os.RemoveAll(dir) })
 	}
-	function, hello = filepath.Join(dir, "function"), filepath.Join(dir, "hello")
-	for out, pkg := range map[string]string{function: "./cmd/valet-bench/function", hello: "./cmd/valet-bench/hello"} {
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	out := builds{function: filepath.Join(dir, "function"), hello: filepath.Join(dir, "hello"), helloSDK: filepath.Join(dir, "hello-sdk")}
+	for _, build := range [][]string{
+		{"-o", out.function, "./cmd/valet-bench/function"},
+		{"-o", out.hello, "./cmd/valet-bench/hello"},
+		{"-tags", "sdk", "-o", out.helloSDK, "./cmd/valet-bench/hello"},
+	} {
+		cmd := exec.CommandContext(ctx, "go", append([]string{"build"}, build...)...)
 		if msg, err := cmd.CombinedOutput(); err != nil {
-			return "", "", fmt.Errorf("go build %s (run from the module root): %v: %s", pkg, err, msg)
+			return builds{}, fmt.Errorf("go build %s (run from the module root): %v: %s", strings.Join(build, " "), err, msg)
 		}
 	}
-	return function, hello, nil
+	return out, nil
 }
 
 // proc is a started function process.

@@ -23,10 +23,11 @@ import (
 // peak is that job's. It also prints the dev server's (this process's)
 // peak RSS during each transfer: the storage emulator keeps bytes on disk.
 func (b *bench) bytesThroughFunctions(ctx context.Context, r *report) error {
-	function, _, err := b.binaries(ctx)
+	bins, err := b.binaries(ctx)
 	if err != nil {
 		return err
 	}
+	function := bins.function
 	var results []transferUsage
 	for _, size := range []int{b.c.smallMiB, b.c.bigMiB} {
 		res, err := b.oneTransfer(ctx, function, int64(size)<<20)
