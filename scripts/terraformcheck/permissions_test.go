@@ -25,9 +25,11 @@ type need struct {
 // signer) to the IAM permissions it needs; calls that only build a request
 // need none. Sources: Google's IAM permission references for Secret Manager
 // ("Access control with IAM"), Cloud Storage ("IAM permissions for JSON
-// methods": objects.rewrite needs get on the source and create on the
-// destination) and the IAM Credentials API (signBlob). A call into those
-// clients that is missing here fails TestEveryGoogleCallIsInTheTable.
+// methods", valet calling the JSON API through
+// google.golang.org/api/storage/v1: objects.rewrite needs get on the
+// source and create on the destination) and the IAM Credentials API
+// (signBlob). A call into those clients that is missing here fails
+// TestEveryGoogleCallIsInTheTable.
 var callPermissions = map[string]need{
 	"(*cloud.google.com/go/secretmanager/apiv1.Client).AccessSecretVersion":  {perms: []string{"secretmanager.versions.access"}},
 	"(*cloud.google.com/go/secretmanager/apiv1.Client).AddSecretVersion":     {perms: []string{"secretmanager.versions.add"}},
@@ -42,19 +44,22 @@ var callPermissions = map[string]need{
 	"(*cloud.google.com/go/secretmanager/apiv1.SecretIterator).Next":         {},
 	"(*cloud.google.com/go/secretmanager/apiv1.SecretVersionIterator).Next":  {},
 
-	"(*cloud.google.com/go/storage.Copier).Run":              {perms: []string{"storage.objects.create", "storage.objects.get"}},
-	"(*cloud.google.com/go/storage.ObjectHandle).Attrs":      {perms: []string{"storage.objects.get"}},
-	"(*cloud.google.com/go/storage.ObjectHandle).Delete":     {perms: []string{"storage.objects.delete"}},
-	"(*cloud.google.com/go/storage.ObjectHandle).NewReader":  {perms: []string{"storage.objects.get"}},
-	"(*cloud.google.com/go/storage.ObjectHandle).NewWriter":  {perms: []string{"storage.objects.create"}},
-	"(*cloud.google.com/go/storage.ObjectHandle).Update":     {perms: []string{"storage.objects.update"}},
-	"(*cloud.google.com/go/storage.BucketHandle).Objects":    {perms: []string{"storage.objects.list"}},
-	"(*cloud.google.com/go/storage.BucketHandle).Object":     {},
-	"(*cloud.google.com/go/storage.Client).Bucket":           {},
-	"(*cloud.google.com/go/storage.ObjectHandle).CopierFrom": {},
-	"(*cloud.google.com/go/storage.ObjectHandle).Generation": {},
-	"(*cloud.google.com/go/storage.ObjectHandle).If":         {},
-	"cloud.google.com/go/storage.NewClient":                  {},
+	"(*google.golang.org/api/storage/v1.ObjectsService).Delete":                {perms: []string{"storage.objects.delete"}},
+	"(*google.golang.org/api/storage/v1.ObjectsService).Get":                   {perms: []string{"storage.objects.get"}},
+	"(*google.golang.org/api/storage/v1.ObjectsService).Rewrite":               {perms: []string{"storage.objects.create", "storage.objects.get"}},
+	"(*google.golang.org/api/storage/v1.ObjectsDeleteCall).Context":            {},
+	"(*google.golang.org/api/storage/v1.ObjectsDeleteCall).Do":                 {},
+	"(*google.golang.org/api/storage/v1.ObjectsDeleteCall).Generation":         {},
+	"(*google.golang.org/api/storage/v1.ObjectsGetCall).Context":               {},
+	"(*google.golang.org/api/storage/v1.ObjectsGetCall).Do":                    {},
+	"(*google.golang.org/api/storage/v1.ObjectsGetCall).Projection":            {},
+	"(*google.golang.org/api/storage/v1.ObjectsRewriteCall).Context":           {},
+	"(*google.golang.org/api/storage/v1.ObjectsRewriteCall).Do":                {},
+	"(*google.golang.org/api/storage/v1.ObjectsRewriteCall).IfGenerationMatch": {},
+	"(*google.golang.org/api/storage/v1.ObjectsRewriteCall).Projection":        {},
+	"(*google.golang.org/api/storage/v1.ObjectsRewriteCall).RewriteToken":      {},
+	"(*google.golang.org/api/storage/v1.ObjectsRewriteCall).SourceGeneration":  {},
+	"google.golang.org/api/storage/v1.NewService":                              {},
 
 	"(*google.golang.org/api/iamcredentials/v1.ProjectsServiceAccountsService).SignBlob":     {perms: []string{"iam.serviceAccounts.signBlob"}},
 	"(*google.golang.org/api/iamcredentials/v1.ProjectsServiceAccountsSignBlobCall).Context": {},
@@ -70,7 +75,7 @@ var callPermissions = map[string]need{
 // googleClients are the packages whose every call must be in the table.
 var googleClients = []string{
 	"cloud.google.com/go/secretmanager/apiv1",
-	"cloud.google.com/go/storage",
+	"google.golang.org/api/storage/v1",
 	"google.golang.org/api/iamcredentials/v1",
 }
 
