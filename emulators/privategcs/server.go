@@ -1,14 +1,11 @@
 package privategcs
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"sync"
 
-	"cloud.google.com/go/storage"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
-	"google.golang.org/api/option"
 )
 
 // Server is the private store: fake-gcs-server behind the preconditions,
@@ -55,10 +52,3 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Transport reaches the server in process: the gate's upstream.
 func (s *Server) Transport() http.RoundTripper { return inProcess{s} }
-
-// Client is a Cloud Storage client of the server: what the functions hold
-// instead of their service account's credentials.
-func (s *Server) Client(ctx context.Context) (*storage.Client, error) {
-	return storage.NewClient(ctx, option.WithHTTPClient(&http.Client{Transport: s.Transport()}),
-		option.WithoutAuthentication())
-}
