@@ -3,6 +3,7 @@ package dispatch_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"valet.dev/valet/functions/dispatch"
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
@@ -91,6 +93,9 @@ func newEnvSigning(t testing.TB, wrap func(job.Store) job.Store, sign func([]byt
 		Workflow:     workflow.NewMinter(e.keys, workflow.MinterOptions{Issuer: tokenIssuer, Audience: "copy-offload", Now: c.Now}),
 		JobTokens:    jobtoken.NewIssuer(e.keys, tokenIssuer, c.Now),
 		Authenticate: apitest.Authenticate, Now: c.Now,
+		// Audit lines on stdout would land inside go test's benchmark
+		// lines, which scripts/benchreport parses.
+		Audit: audit.New(audit.Options{Out: io.Discard}),
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
