@@ -27,26 +27,27 @@ func TestJSONFallback(t *testing.T) {
 	})
 	h := httpapi.JSONFallback(mux)
 
-	t.Run("unknown path", func(t *testing.T) {
-		rec := record(h, "GET", "/nowhere")
-		require.Equal(t, http.StatusNotFound, rec.Code)
-		body := errorBody(t, rec)
-		require.Equal(t, apperr.NotFound, body.Error.Code)
-		require.Equal(t, "no such route: GET /nowhere", body.Error.Message)
-	})
-	t.Run("wrong method", func(t *testing.T) {
-		rec := record(h, "DELETE", "/jobs")
-		require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
-		require.Equal(t, "POST", rec.Header().Get("Allow"))
-		body := errorBody(t, rec)
-		require.Equal(t, apperr.MethodNotAllowed, body.Error.Code)
-		require.Equal(t, "method DELETE is not allowed here; allowed: POST", body.Error.Message)
-	})
-	t.Run("handler's own 404 passes through", func(t *testing.T) {
-		rec := record(h, "GET", "/jobs/j_1")
-		require.Equal(t, http.StatusNotFound, rec.Code)
-		require.Equal(t, "job j_1 not found", errorBody(t, rec).Error.Message)
-	})
+	for name, tc := range map[string]struct {
+		method, path string
+		status       int
+		code         apperr.Code
+		message      string
+	}{
+		"unknown path":                     {"GET", "/nowhere", http.StatusNotFound, apperr.NotFound, "no such route: GET /nowhere"},
+		"wrong method":                     {"DELETE", "/jobs", http.StatusMethodNotAllowed, apperr.MethodNotAllowed, "method DELETE is not allowed here; allowed: POST"},
+		"handler's own 404 passes through": {"GET", "/jobs/j_1", http.StatusNotFound, apperr.NotFound, "job j_1 not found"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec := record(h, tc.method, tc.path)
+			require.Equal(t, tc.status, rec.Code)
+			body := errorBody(t, rec)
+			require.Equal(t, tc.code, body.Error.Code)
+			require.Equal(t, tc.message, body.Error.Message)
+			if tc.status == http.StatusMethodNotAllowed {
+				require.Equal(t, "POST", rec.Header().Get("Allow"))
+			}
+		})
+	}
 	t.Run("success passes through", func(t *testing.T) {
 		rec := record(h, "POST", "/jobs")
 		require.Equal(t, http.StatusCreated, rec.Code)
