@@ -23,19 +23,7 @@ func configCommands() []*command {
 			setup: func(fs *flag.FlagSet, in *inv) func() error {
 				profile := fs.String("profile", "", "the profile to change (default $VALET_PROFILE, else the current one, else \"default\")")
 				return func() error {
-					cfg, name, err := configTarget(*profile)
-					if err != nil {
-						return err
-					}
-					p := cfg.profile(name)
-					if p == nil {
-						p = &Profile{}
-						if cfg.Profiles == nil {
-							cfg.Profiles = map[string]*Profile{}
-						}
-						cfg.Profiles[name] = p
-					}
-					field, err := profileField(p, in.args[0])
+					cfg, name, field, err := configKey(*profile, in.args[0], true)
 					if err != nil {
 						return err
 					}
@@ -59,15 +47,7 @@ func configCommands() []*command {
 			setup: func(fs *flag.FlagSet, in *inv) func() error {
 				profile := fs.String("profile", "", "the profile to read (default $VALET_PROFILE, else the current one)")
 				return func() error {
-					cfg, name, err := configTarget(*profile)
-					if err != nil {
-						return err
-					}
-					p := cfg.profile(name)
-					if p == nil {
-						return fmt.Errorf("no profile %q: `valet config list` shows them", name)
-					}
-					field, err := profileField(p, in.args[0])
+					_, _, field, err := configKey(*profile, in.args[0], false)
 					if err != nil {
 						return err
 					}
@@ -139,4 +119,28 @@ func configTarget(flagProfile string) (*Config, string, error) {
 		return nil, "", usageError{fmt.Sprintf("bad profile name %q: 1 to 64 letters, digits, '.', '_' or '-'", name)}
 	}
 	return cfg, name, nil
+}
+
+// configKey is what config set and get act on: the config, the profile's
+// name (configTarget) and its field for key. With create a missing profile
+// is added to the config; without, it is an error.
+func configKey(flagProfile, key string, create bool) (cfg *Config, name string, field *string, err error) {
+	if cfg, name, err = configTarget(flagProfile); err != nil {
+		return nil, "", nil, err
+	}
+	p := cfg.profile(name)
+	if p == nil {
+		if !create {
+			return nil, "", nil, fmt.Errorf("no profile %q: `valet config list` shows them", name)
+		}
+		p = &Profile{}
+		if cfg.Profiles == nil {
+			cfg.Profiles = map[string]*Profile{}
+		}
+		cfg.Profiles[name] = p
+	}
+	if field, err = profileField(p, key); err != nil {
+		return nil, "", nil, err
+	}
+	return cfg, name, field, nil
 }
