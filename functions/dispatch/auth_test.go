@@ -132,8 +132,7 @@ func TestAuthURLLifetimeIsClamped(t *testing.T) {
 
 func TestAuthOnlyForTheCurrentHolder(t *testing.T) {
 	e := newEnv(t)
-	q := e.queued(t, t0)
-	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, c := e.claimedJob(t)
 
 	status, raw := e.call(t, "service:disp2", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
 	requireError(t, http.StatusConflict, apperr.Conflict, status, raw)
@@ -158,8 +157,7 @@ func TestAuthOnlyForTheCurrentHolder(t *testing.T) {
 
 func TestAuthGoneAfterFinal(t *testing.T) {
 	e := newEnv(t)
-	q := e.queued(t, t0)
-	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, c := e.claimedJob(t)
 	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID+"/state", map[string]any{"epoch": c.Lock.Epoch, "state": "FAILED", "message": "boom"})
 	require.Equal(t, http.StatusOK, status, string(raw))
 	status, raw = e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
@@ -168,8 +166,7 @@ func TestAuthGoneAfterFinal(t *testing.T) {
 
 func TestAuthBadInput(t *testing.T) {
 	e := newEnv(t)
-	q := e.queued(t, t0)
-	e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, _ := e.claimedJob(t)
 	for path, want := range map[string]int{
 		"/jobs/" + q.ID + "/auth":                           http.StatusBadRequest,
 		"/jobs/" + q.ID + "/auth?epoch=x":                   http.StatusBadRequest,

@@ -151,6 +151,14 @@ type claimed struct {
 	} `json:"lock"`
 }
 
+// claimedJob queues a job at t0 that dispatcher disp1 then claims as worker
+// w1: the job and the claim.
+func (e *env) claimedJob(t testing.TB) (*job.Job, claimed) {
+	t.Helper()
+	q := e.queued(t, t0)
+	return q, e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+}
+
 func (e *env) claim(t testing.TB, who string, body any) claimed {
 	t.Helper()
 	status, raw := e.call(t, who, http.MethodPost, "/claim", body)

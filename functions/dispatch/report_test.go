@@ -22,8 +22,7 @@ type lockOnly struct {
 
 func TestHeartbeatExtendsTheLease(t *testing.T) {
 	e := newEnv(t)
-	q := e.queued(t, t0)
-	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, c := e.claimedJob(t)
 	e.clock.Advance(4 * time.Minute)
 
 	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID+"/heartbeat", map[string]any{"epoch": c.Lock.Epoch})
@@ -49,8 +48,7 @@ func TestHeartbeatExtendsTheLease(t *testing.T) {
 
 func TestHeartbeatRefusals(t *testing.T) {
 	e := newEnv(t)
-	q := e.queued(t, t0)
-	e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, _ := e.claimedJob(t)
 	path := "/jobs/" + q.ID + "/heartbeat"
 	for name, tc := range map[string]struct {
 		who    string
@@ -77,8 +75,7 @@ func TestHeartbeatRefusals(t *testing.T) {
 
 func TestStateReports(t *testing.T) {
 	e := newEnv(t)
-	q := e.queued(t, t0)
-	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, c := e.claimedJob(t)
 	path := "/jobs/" + q.ID + "/state"
 
 	status, raw := e.call(t, "service:disp1", http.MethodPost, path, map[string]any{"epoch": c.Lock.Epoch, "state": "RUNNING"})
@@ -133,8 +130,7 @@ func TestQueuedReportsRequeueUntilMaxAttempts(t *testing.T) {
 
 func TestStateBadInput(t *testing.T) {
 	e := newEnv(t)
-	q := e.queued(t, t0)
-	e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, _ := e.claimedJob(t)
 	path := "/jobs/" + q.ID + "/state"
 	for name, body := range map[string]any{
 		"no epoch":       map[string]any{"state": "RUNNING"},

@@ -74,8 +74,7 @@ func TestSingleUseBundleIsFetchedOnce(t *testing.T) {
 // the bundle as often as it needs.
 func TestReusableBundleIsFetchedAgain(t *testing.T) {
 	e := newEnv(t)
-	q := e.queued(t, t0)
-	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, c := e.claimedJob(t)
 	for range 3 {
 		status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
 		require.Equal(t, http.StatusOK, status, string(raw))

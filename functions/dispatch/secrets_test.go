@@ -14,8 +14,7 @@ func TestBundleNeverLogged(t *testing.T) {
 	e := newEnv(t)
 	logs := apitest.CaptureLogs(t)
 
-	q := e.queued(t, t0)
-	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, c := e.claimedJob(t)
 	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
 	require.Equal(t, http.StatusOK, status, string(raw))
 	b := decode[bundle](t, raw)

@@ -47,8 +47,7 @@ func TestAuthSignsItsURLsAtOnce(t *testing.T) {
 		return rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, sum[:])
 	}
 	e := newEnvSigning(t, nil, sign)
-	q := e.queued(t, t0)
-	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, c := e.claimedJob(t)
 	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
 	require.Equal(t, http.StatusOK, status, string(raw))
 	require.EqualValues(t, 3, asked.Load(), "one signature per URL of the bundle")

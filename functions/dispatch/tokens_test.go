@@ -83,8 +83,7 @@ func TestBundleCarriesTheJobsTokens(t *testing.T) {
 
 func TestBundleWithoutRuntimeToken(t *testing.T) {
 	e := newEnv(t)
-	q := e.queued(t, t0)
-	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
+	q, c := e.claimedJob(t)
 	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
 	require.Equal(t, http.StatusOK, status, string(raw))
 	require.NotContains(t, string(raw), "runtimeToken")
