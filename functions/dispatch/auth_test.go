@@ -33,14 +33,21 @@ type signedPut struct {
 
 func authPath(id string, epoch int64) string { return fmt.Sprintf("/jobs/%s/auth?epoch=%d", id, epoch) }
 
+// auth reads the auth bundle of job id at epoch as disp1, its holder, and
+// returns the answer's body (200 required).
+func (e *env) auth(t testing.TB, id string, epoch int64) []byte {
+	t.Helper()
+	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(id, epoch), nil)
+	require.Equal(t, http.StatusOK, status, string(raw))
+	return raw
+}
+
 func TestAuthBundleForTheHolder(t *testing.T) {
 	e := newEnv(t)
 	q := e.queued(t, t0.Add(-time.Minute)) // deadline t0+59m
 	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
 
-	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
-	require.Equal(t, http.StatusOK, status, string(raw))
-	b := decode[bundle](t, raw)
+	b := decode[bundle](t, e.auth(t, q.ID, c.Lock.Epoch))
 	deadline := q.Deadline
 
 	// Each URL binds its object: path-style /bucket/object.
@@ -115,18 +122,14 @@ func TestAuthURLLifetimeIsClamped(t *testing.T) {
 	e := newEnv(t)
 	q := e.queued(t, t0, func(j *job.Job) { j.Deadline = t0.Add(30 * 24 * time.Hour) })
 	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
-	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
-	require.Equal(t, http.StatusOK, status, string(raw))
-	b := decode[bundle](t, raw)
+	b := decode[bundle](t, e.auth(t, q.ID, c.Lock.Epoch))
 	require.True(t, t0.Add(signer.MaxTTL).Equal(b.Output.ExpiresAt), "at most 7 days")
 
 	q2 := e.queued(t, t0, func(j *job.Job) { j.Deadline = t0.Add(1500 * time.Millisecond) })
 	c = e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
 	require.Equal(t, q2.ID, c.Job.ID)
 	e.clock.Advance(time.Second) // 0.5 s left
-	status, raw = e.call(t, "service:disp1", http.MethodGet, authPath(q2.ID, c.Lock.Epoch), nil)
-	require.Equal(t, http.StatusOK, status, string(raw))
-	b = decode[bundle](t, raw)
+	b = decode[bundle](t, e.auth(t, q2.ID, c.Lock.Epoch))
 	require.True(t, e.clock.Now().Add(time.Second).Equal(b.Workspace.ExpiresAt), "at least 1 s")
 }
 

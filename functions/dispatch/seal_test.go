@@ -27,8 +27,7 @@ func TestSealedBundleOpensOnlyForItsKeyJobAndEpoch(t *testing.T) {
 			require.NoError(t, err)
 
 			c := e.claim(t, "service:disp1", map[string]any{"worker": "w1", "sealTo": pub})
-			status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
-			require.Equal(t, http.StatusOK, status, string(raw))
+			raw := e.auth(t, q.ID, c.Lock.Epoch)
 			var answer map[string]string
 			require.NoError(t, json.Unmarshal(raw, &answer))
 			require.Len(t, answer, 1, "only the ciphertext is returned")
@@ -56,9 +55,8 @@ func TestSingleUseBundleIsFetchedOnce(t *testing.T) {
 	q := e.queued(t, t0)
 	c := e.claim(t, "service:disp1", map[string]any{"worker": "w1", "singleUse": true})
 
+	e.auth(t, q.ID, c.Lock.Epoch)
 	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
-	require.Equal(t, http.StatusOK, status, string(raw))
-	status, raw = e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
 	requireError(t, http.StatusGone, apperr.Gone, status, raw)
 	require.Contains(t, logs.String(), `"anomaly":"bundle_refetch"`)
 
@@ -76,7 +74,6 @@ func TestReusableBundleIsFetchedAgain(t *testing.T) {
 	e := newEnv(t)
 	q, c := e.claimedJob(t)
 	for range 3 {
-		status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
-		require.Equal(t, http.StatusOK, status, string(raw))
+		e.auth(t, q.ID, c.Lock.Epoch)
 	}
 }

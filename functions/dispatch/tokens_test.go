@@ -84,8 +84,7 @@ func TestBundleCarriesTheJobsTokens(t *testing.T) {
 func TestBundleWithoutRuntimeToken(t *testing.T) {
 	e := newEnv(t)
 	q, c := e.claimedJob(t)
-	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
-	require.Equal(t, http.StatusOK, status, string(raw))
+	raw := e.auth(t, q.ID, c.Lock.Epoch)
 	require.NotContains(t, string(raw), "runtimeToken")
 	require.NotEmpty(t, decode[tokenBundle](t, raw).WorkflowToken)
 }
