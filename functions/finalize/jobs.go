@@ -92,8 +92,7 @@ func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageOb
 func (h *Handler) failed(ctx context.Context, log *slog.Logger, err error) error {
 	switch apperr.CodeOf(err) {
 	case apperr.Unavailable, apperr.ResourceExhausted:
-		log.WarnContext(ctx, "database busy or unavailable; the event will be retried", "error", err)
-		return err
+		return retryLater(ctx, log, err)
 	case apperr.NotFound:
 		log.WarnContext(ctx, "ignoring object of a job that does not exist")
 		return nil

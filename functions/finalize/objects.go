@@ -62,8 +62,7 @@ func (h *Handler) sharedObject(ctx context.Context, log *slog.Logger, obj Storag
 
 	switch apperr.CodeOf(err) {
 	case apperr.Unavailable, apperr.ResourceExhausted:
-		log.WarnContext(ctx, "database busy or unavailable; the event will be retried", "error", err)
-		return err
+		return retryLater(ctx, log, err)
 	case apperr.NotFound:
 		return h.deleteBytes(ctx, log, obj, a.Generation, "upload of an object that does not exist")
 	case apperr.Conflict:
@@ -81,17 +80,9 @@ func (h *Handler) sharedObject(ctx context.Context, log *slog.Logger, obj Storag
 //     generation written after the object stopped being PENDING → deleted
 //     (see object.Object.Arrived).
 func (h *Handler) foreignBytes(ctx context.Context, log *slog.Logger, obj StorageObject, id ids.ObjectID, revision, generation int64) error {
-	o, err := h.opts.ObjectStore.Get(ctx, id)
-	switch apperr.CodeOf(err) {
-	case "":
-	case apperr.NotFound:
-		return h.deleteBytes(ctx, log, obj, generation, "upload of an object deleted meanwhile")
-	case apperr.Unavailable, apperr.ResourceExhausted:
-		log.WarnContext(ctx, "database busy or unavailable; the event will be retried", "error", err)
+	o, err := h.readObject(ctx, log, obj, id, generation, "upload of an object deleted meanwhile")
+	if o == nil {
 		return err
-	default:
-		log.ErrorContext(ctx, "object could not be read; acknowledged", "error", err)
-		return nil
 	}
 	log = log.With("revision", revision, "currentRevision", o.Revision)
 	switch {

@@ -27,17 +27,9 @@ import (
 // attempt, a racing delivery) is adopted, not made again; its own event at
 // the object's key records the same generation (a duplicate either way).
 func (h *Handler) upload(ctx context.Context, log *slog.Logger, obj StorageObject, id ids.ObjectID, a object.Arrival) error {
-	o, err := h.opts.ObjectStore.Get(ctx, id)
-	switch apperr.CodeOf(err) {
-	case "":
-	case apperr.NotFound:
-		return h.deleteBytes(ctx, log, obj, a.Generation, "upload of an object that does not exist")
-	case apperr.Unavailable, apperr.ResourceExhausted:
-		log.WarnContext(ctx, "database busy or unavailable; the event will be retried", "error", err)
+	o, err := h.readObject(ctx, log, obj, id, a.Generation, "upload of an object that does not exist")
+	if o == nil {
 		return err
-	default:
-		log.ErrorContext(ctx, "object could not be read; acknowledged", "error", err)
-		return nil
 	}
 	switch {
 	case o.UploadKey != obj.Name:
@@ -48,8 +40,7 @@ func (h *Handler) upload(ctx context.Context, log *slog.Logger, obj StorageObjec
 	case !o.Matches(a):
 		_, _, err := h.opts.ObjectStore.Arrived(ctx, id, obj.Name, a, h.opts.Now())
 		if retry(err) {
-			log.WarnContext(ctx, "database busy or unavailable; the event will be retried", "error", err)
-			return err
+			return retryLater(ctx, log, err)
 		}
 		// REJECTED now, or no longer pending meanwhile: the bytes go either way.
 		return h.deleteBytes(ctx, log, obj, a.Generation, "rejected upload")
@@ -107,4 +98,30 @@ func (h *Handler) copyUpload(ctx context.Context, log *slog.Logger, obj StorageO
 func retry(err error) bool {
 	code := apperr.CodeOf(err)
 	return code == apperr.Unavailable || code == apperr.ResourceExhausted
+}
+
+// retryLater logs a transient failure and returns it, for Eventarc to
+// deliver the event again.
+func retryLater(ctx context.Context, log *slog.Logger, err error) error {
+	log.WarnContext(ctx, "database busy or unavailable; the event will be retried", "error", err)
+	return err
+}
+
+// readObject reads object id, whose bytes (at generation) the event of obj
+// is about. When it cannot, it answers the event itself and returns no
+// object with that answer: the bytes of an object that does not exist are
+// deleted (gone says why in the log), a transient failure is returned for
+// a retry, anything else is logged and acknowledged.
+func (h *Handler) readObject(ctx context.Context, log *slog.Logger, obj StorageObject, id ids.ObjectID, generation int64, gone string) (*object.Object, error) {
+	o, err := h.opts.ObjectStore.Get(ctx, id)
+	switch {
+	case err == nil:
+		return o, nil
+	case apperr.CodeOf(err) == apperr.NotFound:
+		return nil, h.deleteBytes(ctx, log, obj, generation, gone)
+	case retry(err):
+		return nil, retryLater(ctx, log, err)
+	}
+	log.ErrorContext(ctx, "object could not be read; acknowledged", "error", err)
+	return nil, nil
 }
