@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,8 @@ type Checker struct {
 
 	mu         sync.Mutex
 	violations []string
+	documented map[string]bool // "function METHOD path" of each function wrapped
+	answered   map[string]bool // those answered 2xx at least once
 	exchanges  atomic.Int64
 	onViolate  func(string)
 }
@@ -53,7 +56,24 @@ type Checker struct {
 // New returns a checker that logs each violation to log (when not nil)
 // and calls onViolate (when not nil) with it.
 func New(log *slog.Logger, onViolate func(string)) *Checker {
-	return &Checker{log: log, onViolate: onViolate}
+	return &Checker{log: log, onViolate: onViolate, documented: map[string]bool{}, answered: map[string]bool{}}
+}
+
+// Operations are the operations of the functions wrapped, "function
+// METHOD path", and which of them answered 2xx at least once: those whose
+// success answers the traffic checked.
+func (c *Checker) Operations() (documented, answered []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for op := range c.documented {
+		documented = append(documented, op)
+	}
+	for op := range c.answered {
+		answered = append(answered, op)
+	}
+	sort.Strings(documented)
+	sort.Strings(answered)
+	return documented, answered
 }
 
 // Violations are the mismatches seen so far.
@@ -87,9 +107,10 @@ func init() {
 
 // route is one operation of a function's document.
 type route struct {
-	path string // the document's path template
-	item *openapi3.PathItem
-	op   *openapi3.Operation
+	method string
+	path   string // the document's path template
+	item   *openapi3.PathItem
+	op     *openapi3.Operation
 }
 
 // ServeHTTP makes route a ServeMux handler, so the mux's own matching
@@ -101,6 +122,7 @@ type function struct {
 	name string
 	doc  *openapi3.T
 	mux  *http.ServeMux
+	ops  []string // "name METHOD path"
 }
 
 // load reads the named function's part of the document.
@@ -123,7 +145,8 @@ func load(name string) (*function, error) {
 	f := &function{name: name, doc: doc, mux: http.NewServeMux()}
 	for _, r := range routes {
 		item := doc.Paths.Find(r.Path)
-		rt := route{path: r.Path, item: item, op: item.GetOperation(r.Method)}
+		rt := route{method: r.Method, path: r.Path, item: item, op: item.GetOperation(r.Method)}
+		f.ops = append(f.ops, name+" "+r.Pattern())
 		for _, p := range append([]string{r.Path}, r.Aliases...) {
 			if p == "/" {
 				p = "/{$}" // the document's "/" is the root only
@@ -141,6 +164,11 @@ func (c *Checker) Wrap(name string, next http.Handler) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.mu.Lock()
+	for _, op := range f.ops {
+		c.documented[op] = true
+	}
+	c.mu.Unlock()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodOptions {
 			next.ServeHTTP(w, r) // CORS preflights are not in the document
@@ -154,7 +182,13 @@ func (c *Checker) Wrap(name string, next http.Handler) (http.Handler, error) {
 		rec := &recorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		c.exchanges.Add(1)
-		if msg := f.check(r, body, whole, rec); msg != "" {
+		op, msg := f.check(r, body, whole, rec)
+		if op != "" && rec.status()/100 == 2 {
+			c.mu.Lock()
+			c.answered[op] = true
+			c.mu.Unlock()
+		}
+		if msg != "" {
 			c.violate(fmt.Sprintf("%s %s %s → %d: %s", name, r.Method, r.URL.RequestURI(), rec.status(), msg))
 		}
 	}), nil
@@ -178,17 +212,25 @@ func keep(r *http.Request) (body []byte, whole bool, err error) {
 	return body, whole, nil
 }
 
-// check validates one exchange; "" when it matches.
-func (f *function) check(r *http.Request, body []byte, wholeBody bool, rec *recorder) string {
+// check validates one exchange: the operation it matched ("" for none)
+// and what does not match ("" when it does).
+func (f *function) check(r *http.Request, body []byte, wholeBody bool, rec *recorder) (op, violation string) {
 	status := rec.status()
 	h, pattern := f.mux.Handler(r)
 	rt, ok := h.(route)
 	if pattern == "" || !ok {
 		if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
-			return "a route the document does not describe answered other than 404 or 405"
+			return "", "a route the document does not describe answered other than 404 or 405"
 		}
-		return f.checkError(rec)
+		return "", f.checkError(rec)
 	}
+	op = f.name + " " + rt.method + " " + rt.path
+	return op, f.validate(r, rt, body, wholeBody, rec)
+}
+
+// validate checks the exchange against rt's operation.
+func (f *function) validate(r *http.Request, rt route, body []byte, wholeBody bool, rec *recorder) string {
+	status := rec.status()
 	req := r.Clone(context.Background())
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	opts := &openapi3filter.Options{

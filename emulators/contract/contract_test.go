@@ -108,3 +108,15 @@ func TestUnknownFunction(t *testing.T) {
 	_, err := New(nil, nil).Wrap("nosuch", http.NotFoundHandler())
 	require.Error(t, err)
 }
+
+// TestOperations: the operations of the wrapped functions, and those
+// answered 2xx (sweep's alias counts for POST /sweep).
+func TestOperations(t *testing.T) {
+	c := New(nil, nil)
+	h, err := c.Wrap("sweep", answer(200, `{"expired":0,"requeued":0,"failed":0,"scrubbed":0,"expiredObjects":0,"deletedProjects":0,"migrated":0,"examined":0,"errors":0}`))
+	require.NoError(t, err)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/", nil))
+	documented, answered := c.Operations()
+	require.Equal(t, []string{"sweep GET /healthz", "sweep GET /openapi.json", "sweep POST /sweep"}, documented)
+	require.Equal(t, []string{"sweep POST /sweep"}, answered)
+}

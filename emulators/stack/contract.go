@@ -12,7 +12,9 @@ import (
 // EnvContractLog names a directory where every stack of the process (and
 // of every process given the same value) appends the exchanges that do not
 // match the OpenAPI document to violations.log, and at Stop the number of
-// exchanges it checked to exchanges.log. make test sets it and fails when
+// exchanges it checked to exchanges.log and its operations, and those it
+// answered 2xx, to documented.log and answered.log. make test sets it and
+// fails when
 // violations.log is not empty or no exchange was checked
 // (scripts/contract.sh), so the whole emulator-backed suite's traffic to
 // the functions is held to the document, whichever test started a stack.
@@ -26,25 +28,31 @@ func (s *Stack) startContract() {
 	dir := os.Getenv(EnvContractLog)
 	var onViolate func(string)
 	if dir != "" {
-		onViolate = func(msg string) { appendLine(dir, "violations.log", s.opts.Project+": "+msg) }
+		onViolate = func(msg string) {
+			appendLine(dir, "violations.log", s.opts.Project+": "+strings.ReplaceAll(msg, "\n", " "))
+		}
 	}
 	s.contract = contract.New(s.opts.Logger, onViolate)
 	if dir != "" {
 		s.onStop(func() {
 			appendLine(dir, "exchanges.log", fmt.Sprintf("%s %d", s.opts.Project, s.contract.Exchanges()))
+			documented, answered := s.contract.Operations()
+			appendLine(dir, "documented.log", strings.Join(documented, "\n"))
+			appendLine(dir, "answered.log", strings.Join(answered, "\n"))
 		})
 	}
 }
 
-// appendLine appends one line to dir/name; lines from several processes
-// interleave whole (O_APPEND, one write each).
-func appendLine(dir, name, line string) {
+// appendLine appends lines (one or more, without the last newline) to
+// dir/name; writes from several processes interleave whole (O_APPEND, one
+// write each).
+func appendLine(dir, name, lines string) {
 	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	_, _ = f.WriteString(strings.ReplaceAll(line, "\n", " ") + "\n")
+	_, _ = f.WriteString(lines + "\n")
 }
 
 // ContractViolations are the exchanges with the functions, so far, that do
