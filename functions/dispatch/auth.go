@@ -27,12 +27,6 @@ const (
 	MaxAttestationBytes    = 1 << 20
 )
 
-// download is the workspace's signed GET.
-type download struct {
-	URL       string    `json:"url"`
-	ExpiresAt time.Time `json:"expiresAt"`
-}
-
 // upload is an artifact's signed PUT: the URL and the headers to send.
 type upload struct {
 	URL       string            `json:"url"`
@@ -43,12 +37,12 @@ type upload struct {
 // authBundle is everything a job needs to run: its signed URLs and its
 // secrets. It is a secret as a whole: never logged nor stored.
 type authBundle struct {
-	Workspace     download `json:"workspace"`
-	Output        upload   `json:"output"`
-	Attestation   upload   `json:"attestation"`
-	JobToken      string   `json:"jobToken"`
-	RuntimeToken  string   `json:"runtimeToken,omitempty"`
-	WorkflowToken string   `json:"workflowToken"`
+	Workspace     signer.Link `json:"workspace"`
+	Output        upload      `json:"output"`
+	Attestation   upload      `json:"attestation"`
+	JobToken      string      `json:"jobToken"`
+	RuntimeToken  string      `json:"runtimeToken,omitempty"`
+	WorkflowToken string      `json:"workflowToken"`
 }
 
 // sealedBundle is the answer to a claim made with sealTo: the bundle's JSON
@@ -217,7 +211,7 @@ func (s *server) bundle(j *job.Job, now time.Time) (authBundle, error) {
 		return authBundle{}, err
 	}
 	return authBundle{
-		Workspace:   download{URL: ws.URL, ExpiresAt: ws.ExpiresAt},
+		Workspace:   ws.Link(),
 		Output:      upload{URL: out.URL, Headers: out.Headers, ExpiresAt: out.ExpiresAt},
 		Attestation: upload{URL: att.URL, Headers: att.Headers, ExpiresAt: att.ExpiresAt},
 	}, nil

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"net/http"
-	"time"
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
@@ -11,12 +10,6 @@ import (
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/signer"
 )
-
-// downloadResponse answers GET /jobs/{id}/output and /attestation.
-type downloadResponse struct {
-	URL       string    `json:"url"`
-	ExpiresAt time.Time `json:"expiresAt"`
-}
 
 // output serves GET /jobs/{id}/output.
 func (h *handler) output(w http.ResponseWriter, r *http.Request) error {
@@ -49,6 +42,6 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request, kind job.Kind
 		return apperr.Wrap(err, apperr.Internal, "the download URL cannot be signed")
 	}
 	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j), "jobs/"+j.ID+"/"+string(kind), http.MethodGet, u.ExpiresAt))
-	httpapi.WriteJSON(w, http.StatusOK, downloadResponse{URL: u.URL, ExpiresAt: u.ExpiresAt})
+	httpapi.WriteJSON(w, http.StatusOK, u.Link())
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/signer"
 )
 
 // auditAnswer is the client's view of GET /spaces/{space}/audit.
@@ -65,7 +66,7 @@ func TestAuditTrailOfAPersonalSpace(t *testing.T) {
 	created := e.createObject(user(alice), space, "a.txt", content)
 	id := created.Object.ID
 	e.arrive(id, content)
-	var dl downloadResponse
+	var dl signer.Link
 	e.call(user(alice), http.MethodGet, "/objects/"+string(id)+"/download", nil).Decode(t, http.StatusOK, &dl)
 	e.call(user(alice), http.MethodPost, "/objects/"+string(id)+"/revoke", nil).Decode(t, http.StatusOK, &struct{}{})
 	require.Equal(t, http.StatusNoContent, e.call(user(alice), http.MethodDelete, "/objects/"+string(id), nil).Status)

@@ -190,7 +190,7 @@ func TestReadObjects(t *testing.T) {
 	require.Equal(t, inProject.ID, list.Objects[0].ID)
 
 	// Download.
-	var dl downloadResponse
+	var dl signer.Link
 	before := time.Now()
 	e.call(user(viewer), "GET", "/objects/"+string(inProject.ID)+"/download", nil).Decode(t, http.StatusOK, &dl)
 	require.WithinDuration(t, before.Add(object.DownloadWindow), dl.ExpiresAt, 5*time.Second)
@@ -221,7 +221,7 @@ func TestDownloadOfALongNameWorks(t *testing.T) {
 	e := newEnv(t, 0)
 	alice := unique("alice")
 	o := e.upload(user(alice), "users/"+alice, strings.Repeat("长", 340)+".txt", []byte("x"))
-	var dl downloadResponse
+	var dl signer.Link
 	e.call(user(alice), "GET", "/objects/"+string(o.ID)+"/download", nil).Decode(t, http.StatusOK, &dl)
 	u, err := url.Parse(dl.URL)
 	require.NoError(t, err)
@@ -296,7 +296,7 @@ func TestRevokeMovesTheBytes(t *testing.T) {
 	o := e.upload(user(alice), "projects/"+pid, "r.txt", content)
 	oldKey := o.Key
 
-	var before downloadResponse
+	var before signer.Link
 	e.call(user(alice), "GET", "/objects/"+string(o.ID)+"/download", nil).Decode(t, http.StatusOK, &before)
 
 	e.call(user(viewer), "POST", "/objects/"+string(o.ID)+"/revoke", nil).RequireError(t, http.StatusForbidden, apperr.PermissionDenied, "")
@@ -312,7 +312,7 @@ func TestRevokeMovesTheBytes(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, content, stored)
 
-	var after downloadResponse
+	var after signer.Link
 	e.call(user(viewer), "GET", "/objects/"+string(o.ID)+"/download", nil).Decode(t, http.StatusOK, &after)
 	u, err := url.Parse(after.URL)
 	require.NoError(t, err)

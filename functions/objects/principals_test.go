@@ -13,6 +13,7 @@ import (
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/signer"
 )
 
 // concrete turns a route pattern into a method, a path and a body that
@@ -62,7 +63,7 @@ func TestJobsActAsTheirUser(t *testing.T) {
 	var list objectsAnswer
 	e.call(reader, "GET", "/spaces/"+space+"/objects", nil).Decode(t, http.StatusOK, &list)
 	require.Len(t, list.Objects, 1)
-	var dl downloadResponse
+	var dl signer.Link
 	e.call(reader, "GET", "/objects/"+string(o.ID)+"/download", nil).Decode(t, http.StatusOK, &dl)
 	require.Equal(t, http.StatusOK, e.call(reader, "GET", "/spaces", nil).Status)
 
@@ -100,7 +101,7 @@ func TestSignedURLsNeverReachTheLogs(t *testing.T) {
 	space := "users/" + alice
 	created := e.createObject(user(alice), space, "l.txt", []byte("log"))
 	o := e.arrive(created.Object.ID, []byte("log"))
-	var dl downloadResponse
+	var dl signer.Link
 	e.call(user(alice), "GET", "/objects/"+string(o.ID)+"/download", nil).Decode(t, http.StatusOK, &dl)
 	e.call(user(alice), "POST", "/objects/"+string(o.ID)+"/revoke", nil)
 

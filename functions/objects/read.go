@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"time"
 
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
@@ -22,12 +21,6 @@ var errSizeRequired = apperr.E(apperr.Invalid, "sizeBytes is required: the exact
 type listResponse struct {
 	Objects       []*object.Object `json:"objects"`
 	NextPageToken string           `json:"nextPageToken"`
-}
-
-// downloadResponse answers GET /objects/{id}/download.
-type downloadResponse struct {
-	URL       string    `json:"url"`
-	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 // getObject serves GET /objects/{id}: the object's metadata.
@@ -82,7 +75,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h.audit.Write(r.Context(), audit.URL(string(o.Space), "objects/"+string(o.ID), http.MethodGet, u.ExpiresAt))
-	httpapi.WriteJSON(w, http.StatusOK, downloadResponse{URL: u.URL, ExpiresAt: u.ExpiresAt})
+	httpapi.WriteJSON(w, http.StatusOK, u.Link())
 	return nil
 }
 

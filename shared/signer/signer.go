@@ -83,6 +83,16 @@ type URL struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// Link is a signed GET URL as an answer hands it out: a GET needs no
+// headers, so the URL and when it stops working.
+type Link struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// Link returns u as a Link.
+func (u URL) Link() Link { return Link{URL: u.URL, ExpiresAt: u.ExpiresAt} }
+
 // New checks opts and returns a signer.
 func New(opts Options) (*Signer, error) {
 	if opts.GoogleAccessID == "" {
