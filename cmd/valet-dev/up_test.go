@@ -30,7 +30,7 @@ import (
 // SIGTERM.
 func TestUpServesEveryFunctionAndStopsClean(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts the whole stack")
+		testenv.Missing(t, "-short: this test starts the whole stack")
 	}
 	for _, k := range []gcloud.Kind{gcloud.Firestore, gcloud.PubSub} {
 		if err := gcloud.Check(k); err != nil {

@@ -13,7 +13,7 @@ import (
 
 func TestStartStopLeavesNoProcess(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a Java emulator")
+		testenv.Missing(t, "-short: this test starts a Java emulator")
 	}
 	if err := Check(Firestore); err != nil {
 		testenv.Missing(t, err.Error())
