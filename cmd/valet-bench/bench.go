@@ -93,7 +93,7 @@ func (b *bench) seedQueued(ctx context.Context, n int, owner, project string, st
 			for i := range next {
 				at := base.Add(time.Duration(i) * time.Millisecond)
 				j := &job.Job{
-					ID: string(ids.NewJobID()), Owner: owner, Project: project, RuntimeUser: owner, RuntimeScopes: []string{"all"},
+					ID: ids.NewJobID(), Owner: ids.UserID(owner), Project: ids.ProjectID(project), RuntimeUser: owner, RuntimeScopes: []string{"all"},
 					Spec: map[string]any{"image": "alpine"}, SpecHash: "h",
 					State: state, Attempt: 1, MaxAttempts: job.DefaultMaxAttempts, TimeoutSeconds: 3600,
 					Workspace: job.Artifact{SizeBytes: 10, Present: true, Generation: 1},
@@ -107,7 +107,7 @@ func (b *bench) seedQueued(ctx context.Context, n int, owner, project string, st
 					}
 					return
 				}
-				out[i] = j.ID
+				out[i] = j.ID.String()
 			}
 		})
 	}

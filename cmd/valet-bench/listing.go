@@ -43,8 +43,8 @@ func (b *bench) listing(ctx context.Context, r *report) error {
 		name, project string
 		query         job.Query // what GET /jobs asks the store
 	}{
-		{"one space (the user's own)", "", job.Query{Owner: owner, Projects: []string{string(proj.ID)}}},
-		{"a project", string(proj.ID), job.Query{Project: string(proj.ID)}},
+		{"one space (the user's own)", "", job.Query{Owner: ids.UserID(owner), Projects: []ids.ProjectID{proj.ID}}},
+		{"a project", string(proj.ID), job.Query{Project: proj.ID}},
 	} {
 		bare, _, err := b.jobs.ListQuery(where.query)
 		if err != nil {
@@ -150,14 +150,14 @@ func (b *bench) seedFinished(ctx context.Context, n int, owner, project string) 
 	for i := range n {
 		at := base.Add(time.Duration(i) * time.Millisecond)
 		j := &job.Job{
-			ID: string(ids.NewJobID()), Owner: owner, Project: project, RuntimeUser: owner, RuntimeScopes: []string{"all"},
+			ID: ids.NewJobID(), Owner: ids.UserID(owner), Project: ids.ProjectID(project), RuntimeUser: owner, RuntimeScopes: []string{"all"},
 			Spec: map[string]any{"image": "alpine"}, SpecHash: "h",
 			State: job.Succeeded, Attempt: 1, MaxAttempts: job.DefaultMaxAttempts, TimeoutSeconds: 3600,
 			Workspace: job.Artifact{SizeBytes: 10, Present: true, Generation: 1},
 			CreatedAt: at, UpdatedAt: at, UploadDeadline: at.Add(job.UploadWindow), Deadline: at.Add(time.Hour), EventSeq: 1,
 			SchemaVersion: schema.Jobs,
 		}
-		bj, err := w.Create(jobs.Doc(j.ID), j)
+		bj, err := w.Create(jobs.Doc(j.ID.String()), j)
 		if err != nil {
 			return err
 		}

@@ -133,7 +133,7 @@ func (c *costClients) jobLife(t *testing.T) {
 	var last *job.Job
 	waitUntil(t, func() bool {
 		var err error
-		last, err = c.jobs.Get(ctx, id)
+		last, err = c.jobs.Get(ctx, ids.JobID(id))
 		return err == nil && last.State == job.Succeeded && !last.SecretsHeld
 	}, func() string { return fmt.Sprintf("job %s is %+v, not SUCCEEDED and scrubbed", id, last) })
 

@@ -11,6 +11,7 @@ import (
 
 	"valet.dev/valet/emulators/oidc"
 	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -69,18 +70,18 @@ func TestDeletedProjectIDIsNeverReissued(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = fs.Close() })
 	store := valetfs.NewJobStore(fs)
-	got, err := store.Get(ctx, waiting.ID)
+	got, err := store.Get(ctx, ids.JobID(waiting.ID))
 	require.NoError(t, err)
 	require.Equal(t, job.Cancelled, got.State)
 	put(t, waitingUpload, workspace)
 	require.Eventually(t, func() bool {
-		events, _, err := store.Events(ctx, waiting.ID, 100, "")
+		events, _, err := store.Events(ctx, ids.JobID(waiting.ID), 100, "")
 		return err == nil && events[len(events)-1].Type == job.EventUploadRejected
 	}, 20*time.Second, 50*time.Millisecond, "finalize rejects the late workspace")
-	got, err = store.Get(ctx, waiting.ID)
+	got, err = store.Get(ctx, ids.JobID(waiting.ID))
 	require.NoError(t, err)
 	require.Equal(t, job.Cancelled, got.State)
-	got, err = store.Get(ctx, done.ID)
+	got, err = store.Get(ctx, ids.JobID(done.ID))
 	require.NoError(t, err)
 	require.Equal(t, job.Succeeded, got.State, "a final job is left as it was")
 }

@@ -80,7 +80,7 @@ func TestWorkspaceUploadURLsAreSingleUse(t *testing.T) {
 	require.NotEqual(t, created.Upload.URL, again.Upload.URL)
 
 	put(t, created.Upload, workspace)
-	waitGone(t, s, s.Info.Buckets.Jobs, job.WorkspaceName(created.Job.ID, 1))
+	waitGone(t, s, s.Info.Buckets.Jobs, job.WorkspaceName(ids.JobID(created.Job.ID), 1))
 	var j replayJob
 	alice.do(http.MethodGet, jobURL, nil, http.StatusOK, &j)
 	require.Equal(t, "AWAITING_WORKSPACE", j.State, "the superseded URL's upload does not count")
@@ -94,10 +94,10 @@ func TestWorkspaceUploadURLsAreSingleUse(t *testing.T) {
 	// bytes again, at a used-up key: deleted, and nothing recorded.
 	alice.do(http.MethodPost, jobURL+"/cancel", nil, http.StatusOK, nil)
 	before := countEvents(alice, jobURL, "")
-	require.NoError(t, s.FakeGCS.Client().Bucket(s.Info.Buckets.Jobs).Object(job.WorkspaceName(created.Job.ID, 2)).Delete(context.Background()))
+	require.NoError(t, s.FakeGCS.Client().Bucket(s.Info.Buckets.Jobs).Object(job.WorkspaceName(ids.JobID(created.Job.ID), 2)).Delete(context.Background()))
 	for range 3 {
 		put(t, again.Upload, workspace)
-		waitGone(t, s, s.Info.Buckets.Jobs, job.WorkspaceName(created.Job.ID, 2))
+		waitGone(t, s, s.Info.Buckets.Jobs, job.WorkspaceName(ids.JobID(created.Job.ID), 2))
 	}
 	require.Equal(t, before, countEvents(alice, jobURL, ""))
 	alice.do(http.MethodGet, jobURL, nil, http.StatusOK, &j)
@@ -141,7 +141,7 @@ func TestReplayedUploadsCannotGrowTheEventLog(t *testing.T) {
 	require.Equal(t, first+1, claim())
 
 	const replays = job.MaxRejectedEvents + 5
-	stale := job.ArtifactName(created.Job.ID, job.OutputKind, first)
+	stale := job.ArtifactName(ids.JobID(created.Job.ID), job.OutputKind, first)
 	for range replays {
 		put(t, bundle.Output, []byte("output of a superseded claim"))
 		waitGone(t, s, s.Info.Buckets.Jobs, stale)

@@ -22,6 +22,7 @@ import (
 	smemu "valet.dev/valet/emulators/secretmanager"
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/custody"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/secretmanager"
@@ -72,7 +73,7 @@ func TestShortTimeoutJobGetsItsWorkflowToken(t *testing.T) {
 	require.NotEmpty(t, bundle.JobToken)
 	// A job submitted without a runtime token: its secret holds the
 	// workflow token at version 1.
-	stored, err := secrets.Get(ctx, &job.Job{ID: created.Job.ID, SecretLayout: job.SecretsPerJob}, custody.WorkflowToken)
+	stored, err := secrets.Get(ctx, &job.Job{ID: ids.JobID(created.Job.ID), SecretLayout: job.SecretsPerJob}, custody.WorkflowToken)
 	require.NoError(t, err)
 	require.Equal(t, stored, bundle.WorkflowToken, "the bundle carries the token finalize stored")
 }

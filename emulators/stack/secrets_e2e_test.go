@@ -21,6 +21,7 @@ import (
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/custody"
+	"valet.dev/valet/shared/ids"
 	valetjob "valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/workflow"
@@ -78,7 +79,7 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	custodian := custody.New(sm, s.Info.Project)
 	// finalize stores the workflow token right after the job turns
 	// QUEUED: wait for it rather than race it.
-	kept := &valetjob.Job{ID: created.Job.ID, SecretLayout: valetjob.SecretsPerJob, HasRuntimeToken: true}
+	kept := &valetjob.Job{ID: ids.JobID(created.Job.ID), SecretLayout: valetjob.SecretsPerJob, HasRuntimeToken: true}
 	waitUntil(t, func() bool {
 		_, err := custodian.Get(ctx, kept, custody.WorkflowToken)
 		return err == nil

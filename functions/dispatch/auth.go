@@ -129,7 +129,7 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) error {
 // held (the URLs' objects and methods, the tokens' kinds), the job token's
 // jti and scopes, and the URLs' expiry. Never a URL nor a token.
 func bundleEntry(j *job.Job, b authBundle) audit.Entry {
-	parts := []string{"jobs/" + j.ID + "/workspace GET", "jobs/" + j.ID + "/output PUT", "jobs/" + j.ID + "/attestation PUT",
+	parts := []string{"jobs/" + j.ID.String() + "/workspace GET", "jobs/" + j.ID.String() + "/output PUT", "jobs/" + j.ID.String() + "/attestation PUT",
 		audit.JobToken + " token", audit.WorkflowToken + " token"}
 	if b.RuntimeToken != "" {
 		parts = append(parts, audit.RuntimeToken+" token")
@@ -137,7 +137,7 @@ func bundleEntry(j *job.Job, b authBundle) audit.Entry {
 	if j.Lock.SealTo != "" {
 		parts = append(parts, "sealed")
 	}
-	return audit.Entry{Space: access.JobSpace(j), Action: audit.BundleHandedOut, Target: "jobs/" + j.ID, Epoch: j.Lock.Epoch,
+	return audit.Entry{Space: access.JobSpace(j), Action: audit.BundleHandedOut, Target: "jobs/" + j.ID.String(), Epoch: j.Lock.Epoch,
 		Parts: parts, TokenKind: audit.JobToken, TokenID: jobtoken.TokenID(b.JobToken), Scopes: j.RuntimeScopes,
 		ExpiresAt: audit.At(b.Workspace.ExpiresAt)}
 }
@@ -153,7 +153,7 @@ func sealBundle(j *job.Job, bundle authBundle) (sealedBundle, error) {
 	if err != nil {
 		return sealedBundle{}, apperr.Wrap(err, apperr.Internal, "encoding the bundle")
 	}
-	out, err := seal.Seal(pub, j.ID, j.Lock.Epoch, plain)
+	out, err := seal.Seal(pub, j.ID.String(), j.Lock.Epoch, plain)
 	clear(plain)
 	if err != nil {
 		return sealedBundle{}, err

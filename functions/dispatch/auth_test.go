@@ -31,11 +31,13 @@ type signedPut struct {
 	ExpiresAt time.Time         `json:"expiresAt"`
 }
 
-func authPath(id string, epoch int64) string { return fmt.Sprintf("/jobs/%s/auth?epoch=%d", id, epoch) }
+func authPath(id ids.JobID, epoch int64) string {
+	return fmt.Sprintf("/jobs/%s/auth?epoch=%d", id, epoch)
+}
 
 // auth reads the auth bundle of job id at epoch as disp1, its holder, and
 // returns the answer's body (200 required).
-func (e *env) auth(t testing.TB, id string, epoch int64) []byte {
+func (e *env) auth(t testing.TB, id ids.JobID, epoch int64) []byte {
 	t.Helper()
 	status, raw := e.call(t, "service:disp1", http.MethodGet, authPath(id, epoch), nil)
 	require.Equal(t, http.StatusOK, status, string(raw))
@@ -143,7 +145,7 @@ func TestAuthOnlyForTheCurrentHolder(t *testing.T) {
 	requireError(t, http.StatusConflict, apperr.Conflict, status, raw)
 
 	// Handing the job back and a second claim make epoch 1 stale.
-	status, raw = e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID+"/state", map[string]any{"epoch": 1, "state": "QUEUED"})
+	status, raw = e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID.String()+"/state", map[string]any{"epoch": 1, "state": "QUEUED"})
 	require.Equal(t, http.StatusOK, status, string(raw))
 	c2 := e.claim(t, "service:disp1", map[string]any{"worker": "w2"})
 	require.EqualValues(t, 2, c2.Lock.Epoch)
@@ -161,7 +163,7 @@ func TestAuthOnlyForTheCurrentHolder(t *testing.T) {
 func TestAuthGoneAfterFinal(t *testing.T) {
 	e := newEnv(t)
 	q, c := e.claimedJob(t)
-	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID+"/state", map[string]any{"epoch": c.Lock.Epoch, "state": "FAILED", "message": "boom"})
+	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID.String()+"/state", map[string]any{"epoch": c.Lock.Epoch, "state": "FAILED", "message": "boom"})
 	require.Equal(t, http.StatusOK, status, string(raw))
 	status, raw = e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c.Lock.Epoch), nil)
 	requireError(t, http.StatusGone, apperr.Gone, status, raw)
@@ -171,10 +173,10 @@ func TestAuthBadInput(t *testing.T) {
 	e := newEnv(t)
 	q, _ := e.claimedJob(t)
 	for path, want := range map[string]int{
-		"/jobs/" + q.ID + "/auth":                           http.StatusBadRequest,
-		"/jobs/" + q.ID + "/auth?epoch=x":                   http.StatusBadRequest,
-		"/jobs/" + q.ID + "/auth?epoch=0":                   http.StatusBadRequest,
-		"/jobs/" + q.ID + "/auth?epoch=-1":                  http.StatusBadRequest,
+		"/jobs/" + q.ID.String() + "/auth":                  http.StatusBadRequest,
+		"/jobs/" + q.ID.String() + "/auth?epoch=x":          http.StatusBadRequest,
+		"/jobs/" + q.ID.String() + "/auth?epoch=0":          http.StatusBadRequest,
+		"/jobs/" + q.ID.String() + "/auth?epoch=-1":         http.StatusBadRequest,
 		"/jobs/not-a-job/auth?epoch=1":                      http.StatusBadRequest,
 		"/jobs/" + string(ids.NewJobID()) + "/auth?epoch=1": http.StatusNotFound,
 	} {

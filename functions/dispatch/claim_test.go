@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -104,7 +105,7 @@ func TestConcurrentClaimsTakeEachJobOnce(t *testing.T) {
 	}
 	type answer struct {
 		status int
-		id     string
+		id     ids.JobID
 	}
 	answers := make(chan answer, claimers)
 	var wg sync.WaitGroup
@@ -125,7 +126,7 @@ func TestConcurrentClaimsTakeEachJobOnce(t *testing.T) {
 	}
 	wg.Wait()
 	close(answers)
-	seen := map[string]bool{}
+	seen := map[ids.JobID]bool{}
 	for a := range answers {
 		require.Contains(t, []int{http.StatusOK, http.StatusNoContent, http.StatusTooManyRequests}, a.status)
 		if a.status == http.StatusOK {

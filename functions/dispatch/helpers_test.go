@@ -106,7 +106,7 @@ func newEnvSigning(t testing.TB, wrap func(job.Store) job.Store, sign func([]byt
 func (e *env) queued(t testing.TB, updated time.Time, mutate ...func(*job.Job)) *job.Job {
 	t.Helper()
 	j := &job.Job{
-		ID: string(ids.NewJobID()), Owner: "u1", RuntimeUser: "u1", RuntimeScopes: []string{"all"},
+		ID: ids.NewJobID(), Owner: "u1", RuntimeUser: "u1", RuntimeScopes: []string{"all"},
 		Spec: map[string]any{"image": "alpine"}, SpecHash: "h",
 		State: job.Queued, Attempt: 1, MaxAttempts: job.DefaultMaxAttempts, TimeoutSeconds: 3600,
 		Workspace: job.Artifact{SizeBytes: 10, Present: true, Generation: 1},

@@ -44,15 +44,14 @@ func lease(seconds *int64) (time.Duration, error) {
 }
 
 // jobID is the {id} of the path, checked.
-func jobID(r *http.Request) (string, error) {
-	id, err := ids.ParseJobID(r.PathValue("id"))
-	return string(id), err
+func jobID(r *http.Request) (ids.JobID, error) {
+	return ids.ParseJobID(r.PathValue("id"))
 }
 
 // decodeHolderCall reads what every call of a lock holder starts with: the
 // job id of the path, the JSON body into req, and the required epoch that
 // decoding stored in *epoch.
-func decodeHolderCall(r *http.Request, req any, epoch **int64) (id string, e int64, err error) {
+func decodeHolderCall(r *http.Request, req any, epoch **int64) (id ids.JobID, e int64, err error) {
 	if id, err = jobID(r); err != nil {
 		return "", 0, err
 	}

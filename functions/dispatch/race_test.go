@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -21,7 +22,7 @@ type afterGet struct {
 	ran  atomic.Bool
 }
 
-func (s *afterGet) Get(ctx context.Context, id string) (*job.Job, error) {
+func (s *afterGet) Get(ctx context.Context, id ids.JobID) (*job.Job, error) {
 	j, err := s.Store.Get(ctx, id)
 	if err == nil && s.ran.CompareAndSwap(false, true) {
 		s.hook()

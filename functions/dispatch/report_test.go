@@ -25,13 +25,13 @@ func TestHeartbeatExtendsTheLease(t *testing.T) {
 	q, c := e.claimedJob(t)
 	e.clock.Advance(4 * time.Minute)
 
-	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID+"/heartbeat", map[string]any{"epoch": c.Lock.Epoch})
+	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID.String()+"/heartbeat", map[string]any{"epoch": c.Lock.Epoch})
 	require.Equal(t, http.StatusOK, status, string(raw))
 	hb := decode[lockOnly](t, raw)
 	require.EqualValues(t, 1, hb.Lock.Epoch)
 	require.True(t, t0.Add(4*time.Minute+job.DefaultLease).Equal(hb.Lock.LeaseExpiresAt), hb.Lock.LeaseExpiresAt)
 
-	status, raw = e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID+"/heartbeat", map[string]any{"epoch": 1, "leaseSeconds": 1800})
+	status, raw = e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID.String()+"/heartbeat", map[string]any{"epoch": 1, "leaseSeconds": 1800})
 	require.Equal(t, http.StatusOK, status, string(raw))
 	hb = decode[lockOnly](t, raw)
 	require.True(t, t0.Add(34*time.Minute).Equal(hb.Lock.LeaseExpiresAt))
@@ -49,7 +49,7 @@ func TestHeartbeatExtendsTheLease(t *testing.T) {
 func TestHeartbeatRefusals(t *testing.T) {
 	e := newEnv(t)
 	q, _ := e.claimedJob(t)
-	path := "/jobs/" + q.ID + "/heartbeat"
+	path := "/jobs/" + q.ID.String() + "/heartbeat"
 	for name, tc := range map[string]struct {
 		who    string
 		body   any
@@ -76,7 +76,7 @@ func TestHeartbeatRefusals(t *testing.T) {
 func TestStateReports(t *testing.T) {
 	e := newEnv(t)
 	q, c := e.claimedJob(t)
-	path := "/jobs/" + q.ID + "/state"
+	path := "/jobs/" + q.ID.String() + "/state"
 
 	status, raw := e.call(t, "service:disp1", http.MethodPost, path, map[string]any{"epoch": c.Lock.Epoch, "state": "RUNNING"})
 	require.Equal(t, http.StatusOK, status, string(raw))
@@ -105,7 +105,7 @@ func TestStateReports(t *testing.T) {
 func TestQueuedReportsRequeueUntilMaxAttempts(t *testing.T) {
 	e := newEnv(t)
 	q := e.queued(t, t0)
-	path := "/jobs/" + q.ID + "/state"
+	path := "/jobs/" + q.ID.String() + "/state"
 	for attempt := 1; attempt <= job.DefaultMaxAttempts; attempt++ {
 		c := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
 		require.Equal(t, attempt, c.Job.Attempt)
@@ -131,7 +131,7 @@ func TestQueuedReportsRequeueUntilMaxAttempts(t *testing.T) {
 func TestStateBadInput(t *testing.T) {
 	e := newEnv(t)
 	q, _ := e.claimedJob(t)
-	path := "/jobs/" + q.ID + "/state"
+	path := "/jobs/" + q.ID.String() + "/state"
 	for name, body := range map[string]any{
 		"no epoch":       map[string]any{"state": "RUNNING"},
 		"no state":       map[string]any{"epoch": 1},

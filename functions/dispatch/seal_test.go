@@ -33,15 +33,15 @@ func TestSealedBundleOpensOnlyForItsKeyJobAndEpoch(t *testing.T) {
 			require.Len(t, answer, 1, "only the ciphertext is returned")
 			require.NotContains(t, string(raw), "X-Goog-Signature", "no URL in the clear")
 
-			plain, err := seal.Open(priv, q.ID, c.Lock.Epoch, answer["sealed"])
+			plain, err := seal.Open(priv, q.ID.String(), c.Lock.Epoch, answer["sealed"])
 			require.NoError(t, err)
 			b := decode[bundle](t, plain)
 			require.Contains(t, b.Workspace.URL, "X-Goog-Signature")
 			require.Contains(t, b.Output.URL, "X-Goog-Signature")
 
-			_, err = seal.Open(other, q.ID, c.Lock.Epoch, answer["sealed"])
+			_, err = seal.Open(other, q.ID.String(), c.Lock.Epoch, answer["sealed"])
 			require.Error(t, err, "another private key")
-			_, err = seal.Open(priv, q.ID, c.Lock.Epoch+1, answer["sealed"])
+			_, err = seal.Open(priv, q.ID.String(), c.Lock.Epoch+1, answer["sealed"])
 			require.Error(t, err, "another epoch")
 			_, err = seal.Open(priv, "j_"+strings.Repeat("a", 26), c.Lock.Epoch, answer["sealed"])
 			require.Error(t, err, "another job")
@@ -61,7 +61,7 @@ func TestSingleUseBundleIsFetchedOnce(t *testing.T) {
 	require.Contains(t, logs.String(), `"anomaly":"bundle_refetch"`)
 
 	// Handing the job back and claiming it again gives a new bundle.
-	status, raw = e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID+"/state", map[string]any{"epoch": c.Lock.Epoch, "state": "QUEUED"})
+	status, raw = e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID.String()+"/state", map[string]any{"epoch": c.Lock.Epoch, "state": "QUEUED"})
 	require.Equal(t, http.StatusOK, status, string(raw))
 	c2 := e.claim(t, "service:disp1", map[string]any{"worker": "w1", "singleUse": true})
 	status, raw = e.call(t, "service:disp1", http.MethodGet, authPath(q.ID, c2.Lock.Epoch), nil)

@@ -24,7 +24,7 @@ func TestBundleNeverLogged(t *testing.T) {
 	require.Equal(t, http.StatusConflict, status)
 
 	out := logs.String()
-	require.Contains(t, out, "/jobs/"+q.ID+"/auth", "the access log was captured")
+	require.Contains(t, out, "/jobs/"+q.ID.String()+"/auth", "the access log was captured")
 	for _, u := range []string{b.Workspace.URL, b.Output.URL, b.Attestation.URL} {
 		require.NotContains(t, out, sig(t, u))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
 )
@@ -23,7 +24,7 @@ type tokenBundle struct {
 	WorkflowToken string `json:"workflowToken"`
 }
 
-func (e *env) tokens(t *testing.T, who, id string, epoch int64) tokenBundle {
+func (e *env) tokens(t *testing.T, who string, id ids.JobID, epoch int64) tokenBundle {
 	t.Helper()
 	status, raw := e.call(t, who, http.MethodGet, authPath(id, epoch), nil)
 	require.Equal(t, http.StatusOK, status, string(raw))
@@ -49,7 +50,7 @@ func TestBundleCarriesTheJobsTokens(t *testing.T) {
 	ctx := context.Background()
 	q := e.queued(t, t0, func(j *job.Job) { j.RuntimeScopes, j.HasRuntimeToken = []string{"objects:read"}, true })
 	require.NoError(t, e.secrets.Store.Put(ctx, q, custody.RuntimeToken, "runtime-canary-7f3a", q.Deadline))
-	verifier := jobtoken.NewVerifier(e.keys, tokenIssuer, func(ctx context.Context, id string) (*job.Job, error) { return e.store.Get(ctx, id) }, e.clock.Now)
+	verifier := jobtoken.NewVerifier(e.keys, tokenIssuer, e.store.Get, e.clock.Now)
 
 	c1 := e.claim(t, "service:disp1", map[string]any{"worker": "w1"})
 	first := e.tokens(t, "service:disp1", q.ID, c1.Lock.Epoch)
@@ -67,7 +68,7 @@ func TestBundleCarriesTheJobsTokens(t *testing.T) {
 
 	// Handed back and claimed again: the old job token stops working, the
 	// new one works, the workflow token is the same.
-	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID+"/state", map[string]any{"epoch": c1.Lock.Epoch, "state": "QUEUED"})
+	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID.String()+"/state", map[string]any{"epoch": c1.Lock.Epoch, "state": "QUEUED"})
 	require.Equal(t, http.StatusOK, status, string(raw))
 	_, err = verifier.Verify(ctx, first.JobToken)
 	require.Error(t, err, "a requeued job's old token")
@@ -110,11 +111,11 @@ func testReportedFailureScrubsSecrets(t *testing.T, layout job.SecretLayout, sec
 	bundle := e.tokens(t, "service:disp1", q.ID, c.Lock.Epoch) // mints the workflow token
 	require.Equal(t, "runtime-canary-9b1c", bundle.RuntimeToken)
 	require.NotEmpty(t, bundle.WorkflowToken)
-	require.Len(t, e.secrets.Held(t, q.ID), secrets)
+	require.Len(t, e.secrets.Held(t, q.ID.String()), secrets)
 
-	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID+"/state", map[string]any{"epoch": c.Lock.Epoch, "state": "FAILED", "message": "oom"})
+	status, raw := e.call(t, "service:disp1", http.MethodPost, "/jobs/"+q.ID.String()+"/state", map[string]any{"epoch": c.Lock.Epoch, "state": "FAILED", "message": "oom"})
 	require.Equal(t, http.StatusOK, status, string(raw))
-	require.Empty(t, e.secrets.Held(t, q.ID))
+	require.Empty(t, e.secrets.Held(t, q.ID.String()))
 	stored, err := e.store.Get(context.Background(), q.ID)
 	require.NoError(t, err)
 	require.False(t, stored.SecretsHeld)

@@ -5,6 +5,7 @@ import (
 
 	"valet.dev/valet/functions/finalize"
 	"valet.dev/valet/shared/httpapi/apitest"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -18,7 +19,7 @@ func BenchmarkWorkspaceFinalized(b *testing.B) {
 	e := newEnv(b)
 	srv := serve(b, e)
 
-	lastID := ""
+	var lastID ids.JobID
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {

@@ -41,9 +41,9 @@ func TestWorkspaceArrivalQueuesTheJob(t *testing.T) {
 }
 
 func TestMismatchedWorkspaceIsRejectedAndDeleted(t *testing.T) {
-	for name, body := range map[string]func(id string) []byte{
-		"size": func(id string) []byte { return append(content(id, job.WorkspaceKind, 0), "too long"...) },
-		"md5":  func(id string) []byte { return content(id, job.WorkspaceKind, 1) }, // same length, other bytes
+	for name, body := range map[string]func(id ids.JobID) []byte{
+		"size": func(id ids.JobID) []byte { return append(content(id, job.WorkspaceKind, 0), "too long"...) },
+		"md5":  func(id ids.JobID) []byte { return content(id, job.WorkspaceKind, 1) }, // same length, other bytes
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
@@ -90,7 +90,7 @@ func TestOutputAndAttestationSucceed(t *testing.T) {
 	require.False(t, got.FinishedAt.IsZero())
 	require.Equal(t, []string{job.EventCreated, job.EventQueued, job.EventLocked, job.EventOutput, job.EventAttestation, job.EventSucceeded, job.EventScrubbed}, e.eventTypes(withAtt.ID))
 	require.False(t, e.get(withAtt.ID).SecretsHeld)
-	require.Empty(t, e.secrets.Held(t, withAtt.ID), "the workflow token minted at queue time is destroyed at success")
+	require.Empty(t, e.secrets.Held(t, withAtt.ID.String()), "the workflow token minted at queue time is destroyed at success")
 	require.True(t, e.present(out))
 	require.True(t, e.present(att))
 
@@ -183,7 +183,7 @@ func TestIgnoredEventsAreAcknowledged(t *testing.T) {
 
 	otherBucket := good
 	otherBucket.Bucket = "someone-elses"
-	absent := ids.NewJobID().String()
+	absent := ids.NewJobID()
 	missingJob := e.upload(job.WorkspaceName(absent, 1), content(absent, job.WorkspaceKind, 0))
 	badGeneration := good
 	badGeneration.Generation = "not-a-number"
@@ -191,7 +191,7 @@ func TestIgnoredEventsAreAcknowledged(t *testing.T) {
 	badSize.Size = ""
 	for name, obj := range map[string]finalize.StorageObject{
 		"other bucket":       otherBucket,
-		"unknown name":       e.upload("jobs/"+j.ID+"/secrets.txt", []byte("x")),
+		"unknown name":       e.upload("jobs/"+j.ID.String()+"/secrets.txt", []byte("x")),
 		"outside the layout": e.upload("random/object", []byte("x")),
 		"malformed job id":   e.upload(job.WorkspaceName("..", 0), []byte("x")),
 		"job absent":         missingJob,
@@ -236,12 +236,12 @@ type failingStore struct {
 	err error
 }
 
-func (s failingStore) Update(context.Context, string, func(*job.Job) ([]job.Event, error)) (*job.Job, error) {
+func (s failingStore) Update(context.Context, ids.JobID, func(*job.Job) ([]job.Event, error)) (*job.Job, error) {
 	return nil, s.err
 }
 
 func TestTransientStoreFailuresAreRetried(t *testing.T) {
-	obj := finalize.StorageObject{Bucket: jobsBucket, Name: job.WorkspaceName(ids.NewJobID().String(), 0), Generation: "1", Size: "1"}
+	obj := finalize.StorageObject{Bucket: jobsBucket, Name: job.WorkspaceName(ids.NewJobID(), 0), Generation: "1", Size: "1"}
 	for code, retry := range map[apperr.Code]bool{
 		apperr.Unavailable:       true,
 		apperr.ResourceExhausted: true,
@@ -300,7 +300,7 @@ func TestQueueingMintsTheWorkflowToken(t *testing.T) {
 	e.deliver(ws)
 	require.Equal(t, job.Queued, e.get(j.ID).State)
 	require.True(t, e.get(j.ID).SecretsHeld)
-	require.Len(t, e.secrets.Held(t, j.ID), 1)
+	require.Len(t, e.secrets.Held(t, j.ID.String()), 1)
 	first, err := e.secrets.Store.Get(context.Background(), e.get(j.ID), custody.WorkflowToken)
 	require.NoError(t, err)
 

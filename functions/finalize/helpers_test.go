@@ -79,7 +79,7 @@ func newEnv(t testing.TB) *env {
 
 // content is what a test uploads: declared and uploaded bodies differ in
 // the tests of rejection.
-func content(id string, kind job.Kind, n int) []byte {
+func content(id ids.JobID, kind job.Kind, n int) []byte {
 	return fmt.Appendf(nil, "%s %s %d", id, kind, n)
 }
 
@@ -92,7 +92,7 @@ func md5b64(b []byte) string {
 // those of content(id, workspace, 0).
 func (e *env) newJob(requireAttestation bool) *job.Job {
 	e.t.Helper()
-	id := ids.NewJobID().String()
+	id := ids.NewJobID()
 	ws := content(id, job.WorkspaceKind, 0)
 	j := &job.Job{
 		ID:                 id,
@@ -142,7 +142,7 @@ func (e *env) uploadTo(bucket, name string, body []byte) finalize.StorageObject 
 // uploadArtifact uploads the n-th body of kind for job id: the workspace
 // at the job's open workspace key, or an artifact under the job's current
 // epoch.
-func (e *env) uploadArtifact(id string, kind job.Kind, n int) finalize.StorageObject {
+func (e *env) uploadArtifact(id ids.JobID, kind job.Kind, n int) finalize.StorageObject {
 	if kind == job.WorkspaceKind {
 		return e.upload(job.WorkspaceName(id, e.get(id).WorkspaceKey), content(id, kind, n))
 	}
@@ -150,7 +150,7 @@ func (e *env) uploadArtifact(id string, kind job.Kind, n int) finalize.StorageOb
 }
 
 // uploadAt uploads the n-th body of an artifact under the claim at epoch.
-func (e *env) uploadAt(id string, kind job.Kind, epoch int64, n int) finalize.StorageObject {
+func (e *env) uploadAt(id ids.JobID, kind job.Kind, epoch int64, n int) finalize.StorageObject {
 	return e.upload(job.ArtifactName(id, kind, epoch), content(id, kind, n))
 }
 
@@ -183,7 +183,7 @@ func (e *env) deliver(obj finalize.StorageObject) {
 	require.NoError(e.t, e.h.HandleEvent(context.Background(), finalized(e.t, obj)))
 }
 
-func (e *env) get(id string) *job.Job {
+func (e *env) get(id ids.JobID) *job.Job {
 	e.t.Helper()
 	j, err := e.store.Get(context.Background(), id)
 	require.NoError(e.t, err)
@@ -192,7 +192,7 @@ func (e *env) get(id string) *job.Job {
 
 // newWorkspaceKey mints a new workspace key for job id, as
 // POST /jobs/{id}/upload does.
-func (e *env) newWorkspaceKey(id string) {
+func (e *env) newWorkspaceKey(id ids.JobID) {
 	e.t.Helper()
 	_, err := e.store.Update(context.Background(), id, func(j *job.Job) ([]job.Event, error) {
 		_, err := j.NewWorkspaceKey(e.now)
@@ -211,7 +211,7 @@ func (e *env) claimedJob(requireAttestation bool) *job.Job {
 	return j
 }
 
-func (e *env) claim(id string) {
+func (e *env) claim(id ids.JobID) {
 	e.t.Helper()
 	_, err := e.store.Update(context.Background(), id, func(j *job.Job) ([]job.Event, error) {
 		ev, err := j.Claim("dispatcher@test", "worker-1", job.DefaultLease, e.now)
@@ -224,7 +224,7 @@ func (e *env) claim(id string) {
 }
 
 // eventTypes lists the types of the job's events in order.
-func (e *env) eventTypes(id string) []string {
+func (e *env) eventTypes(id ids.JobID) []string {
 	e.t.Helper()
 	var types []string
 	token := ""

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/functions/finalize"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -21,7 +22,7 @@ type scenario struct {
 
 // history is the objects a scenario's job sees, in upload order.
 type history struct {
-	id        string
+	id        ids.JobID
 	workspace []finalize.StorageObject
 	artifacts []finalize.StorageObject
 }
@@ -63,7 +64,7 @@ type outcome struct {
 	Transitions []string // event types, rejections left out (their number depends on the order of arrival)
 }
 
-func (e *env) outcome(id string) outcome {
+func (e *env) outcome(id ids.JobID) outcome {
 	e.t.Helper()
 	j := e.get(id)
 	types := slices.DeleteFunc(e.eventTypes(id), func(t string) bool { return t == job.EventUploadRejected })
@@ -134,7 +135,7 @@ func TestRedeliveredShuffledEventsEqualInOrderDelivery(t *testing.T) {
 				got := e.outcome(h.id)
 				require.Equal(t, normalise(want[i]), normalise(got), "job %d", i)
 				require.Equal(t, []string{job.EventSucceeded, job.EventScrubbed}, got.Transitions[len(got.Transitions)-2:], "job %d: nothing after success but the scrub", i)
-				require.Empty(t, e.secrets.Held(t, h.id), "job %d: Secret Manager holds nothing of it", i)
+				require.Empty(t, e.secrets.Held(t, h.id.String()), "job %d: Secret Manager holds nothing of it", i)
 				// The recorded generations are the accepted uploads'.
 				require.Equal(t, h.workspace[len(h.workspace)-1].Generation, itoa(got.Workspace.Generation))
 				require.Equal(t, h.artifacts[0].Generation, itoa(got.Output.Generation))

@@ -34,12 +34,13 @@ func (o StorageObject) arrival() (job.Arrival, error) {
 // private, unreachable without a signed URL, and the bucket's lifecycle rule
 // removes it; deleting on a missing job would race a job being created).
 func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageObject) error {
-	id, kind, epoch, ok := job.ParseObjectName(obj.Name)
+	name, kind, epoch, ok := job.ParseObjectName(obj.Name)
 	if !ok {
 		log.WarnContext(ctx, "ignoring object with a name valet did not hand out")
 		return nil
 	}
-	if _, err := ids.ParseJobID(id); err != nil {
+	id, err := ids.ParseJobID(name)
+	if err != nil {
 		log.WarnContext(ctx, "ignoring object whose job id is malformed")
 		return nil
 	}

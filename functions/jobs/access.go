@@ -20,11 +20,11 @@ func caller(r *http.Request) (identity.Principal, error) {
 }
 
 // role is p's role in project pid (None for a personal job).
-func (h *handler) role(ctx context.Context, p identity.Principal, pid string) (project.Role, error) {
+func (h *handler) role(ctx context.Context, p identity.Principal, pid ids.ProjectID) (project.Role, error) {
 	if pid == "" {
 		return project.None, nil
 	}
-	return h.projects.Role(ctx, ids.ProjectID(pid), ids.UserID(p.ID))
+	return h.projects.Role(ctx, pid, ids.UserID(p.ID))
 }
 
 // notFound is the answer for a job that is absent and for one the caller
@@ -41,7 +41,7 @@ func jobID(r *http.Request) (ids.JobID, error) {
 // authorize checks that p, with role in j's project, may do a to j
 // (access.Check: a job p may not read is not found).
 func authorize(p identity.Principal, a access.Action, j *job.Job, role project.Role) error {
-	return access.Check(p, a, access.JobResource(j), role, notFound(ids.JobID(j.ID)))
+	return access.Check(p, a, access.JobResource(j), role, notFound(j.ID))
 }
 
 // load returns the caller, the job of the request's path and the caller's
@@ -55,7 +55,7 @@ func (h *handler) load(r *http.Request, a access.Action) (identity.Principal, *j
 	if err != nil {
 		return p, nil, "", err
 	}
-	j, err := h.store.Get(r.Context(), string(id))
+	j, err := h.store.Get(r.Context(), id)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return p, nil, "", notFound(id)
 	}
@@ -88,7 +88,7 @@ func (h *handler) update(r *http.Request, a access.Action, change func(p identit
 		return change(p, j)
 	})
 	if apperr.CodeOf(err) == apperr.NotFound {
-		return nil, notFound(ids.JobID(found.ID))
+		return nil, notFound(found.ID)
 	}
 	return j, err
 }

@@ -122,7 +122,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j), "jobs/"+j.ID+"/workspace", upload.Method, upload.ExpiresAt))
+	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j), "jobs/"+j.ID.String()+"/workspace", upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Job: j.View(), Upload: &upload})
 	return nil
 }
@@ -202,8 +202,10 @@ func (h *handler) reusable(ctx context.Context, p identity.Principal, j *job.Job
 
 // newJob checks req and builds the job p submits.
 func newJob(p identity.Principal, req *createRequest, now time.Time) (*job.Job, error) {
+	var pid ids.ProjectID
 	if req.Project != "" {
-		if _, err := ids.ParseProjectID(req.Project); err != nil {
+		var err error
+		if pid, err = ids.ParseProjectID(req.Project); err != nil {
 			return nil, err
 		}
 	}
@@ -229,9 +231,9 @@ func newJob(p identity.Principal, req *createRequest, now time.Time) (*job.Job, 
 		return nil, err
 	}
 	return &job.Job{
-		ID:                 string(ids.NewJobID()),
-		Owner:              p.ID,
-		Project:            req.Project,
+		ID:                 ids.NewJobID(),
+		Owner:              ids.UserID(p.ID),
+		Project:            pid,
 		Spec:               spec,
 		SpecHash:           specHash,
 		Labels:             req.Labels,

@@ -17,6 +17,7 @@ import (
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/signer"
 	"valet.dev/valet/shared/signer/signertest"
@@ -99,7 +100,7 @@ func (e *env) createJob(u user, body map[string]any) createAnswer {
 
 // createAnswer is the client's view of an upload answer.
 type createAnswer struct {
-	Job    job.Job    `json:"job"`
+	Job    job.View   `json:"job"`
 	Upload signer.URL `json:"upload"`
 }
 
@@ -107,7 +108,7 @@ type createAnswer struct {
 // dispatch would.
 func (e *env) move(id string, fn func(j *job.Job) ([]job.Event, error)) *job.Job {
 	e.t.Helper()
-	j, err := e.store.Update(context.Background(), id, fn)
+	j, err := e.store.Update(context.Background(), ids.JobID(id), fn)
 	require.NoError(e.t, err)
 	return j
 }

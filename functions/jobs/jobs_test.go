@@ -77,7 +77,7 @@ func TestCreateAndGet(t *testing.T) {
 	u, err := url.Parse(up.URL)
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:1", u.Host)
-	require.Equal(t, "/"+testBucket+"/"+job.WorkspaceName(j.ID, 1), u.Path)
+	require.Equal(t, "/"+testBucket+"/"+job.WorkspaceName(ids.JobID(j.ID), 1), u.Path)
 	require.NotEmpty(t, u.Query().Get("X-Goog-Signature"))
 
 	// The stored job reads back the same, with no secret or URL in it.
@@ -284,8 +284,8 @@ func TestUploadReissue(t *testing.T) {
 	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &again)
 	require.Equal(t, id, again.Job.ID)
 	require.Equal(t, created.Upload.Headers, again.Upload.Headers)
-	require.Contains(t, created.Upload.URL, job.WorkspaceName(id, 1))
-	require.Contains(t, again.Upload.URL, job.WorkspaceName(id, 2), "each URL names a key of its own")
+	require.Contains(t, created.Upload.URL, job.WorkspaceName(ids.JobID(id), 1))
+	require.Contains(t, again.Upload.URL, job.WorkspaceName(ids.JobID(id), 2), "each URL names a key of its own")
 	require.False(t, again.Upload.ExpiresAt.After(again.Job.UploadDeadline.Add(time.Second)))
 
 	// Near the deadline the URL lives only until it.
@@ -336,7 +336,7 @@ func checkDownload(t *testing.T, dl map[string]any, id string, kind job.Kind, fi
 	t.Helper()
 	u, err := url.Parse(dl["url"].(string))
 	require.NoError(t, err)
-	require.Equal(t, "/"+testBucket+"/"+job.ArtifactName(id, kind, 1), u.Path, "the artifact of the claim (epoch 1) that uploaded it")
+	require.Equal(t, "/"+testBucket+"/"+job.ArtifactName(ids.JobID(id), kind, 1), u.Path, "the artifact of the claim (epoch 1) that uploaded it")
 	require.Equal(t, `attachment; filename="`+file+`"`, u.Query().Get("response-content-disposition"))
 	expires, err := time.Parse(time.RFC3339, dl["expiresAt"].(string))
 	require.NoError(t, err)
@@ -458,9 +458,9 @@ func TestStoredJobHasNoURL(t *testing.T) {
 	alice := e.newUser("alice")
 	id := e.createJob(alice, nil).Job.ID
 	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &createAnswer{})
-	j, err := e.store.Get(context.Background(), id)
+	j, err := e.store.Get(context.Background(), ids.JobID(id))
 	require.NoError(t, err)
-	evs, _, err := e.store.Events(context.Background(), id, 100, "")
+	evs, _, err := e.store.Events(context.Background(), ids.JobID(id), 100, "")
 	require.NoError(t, err)
 	for _, ev := range evs {
 		require.NotContains(t, ev.Message, "X-Goog")

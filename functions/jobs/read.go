@@ -87,7 +87,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) error {
 	}
 	events, next, err := h.store.Events(r.Context(), j.ID, page.Size, page.Token)
 	if apperr.CodeOf(err) == apperr.NotFound {
-		err = notFound(ids.JobID(j.ID))
+		err = notFound(j.ID)
 	}
 	if err != nil {
 		return err
@@ -104,21 +104,22 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) error {
 // and those of every project where p may read jobs.
 func (h *handler) listScope(ctx context.Context, p identity.Principal, project string) (job.Query, error) {
 	if project != "" {
-		if _, err := ids.ParseProjectID(project); err != nil {
-			return job.Query{}, err
-		}
-		role, err := h.role(ctx, p, project)
+		pid, err := ids.ParseProjectID(project)
 		if err != nil {
 			return job.Query{}, err
 		}
-		if !access.Can(p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: "projects/" + project}, role) {
-			return job.Query{}, apperr.E(apperr.NotFound, "project %s not found", project)
+		role, err := h.role(ctx, p, pid)
+		if err != nil {
+			return job.Query{}, err
 		}
-		return job.Query{Project: project}, nil
+		if !access.Can(p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: ids.ProjectSpace(pid).String()}, role) {
+			return job.Query{}, apperr.E(apperr.NotFound, "project %s not found", pid)
+		}
+		return job.Query{Project: pid}, nil
 	}
 	var query job.Query
 	if access.CanListJobs(p) {
-		query.Owner = p.ID
+		query.Owner = ids.UserID(p.ID)
 	}
 	memberships, err := h.projects.Memberships(ctx, ids.UserID(p.ID))
 	if err != nil {
@@ -129,7 +130,7 @@ func (h *handler) listScope(ctx context.Context, p identity.Principal, project s
 			break // the rest are listed with ?project=
 		}
 		if access.Can(p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: string(ids.ProjectSpace(m.Project))}, m.Role) {
-			query.Projects = append(query.Projects, string(m.Project))
+			query.Projects = append(query.Projects, m.Project)
 		}
 	}
 	if query.Owner == "" && len(query.Projects) == 0 {

@@ -54,7 +54,7 @@ func TestRuntimeTokenIsCheckedKeptAndScrubbed(t *testing.T) {
 		require.Equal(t, http.StatusOK, r.Status)
 		require.NotContains(t, string(r.Body), token)
 	}
-	stored, err := e.store.Get(context.Background(), created.Job.ID)
+	stored, err := e.store.Get(context.Background(), ids.JobID(created.Job.ID))
 	require.NoError(t, err)
 	require.True(t, stored.SecretsHeld)
 	require.True(t, stored.HasRuntimeToken)

@@ -9,6 +9,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -43,11 +44,11 @@ func (s *server) sweep(w http.ResponseWriter, r *http.Request) error {
 	// Projects first: finishing a delete cancels the project's jobs, whose
 	// secrets the pass over due jobs below then destroys.
 	s.projects(r, now, &res)
-	ids, err := s.store.Due(r.Context(), now, s.batch)
+	due, err := s.store.Due(r.Context(), now, s.batch)
 	if err != nil {
 		return apperr.Wrap(err, apperr.Unavailable, "the due jobs could not be listed; the next run retries")
 	}
-	for _, id := range ids {
+	for _, id := range due {
 		if r.Context().Err() != nil {
 			break
 		}
@@ -65,7 +66,7 @@ func (s *server) sweep(w http.ResponseWriter, r *http.Request) error {
 // one applies job.Sweep to one job, deletes the workspace of a job that
 // expired and scrubs the secrets of a final job. Failures are logged and
 // counted, never fatal to the run.
-func (s *server) one(r *http.Request, id string, now time.Time, res *Result) {
+func (s *server) one(r *http.Request, id ids.JobID, now time.Time, res *Result) {
 	ctx, cancel := context.WithTimeout(r.Context(), perJobTimeout)
 	defer cancel()
 	log := httpapi.LoggerFrom(ctx)

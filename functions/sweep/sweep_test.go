@@ -90,7 +90,7 @@ func newEnv(t *testing.T, batch int) *env {
 func (e *env) create(t *testing.T, mutate func(*job.Job)) *job.Job {
 	t.Helper()
 	j := &job.Job{
-		ID: string(ids.NewJobID()), Owner: "u1", Spec: map[string]any{"image": "alpine"}, SpecHash: "h",
+		ID: ids.JobID(ids.NewJobID()), Owner: "u1", Spec: map[string]any{"image": "alpine"}, SpecHash: "h",
 		State: job.AwaitingWorkspace, MaxAttempts: job.DefaultMaxAttempts, TimeoutSeconds: 3600,
 		Workspace: job.Artifact{SizeBytes: 10}, CreatedAt: t0.Add(-2 * time.Hour), UpdatedAt: t0.Add(-2 * time.Hour),
 		UploadDeadline: t0.Add(time.Hour), EventSeq: 1,
@@ -127,7 +127,7 @@ func (e *env) sweep(t *testing.T) sweep.Result {
 
 func (e *env) get(t *testing.T, id string) *job.Job {
 	t.Helper()
-	j, err := e.store.Get(context.Background(), id)
+	j, err := e.store.Get(context.Background(), ids.JobID(id))
 	require.NoError(t, err)
 	return j
 }
@@ -151,27 +151,27 @@ func TestSweepAppliesEachTimerOnce(t *testing.T) {
 	res := e.sweep(t)
 	require.Equal(t, sweep.Result{Expired: 1, Requeued: 1, Failed: 3, Examined: 5}, res)
 
-	require.Equal(t, job.Expired, e.get(t, stale.ID).State)
+	require.Equal(t, job.Expired, e.get(t, stale.ID.String()).State)
 	require.Equal(t, []deletion{{bucket, job.WorkspaceName(stale.ID, 0), 0}}, e.objects.deleted(),
 		"the expired job's workspace, any generation")
 
-	j := e.get(t, lapsed.ID)
+	j := e.get(t, lapsed.ID.String())
 	require.Equal(t, job.Queued, j.State)
 	require.Equal(t, 2, j.Attempt)
 	require.Empty(t, j.Lock.Holder)
 	require.EqualValues(t, 1, j.Lock.Epoch, "the next claim moves to epoch 2")
 
-	j = e.get(t, lastTry.ID)
+	j = e.get(t, lastTry.ID.String())
 	require.Equal(t, job.Failed, j.State, "no attempts left")
 	require.Equal(t, job.DefaultMaxAttempts, j.Attempt)
 
-	j = e.get(t, late.ID)
+	j = e.get(t, late.ID.String())
 	require.Equal(t, job.Failed, j.State)
 	require.Equal(t, "deadline passed", j.Message)
-	require.Equal(t, job.Failed, e.get(t, queuedLate.ID).State)
+	require.Equal(t, job.Failed, e.get(t, queuedLate.ID.String()).State)
 
-	require.Equal(t, job.AwaitingWorkspace, e.get(t, waiting.ID).State)
-	require.Equal(t, job.Locked, e.get(t, live.ID).State)
+	require.Equal(t, job.AwaitingWorkspace, e.get(t, waiting.ID.String()).State)
+	require.Equal(t, job.Locked, e.get(t, live.ID.String()).State)
 
 	// A second run right after finds nothing to do.
 	require.Equal(t, sweep.Result{}, e.sweep(t))
@@ -204,7 +204,7 @@ func TestSweepCountsDeleteFailuresAndGoesOn(t *testing.T) {
 
 	require.Equal(t, sweep.Result{Expired: 3, Examined: 3, Errors: 1}, e.sweep(t))
 	for _, j := range []*job.Job{bad, gone, good} {
-		require.Equal(t, job.Expired, e.get(t, j.ID).State)
+		require.Equal(t, job.Expired, e.get(t, j.ID.String()).State)
 	}
 	require.Len(t, e.objects.deleted(), 3)
 }
@@ -219,12 +219,12 @@ func TestSweepNeedsTheScheduler(t *testing.T) {
 	status, raw = e.run(t, "user:u1", "/sweep")
 	require.Equal(t, http.StatusForbidden, status)
 	require.Equal(t, apperr.PermissionDenied, errorCode(t, raw))
-	require.Equal(t, job.AwaitingWorkspace, e.get(t, stale.ID).State, "refused runs change nothing")
+	require.Equal(t, job.AwaitingWorkspace, e.get(t, stale.ID.String()).State, "refused runs change nothing")
 
 	// POST / is the same run (Cloud Scheduler calls the function's URL).
 	status, raw = e.run(t, "service:scheduler", "/")
 	require.Equal(t, http.StatusOK, status, string(raw))
-	require.Equal(t, job.Expired, e.get(t, stale.ID).State)
+	require.Equal(t, job.Expired, e.get(t, stale.ID.String()).State)
 
 	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/sweep", nil)
 	require.NoError(t, err)
@@ -260,15 +260,15 @@ func TestSweepScrubsFinalJobsSecrets(t *testing.T) {
 		j.State, j.FinishedAt, j.SecretsHeld = job.Cancelled, t0.Add(-time.Hour), true
 	})
 	for j, secrets := range map[*job.Job]int{late: 1, leftover: 2} {
-		require.NoError(t, e.secrets.Store.Put(ctx, j, custody.RuntimeToken, "runtime-"+j.ID, time.Now().Add(48*time.Hour)))
-		require.NoError(t, e.secrets.Store.Put(ctx, j, custody.WorkflowToken, "workflow-"+j.ID, time.Now().Add(48*time.Hour)))
-		require.Len(t, e.secrets.Held(t, j.ID), secrets)
+		require.NoError(t, e.secrets.Store.Put(ctx, j, custody.RuntimeToken, "runtime-"+j.ID.String(), time.Now().Add(48*time.Hour)))
+		require.NoError(t, e.secrets.Store.Put(ctx, j, custody.WorkflowToken, "workflow-"+j.ID.String(), time.Now().Add(48*time.Hour)))
+		require.Len(t, e.secrets.Held(t, j.ID.String()), secrets)
 	}
 
 	require.Equal(t, sweep.Result{Failed: 1, Scrubbed: 2, Examined: 2}, e.sweep(t))
 	for _, j := range []*job.Job{late, leftover} {
-		require.Empty(t, e.secrets.Held(t, j.ID), "Secret Manager holds nothing of %s", j.ID)
-		stored := e.get(t, j.ID)
+		require.Empty(t, e.secrets.Held(t, j.ID.String()), "Secret Manager holds nothing of %s", j.ID)
+		stored := e.get(t, j.ID.String())
 		require.False(t, stored.SecretsHeld)
 		events, _, err := e.store.Events(ctx, j.ID, 100, "")
 		require.NoError(t, err)
@@ -282,13 +282,13 @@ func TestSweepScrubsFinalJobsSecrets(t *testing.T) {
 func TestSweepRetriesAFailedScrub(t *testing.T) {
 	e := newEnv(t, 0)
 	j := e.create(t, func(j *job.Job) { j.State, j.FinishedAt, j.SecretsHeld = job.Failed, t0.Add(-time.Hour), true })
-	require.NoError(t, e.secrets.Store.Put(context.Background(), j, custody.WorkflowToken, "workflow-"+j.ID, time.Now().Add(48*time.Hour)))
+	require.NoError(t, e.secrets.Store.Put(context.Background(), j, custody.WorkflowToken, "workflow-"+j.ID.String(), time.Now().Add(48*time.Hour)))
 
 	e.secrets.Emulator.Server.FailNext(1)
 	require.Equal(t, sweep.Result{Examined: 1, Errors: 1}, e.sweep(t))
-	require.True(t, e.get(t, j.ID).SecretsHeld)
+	require.True(t, e.get(t, j.ID.String()).SecretsHeld)
 	require.Equal(t, sweep.Result{Scrubbed: 1, Examined: 1}, e.sweep(t))
-	require.Empty(t, e.secrets.Held(t, j.ID))
+	require.Empty(t, e.secrets.Held(t, j.ID.String()))
 }
 
 // TestSweepExpiresPendingObjects: an object whose upload window ended

@@ -101,9 +101,9 @@ func TestSweepWithTheServiceVerifier(t *testing.T) {
 		require.Equal(t, http.StatusUnauthorized, status, "%s: %s", name, raw)
 		require.Equal(t, apperr.Unauthenticated, errorCode(t, raw), name)
 	}
-	require.Equal(t, job.AwaitingWorkspace, e.get(t, stale.ID).State)
+	require.Equal(t, job.AwaitingWorkspace, e.get(t, stale.ID.String()).State)
 
 	status, raw := post(mint(scheduler, srv.URL))
 	require.Equal(t, http.StatusOK, status, string(raw))
-	require.Equal(t, job.Expired, e.get(t, stale.ID).State)
+	require.Equal(t, job.Expired, e.get(t, stale.ID.String()).State)
 }

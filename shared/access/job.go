@@ -2,6 +2,7 @@ package access
 
 import (
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/project"
 )
@@ -25,9 +26,9 @@ func CanJob(p identity.Principal, a Action, j *job.Job) bool {
 // JobSpace is the space a job belongs to: its project's, or its owner's.
 func JobSpace(j *job.Job) string {
 	if j.Project != "" {
-		return "projects/" + j.Project
+		return ids.ProjectSpace(j.Project).String()
 	}
-	return "users/" + j.Owner
+	return ids.UserSpace(j.Owner).String()
 }
 
 // CanListJobs reports whether p may list its own personal jobs: ReadJob

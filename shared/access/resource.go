@@ -32,7 +32,7 @@ func JobResource(j *job.Job) Resource {
 	if j == nil {
 		return Resource{Kind: JobKind}
 	}
-	return Resource{Kind: JobKind, Space: JobSpace(j), Owner: j.Owner}
+	return Resource{Kind: JobKind, Space: JobSpace(j), Owner: string(j.Owner)}
 }
 
 // ObjectResource is an object (or the objects) in space.

@@ -37,12 +37,12 @@ func jobSecretName(jobID string) string {
 
 // newJob is a job of the per-job layout, with a runtime token or not.
 func newJob(runtime bool) *job.Job {
-	return &job.Job{ID: ids.NewJobID().String(), SecretLayout: job.SecretsPerJob, HasRuntimeToken: runtime}
+	return &job.Job{ID: ids.NewJobID(), SecretLayout: job.SecretsPerJob, HasRuntimeToken: runtime}
 }
 
 // legacyJob is a job created before the per-job layout.
 func legacyJob() *job.Job {
-	return &job.Job{ID: ids.NewJobID().String(), SecretLayout: job.SecretsPerKind}
+	return &job.Job{ID: ids.NewJobID(), SecretLayout: job.SecretsPerKind}
 }
 
 // writes counts the Secret Manager write requests the emulator served.
@@ -69,12 +69,12 @@ func TestPutGetFirstValueWins(t *testing.T) {
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 
 	// Labels and expire_time, read back from the emulator.
-	secret, err := running.Server.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: jobSecretName(j.ID)})
+	secret, err := running.Server.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: jobSecretName(j.ID.String())})
 	require.NoError(t, err)
-	require.Equal(t, map[string]string{"app": "valet", "job": j.ID}, secret.GetLabels())
+	require.Equal(t, map[string]string{"app": "valet", "job": j.ID.String()}, secret.GetLabels())
 	require.True(t, expireAt.Equal(secret.GetExpireTime().AsTime()), "expire_time %v", secret.GetExpireTime().AsTime())
-	require.Equal(t, "valet-job-"+j.ID, custody.JobSecretID(j.ID))
-	require.Equal(t, "valet-job-"+j.ID+"-runtime", custody.SecretID(j.ID, custody.RuntimeToken))
+	require.Equal(t, "valet-job-"+j.ID, custody.JobSecretID(j.ID.String()))
+	require.Equal(t, "valet-job-"+j.ID+"-runtime", custody.SecretID(j.ID.String(), custody.RuntimeToken))
 }
 
 // TestPerJobLayoutWrites: a job's whole life in Secret Manager costs at
@@ -93,23 +93,23 @@ func TestPerJobLayoutWrites(t *testing.T) {
 			j := newJob(tc.runtime)
 			later := time.Now().Add(time.Hour)
 			if tc.runtime {
-				require.NoError(t, store.Put(ctx, j, custody.RuntimeToken, "runtime-"+j.ID, later))
+				require.NoError(t, store.Put(ctx, j, custody.RuntimeToken, "runtime-"+j.ID.String(), later))
 			}
-			workflow, err := store.Ensure(ctx, j, custody.WorkflowToken, later, func() (string, error) { return "workflow-" + j.ID, nil })
+			workflow, err := store.Ensure(ctx, j, custody.WorkflowToken, later, func() (string, error) { return "workflow-" + j.ID.String(), nil })
 			require.NoError(t, err)
-			require.Equal(t, "workflow-"+j.ID, workflow)
+			require.Equal(t, "workflow-"+j.ID.String(), workflow)
 			before := running.Server.TotalCalls()
 			runtime, err := store.Get(ctx, j, custody.RuntimeToken)
 			if tc.runtime {
 				require.NoError(t, err)
-				require.Equal(t, "runtime-"+j.ID, runtime)
+				require.Equal(t, "runtime-"+j.ID.String(), runtime)
 			} else {
 				require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 				require.Equal(t, before, running.Server.TotalCalls(), "no call for a runtime token the job lacks")
 			}
-			held, err := store.Held(ctx, j.ID)
+			held, err := store.Held(ctx, j.ID.String())
 			require.NoError(t, err)
-			require.Equal(t, []string{jobSecretName(j.ID)}, held, "one secret per job")
+			require.Equal(t, []string{jobSecretName(j.ID.String())}, held, "one secret per job")
 			require.NoError(t, store.Scrub(ctx, j))
 			require.Equal(t, tc.writes, writes(running))
 			for _, kind := range custody.Kinds {
@@ -134,15 +134,15 @@ func TestPerKindLayoutStillServed(t *testing.T) {
 	runtime, err := store.Get(ctx, j, custody.RuntimeToken)
 	require.NoError(t, err)
 	require.Equal(t, "runtime-legacy", runtime)
-	secret, err := running.Server.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: secretName(j.ID, custody.WorkflowToken)})
+	secret, err := running.Server.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: secretName(j.ID.String(), custody.WorkflowToken)})
 	require.NoError(t, err)
-	require.Equal(t, map[string]string{"app": "valet", "job": j.ID, "kind": "workflow"}, secret.GetLabels())
-	held, err := store.Held(ctx, j.ID)
+	require.Equal(t, map[string]string{"app": "valet", "job": j.ID.String(), "kind": "workflow"}, secret.GetLabels())
+	held, err := store.Held(ctx, j.ID.String())
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{secretName(j.ID, custody.RuntimeToken), secretName(j.ID, custody.WorkflowToken)}, held)
+	require.ElementsMatch(t, []string{secretName(j.ID.String(), custody.RuntimeToken), secretName(j.ID.String(), custody.WorkflowToken)}, held)
 
 	require.NoError(t, store.Scrub(ctx, j))
-	held, err = store.Held(ctx, j.ID)
+	held, err = store.Held(ctx, j.ID.String())
 	require.NoError(t, err)
 	require.Empty(t, held)
 	require.NoError(t, store.Scrub(ctx, j), "scrub is idempotent")
@@ -155,7 +155,7 @@ func TestValuesAreLabelled(t *testing.T) {
 	store, client, _ := newStore(t)
 	j := newJob(true)
 	require.NoError(t, store.Put(ctx, j, custody.RuntimeToken, "runtime-labelled", time.Now().Add(time.Hour)))
-	resp, err := client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: jobSecretName(j.ID) + "/versions/1"})
+	resp, err := client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: jobSecretName(j.ID.String()) + "/versions/1"})
 	require.NoError(t, err)
 	require.JSONEq(t, `{"kind":"runtime","value":"runtime-labelled"}`, string(resp.GetPayload().GetData()))
 
@@ -198,10 +198,10 @@ func testEnsureConcurrentOneValue(t *testing.T, runtime bool) {
 	store, client, _ := newStore(t)
 	j := newJob(runtime)
 	expireAt := time.Now().Add(time.Hour)
-	want := jobSecretName(j.ID) + "/versions/1"
+	want := jobSecretName(j.ID.String()) + "/versions/1"
 	if runtime {
-		require.NoError(t, store.Put(ctx, j, custody.RuntimeToken, "runtime-"+j.ID, expireAt))
-		want = jobSecretName(j.ID) + "/versions/2"
+		require.NoError(t, store.Put(ctx, j, custody.RuntimeToken, "runtime-"+j.ID.String(), expireAt))
+		want = jobSecretName(j.ID.String()) + "/versions/2"
 	}
 
 	var wg sync.WaitGroup
@@ -221,7 +221,7 @@ func testEnsureConcurrentOneValue(t *testing.T, runtime bool) {
 	}
 	// Losing writers' versions were destroyed: only the runtime token's
 	// version and the workflow token's are readable.
-	it := client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: jobSecretName(j.ID), Filter: "state:ENABLED"})
+	it := client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: jobSecretName(j.ID.String()), Filter: "state:ENABLED"})
 	var enabled []string
 	for v, err := it.Next(); err == nil; v, err = it.Next() {
 		enabled = append(enabled, v.GetName())
@@ -231,7 +231,7 @@ func testEnsureConcurrentOneValue(t *testing.T, runtime bool) {
 	if runtime {
 		got, err := store.Get(ctx, j, custody.RuntimeToken)
 		require.NoError(t, err)
-		require.Equal(t, "runtime-"+j.ID, got, "the runtime token is untouched")
+		require.Equal(t, "runtime-"+j.ID.String(), got, "the runtime token is untouched")
 	}
 
 	// Ensure does not mint again once a value is held.
@@ -263,7 +263,7 @@ func TestScrub(t *testing.T) {
 		_, err := store.Get(ctx, j, kind)
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err), kind)
 	}
-	held, err := store.Held(ctx, j.ID)
+	held, err := store.Held(ctx, j.ID.String())
 	require.NoError(t, err)
 	require.Empty(t, held)
 	require.NoError(t, store.Scrub(ctx, j), "scrub is idempotent")
@@ -286,14 +286,14 @@ func TestNoValueAfterScrub(t *testing.T) {
 	require.NoError(t, store.Scrub(ctx, j))
 	_, err := store.Ensure(ctx, j, custody.WorkflowToken, time.Now().Add(time.Hour), func() (string, error) { return "workflow-too-late", nil })
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
-	held, err := store.Held(ctx, j.ID)
+	held, err := store.Held(ctx, j.ID.String())
 	require.NoError(t, err)
 	require.Empty(t, held)
 
 	// A destroyed version stays NotFound: Ensure does not bring it back.
 	k := newJob(false)
 	require.NoError(t, store.Put(ctx, k, custody.WorkflowToken, "workflow-destroyed", time.Now().Add(time.Hour)))
-	_, err = client.DestroySecretVersion(ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: jobSecretName(k.ID) + "/versions/1"})
+	_, err = client.DestroySecretVersion(ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: jobSecretName(k.ID.String()) + "/versions/1"})
 	require.NoError(t, err)
 	_, err = store.Ensure(ctx, k, custody.WorkflowToken, time.Now().Add(time.Hour), func() (string, error) { return "workflow-resurrected", nil })
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
@@ -316,7 +316,7 @@ func TestBackendDownIsUnavailableWithoutValues(t *testing.T) {
 	_, err := store.Get(short(), j, custody.RuntimeToken)
 	errs = append(errs, err)
 	errs = append(errs, store.Scrub(short(), j))
-	_, err = store.Held(short(), j.ID)
+	_, err = store.Held(short(), j.ID.String())
 	errs = append(errs, err)
 	for _, err := range errs {
 		require.Equal(t, apperr.Unavailable, apperr.CodeOf(err), "%v", err)
@@ -335,8 +335,8 @@ func TestPutKeepsGooglesExpirationFloor(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			j := newJob(false)
 			before := time.Now()
-			require.NoError(t, store.Put(ctx, j, custody.WorkflowToken, "short-lived-"+j.ID, before.Add(in)))
-			secret, err := running.Server.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: jobSecretName(j.ID)})
+			require.NoError(t, store.Put(ctx, j, custody.WorkflowToken, "short-lived-"+j.ID.String(), before.Add(in)))
+			secret, err := running.Server.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: jobSecretName(j.ID.String())})
 			require.NoError(t, err)
 			require.False(t, secret.GetExpireTime().AsTime().Before(before.Add(custody.MinLifetime)),
 				"expire_time %v is under the floor", secret.GetExpireTime().AsTime())

@@ -26,9 +26,9 @@ func (s slot) versionName(project string) string {
 // it needs no call.
 func slotOf(j *job.Job, kind Kind) (slot, bool) {
 	if j.SecretLayout != job.SecretsPerJob {
-		return slot{secretID: SecretID(j.ID, kind), version: 1}, true
+		return slot{secretID: SecretID(j.ID.String(), kind), version: 1}, true
 	}
-	s := slot{secretID: JobSecretID(j.ID), version: 1, labelled: true}
+	s := slot{secretID: JobSecretID(j.ID.String()), version: 1, labelled: true}
 	switch {
 	case kind == RuntimeToken:
 		return s, j.HasRuntimeToken

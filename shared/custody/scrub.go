@@ -29,18 +29,18 @@ func (s *Store) Scrub(ctx context.Context, j *job.Job) error {
 	if j == nil {
 		return apperr.E(apperr.Invalid, "no job given to scrub")
 	}
-	if _, err := ids.ParseJobID(j.ID); err != nil {
+	if _, err := ids.ParseJobID(j.ID.String()); err != nil {
 		return err
 	}
-	secretIDs := []string{JobSecretID(j.ID)}
+	secretIDs := []string{JobSecretID(j.ID.String())}
 	if j.SecretLayout != job.SecretsPerJob {
-		secretIDs = []string{SecretID(j.ID, RuntimeToken), SecretID(j.ID, WorkflowToken)}
+		secretIDs = []string{SecretID(j.ID.String(), RuntimeToken), SecretID(j.ID.String(), WorkflowToken)}
 	}
 	var first error
 	for _, id := range secretIDs {
 		err := s.client.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: secretName(s.project, id)})
 		if err != nil && !gone(err) && first == nil {
-			first = smError(err, "scrubbing job "+j.ID+"'s secret "+id)
+			first = smError(err, "scrubbing job "+j.ID.String()+"'s secret "+id)
 		}
 	}
 	return first

@@ -75,7 +75,7 @@ func check(j *job.Job, kind Kind) error {
 	if j == nil {
 		return apperr.E(apperr.Invalid, "no job given for its secrets")
 	}
-	if _, err := ids.ParseJobID(j.ID); err != nil {
+	if _, err := ids.ParseJobID(j.ID.String()); err != nil {
 		return err
 	}
 	if !kind.valid() {
@@ -113,9 +113,9 @@ func (s *Store) put(ctx context.Context, j *job.Job, kind Kind, value string, ex
 	if err != nil {
 		return false, err
 	}
-	what := "storing job " + j.ID + " " + string(kind) + " secret"
+	what := "storing job " + j.ID.String() + " " + string(kind) + " secret"
 	if at.version == 1 {
-		held, err := s.create(ctx, j.ID, kind, at, expireAt)
+		held, err := s.create(ctx, j.ID.String(), kind, at, expireAt)
 		if err != nil || held {
 			return false, err
 		}
@@ -133,7 +133,7 @@ func (s *Store) put(ctx context.Context, j *job.Job, kind Kind, value string, ex
 	// Another writer got there first: its value stands, ours goes.
 	_, err = s.client.DestroySecretVersion(ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: v.GetName()})
 	if err != nil && !gone(err) {
-		return false, smError(err, "destroying a surplus version of job "+j.ID+" "+string(kind)+" secret")
+		return false, smError(err, "destroying a surplus version of job "+j.ID.String()+" "+string(kind)+" secret")
 	}
 	return false, nil
 }
@@ -185,7 +185,7 @@ func (s *Store) Get(ctx context.Context, j *job.Job, kind Kind) (string, error) 
 	if err := check(j, kind); err != nil {
 		return "", err
 	}
-	what := "reading job " + j.ID + " " + string(kind) + " secret"
+	what := "reading job " + j.ID.String() + " " + string(kind) + " secret"
 	at, ok := slotOf(j, kind)
 	if !ok {
 		return "", apperr.E(apperr.NotFound, "%s: the job has none", what)

@@ -27,9 +27,9 @@ func Workflow(ctx context.Context, c *Store, m *workflow.Minter, j *job.Job, w *
 		return "", apperr.E(apperr.Conflict, "job %s is %s; it has no workflow token", j.ID, j.State)
 	}
 	return c.Ensure(ctx, j, WorkflowToken, j.Deadline, func() (string, error) {
-		token, jti, err := m.Mint(ctx, j.ID, j.RuntimeUser, j.Deadline)
+		token, jti, err := m.Mint(ctx, j.ID.String(), j.RuntimeUser, j.Deadline)
 		if err == nil {
-			w.Write(ctx, audit.Entry{Space: access.JobSpace(j), Action: audit.TokenMinted, Target: "jobs/" + j.ID,
+			w.Write(ctx, audit.Entry{Space: access.JobSpace(j), Action: audit.TokenMinted, Target: "jobs/" + j.ID.String(),
 				TokenKind: audit.WorkflowToken, TokenID: jti, ExpiresAt: audit.At(j.Deadline)})
 		}
 		return token, err

@@ -50,23 +50,23 @@ func NewJobStore(client *firestore.Client, opts ...StoreOption) *JobStore {
 	return &JobStore{client: client, deadline: newDeadline(opts)}
 }
 
-func (s *JobStore) jobRef(id string) *firestore.DocumentRef {
-	return s.client.Collection(JobsCollection).Doc(id)
+func (s *JobStore) jobRef(id ids.JobID) *firestore.DocumentRef {
+	return s.client.Collection(JobsCollection).Doc(string(id))
 }
 
-func (s *JobStore) eventRef(id string, seq int64) *firestore.DocumentRef {
+func (s *JobStore) eventRef(id ids.JobID, seq int64) *firestore.DocumentRef {
 	return s.jobRef(id).Collection(EventsCollection).Doc(fmt.Sprintf("%012d", seq))
 }
 
 // validID refuses ids Firestore cannot take as a document id.
-func validID(id string) error {
-	if id == "" || strings.Contains(id, "/") || id == "." || id == ".." || len(id) > 1500 {
+func validID(id ids.JobID) error {
+	if id == "" || strings.Contains(string(id), "/") || id == "." || id == ".." || len(id) > 1500 {
 		return apperr.E(apperr.Invalid, "job id %q is not valid", id)
 	}
 	return nil
 }
 
-func notFound(id string) error { return apperr.E(apperr.NotFound, "job %s not found", id) }
+func notFound(id ids.JobID) error { return apperr.E(apperr.NotFound, "job %s not found", id) }
 
 // Create stores a new job and its first event in one transaction. The
 // event's seq and the job's EventSeq are aligned (to at least 1) first. A
@@ -84,13 +84,12 @@ func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) erro
 	j.SchemaVersion, first.SchemaVersion = schema.Jobs, schema.Events
 	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		if j.Project != "" {
-			pid := ids.ProjectID(j.Project)
-			gone, err := deleted(tx, s.client, pid)
+			gone, err := deleted(tx, s.client, j.Project)
 			if err != nil {
 				return err
 			}
 			if gone {
-				return projectNotFound(pid)
+				return projectNotFound(j.Project)
 			}
 		}
 		if err := tx.Create(s.jobRef(j.ID), j); err != nil {
@@ -105,7 +104,7 @@ func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) erro
 }
 
 // Get returns the job or NotFound.
-func (s *JobStore) Get(ctx context.Context, id string) (*job.Job, error) {
+func (s *JobStore) Get(ctx context.Context, id ids.JobID) (*job.Job, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if err := validID(id); err != nil {
@@ -122,7 +121,7 @@ func (s *JobStore) Get(ctx context.Context, id string) (*job.Job, error) {
 }
 
 // Update runs fn on the current job in one transaction (see job.Store).
-func (s *JobStore) Update(ctx context.Context, id string, fn func(j *job.Job) ([]job.Event, error)) (*job.Job, error) {
+func (s *JobStore) Update(ctx context.Context, id ids.JobID, fn func(j *job.Job) ([]job.Event, error)) (*job.Job, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if err := validID(id); err != nil {
@@ -197,7 +196,7 @@ func (e fnError) As(target any) bool {
 func decodeJob(snap *firestore.DocumentSnapshot) (*job.Job, error) {
 	j, err := decodeAs[job.Job](snap, "job")
 	if err == nil && j.ID == "" {
-		j.ID = snap.Ref.ID
+		j.ID = ids.JobID(snap.Ref.ID)
 	}
 	return j, err
 }

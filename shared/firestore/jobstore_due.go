@@ -7,6 +7,7 @@ import (
 	"cloud.google.com/go/firestore"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -15,7 +16,7 @@ import (
 // queries (upload window of AWAITING_WORKSPACE jobs, lease of the
 // State.Leased ones, deadline of the State.Timed ones, final jobs with
 // secretsHeld), each oldest first, merged without duplicates.
-func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
+func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]ids.JobID, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if limit < 1 {
@@ -32,10 +33,10 @@ func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string,
 		jobs.Where("state", "in", statesWhere(job.State.Final)).Where("secretsHeld", "==", true).
 			Where("finishedAt", "<=", now).OrderBy("finishedAt", firestore.Asc),
 	}
-	seen := map[string]bool{}
-	var ids []string
+	seen := map[ids.JobID]bool{}
+	var due []ids.JobID
 	for _, q := range queries {
-		if len(ids) >= limit {
+		if len(due) >= limit {
 			break
 		}
 		snaps, err := q.Select().Limit(limit).Documents(ctx).GetAll()
@@ -43,13 +44,13 @@ func (s *JobStore) Due(ctx context.Context, now time.Time, limit int) ([]string,
 			return nil, readError(ctx, err)
 		}
 		for _, snap := range snaps {
-			if id := snap.Ref.ID; !seen[id] && len(ids) < limit {
+			if id := ids.JobID(snap.Ref.ID); !seen[id] && len(due) < limit {
 				seen[id] = true
-				ids = append(ids, id)
+				due = append(due, id)
 			}
 		}
 	}
-	return ids, nil
+	return due, nil
 }
 
 // statesWhere is job.StatesWhere(is) as the strings a query compares.

@@ -99,7 +99,7 @@ func (s *JobStore) List(ctx context.Context, q job.Query) ([]*job.Job, string, e
 	next := ""
 	if len(snaps) > size {
 		last := jobs[len(jobs)-1]
-		next = encodeToken(listCursor{CreatedAt: last.CreatedAt, ID: last.ID})
+		next = encodeToken(listCursor{CreatedAt: last.CreatedAt, ID: last.ID.String()})
 	}
 	return jobs, next, nil
 }
@@ -125,12 +125,12 @@ func (s *JobStore) ListQuery(q job.Query) (firestore.Query, int, error) {
 	var who []firestore.EntityFilter
 	if q.Owner != "" {
 		who = append(who, firestore.AndFilter{Filters: []firestore.EntityFilter{
-			firestore.PropertyFilter{Path: "owner", Operator: "==", Value: q.Owner},
+			firestore.PropertyFilter{Path: "owner", Operator: "==", Value: string(q.Owner)},
 			firestore.PropertyFilter{Path: "project", Operator: "==", Value: ""},
 		}})
 	}
 	if len(q.Projects) > 0 {
-		who = append(who, firestore.PropertyFilter{Path: "project", Operator: "in", Value: q.Projects})
+		who = append(who, firestore.PropertyFilter{Path: "project", Operator: "in", Value: stringsOf(q.Projects)})
 	}
 	switch len(who) {
 	case 1:
@@ -139,7 +139,7 @@ func (s *JobStore) ListQuery(q job.Query) (firestore.Query, int, error) {
 		fq = fq.WhereEntity(firestore.OrFilter{Filters: who})
 	}
 	if q.Project != "" {
-		fq = fq.Where("project", "==", q.Project)
+		fq = fq.Where("project", "==", string(q.Project))
 	}
 	if q.State != "" {
 		fq = fq.Where("state", "==", string(q.State))
@@ -160,7 +160,7 @@ func (s *JobStore) ListQuery(q job.Query) (firestore.Query, int, error) {
 
 // Events returns the job's events in seq order after pageToken (NotFound
 // when the job is absent).
-func (s *JobStore) Events(ctx context.Context, id string, size int, pageToken string) ([]job.Event, string, error) {
+func (s *JobStore) Events(ctx context.Context, id ids.JobID, size int, pageToken string) ([]job.Event, string, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	size, err := pageSize(size)
@@ -201,4 +201,13 @@ func (s *JobStore) Events(ctx context.Context, id string, size int, pageToken st
 		next = encodeToken(strconv.FormatInt(events[len(events)-1].Seq, 10))
 	}
 	return events, next, nil
+}
+
+// stringsOf is ids as the strings a query compares.
+func stringsOf[T ~string](ids []T) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return out
 }

@@ -35,13 +35,13 @@ func TestListQueryReadsOnlyItsPage(t *testing.T) {
 	token := base64.RawURLEncoding.EncodeToString([]byte(`{"c":"2026-01-02T03:04:05Z","i":"` + string(ids.NewJobID()) + `"}`))
 
 	for name, q := range map[string]job.Query{
-		"one space":           {Owner: "u1", Projects: []string{"p-1"}},
+		"one space":           {Owner: "u1", Projects: []ids.ProjectID{"p-1"}},
 		"own jobs only":       {Owner: "u1"},
 		"a project":           {Project: "p-1"},
 		"a project, a state":  {Project: "p-1", State: job.Succeeded},
 		"default page":        {Owner: "u1", PageSize: 0},
 		"largest page":        {Owner: "u1", PageSize: valetfs.MaxPageSize},
-		"next page":           {Owner: "u1", Projects: []string{"p-1", "p-2"}, PageToken: token},
+		"next page":           {Owner: "u1", Projects: []ids.ProjectID{"p-1", "p-2"}, PageToken: token},
 		"next page, a state":  {Project: "p-1", State: job.Queued, PageSize: 7, PageToken: token},
 		"every job, one page": {PageSize: 1},
 	} {

@@ -50,7 +50,7 @@ func (s *ProjectStore) cancelJobs(ctx context.Context, pid ids.ProjectID, now ti
 			return nil
 		}
 		for _, snap := range snaps {
-			_, err := jobs.Update(ctx, snap.Ref.ID, func(j *job.Job) ([]job.Event, error) {
+			_, err := jobs.Update(ctx, ids.JobID(snap.Ref.ID), func(j *job.Job) ([]job.Event, error) {
 				ev, err := j.Cancel(by, now)
 				return []job.Event{ev}, err
 			})

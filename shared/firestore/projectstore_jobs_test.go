@@ -9,6 +9,7 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/job/jobtest"
 	"valet.dev/valet/shared/project"
@@ -27,7 +28,7 @@ func TestProjectDeleteCancelsJobsAndRetiresID(t *testing.T) {
 	pid := createProject(t, s, alice)
 
 	newJob := func() *job.Job {
-		j, first := jobtest.NewJob(string(alice), string(pid), projectNow)
+		j, first := jobtest.NewJob(alice, pid, projectNow)
 		require.NoError(t, jobs.Create(ctx, j, first))
 		return j
 	}
@@ -45,17 +46,17 @@ func TestProjectDeleteCancelsJobsAndRetiresID(t *testing.T) {
 	})
 	require.NoError(t, err)
 	otherProject := createProject(t, s, alice)
-	j, first := jobtest.NewJob(string(alice), string(otherProject), projectNow)
+	j, first := jobtest.NewJob(alice, otherProject, projectNow)
 	require.NoError(t, jobs.Create(ctx, j, first))
 	bystander := j
 
 	require.NoError(t, s.BeginDelete(ctx, pid, false))
-	late, first := jobtest.NewJob(string(alice), string(pid), projectNow)
+	late, first := jobtest.NewJob(alice, pid, projectNow)
 	err = jobs.Create(ctx, late, first)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "no job joins a project whose delete began: %v", err)
 	require.NoError(t, s.FinishDelete(ctx, pid, projectNow))
 
-	for _, id := range []string{waiting.ID, queued.ID} {
+	for _, id := range []ids.JobID{waiting.ID, queued.ID} {
 		got, err := jobs.Get(ctx, id)
 		require.NoError(t, err)
 		require.Equal(t, job.Cancelled, got.State, id)
@@ -80,7 +81,7 @@ func TestProjectDeleteCancelsJobsAndRetiresID(t *testing.T) {
 	role, err := s.Role(ctx, pid, "mallory")
 	require.NoError(t, err)
 	require.Equal(t, project.None, role)
-	late, first = jobtest.NewJob("mallory", string(pid), projectNow)
+	late, first = jobtest.NewJob("mallory", pid, projectNow)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(jobs.Create(ctx, late, first)))
 }
 
@@ -91,7 +92,7 @@ func TestProjectFinishDeleteTombstonesOldDeletes(t *testing.T) {
 	jobs := valetfs.NewJobStore(client)
 	ctx := context.Background()
 	pid := createProject(t, s, "alice")
-	j, first := jobtest.NewJob("alice", string(pid), projectNow)
+	j, first := jobtest.NewJob("alice", pid, projectNow)
 	require.NoError(t, jobs.Create(ctx, j, first))
 	_, err := client.Collection(valetfs.ProjectsCollection).Doc(string(pid)).Update(ctx, []firestore.Update{{Path: "deleting", Value: true}})
 	require.NoError(t, err)
@@ -103,7 +104,7 @@ func TestProjectFinishDeleteTombstonesOldDeletes(t *testing.T) {
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(s.Create(ctx, &project.Project{ID: pid}, "mallory", projectNow)))
 }
 
-func mustLastEvent(t *testing.T, jobs *valetfs.JobStore, id string) job.Event {
+func mustLastEvent(t *testing.T, jobs *valetfs.JobStore, id ids.JobID) job.Event {
 	t.Helper()
 	events, _, err := jobs.Events(context.Background(), id, 100, "")
 	require.NoError(t, err)

@@ -1,6 +1,10 @@
 package job
 
-import "time"
+import (
+	"time"
+
+	"valet.dev/valet/shared/ids"
+)
 
 // Limits and defaults of the job lifecycle.
 const (
@@ -16,9 +20,9 @@ const (
 // are never fields of it: the runtime and workflow tokens live in Secret
 // Manager, job tokens are minted per claim.
 type Job struct {
-	ID                 string            `firestore:"id"`
-	Owner              string            `firestore:"owner"`
-	Project            string            `firestore:"project"`
+	ID                 ids.JobID         `firestore:"id"`
+	Owner              ids.UserID        `firestore:"owner"`
+	Project            ids.ProjectID     `firestore:"project"`
 	Spec               map[string]any    `firestore:"spec"`
 	SpecHash           string            `firestore:"specHash"`
 	Labels             map[string]string `firestore:"labels"`

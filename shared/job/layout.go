@@ -3,6 +3,8 @@ package job
 import (
 	"strconv"
 	"strings"
+
+	"valet.dev/valet/shared/ids"
 )
 
 // Objects in the jobs bucket are private to valet: callers only ever see
@@ -27,17 +29,17 @@ const objectPrefix = "jobs/"
 
 // WorkspaceName is where the workspace uploaded with job id's n-th upload
 // URL lives in the jobs bucket (n = 0: the single key of older jobs).
-func WorkspaceName(id string, n int64) string {
+func WorkspaceName(id ids.JobID, n int64) string {
 	if n == 0 {
-		return objectPrefix + id + "/" + WorkspaceKind.fileName()
+		return objectPrefix + string(id) + "/" + WorkspaceKind.fileName()
 	}
-	return objectPrefix + id + "/w" + strconv.FormatInt(n, 10) + "/" + WorkspaceKind.fileName()
+	return objectPrefix + string(id) + "/w" + strconv.FormatInt(n, 10) + "/" + WorkspaceKind.fileName()
 }
 
 // ArtifactName is where the output or attestation (kind) uploaded under
 // the claim at epoch lives.
-func ArtifactName(id string, kind Kind, epoch int64) string {
-	return objectPrefix + id + "/e" + strconv.FormatInt(epoch, 10) + "/" + kind.fileName()
+func ArtifactName(id ids.JobID, kind Kind, epoch int64) string {
+	return objectPrefix + string(id) + "/e" + strconv.FormatInt(epoch, 10) + "/" + kind.fileName()
 }
 
 // WorkspaceKind is the workspace tar a frontend uploads.
@@ -67,7 +69,8 @@ func ParseObjectName(name string) (id string, kind Kind, epoch int64, ok bool) {
 	if !found || id == "" {
 		return "", "", 0, false
 	}
-	if name == WorkspaceName(id, 0) {
+	jid := ids.JobID(id) // not checked: a name is compared with the names of jid
+	if name == WorkspaceName(jid, 0) {
 		return id, WorkspaceKind, 0, true
 	}
 	dir, file, found := strings.Cut(rest, "/")
@@ -79,13 +82,13 @@ func ParseObjectName(name string) (id string, kind Kind, epoch int64, ok bool) {
 		return "", "", 0, false
 	}
 	if dir[0] == 'w' {
-		if WorkspaceName(id, epoch) == name {
+		if WorkspaceName(jid, epoch) == name {
 			return id, WorkspaceKind, epoch, true
 		}
 		return "", "", 0, false
 	}
 	for _, k := range []Kind{OutputKind, AttestationKind} {
-		if file == k.fileName() && ArtifactName(id, k, epoch) == name {
+		if file == k.fileName() && ArtifactName(jid, k, epoch) == name {
 			return id, k, epoch, true
 		}
 	}

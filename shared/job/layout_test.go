@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/ids"
 )
 
 func TestObjectNamesRoundTrip(t *testing.T) {
@@ -45,9 +47,9 @@ func FuzzParseObjectName(f *testing.F) {
 			return
 		}
 		if kind == WorkspaceKind {
-			require.Equal(t, name, WorkspaceName(id, epoch))
+			require.Equal(t, name, WorkspaceName(ids.JobID(id), epoch))
 		} else {
-			require.Equal(t, name, ArtifactName(id, kind, epoch))
+			require.Equal(t, name, ArtifactName(ids.JobID(id), kind, epoch))
 		}
 	})
 }

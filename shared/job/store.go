@@ -3,6 +3,8 @@ package job
 import (
 	"context"
 	"time"
+
+	"valet.dev/valet/shared/ids"
 )
 
 // Store keeps jobs and their event logs. Every method that changes a job
@@ -12,12 +14,12 @@ type Store interface {
 	// Create stores a new job and its first event. AlreadyExists → Conflict.
 	Create(ctx context.Context, j *Job, first Event) error
 	// Get returns the job or NotFound.
-	Get(ctx context.Context, id string) (*Job, error)
+	Get(ctx context.Context, id ids.JobID) (*Job, error)
 	// Update runs fn on the current job inside a transaction and writes the
 	// job and fn's events. When fn returns ErrDuplicate nothing is written
 	// and Update returns the job and ErrDuplicate; any other error aborts
 	// the transaction and is returned as is. NotFound when the job is absent.
-	Update(ctx context.Context, id string, fn func(j *Job) ([]Event, error)) (*Job, error)
+	Update(ctx context.Context, id ids.JobID, fn func(j *Job) ([]Event, error)) (*Job, error)
 	// ClaimNext claims one of the oldest queued jobs for c (see
 	// Job.ClaimFor), or returns (nil, nil) when none is queued. Concurrent
 	// callers never claim the same job at the same epoch.
@@ -26,11 +28,11 @@ type Store interface {
 	// id) and a token for the next page ("" at the end).
 	List(ctx context.Context, q Query) ([]*Job, string, error)
 	// Events returns the job's events in seq order after pageToken.
-	Events(ctx context.Context, id string, pageSize int, pageToken string) ([]Event, string, error)
+	Events(ctx context.Context, id ids.JobID, pageSize int, pageToken string) ([]Event, string, error)
 	// Due returns up to limit ids of non-final jobs whose upload window,
 	// lease or deadline ended at or before now, and of final jobs that
 	// still hold secrets (the sweep's work list).
-	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
+	Due(ctx context.Context, now time.Time, limit int) ([]ids.JobID, error)
 	// Reusable returns up to limit SUCCEEDED jobs whose spec hash,
 	// workspace MD5 and runtime user are k's, newest first; the caller
 	// checks the rest of k (ReuseKey.Matches) and its access to them.
@@ -41,10 +43,10 @@ type Store interface {
 // sees the personal jobs they own and those of projects they belong to (a
 // project job is reached through membership only, whoever submitted it).
 type Query struct {
-	Owner     string // personal jobs (no project) of this owner
-	Projects  []string
-	Project   string // when set, only this project's jobs
-	State     State  // when set, only jobs in this state
-	PageSize  int    // 1..100; default 50
+	Owner     ids.UserID // personal jobs (no project) of this owner
+	Projects  []ids.ProjectID
+	Project   ids.ProjectID // when set, only this project's jobs
+	State     State         // when set, only jobs in this state
+	PageSize  int           // 1..100; default 50
 	PageToken string
 }

@@ -58,7 +58,7 @@ type LockView struct {
 // View is j as the API answers it.
 func (j *Job) View() View {
 	return View{
-		ID: j.ID, Owner: j.Owner, Project: j.Project, Spec: j.Spec, SpecHash: j.SpecHash, Labels: j.Labels,
+		ID: j.ID.String(), Owner: string(j.Owner), Project: string(j.Project), Spec: j.Spec, SpecHash: j.SpecHash, Labels: j.Labels,
 		State: j.State, Message: j.Message, Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
 		TimeoutSeconds: j.TimeoutSeconds, RequireAttestation: j.RequireAttestation,
 		RuntimeUser: j.RuntimeUser, RuntimeScopes: j.RuntimeScopes,

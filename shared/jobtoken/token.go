@@ -68,7 +68,7 @@ func (i *Issuer) Mint(ctx context.Context, j *job.Job) (string, error) {
 	case !j.Deadline.After(now):
 		return "", apperr.E(apperr.Invalid, "job %s deadline %s is not in the future", j.ID, j.Deadline.UTC().Format(time.RFC3339))
 	}
-	if _, err := ids.ParseJobID(j.ID); err != nil {
+	if _, err := ids.ParseJobID(j.ID.String()); err != nil {
 		return "", err
 	}
 	jti, err := workflow.NewTokenID()
@@ -84,7 +84,7 @@ func (i *Issuer) Mint(ctx context.Context, j *job.Job) (string, error) {
 		Issuer:   i.issuer,
 		Audience: Audience,
 		Subject:  j.RuntimeUser,
-		Job:      j.ID,
+		Job:      j.ID.String(),
 		Epoch:    j.Lock.Epoch,
 		Scope:    scopes,
 		IssuedAt: now.Unix(),
@@ -115,7 +115,7 @@ func TokenID(token string) string {
 }
 
 // Lookup reads a job by id (apperr.NotFound when there is none).
-type Lookup func(ctx context.Context, jobID string) (*job.Job, error)
+type Lookup func(ctx context.Context, jobID ids.JobID) (*job.Job, error)
 
 // Verifier checks job tokens. It implements identity.Verifier.
 type Verifier struct {
@@ -161,10 +161,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (identity.Principal, 
 	case c.Subject == "" || c.ID == "" || c.Epoch <= 0:
 		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "job token lacks sub, jti or epoch")
 	}
-	if _, err := ids.ParseJobID(c.Job); err != nil {
+	jid, err := ids.ParseJobID(c.Job)
+	if err != nil {
 		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "job token names no valid job")
 	}
-	j, err := v.lookup(ctx, c.Job)
+	j, err := v.lookup(ctx, jid)
 	if apperr.CodeOf(err) == apperr.NotFound {
 		return identity.Principal{}, apperr.E(apperr.Unauthenticated, "job token names job %s, which does not exist", c.Job)
 	}

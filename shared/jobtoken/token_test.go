@@ -47,11 +47,11 @@ func newFixture(t testing.TB) (*fixture, func(name string) error) {
 	clock := func() time.Time { return f.now }
 	f.issuer = jobtoken.NewIssuer(keys, issuer, clock)
 	f.job = &job.Job{
-		ID: ids.NewJobID().String(), State: job.Running, RuntimeUser: "u_alice",
+		ID: ids.NewJobID(), State: job.Running, RuntimeUser: "u_alice",
 		RuntimeScopes: []string{"objects:write", "jobs:read"},
 		Lock:          job.Lock{Epoch: 3}, Deadline: f.now.Add(time.Hour),
 	}
-	lookup := func(_ context.Context, id string) (*job.Job, error) {
+	lookup := func(_ context.Context, id ids.JobID) (*job.Job, error) {
 		if id != f.job.ID {
 			return nil, apperr.E(apperr.NotFound, "no job %s", id)
 		}
@@ -179,7 +179,7 @@ func TestVerifyRefuses(t *testing.T) {
 	})
 	t.Run("unknown job", func(t *testing.T) {
 		other := *f.job
-		other.ID = ids.NewJobID().String()
+		other.ID = ids.NewJobID()
 		tok, err := f.issuer.Mint(ctx, &other)
 		require.NoError(t, err)
 		_, err = f.verify.Verify(ctx, tok)
@@ -187,7 +187,7 @@ func TestVerifyRefuses(t *testing.T) {
 	})
 	t.Run("workflow token is foreign", func(t *testing.T) {
 		m := workflow.NewMinter(f.keys, workflow.MinterOptions{Issuer: issuer, Audience: "valet"})
-		wf, _, err := m.Mint(ctx, f.job.ID, "u_alice", f.job.Deadline)
+		wf, _, err := m.Mint(ctx, f.job.ID.String(), "u_alice", f.job.Deadline)
 		require.NoError(t, err)
 		_, err = f.verify.Verify(ctx, wf)
 		requireUnauthenticated(t, err, "not a valet job token", wf)
@@ -209,7 +209,7 @@ func TestVerifyRefuses(t *testing.T) {
 		// A key store rechecks a version's state every CacheTTL: a fresh
 		// one (another instance) sees the withdrawal at once.
 		cold := jobtoken.NewVerifier(workflow.NewKeyStore(f.client, project, ""), issuer,
-			func(context.Context, string) (*job.Job, error) { return f.job, nil }, func() time.Time { return f.now })
+			func(context.Context, ids.JobID) (*job.Job, error) { return f.job, nil }, func() time.Time { return f.now })
 		_, err = cold.Verify(ctx, token)
 		requireUnauthenticated(t, err, "withdrawn", token)
 	})
@@ -249,7 +249,7 @@ func TestThroughAuthenticator(t *testing.T) {
 	require.Equal(t, "u_alice", p.ID)
 
 	m := workflow.NewMinter(f.keys, workflow.MinterOptions{Issuer: "https://idp.test", Audience: "valet"})
-	other, _, err := m.Mint(ctx, f.job.ID, "u_bob", f.job.Deadline)
+	other, _, err := m.Mint(ctx, f.job.ID.String(), "u_bob", f.job.Deadline)
 	require.NoError(t, err)
 	p, err = auth.Authenticate(bearer(other))
 	require.NoError(t, err)

@@ -20,7 +20,8 @@ import (
 type v0 struct {
 	pid, deletedPID string
 	owner, viewer   string
-	jobs, objects   []string
+	jobs            []ids.JobID
+	objects         []string
 	tokenOwner      string
 	docs            int // documents written
 }
@@ -62,10 +63,10 @@ func writeV0(t *testing.T, c *firestore.Client, n int) v0 {
 		return map[string]any{"sizeBytes": size, "md5": "", "contentType": "", "present": present, "generation": gen, "epoch": epoch}
 	}
 	for i := range n {
-		jid := string(ids.NewJobID())
+		jid := ids.NewJobID()
 		d.jobs = append(d.jobs, jid)
-		put("jobs/"+jid, map[string]any{
-			"id": jid, "owner": d.owner, "project": d.pid, "spec": map[string]any{"image": "example/v0", "args": []any{"run"}},
+		put("jobs/"+jid.String(), map[string]any{
+			"id": jid.String(), "owner": d.owner, "project": d.pid, "spec": map[string]any{"image": "example/v0", "args": []any{"run"}},
 			"specHash": "sha256:v0", "labels": map[string]any{"n": fmt.Sprint(i)}, "state": "SUCCEEDED", "message": "",
 			"attempt": int64(1), "maxAttempts": int64(3), "timeoutSeconds": int64(3600), "requireAttestation": false,
 			"runtimeUser": d.owner, "runtimeScopes": []any{"objects.read"},

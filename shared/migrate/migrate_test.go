@@ -47,7 +47,7 @@ func readAll(t *testing.T, c *firestore.Client, d v0) {
 		require.Len(t, events, 2)
 		require.Equal(t, job.EventSucceeded, events[1].Type)
 	}
-	listed, _, err := jobs.List(ctx, job.Query{Projects: []string{d.pid}, Project: d.pid, PageSize: 100})
+	listed, _, err := jobs.List(ctx, job.Query{Projects: []ids.ProjectID{ids.ProjectID(d.pid)}, Project: ids.ProjectID(d.pid), PageSize: 100})
 	require.NoError(t, err)
 	require.Len(t, listed, len(d.jobs))
 	for _, id := range d.objects {
@@ -125,7 +125,7 @@ func TestMigrationUpgradesThePreviousReleasesData(t *testing.T) {
 		return nil, nil
 	})
 	require.NoError(t, err)
-	snap, err := c.Doc("jobs/" + d.jobs[3]).Get(ctx)
+	snap, err := c.Doc("jobs/" + d.jobs[3].String()).Get(ctx)
 	require.NoError(t, err)
 	v, err := migrate.Version(snap.Data())
 	require.NoError(t, err)
@@ -173,7 +173,7 @@ func counting(name string, fail func(n int) bool) migrate.Migration {
 func requireAppliedOnce(t *testing.T, c *firestore.Client, d v0) {
 	t.Helper()
 	for _, id := range d.jobs {
-		snap, err := c.Doc("jobs/" + id).Get(context.Background())
+		snap, err := c.Doc("jobs/" + id.String()).Get(context.Background())
 		require.NoError(t, err)
 		require.EqualValues(t, 1, snap.Data()["applied"], id)
 		require.EqualValues(t, 1, snap.Data()[schema.Field], id)
@@ -246,9 +246,9 @@ func TestPreviousReleaseReadsVersionedDocuments(t *testing.T) {
 	c := fresh(t)
 	ctx := context.Background()
 	jobs := valetfs.NewJobStore(c)
-	j := &job.Job{ID: string(ids.NewJobID()), Owner: "alice", State: job.Queued, Spec: map[string]any{"image": "x"}}
+	j := &job.Job{ID: ids.NewJobID(), Owner: "alice", State: job.Queued, Spec: map[string]any{"image": "x"}}
 	require.NoError(t, jobs.Create(ctx, j, job.Event{Type: job.EventCreated}))
-	snap, err := c.Doc("jobs/" + j.ID).Get(ctx)
+	snap, err := c.Doc("jobs/" + j.ID.String()).Get(ctx)
 	require.NoError(t, err)
 	require.EqualValues(t, schema.Jobs, snap.Data()[schema.Field])
 	var previous struct { // job.Job's fields as commit 87489cc had them, in part

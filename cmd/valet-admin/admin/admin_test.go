@@ -98,11 +98,11 @@ func (w *world) readyObject(bytes bool) string {
 func (w *world) succeededJob(bytes bool, created time.Time) string {
 	w.t.Helper()
 	id := string(ids.NewJobID())
-	j := job.Job{ID: id, Owner: "alice", State: job.Succeeded, CreatedAt: created, SchemaVersion: schema.Jobs,
+	j := job.Job{ID: ids.JobID(id), Owner: "alice", State: job.Succeeded, CreatedAt: created, SchemaVersion: schema.Jobs,
 		Workspace: job.Artifact{Present: true, Epoch: 1, Generation: 7}, Output: job.Artifact{Present: true, Epoch: 1, Generation: 8}}
 	if bytes {
-		j.Workspace.Generation = w.store(jobsBucket, job.WorkspaceName(id, 1))
-		j.Output.Generation = w.store(jobsBucket, job.ArtifactName(id, job.OutputKind, 1))
+		j.Workspace.Generation = w.store(jobsBucket, job.WorkspaceName(ids.JobID(id), 1))
+		j.Output.Generation = w.store(jobsBucket, job.ArtifactName(ids.JobID(id), job.OutputKind, 1))
 	}
 	_, err := w.fs.Collection(valetfs.JobsCollection).Doc(id).Set(context.Background(), &j)
 	require.NoError(w.t, err)
@@ -133,7 +133,7 @@ func TestVerify(t *testing.T) {
 	// recorded: not reported by default.
 	orphanObject := object.Key("users/mallory", ids.NewObjectID(), 0)
 	w.store(objectsBucket, orphanObject)
-	orphanJob := job.ArtifactName(string(ids.NewJobID()), job.OutputKind, 3)
+	orphanJob := job.ArtifactName(ids.JobID(ids.NewJobID()), job.OutputKind, 3)
 	w.store(jobsBucket, orphanJob)
 	code, f = w.verify()
 	require.Equal(t, admin.ExitOK, code, "%+v", f)
@@ -151,8 +151,8 @@ func TestVerify(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{
 		"objects/" + gone + " " + object.Key("users/alice", ids.ObjectID(gone), 0),
-		"jobs/" + goneJob + " " + job.WorkspaceName(goneJob, 1),
-		"jobs/" + goneJob + " " + job.ArtifactName(goneJob, job.OutputKind, 1),
+		"jobs/" + goneJob + " " + job.WorkspaceName(ids.JobID(goneJob), 1),
+		"jobs/" + goneJob + " " + job.ArtifactName(ids.JobID(goneJob), job.OutputKind, 1),
 	}, missing)
 	require.ElementsMatch(t, []string{objectsBucket + " " + orphanObject, jobsBucket + " " + orphanJob}, orphans)
 

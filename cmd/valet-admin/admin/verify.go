@@ -13,6 +13,7 @@ import (
 	"google.golang.org/api/iterator"
 
 	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/object"
 )
@@ -164,7 +165,7 @@ func jobOwners(ctx context.Context, fs *firestore.Client, since time.Time, out *
 			return fmt.Errorf("job %s cannot be read: %w", snap.Ref.ID, err)
 		}
 		if j.ID == "" {
-			j.ID = snap.Ref.ID
+			j.ID = ids.JobID(snap.Ref.ID)
 		}
 		doc := valetfs.JobsCollection + "/" + snap.Ref.ID
 		artifacts := []struct {

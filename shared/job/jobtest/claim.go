@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/storetest"
 )
@@ -74,7 +75,7 @@ func testClaimRace(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
 	// Create the queue with a few writers in parallel.
 	var mu sync.Mutex
-	queued := map[string]bool{}
+	queued := map[ids.JobID]bool{}
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Go(func() {
@@ -112,7 +113,7 @@ func testClaimRace(t *testing.T, s job.Store) {
 	wg.Wait()
 	t.Logf("%d claimers claimed %d jobs in %v", RaceClaimers, RaceJobs, time.Since(start).Round(time.Millisecond))
 
-	seen := map[string]string{}
+	seen := map[ids.JobID]string{}
 	for c, js := range claims {
 		require.NoError(t, errs[c], "claimer %d", c)
 		for _, j := range js {

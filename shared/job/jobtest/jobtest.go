@@ -33,9 +33,9 @@ func Run(t *testing.T, newStore func(t *testing.T) job.Store) {
 
 // NewJob returns a job awaiting its workspace, created at created, and its
 // CREATED event.
-func NewJob(owner, project string, created time.Time) (*job.Job, job.Event) {
+func NewJob(owner ids.UserID, project ids.ProjectID, created time.Time) (*job.Job, job.Event) {
 	j := &job.Job{
-		ID:             ids.NewJobID().String(),
+		ID:             ids.NewJobID(),
 		Owner:          owner,
 		Project:        project,
 		Spec:           map[string]any{"image": "alpine", "args": []any{"echo", "hi"}},
@@ -53,11 +53,11 @@ func NewJob(owner, project string, created time.Time) (*job.Job, job.Event) {
 		UploadDeadline: created.Add(job.UploadWindow),
 		EventSeq:       1,
 	}
-	return j, job.Event{Seq: 1, Time: created, Type: job.EventCreated, Message: "created by " + owner}
+	return j, job.Event{Seq: 1, Time: created, Type: job.EventCreated, Message: "created by " + string(owner)}
 }
 
 // Create stores a new job (see NewJob), optionally queued at queued.
-func create(t *testing.T, s job.Store, owner, project string, created time.Time, queued bool) *job.Job {
+func create(t *testing.T, s job.Store, owner ids.UserID, project ids.ProjectID, created time.Time, queued bool) *job.Job {
 	t.Helper()
 	j, first := NewJob(owner, project, created)
 	require.NoError(t, s.Create(storetest.Context(t), j, first))
@@ -67,7 +67,7 @@ func create(t *testing.T, s job.Store, owner, project string, created time.Time,
 	return j
 }
 
-func queue(t *testing.T, s job.Store, id string, now time.Time) *job.Job {
+func queue(t *testing.T, s job.Store, id ids.JobID, now time.Time) *job.Job {
 	t.Helper()
 	j, err := s.Update(storetest.Context(t), id, func(j *job.Job) ([]job.Event, error) {
 		ev, rejected, err := j.WorkspaceArrived(job.Arrival{Generation: 1, SizeBytes: 10}, now)
@@ -81,7 +81,7 @@ func queue(t *testing.T, s job.Store, id string, now time.Time) *job.Job {
 	return j
 }
 
-func allEvents(t *testing.T, s job.Store, id string, pageSize int) []job.Event {
+func allEvents(t *testing.T, s job.Store, id ids.JobID, pageSize int) []job.Event {
 	t.Helper()
 	var all []job.Event
 	token := ""

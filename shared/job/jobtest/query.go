@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/storetest"
 )
@@ -33,8 +34,8 @@ func listAll(t *testing.T, s job.Store, q job.Query) []*job.Job {
 	return nil
 }
 
-func idsOf(js []*job.Job) []string {
-	out := make([]string, len(js))
+func idsOf(js []*job.Job) []ids.JobID {
+	out := make([]ids.JobID, len(js))
 	for i, j := range js {
 		out[i] = j.ID
 	}
@@ -46,7 +47,7 @@ func testList(t *testing.T, s job.Store) {
 	// in p1 and 2 in p2, carol 2 alone.
 	var alice, bobP1, bobP2, carol []*job.Job
 	for i := range 7 {
-		project := ""
+		var project ids.ProjectID
 		if i < 3 {
 			project = "p1"
 		}
@@ -68,24 +69,24 @@ func testList(t *testing.T, s job.Store) {
 		}
 	}
 	for _, size := range []int{1, 2, 3, 50} {
-		got := listAll(t, s, job.Query{Owner: "alice", Projects: []string{"p1"}, PageSize: size})
+		got := listAll(t, s, job.Query{Owner: "alice", Projects: []ids.ProjectID{"p1"}, PageSize: size})
 		require.ElementsMatch(t, idsOf(append(append([]*job.Job{}, alice...), bobP1...)), idsOf(got), "page size %d", size)
 		checkOrder(got)
 	}
 	got := listAll(t, s, job.Query{Owner: "alice"})
 	require.ElementsMatch(t, idsOf(alice[3:]), idsOf(got), "Owner lists personal jobs only: project jobs are reached through membership")
-	got = listAll(t, s, job.Query{Projects: []string{"p1", "p2"}, PageSize: 2})
+	got = listAll(t, s, job.Query{Projects: []ids.ProjectID{"p1", "p2"}, PageSize: 2})
 	require.ElementsMatch(t, idsOf(append(append(append([]*job.Job{}, alice[:3]...), bobP1...), bobP2...)), idsOf(got))
 	got = listAll(t, s, job.Query{Project: "p2", PageSize: 1})
 	require.ElementsMatch(t, idsOf(bobP2), idsOf(got))
-	got = listAll(t, s, job.Query{Owner: "alice", Projects: []string{"p1"}, Project: "p1", PageSize: 2})
+	got = listAll(t, s, job.Query{Owner: "alice", Projects: []ids.ProjectID{"p1"}, Project: "p1", PageSize: 2})
 	require.ElementsMatch(t, idsOf(append(append([]*job.Job{}, alice[:3]...), bobP1...)), idsOf(got))
-	got = listAll(t, s, job.Query{Owner: "alice", Projects: []string{"p1"}, State: job.Queued, PageSize: 3})
-	require.ElementsMatch(t, []string{alice[0].ID, alice[2].ID, alice[4].ID, alice[6].ID}, idsOf(got))
+	got = listAll(t, s, job.Query{Owner: "alice", Projects: []ids.ProjectID{"p1"}, State: job.Queued, PageSize: 3})
+	require.ElementsMatch(t, []ids.JobID{alice[0].ID, alice[2].ID, alice[4].ID, alice[6].ID}, idsOf(got))
 	for _, j := range got {
 		require.Equal(t, job.Queued, j.State)
 	}
-	got = listAll(t, s, job.Query{Owner: "carol", Projects: []string{"p9"}})
+	got = listAll(t, s, job.Query{Owner: "carol", Projects: []ids.ProjectID{"p9"}})
 	require.ElementsMatch(t, idsOf(carol), idsOf(got))
 	got = listAll(t, s, job.Query{Owner: "dave"})
 	require.Empty(t, got)
@@ -150,7 +151,7 @@ func testDue(t *testing.T, s job.Store) {
 
 	due, err := s.Due(ctx, now, 100)
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{expiredUpload.ID, pastDeadline.ID, lapsed.ID, unscrubbed.ID}, due)
+	require.ElementsMatch(t, []ids.JobID{expiredUpload.ID, pastDeadline.ID, lapsed.ID, unscrubbed.ID}, due)
 	for _, j := range []*job.Job{openUpload, queuedOK, live, final} {
 		require.NotContains(t, due, j.ID)
 	}
@@ -170,7 +171,7 @@ func testDue(t *testing.T, s job.Store) {
 	// The job that failed on its deadline now waits for its scrub.
 	due, err = s.Due(ctx, now, 100)
 	require.NoError(t, err)
-	require.Equal(t, []string{pastDeadline.ID}, due)
+	require.Equal(t, []ids.JobID{pastDeadline.ID}, due)
 	_, err = s.Update(ctx, pastDeadline.ID, func(j *job.Job) ([]job.Event, error) {
 		ev, err := j.Scrubbed(now)
 		return []job.Event{ev}, err
@@ -189,9 +190,9 @@ func testDue(t *testing.T, s job.Store) {
 func testReusable(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
 	const md5 = "bWQ1bWQ1bWQ1bWQ1bWQ1bQ=="
-	succeed := func(owner string, finished time.Time) *job.Job {
+	succeed := func(owner ids.UserID, finished time.Time) *job.Job {
 		j, first := NewJob(owner, "", T0)
-		j.RuntimeUser, j.Workspace.MD5 = owner, md5
+		j.RuntimeUser, j.Workspace.MD5 = string(owner), md5
 		require.NoError(t, s.Create(ctx, j, first))
 		j, err := s.Update(ctx, j.ID, func(j *job.Job) ([]job.Event, error) {
 			queued, _, err := j.WorkspaceArrived(job.Arrival{Generation: 1, SizeBytes: 10, MD5: md5}, T0)
