@@ -60,7 +60,7 @@ func TestBundleCarriesTheJobsTokens(t *testing.T) {
 	require.Equal(t, identity.Principal{Kind: identity.Job, ID: "u1", Scopes: []string{"objects:read"}, TokenID: p.TokenID}, p)
 
 	wf := jwtClaims(t, first.WorkflowToken)
-	require.Equal(t, q.ID, wf["job"])
+	require.Equal(t, q.ID.String(), wf["job"])
 	require.Equal(t, "u1", wf["sub"])
 	require.Equal(t, "copy-offload", wf["aud"])
 	require.Equal(t, tokenIssuer, wf["iss"])

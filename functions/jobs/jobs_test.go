@@ -59,7 +59,7 @@ func TestCreateAndGet(t *testing.T) {
 	require.Equal(t, alice.ID, j.RuntimeUser)
 	require.Equal(t, []string{"all"}, j.RuntimeScopes)
 	require.Equal(t, map[string]string{"team": "ml", "run-id": "r_1"}, j.Labels)
-	require.Equal(t, job.Artifact{SizeBytes: 2048, MD5: "1B2M2Y8AsgTpgAmY7PhCfg==", ContentType: "application/gzip"}, j.Workspace)
+	require.Equal(t, job.ArtifactView{SizeBytes: 2048, MD5: "1B2M2Y8AsgTpgAmY7PhCfg==", ContentType: "application/gzip"}, j.Workspace)
 	require.Equal(t, j.CreatedAt.Add(job.UploadWindow), j.UploadDeadline)
 	sum := sha256.Sum256([]byte(`{"command":["echo","1"],"image":"alpine","resources":{"cpu":1}}`))
 	require.Equal(t, hex.EncodeToString(sum[:]), j.SpecHash)
@@ -82,7 +82,7 @@ func TestCreateAndGet(t *testing.T) {
 
 	// The stored job reads back the same, with no secret or URL in it.
 	got := e.do(alice, "GET", "/jobs/"+j.ID, nil)
-	var stored job.Job
+	var stored job.View
 	got.Decode(t, http.StatusOK, &stored)
 	require.Equal(t, j.ID, stored.ID)
 	require.Equal(t, j.SpecHash, stored.SpecHash)

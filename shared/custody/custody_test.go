@@ -73,8 +73,8 @@ func TestPutGetFirstValueWins(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"app": "valet", "job": j.ID.String()}, secret.GetLabels())
 	require.True(t, expireAt.Equal(secret.GetExpireTime().AsTime()), "expire_time %v", secret.GetExpireTime().AsTime())
-	require.Equal(t, "valet-job-"+j.ID, custody.JobSecretID(j.ID.String()))
-	require.Equal(t, "valet-job-"+j.ID+"-runtime", custody.SecretID(j.ID.String(), custody.RuntimeToken))
+	require.Equal(t, "valet-job-"+j.ID.String(), custody.JobSecretID(j.ID.String()))
+	require.Equal(t, "valet-job-"+j.ID.String()+"-runtime", custody.SecretID(j.ID.String(), custody.RuntimeToken))
 }
 
 // TestPerJobLayoutWrites: a job's whole life in Secret Manager costs at
@@ -342,7 +342,7 @@ func TestPutKeepsGooglesExpirationFloor(t *testing.T) {
 				"expire_time %v is under the floor", secret.GetExpireTime().AsTime())
 			got, err := store.Get(ctx, j, custody.WorkflowToken)
 			require.NoError(t, err)
-			require.Equal(t, "short-lived-"+j.ID, got)
+			require.Equal(t, "short-lived-"+j.ID.String(), got)
 		})
 	}
 	require.Greater(t, custody.MinLifetime, time.Minute, "a margin over Google's 60 s")

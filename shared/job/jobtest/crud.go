@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/storetest"
 )
@@ -20,8 +21,8 @@ func testCreateAndGet(t *testing.T, s job.Store) {
 	got, err := s.Get(ctx, j.ID)
 	require.NoError(t, err)
 	require.Equal(t, j.ID, got.ID)
-	require.Equal(t, "alice", got.Owner)
-	require.Equal(t, "p1", got.Project)
+	require.Equal(t, ids.UserID("alice"), got.Owner)
+	require.Equal(t, ids.ProjectID("p1"), got.Project)
 	require.Equal(t, job.AwaitingWorkspace, got.State)
 	require.Equal(t, j.Spec, got.Spec)
 	require.Equal(t, j.Labels, got.Labels)
@@ -52,7 +53,7 @@ func testCreateDuplicateIsConflict(t *testing.T, s job.Store) {
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "err=%v", err)
 	got, err := s.Get(ctx, j.ID)
 	require.NoError(t, err)
-	require.Equal(t, "alice", got.Owner)
+	require.Equal(t, ids.UserID("alice"), got.Owner)
 	require.Len(t, allEvents(t, s, j.ID, 10), 1)
 }
 
