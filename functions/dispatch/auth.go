@@ -97,13 +97,14 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) error {
 		return secretsErr
 	}
 	bundle.JobToken, bundle.RuntimeToken, bundle.WorkflowToken = secrets.JobToken, secrets.RuntimeToken, secrets.WorkflowToken
-	// The lock was checked on a read: check it again in a transaction
-	// right before the bundle leaves, single-use or not, so a requeue or a
-	// cancel that landed meanwhile is seen. Only a bundle that is complete
-	// uses up a single-use claim; for others the transaction writes nothing.
-	_, err = s.store.Update(r.Context(), id, func(j *job.Job) ([]job.Event, error) {
-		return nil, j.TakeBundle(who, epoch, now)
-	})
+	// The lock was checked on a read: check it again right before the
+	// bundle leaves, so a requeue or a cancel that landed meanwhile is
+	// seen. A single-use claim is used up in a transaction, and only by a
+	// bundle that is complete; for other claims that transaction would
+	// write nothing, so a second read (which sees every committed change,
+	// as the transaction's read would) checks the lock in one round trip
+	// instead of three (begin, read, rollback).
+	err = s.recheckLock(r.Context(), j, who, epoch, now)
 	if errors.Is(err, job.ErrBundleTaken) {
 		httpapi.LoggerFrom(r.Context()).WarnContext(r.Context(), "anomaly: a single-use auth bundle was fetched again",
 			"anomaly", "bundle_refetch", "job", id, "epoch", epoch, "holder", who)
@@ -122,6 +123,23 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) error {
 	}
 	httpapi.WriteJSON(w, http.StatusOK, sealed)
 	return nil
+}
+
+// recheckLock checks again that who holds j's lock at epoch, and takes
+// the bundle of a single-use claim (job.Job.TakeBundle). ErrDuplicate
+// means the lock holds and there was nothing to take.
+func (s *server) recheckLock(ctx context.Context, j *job.Job, who string, epoch int64, now time.Time) error {
+	if j.Lock.SingleUse {
+		_, err := s.store.Update(ctx, j.ID, func(j *job.Job) ([]job.Event, error) {
+			return nil, j.TakeBundle(who, epoch, now)
+		})
+		return err
+	}
+	latest, err := s.store.Get(ctx, j.ID)
+	if err != nil {
+		return err
+	}
+	return latest.TakeBundle(who, epoch, now)
 }
 
 // bundleEntry is the audit entry of a bundle handed out to the lock

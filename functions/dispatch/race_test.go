@@ -31,8 +31,9 @@ func (s *afterGet) Get(ctx context.Context, id ids.JobID) (*job.Job, error) {
 }
 
 // A job requeued between the auth handler's read of the job and its
-// answer must not get its bundle: the lock is checked again in the
-// transaction that hands the bundle out, single-use or not. Before, a
+// answer must not get its bundle: the lock is checked again right before
+// the answer, single-use or not (on a second read, or in the transaction
+// that uses up a single-use claim). Before, a
 // reusable bundle was checked on the read only, so the stale holder got
 // the tokens and URLs of a claim that had ended.
 func TestAuthBundleRechecksTheLockAfterARequeue(t *testing.T) {

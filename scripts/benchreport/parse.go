@@ -63,6 +63,11 @@ func Parse(r io.Reader) (*Run, error) {
 			}
 			pending = ""
 			if _, err := strconv.ParseInt(fields[1], 10, 64); err != nil {
+				if strings.HasPrefix(line, "Benchmark") && strings.HasPrefix(fields[1], "{") {
+					// The name, then a JSON log line the benchmark's code
+					// wrote to stdout: its result follows on the next line.
+					pending = fields[0]
+				}
 				continue // log output of a benchmark, not a result line
 			}
 			name, res, err := parseResult(fields)
