@@ -79,18 +79,6 @@ type membershipDoc struct {
 	SchemaVersion int `firestore:"schemaVersion"`
 }
 
-// memberDoc is the stored form of projects/{pid}/members/{uid}: the
-// project.Member and its version.
-type memberDoc struct {
-	project.Member
-	SchemaVersion int `firestore:"schemaVersion"`
-}
-
-// newMemberDoc is the current stored form of m.
-func newMemberDoc(m project.Member) memberDoc {
-	return memberDoc{Member: m, SchemaVersion: schema.Members}
-}
-
 // newMembership is the current stored form of user's role in pid.
 func newMembership(pid ids.ProjectID, user ids.UserID, role project.Role) membershipDoc {
 	return membershipDoc{Project: pid, User: user, Role: role, SchemaVersion: schema.Memberships}
@@ -217,7 +205,7 @@ func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner ids
 		p.CreatedAt = now
 	}
 	doc := projectDoc{ID: p.ID, DisplayName: p.DisplayName, CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, Owners: 1, SchemaVersion: schema.Projects}
-	member := project.Member{User: owner, Role: project.Owner, AddedBy: owner, AddedAt: now}
+	member := project.Member{User: owner, Role: project.Owner, AddedBy: owner, AddedAt: now, SchemaVersion: schema.Members}
 	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		snap, err := tx.Get(s.projectRef(p.ID))
 		if err != nil && status.Code(err) != codes.NotFound {
@@ -236,7 +224,7 @@ func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner ids
 		if err := tx.Create(s.projectRef(p.ID), doc); err != nil {
 			return err
 		}
-		if err := tx.Set(s.memberRef(p.ID, owner), newMemberDoc(member)); err != nil {
+		if err := tx.Set(s.memberRef(p.ID, owner), member); err != nil {
 			return err
 		}
 		return tx.Set(s.membershipRef(p.ID, owner), newMembership(p.ID, owner, project.Owner))

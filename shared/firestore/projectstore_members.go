@@ -13,6 +13,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
+	"valet.dev/valet/shared/schema"
 )
 
 func decodeMember(snap *firestore.DocumentSnapshot) (project.Member, error) {
@@ -98,7 +99,7 @@ func (s *ProjectStore) SetMember(ctx context.Context, pid ids.ProjectID, user id
 		if current.Role == project.None {
 			out = project.Member{User: user, AddedBy: by, AddedAt: now}
 		}
-		out.Role = role
+		out.Role, out.SchemaVersion = role, schema.Members
 		return s.writeMemberChange(tx, pid, d.Owners, current.Role, out)
 	})
 	if err != nil {
@@ -194,7 +195,8 @@ func (s *ProjectStore) writeMemberChange(tx *firestore.Transaction, pid ids.Proj
 		}
 		return tx.Delete(s.membershipRef(pid, m.User))
 	}
-	if err := tx.Set(s.memberRef(pid, m.User), newMemberDoc(m)); err != nil {
+	m.SchemaVersion = schema.Members
+	if err := tx.Set(s.memberRef(pid, m.User), m); err != nil {
 		return err
 	}
 	return tx.Set(s.membershipRef(pid, m.User), newMembership(pid, m.User, m.Role))

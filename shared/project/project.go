@@ -59,6 +59,9 @@ type Member struct {
 	Role    Role       `json:"role" firestore:"role"`
 	AddedBy ids.UserID `json:"addedBy" firestore:"addedBy"`
 	AddedAt time.Time  `json:"addedAt" firestore:"addedAt"`
+	// SchemaVersion is the version of the stored form (package schema);
+	// the store sets it on every write.
+	SchemaVersion int `json:"-" firestore:"schemaVersion"`
 }
 
 // CheckChange refuses a change of user's role from to, given the project's

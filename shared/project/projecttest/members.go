@@ -32,7 +32,7 @@ func testCreateAndGet(t *testing.T, s project.Store) {
 
 	members, err := s.Members(ctx, pid)
 	require.NoError(t, err)
-	require.Equal(t, []project.Member{{User: alice, Role: project.Owner, AddedBy: alice, AddedAt: T0}}, members)
+	require.Equal(t, []project.Member{{User: alice, Role: project.Owner, AddedBy: alice, AddedAt: T0}}, unversioned(members...))
 }
 
 // Ids converted without parsing are checked again: they never reach the
@@ -69,14 +69,14 @@ func testMembersAndRoles(t *testing.T, s project.Store) {
 
 	m, err := s.SetMember(ctx, pid, bob, project.Viewer, alice, later)
 	require.NoError(t, err)
-	require.Equal(t, project.Member{User: bob, Role: project.Viewer, AddedBy: alice, AddedAt: later}, m)
+	require.Equal(t, []project.Member{{User: bob, Role: project.Viewer, AddedBy: alice, AddedAt: later}}, unversioned(m))
 	_, err = s.SetMember(ctx, pid, carol, project.Editor, alice, later)
 	require.NoError(t, err)
 
 	// A role change keeps when and by whom the member was added.
 	m, err = s.SetMember(ctx, pid, bob, project.Editor, alice, later.Add(time.Hour))
 	require.NoError(t, err)
-	require.Equal(t, project.Member{User: bob, Role: project.Editor, AddedBy: alice, AddedAt: later}, m)
+	require.Equal(t, []project.Member{{User: bob, Role: project.Editor, AddedBy: alice, AddedAt: later}}, unversioned(m))
 
 	requireRoles(t, s, pid, map[ids.UserID]project.Role{
 		alice: project.Owner, bob: project.Editor, carol: project.Editor, dave: project.None,

@@ -78,3 +78,14 @@ func requireRoles(t *testing.T, s project.Store, pid ids.ProjectID, want map[ids
 		require.Equal(t, role, got, user)
 	}
 }
+
+// unversioned returns members without their SchemaVersion: the version of
+// the stored form is the backend's business, not the contract's.
+func unversioned(members ...project.Member) []project.Member {
+	out := make([]project.Member, len(members))
+	for i, m := range members {
+		m.SchemaVersion = 0
+		out[i] = m
+	}
+	return out
+}
