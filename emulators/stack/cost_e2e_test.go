@@ -19,11 +19,11 @@ import (
 
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
-	"valet.dev/valet/shared/custody"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/secretmanager"
 )
 
 // The call counts of docs/capacity.md are the ceilings the tests below
@@ -113,7 +113,7 @@ func (c *costClients) jobLife(t *testing.T) {
 
 	// Queued, and its workflow token stored (read from the emulator in
 	// process: no request counted).
-	secret := "projects/" + c.s.Info.Project + "/secrets/" + custody.JobSecretID(id) + "/versions/2"
+	secret := "projects/" + c.s.Info.Project + "/secrets/" + secretmanager.JobSecretID(id) + "/versions/2"
 	waitUntil(t, func() bool {
 		_, err := c.s.SecretManager.Server.GetSecretVersion(ctx, &secretmanagerpb.GetSecretVersionRequest{Name: secret})
 		return err == nil

@@ -29,12 +29,12 @@ import (
 )
 
 // custodian reads the stack's job secrets the way the functions store them.
-func custodian(t *testing.T, s *stack.Stack) *custody.Store {
+func custodian(t *testing.T, s *stack.Stack) *secretmanager.JobSecrets {
 	t.Helper()
 	sm, err := secretmanager.NewClient(context.Background(), secretmanager.EmulatorOptions(s.Info.SecretManager)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sm.Close() })
-	return custody.New(sm, s.Info.Project)
+	return secretmanager.NewJobSecrets(sm, s.Info.Project)
 }
 
 // A job whose timeout is shorter than Secret Manager's 60 s expiration

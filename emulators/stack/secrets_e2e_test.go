@@ -76,7 +76,7 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	sm, err := secretmanager.NewClient(ctx, secretmanager.EmulatorOptions(s.Info.SecretManager)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sm.Close() })
-	custodian := custody.New(sm, s.Info.Project)
+	custodian := secretmanager.NewJobSecrets(sm, s.Info.Project)
 	// finalize stores the workflow token right after the job turns
 	// QUEUED: wait for it rather than race it.
 	kept := &valetjob.Job{ID: ids.JobID(created.Job.ID), SecretLayout: valetjob.SecretsPerJob, HasRuntimeToken: true}

@@ -45,7 +45,7 @@ type Options struct {
 	// Bucket is the private jobs bucket.
 	Bucket string
 	// Secrets keeps the jobs' runtime and workflow tokens.
-	Secrets *custody.Store
+	Secrets custody.Store
 	// Workflow mints workflow tokens when a job has none yet.
 	Workflow *workflow.Minter
 	// Audit records the bundles handed out and the tokens minted; stdout
@@ -84,7 +84,7 @@ type server struct {
 	store     job.Store
 	signer    *signer.Signer
 	bucket    string
-	secrets   *custody.Store
+	secrets   custody.Store
 	workflow  *workflow.Minter
 	jobTokens *jobtoken.Issuer
 	now       func() time.Time

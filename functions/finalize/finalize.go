@@ -56,7 +56,7 @@ type Options struct {
 	// Secrets and Workflow mint and keep a job's workflow token once it is
 	// queued, and scrub a job's secrets once it has succeeded. Without them
 	// dispatch mints the token at the first claim and the sweep scrubs.
-	Secrets  *custody.Store
+	Secrets  custody.Store
 	Workflow *workflow.Minter
 	// Audit records the workflow tokens minted; stdout only when nil.
 	Audit *audit.Writer

@@ -59,7 +59,7 @@ type Options struct {
 	// Projects gives the caller's role in a job's project.
 	Projects project.Store
 	// Secrets keeps runtime tokens, and scrubs a cancelled job's secrets.
-	Secrets *custody.Store
+	Secrets custody.Store
 	// AllowedOrigins are the frontend origins whose browsers may call the
 	// function (CORS); none when empty.
 	AllowedOrigins []string
@@ -95,7 +95,7 @@ type handler struct {
 	bucket        string
 	verifyRuntime func(ctx context.Context, token string) (identity.Principal, error)
 	projects      project.Store
-	secrets       *custody.Store
+	secrets       custody.Store
 	now           func() time.Time
 }
 

@@ -36,8 +36,12 @@ const modulePath = "valet.dev/valet"
 // package that makes it.
 type call struct {
 	caller string // package path of the calling code ("" for a wrapper)
-	callee string // ssa name, e.g. (*cloud.google.com/go/storage.ObjectHandle).Delete
-	pkg    string // package path of the callee
+	// callerType names the type whose method (or a closure in one) makes
+	// the call, "" for a plain function: one package may touch several
+	// kinds of secret (secretScopes).
+	callerType string
+	callee     string // ssa name, e.g. (*cloud.google.com/go/storage.ObjectHandle).Delete
+	pkg        string // package path of the callee
 }
 
 var (
@@ -177,10 +181,12 @@ func reachableCalls(fn *packages.Package) []call {
 		if f.Pkg != nil {
 			caller = f.Pkg.Pkg.Path()
 		}
+		callerType := receiverName(f)
 		for _, b := range f.Blocks {
 			for _, instr := range b.Instrs {
 				if site, ok := instr.(ssa.CallInstruction); ok {
 					if c, ok := externalCall(caller, site.Common()); ok {
+						c.callerType = callerType
 						found[c] = true
 					}
 				}
@@ -198,6 +204,26 @@ func reachableCalls(fn *packages.Package) []call {
 		return out[i].caller < out[j].caller
 	})
 	return out
+}
+
+// receiverName is the name of the type whose method f is, or encloses f
+// (a closure); "" for a plain function.
+func receiverName(f *ssa.Function) string {
+	for f.Parent() != nil {
+		f = f.Parent()
+	}
+	recv := f.Signature.Recv()
+	if recv == nil {
+		return ""
+	}
+	t := recv.Type()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if named, ok := t.(*types.Named); ok {
+		return named.Obj().Name()
+	}
+	return ""
 }
 
 // reach is the set of functions reachable from roots through cg, plus what

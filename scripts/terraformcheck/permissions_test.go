@@ -79,11 +79,12 @@ var googleClients = []string{
 	"google.golang.org/api/iamcredentials/v1",
 }
 
-// secretScopes says which secrets a package's Secret Manager calls touch
-// (policy/iam.json scopes). Creating a secret is checked on the project.
+// secretScopes says which secrets the Secret Manager calls of a type's
+// methods ("package.Type") or of a package touch (policy/iam.json scopes).
+// Creating a secret is checked on the project.
 var secretScopes = map[string]string{
-	"valet.dev/valet/shared/custody":  "jobSecrets",
-	"valet.dev/valet/shared/workflow": "signingKey",
+	"valet.dev/valet/shared/secretmanager.JobSecrets": "jobSecrets",
+	"valet.dev/valet/shared/workflow":                 "signingKey",
 }
 
 // bucketScopes are compared as one: which bucket a function touches is
@@ -117,10 +118,13 @@ func scopeOf(c call, perm string) (string, error) {
 	case perm == "secretmanager.secrets.create":
 		return "project", nil
 	case strings.HasPrefix(perm, "secretmanager."):
+		if s, ok := secretScopes[c.caller+"."+c.callerType]; ok && c.callerType != "" {
+			return s, nil
+		}
 		if s, ok := secretScopes[c.caller]; ok {
 			return s, nil
 		}
-		return "", fmt.Errorf("%s calls %s: add the package to secretScopes (which secrets does it touch?)", c.caller, c.callee)
+		return "", fmt.Errorf("%s calls %s: add the package or the type (%s.%s) to secretScopes (which secrets does it touch?)", c.caller, c.callee, c.caller, c.callerType)
 	}
 	return "", fmt.Errorf("%s: no scope for permission %s", c.callee, perm)
 }

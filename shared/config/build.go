@@ -115,12 +115,12 @@ func (d *Deps) Audit() *audit.Writer {
 func (d *Deps) ObjectStore() *valetfs.ObjectStore { return valetfs.NewObjectStore(d.firestore) }
 
 // Custody keeps the jobs' runtime and workflow tokens in Secret Manager.
-func (d *Deps) Custody(ctx context.Context) (*custody.Store, error) {
+func (d *Deps) Custody(ctx context.Context) (custody.Store, error) {
 	sm, err := d.secretManager(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return custody.New(sm, d.Env.Project), nil
+	return secretmanager.NewJobSecrets(sm, d.Env.Project), nil
 }
 
 // Signer signs V4 URLs with VALET_SIGNER_KEY_FILE when set, otherwise as the

@@ -4,16 +4,7 @@ import (
 	"context"
 	"time"
 
-	smapi "cloud.google.com/go/secretmanager/apiv1"
-	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/types/known/timestamppb"
-
-	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
-	"valet.dev/valet/shared/logging"
 )
 
 // Kind names which of a job's secrets is meant.
@@ -28,199 +19,31 @@ const (
 // Kinds lists every kind, in the order Scrub destroys them.
 var Kinds = []Kind{RuntimeToken, WorkflowToken}
 
-func (k Kind) valid() bool { return k == RuntimeToken || k == WorkflowToken }
+// Valid reports whether k is one of Kinds.
+func (k Kind) Valid() bool { return k == RuntimeToken || k == WorkflowToken }
 
-// MinLifetime is the shortest life Put gives a secret. Secret Manager
-// refuses an expiration less than 60 s after the request reaches it
-// ("Create and manage expiring secrets",
-// https://cloud.google.com/secret-manager/docs/creating-and-managing-expiring-secrets),
-// so a secret of a job that ends sooner is kept a little longer: 60 s plus
-// a margin for the request's latency, clock skew between this instance and
-// Google, and the retries of an event. Scrubbing deletes it anyway.
-const MinLifetime = 60*time.Second + expiryMargin
-
-// expiryMargin is MinLifetime's margin over Google's 60 s.
-const expiryMargin = 4 * time.Minute
-
-// Store keeps job secrets in one project's Secret Manager.
-type Store struct {
-	client  *smapi.Client
-	project string
-	now     func() time.Time
-}
-
-// New returns a Store for project's secrets, reached through client.
-func New(client *smapi.Client, project string) *Store {
-	return &Store{client: client, project: project, now: time.Now}
-}
-
-// SecretID is the id of job jobID's secret of kind kind in the per-kind
-// layout (job.SecretsPerKind).
-func SecretID(jobID string, kind Kind) string {
-	return "valet-job-" + jobID + "-" + string(kind)
-}
-
-// JobSecretID is the id of job jobID's secret in the per-job layout
-// (job.SecretsPerJob).
-func JobSecretID(jobID string) string {
-	return "valet-job-" + jobID
-}
-
-func secretName(project, secretID string) string {
-	return "projects/" + project + "/secrets/" + secretID
-}
-
-// check validates a job and kind at the edge.
-func check(j *job.Job, kind Kind) error {
-	if j == nil {
-		return apperr.E(apperr.Invalid, "no job given for its secrets")
-	}
-	if _, err := ids.ParseJobID(j.ID.String()); err != nil {
-		return err
-	}
-	if !kind.valid() {
-		return apperr.E(apperr.Invalid, "unknown job secret kind %q: use %q or %q", kind, RuntimeToken, WorkflowToken)
-	}
-	return nil
-}
-
-// Put stores value as job j's kind value (see the package documentation
-// for where), creating the secret (labelled, expiring at expireAt, or
-// MinLifetime from now if that is later, as for an expireAt already past
-// on this instance's clock) when the value goes in its version 1. If the
-// value is already there, Put leaves it (the first value wins) and returns
-// nil. A value that goes after the runtime token (version 2) is never
-// stored once the secret is gone: Put answers NotFound rather than bring a
-// scrubbed secret back. The caller records j.HasRuntimeToken itself when
-// it stores a runtime token.
-func (s *Store) Put(ctx context.Context, j *job.Job, kind Kind, value string, expireAt time.Time) error {
-	_, err := s.put(ctx, j, kind, value, expireAt)
-	return err
-}
-
-// put is Put, reporting whether value is the one stored (false when an
-// earlier value stands).
-func (s *Store) put(ctx context.Context, j *job.Job, kind Kind, value string, expireAt time.Time) (bool, error) {
-	if err := check(j, kind); err != nil {
-		return false, err
-	}
-	if value == "" {
-		return false, apperr.E(apperr.Invalid, "job %s %s secret: the value is empty; pass the token to keep", j.ID, kind)
-	}
-	logging.RegisterSecret(ctx, value)
-	at, _ := slotOf(j, kind)
-	data, err := at.encode(kind, value)
-	if err != nil {
-		return false, err
-	}
-	what := "storing job " + j.ID.String() + " " + string(kind) + " secret"
-	if at.version == 1 {
-		held, err := s.create(ctx, j.ID.String(), kind, at, expireAt)
-		if err != nil || held {
-			return false, err
-		}
-	}
-	v, err := s.client.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{
-		Parent:  secretName(s.project, at.secretID),
-		Payload: &secretmanagerpb.SecretPayload{Data: data},
-	})
-	if err != nil {
-		return false, smError(err, what)
-	}
-	if v.GetName() == at.versionName(s.project) {
-		return true, nil
-	}
-	// Another writer got there first: its value stands, ours goes.
-	_, err = s.client.DestroySecretVersion(ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: v.GetName()})
-	if err != nil && !gone(err) {
-		return false, smError(err, "destroying a surplus version of job "+j.ID.String()+" "+string(kind)+" secret")
-	}
-	return false, nil
-}
-
-// create creates the secret of at, which is to hold its value at version
-// 1. It reports true when the secret already exists with a version 1:
-// the first value stands.
-func (s *Store) create(ctx context.Context, jobID string, kind Kind, at slot, expireAt time.Time) (bool, error) {
-	if floor := s.now().Add(MinLifetime); expireAt.Before(floor) {
-		expireAt = floor
-	}
-	labels := map[string]string{"app": "valet", "job": jobID}
-	if !at.labelled {
-		labels["kind"] = string(kind)
-	}
-	what := "storing job " + jobID + " " + string(kind) + " secret"
-	_, err := s.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
-		Parent:   "projects/" + s.project,
-		SecretId: at.secretID,
-		Secret: &secretmanagerpb.Secret{
-			Labels: labels,
-			Replication: &secretmanagerpb.Replication{Replication: &secretmanagerpb.Replication_Automatic_{
-				Automatic: &secretmanagerpb.Replication_Automatic{},
-			}},
-			Expiration: &secretmanagerpb.Secret_ExpireTime{ExpireTime: timestamppb.New(expireAt)},
-		},
-	})
-	if err == nil {
-		return false, nil
-	}
-	if status.Code(err) != codes.AlreadyExists {
-		return false, smError(err, what)
-	}
-	// It existed: keep a value it already holds.
-	_, err = s.client.GetSecretVersion(ctx, &secretmanagerpb.GetSecretVersionRequest{Name: at.versionName(s.project)})
-	switch {
-	case err == nil:
-		return true, nil
-	case status.Code(err) == codes.NotFound:
-		return false, nil
-	}
-	return false, smError(err, what)
-}
-
-// Get returns job j's kind value: NotFound when it is absent, destroyed
-// or deleted, or when j has no place for it (a runtime token j was not
-// submitted with: then Secret Manager is not asked).
-func (s *Store) Get(ctx context.Context, j *job.Job, kind Kind) (string, error) {
-	if err := check(j, kind); err != nil {
-		return "", err
-	}
-	what := "reading job " + j.ID.String() + " " + string(kind) + " secret"
-	at, ok := slotOf(j, kind)
-	if !ok {
-		return "", apperr.E(apperr.NotFound, "%s: the job has none", what)
-	}
-	resp, err := s.client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: at.versionName(s.project)})
-	if err != nil {
-		return "", smError(err, what)
-	}
-	value, err := at.decode(kind, resp.GetPayload().GetData())
-	if err != nil {
-		return "", err
-	}
-	logging.RegisterSecret(ctx, value)
-	return value, nil
-}
-
-// Ensure returns job j's kind value, storing mint()'s value first when it
-// has none. Concurrent callers all get the same value, that of the first
-// version stored in its place, whoever minted it. A value that was
-// destroyed stays NotFound: Ensure does not bring it back.
-func (s *Store) Ensure(ctx context.Context, j *job.Job, kind Kind, expireAt time.Time, mint func() (string, error)) (string, error) {
-	value, err := s.Get(ctx, j, kind)
-	if apperr.CodeOf(err) != apperr.NotFound {
-		return value, err
-	}
-	minted, err := mint()
-	if err != nil {
-		return "", err
-	}
-	stored, err := s.put(ctx, j, kind, minted, expireAt)
-	switch {
-	case err != nil:
-		return "", err
-	case stored:
-		return minted, nil
-	}
-	return s.Get(ctx, j, kind) // another caller's value stands
+// Store keeps a job's secrets, each of them at most one value for the
+// job's life: the first value stored wins. secretmanager.JobSecrets keeps
+// them in Secret Manager (its documentation says where and at what cost).
+//
+// Errors are *apperr.Error: Invalid for a missing job, a malformed job id,
+// an unknown kind or an empty value; NotFound when the value is absent,
+// destroyed or scrubbed; Unavailable when the backend cannot be reached
+// (retry later); Internal otherwise. Values never appear in errors.
+type Store interface {
+	// Put stores value as j's kind value, kept at least until expireAt,
+	// unless a value is already there (then Put leaves it and returns
+	// nil). A value that goes after another of j's is never stored once
+	// j's secrets are scrubbed: Put answers NotFound rather than bring
+	// them back. The caller records j.HasRuntimeToken itself when it
+	// stores a runtime token.
+	Put(ctx context.Context, j *job.Job, kind Kind, value string, expireAt time.Time) error
+	// Get returns j's kind value: NotFound when it is absent, destroyed
+	// or scrubbed.
+	Get(ctx context.Context, j *job.Job, kind Kind) (string, error)
+	// Ensure returns j's kind value, storing mint()'s value first when it
+	// has none. Concurrent callers all get the same value, whoever minted
+	// it. A value that was destroyed stays NotFound.
+	Ensure(ctx context.Context, j *job.Job, kind Kind, expireAt time.Time, mint func() (string, error)) (string, error)
+	Secrets
 }

@@ -1,8 +1,3 @@
-// Package secretmanager builds valet's Secret Manager client. The emulator
-// switch lives here: with SECRET_MANAGER_EMULATOR_HOST set, the client talks
-// plaintext gRPC without credentials to that host:port (valet's emulator,
-// emulators/secretmanager); unset, it uses the production endpoint and
-// Application Default Credentials.
 package secretmanager
 
 import (

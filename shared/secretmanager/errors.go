@@ -24,7 +24,8 @@ const QuotaRetryAfter = time.Minute
 // (a quota is spent) is Unavailable with RetryAfter QuotaRetryAfter;
 // Unavailable, Aborted, a deadline and cancellation are Unavailable;
 // anything else is Internal. Callers that give NotFound or
-// FailedPrecondition a meaning of their own check for those first.
+// FailedPrecondition a meaning of their own check for those first, as
+// valueError does for a job's secret values.
 func Error(err error, what string) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return apperr.Wrap(err, apperr.Unavailable, "%s: secret manager did not answer in time; retry later", what)
@@ -40,4 +41,21 @@ func Error(err error, what string) error {
 	default:
 		return apperr.Wrap(err, apperr.Internal, "%s", what)
 	}
+}
+
+// valueError is Error for a job's secret value: a missing secret or
+// version and a version that cannot be read any more (disabled or
+// destroyed: FailedPrecondition) are NotFound.
+func valueError(err error, what string) error {
+	if gone(err) {
+		return apperr.Wrap(err, apperr.NotFound, "%s: no such secret value (never stored, or already scrubbed)", what)
+	}
+	return Error(err, what)
+}
+
+// gone reports whether err says there is nothing left to read, destroy or
+// delete.
+func gone(err error) bool {
+	c := status.Code(err)
+	return c == codes.NotFound || c == codes.FailedPrecondition
 }

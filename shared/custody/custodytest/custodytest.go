@@ -1,4 +1,4 @@
-// Package custodytest gives tests a custody.Store on an in-process Secret
+// Package custodytest gives tests a custody.Store (secretmanager.JobSecrets) on an in-process Secret
 // Manager emulator (emulators/secretmanager), stopped when the test ends.
 package custodytest
 
@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	emulator "valet.dev/valet/emulators/secretmanager"
-	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/secretmanager"
 )
 
@@ -19,7 +18,7 @@ const Project = "valet-test"
 
 // Env is a running emulator and the clients on it.
 type Env struct {
-	Store    *custody.Store
+	Store    *secretmanager.JobSecrets
 	Client   *smapi.Client
 	Emulator *emulator.Running
 }
@@ -33,7 +32,7 @@ func New(t testing.TB) *Env {
 	client, err := secretmanager.NewClient(context.Background(), secretmanager.EmulatorOptions(running.Addr)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = client.Close() })
-	return &Env{Store: custody.New(client, Project), Client: client, Emulator: running}
+	return &Env{Store: secretmanager.NewJobSecrets(client, Project), Client: client, Emulator: running}
 }
 
 // Held returns the names of jobID's secrets still in Secret Manager.

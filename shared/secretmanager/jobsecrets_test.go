@@ -1,4 +1,4 @@
-package custody_test
+package secretmanager_test
 
 import (
 	"context"
@@ -18,21 +18,22 @@ import (
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/logging"
+	"valet.dev/valet/shared/secretmanager"
 )
 
 const project = "valet-test"
 
-func newStore(t *testing.T) (*custody.Store, *smapi.Client, *emulator.Running) {
+func newStore(t *testing.T) (*secretmanager.JobSecrets, *smapi.Client, *emulator.Running) {
 	e := custodytest.New(t)
 	return e.Store, e.Client, e.Emulator
 }
 
 func secretName(jobID string, kind custody.Kind) string {
-	return "projects/" + project + "/secrets/" + custody.SecretID(jobID, kind)
+	return "projects/" + project + "/secrets/" + secretmanager.SecretID(jobID, kind)
 }
 
 func jobSecretName(jobID string) string {
-	return "projects/" + project + "/secrets/" + custody.JobSecretID(jobID)
+	return "projects/" + project + "/secrets/" + secretmanager.JobSecretID(jobID)
 }
 
 // newJob is a job of the per-job layout, with a runtime token or not.
@@ -73,8 +74,8 @@ func TestPutGetFirstValueWins(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"app": "valet", "job": j.ID.String()}, secret.GetLabels())
 	require.True(t, expireAt.Equal(secret.GetExpireTime().AsTime()), "expire_time %v", secret.GetExpireTime().AsTime())
-	require.Equal(t, "valet-job-"+j.ID.String(), custody.JobSecretID(j.ID.String()))
-	require.Equal(t, "valet-job-"+j.ID.String()+"-runtime", custody.SecretID(j.ID.String(), custody.RuntimeToken))
+	require.Equal(t, "valet-job-"+j.ID.String(), secretmanager.JobSecretID(j.ID.String()))
+	require.Equal(t, "valet-job-"+j.ID.String()+"-runtime", secretmanager.SecretID(j.ID.String(), custody.RuntimeToken))
 }
 
 // TestPerJobLayoutWrites: a job's whole life in Secret Manager costs at
@@ -327,7 +328,7 @@ func TestBackendDownIsUnavailableWithoutValues(t *testing.T) {
 
 // Secret Manager refuses an expiration less than 60 s after the request
 // reaches it: a job that ends in a moment (a short timeout, a deadline
-// seconds away) still gets its secret, kept custody.MinLifetime from now.
+// seconds away) still gets its secret, kept secretmanager.MinLifetime from now.
 func TestPutKeepsGooglesExpirationFloor(t *testing.T) {
 	ctx := context.Background()
 	store, _, running := newStore(t)
@@ -338,12 +339,12 @@ func TestPutKeepsGooglesExpirationFloor(t *testing.T) {
 			require.NoError(t, store.Put(ctx, j, custody.WorkflowToken, "short-lived-"+j.ID.String(), before.Add(in)))
 			secret, err := running.Server.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: jobSecretName(j.ID.String())})
 			require.NoError(t, err)
-			require.False(t, secret.GetExpireTime().AsTime().Before(before.Add(custody.MinLifetime)),
+			require.False(t, secret.GetExpireTime().AsTime().Before(before.Add(secretmanager.MinLifetime)),
 				"expire_time %v is under the floor", secret.GetExpireTime().AsTime())
 			got, err := store.Get(ctx, j, custody.WorkflowToken)
 			require.NoError(t, err)
 			require.Equal(t, "short-lived-"+j.ID.String(), got)
 		})
 	}
-	require.Greater(t, custody.MinLifetime, time.Minute, "a margin over Google's 60 s")
+	require.Greater(t, secretmanager.MinLifetime, time.Minute, "a margin over Google's 60 s")
 }

@@ -1,4 +1,4 @@
-package custody
+package secretmanager
 
 import (
 	"context"
@@ -6,10 +6,9 @@ import (
 
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"google.golang.org/api/iterator"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
@@ -25,7 +24,7 @@ import (
 // https://cloud.google.com/secret-manager/docs/delete-secrets: "how to
 // delete a secret and all of its versions"; a deleted secret answers Not
 // Found), so no version is destroyed first.
-func (s *Store) Scrub(ctx context.Context, j *job.Job) error {
+func (s *JobSecrets) Scrub(ctx context.Context, j *job.Job) error {
 	if j == nil {
 		return apperr.E(apperr.Invalid, "no job given to scrub")
 	}
@@ -34,27 +33,21 @@ func (s *Store) Scrub(ctx context.Context, j *job.Job) error {
 	}
 	secretIDs := []string{JobSecretID(j.ID.String())}
 	if j.SecretLayout != job.SecretsPerJob {
-		secretIDs = []string{SecretID(j.ID.String(), RuntimeToken), SecretID(j.ID.String(), WorkflowToken)}
+		secretIDs = []string{SecretID(j.ID.String(), custody.RuntimeToken), SecretID(j.ID.String(), custody.WorkflowToken)}
 	}
 	var first error
 	for _, id := range secretIDs {
 		err := s.client.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: secretName(s.project, id)})
 		if err != nil && !gone(err) && first == nil {
-			first = smError(err, "scrubbing job "+j.ID.String()+"'s secret "+id)
+			first = valueError(err, "scrubbing job "+j.ID.String()+"'s secret "+id)
 		}
 	}
 	return first
 }
 
-// gone reports whether err says there is nothing left to destroy or delete.
-func gone(err error) bool {
-	c := status.Code(err)
-	return c == codes.NotFound || c == codes.FailedPrecondition
-}
-
 // Held lists the resource names of job jobID's secrets that still exist,
 // in either layout, for tests and operators.
-func (s *Store) Held(ctx context.Context, jobID string) ([]string, error) {
+func (s *JobSecrets) Held(ctx context.Context, jobID string) ([]string, error) {
 	if _, err := ids.ParseJobID(jobID); err != nil {
 		return nil, err
 	}
@@ -69,7 +62,7 @@ func (s *Store) Held(ctx context.Context, jobID string) ([]string, error) {
 			return names, nil
 		}
 		if err != nil {
-			return nil, smError(err, "listing job "+jobID+" secrets")
+			return nil, valueError(err, "listing job "+jobID+" secrets")
 		}
 		names = append(names, secret.GetName())
 	}

@@ -1,10 +1,11 @@
-package custody
+package secretmanager
 
 import (
 	"encoding/json"
 	"strconv"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/job"
 )
 
@@ -24,13 +25,13 @@ func (s slot) versionName(project string) string {
 // slotOf says where j's kind value lives, and false when j's layout has
 // no place for it (a runtime token j was not submitted with), so reading
 // it needs no call.
-func slotOf(j *job.Job, kind Kind) (slot, bool) {
+func slotOf(j *job.Job, kind custody.Kind) (slot, bool) {
 	if j.SecretLayout != job.SecretsPerJob {
 		return slot{secretID: SecretID(j.ID.String(), kind), version: 1}, true
 	}
 	s := slot{secretID: JobSecretID(j.ID.String()), version: 1, labelled: true}
 	switch {
-	case kind == RuntimeToken:
+	case kind == custody.RuntimeToken:
 		return s, j.HasRuntimeToken
 	case j.HasRuntimeToken:
 		s.version = 2
@@ -41,12 +42,12 @@ func slotOf(j *job.Job, kind Kind) (slot, bool) {
 // labelled is the payload of a version of a per-job secret: the value
 // and the kind it is, so a reader never takes one token for the other.
 type labelled struct {
-	Kind  Kind   `json:"kind"`
-	Value string `json:"value"`
+	Kind  custody.Kind `json:"kind"`
+	Value string       `json:"value"`
 }
 
 // encode is the payload that stores value in s.
-func (s slot) encode(kind Kind, value string) ([]byte, error) {
+func (s slot) encode(kind custody.Kind, value string) ([]byte, error) {
 	if !s.labelled {
 		return []byte(value), nil
 	}
@@ -58,7 +59,7 @@ func (s slot) encode(kind Kind, value string) ([]byte, error) {
 }
 
 // decode is the kind value s's payload data holds.
-func (s slot) decode(kind Kind, data []byte) (string, error) {
+func (s slot) decode(kind custody.Kind, data []byte) (string, error) {
 	if !s.labelled {
 		return string(data), nil
 	}
