@@ -48,7 +48,7 @@ func newEnv(t testing.TB) *env {
 	store := valetfs.NewJobStore(client)
 
 	issuer := oidctest.Start(t, testAudience)
-	authn := &identity.Authenticator{Users: issuer.Users, APITokens: apitoken.NewStore(client, apitoken.Options{})}
+	authn := &identity.Authenticator{Users: issuer.Users, APITokens: apitoken.New(valetfs.NewTokenStore(client), apitoken.Options{})}
 
 	e := &env{t: t, store: store, projects: valetfs.NewProjectStore(client), secrets: custodytest.New(t),
 		signer: signertest.New(t), issuer: issuer, authn: authn, auth: authn.Authenticate}

@@ -20,8 +20,8 @@ import (
 // apiToken creates a valet API token of u with scopes.
 func (e *env) apiToken(u user, scopes ...string) string {
 	e.t.Helper()
-	c, err := e.authn.APITokens.(*apitoken.Store).Create(context.Background(), apitoken.Spec{
-		Owner: u.ID, Name: "runtime", Scopes: scopes, Lifetime: time.Hour,
+	c, err := e.authn.APITokens.(*apitoken.Tokens).Create(context.Background(), apitoken.Spec{
+		Owner: ids.UserID(u.ID), Name: "runtime", Scopes: scopes, Lifetime: time.Hour,
 	})
 	require.NoError(e.t, err)
 	return c.Token
@@ -71,9 +71,9 @@ func TestRuntimeTokenRefusals(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.newUser("alice"), e.newUser("bob")
 	revoked := e.apiToken(alice, "all")
-	info, err := e.authn.APITokens.(*apitoken.Store).List(context.Background(), alice.ID)
+	info, err := e.authn.APITokens.(*apitoken.Tokens).List(context.Background(), ids.UserID(alice.ID))
 	require.NoError(t, err)
-	require.NoError(t, e.authn.APITokens.(*apitoken.Store).Revoke(context.Background(), alice.ID, info[0].ID))
+	require.NoError(t, e.authn.APITokens.(*apitoken.Tokens).Revoke(context.Background(), ids.UserID(alice.ID), info[0].ID))
 
 	for name, tc := range map[string]struct {
 		token string

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apitoken"
+	"valet.dev/valet/shared/ids"
 )
 
 // TestNarrowedTokenSeesOnlyItself: an API token without tokens:manage
@@ -24,20 +25,20 @@ func TestNarrowedTokenSeesOnlyItself(t *testing.T) {
 	l := e.list(asNarrow)
 	require.Len(t, l.Tokens, 1, "a narrowed token sees only itself")
 	require.Equal(t, narrow.ID, l.Tokens[0].ID)
-	e.do(asNarrow, http.MethodDelete, "/tokens/"+other.ID, nil).RequireError(t, http.StatusNotFound, "not_found", "tokens:manage")
-	e.do(asNarrow, http.MethodDelete, "/tokens/"+manager.ID, nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
+	e.do(asNarrow, http.MethodDelete, "/tokens/"+string(other.ID), nil).RequireError(t, http.StatusNotFound, "not_found", "tokens:manage")
+	e.do(asNarrow, http.MethodDelete, "/tokens/"+string(manager.ID), nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
 	require.Equal(t, http.StatusOK, e.do(user{Token: other.Token}, http.MethodGet, "/tokens", nil).Status, "the other token still works")
 	require.False(t, e.list(alice).Tokens[2].Revoked)
 
 	require.Len(t, e.list(asManager).Tokens, 3, "tokens:manage sees every token")
 	require.Len(t, e.list(user{Token: e.create(alice, map[string]any{"name": "all", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token}).Tokens, 4, `"all" includes tokens:manage`)
-	require.Equal(t, http.StatusNoContent, e.do(asManager, http.MethodDelete, "/tokens/"+other.ID, nil).Status)
+	require.Equal(t, http.StatusNoContent, e.do(asManager, http.MethodDelete, "/tokens/"+string(other.ID), nil).Status)
 	e.do(user{Token: other.Token}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 
 	// A narrowed token may revoke itself, and cannot mint tokens:manage.
 	e.do(asNarrow, http.MethodPost, "/tokens", map[string]any{"name": "up", "scopes": []string{"tokens:manage"}, "expiresInSeconds": 3600}).
 		RequireError(t, http.StatusForbidden, "permission_denied", "narrow")
-	require.Equal(t, http.StatusNoContent, e.do(asNarrow, http.MethodDelete, "/tokens/"+narrow.ID, nil).Status)
+	require.Equal(t, http.StatusNoContent, e.do(asNarrow, http.MethodDelete, "/tokens/"+string(narrow.ID), nil).Status)
 	e.do(asNarrow, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 
 	e.do(alice, http.MethodPost, "/tokens", map[string]any{"name": "x", "scopes": []string{"tokens:manage@users/" + alice.ID}, "expiresInSeconds": 3600}).
@@ -57,7 +58,7 @@ func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
 	grandchild := e.create(user{Token: child.Token}, map[string]any{"name": "grandchild", "scopes": []string{"jobs:read"}})
 	require.Equal(t, parent.ExpiresAt, grandchild.ExpiresAt)
 
-	var byID = map[string]bool{}
+	var byID = map[ids.TokenID]bool{}
 	for _, tok := range e.list(alice).Tokens {
 		byID[tok.ID] = true
 		switch tok.ID {
@@ -80,7 +81,7 @@ func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
 
 	// Revoking the parent revokes the child and the grandchild.
 	require.Equal(t, http.StatusOK, e.do(user{Token: grandchild.Token}, http.MethodGet, "/tokens", nil).Status)
-	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+parent.ID, nil).Status)
+	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+string(parent.ID), nil).Status)
 	for _, tok := range []string{parent.Token, child.Token, grandchild.Token} {
 		e.do(user{Token: tok}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 	}
@@ -91,7 +92,7 @@ func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
 	// Revoking a child leaves its parent alone.
 	p2 := e.create(alice, map[string]any{"name": "p2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
 	c2 := e.create(user{Token: p2.Token}, map[string]any{"name": "c2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
-	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+c2.ID, nil).Status)
+	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+string(c2.ID), nil).Status)
 	require.Equal(t, http.StatusOK, e.do(user{Token: p2.Token}, http.MethodGet, "/tokens", nil).Status)
 }
 

@@ -13,6 +13,7 @@ import (
 	"valet.dev/valet/emulators/oidc/oidctest"
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/client"
+	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
@@ -25,7 +26,7 @@ const testAudience = "valet-test"
 type env struct {
 	t      testing.TB
 	client *firestore.Client
-	store  *apitoken.Store
+	store  *apitoken.Tokens
 	issuer *oidctest.Issuer
 	offset atomic.Int64 // added to the store's clock
 	srv    *httptest.Server
@@ -34,7 +35,7 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, client: firestoretest.New(t)}
-	e.store = apitoken.NewStore(e.client, apitoken.Options{Now: func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }})
+	e.store = apitoken.New(valetfs.NewTokenStore(e.client), apitoken.Options{Now: func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }})
 
 	e.issuer = oidctest.Start(t, testAudience)
 	auth := &identity.Authenticator{Users: e.issuer.Users, APITokens: e.store}

@@ -25,16 +25,6 @@ type createRequest struct {
 	ExpiresInSeconds *int64   `json:"expiresInSeconds"`
 }
 
-// createResponse is the answer of POST /tokens: the only time the token
-// is shown.
-type createResponse struct {
-	Token     string    `json:"token"`
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Scopes    []string  `json:"scopes"`
-	ExpiresAt time.Time `json:"expiresAt"`
-}
-
 // listResponse is the answer of GET /tokens.
 type listResponse struct {
 	Tokens []apitoken.Info `json:"tokens"`
@@ -65,18 +55,16 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 		lifetime = time.Duration(secs) * time.Second
 	}
 	created, err := h.tokens.Create(r.Context(), apitoken.Spec{
-		Owner: p.ID, Name: req.Name, Scopes: scopes, Lifetime: lifetime, MaxLifetime: h.max,
-		Parent: p.TokenID, // a token minted by a token lives and dies with it
+		Owner: ids.UserID(p.ID), Name: req.Name, Scopes: scopes, Lifetime: lifetime, MaxLifetime: h.max,
+		Parent: ids.TokenID(p.TokenID), // a token minted by a token lives and dies with it
 	})
 	if err != nil {
 		return err
 	}
-	h.audit.Write(r.Context(), audit.Entry{Space: personal(p), Action: audit.TokenMinted, Target: "tokens/" + created.ID,
-		TokenKind: audit.APIToken, TokenID: created.ID, Scopes: created.Scopes, ExpiresAt: audit.At(created.ExpiresAt)})
+	h.audit.Write(r.Context(), audit.Entry{Space: personal(p), Action: audit.TokenMinted, Target: "tokens/" + string(created.ID),
+		TokenKind: audit.APIToken, TokenID: string(created.ID), Scopes: created.Scopes, ExpiresAt: audit.At(created.ExpiresAt)})
 	w.Header().Set("Cache-Control", "no-store")
-	httpapi.WriteJSON(w, http.StatusCreated, createResponse{
-		Token: created.Token, ID: created.ID, Name: created.Name, Scopes: created.Scopes, ExpiresAt: created.ExpiresAt,
-	})
+	httpapi.WriteJSON(w, http.StatusCreated, created.Shown())
 	return nil
 }
 
@@ -91,12 +79,12 @@ func managesTokens(p identity.Principal) bool {
 // when it may not manage tokens.
 func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 	p, _ := httpapi.PrincipalFrom(r.Context())
-	infos, err := h.tokens.List(r.Context(), p.ID)
+	infos, err := h.tokens.List(r.Context(), ids.UserID(p.ID))
 	if err != nil {
 		return err
 	}
 	if !managesTokens(p) {
-		infos = slices.DeleteFunc(infos, func(i apitoken.Info) bool { return i.ID != p.TokenID })
+		infos = slices.DeleteFunc(infos, func(i apitoken.Info) bool { return string(i.ID) != p.TokenID })
 	}
 	httpapi.WriteJSON(w, http.StatusOK, listResponse{Tokens: infos})
 	return nil
@@ -111,7 +99,7 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) error {
 	if !managesTokens(p) && id != p.TokenID {
 		return apperr.E(apperr.NotFound, "token %s not found: a token without %s sees only itself", id, scope.TokensManage)
 	}
-	if err := h.tokens.Revoke(r.Context(), p.ID, id); err != nil {
+	if err := h.tokens.Revoke(r.Context(), ids.UserID(p.ID), ids.TokenID(id)); err != nil {
 		return err
 	}
 	h.audit.Write(r.Context(), audit.Entry{Space: personal(p), Action: audit.TokenRevoked, Target: "tokens/" + id, TokenKind: audit.APIToken, TokenID: id})

@@ -31,8 +31,8 @@ func init() {
 
 // Options holds what the function depends on.
 type Options struct {
-	// Tokens stores the API tokens.
-	Tokens *apitoken.Store
+	// Tokens are the API tokens (their rules, over an apitoken.Store).
+	Tokens *apitoken.Tokens
 	// Audit records the tokens minted and revoked; stdout only when nil.
 	Audit *audit.Writer
 	// Authenticate turns a request's credential into a principal; only user
@@ -70,7 +70,7 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 }
 
 type handler struct {
-	tokens *apitoken.Store
+	tokens *apitoken.Tokens
 	audit  *audit.Writer
 	max    time.Duration
 	jwks   func(ctx context.Context) ([]byte, error)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apitoken"
+	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/identity"
 )
 
@@ -50,7 +51,7 @@ func TestCreateListRevoke(t *testing.T) {
 	tok := user{ID: alice.ID, Token: c.Token}
 	require.Len(t, e.list(tok).Tokens, 1)
 
-	resp = e.do(alice, http.MethodDelete, "/tokens/"+c.ID, nil)
+	resp = e.do(alice, http.MethodDelete, "/tokens/"+string(c.ID), nil)
 	require.Equal(t, http.StatusNoContent, resp.Status, "body: %s", resp.Body)
 	require.Empty(t, resp.Body)
 	e.do(tok, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
@@ -58,7 +59,7 @@ func TestCreateListRevoke(t *testing.T) {
 	require.True(t, l.Tokens[1].Revoked)
 	require.NotNil(t, l.Tokens[1].RevokedAt)
 	// Revoking again is idempotent.
-	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+c.ID, nil).Status)
+	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+string(c.ID), nil).Status)
 }
 
 func TestTokenNeverStored(t *testing.T) {
@@ -66,7 +67,7 @@ func TestTokenNeverStored(t *testing.T) {
 	alice := e.newUser("alice")
 	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"jobs:read"}, "expiresInSeconds": 600})
 
-	docs, err := e.client.Collection(apitoken.Collection).Where("id", "==", c.ID).Documents(context.Background()).GetAll()
+	docs, err := e.client.Collection(valetfs.TokensCollection).Where("id", "==", string(c.ID)).Documents(context.Background()).GetAll()
 	require.NoError(t, err)
 	require.Len(t, docs, 1)
 	raw := fmt.Sprintf("%#v %v", docs[0].Data(), docs[0].Ref.ID)
@@ -112,7 +113,7 @@ func TestRevokeOtherUsersToken(t *testing.T) {
 	alice, bob := e.newUser("alice"), e.newUser("bob")
 	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"jobs:read"}, "expiresInSeconds": 600})
 
-	e.do(bob, http.MethodDelete, "/tokens/"+c.ID, nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
+	e.do(bob, http.MethodDelete, "/tokens/"+string(c.ID), nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
 	e.do(alice, http.MethodDelete, "/tokens/t_nope", nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
 	require.Empty(t, e.list(bob).Tokens)
 	require.Equal(t, http.StatusOK, e.do(user{Token: c.Token}, http.MethodGet, "/tokens", nil).Status, "still valid")

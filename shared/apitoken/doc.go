@@ -1,5 +1,8 @@
-// Package apitoken is valet's API tokens: their format, their scopes and
-// the Firestore store that creates, lists, revokes and verifies them.
+// Package apitoken is valet's API tokens and their rules: their format,
+// scopes, lifetimes, chains and hashing, and Tokens, which creates, lists,
+// revokes and verifies them over a Store of records. It imports no Google
+// SDK: firestore.TokenStore keeps the records in Firestore, and the
+// conformance suite tokentest is the Store's contract.
 //
 // # Format
 //
@@ -10,9 +13,9 @@
 //
 // # Storage
 //
-// The store keeps, per token, a document whose id is the lookup prefix:
-// the token id, owner, name, sorted scopes, the SHA-256 of the whole token
-// (compared in constant time) and its times. The token itself is never
+// A Store keeps, per token, a Record under its lookup prefix: the token
+// id, owner, name, sorted scopes, the SHA-256 of the whole token (compared
+// in constant time) and its times. The token itself is never
 // stored, logged or returned after creation; Create registers it with
 // logging.RegisterSecret, in the creating request's scope (it is shown in
 // that response only; later requests carry it as a bearer, masked by its

@@ -4,7 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"time"
+
+	"valet.dev/valet/shared/apitoken"
 )
 
 // CreateTokenRequest is the body of POST /tokens.
@@ -16,25 +17,10 @@ type CreateTokenRequest struct {
 
 // NewToken is the answer of POST /tokens: the only one that carries the
 // token's value. Token is a secret: print it once, never log it.
-type NewToken struct {
-	Token     string    `json:"token"`
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Scopes    []string  `json:"scopes"`
-	ExpiresAt time.Time `json:"expiresAt"`
-}
+type NewToken = apitoken.Shown
 
 // TokenInfo is an API token as GET /tokens lists it, without its value.
-type TokenInfo struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	Scopes    []string   `json:"scopes"`
-	CreatedAt time.Time  `json:"createdAt"`
-	ExpiresAt time.Time  `json:"expiresAt"`
-	Revoked   bool       `json:"revoked"`
-	RevokedAt *time.Time `json:"revokedAt,omitempty"`
-	ParentID  string     `json:"parentId,omitempty"`
-}
+type TokenInfo = apitoken.Info
 
 // CreateToken creates an API token (POST /tokens).
 func (c *Client) CreateToken(ctx context.Context, req CreateTokenRequest) (NewToken, error) {

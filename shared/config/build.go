@@ -246,9 +246,10 @@ func (d *Deps) JobTokens(ctx context.Context) (*jobtoken.Verifier, error) {
 	return jobtoken.NewVerifier(keys, d.Env.TokenIssuer, d.Jobs().Get, nil), nil
 }
 
-// APITokens is the store of valet API tokens, which also verifies them.
-func (d *Deps) APITokens() *apitoken.Store {
-	return apitoken.NewStore(d.firestore, apitoken.Options{})
+// APITokens are valet's API tokens, kept in Firestore; they also verify
+// them.
+func (d *Deps) APITokens() *apitoken.Tokens {
+	return apitoken.New(valetfs.NewTokenStore(d.firestore), apitoken.Options{})
 }
 
 // WorkflowKeys is the workflow-token signing key in Secret Manager

@@ -78,7 +78,7 @@ func readAll(t *testing.T, c *firestore.Client, d v0) {
 	require.Equal(t, []project.Membership{{Project: ids.ProjectID(d.pid), Role: project.Viewer}}, ms)
 	err = projects.Create(ctx, &project.Project{ID: ids.ProjectID(d.deletedPID)}, "mallory", time.Now())
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "a tombstoned id is never reissued: %v", err)
-	tokens, err := apitoken.NewStore(c, apitoken.Options{}).List(ctx, d.tokenOwner)
+	tokens, err := apitoken.New(valetfs.NewTokenStore(c), apitoken.Options{}).List(ctx, ids.UserID(d.tokenOwner))
 	require.NoError(t, err)
 	require.Len(t, tokens, 1)
 	require.Equal(t, "ci", tokens[0].Name)
@@ -226,7 +226,7 @@ func TestAllEndsAtTheCurrentVersions(t *testing.T) {
 	current := map[string]int{
 		valetfs.JobsCollection: schema.Jobs, valetfs.EventsCollection: schema.Events, valetfs.ObjectsCollection: schema.Objects,
 		valetfs.SpacesCollection: schema.Spaces, valetfs.ProjectsCollection: schema.Projects, valetfs.MembersCollection: schema.Members,
-		valetfs.MembershipsCollection: schema.Memberships, valetfs.TombstonesCollection: schema.Tombstones, apitoken.Collection: schema.APITokens, valetfs.AuditCollection: schema.Audit,
+		valetfs.MembershipsCollection: schema.Memberships, valetfs.TombstonesCollection: schema.Tombstones, valetfs.TokensCollection: schema.APITokens, valetfs.AuditCollection: schema.Audit,
 	}
 	reached := map[string]int{}
 	var names []string

@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"valet.dev/valet/shared/apitoken"
 	valetfs "valet.dev/valet/shared/firestore"
 )
 
@@ -23,7 +22,7 @@ func All() []Migration {
 		{valetfs.ObjectsCollection, false},
 		{valetfs.JobsCollection, false},
 		{valetfs.EventsCollection, true},
-		{apitoken.Collection, false},
+		{valetfs.TokensCollection, false},
 		{valetfs.AuditCollection, true},
 	}
 	out := make([]Migration, 0, len(stamp))

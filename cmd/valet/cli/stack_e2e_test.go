@@ -134,7 +134,7 @@ func TestEveryResourceThroughAProfile(t *testing.T) {
 	cliJSON(t, &tokens, "tokens", "ls")
 	require.Len(t, tokens, 1)
 	require.NotContains(t, cliOK(t, "tokens", "ls"), tok, "never a token's value")
-	cliOK(t, "tokens", "revoke", tokens[0].ID)
+	cliOK(t, "tokens", "revoke", string(tokens[0].ID))
 	code, _, stderr = run(t, "jobs", "list", "--profile", "ci")
 	require.Equal(t, ExitAuthNeeded, code, stderr)
 

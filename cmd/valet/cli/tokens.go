@@ -63,7 +63,7 @@ so it can be piped: valet tokens create ci --scope jobs:write | valet login --pr
 					} else if time.Now().After(t.ExpiresAt) {
 						state = "expired"
 					}
-					return []string{t.ID, t.Name, state, strings.Join(t.Scopes, " "), when(t.ExpiresAt)}
+					return []string{string(t.ID), t.Name, state, strings.Join(t.Scopes, " "), when(t.ExpiresAt)}
 				})
 			}),
 		},
