@@ -20,7 +20,6 @@ import (
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/secretmanager"
-	"valet.dev/valet/shared/workflow"
 )
 
 // deployable is one function as a deployment knows it: its name (entry
@@ -132,7 +131,7 @@ func (s *Stack) rotateWorkflowKey(ctx context.Context) error {
 		return err
 	}
 	defer sm.Close()
-	if _, err := workflow.NewKeyStore(sm, s.opts.Project, "").Rotate(ctx); err != nil {
+	if _, err := secretmanager.NewSigningKeys(sm, s.opts.Project, "").Rotate(ctx); err != nil {
 		return fmt.Errorf("workflow signing key: %w", err)
 	}
 	return nil

@@ -24,7 +24,6 @@ import (
 	"valet.dev/valet/shared/ids"
 	valetjob "valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/secretmanager"
-	"valet.dev/valet/shared/workflow"
 )
 
 // TestJobSecretsReachTheJobAndNothingElse is the leak guard of invariant 1
@@ -149,7 +148,7 @@ func signingKeys(t *testing.T, s *stack.Stack) map[string]string {
 	require.NoError(t, err)
 	defer sm.Close()
 	acc, err := sm.AccessSecretVersion(context.Background(), &secretmanagerpb.AccessSecretVersionRequest{
-		Name: "projects/" + s.Info.Project + "/secrets/" + workflow.DefaultSecretID + "/versions/1"})
+		Name: "projects/" + s.Info.Project + "/secrets/" + secretmanager.DefaultSigningKeySecret + "/versions/1"})
 	require.NoError(t, err)
 	line := func(p []byte) string {
 		lines := strings.Split(strings.TrimSpace(string(p)), "\n")

@@ -25,7 +25,6 @@ import (
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/signer"
-	"valet.dev/valet/shared/workflow"
 )
 
 // Name is the function's name: its Cloud Functions entry point and its
@@ -47,7 +46,7 @@ type Options struct {
 	// Secrets keeps the jobs' runtime and workflow tokens.
 	Secrets custody.Store
 	// Workflow mints workflow tokens when a job has none yet.
-	Workflow *workflow.Minter
+	Workflow custody.Minter
 	// Audit records the bundles handed out and the tokens minted; stdout
 	// only when nil.
 	Audit *audit.Writer
@@ -85,7 +84,7 @@ type server struct {
 	signer    *signer.Signer
 	bucket    string
 	secrets   custody.Store
-	workflow  *workflow.Minter
+	workflow  custody.Minter
 	jobTokens *jobtoken.Issuer
 	now       func() time.Time
 }

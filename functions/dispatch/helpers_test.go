@@ -21,10 +21,10 @@ import (
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
+	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/signer"
 	"valet.dev/valet/shared/signer/signertest"
 	"valet.dev/valet/shared/testenv"
-	"valet.dev/valet/shared/workflow"
 
 	valetfs "valet.dev/valet/shared/firestore"
 )
@@ -35,7 +35,7 @@ type env struct {
 	store   *valetfs.JobStore
 	signer  *signer.Signer
 	secrets *custodytest.Env
-	keys    *workflow.KeyStore
+	keys    *secretmanager.SigningKeys
 	clock   *testenv.Clock
 	srv     *httptest.Server
 }
@@ -81,7 +81,7 @@ func newEnvSigning(t testing.TB, wrap func(job.Store) job.Store, sign func([]byt
 		require.NoError(t, err)
 	}
 	e := &env{store: valetfs.NewJobStore(client), signer: sg, secrets: custodytest.New(t), clock: c}
-	e.keys = workflow.NewKeyStore(e.secrets.Client, custodytest.Project, "")
+	e.keys = secretmanager.NewSigningKeys(e.secrets.Client, custodytest.Project, "")
 	_, err := e.keys.Rotate(context.Background())
 	require.NoError(t, err)
 	var store job.Store = e.store
@@ -90,7 +90,7 @@ func newEnvSigning(t testing.TB, wrap func(job.Store) job.Store, sign func([]byt
 	}
 	e.srv = httptest.NewServer(dispatch.New(dispatch.Options{
 		Store: store, Signer: sg, Bucket: bucket, Secrets: e.secrets.Store,
-		Workflow:     workflow.NewMinter(e.keys, workflow.MinterOptions{Issuer: tokenIssuer, Audience: "copy-offload", Now: c.Now}),
+		Workflow:     jobtoken.NewWorkflowMinter(e.keys, jobtoken.WorkflowOptions{Issuer: tokenIssuer, Audience: "copy-offload", Now: c.Now}),
 		JobTokens:    jobtoken.NewIssuer(e.keys, tokenIssuer, c.Now),
 		Authenticate: apitest.Authenticate, Now: c.Now,
 		// Audit lines on stdout would land inside go test's benchmark

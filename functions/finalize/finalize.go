@@ -26,7 +26,6 @@ import (
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/object"
-	"valet.dev/valet/shared/workflow"
 )
 
 // Name is the function's name: its entry point and dev-server mount point.
@@ -57,7 +56,7 @@ type Options struct {
 	// queued, and scrub a job's secrets once it has succeeded. Without them
 	// dispatch mints the token at the first claim and the sweep scrubs.
 	Secrets  custody.Store
-	Workflow *workflow.Minter
+	Workflow custody.Minter
 	// Audit records the workflow tokens minted; stdout only when nil.
 	Audit *audit.Writer
 	// Now is the clock; time.Now when nil.

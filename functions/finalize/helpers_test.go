@@ -23,7 +23,8 @@ import (
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
-	"valet.dev/valet/shared/workflow"
+	"valet.dev/valet/shared/jobtoken"
+	"valet.dev/valet/shared/secretmanager"
 )
 
 const (
@@ -59,12 +60,12 @@ func newEnv(t testing.TB) *env {
 	// is in the future for Secret Manager too.
 	e := &env{t: t, store: store, objects: valetfs.NewObjectStore(client), storage: srv, now: time.Now().UTC().Truncate(time.Second)}
 	e.secrets = custodytest.New(t)
-	keys := workflow.NewKeyStore(e.secrets.Client, custodytest.Project, "")
+	keys := secretmanager.NewSigningKeys(e.secrets.Client, custodytest.Project, "")
 	_, err := keys.Rotate(context.Background())
 	require.NoError(t, err)
 	e.h = finalize.New(finalize.Options{
 		Secrets:       e.secrets.Store,
-		Workflow:      workflow.NewMinter(keys, workflow.MinterOptions{Issuer: "https://valet.test", Audience: "copy-offload", Now: func() time.Time { return e.now }}),
+		Workflow:      jobtoken.NewWorkflowMinter(keys, jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "copy-offload", Now: func() time.Time { return e.now }}),
 		Store:         store,
 		Objects:       privategcstest.Client(t, srv.HTTPClient().Transport),
 		Bucket:        jobsBucket,

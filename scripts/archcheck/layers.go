@@ -36,7 +36,7 @@ var (
 		"shared/version", "shared/testenv", "terraform/policy",
 	}
 	domainPackages = []string{
-		"shared/access", "shared/apitoken", "shared/audit", "shared/custody", "shared/identity", "shared/job", "shared/object", "shared/project",
+		"shared/access", "shared/apitoken", "shared/audit", "shared/custody", "shared/identity", "shared/jobtoken", "shared/job", "shared/object", "shared/project",
 		"shared/scope", "shared/seal",
 	}
 	platformPackages = []string{"shared/config", "shared/httpapi"}

@@ -83,8 +83,8 @@ var googleClients = []string{
 // methods ("package.Type") or of a package touch (policy/iam.json scopes).
 // Creating a secret is checked on the project.
 var secretScopes = map[string]string{
-	"valet.dev/valet/shared/secretmanager.JobSecrets": "jobSecrets",
-	"valet.dev/valet/shared/workflow":                 "signingKey",
+	"valet.dev/valet/shared/secretmanager.JobSecrets":  "jobSecrets",
+	"valet.dev/valet/shared/secretmanager.SigningKeys": "signingKey",
 }
 
 // bucketScopes are compared as one: which bucket a function touches is

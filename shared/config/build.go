@@ -29,7 +29,6 @@ import (
 	"valet.dev/valet/shared/migrate"
 	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/signer"
-	"valet.dev/valet/shared/workflow"
 )
 
 // Deps are the clients a function is built from. Each is made on first use
@@ -45,7 +44,7 @@ type Deps struct {
 	smErr  error
 
 	keysMu sync.Mutex
-	keys   *workflow.KeyStore
+	keys   *secretmanager.SigningKeys
 }
 
 // Meters count what a function spends of Google's services, for the local
@@ -220,12 +219,12 @@ func (d *Deps) UserAuthenticator(ctx context.Context) (*identity.Authenticator, 
 
 // WorkflowMinter mints workflow tokens (iss VALET_TOKEN_ISSUER, aud
 // VALET_WORKFLOW_AUDIENCE) with the workflow signing key.
-func (d *Deps) WorkflowMinter(ctx context.Context) (*workflow.Minter, error) {
+func (d *Deps) WorkflowMinter(ctx context.Context) (*jobtoken.WorkflowMinter, error) {
 	keys, err := d.WorkflowKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return workflow.NewMinter(keys, workflow.MinterOptions{Issuer: d.Env.TokenIssuer, Audience: d.Env.WorkflowAudience}), nil
+	return jobtoken.NewWorkflowMinter(keys, jobtoken.WorkflowOptions{Issuer: d.Env.TokenIssuer, Audience: d.Env.WorkflowAudience}), nil
 }
 
 // JobTokenIssuer mints the per-epoch job tokens.
@@ -253,12 +252,12 @@ func (d *Deps) APITokens() *apitoken.Tokens {
 }
 
 // WorkflowKeys is the workflow-token signing key in Secret Manager
-// (VALET_WORKFLOW_KEY_SECRET): one KeyStore per function instance,
+// (VALET_WORKFLOW_KEY_SECRET): one SigningKeys per function instance,
 // shared by minting, signing job tokens and verifying them, so an
-// instance lists the key's versions at most once a workflow.CacheTTL
+// instance lists the key's versions at most once a secretmanager.KeyCacheTTL
 // (a Secret Manager read request; see docs/capacity.md), not once per
 // user of the key.
-func (d *Deps) WorkflowKeys(ctx context.Context) (*workflow.KeyStore, error) {
+func (d *Deps) WorkflowKeys(ctx context.Context) (*secretmanager.SigningKeys, error) {
 	d.keysMu.Lock()
 	defer d.keysMu.Unlock()
 	if d.keys != nil {
@@ -268,7 +267,7 @@ func (d *Deps) WorkflowKeys(ctx context.Context) (*workflow.KeyStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.keys = workflow.NewKeyStore(sm, d.Env.Project, d.Env.WorkflowKeySecret)
+	d.keys = secretmanager.NewSigningKeys(sm, d.Env.Project, d.Env.WorkflowKeySecret)
 	return d.keys, nil
 }
 

@@ -10,7 +10,7 @@ import (
 	"valet.dev/valet/shared/job"
 )
 
-// Minter mints a job's workflow token (workflow.Minter): the token,
+// Minter mints a job's workflow token (jobtoken.WorkflowMinter): the token,
 // expiring at deadline, and its jti.
 type Minter interface {
 	Mint(ctx context.Context, jobID, subject string, deadline time.Time) (token, jti string, err error)

@@ -13,7 +13,6 @@ import (
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/logging"
-	"valet.dev/valet/shared/workflow"
 )
 
 // Type is the JOSE typ header of a job token.
@@ -35,16 +34,28 @@ type claims struct {
 	ID       string   `json:"jti"`
 }
 
+// Keys sign and verify the job's tokens with valet's signing keys
+// (secretmanager.SigningKeys).
+type Keys interface {
+	// Sign serialises claims as a JWT signed with the newest enabled key
+	// (ES256, kid the key's version) under header typ.
+	Sign(ctx context.Context, typ string, claims any) (string, error)
+	// Verify checks token's typ, algorithm, key and signature and decodes
+	// its claims into dst; it checks no claim (Unauthenticated with the
+	// reason, never the token).
+	Verify(ctx context.Context, token, typ string, dst any) error
+}
+
 // Issuer mints job tokens.
 type Issuer struct {
-	keys   *workflow.KeyStore
+	keys   Keys
 	issuer string
 	now    func() time.Time
 }
 
 // NewIssuer returns an Issuer signing with keys and naming issuer as iss;
 // now is time.Now when nil.
-func NewIssuer(keys *workflow.KeyStore, issuer string, now func() time.Time) *Issuer {
+func NewIssuer(keys Keys, issuer string, now func() time.Time) *Issuer {
 	if now == nil {
 		now = time.Now
 	}
@@ -71,7 +82,7 @@ func (i *Issuer) Mint(ctx context.Context, j *job.Job) (string, error) {
 	if _, err := ids.ParseJobID(j.ID.String()); err != nil {
 		return "", err
 	}
-	jti, err := workflow.NewTokenID()
+	jti, err := newTokenID()
 	if err != nil {
 		return "", err
 	}
@@ -119,7 +130,7 @@ type Lookup func(ctx context.Context, jobID ids.JobID) (*job.Job, error)
 
 // Verifier checks job tokens. It implements identity.Verifier.
 type Verifier struct {
-	keys   *workflow.KeyStore
+	keys   Keys
 	issuer string
 	lookup Lookup
 	now    func() time.Time
@@ -129,7 +140,7 @@ var _ identity.Verifier = (*Verifier)(nil)
 
 // NewVerifier returns a Verifier for tokens of issuer signed by keys, that
 // reads jobs with lookup; now is time.Now when nil.
-func NewVerifier(keys *workflow.KeyStore, issuer string, lookup Lookup, now func() time.Time) *Verifier {
+func NewVerifier(keys Keys, issuer string, lookup Lookup, now func() time.Time) *Verifier {
 	if now == nil {
 		now = time.Now
 	}

@@ -20,7 +20,7 @@ import (
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/logging"
-	"valet.dev/valet/shared/workflow"
+	"valet.dev/valet/shared/secretmanager"
 )
 
 const (
@@ -29,7 +29,7 @@ const (
 )
 
 type fixture struct {
-	keys   *workflow.KeyStore
+	keys   *secretmanager.SigningKeys
 	issuer *jobtoken.Issuer
 	now    time.Time
 	job    *job.Job // what lookup returns
@@ -40,7 +40,7 @@ type fixture struct {
 func newFixture(t testing.TB) (*fixture, func(name string) error) {
 	t.Helper()
 	client := custodytest.New(t).Client
-	keys := workflow.NewKeyStore(client, project, "")
+	keys := secretmanager.NewSigningKeys(client, project, "")
 	_, err := keys.Rotate(context.Background())
 	require.NoError(t, err)
 	f := &fixture{keys: keys, client: client, now: time.Now().Truncate(time.Second)}
@@ -61,7 +61,7 @@ func newFixture(t testing.TB) (*fixture, func(name string) error) {
 	f.verify = jobtoken.NewVerifier(keys, issuer, lookup, clock)
 	disable := func(kid string) error {
 		_, err := client.DisableSecretVersion(context.Background(), &secretmanagerpb.DisableSecretVersionRequest{
-			Name: "projects/" + project + "/secrets/" + workflow.DefaultSecretID + "/versions/" + kid,
+			Name: "projects/" + project + "/secrets/" + secretmanager.DefaultSigningKeySecret + "/versions/" + kid,
 		})
 		return err
 	}
@@ -186,7 +186,7 @@ func TestVerifyRefuses(t *testing.T) {
 		requireUnauthenticated(t, err, "does not exist", tok)
 	})
 	t.Run("workflow token is foreign", func(t *testing.T) {
-		m := workflow.NewMinter(f.keys, workflow.MinterOptions{Issuer: issuer, Audience: "valet"})
+		m := jobtoken.NewWorkflowMinter(f.keys, jobtoken.WorkflowOptions{Issuer: issuer, Audience: "valet"})
 		wf, _, err := m.Mint(ctx, f.job.ID.String(), "u_alice", f.job.Deadline)
 		require.NoError(t, err)
 		_, err = f.verify.Verify(ctx, wf)
@@ -208,7 +208,7 @@ func TestVerifyRefuses(t *testing.T) {
 		require.NoError(t, disable("1"))
 		// A key store rechecks a version's state every CacheTTL: a fresh
 		// one (another instance) sees the withdrawal at once.
-		cold := jobtoken.NewVerifier(workflow.NewKeyStore(f.client, project, ""), issuer,
+		cold := jobtoken.NewVerifier(secretmanager.NewSigningKeys(f.client, project, ""), issuer,
 			func(context.Context, ids.JobID) (*job.Job, error) { return f.job, nil }, func() time.Time { return f.now })
 		_, err = cold.Verify(ctx, token)
 		requireUnauthenticated(t, err, "withdrawn", token)
@@ -248,7 +248,7 @@ func TestThroughAuthenticator(t *testing.T) {
 	require.Equal(t, identity.Job, p.Kind)
 	require.Equal(t, "u_alice", p.ID)
 
-	m := workflow.NewMinter(f.keys, workflow.MinterOptions{Issuer: "https://idp.test", Audience: "valet"})
+	m := jobtoken.NewWorkflowMinter(f.keys, jobtoken.WorkflowOptions{Issuer: "https://idp.test", Audience: "valet"})
 	other, _, err := m.Mint(ctx, f.job.ID.String(), "u_bob", f.job.Deadline)
 	require.NoError(t, err)
 	p, err = auth.Authenticate(bearer(other))

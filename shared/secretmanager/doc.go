@@ -1,8 +1,8 @@
 // Package secretmanager is valet's one adapter to Secret Manager: the
 // client (NewClient), the one translation of its gRPC codes to apperr
 // (Error) and the stores built on it: JobSecrets, where a job's runtime
-// and workflow tokens are kept (custody.Store). No other package calls
-// Secret Manager.
+// and workflow tokens are kept (custody.Store), and SigningKeys, valet's
+// token signing keys. No other package calls Secret Manager.
 //
 // # Client
 //
@@ -50,6 +50,38 @@
 // Every value read or written is registered with logging.RegisterSecret:
 // masked in every later line of the request that read or wrote it, or, for
 // work outside a request, of the process (logging.DefaultMasker, bounded).
+//
+// # Signing keys
+//
+// SigningKeys are valet's ES256 signing keys: they sign the job's tokens
+// (package jobtoken) and publish their public keys as a JWKS.
+//
+// The key is a P-256 private key stored as a PEM "PRIVATE KEY" block
+// (PKCS#8) in one Secret Manager secret (DefaultSigningKeySecret unless
+// configured), created on the first Rotate and labelled app=valet. Each Rotate adds a new
+// version; signing uses the newest ENABLED version, and JWKS publishes the
+// public keys of every ENABLED version, so disabling a version withdraws its
+// key from verifiers. A token's kid is the decimal version number of the key
+// that signed it ("1", "2", ...): the secret is fixed per deployment, so the
+// number alone names the key.
+//
+// The list of enabled versions and their public keys is cached in memory
+// for KeyCacheTTL (one minute) and shared by signing, verifying and the JWKS,
+// so none of them reaches Secret Manager on every call; the newest private
+// key is loaded once. A token naming a version the cached list lacks makes
+// the store list again at most once a KeyMissTTL (ten seconds), and a failed
+// listing is answered for KeyFailureTTL without another call: no caller, and
+// no flood of forged key ids, makes the store spend Secret Manager quota
+// (see "Secret Manager quotas and limits",
+// https://cloud.google.com/secret-manager/quotas: 600 read requests a
+// minute per project). Rotate puts its new version at the head of the list.
+//
+// SigningKeys.Sign and SigningKeys.Verify sign and check any JWT with
+// these keys under its own typ header (the workflow token's is "JWT", the
+// job token's "valet-job+jwt"); a private key never leaves the type.
+// Verify accepts only ES256 and a kid naming an ENABLED version, as the
+// cached list knows it: disabling a version withdraws its tokens within
+// KeyCacheTTL.
 //
 // # Errors
 //

@@ -1,4 +1,4 @@
-package workflow_test
+package jobtoken_test
 
 import (
 	"context"
@@ -18,10 +18,9 @@ import (
 	emulator "valet.dev/valet/emulators/secretmanager"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/custody/custodytest"
-	"valet.dev/valet/shared/workflow"
+	"valet.dev/valet/shared/jobtoken"
+	"valet.dev/valet/shared/secretmanager"
 )
-
-const project = "valet-test"
 
 func newClient(t *testing.T) (*smapi.Client, *emulator.Running) {
 	e := custodytest.New(t)
@@ -75,9 +74,9 @@ func verify(token string, keys map[string]*ecdsa.PublicKey, now time.Time) (gjwt
 func TestRotateMintVerify(t *testing.T) {
 	ctx := context.Background()
 	client, running := newClient(t)
-	keys := workflow.NewKeyStore(client, project, "")
+	keys := secretmanager.NewSigningKeys(client, project, "")
 	now := time.Unix(1_800_000_000, 0)
-	m := workflow.NewMinter(keys, workflow.MinterOptions{Issuer: "https://valet.test", Audience: "valet-workflows", Now: func() time.Time { return now }})
+	m := jobtoken.NewWorkflowMinter(keys, jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows", Now: func() time.Time { return now }})
 
 	// Before any rotation there is no key: Mint is unavailable, JWKS empty.
 	_, _, err := m.Mint(ctx, "j_1", "user@example.com", now.Add(time.Hour))
@@ -91,7 +90,7 @@ func TestRotateMintVerify(t *testing.T) {
 	require.Equal(t, "1", kid)
 
 	// The secret exists, labelled, holding a PKCS#8 PEM.
-	secret, err := running.Server.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: "projects/" + project + "/secrets/" + workflow.DefaultSecretID})
+	secret, err := running.Server.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: "projects/" + project + "/secrets/" + secretmanager.DefaultSigningKeySecret})
 	require.NoError(t, err)
 	require.Equal(t, "valet", secret.GetLabels()["app"])
 	acc, err := client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: secret.GetName() + "/versions/1"})
@@ -143,9 +142,9 @@ func TestRotateMintVerify(t *testing.T) {
 func TestRotateTwiceThenDisable(t *testing.T) {
 	ctx := context.Background()
 	client, _ := newClient(t)
-	keys := workflow.NewKeyStore(client, project, "custom-key")
+	keys := secretmanager.NewSigningKeys(client, project, "custom-key")
 	now := time.Now()
-	m := workflow.NewMinter(keys, workflow.MinterOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
+	m := jobtoken.NewWorkflowMinter(keys, jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
 
 	kid1, err := keys.Rotate(ctx)
 	require.NoError(t, err)
@@ -183,7 +182,7 @@ func TestRotateTwiceThenDisable(t *testing.T) {
 	jwks, err = keys.JWKS(ctx)
 	require.NoError(t, err)
 	require.Len(t, parseJWKS(t, jwks), 2, "within CacheTTL the cached list stands")
-	keys.SetClock(func() time.Time { return time.Now().Add(workflow.CacheTTL) })
+	keys.SetClock(func() time.Time { return time.Now().Add(secretmanager.KeyCacheTTL) })
 	jwks, err = keys.JWKS(ctx)
 	require.NoError(t, err)
 	pubs = parseJWKS(t, jwks)
@@ -195,7 +194,7 @@ func TestRotateTwiceThenDisable(t *testing.T) {
 	require.NoError(t, err)
 
 	// A new store (cold cache) signs with the newest enabled version.
-	m2 := workflow.NewMinter(workflow.NewKeyStore(client, project, "custom-key"), workflow.MinterOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
+	m2 := jobtoken.NewWorkflowMinter(secretmanager.NewSigningKeys(client, project, "custom-key"), jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
 	tok, _, err := m2.Mint(ctx, "j_3", "svc", now.Add(time.Hour))
 	require.NoError(t, err)
 	_, err = verify(tok, pubs, now)
@@ -206,7 +205,7 @@ func TestRotateTwiceThenDisable(t *testing.T) {
 		Name: "projects/" + project + "/secrets/custom-key/versions/2",
 	})
 	require.NoError(t, err)
-	m3 := workflow.NewMinter(workflow.NewKeyStore(client, project, "custom-key"), workflow.MinterOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
+	m3 := jobtoken.NewWorkflowMinter(secretmanager.NewSigningKeys(client, project, "custom-key"), jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
 	_, _, err = m3.Mint(ctx, "j_4", "svc", now.Add(time.Hour))
 	require.Equal(t, apperr.Unavailable, apperr.CodeOf(err))
 }
@@ -214,17 +213,17 @@ func TestRotateTwiceThenDisable(t *testing.T) {
 func TestColdStoreUsesLatestEnabled(t *testing.T) {
 	ctx := context.Background()
 	client, _ := newClient(t)
-	keys := workflow.NewKeyStore(client, project, "")
+	keys := secretmanager.NewSigningKeys(client, project, "")
 	_, err := keys.Rotate(ctx)
 	require.NoError(t, err)
 	_, err = keys.Rotate(ctx)
 	require.NoError(t, err)
 	_, err = client.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{
-		Name: "projects/" + project + "/secrets/" + workflow.DefaultSecretID + "/versions/2",
+		Name: "projects/" + project + "/secrets/" + secretmanager.DefaultSigningKeySecret + "/versions/2",
 	})
 	require.NoError(t, err)
 
-	cold := workflow.NewMinter(workflow.NewKeyStore(client, project, ""), workflow.MinterOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
+	cold := jobtoken.NewWorkflowMinter(secretmanager.NewSigningKeys(client, project, ""), jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
 	tok, _, err := cold.Mint(ctx, "j_1", "svc", time.Now().Add(time.Hour))
 	require.NoError(t, err)
 	hdr, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
@@ -235,11 +234,11 @@ func TestColdStoreUsesLatestEnabled(t *testing.T) {
 func TestMintBadInputAndNoTokenInErrors(t *testing.T) {
 	ctx := context.Background()
 	client, running := newClient(t)
-	keys := workflow.NewKeyStore(client, project, "")
+	keys := secretmanager.NewSigningKeys(client, project, "")
 	_, err := keys.Rotate(ctx)
 	require.NoError(t, err)
 	now := time.Now()
-	m := workflow.NewMinter(keys, workflow.MinterOptions{Issuer: "https://valet.test", Audience: "valet-workflows", Now: func() time.Time { return now }})
+	m := jobtoken.NewWorkflowMinter(keys, jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows", Now: func() time.Time { return now }})
 	token, _, err := m.Mint(ctx, "j_1", "svc", now.Add(time.Hour))
 	require.NoError(t, err)
 
@@ -267,14 +266,14 @@ func TestMintBadInputAndNoTokenInErrors(t *testing.T) {
 	cached, _, err := m.Mint(ctx, "j_2", "svc", now.Add(time.Hour))
 	require.NoError(t, err)
 	require.NotEmpty(t, cached)
-	cold := workflow.NewMinter(workflow.NewKeyStore(client, project, ""), workflow.MinterOptions{})
+	cold := jobtoken.NewWorkflowMinter(secretmanager.NewSigningKeys(client, project, ""), jobtoken.WorkflowOptions{})
 	tok, _, err := cold.Mint(ctx, "j_1", "svc", now.Add(time.Hour))
 	require.Error(t, err)
 	require.Empty(t, tok)
 	errs = append(errs, err)
 	_, err = keys.JWKS(ctx)
 	require.NoError(t, err, "the warm store serves its cached JWKS")
-	_, err = workflow.NewKeyStore(client, project, "").JWKS(ctx)
+	_, err = secretmanager.NewSigningKeys(client, project, "").JWKS(ctx)
 	require.Error(t, err)
 	errs = append(errs, err)
 	_, err = keys.Rotate(ctx)

@@ -1,4 +1,4 @@
-package workflow
+package secretmanager
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	secretmanager "cloud.google.com/go/secretmanager/apiv1"
+	smapi "cloud.google.com/go/secretmanager/apiv1"
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"github.com/go-jose/go-jose/v4"
 	"google.golang.org/api/iterator"
@@ -22,21 +22,24 @@ import (
 	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
-	smerr "valet.dev/valet/shared/secretmanager"
 )
 
-// DefaultSecretID names the signing-key secret when none is configured.
-const DefaultSecretID = "valet-workflow-signing-key"
+// DefaultSigningKeySecret names the signing-key secret when none is
+// configured.
+const DefaultSigningKeySecret = "valet-workflow-signing-key"
 
-// CacheTTL is how long the list of enabled key versions is reused without
+// KeyCacheTTL is how long the list of enabled key versions is reused without
 // asking Secret Manager again: signing, verifying and the JWKS all read
-// it, so a store lists the versions at most once a CacheTTL however many
+// it, so a store lists the versions at most once a KeyCacheTTL however many
 // requests it serves.
-const CacheTTL = time.Minute
+const KeyCacheTTL = time.Minute
 
-// KeyStore keeps the workflow signing keys in Secret Manager.
-type KeyStore struct {
-	client  *secretmanager.Client
+// SigningKeys are valet's ES256 signing keys, kept in Secret Manager (see
+// the package documentation): they sign and verify the job's tokens
+// (package jobtoken) and publish their JWKS. A private key never leaves
+// this type.
+type SigningKeys struct {
+	client  *smapi.Client
 	project string
 	secret  string
 	now     func() time.Time
@@ -59,22 +62,26 @@ type signingKey struct {
 	key *ecdsa.PrivateKey
 }
 
-// NewKeyStore returns a store for secret secretID (DefaultSecretID when
-// empty) in project.
-func NewKeyStore(client *secretmanager.Client, project, secretID string) *KeyStore {
+// NewSigningKeys returns the keys of secret secretID
+// (DefaultSigningKeySecret when empty) in project.
+func NewSigningKeys(client *smapi.Client, project, secretID string) *SigningKeys {
 	if secretID == "" {
-		secretID = DefaultSecretID
+		secretID = DefaultSigningKeySecret
 	}
-	return &KeyStore{client: client, project: project, secret: secretID, now: time.Now, public: map[string]*ecdsa.PublicKey{}}
+	return &SigningKeys{client: client, project: project, secret: secretID, now: time.Now, public: map[string]*ecdsa.PublicKey{}}
 }
 
-func (k *KeyStore) secretName() string {
+// SetClock replaces the keys' clock (time.Now), so that a test can step
+// past their caches. Call it before the keys are shared.
+func (k *SigningKeys) SetClock(now func() time.Time) { k.now = now }
+
+func (k *SigningKeys) secretName() string {
 	return "projects/" + k.project + "/secrets/" + k.secret
 }
 
 // Rotate generates a new P-256 key and adds it as a new version (creating
 // the secret, labelled app=valet, if it is missing). It returns the new kid.
-func (k *KeyStore) Rotate(ctx context.Context) (string, error) {
+func (k *SigningKeys) Rotate(ctx context.Context) (string, error) {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return "", apperr.Wrap(err, apperr.Internal, "generating the workflow signing key")
@@ -103,12 +110,12 @@ func (k *KeyStore) Rotate(ctx context.Context) (string, error) {
 			},
 		})
 		if cerr != nil && status.Code(cerr) != codes.AlreadyExists {
-			return "", smError(cerr, "creating the workflow signing key secret")
+			return "", Error(cerr, "creating the workflow signing key secret")
 		}
 		v, err = add()
 	}
 	if err != nil {
-		return "", smError(err, "adding a workflow signing key version")
+		return "", Error(err, "adding a workflow signing key version")
 	}
 	kid := path.Base(v.GetName())
 	k.mu.Lock()
@@ -122,7 +129,7 @@ func (k *KeyStore) Rotate(ctx context.Context) (string, error) {
 }
 
 // enabledVersions lists the kids of ENABLED versions, newest first.
-func (k *KeyStore) enabledVersions(ctx context.Context) ([]string, error) {
+func (k *SigningKeys) enabledVersions(ctx context.Context) ([]string, error) {
 	it := k.client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{
 		Parent: k.secretName(),
 		Filter: "state:ENABLED",
@@ -137,7 +144,7 @@ func (k *KeyStore) enabledVersions(ctx context.Context) ([]string, error) {
 			return nil, nil
 		}
 		if err != nil {
-			return nil, smError(err, "listing workflow signing keys")
+			return nil, Error(err, "listing workflow signing keys")
 		}
 		if v.GetState() == secretmanagerpb.SecretVersion_ENABLED {
 			kids = append(kids, path.Base(v.GetName()))
@@ -158,12 +165,12 @@ func sortKidsDesc(kids []string) {
 }
 
 // load reads and parses the private key of version kid.
-func (k *KeyStore) load(ctx context.Context, kid string) (*ecdsa.PrivateKey, error) {
+func (k *SigningKeys) load(ctx context.Context, kid string) (*ecdsa.PrivateKey, error) {
 	resp, err := k.client.AccessSecretVersion(ctx, &secretmanagerpb.AccessSecretVersionRequest{
 		Name: k.secretName() + "/versions/" + kid,
 	})
 	if err != nil {
-		return nil, smError(err, "reading workflow signing key "+kid)
+		return nil, Error(err, "reading workflow signing key "+kid)
 	}
 	block, _ := pem.Decode(resp.GetPayload().GetData())
 	if block == nil || block.Type != "PRIVATE KEY" {
@@ -182,8 +189,8 @@ func (k *KeyStore) load(ctx context.Context, kid string) (*ecdsa.PrivateKey, err
 
 // latest returns the newest enabled signing key: the newest version of
 // the cached key set, its private key loaded once.
-func (k *KeyStore) latest(ctx context.Context) (*signingKey, error) {
-	set, err := k.keys(ctx, CacheTTL)
+func (k *SigningKeys) latest(ctx context.Context) (*signingKey, error) {
+	set, err := k.keys(ctx, KeyCacheTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -213,9 +220,9 @@ func (k *KeyStore) latest(ctx context.Context) (*signingKey, error) {
 // {"keys":[{"kty":"EC","crv":"P-256","x":..,"y":..,"kid":..,"alg":"ES256","use":"sig"}]},
 // newest first. With no secret or no enabled version the set is empty. It
 // is built from the cached key set, so serving it to anyone costs at most
-// one listing a CacheTTL.
-func (k *KeyStore) JWKS(ctx context.Context) ([]byte, error) {
-	set, err := k.keys(ctx, CacheTTL)
+// one listing a KeyCacheTTL.
+func (k *SigningKeys) JWKS(ctx context.Context) ([]byte, error) {
+	set, err := k.keys(ctx, KeyCacheTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +238,3 @@ func (k *KeyStore) JWKS(ctx context.Context) ([]byte, error) {
 	}
 	return out, nil
 }
-
-// smError maps a Secret Manager error to an apperr (see
-// secretmanager.Error).
-func smError(err error, what string) error { return smerr.Error(err, what) }

@@ -1,34 +1,38 @@
-package workflow
+package jobtoken
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"time"
 
 	"valet.dev/valet/shared/apperr"
 )
 
-// MinterOptions configure a Minter.
-type MinterOptions struct {
+// WorkflowOptions configure a WorkflowMinter.
+type WorkflowOptions struct {
 	Issuer   string           // iss
 	Audience string           // aud
 	Now      func() time.Time // iat; time.Now when nil
 }
 
-// Minter mints workflow tokens with the newest key of a KeyStore.
-type Minter struct {
-	keys *KeyStore
-	opts MinterOptions
+// WorkflowMinter mints workflow tokens (see the package documentation)
+// with the newest signing key. It is the custody.Minter of production.
+type WorkflowMinter struct {
+	keys Keys
+	opts WorkflowOptions
 }
 
-// NewMinter returns a Minter signing with keys.
-func NewMinter(keys *KeyStore, opts MinterOptions) *Minter {
+// NewWorkflowMinter returns a WorkflowMinter signing with keys.
+func NewWorkflowMinter(keys Keys, opts WorkflowOptions) *WorkflowMinter {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Minter{keys: keys, opts: opts}
+	return &WorkflowMinter{keys: keys, opts: opts}
 }
 
-type claims struct {
+// workflowClaims are a workflow token's claims.
+type workflowClaims struct {
 	Issuer   string `json:"iss"`
 	Subject  string `json:"sub"`
 	Audience string `json:"aud"`
@@ -40,7 +44,7 @@ type claims struct {
 
 // Mint signs a workflow token for jobID on behalf of subject that expires at
 // deadline. It returns the token (a secret: log only jti) and its jti.
-func (m *Minter) Mint(ctx context.Context, jobID, subject string, deadline time.Time) (string, string, error) {
+func (m *WorkflowMinter) Mint(ctx context.Context, jobID, subject string, deadline time.Time) (string, string, error) {
 	now := m.opts.Now()
 	switch {
 	case jobID == "":
@@ -50,11 +54,11 @@ func (m *Minter) Mint(ctx context.Context, jobID, subject string, deadline time.
 	case !deadline.After(now):
 		return "", "", apperr.E(apperr.Invalid, "workflow token deadline %s is not in the future", deadline.UTC().Format(time.RFC3339))
 	}
-	jti, err := NewTokenID()
+	jti, err := newTokenID()
 	if err != nil {
 		return "", "", err
 	}
-	token, err := m.keys.Sign(ctx, "JWT", claims{
+	token, err := m.keys.Sign(ctx, "JWT", workflowClaims{
 		Issuer:   m.opts.Issuer,
 		Subject:  subject,
 		Audience: m.opts.Audience,
@@ -67,4 +71,13 @@ func (m *Minter) Mint(ctx context.Context, jobID, subject string, deadline time.
 		return "", "", err
 	}
 	return token, jti, nil
+}
+
+// newTokenID returns a fresh jti: 128 random bits, base64url.
+func newTokenID() (string, error) {
+	var raw [16]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", apperr.Wrap(err, apperr.Internal, "generating a token id")
+	}
+	return base64.RawURLEncoding.EncodeToString(raw[:]), nil
 }

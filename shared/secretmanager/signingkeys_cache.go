@@ -1,4 +1,4 @@
-package workflow
+package secretmanager
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 )
 
 // keySet is the enabled key versions as one listing saw them, with each
-// one's public key in KeyStore.public.
+// one's public key in SigningKeys.public.
 type keySet struct {
 	kids    []string // newest first
 	fetched time.Time
@@ -26,22 +26,22 @@ func (s *keySet) has(kid string) bool {
 	return false
 }
 
-// MissTTL is how long a listing answers for a key id it does not hold: a
+// KeyMissTTL is how long a listing answers for a key id it does not hold: a
 // token naming an unknown version makes the store list the versions again
-// at most once a MissTTL, so a flood of forged key ids costs Secret Manager
+// at most once a KeyMissTTL, so a flood of forged key ids costs Secret Manager
 // nothing more. A version rotated in by another instance is seen within a
-// MissTTL.
-const MissTTL = 10 * time.Second
+// KeyMissTTL.
+const KeyMissTTL = 10 * time.Second
 
-// FailureTTL is how long a failed listing's error is answered without
+// KeyFailureTTL is how long a failed listing's error is answered without
 // trying Secret Manager again.
-const FailureTTL = time.Second
+const KeyFailureTTL = time.Second
 
 // keys returns the enabled key versions, listing them again only when the
 // cached set is maxAge old or older. One listing runs at a time: callers
 // arriving meanwhile wait and share its result. A failed listing is
-// answered for FailureTTL without another call.
-func (k *KeyStore) keys(ctx context.Context, maxAge time.Duration) (*keySet, error) {
+// answered for KeyFailureTTL without another call.
+func (k *SigningKeys) keys(ctx context.Context, maxAge time.Duration) (*keySet, error) {
 	if set := k.cachedSet(maxAge); set != nil {
 		return set, nil
 	}
@@ -50,7 +50,7 @@ func (k *KeyStore) keys(ctx context.Context, maxAge time.Duration) (*keySet, err
 	if set := k.cachedSet(maxAge); set != nil {
 		return set, nil // listed while this caller waited
 	}
-	if k.failed != nil && k.now().Sub(k.tried) < FailureTTL {
+	if k.failed != nil && k.now().Sub(k.tried) < KeyFailureTTL {
 		return nil, k.failed
 	}
 	k.tried = k.now()
@@ -65,7 +65,7 @@ func (k *KeyStore) keys(ctx context.Context, maxAge time.Duration) (*keySet, err
 	return set, nil
 }
 
-func (k *KeyStore) cachedSet(maxAge time.Duration) *keySet {
+func (k *SigningKeys) cachedSet(maxAge time.Duration) *keySet {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.set != nil && k.now().Sub(k.set.fetched) < maxAge {
@@ -75,7 +75,7 @@ func (k *KeyStore) cachedSet(maxAge time.Duration) *keySet {
 }
 
 // list reads the enabled versions and the public keys it does not hold yet.
-func (k *KeyStore) list(ctx context.Context) (*keySet, error) {
+func (k *SigningKeys) list(ctx context.Context) (*keySet, error) {
 	fetched := k.now()
 	kids, err := k.enabledVersions(ctx)
 	if err != nil {

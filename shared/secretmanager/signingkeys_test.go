@@ -1,4 +1,4 @@
-package workflow_test
+package secretmanager_test
 
 import (
 	"context"
@@ -12,9 +12,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	emulator "valet.dev/valet/emulators/secretmanager"
 	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/workflow"
+	"valet.dev/valet/shared/custody/custodytest"
+	"valet.dev/valet/shared/secretmanager"
 )
+
+// coldKeys starts an emulator holding one signing key version (rotated
+// in by another instance) and returns keys that have read nothing yet.
+func coldKeys(t *testing.T) (*secretmanager.SigningKeys, *emulator.Running) {
+	e := custodytest.New(t)
+	_, err := secretmanager.NewSigningKeys(e.Client, project, "").Rotate(context.Background())
+	require.NoError(t, err)
+	return secretmanager.NewSigningKeys(e.Client, project, ""), e.Emulator
+}
 
 // forged is a compact ES256 JWS of type typ whose kid names version kid,
 // with a random signature.
@@ -32,11 +43,7 @@ func forged(t *testing.T, typ string, kid int) string {
 // once; a known version costs nothing after the first listing.
 func TestUnknownKeyIDsCostOneListing(t *testing.T) {
 	ctx := context.Background()
-	client, running := newClient(t)
-	_, err := workflow.NewKeyStore(client, project, "").Rotate(ctx)
-	require.NoError(t, err)
-
-	keys := workflow.NewKeyStore(client, project, "") // a cold instance
+	keys, running := coldKeys(t)
 	now := time.Now()
 	var mu sync.Mutex
 	keys.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
@@ -65,7 +72,7 @@ func TestUnknownKeyIDsCostOneListing(t *testing.T) {
 	require.Zero(t, calls()-before, "misses, known kids and the JWKS come from the cache")
 
 	mu.Lock()
-	now = now.Add(workflow.MissTTL)
+	now = now.Add(secretmanager.KeyMissTTL)
 	mu.Unlock()
 	before = calls()
 	for i := range 100 {
@@ -79,10 +86,7 @@ func TestUnknownKeyIDsCostOneListing(t *testing.T) {
 // spent quota is not hammered by every waiting request.
 func TestFailedListingIsNotRetriedAtOnce(t *testing.T) {
 	ctx := context.Background()
-	client, running := newClient(t)
-	_, err := workflow.NewKeyStore(client, project, "").Rotate(ctx)
-	require.NoError(t, err)
-	keys := workflow.NewKeyStore(client, project, "")
+	keys, running := coldKeys(t)
 	now := time.Now()
 	keys.SetClock(func() time.Time { return now })
 
@@ -93,7 +97,7 @@ func TestFailedListingIsNotRetriedAtOnce(t *testing.T) {
 		require.Equal(t, apperr.Unavailable, apperr.CodeOf(err))
 	}
 	require.LessOrEqual(t, running.Server.TotalCalls()-before, int64(2), "one failing listing (and at most one client retry)")
-	now = now.Add(workflow.FailureTTL)
-	_, err = keys.JWKS(ctx)
+	now = now.Add(secretmanager.KeyFailureTTL)
+	_, err := keys.JWKS(ctx)
 	require.NoError(t, err)
 }

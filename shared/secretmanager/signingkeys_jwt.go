@@ -1,10 +1,8 @@
-package workflow
+package secretmanager
 
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/rand"
-	"encoding/base64"
 	"strconv"
 
 	"github.com/go-jose/go-jose/v4"
@@ -13,19 +11,10 @@ import (
 	"valet.dev/valet/shared/apperr"
 )
 
-// NewTokenID returns a fresh jti: 128 random bits, base64url.
-func NewTokenID() (string, error) {
-	var raw [16]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return "", apperr.Wrap(err, apperr.Internal, "generating a token id")
-	}
-	return base64.RawURLEncoding.EncodeToString(raw[:]), nil
-}
-
 // Sign serialises claims as a JWT signed with the newest enabled key:
 // header alg ES256, kid (the key's version) and typ. The token is a secret:
 // log only its jti.
-func (k *KeyStore) Sign(ctx context.Context, typ string, claims any) (string, error) {
+func (k *SigningKeys) Sign(ctx context.Context, typ string, claims any) (string, error) {
 	if typ == "" {
 		return "", apperr.E(apperr.Invalid, "a signed token needs a typ header")
 	}
@@ -52,11 +41,11 @@ func (k *KeyStore) Sign(ctx context.Context, typ string, claims any) (string, er
 // the signature, then decodes its claims into dst. It checks no claim:
 // expiry, issuer and audience are the caller's.
 //
-// The enabled versions are relisted at most every CacheTTL, so disabling a
-// version withdraws its tokens within CacheTTL. Errors: Unauthenticated
+// The enabled versions are relisted at most every KeyCacheTTL, so disabling a
+// version withdraws its tokens within KeyCacheTTL. Errors: Unauthenticated
 // with the reason (never the token), Unavailable when Secret Manager cannot
 // be reached.
-func (k *KeyStore) Verify(ctx context.Context, token string, typ string, dst any) error {
+func (k *SigningKeys) Verify(ctx context.Context, token string, typ string, dst any) error {
 	parsed, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		return apperr.E(apperr.Unauthenticated, "token is not a JWT signed with ES256")
@@ -80,15 +69,15 @@ func (k *KeyStore) Verify(ctx context.Context, token string, typ string, dst any
 
 // verificationKey returns the public key of version kid if it is enabled,
 // from the cached key set. A kid the set lacks makes the store list the
-// versions again only if the set is MissTTL old: a caller sending forged
-// key ids spends no Secret Manager quota beyond one listing a MissTTL.
-func (k *KeyStore) verificationKey(ctx context.Context, kid string) (*ecdsa.PublicKey, error) {
+// versions again only if the set is KeyMissTTL old: a caller sending forged
+// key ids spends no Secret Manager quota beyond one listing a KeyMissTTL.
+func (k *SigningKeys) verificationKey(ctx context.Context, kid string) (*ecdsa.PublicKey, error) {
 	if n, err := strconv.ParseInt(kid, 10, 64); err != nil || n < 1 || strconv.FormatInt(n, 10) != kid {
 		return nil, apperr.E(apperr.Unauthenticated, "token key id is not a signing key version")
 	}
-	set, err := k.keys(ctx, CacheTTL)
+	set, err := k.keys(ctx, KeyCacheTTL)
 	if err == nil && !set.has(kid) {
-		set, err = k.keys(ctx, MissTTL)
+		set, err = k.keys(ctx, KeyMissTTL)
 	}
 	if err != nil {
 		return nil, err
