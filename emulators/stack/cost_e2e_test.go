@@ -127,6 +127,13 @@ func (c *costClients) jobLife(t *testing.T) {
 	c.dispatcher.report(dispatchURL, id, claim.Lock.Epoch, "RUNNING")
 	require.Equal(t, workspace, get(t, bundle.Workspace.URL))
 	put(t, bundle.Output, []byte("output"))
+	// The attestation goes up once the output is recorded, as the worker
+	// sends them: two finalize events in flight at once can make one
+	// transaction retry and read again, a cost of the race, not of the job.
+	waitUntil(t, func() bool {
+		j, err := c.jobs.Get(ctx, ids.JobID(id))
+		return err == nil && j.Output.Present
+	}, func() string { return "finalize never recorded the output of " + id })
 	put(t, bundle.Attestation, []byte(`{"attested":true}`))
 
 	// Succeeded and scrubbed.
