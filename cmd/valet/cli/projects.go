@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/client"
 	"valet.dev/valet/shared/project"
 )
@@ -25,7 +26,45 @@ func spaceCommands() []*command {
 				return []string{s.ID, s.Role, size(s.Usage.UsedBytes), size(s.Usage.QuotaBytes), fmt.Sprint(s.Usage.Objects)}
 			})
 		}),
+	}, {
+		name: "spaces audit", args: []arg{{name: "SPACE", desc: "users/<uid> or projects/<pid> (default: your own space)", optional: true}},
+		prints: true, summary: "list who was handed what in a space, newest first (its owners only)",
+		about: `Each capability valet handed out is one entry: signed URLs, tokens minted,
+auth bundles, membership changes, revocations, deletions and cancellations.
+No entry holds a secret. Reading the trail takes an owner's login or an API
+token with scope all.`,
+		example: "valet spaces audit\nvalet spaces audit projects/p-lab --limit 20 --json",
+		setup:   listAudit,
 	}}
+}
+
+func listAudit(fs *flag.FlagSet, in *inv) func() error {
+	limit := fs.Int("limit", 100, "at most this many entries (0: all)")
+	return func() error {
+		if *limit < 0 {
+			return usageError{"--limit must be 0 or more"}
+		}
+		cl, _, err := in.client()
+		if err != nil {
+			return err
+		}
+		space := ""
+		if len(in.args) == 1 {
+			space = in.args[0]
+		} else if space, err = in.personalSpace(cl); err != nil {
+			return err
+		}
+		entries, err := collect(*limit, 100, func(size int, token string) ([]audit.Entry, string, error) {
+			page, err := cl.Audit(in.ctx, space, size, token)
+			return page.Entries, page.NextPageToken, err
+		})
+		if err != nil {
+			return err
+		}
+		return showTable(in, entries, []string{"TIME", "ACTION", "ACTOR", "TARGET"}, func(e audit.Entry) []string {
+			return []string{when(e.Time), string(e.Action), e.Actor.Kind + ":" + e.Actor.ID, e.Target}
+		})
+	}
 }
 
 func projectCommands() []*command {

@@ -17,6 +17,7 @@ import (
 	"valet.dev/valet/cmd/valet-worker/worker"
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/client"
 	"valet.dev/valet/shared/client/clienttest"
 	"valet.dev/valet/shared/httpapi/apitest"
@@ -137,6 +138,16 @@ func TestEveryResourceThroughAProfile(t *testing.T) {
 	cliOK(t, "tokens", "revoke", string(tokens[0].ID))
 	code, _, stderr = run(t, "jobs", "list", "--profile", "ci")
 	require.Equal(t, ExitAuthNeeded, code, stderr)
+
+	// spaces audit: the trail of alice's own space names the token she
+	// minted (never its value); bob may not read it.
+	var trail []audit.Entry
+	cliJSON(t, &trail, "spaces", "audit")
+	require.NotEmpty(t, trail)
+	require.Contains(t, cliOK(t, "spaces", "audit"), "token.minted")
+	require.NotContains(t, cliOK(t, "spaces", "audit", "--limit", "0"), tok, "never a token's value")
+	code, _, stderr = run(t, "spaces", "audit", "users/"+alice, "--profile", "bob")
+	require.NotEqual(t, ExitOK, code, stderr)
 
 	// jobs: a job cancelled before it runs.
 	dir := t.TempDir()
