@@ -114,8 +114,8 @@ func listJobs(fs *flag.FlagSet, in *inv) func() error {
 	state := fs.String("state", "", "only jobs in this state (QUEUED, RUNNING, SUCCEEDED, FAILED, ...)")
 	limit := fs.Int("limit", 50, "at most this many jobs (0: all)")
 	return func() error {
-		if *limit < 0 {
-			return usageError{"--limit must be 0 or more"}
+		if err := checkLimit(*limit); err != nil {
+			return err
 		}
 		cl, _, err := in.client()
 		if err != nil {

@@ -129,21 +129,35 @@ func (in *inv) personalSpace(cl *client.Client) (string, error) {
 	return "", fmt.Errorf("valet listed no personal space for this credential: name the space")
 }
 
+// spaceArg is the optional SPACE argument, or the caller's own space.
+func (in *inv) spaceArg(cl *client.Client) (string, error) {
+	if len(in.args) == 1 {
+		return in.args[0], nil
+	}
+	return in.personalSpace(cl)
+}
+
+// checkLimit refuses a negative --limit.
+func checkLimit(limit int) error {
+	if limit < 0 {
+		return usageError{"--limit must be 0 or more"}
+	}
+	return nil
+}
+
 func listObjects(fs *flag.FlagSet, in *inv) func() error {
 	prefix := fs.String("prefix", "", "only names starting with this")
 	limit := fs.Int("limit", 0, "at most this many objects (0: all)")
 	return func() error {
-		if *limit < 0 {
-			return usageError{"--limit must be 0 or more"}
+		if err := checkLimit(*limit); err != nil {
+			return err
 		}
 		cl, _, err := in.client()
 		if err != nil {
 			return err
 		}
-		space := ""
-		if len(in.args) == 1 {
-			space = in.args[0]
-		} else if space, err = in.personalSpace(cl); err != nil {
+		space, err := in.spaceArg(cl)
+		if err != nil {
 			return err
 		}
 		objects, err := collect(*limit, 1000, func(size int, token string) ([]object.Object, string, error) {

@@ -41,17 +41,15 @@ token with scope all.`,
 func listAudit(fs *flag.FlagSet, in *inv) func() error {
 	limit := fs.Int("limit", 100, "at most this many entries (0: all)")
 	return func() error {
-		if *limit < 0 {
-			return usageError{"--limit must be 0 or more"}
+		if err := checkLimit(*limit); err != nil {
+			return err
 		}
 		cl, _, err := in.client()
 		if err != nil {
 			return err
 		}
-		space := ""
-		if len(in.args) == 1 {
-			space = in.args[0]
-		} else if space, err = in.personalSpace(cl); err != nil {
+		space, err := in.spaceArg(cl)
+		if err != nil {
 			return err
 		}
 		entries, err := collect(*limit, 100, func(size int, token string) ([]audit.Entry, string, error) {
