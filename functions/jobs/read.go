@@ -12,10 +12,8 @@ import (
 	"valet.dev/valet/shared/job"
 )
 
-// Paging of GET /jobs and GET /jobs/{id}/events.
+// Listing of GET /jobs.
 const (
-	defaultPageSize = 50
-	maxPageSize     = 100
 	// maxListedProjects bounds the projects GET /jobs lists without
 	// ?project= (Firestore allows 30 disjunctions in a query).
 	maxListedProjects = 29
@@ -62,7 +60,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 		}
 		query.State = job.State(state)
 	}
-	page, err := httpapi.ParsePage(q, defaultPageSize, maxPageSize)
+	page, err := httpapi.ParsePage(q, job.DefaultPageSize, job.MaxPageSize)
 	if err != nil {
 		return err
 	}
@@ -77,7 +75,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
 
 // events serves GET /jobs/{id}/events?pageToken=&pageSize=.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) error {
-	page, err := httpapi.ParsePage(r.URL.Query(), defaultPageSize, maxPageSize)
+	page, err := httpapi.ParsePage(r.URL.Query(), job.DefaultPageSize, job.MaxPageSize)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"valet.dev/valet/shared/access"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
-	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/httpapi"
 )
 
@@ -26,7 +25,7 @@ func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page, err := httpapi.ParsePage(r.URL.Query(), valetfs.DefaultAuditPageSize, valetfs.MaxAuditPageSize)
+	page, err := httpapi.ParsePage(r.URL.Query(), audit.DefaultPageSize, audit.MaxPageSize)
 	if err != nil {
 		return err
 	}

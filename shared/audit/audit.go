@@ -51,6 +51,13 @@ const (
 	LabelValue = "1"
 )
 
+// Page sizes of Store.List: the API's pageSize for a space's audit trail
+// (shared/openapi/openapi.json says the same).
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+)
+
 // DefaultRetention is how long the Firestore copy of an entry is kept when
 // Options.Retention is zero (Terraform's audit_retention_days default).
 const DefaultRetention = 400 * 24 * time.Hour

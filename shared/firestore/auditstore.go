@@ -28,11 +28,6 @@ import (
 // composite index is declared.
 const AuditCollection = "audit"
 
-// Page sizes of AuditStore.List.
-const (
-	DefaultAuditPageSize = 50
-	MaxAuditPageSize     = 100
-)
 
 // AuditStore keeps the queryable copy of audit entries.
 type AuditStore struct {
@@ -82,7 +77,7 @@ type auditCursor struct {
 }
 
 // List returns space's entries newest first, at most size (1 to
-// MaxAuditPageSize; 0 means DefaultAuditPageSize), and the token of the
+// audit.MaxPageSize; 0 means audit.DefaultPageSize), and the token of the
 // next page ("" after the last). Expired entries are left out.
 func (s *AuditStore) List(ctx context.Context, space string, size int, pageToken string) ([]audit.Entry, string, error) {
 	ctx, cancel := s.bound(ctx)
@@ -92,9 +87,9 @@ func (s *AuditStore) List(ctx context.Context, space string, size int, pageToken
 	}
 	switch {
 	case size == 0:
-		size = DefaultAuditPageSize
-	case size < 1 || size > MaxAuditPageSize:
-		return nil, "", apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", MaxAuditPageSize, size)
+		size = audit.DefaultPageSize
+	case size < 1 || size > audit.MaxPageSize:
+		return nil, "", apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", audit.MaxPageSize, size)
 	}
 	q := s.entries(space).OrderBy("time", firestore.Desc).OrderBy(firestore.DocumentID, firestore.Desc)
 	if pageToken != "" {

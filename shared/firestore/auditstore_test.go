@@ -79,7 +79,7 @@ func TestAuditStoreRefusesBadInput(t *testing.T) {
 		_, _, err := s.List(ctx, space, 10, token)
 		require.Equal(t, apperr.Invalid, apperr.CodeOf(err), token)
 	}
-	for _, size := range []int{-1, valetfs.MaxAuditPageSize + 1} {
+	for _, size := range []int{-1, audit.MaxPageSize + 1} {
 		_, _, err := s.List(ctx, space, size, "")
 		require.Equal(t, apperr.Invalid, apperr.CodeOf(err))
 	}

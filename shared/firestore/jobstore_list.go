@@ -14,10 +14,7 @@ import (
 	"valet.dev/valet/shared/job"
 )
 
-// Page sizes of List and Events.
 const (
-	DefaultPageSize = 50
-	MaxPageSize     = 100
 	// maxProjects bounds Query.Projects: Firestore allows 30 disjunctions,
 	// one of which is the owner.
 	maxProjects = 29
@@ -26,9 +23,9 @@ const (
 func pageSize(n int) (int, error) {
 	switch {
 	case n == 0:
-		return DefaultPageSize, nil
-	case n < 1 || n > MaxPageSize:
-		return 0, apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", MaxPageSize, n)
+		return job.DefaultPageSize, nil
+	case n < 1 || n > job.MaxPageSize:
+		return 0, apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", job.MaxPageSize, n)
 	}
 	return n, nil
 }

@@ -40,7 +40,7 @@ func TestListQueryReadsOnlyItsPage(t *testing.T) {
 		"a project":           {Project: "p-1"},
 		"a project, a state":  {Project: "p-1", State: job.Succeeded},
 		"default page":        {Owner: "u1", PageSize: 0},
-		"largest page":        {Owner: "u1", PageSize: valetfs.MaxPageSize},
+		"largest page":        {Owner: "u1", PageSize: job.MaxPageSize},
 		"next page":           {Owner: "u1", Projects: []ids.ProjectID{"p-1", "p-2"}, PageToken: token},
 		"next page, a state":  {Project: "p-1", State: job.Queued, PageSize: 7, PageToken: token},
 		"every job, one page": {PageSize: 1},
@@ -55,7 +55,7 @@ func TestListQueryReadsOnlyItsPage(t *testing.T) {
 
 		want := q.PageSize
 		if want == 0 {
-			want = valetfs.DefaultPageSize
+			want = job.DefaultPageSize
 		}
 		require.Equal(t, want, size, name)
 		require.EqualValues(t, size+1, sq.GetLimit().GetValue(), "%s: the limit is the page plus one", name)

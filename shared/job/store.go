@@ -39,6 +39,13 @@ type Store interface {
 	Reusable(ctx context.Context, k ReuseKey, limit int) ([]*Job, error)
 }
 
+// Page sizes of List and Events: the API's pageSize for jobs and a job's
+// events (shared/openapi/openapi.json says the same).
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+)
+
 // Query selects jobs for List. Owner and Projects combine with OR: a user
 // sees the personal jobs they own and those of projects they belong to (a
 // project job is reached through membership only, whoever submitted it).
@@ -47,6 +54,6 @@ type Query struct {
 	Projects  []ids.ProjectID
 	Project   ids.ProjectID // when set, only this project's jobs
 	State     State         // when set, only jobs in this state
-	PageSize  int           // 1..100; default 50
+	PageSize  int           // 1 to MaxPageSize; 0 means DefaultPageSize
 	PageToken string
 }
