@@ -49,10 +49,10 @@ resource "time_sleep" "iam_propagation" {
     receiver  = google_project_iam_member.trigger_receiver.id
   }
 
+  # After the trigger grants (through triggers, so that a new grant waits
+  # again), the APIs and the build account's grants.
   depends_on = [
     google_project_service.apis,
-    google_project_iam_member.gcs_publisher,
-    google_project_iam_member.trigger_receiver,
     google_project_iam_member.build,
     google_storage_bucket_iam_member.build_source,
   ]

@@ -8,24 +8,9 @@
 # them, logName not), so a sink routes the labelled lines of valet's own
 # services to a log bucket of their own, with its own retention, and the
 # _Default sink leaves them out. A queryable copy lives in Firestore
-# (spaces/{space}/audit/{id}), deleted by a TTL policy on expireAt.
-
-variable "audit_retention_days" {
-  description = "Days the audit trail is kept: the retention of the audit log bucket and of the Firestore copy owners read through GET /spaces/{space}/audit (VALET_AUDIT_RETENTION_DAYS; Firestore's TTL deletes an entry within a day or so after it expires)."
-  type        = number
-  default     = 400
-
-  validation {
-    condition     = var.audit_retention_days >= 1 && var.audit_retention_days <= 3650 && floor(var.audit_retention_days) == var.audit_retention_days
-    error_message = "audit_retention_days must be a whole number of days from 1 to 3650 (Cloud Logging's bucket retention limits)."
-  }
-}
-
-variable "audit_log_locked" {
-  description = "Lock the audit log bucket: its retention can then never be shortened and the bucket never deleted before its entries expire (Cloud Logging bucket lock). It cannot be undone."
-  type        = bool
-  default     = false
-}
+# (spaces/{space}/audit/{id}), deleted by a TTL policy on expireAt. The
+# retention and the lock are variables (audit_retention_days,
+# audit_log_locked in variables.tf).
 
 locals {
   # The label the audit writer puts on its lines (audit.LabelKey and

@@ -49,69 +49,46 @@ resource "google_firestore_backup_schedule" "daily" {
 }
 
 locals {
-  # collection => list of [field, order] pairs, keyed by a name that says
+  # collection => index => its [field, order] pairs; the index's name says
   # which query needs it.
-  firestore_indexes = {
-    # jobstore_claim.go: state == QUEUED order by updatedAt (a claim's first
-    # round); its later rounds (state == QUEUED order by __name__ from a
-    # random job id) use the automatic single-field index on state.
-    jobs_claim = {
-      collection = "jobs"
-      fields     = [["state", "ASCENDING"], ["updatedAt", "ASCENDING"]]
+  firestore_collection_indexes = {
+    jobs = {
+      # jobstore_claim.go: state == QUEUED order by updatedAt (a claim's
+      # first round); its later rounds (state == QUEUED order by __name__
+      # from a random job id) use the automatic single-field index on state.
+      claim = [["state", "ASCENDING"], ["updatedAt", "ASCENDING"]]
+      # jobstore_list.go: personal jobs (owner == u AND project == "").
+      list_owner       = [["owner", "ASCENDING"], ["project", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
+      list_owner_state = [["owner", "ASCENDING"], ["project", "ASCENDING"], ["state", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
+      # jobstore_list.go: project in [...] or project == p;
+      # projectstore_jobs.go (project == p, state in [not final], the same
+      # order) uses the second.
+      list_project       = [["project", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
+      list_project_state = [["project", "ASCENDING"], ["state", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
+      # jobstore_list.go: state == s alone.
+      list_state = [["state", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
+      # jobstore_due.go: the sweep's four passes.
+      due_upload   = [["state", "ASCENDING"], ["uploadDeadline", "ASCENDING"]]
+      due_lease    = [["state", "ASCENDING"], ["lock.leaseExpiresAt", "ASCENDING"]]
+      due_deadline = [["state", "ASCENDING"], ["deadline", "ASCENDING"]]
+      due_secrets  = [["state", "ASCENDING"], ["secretsHeld", "ASCENDING"], ["finishedAt", "ASCENDING"]]
     }
-    # jobstore_list.go: personal jobs (owner == u AND project == "").
-    jobs_list_owner = {
-      collection = "jobs"
-      fields     = [["owner", "ASCENDING"], ["project", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
-    }
-    jobs_list_owner_state = {
-      collection = "jobs"
-      fields     = [["owner", "ASCENDING"], ["project", "ASCENDING"], ["state", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
-    }
-    # jobstore_list.go: project in [...] or project == p; projectstore_jobs.go
-    # (project == p, state in [not final], the same order) uses the second.
-    jobs_list_project = {
-      collection = "jobs"
-      fields     = [["project", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
-    }
-    jobs_list_project_state = {
-      collection = "jobs"
-      fields     = [["project", "ASCENDING"], ["state", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
-    }
-    # jobstore_list.go: state == s alone.
-    jobs_list_state = {
-      collection = "jobs"
-      fields     = [["state", "ASCENDING"], ["createdAt", "DESCENDING"], ["id", "DESCENDING"]]
-    }
-    # jobstore_due.go: the sweep's four passes.
-    jobs_due_upload = {
-      collection = "jobs"
-      fields     = [["state", "ASCENDING"], ["uploadDeadline", "ASCENDING"]]
-    }
-    jobs_due_lease = {
-      collection = "jobs"
-      fields     = [["state", "ASCENDING"], ["lock.leaseExpiresAt", "ASCENDING"]]
-    }
-    jobs_due_deadline = {
-      collection = "jobs"
-      fields     = [["state", "ASCENDING"], ["deadline", "ASCENDING"]]
-    }
-    jobs_due_secrets = {
-      collection = "jobs"
-      fields     = [["state", "ASCENDING"], ["secretsHeld", "ASCENDING"], ["finishedAt", "ASCENDING"]]
-    }
-    # objectstore_list.go: space == s AND state in [...] (name >= prefix)
-    # order by name, id.
-    objects_list = {
-      collection = "objects"
-      fields     = [["space", "ASCENDING"], ["state", "ASCENDING"], ["name", "ASCENDING"], ["id", "ASCENDING"]]
-    }
-    # objectstore_list.go: state == PENDING AND uploadDeadline <= now.
-    objects_due_upload = {
-      collection = "objects"
-      fields     = [["state", "ASCENDING"], ["uploadDeadline", "ASCENDING"]]
+    objects = {
+      # objectstore_list.go: space == s AND state in [...] (name >= prefix)
+      # order by name, id.
+      list = [["space", "ASCENDING"], ["state", "ASCENDING"], ["name", "ASCENDING"], ["id", "ASCENDING"]]
+      # objectstore_list.go: state == PENDING AND uploadDeadline <= now.
+      due_upload = [["state", "ASCENDING"], ["uploadDeadline", "ASCENDING"]]
     }
   }
+
+  # "<collection>_<index>" => the index (the instance keys of
+  # google_firestore_index.composite).
+  firestore_indexes = merge([
+    for collection, indexes in local.firestore_collection_indexes : {
+      for name, fields in indexes : "${collection}_${name}" => { collection = collection, fields = fields }
+    }
+  ]...)
 }
 
 resource "google_firestore_index" "composite" {

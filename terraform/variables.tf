@@ -304,3 +304,20 @@ variable "deletion_protection" {
   type        = bool
   default     = true
 }
+
+variable "audit_retention_days" {
+  description = "Days the audit trail is kept: the retention of the audit log bucket and of the Firestore copy owners read through GET /spaces/{space}/audit (VALET_AUDIT_RETENTION_DAYS; Firestore's TTL deletes an entry within a day or so after it expires)."
+  type        = number
+  default     = 400
+
+  validation {
+    condition     = var.audit_retention_days >= 1 && var.audit_retention_days <= 3650 && floor(var.audit_retention_days) == var.audit_retention_days
+    error_message = "audit_retention_days must be a whole number of days from 1 to 3650 (Cloud Logging's bucket retention limits)."
+  }
+}
+
+variable "audit_log_locked" {
+  description = "Lock the audit log bucket: its retention can then never be shortened and the bucket never deleted before its entries expire (Cloud Logging bucket lock). It cannot be undone."
+  type        = bool
+  default     = false
+}

@@ -156,7 +156,7 @@ func TestFunctionsWaitForIAMPropagation(t *testing.T) {
 	m := loadModule(t)
 	sleeps := m.resources("time_sleep")
 	require.Len(t, sleeps, 1)
-	deps := dependsOn(sleeps[0])
+	deps := m.refs(sleeps[0])
 	for _, want := range []string{"google_project_service.apis", "google_project_iam_member.gcs_publisher", "google_project_iam_member.trigger_receiver"} {
 		require.Contains(t, deps, want, "the IAM propagation wait must come after %s", want)
 	}
@@ -183,14 +183,20 @@ func TestFunctionsBuildWithTheBuildAccountFromAVersionedArchive(t *testing.T) {
 		require.True(t, ok, "%s must build from a pinned generation of the archive (rollback)", address(fn))
 		require.Contains(t, describeRefs(gen.Expr), "local.source_generation", address(fn))
 	}
+	var source bool
 	for _, b := range m.resources("google_storage_bucket") {
-		require.NotNil(t, nested(b, "soft_delete_policy"), "%s: decide its soft-delete retention (README.md, Buckets)", address(b))
-		if b.Labels[1] == "source" {
-			v := nested(b, "versioning")
-			require.NotNil(t, v, "the source bucket keeps earlier archives as versions")
-			require.True(t, literal(t, v.Body.Attributes["enabled"].Expr).True())
+		for _, bucket := range m.instances(t, b) {
+			require.Len(t, bucket.blocks(t, b.Body, "soft_delete_policy"), 1, "%s: decide its soft-delete retention (README.md, Buckets)", bucket)
+			if bucket.key == "source" || (bucket.key == "" && b.Labels[1] == "source") {
+				source = true
+				v := bucket.blocks(t, b.Body, "versioning")
+				require.Len(t, v, 1, "the source bucket keeps earlier archives as versions")
+				enabled, _ := v[0].attr(t, v[0].block.Body, "enabled")
+				require.True(t, enabled.True())
+			}
 		}
 	}
+	require.True(t, source, "a source bucket")
 }
 
 // describeRefs lists what an expression refers to, as "root.name"
@@ -223,11 +229,12 @@ func TestSweepAndFinalizeAreInternalOnly(t *testing.T) {
 	ingress, ok := m.objectItem(t, sweep, "ingress")
 	require.True(t, ok)
 	require.Equal(t, "ALLOW_INTERNAL_ONLY", literal(t, ingress).AsString(), "only Cloud Scheduler (internal traffic) calls sweep")
-	for _, fn := range m.resources(functionType) {
-		if fn.Labels[1] == "finalize" {
-			in := nested(fn, "service_config").Body.Attributes["ingress_settings"]
-			require.Equal(t, "ALLOW_INTERNAL_ONLY", literal(t, in.Expr).AsString())
-		}
+	finalize := deployedEntryPoints(t, m)["finalize"]
+	require.NotEmpty(t, finalize)
+	for _, fn := range finalize {
+		sc := fn.blocks(t, fn.block.Body, "service_config")
+		in, _ := fn.attr(t, sc[0].block.Body, "ingress_settings")
+		require.Equal(t, "ALLOW_INTERNAL_ONLY", in.AsString(), "%s: only Eventarc (internal traffic) calls finalize", fn)
 	}
 }
 

@@ -1,6 +1,7 @@
 package terraformcheck
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -8,9 +9,13 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/stretchr/testify/require"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
 
 // moduleDir is the Terraform root module, seen from this package.
@@ -18,6 +23,7 @@ const moduleDir = "../../terraform"
 
 // module is the parsed configuration: every top-level block of every file.
 type module struct {
+	dir    string
 	blocks []*hclsyntax.Block
 	locals map[string]hclsyntax.Expression
 }
@@ -32,7 +38,7 @@ func loadModule(t *testing.T) *module {
 // parseModule parses every .tf file under dir.
 func parseModule(t *testing.T, dir string) *module {
 	t.Helper()
-	m := &module{locals: map[string]hclsyntax.Expression{}}
+	m := &module{dir: dir, locals: map[string]hclsyntax.Expression{}}
 	var files int
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".tf") {
@@ -100,42 +106,6 @@ func (m *module) resolve(t *testing.T, expr hclsyntax.Expression) hclsyntax.Expr
 	return local
 }
 
-// objectKeys lists the keys of an object: a literal, a local naming one,
-// merge(...) of such objects (the union), or a filtering for expression
-// {for k, v in OBJ : k => v if ...} over one (OBJ's keys: every key it may
-// have).
-func (m *module) objectKeys(t *testing.T, expr hclsyntax.Expression) []string {
-	t.Helper()
-	switch e := m.resolve(t, expr).(type) {
-	case *hclsyntax.ObjectConsExpr:
-		var keys []string
-		for _, item := range e.Items {
-			v, diags := item.KeyExpr.Value(nil)
-			require.False(t, diags.HasErrors(), "object key at %s is not a literal", item.KeyExpr.Range())
-			require.Equal(t, cty.String, v.Type(), "object key at %s is not a string", item.KeyExpr.Range())
-			keys = append(keys, v.AsString())
-		}
-		return keys
-	case *hclsyntax.FunctionCallExpr:
-		require.Equal(t, "merge", e.Name, "%s: only merge() of objects is understood", describe(expr))
-		var keys []string
-		for _, arg := range e.Args {
-			keys = append(keys, m.objectKeys(t, arg)...)
-		}
-		return keys
-	case *hclsyntax.ConditionalExpr:
-		// cond ? A : B may set the keys of either.
-		return append(m.objectKeys(t, e.TrueResult), m.objectKeys(t, e.FalseResult)...)
-	case *hclsyntax.ForExpr:
-		key, ok := e.KeyExpr.(*hclsyntax.ScopeTraversalExpr)
-		require.True(t, ok && e.KeyVar != "" && key.Traversal.RootName() == e.KeyVar && len(key.Traversal) == 1,
-			"%s: only {for k, v in OBJ : k => ...} is understood", describe(expr))
-		return m.objectKeys(t, e.CollExpr)
-	}
-	require.Fail(t, "not an object", "%s is not an object literal, merge(), conditional or for expression over one", describe(expr))
-	return nil
-}
-
 // objectItem returns the value expression of key in an object constructor.
 func (m *module) objectItem(t *testing.T, expr hclsyntax.Expression, key string) (hclsyntax.Expression, bool) {
 	t.Helper()
@@ -147,16 +117,6 @@ func (m *module) objectItem(t *testing.T, expr hclsyntax.Expression, key string)
 		}
 	}
 	return nil, false
-}
-
-// instanceKeys is the for_each keys of a resource, or [""] without for_each.
-func (m *module) instanceKeys(t *testing.T, b *hclsyntax.Block) []string {
-	t.Helper()
-	fe, ok := b.Body.Attributes["for_each"]
-	if !ok {
-		return []string{""}
-	}
-	return m.objectKeys(t, fe.Expr)
 }
 
 // nested returns the first nested block of type typ.
@@ -177,16 +137,6 @@ func literal(t *testing.T, expr hclsyntax.Expression) cty.Value {
 	return v
 }
 
-// isEachKey reports whether expr is the reference each.key.
-func isEachKey(expr hclsyntax.Expression) bool {
-	trav, ok := expr.(*hclsyntax.ScopeTraversalExpr)
-	if !ok || len(trav.Traversal) != 2 || trav.Traversal.RootName() != "each" {
-		return false
-	}
-	attr, ok := trav.Traversal[1].(hcl.TraverseAttr)
-	return ok && attr.Name == "key"
-}
-
 func describe(expr hclsyntax.Expression) string {
 	r := expr.Range()
 	return r.String()
@@ -194,3 +144,217 @@ func describe(expr hclsyntax.Expression) string {
 
 // address is the Terraform address of a resource block.
 func address(b *hclsyntax.Block) string { return strings.Join(b.Labels, ".") }
+
+// functions are the Terraform functions the evaluation below knows: enough
+// for the module's locals, for_each and per-instance arguments.
+var functions = map[string]function.Function{
+	"coalesce": stdlib.CoalesceFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
+	"distinct": stdlib.DistinctFunc, "flatten": stdlib.FlattenFunc, "join": stdlib.JoinFunc,
+	"jsondecode": stdlib.JSONDecodeFunc, "jsonencode": stdlib.JSONEncodeFunc, "keys": stdlib.KeysFunc,
+	"length": stdlib.LengthFunc, "lookup": stdlib.LookupFunc, "lower": stdlib.LowerFunc,
+	"merge": stdlib.MergeFunc, "replace": stdlib.ReplaceFunc, "setsubtract": stdlib.SetSubtractFunc,
+	"sort": stdlib.SortFunc, "toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+	"tostring": stdlib.MakeToFunc(cty.String), "upper": stdlib.UpperFunc, "values": stdlib.ValuesFunc,
+	"file": function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			b, err := os.ReadFile(args[0].AsString())
+			return cty.StringVal(string(b)), err
+		},
+	}),
+}
+
+// instanceRef marks the unknown value standing for a resource instance, so
+// that an evaluated argument tells which instance it came from.
+type instanceRef struct{ typ, name, key string }
+
+// evalContext is what Terraform would evaluate the module's expressions
+// with before anything exists: variables at their defaults (unknown when
+// they have none), every local that evaluates, each resource instance an
+// unknown value marked with its instanceRef (data sources unknown).
+func (m *module) evalContext(t *testing.T) *hcl.EvalContext {
+	t.Helper()
+	vars := map[string]cty.Value{}
+	for _, v := range m.blocksOfType("variable") {
+		typ, defaults, diags := typeexpr.TypeConstraintWithDefaults(v.Body.Attributes["type"].Expr)
+		require.False(t, diags.HasErrors(), "variable %s: type: %s", v.Labels[0], diags.Error())
+		val := cty.UnknownVal(typ)
+		if d, ok := v.Body.Attributes["default"]; ok {
+			val = literal(t, d.Expr)
+			if defaults != nil {
+				val = defaults.Apply(val)
+			}
+			conv, err := convert.Convert(val, typ)
+			require.NoError(t, err, "variable %s: default", v.Labels[0])
+			val = conv
+		}
+		vars[v.Labels[0]] = val
+	}
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{
+			"var":  cty.ObjectVal(vars),
+			"path": cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal(m.dir)}),
+			"data": cty.DynamicVal,
+		},
+		Functions: functions,
+	}
+	for _, b := range m.blocks {
+		if b.Type == "resource" && len(b.Labels) == 2 {
+			ctx.Variables[b.Labels[0]] = cty.DynamicVal
+		}
+	}
+	// Twice: resource instances need the locals their for_each reads, and
+	// locals then see the marked instances.
+	for range 2 {
+		ctx.Variables["local"] = cty.ObjectVal(m.evalLocals(ctx))
+		resources := map[string]map[string]cty.Value{}
+		for _, b := range m.blocks {
+			if b.Type != "resource" || len(b.Labels) != 2 {
+				continue
+			}
+			typ, name := b.Labels[0], b.Labels[1]
+			if resources[typ] == nil {
+				resources[typ] = map[string]cty.Value{}
+			}
+			resources[typ][name] = cty.DynamicVal.Mark(instanceRef{typ, name, ""})
+			if fe, ok := b.Body.Attributes["for_each"]; ok {
+				resources[typ][name] = cty.DynamicVal
+				if v, diags := fe.Expr.Value(ctx); !diags.HasErrors() && v.IsKnown() && !v.IsNull() {
+					insts := map[string]cty.Value{}
+					for it := v.ElementIterator(); it.Next(); {
+						k, _ := it.Element()
+						insts[k.AsString()] = cty.DynamicVal.Mark(instanceRef{typ, name, k.AsString()})
+					}
+					resources[typ][name] = cty.ObjectVal(insts)
+				}
+			}
+		}
+		for typ, byName := range resources {
+			ctx.Variables[typ] = cty.ObjectVal(byName)
+		}
+	}
+	return ctx
+}
+
+// evalLocals evaluates every local that evaluates in ctx (its value may be
+// partly unknown); the others are left out.
+func (m *module) evalLocals(ctx *hcl.EvalContext) map[string]cty.Value {
+	vals := map[string]cty.Value{}
+	for changed := true; changed; {
+		changed = false
+		c := ctx.NewChild()
+		c.Variables = map[string]cty.Value{"local": cty.ObjectVal(vals)}
+		for name, expr := range m.locals {
+			if _, done := vals[name]; done {
+				continue
+			}
+			if v, diags := expr.Value(c); !diags.HasErrors() {
+				vals[name], changed = v, true
+			}
+		}
+	}
+	return vals
+}
+
+// value evaluates an expression with evalContext and fails the test when
+// it cannot.
+func (m *module) value(t *testing.T, expr hclsyntax.Expression) cty.Value {
+	t.Helper()
+	return eval(t, m.evalContext(t), expr)
+}
+
+func eval(t *testing.T, ctx *hcl.EvalContext, expr hclsyntax.Expression) cty.Value {
+	t.Helper()
+	v, diags := expr.Value(ctx)
+	require.False(t, diags.HasErrors(), "%s cannot be evaluated: %s", describe(expr), diags.Error())
+	return v
+}
+
+// instance is one instance of a resource: its each.key and the context its
+// arguments evaluate in (each bound).
+type instance struct {
+	block *hclsyntax.Block
+	key   string
+	ctx   *hcl.EvalContext
+}
+
+func (i instance) String() string {
+	if i.key == "" {
+		return address(i.block)
+	}
+	return fmt.Sprintf("%s[%q]", address(i.block), i.key)
+}
+
+// instances evaluates a resource's for_each (count is taken as one
+// instance): its instances at the variables' defaults.
+func (m *module) instances(t *testing.T, b *hclsyntax.Block) []instance {
+	t.Helper()
+	ctx := m.evalContext(t)
+	fe, ok := b.Body.Attributes["for_each"]
+	if !ok {
+		return []instance{{block: b, ctx: ctx}}
+	}
+	v := eval(t, ctx, fe.Expr)
+	require.True(t, v.IsKnown() && v.CanIterateElements(), "%s: for_each is not known before apply", address(b))
+	var out []instance
+	for it := v.ElementIterator(); it.Next(); {
+		k, val := it.Element()
+		if v.Type().IsSetType() {
+			val = k
+		}
+		c := ctx.NewChild()
+		c.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": k, "value": val})}
+		out = append(out, instance{block: b, key: k.AsString(), ctx: c})
+	}
+	return out
+}
+
+// attr evaluates one of the instance's arguments in body (the resource's or
+// a nested block's), or returns false when body does not set it.
+func (i instance) attr(t *testing.T, body *hclsyntax.Body, name string) (cty.Value, bool) {
+	t.Helper()
+	a, ok := body.Attributes[name]
+	if !ok {
+		return cty.NilVal, false
+	}
+	return eval(t, i.ctx, a.Expr), true
+}
+
+// blocks returns the instance's nested blocks of type typ in body: literal
+// blocks and the content of dynamic ones, each with the instance bound to
+// the dynamic block's element.
+func (i instance) blocks(t *testing.T, body *hclsyntax.Body, typ string) []instance {
+	t.Helper()
+	var out []instance
+	for _, b := range body.Blocks {
+		switch {
+		case b.Type == typ:
+			out = append(out, instance{block: b, key: i.key, ctx: i.ctx})
+		case b.Type == "dynamic" && len(b.Labels) == 1 && b.Labels[0] == typ:
+			content := nested(b, "content")
+			require.NotNil(t, content, "dynamic %q at %s has no content", typ, b.Range())
+			v, _ := i.attr(t, b.Body, "for_each")
+			require.True(t, v.IsKnown() && v.CanIterateElements(), "dynamic %q at %s: for_each is not known before apply", typ, b.Range())
+			for it := v.ElementIterator(); it.Next(); {
+				k, val := it.Element()
+				c := i.ctx.NewChild()
+				c.Variables = map[string]cty.Value{typ: cty.ObjectVal(map[string]cty.Value{"key": k, "value": val})}
+				out = append(out, instance{block: content, key: i.key, ctx: c})
+			}
+		}
+	}
+	return out
+}
+
+// refsTo lists the resource instances a value was computed from.
+func refsTo(v cty.Value) []instanceRef {
+	var out []instanceRef
+	_, marks := v.UnmarkDeep()
+	for mark := range marks {
+		if r, ok := mark.(instanceRef); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}

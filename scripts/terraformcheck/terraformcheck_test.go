@@ -1,12 +1,12 @@
 package terraformcheck
 
 import (
+	"cmp"
+	"maps"
 	"os/exec"
 	"slices"
 	"testing"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/stretchr/testify/require"
 	"github.com/zclconf/go-cty/cty"
 
@@ -67,44 +67,44 @@ var requiredEnv = []string{
 
 func TestFunctionsGetTheEnvironmentConfigReads(t *testing.T) {
 	m := loadModule(t)
-	for _, fn := range m.resources(functionType) {
-		sc := nested(fn, "service_config")
-		require.NotNil(t, sc, "%s has no service_config", address(fn))
-		env, ok := sc.Body.Attributes["environment_variables"]
-		require.True(t, ok, "%s sets no environment_variables", address(fn))
-		keys := m.objectKeys(t, env.Expr)
-		for _, name := range requiredEnv {
-			require.Contains(t, keys, name, "%s does not set %s", address(fn), name)
-		}
-		if address(fn) == "google_cloudfunctions2_function.http" {
-			for _, name := range []string{console.EnvJobsURL, console.EnvObjectsURL, console.EnvTokensURL, console.EnvIssuer, console.EnvClientID} {
-				require.Contains(t, keys, name, "the console needs %s", name)
+	deployed := deployedEntryPoints(t, m)
+	require.NotEmpty(t, deployed["console"])
+	for entry, insts := range deployed {
+		for _, fn := range insts {
+			sc := fn.blocks(t, fn.block.Body, "service_config")
+			require.Len(t, sc, 1, "%s has no service_config", fn)
+			env, ok := fn.attr(t, sc[0].block.Body, "environment_variables")
+			require.True(t, ok, "%s sets no environment_variables", fn)
+			require.True(t, env.IsKnown() && env.Type().IsObjectType(), "%s: environment_variables is not an object known before apply", fn)
+			keys := slices.Collect(maps.Keys(env.Type().AttributeTypes()))
+			for _, name := range requiredEnv {
+				require.Contains(t, keys, name, "%s does not set %s", fn, name)
 			}
+			if entry == "console" {
+				for _, name := range []string{console.EnvJobsURL, console.EnvObjectsURL, console.EnvTokensURL, console.EnvIssuer, console.EnvClientID} {
+					require.Contains(t, keys, name, "the console needs %s", name)
+				}
+			}
+			require.NotContains(t, keys, config.EnvSignerKeyFile,
+				"%s sets %s: deployed functions sign through IAM signBlob, never with a key file", fn, config.EnvSignerKeyFile)
 		}
-		require.NotContains(t, keys, config.EnvSignerKeyFile,
-			"%s sets %s: deployed functions sign through IAM signBlob, never with a key file", address(fn), config.EnvSignerKeyFile)
 	}
 }
 
-// deployedEntryPoints maps each entry point to the function resources (and
-// instances) that deploy it.
-func deployedEntryPoints(t *testing.T, m *module) map[string][]*hclsyntax.Block {
+// deployedEntryPoints maps each entry point to the function instances that
+// deploy it (at the variables' defaults).
+func deployedEntryPoints(t *testing.T, m *module) map[string][]instance {
 	t.Helper()
-	out := map[string][]*hclsyntax.Block{}
-	for _, fn := range m.resources(functionType) {
-		bc := nested(fn, "build_config")
-		require.NotNil(t, bc, "%s has no build_config", address(fn))
-		ep, ok := bc.Body.Attributes["entry_point"]
-		require.True(t, ok, "%s has no entry_point", address(fn))
-		if isEachKey(ep.Expr) {
-			for _, k := range m.instanceKeys(t, fn) {
-				out[k] = append(out[k], fn)
-			}
-			continue
+	out := map[string][]instance{}
+	for _, b := range m.resources(functionType) {
+		for _, fn := range m.instances(t, b) {
+			bc := fn.blocks(t, b.Body, "build_config")
+			require.Len(t, bc, 1, "%s has no build_config", fn)
+			ep, ok := fn.attr(t, bc[0].block.Body, "entry_point")
+			require.True(t, ok, "%s has no entry_point", fn)
+			require.True(t, ep.IsKnown() && ep.Type() == cty.String, "%s: entry_point must be a string known before apply", fn)
+			out[ep.AsString()] = append(out[ep.AsString()], fn)
 		}
-		v := literal(t, ep.Expr)
-		require.Equal(t, cty.String, v.Type(), "%s: entry_point must be a string", address(fn))
-		out[v.AsString()] = append(out[v.AsString()], fn)
 	}
 	return out
 }
@@ -121,36 +121,26 @@ func TestEveryEntryPointIsDeployed(t *testing.T) {
 	}
 }
 
-// bucketRefs lists the google_storage_bucket resources an expression names.
-func bucketRefs(expr hclsyntax.Expression) []string {
-	var out []string
-	for _, trav := range expr.Variables() {
-		if trav.RootName() == "google_storage_bucket" && len(trav) > 1 {
-			if a, ok := trav[1].(hcl.TraverseAttr); ok {
-				out = append(out, a.Name)
-			}
-		}
-	}
-	return out
-}
-
 func TestFinalizeWatchesBothBuckets(t *testing.T) {
 	m := loadModule(t)
 	var watched []string
 	for _, fn := range deployedEntryPoints(t, m)["finalize"] {
-		et := nested(fn, "event_trigger")
-		require.NotNil(t, et, "%s deploys finalize without an event_trigger", address(fn))
-		typ, ok := et.Body.Attributes["event_type"]
-		require.True(t, ok, "%s: event_trigger has no event_type", address(fn))
-		require.Equal(t, "google.cloud.storage.object.v1.finalized", literal(t, typ.Expr).AsString())
-		_, ok = et.Body.Attributes["trigger_region"]
-		require.True(t, ok, "%s: a storage trigger needs trigger_region = the bucket's location", address(fn))
-		filter := nested(et, "event_filters")
-		require.NotNil(t, filter, "%s: event_trigger has no bucket filter", address(fn))
-		require.Equal(t, "bucket", literal(t, filter.Body.Attributes["attribute"].Expr).AsString())
-		watched = append(watched, bucketRefs(filter.Body.Attributes["value"].Expr)...)
-		if fe, ok := fn.Body.Attributes["for_each"]; ok {
-			watched = append(watched, bucketRefs(m.resolve(t, fe.Expr))...)
+		et := fn.blocks(t, fn.block.Body, "event_trigger")
+		require.Len(t, et, 1, "%s deploys finalize without an event_trigger", fn)
+		typ, ok := et[0].attr(t, et[0].block.Body, "event_type")
+		require.True(t, ok, "%s: event_trigger has no event_type", fn)
+		require.Equal(t, "google.cloud.storage.object.v1.finalized", typ.AsString())
+		_, ok = et[0].block.Body.Attributes["trigger_region"]
+		require.True(t, ok, "%s: a storage trigger needs trigger_region = the bucket's location", fn)
+		filters := et[0].blocks(t, et[0].block.Body, "event_filters")
+		require.Len(t, filters, 1, "%s: event_trigger has no bucket filter", fn)
+		attr, _ := filters[0].attr(t, filters[0].block.Body, "attribute")
+		require.Equal(t, "bucket", attr.AsString())
+		value, _ := filters[0].attr(t, filters[0].block.Body, "value")
+		for _, r := range refsTo(value) {
+			if r.typ == "google_storage_bucket" {
+				watched = append(watched, cmp.Or(r.key, r.name))
+			}
 		}
 	}
 	require.Contains(t, watched, "jobs", "finalize must watch the jobs bucket")
@@ -162,7 +152,7 @@ func TestHTTPFunctionsHaveNoTrigger(t *testing.T) {
 	deployed := deployedEntryPoints(t, m)
 	for _, name := range []string{"jobs", "objects", "tokens", "dispatch", "sweep", "console"} {
 		for _, fn := range deployed[name] {
-			require.Nil(t, nested(fn, "event_trigger"), "%s deploys HTTP function %s with an event trigger", address(fn), name)
+			require.Empty(t, fn.blocks(t, fn.block.Body, "event_trigger"), "%s deploys HTTP function %s with an event trigger", fn, name)
 		}
 	}
 }
@@ -173,8 +163,9 @@ type index struct {
 }
 
 // indexes reads the composite indexes: each google_firestore_index
-// instance, its fields from a dynamic block over local data or from
-// literal fields blocks.
+// instance, its fields from a dynamic block over static local data (a
+// for_each evaluated with the module's literal locals) or from literal
+// fields blocks.
 func indexes(t *testing.T, m *module) []index {
 	t.Helper()
 	var out []index
@@ -193,14 +184,11 @@ func indexes(t *testing.T, m *module) []index {
 			out = append(out, ix)
 			continue
 		}
-		for _, key := range m.objectKeys(t, fe.Expr) {
-			entry, _ := m.objectItem(t, fe.Expr, key)
-			coll, ok := m.objectItem(t, entry, "collection")
-			require.True(t, ok, "index %q has no collection", key)
-			fields, ok := m.objectItem(t, entry, "fields")
-			require.True(t, ok, "index %q has no fields", key)
-			ix := index{collection: literal(t, coll).AsString()}
-			for _, pair := range literal(t, fields).AsValueSlice() {
+		for key, entry := range m.value(t, fe.Expr).AsValueMap() {
+			require.True(t, entry.Type().IsObjectType() && entry.Type().HasAttribute("collection") && entry.Type().HasAttribute("fields"),
+				"index %q needs a collection and fields", key)
+			ix := index{collection: entry.GetAttr("collection").AsString()}
+			for _, pair := range entry.GetAttr("fields").AsValueSlice() {
 				p := pair.AsValueSlice()
 				require.Len(t, p, 2, "index %q: each field is [path, order]", key)
 				ix.fields = append(ix.fields, [2]string{p[0].AsString(), p[1].AsString()})
