@@ -1,7 +1,8 @@
 // Package dispatch is the dispatch HTTP function: dispatcher service accounts claim a queued job under a fenced lease, fetch its auth bundle, heartbeat and report its state.
 //
-// init only registers the function; the handler is built by New from its
-// Options, so tests and the dev server use it without the global registry.
+// Deploy registers the function (config.Register); the handler is built by
+// New from its Options, so tests and the dev server use it without the
+// global registry.
 //
 // Every route needs a service principal (a dispatcher on the allow-list):
 // other callers get 401 without a credential and 403 with one. The lock
@@ -13,8 +14,6 @@ import (
 	"context"
 	"net/http"
 	"time"
-
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/authn"
@@ -30,10 +29,6 @@ import (
 // Name is the function's name: its Cloud Functions entry point and its
 // mount point on the dev server.
 const Name = "dispatch"
-
-func init() {
-	functions.HTTP(Name, config.Deployed(Name, Deploy))
-}
 
 // Options holds what the function depends on.
 type Options struct {
@@ -59,13 +54,6 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Deploy builds the function from a deployment's dependencies (see package
-// config for the variables): what Cloud Functions runs (init registers it
-// through config.Deployed) and what the local stack mounts.
-func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
-	return config.Function(ctx, d, options, New)
-}
-
 // options builds the function's Options from d.
 func options(ctx context.Context, d *config.Deps) (Options, error) {
 	n := d.Needs(ctx)
@@ -76,6 +64,11 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	}
 	return opts, n.Err()
 }
+
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what the local stack mounts, and what Cloud
+// Functions runs (config.Register registers it under Name).
+var Deploy = config.Register(Name, options, New)
 
 // server holds the dependencies the handlers share.
 type server struct {

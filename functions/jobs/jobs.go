@@ -1,7 +1,8 @@
 // Package jobs is the jobs HTTP function: users submit jobs, get a signed upload URL for the workspace, read status, list, cancel, read events and get download URLs for output and attestation.
 //
-// init only registers the function; the handler is built by New from its
-// Options, so tests and the dev server use it without the global registry.
+// Deploy registers the function (config.Register); the handler is built by
+// New from its Options, so tests and the dev server use it without the
+// global registry.
 //
 // Every route but GET /healthz needs a user credential (401 without one),
 // or the job token of a running job, which acts as its runtime user. A job
@@ -17,8 +18,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
-
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/custody"
@@ -32,10 +31,6 @@ import (
 // Name is the function's name: its Cloud Functions entry point and its
 // mount point on the dev server.
 const Name = "jobs"
-
-func init() {
-	functions.HTTP(Name, config.Deployed(Name, Deploy))
-}
 
 // Options holds what the function depends on.
 type Options struct {
@@ -67,13 +62,6 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Deploy builds the function from a deployment's dependencies (see package
-// config for the variables): what Cloud Functions runs (init registers it
-// through config.Deployed) and what the local stack mounts.
-func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
-	return config.Function(ctx, d, options, New)
-}
-
 // options builds the function's Options from d.
 func options(ctx context.Context, d *config.Deps) (Options, error) {
 	n := d.Needs(ctx)
@@ -86,6 +74,11 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	}
 	return opts, n.Err()
 }
+
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what the local stack mounts, and what Cloud
+// Functions runs (config.Register registers it under Name).
+var Deploy = config.Register(Name, options, New)
 
 // handler serves the routes; one per New, shared by all requests.
 type handler struct {

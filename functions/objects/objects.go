@@ -1,7 +1,8 @@
 // Package objects is the objects HTTP function: personal and project spaces, members and roles, and signed upload and download URLs for shared objects.
 //
-// init only registers the function; the handler is built by New from its
-// Options, so tests and the dev server use it without the global registry.
+// Deploy registers the function (config.Register); the handler is built by
+// New from its Options, so tests and the dev server use it without the
+// global registry.
 //
 // Access lives in valet's own Firestore data, decided by access.Can: a
 // user owns their personal space users/<uid>; project members act by role
@@ -17,8 +18,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
-
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/config"
 	valetfs "valet.dev/valet/shared/firestore"
@@ -33,10 +32,6 @@ import (
 // Name is the function's name: its Cloud Functions entry point and its
 // mount point on the dev server.
 const Name = "objects"
-
-func init() {
-	functions.HTTP(Name, config.Deployed(Name, Deploy))
-}
 
 // Storage is what the function does to bytes itself: server-side copies
 // and deletes (a *gcs.Client).
@@ -76,13 +71,6 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Deploy builds the function from a deployment's dependencies (see package
-// config for the variables): what Cloud Functions runs (init registers it
-// through config.Deployed) and what the local stack mounts.
-func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
-	return config.Function(ctx, d, options, New)
-}
-
 // options builds the function's Options from d.
 func options(ctx context.Context, d *config.Deps) (Options, error) {
 	if err := d.Env.NeedObjectsBucket(); err != nil {
@@ -96,6 +84,11 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	}
 	return opts, n.Err()
 }
+
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what the local stack mounts, and what Cloud
+// Functions runs (config.Register registers it under Name).
+var Deploy = config.Register(Name, options, New)
 
 // handler serves the routes; one per New, shared by all requests.
 type handler struct {

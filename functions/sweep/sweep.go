@@ -1,7 +1,8 @@
 // Package sweep is the sweep HTTP function, called by Cloud Scheduler: it expires stale uploads, requeues dead leases, times out jobs, destroys leftover secrets and upgrades a bounded batch of stored documents (schema migrations, package migrate).
 //
-// init only registers the function; the handler is built by New from its
-// Options, so tests and the dev server use it without the global registry.
+// Deploy registers the function (config.Register); the handler is built by
+// New from its Options, so tests and the dev server use it without the
+// global registry.
 //
 // One run handles at most Options.BatchSize due jobs; the scheduler's next
 // run picks up the rest. A run is idempotent: right after one, the next
@@ -12,8 +13,6 @@ import (
 	"context"
 	"net/http"
 	"time"
-
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/authn"
 	"valet.dev/valet/shared/config"
@@ -33,10 +32,6 @@ const Name = "sweep"
 // DefaultBatchSize is how many due jobs one run handles unless
 // Options.BatchSize says otherwise.
 const DefaultBatchSize = 100
-
-func init() {
-	functions.HTTP(Name, config.Deployed(Name, Deploy))
-}
 
 // Options holds what the function depends on.
 type Options struct {
@@ -69,13 +64,6 @@ type Options struct {
 	MigrationBatch int
 }
 
-// Deploy builds the function from a deployment's dependencies (see package
-// config for the variables): what Cloud Functions runs (init registers it
-// through config.Deployed) and what the local stack mounts.
-func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
-	return config.Function(ctx, d, options, New)
-}
-
 // options builds the function's Options from d.
 func options(ctx context.Context, d *config.Deps) (Options, error) {
 	n := d.Needs(ctx)
@@ -86,6 +74,11 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	}
 	return opts, n.Err()
 }
+
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what the local stack mounts, and what Cloud
+// Functions runs (config.Register registers it under Name).
+var Deploy = config.Register(Name, options, New)
 
 // server holds the dependencies of the handler.
 type server struct {

@@ -1,15 +1,14 @@
 // Package tokens is the tokens HTTP function: valet API tokens (created once-shown, listed, revoked) and the JWKS that verifies workflow tokens.
 //
-// init only registers the function; the handler is built by New from its
-// Options, so tests and the dev server use it without the global registry.
+// Deploy registers the function (config.Register); the handler is built by
+// New from its Options, so tests and the dev server use it without the
+// global registry.
 package tokens
 
 import (
 	"context"
 	"net/http"
 	"time"
-
-	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/audit"
@@ -24,10 +23,6 @@ const Name = "tokens"
 
 // JWKSPath is where the JWKS of workflow tokens is served, without auth.
 const JWKSPath = "/.well-known/jwks.json"
-
-func init() {
-	functions.HTTP(Name, config.Deployed(Name, Deploy))
-}
 
 // Options holds what the function depends on.
 type Options struct {
@@ -52,13 +47,6 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Deploy builds the function from a deployment's dependencies (see package
-// config for the variables): what Cloud Functions runs (init registers it
-// through config.Deployed) and what the local stack mounts.
-func Deploy(ctx context.Context, d *config.Deps) (http.Handler, error) {
-	return config.Function(ctx, d, options, New)
-}
-
 // options builds the function's Options from d.
 func options(ctx context.Context, d *config.Deps) (Options, error) {
 	n := d.Needs(ctx)
@@ -68,6 +56,11 @@ func options(ctx context.Context, d *config.Deps) (Options, error) {
 	}
 	return opts, n.Err()
 }
+
+// Deploy builds the function from a deployment's dependencies (see package
+// config for the variables): what the local stack mounts, and what Cloud
+// Functions runs (config.Register registers it under Name).
+var Deploy = config.Register(Name, options, New)
 
 type handler struct {
 	tokens *apitoken.Tokens

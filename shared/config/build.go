@@ -349,7 +349,7 @@ func (d *Deps) Close() {
 	}
 }
 
-// Deployed is what a function's init registers with functions-framework:
+// Deployed is what Register registers with functions-framework:
 // on the first request it builds the function with deploy from the
 // environment Terraform sets (FromEnvironment), with httpapi.Lazy's answer
 // (503, the cause logged) when that fails. The local stack calls the same

@@ -3,16 +3,30 @@ package config
 import (
 	"context"
 	"net/http"
+
+	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
 )
 
-// Function is what a function package's Deploy does: build its Options
-// from d with options, then its handler with build (its New).
-func Function[O any](ctx context.Context, d *Deps, options func(context.Context, *Deps) (O, error), build func(O) http.Handler) (http.Handler, error) {
-	opts, err := options(ctx, d)
-	if err != nil {
-		return nil, err
+// Register is the one skeleton of an HTTP function package's deployment,
+// written as its Deploy:
+//
+//	var Deploy = config.Register(Name, options, New)
+//
+// It registers the function name with the Functions Framework (what Cloud
+// Functions runs: built from the environment on the first request, see
+// Deployed) and returns its Deploy (what the local stack mounts): the
+// function's Options built from a deployment's Deps by options, then its
+// handler built by New.
+func Register[O any](name string, options func(context.Context, *Deps) (O, error), build func(O) http.Handler) func(context.Context, *Deps) (http.Handler, error) {
+	deploy := func(ctx context.Context, d *Deps) (http.Handler, error) {
+		opts, err := options(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		return build(opts), nil
 	}
-	return build(opts), nil
+	functions.HTTP(name, Deployed(name, deploy))
+	return deploy
 }
 
 // Needs gathers the dependencies a function's options ask Deps for, so

@@ -11,9 +11,9 @@ import (
 
 // Lazy returns a handler that builds the real one on the first request and
 // keeps it, or keeps the error next to its sync.Once so every later request
-// answers 503 instead of running with a nil dependency. Function packages use
-// it in init (through config.Deployed), where no context or configuration
-// error can be returned. A handler built logs "function started" with the
+// answers 503 instead of running with a nil dependency. Function packages
+// use it when they register (through config.Register), where no context or
+// configuration error can be returned. A handler built logs "function started" with the
 // release it runs (package version), once per instance.
 func Lazy(name string, build func(ctx context.Context) (http.Handler, error)) http.HandlerFunc {
 	var (
