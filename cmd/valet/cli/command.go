@@ -22,6 +22,11 @@ type command struct {
 	setup func(fs *flag.FlagSet, in *inv) func() error
 }
 
+// noFlags is the setup of a command without flags of its own.
+func noFlags(run func(in *inv) error) func(*flag.FlagSet, *inv) func() error {
+	return func(fs *flag.FlagSet, in *inv) func() error { return func() error { return run(in) } }
+}
+
 // arg is a positional argument.
 type arg struct {
 	name, desc string

@@ -19,19 +19,17 @@ func completionCommands() []*command {
 			name: "completion " + shell.name, offline: true,
 			summary: "print the " + shell.name + " completion script",
 			example: shell.install,
-			setup: func(fs *flag.FlagSet, in *inv) func() error {
-				return func() error {
-					switch shell.name {
-					case "bash":
-						writeBash(in.stdout, false)
-					case "zsh":
-						writeBash(in.stdout, true)
-					default:
-						writeFish(in.stdout)
-					}
-					return nil
+			setup: noFlags(func(in *inv) error {
+				switch shell.name {
+				case "bash":
+					writeBash(in.stdout, false)
+				case "zsh":
+					writeBash(in.stdout, true)
+				default:
+					writeFish(in.stdout)
 				}
-			},
+				return nil
+			}),
 		})
 	}
 	return out

@@ -20,91 +20,94 @@ func configCommands() []*command {
 			summary: "set a key of a profile (the current one, or --profile), creating it",
 			about:   "Keys:\n" + keys.String() + "\nThe first profile created becomes the current one.",
 			example: "valet config set url https://europe-west1-acme.cloudfunctions.net --profile prod\nvalet config set issuer https://accounts.google.com --profile prod\nvalet config set client-id 1234.apps.googleusercontent.com --profile prod",
-			setup: func(fs *flag.FlagSet, in *inv) func() error {
-				profile := fs.String("profile", "", "the profile to change (default $VALET_PROFILE, else the current one, else \"default\")")
-				return func() error {
-					cfg, name, field, err := configKey(*profile, in.args[0], true)
-					if err != nil {
-						return err
-					}
-					*field = in.args[1]
-					if cfg.Current == "" {
-						cfg.Current = name
-					}
-					if err := cfg.save(); err != nil {
-						return err
-					}
-					fmt.Fprintf(in.stderr, "profile %q: %s = %q\n", name, in.args[0], in.args[1])
-					return nil
+			setup: withProfile("the profile to change (default $VALET_PROFILE, else the current one, else \"default\")", func(in *inv, profile string) error {
+				cfg, name, field, err := configKey(profile, in.args[0], true)
+				if err != nil {
+					return err
 				}
-			},
+				*field = in.args[1]
+				if cfg.Current == "" {
+					cfg.Current = name
+				}
+				if err := cfg.save(); err != nil {
+					return err
+				}
+				fmt.Fprintf(in.stderr, "profile %q: %s = %q\n", name, in.args[0], in.args[1])
+				return nil
+			}),
 		},
 		{
 			name: "config get", args: []arg{keyArg}, offline: true,
 			summary: "print a key of a profile",
 			about:   "Keys:\n" + keys.String(),
 			example: "valet config get url\nvalet config get issuer --profile prod",
-			setup: func(fs *flag.FlagSet, in *inv) func() error {
-				profile := fs.String("profile", "", "the profile to read (default $VALET_PROFILE, else the current one)")
-				return func() error {
-					_, _, field, err := configKey(*profile, in.args[0], false)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintln(in.stdout, *field)
-					return nil
+			setup: withProfile("the profile to read (default $VALET_PROFILE, else the current one)", func(in *inv, profile string) error {
+				_, _, field, err := configKey(profile, in.args[0], false)
+				if err != nil {
+					return err
 				}
-			},
+				fmt.Fprintln(in.stdout, *field)
+				return nil
+			}),
 		},
 		{
 			name: "config use", args: []arg{{name: "PROFILE", desc: "the profile to make current"}}, offline: true,
 			summary: "make a profile the current one",
 			example: "valet config use prod",
-			setup: func(fs *flag.FlagSet, in *inv) func() error {
-				return func() error {
-					cfg, err := loadConfig()
-					if err != nil {
-						return err
-					}
-					name := in.args[0]
-					if cfg.profile(name) == nil {
-						return fmt.Errorf("no profile %q (profiles: %s): create it with `valet config set KEY VALUE --profile %s`", name, strings.Join(cfg.names(), ", "), name)
-					}
-					cfg.Current = name
-					if err := cfg.save(); err != nil {
-						return err
-					}
-					fmt.Fprintf(in.stderr, "now using profile %q\n", name)
-					return nil
+			setup: withConfig(func(in *inv, cfg *Config) error {
+				name := in.args[0]
+				if cfg.profile(name) == nil {
+					return fmt.Errorf("no profile %q (profiles: %s): create it with `valet config set KEY VALUE --profile %s`", name, strings.Join(cfg.names(), ", "), name)
 				}
-			},
+				cfg.Current = name
+				if err := cfg.save(); err != nil {
+					return err
+				}
+				fmt.Fprintf(in.stderr, "now using profile %q\n", name)
+				return nil
+			}),
 		},
 		{
 			name: "config list", offline: true, prints: true,
 			summary: "list the profiles; * marks the current one",
 			example: "valet config list\nvalet config list --json",
-			setup: func(fs *flag.FlagSet, in *inv) func() error {
-				return func() error {
-					cfg, err := loadConfig()
-					if err != nil {
-						return err
-					}
-					return in.show(cfg, func(w io.Writer) {
-						path, _ := configPath()
-						fmt.Fprintf(w, "config: %s\n", path)
-						table(w, []string{"", "PROFILE", "URL", "ISSUER"}, cfg.names(), func(n string) []string {
-							p := cfg.Profiles[n]
-							cur := ""
-							if n == cfg.Current {
-								cur = "*"
-							}
-							return []string{cur, n, orDash(firstNonEmpty(p.URL, p.JobsURL, p.Stack)), orDash(p.Issuer)}
-						})
+			setup: withConfig(func(in *inv, cfg *Config) error {
+				return in.show(cfg, func(w io.Writer) {
+					path, _ := configPath()
+					fmt.Fprintf(w, "config: %s\n", path)
+					table(w, []string{"", "PROFILE", "URL", "ISSUER"}, cfg.names(), func(n string) []string {
+						p := cfg.Profiles[n]
+						cur := ""
+						if n == cfg.Current {
+							cur = "*"
+						}
+						return []string{cur, n, orDash(firstNonEmpty(p.URL, p.JobsURL, p.Stack)), orDash(p.Issuer)}
 					})
-				}
-			},
+				})
+			}),
 		},
 	}
+}
+
+// withProfile is the setup of a config command whose one flag is
+// --profile (described by desc); run gets its value.
+func withProfile(desc string, run func(in *inv, profile string) error) func(*flag.FlagSet, *inv) func() error {
+	return func(fs *flag.FlagSet, in *inv) func() error {
+		profile := fs.String("profile", "", desc)
+		return func() error { return run(in, *profile) }
+	}
+}
+
+// withConfig is the setup of a config command without flags that reads
+// the config file; run gets what it holds.
+func withConfig(run func(in *inv, cfg *Config) error) func(*flag.FlagSet, *inv) func() error {
+	return noFlags(func(in *inv) error {
+		cfg, err := loadConfig()
+		if err != nil {
+			return err
+		}
+		return run(in, cfg)
+	})
 }
 
 // configTarget is the config and the profile a config command acts on:

@@ -21,7 +21,7 @@ func jobCommands() []*command {
 			name: "jobs get", args: []arg{jobID}, prints: true,
 			summary: "show a job: state, spec, artifacts, times",
 			example: "valet jobs get j_2xq4...\nvalet jobs get j_2xq4... --json | jq .state",
-			setup:   oneJob(func(in *inv, cl *client.Client, id string) error { return in.getJob(cl, id) }),
+			setup:   showOne((*client.Client).GetJob, printJob),
 		},
 		{
 			name: "jobs list", prints: true,
@@ -83,14 +83,6 @@ func oneJob(run func(in *inv, cl *client.Client, id string) error) func(*flag.Fl
 	return withClient(func(in *inv, cl *client.Client) error { return run(in, cl, in.args[0]) })
 }
 
-func (in *inv) getJob(cl *client.Client, id string) error {
-	j, err := cl.GetJob(in.ctx, id)
-	if err != nil {
-		return err
-	}
-	return in.show(j, func(w io.Writer) { printJob(w, j) })
-}
-
 func printJob(w io.Writer, j job.View) {
 	artifacts := func(a job.ArtifactView) string {
 		if !a.Present {
@@ -112,28 +104,20 @@ func printJob(w io.Writer, j job.View) {
 func listJobs(fs *flag.FlagSet, in *inv) func() error {
 	project := fs.String("project", "", "only this project's jobs")
 	state := fs.String("state", "", "only jobs in this state (QUEUED, RUNNING, SUCCEEDED, FAILED, ...)")
-	limit := fs.Int("limit", 50, "at most this many jobs (0: all)")
-	return func() error {
-		if err := checkLimit(*limit); err != nil {
-			return err
-		}
-		cl, _, err := in.client()
-		if err != nil {
-			return err
-		}
+	open := func(cl *client.Client) (pager[job.View], error) {
 		o := client.ListJobsOptions{Project: *project, State: job.State(strings.ToUpper(*state))}
-		jobs, err := collect(*limit, 100, func(size int, token string) ([]job.View, string, error) {
+		return func(size int, token string) ([]job.View, string, error) {
 			o.PageSize, o.PageToken = size, token
 			page, err := cl.ListJobs(in.ctx, o)
 			return page.Jobs, page.NextPageToken, err
-		})
-		if err != nil {
-			return err
-		}
-		return showTable(in, jobs, []string{"ID", "STATE", "PROJECT", "CREATED", "MESSAGE"}, func(j job.View) []string {
-			return []string{j.ID, string(j.State), orDash(j.Project), when(j.CreatedAt), orDash(j.Message)}
-		})
+		}, nil
 	}
+	return listPages(fs, in, 50, "jobs", 100, open, columns[job.View]{
+		[]string{"ID", "STATE", "PROJECT", "CREATED", "MESSAGE"},
+		func(j job.View) []string {
+			return []string{j.ID, string(j.State), orDash(j.Project), when(j.CreatedAt), orDash(j.Message)}
+		},
+	})
 }
 
 func (in *inv) cancelJob(cl *client.Client, id string) error {
@@ -198,13 +182,7 @@ func artifactCommand(name, what, summary string) *command {
 		example: fmt.Sprintf("valet %s j_2xq4...\nvalet %s j_2xq4... -o - | tar t", name, name),
 		setup: func(fs *flag.FlagSet, in *inv) func() error {
 			out := fs.String("o", "", "file to write (default "+def+"; - for stdout)")
-			return func() error {
-				cl, _, err := in.client()
-				if err != nil {
-					return err
-				}
-				return in.fetch(cl, in.args[0], what, *out)
-			}
+			return in.runWithClient(func(in *inv, cl *client.Client) error { return in.fetch(cl, in.args[0], what, *out) })
 		},
 	}
 }

@@ -40,11 +40,7 @@ the announcement; a mismatch makes it REJECTED (exit 1).`,
 			example: "valet objects get o_7hx...\nvalet objects get o_7hx... -o - | head",
 			setup: func(fs *flag.FlagSet, in *inv) func() error {
 				out := fs.String("o", "", "file to write (default: the last segment of the object's name; - for stdout)")
-				return func() error {
-					cl, _, err := in.client()
-					if err != nil {
-						return err
-					}
+				return in.runWithClient(func(in *inv, cl *client.Client) error {
 					id, dest := in.args[0], *out
 					if dest == "" {
 						o, err := cl.GetObject(in.ctx, id)
@@ -58,7 +54,7 @@ the announcement; a mismatch makes it REJECTED (exit 1).`,
 						return err
 					}
 					return in.download(u, "download "+id, dest)
-				}
+				})
 			},
 		},
 		{
@@ -67,17 +63,13 @@ the announcement; a mismatch makes it REJECTED (exit 1).`,
 			example: "valet objects cp o_7hx... projects/p-lab --name shared/results.csv",
 			setup: func(fs *flag.FlagSet, in *inv) func() error {
 				name := fs.String("name", "", "name of the copy (default: the source's name)")
-				return func() error {
-					cl, _, err := in.client()
-					if err != nil {
-						return err
-					}
+				return in.runWithClient(func(in *inv, cl *client.Client) error {
 					o, err := cl.CopyObject(in.ctx, in.args[0], in.args[1], *name)
 					if err != nil {
 						return err
 					}
 					return in.show(o, func(w io.Writer) { printObject(w, o) })
-				}
+				})
 			},
 		},
 		{
@@ -99,13 +91,7 @@ the announcement; a mismatch makes it REJECTED (exit 1).`,
 			summary: "revoke every download URL handed out for an object",
 			about:   "The bytes move to a new storage key, so URLs handed out before stop working.",
 			example: "valet objects revoke o_7hx...",
-			setup: withClient(func(in *inv, cl *client.Client) error {
-				o, err := cl.RevokeObject(in.ctx, in.args[0])
-				if err != nil {
-					return err
-				}
-				return in.show(o, func(w io.Writer) { printObject(w, o) })
-			}),
+			setup:   showOne((*client.Client).RevokeObject, printObject),
 		},
 	}
 }
@@ -137,40 +123,18 @@ func (in *inv) spaceArg(cl *client.Client) (string, error) {
 	return in.personalSpace(cl)
 }
 
-// checkLimit refuses a negative --limit.
-func checkLimit(limit int) error {
-	if limit < 0 {
-		return usageError{"--limit must be 0 or more"}
-	}
-	return nil
-}
-
 func listObjects(fs *flag.FlagSet, in *inv) func() error {
 	prefix := fs.String("prefix", "", "only names starting with this")
-	limit := fs.Int("limit", 0, "at most this many objects (0: all)")
-	return func() error {
-		if err := checkLimit(*limit); err != nil {
-			return err
-		}
-		cl, _, err := in.client()
-		if err != nil {
-			return err
-		}
-		space, err := in.spaceArg(cl)
-		if err != nil {
-			return err
-		}
-		objects, err := collect(*limit, 1000, func(size int, token string) ([]object.Object, string, error) {
-			page, err := cl.ListObjects(in.ctx, space, *prefix, size, token)
-			return page.Objects, page.NextPageToken, err
-		})
-		if err != nil {
-			return err
-		}
-		return showTable(in, objects, []string{"ID", "STATE", "SIZE", "UPDATED", "NAME"}, func(o object.Object) []string {
+	open := inSpace(in, func(cl *client.Client, space string, size int, token string) ([]object.Object, string, error) {
+		page, err := cl.ListObjects(in.ctx, space, *prefix, size, token)
+		return page.Objects, page.NextPageToken, err
+	})
+	return listPages(fs, in, 0, "objects", 1000, open, columns[object.Object]{
+		[]string{"ID", "STATE", "SIZE", "UPDATED", "NAME"},
+		func(o object.Object) []string {
 			return []string{string(o.ID), string(o.State), size(o.SizeBytes), when(o.UpdatedAt), o.Name}
-		})
-	}
+		},
+	})
 }
 
 func putObject(fs *flag.FlagSet, in *inv) func() error {

@@ -17,14 +17,11 @@ func spaceCommands() []*command {
 		name: "spaces ls", prints: true,
 		summary: "list your spaces: your own, then your projects', with your role and usage",
 		example: "valet spaces ls",
-		setup: withClient(func(in *inv, cl *client.Client) error {
-			spaces, err := cl.Spaces(in.ctx)
-			if err != nil {
-				return err
-			}
-			return showTable(in, spaces, []string{"SPACE", "ROLE", "USED", "QUOTA", "OBJECTS"}, func(s client.Space) []string {
+		setup: listAll((*client.Client).Spaces, columns[client.Space]{
+			[]string{"SPACE", "ROLE", "USED", "QUOTA", "OBJECTS"},
+			func(s client.Space) []string {
 				return []string{s.ID, s.Role, size(s.Usage.UsedBytes), size(s.Usage.QuotaBytes), fmt.Sprint(s.Usage.Objects)}
-			})
+			},
 		}),
 	}, {
 		name: "spaces audit", args: []arg{{name: "SPACE", desc: "users/<uid> or projects/<pid> (default: your own space)", optional: true}},
@@ -39,30 +36,16 @@ token with scope all.`,
 }
 
 func listAudit(fs *flag.FlagSet, in *inv) func() error {
-	limit := fs.Int("limit", 100, "at most this many entries (0: all)")
-	return func() error {
-		if err := checkLimit(*limit); err != nil {
-			return err
-		}
-		cl, _, err := in.client()
-		if err != nil {
-			return err
-		}
-		space, err := in.spaceArg(cl)
-		if err != nil {
-			return err
-		}
-		entries, err := collect(*limit, 100, func(size int, token string) ([]audit.Entry, string, error) {
-			page, err := cl.Audit(in.ctx, space, size, token)
-			return page.Entries, page.NextPageToken, err
-		})
-		if err != nil {
-			return err
-		}
-		return showTable(in, entries, []string{"TIME", "ACTION", "ACTOR", "TARGET"}, func(e audit.Entry) []string {
+	open := inSpace(in, func(cl *client.Client, space string, size int, token string) ([]audit.Entry, string, error) {
+		page, err := cl.Audit(in.ctx, space, size, token)
+		return page.Entries, page.NextPageToken, err
+	})
+	return listPages(fs, in, 100, "entries", 100, open, columns[audit.Entry]{
+		[]string{"TIME", "ACTION", "ACTOR", "TARGET"},
+		func(e audit.Entry) []string {
 			return []string{when(e.Time), string(e.Action), e.Actor.Kind + ":" + e.Actor.ID, e.Target}
-		})
-	}
+		},
+	})
 }
 
 func projectCommands() []*command {
@@ -75,11 +58,7 @@ func projectCommands() []*command {
 			example: "valet projects create p-lab --name \"The lab\"",
 			setup: func(fs *flag.FlagSet, in *inv) func() error {
 				name := fs.String("name", "", "display name, 1 to 100 characters (default: the id)")
-				return func() error {
-					cl, _, err := in.client()
-					if err != nil {
-						return err
-					}
+				return in.runWithClient(func(in *inv, cl *client.Client) error {
 					id := ""
 					if len(in.args) == 1 {
 						id = in.args[0]
@@ -93,20 +72,14 @@ func projectCommands() []*command {
 						return err
 					}
 					return in.show(p, func(w io.Writer) { printProject(w, p) })
-				}
+				})
 			},
 		},
 		{
 			name: "projects get", args: []arg{projectID}, prints: true,
 			summary: "show a project and its members",
 			example: "valet projects get p-lab",
-			setup: withClient(func(in *inv, cl *client.Client) error {
-				p, err := cl.GetProject(in.ctx, in.args[0])
-				if err != nil {
-					return err
-				}
-				return in.show(p, func(w io.Writer) { printProject(w, p) })
-			}),
+			setup:   showOne((*client.Client).GetProject, printProject),
 		},
 		{
 			name: "projects delete", args: []arg{projectID},
@@ -115,13 +88,13 @@ func projectCommands() []*command {
 			example: "valet projects delete p-lab --force",
 			setup: func(fs *flag.FlagSet, in *inv) func() error {
 				force := fs.Bool("force", false, "also delete the project's objects")
-				return withClient(func(in *inv, cl *client.Client) error {
+				return in.runWithClient(func(in *inv, cl *client.Client) error {
 					if err := cl.DeleteProject(in.ctx, in.args[0], *force); err != nil {
 						return err
 					}
 					fmt.Fprintf(in.stderr, "deleted project %s\n", in.args[0])
 					return nil
-				})(fs, in)
+				})
 			},
 		},
 		{
@@ -130,7 +103,7 @@ func projectCommands() []*command {
 			example: "valet projects members add p-lab bob --role editor",
 			setup: func(fs *flag.FlagSet, in *inv) func() error {
 				r := fs.String("role", "viewer", role)
-				return withClient(func(in *inv, cl *client.Client) error { return in.setMember(cl, project.Role(*r)) })(fs, in)
+				return in.runWithClient(func(in *inv, cl *client.Client) error { return in.setMember(cl, project.Role(*r)) })
 			},
 		},
 		{
@@ -157,14 +130,18 @@ func projectCommands() []*command {
 // withClient is the setup of a command without flags of its own that
 // needs an API client.
 func withClient(run func(in *inv, cl *client.Client) error) func(*flag.FlagSet, *inv) func() error {
-	return func(fs *flag.FlagSet, in *inv) func() error {
-		return func() error {
-			cl, _, err := in.client()
-			if err != nil {
-				return err
-			}
-			return run(in, cl)
+	return func(fs *flag.FlagSet, in *inv) func() error { return in.runWithClient(run) }
+}
+
+// runWithClient is the run of a command that needs an API client: run,
+// once the client is made.
+func (in *inv) runWithClient(run func(in *inv, cl *client.Client) error) func() error {
+	return func() error {
+		cl, _, err := in.client()
+		if err != nil {
+			return err
 		}
+		return run(in, cl)
 	}
 }
 

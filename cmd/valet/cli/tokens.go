@@ -28,7 +28,7 @@ so it can be piped: valet tokens create ci --scope jobs:write | valet login --pr
 				var sc scopes
 				fs.Var(&sc, "scope", "a scope, repeatable: jobs:read, jobs:write, objects:read, objects:write (each optionally @users/<uid> or @projects/<pid>), tokens:manage, or all")
 				expires := fs.Duration("expires", 0, "lifetime, 1m..2160h (default: the server's, 30 days)")
-				return withClient(func(in *inv, cl *client.Client) error {
+				return in.runWithClient(func(in *inv, cl *client.Client) error {
 					if len(sc) == 0 {
 						return usageError{"pass at least one --scope (e.g. --scope jobs:read)"}
 					}
@@ -44,19 +44,16 @@ so it can be piped: valet tokens create ci --scope jobs:write | valet login --pr
 					}
 					fmt.Fprintf(in.stderr, "created %s (%s), expires %s: store it now, valet keeps only its hash\n", t.ID, strings.Join(t.Scopes, " "), when(t.ExpiresAt))
 					return nil
-				})(fs, in)
+				})
 			},
 		},
 		{
 			name: "tokens ls", prints: true,
 			summary: "list your API tokens (never their values)",
 			example: "valet tokens ls",
-			setup: withClient(func(in *inv, cl *client.Client) error {
-				tokens, err := cl.ListTokens(in.ctx)
-				if err != nil {
-					return err
-				}
-				return showTable(in, tokens, []string{"ID", "NAME", "STATE", "SCOPES", "EXPIRES"}, func(t client.TokenInfo) []string {
+			setup: listAll((*client.Client).ListTokens, columns[client.TokenInfo]{
+				[]string{"ID", "NAME", "STATE", "SCOPES", "EXPIRES"},
+				func(t client.TokenInfo) []string {
 					state := "active"
 					if t.Revoked {
 						state = "revoked"
@@ -64,7 +61,7 @@ so it can be piped: valet tokens create ci --scope jobs:write | valet login --pr
 						state = "expired"
 					}
 					return []string{string(t.ID), t.Name, state, strings.Join(t.Scopes, " "), when(t.ExpiresAt)}
-				})
+				},
 			}),
 		},
 		{

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
@@ -14,15 +13,13 @@ func versionCommands() []*command {
 		name: "version", offline: true, prints: true,
 		summary: "print valet's version",
 		example: "valet version",
-		setup: func(fs *flag.FlagSet, in *inv) func() error {
-			return func() error {
-				v := struct {
-					Version string `json:"version"`
-					Go      string `json:"go"`
-					OS      string `json:"os"`
-				}{version.String(), runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH}
-				return in.show(v, func(w io.Writer) { fmt.Fprintf(w, "valet %s (%s, %s)\n", v.Version, v.Go, v.OS) })
-			}
-		},
+		setup: noFlags(func(in *inv) error {
+			v := struct {
+				Version string `json:"version"`
+				Go      string `json:"go"`
+				OS      string `json:"os"`
+			}{version.String(), runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH}
+			return in.show(v, func(w io.Writer) { fmt.Fprintf(w, "valet %s (%s, %s)\n", v.Version, v.Go, v.OS) })
+		}),
 	}}
 }
