@@ -5,20 +5,8 @@
 package main
 
 import (
-	"log"
-	"os"
-
-	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
-
 	_ "valet.dev/valet"
+	"valet.dev/valet/cmd/valet-bench/internal/ffmain"
 )
 
-func main() {
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8080"
-	}
-	if err := funcframework.StartHostPort("127.0.0.1", port); err != nil {
-		log.Fatalf("funcframework: %v", err)
-	}
-}
+func main() { ffmain.Serve() }

@@ -3,12 +3,11 @@
 package main
 
 import (
-	"log"
 	"net/http"
-	"os"
 
-	"github.com/GoogleCloudPlatform/functions-framework-go/funcframework"
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
+
+	"valet.dev/valet/cmd/valet-bench/internal/ffmain"
 )
 
 func init() {
@@ -17,12 +16,4 @@ func init() {
 	})
 }
 
-func main() {
-	port := os.Getenv("PORT")
-	if port == "" {
-		port = "8080"
-	}
-	if err := funcframework.StartHostPort("127.0.0.1", port); err != nil {
-		log.Fatalf("funcframework: %v", err)
-	}
-}
+func main() { ffmain.Serve() }
