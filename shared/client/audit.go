@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"net/http"
-	"net/url"
 
 	"valet.dev/valet/shared/audit"
 )
@@ -17,9 +15,5 @@ type AuditList struct {
 // Audit reads one page of a space's audit trail, newest first (its owners
 // only, with an ID token or an API token with scope all).
 func (c *Client) Audit(ctx context.Context, space string, pageSize int, pageToken string) (AuditList, error) {
-	q := url.Values{}
-	setPage(q, pageSize, pageToken)
-	var out AuditList
-	_, err := c.call(ctx, http.MethodGet, Objects, "/spaces/"+spacePath(space)+"/audit"+encodeQuery(q), nil, &out)
-	return out, err
+	return getPage[AuditList](ctx, c, Objects, "/spaces/"+spacePath(space)+"/audit", pageSize, pageToken)
 }

@@ -149,13 +149,7 @@ type ListJobsOptions struct {
 
 // ListJobs lists one page of jobs, newest first (GET /jobs).
 func (c *Client) ListJobs(ctx context.Context, o ListJobsOptions) (JobList, error) {
-	q := url.Values{}
-	setQuery(q, "project", o.Project)
-	setQuery(q, "state", string(o.State))
-	setPage(q, o.PageSize, o.PageToken)
-	var out JobList
-	_, err := c.call(ctx, http.MethodGet, Jobs, "/jobs"+encodeQuery(q), nil, &out)
-	return out, err
+	return getPage[JobList](ctx, c, Jobs, "/jobs", o.PageSize, o.PageToken, "project", o.Project, "state", string(o.State))
 }
 
 // EventList is one page of GET /jobs/{id}/events.
@@ -166,11 +160,7 @@ type EventList struct {
 
 // Events lists one page of the job's events, oldest first (GET /jobs/{id}/events).
 func (c *Client) Events(ctx context.Context, id string, pageSize int, pageToken string) (EventList, error) {
-	q := url.Values{}
-	setPage(q, pageSize, pageToken)
-	var out EventList
-	_, err := c.call(ctx, http.MethodGet, Jobs, "/jobs/"+url.PathEscape(id)+"/events"+encodeQuery(q), nil, &out)
-	return out, err
+	return getPage[EventList](ctx, c, Jobs, "/jobs/"+url.PathEscape(id)+"/events", pageSize, pageToken)
 }
 
 // ReissueUpload hands out a new workspace upload URL while the job awaits

@@ -65,12 +65,7 @@ type ObjectList struct {
 
 // ListObjects lists one page of a space's objects by name.
 func (c *Client) ListObjects(ctx context.Context, space, prefix string, pageSize int, pageToken string) (ObjectList, error) {
-	q := url.Values{}
-	setQuery(q, "prefix", prefix)
-	setPage(q, pageSize, pageToken)
-	var out ObjectList
-	_, err := c.call(ctx, http.MethodGet, Objects, "/spaces/"+spacePath(space)+"/objects"+encodeQuery(q), nil, &out)
-	return out, err
+	return getPage[ObjectList](ctx, c, Objects, "/spaces/"+spacePath(space)+"/objects", pageSize, pageToken, "prefix", prefix)
 }
 
 // GetObject reads an object (GET /objects/{id}).
