@@ -31,14 +31,13 @@ const AuditCollection = "audit"
 
 // AuditStore keeps the queryable copy of audit entries.
 type AuditStore struct {
-	client *firestore.Client
-	deadline
+	store
 	now func() time.Time
 }
 
 // NewAuditStore returns an AuditStore on c's (default) database.
 func NewAuditStore(c *firestore.Client, opts ...StoreOption) *AuditStore {
-	return &AuditStore{client: c, deadline: newDeadline(opts), now: time.Now}
+	return &AuditStore{store: newStore(c, opts), now: time.Now}
 }
 
 // auditDoc is the stored form of an entry.

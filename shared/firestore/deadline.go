@@ -3,6 +3,8 @@ package firestore
 import (
 	"context"
 	"time"
+
+	"cloud.google.com/go/firestore"
 )
 
 // DefaultCallTimeout bounds each call of a store, everything it does
@@ -20,8 +22,8 @@ import (
 // the authorization matrix's setup).
 const DefaultCallTimeout = 45 * time.Second
 
-// StoreOption configures a store made by NewJobStore, NewObjectStore or
-// NewProjectStore.
+// StoreOption configures a store made by NewJobStore, NewObjectStore,
+// NewProjectStore, NewTokenStore or NewAuditStore.
 type StoreOption func(*deadline)
 
 // CallTimeout sets how long one call of the store may take in all
@@ -34,7 +36,18 @@ func CallTimeout(d time.Duration) StoreOption {
 	}
 }
 
-// deadline is the call bound a store applies; stores embed it.
+// store is what every store of this package is built on: the client and
+// the bound of each call. Stores embed it and are made with newStore.
+type store struct {
+	client *firestore.Client
+	deadline
+}
+
+func newStore(c *firestore.Client, opts []StoreOption) store {
+	return store{client: c, deadline: newDeadline(opts)}
+}
+
+// deadline is the call bound a store applies.
 type deadline struct{ timeout time.Duration }
 
 func newDeadline(opts []StoreOption) deadline {

@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
@@ -37,17 +35,14 @@ const (
 //     runtimeUser), served by merging single-field indexes.
 
 // JobStore is the Firestore job.Store.
-type JobStore struct {
-	client *firestore.Client
-	deadline
-}
+type JobStore struct{ store }
 
 var _ job.Store = (*JobStore)(nil)
 
 // NewJobStore returns a job.Store keeping jobs in client's (default)
 // database.
 func NewJobStore(client *firestore.Client, opts ...StoreOption) *JobStore {
-	return &JobStore{client: client, deadline: newDeadline(opts)}
+	return &JobStore{newStore(client, opts)}
 }
 
 func (s *JobStore) jobRef(id ids.JobID) *firestore.DocumentRef {
@@ -110,14 +105,7 @@ func (s *JobStore) Get(ctx context.Context, id ids.JobID) (*job.Job, error) {
 	if err := validID(id); err != nil {
 		return nil, notFound(id)
 	}
-	snap, err := s.jobRef(id).Get(ctx)
-	if status.Code(err) == codes.NotFound {
-		return nil, notFound(id)
-	}
-	if err != nil {
-		return nil, readError(ctx, err)
-	}
-	return decodeJob(snap)
+	return getDoc(ctx, s.jobRef(id), notFound(id), decodeJob)
 }
 
 // Update runs fn on the current job in one transaction (see job.Store).
@@ -132,14 +120,7 @@ func (s *JobStore) Update(ctx context.Context, id ids.JobID, fn func(j *job.Job)
 	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		out, dup = nil, false
 		ref := s.jobRef(id)
-		snap, err := tx.Get(ref)
-		if status.Code(err) == codes.NotFound {
-			return notFound(id)
-		}
-		if err != nil {
-			return err
-		}
-		j, err := decodeJob(snap)
+		j, err := txDoc(tx, ref, notFound(id), decodeJob)
 		if err != nil {
 			return err
 		}
@@ -164,6 +145,13 @@ func (s *JobStore) Update(ctx context.Context, id ids.JobID, fn func(j *job.Job)
 		out = j
 		return nil
 	})
+	return updated(out, dup, err, job.ErrDuplicate)
+}
+
+// updated is the answer of an update whose transaction read out and ended
+// with err: the change's own error as it returned it (see fnError), or, when
+// the change found it a duplicate (dup), out unchanged with errDup.
+func updated[T any](out *T, dup bool, err, errDup error) (*T, error) {
 	var fe fnError
 	if errors.As(err, &fe) {
 		return nil, fe.err
@@ -172,7 +160,7 @@ func (s *JobStore) Update(ctx context.Context, id ids.JobID, fn func(j *job.Job)
 		return nil, err
 	}
 	if dup {
-		return out, job.ErrDuplicate
+		return out, errDup
 	}
 	return out, nil
 }
@@ -194,16 +182,7 @@ func (e fnError) As(target any) bool {
 }
 
 func decodeJob(snap *firestore.DocumentSnapshot) (*job.Job, error) {
-	j, err := decodeAs[job.Job](snap, "job")
-	if err == nil && j.ID == "" {
-		j.ID = ids.JobID(snap.Ref.ID)
-	}
-	return j, err
-}
-
-// readError maps the error of a plain (non-transactional) read.
-func readError(ctx context.Context, err error) error {
-	return transactionError(ctx, err)
+	return decodeNamed(snap, "job", func(j *job.Job) *ids.JobID { return &j.ID })
 }
 
 // fieldUpdates lists every top-level field of j as a firestore.Update, so a

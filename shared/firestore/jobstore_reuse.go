@@ -20,22 +20,14 @@ func (s *JobStore) Reusable(ctx context.Context, k job.ReuseKey, limit int) ([]*
 	if k.SpecHash == "" || k.WorkspaceMD5 == "" || k.RuntimeUser == "" {
 		return nil, apperr.E(apperr.Invalid, "reuse needs a spec hash, a workspace MD5 and a runtime user")
 	}
-	snaps, err := s.client.Collection(JobsCollection).
+	out, err := queryAll(ctx, s.client.Collection(JobsCollection).
 		Where("state", "==", string(job.Succeeded)).
 		Where("specHash", "==", k.SpecHash).
 		Where("workspace.md5", "==", k.WorkspaceMD5).
 		Where("runtimeUser", "==", k.RuntimeUser).
-		Limit(limit).Documents(ctx).GetAll()
+		Limit(limit), decodeJob)
 	if err != nil {
-		return nil, readError(ctx, err)
-	}
-	out := make([]*job.Job, 0, len(snaps))
-	for _, snap := range snaps {
-		j, err := decodeJob(snap)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b *job.Job) int { return cmp.Or(b.FinishedAt.Compare(a.FinishedAt), cmp.Compare(a.ID, b.ID)) })
 	return out, nil

@@ -39,16 +39,13 @@ const (
 // ObjectStore is object.Store in Firestore: objects and their spaces'
 // usage (errors as object.Store states them; database failures as
 // RunTransaction maps them).
-type ObjectStore struct {
-	client *firestore.Client
-	deadline
-}
+type ObjectStore struct{ store }
 
 var _ object.Store = (*ObjectStore)(nil)
 
 // NewObjectStore returns an ObjectStore on c's (default) database.
 func NewObjectStore(c *firestore.Client, opts ...StoreOption) *ObjectStore {
-	return &ObjectStore{client: c, deadline: newDeadline(opts)}
+	return &ObjectStore{newStore(c, opts)}
 }
 
 // spaceUsageDoc is the stored form of spaces/{docID}.
@@ -85,23 +82,12 @@ func validObjectID(id ids.ObjectID) error {
 }
 
 func decodeObject(snap *firestore.DocumentSnapshot) (*object.Object, error) {
-	o, err := decodeAs[object.Object](snap, "object")
-	if err == nil && o.ID == "" {
-		o.ID = ids.ObjectID(snap.Ref.ID)
-	}
-	return o, err
+	return decodeNamed(snap, "object", func(o *object.Object) *ids.ObjectID { return &o.ID })
 }
 
 // txObject reads an object in tx; NotFound when absent.
 func (s *ObjectStore) txObject(tx *firestore.Transaction, id ids.ObjectID) (*object.Object, error) {
-	snap, err := tx.Get(s.objectRef(id))
-	if status.Code(err) == codes.NotFound {
-		return nil, objectNotFound(id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return decodeObject(snap)
+	return txDoc(tx, s.objectRef(id), objectNotFound(id), decodeObject)
 }
 
 // txUsage reads a space's usage in tx; zero when absent.
@@ -197,14 +183,7 @@ func (s *ObjectStore) Get(ctx context.Context, id ids.ObjectID) (*object.Object,
 	if err := validObjectID(id); err != nil {
 		return nil, err
 	}
-	snap, err := s.objectRef(id).Get(ctx)
-	if status.Code(err) == codes.NotFound {
-		return nil, objectNotFound(id)
-	}
-	if err != nil {
-		return nil, readError(ctx, err)
-	}
-	return decodeObject(snap)
+	return getDoc(ctx, s.objectRef(id), objectNotFound(id), decodeObject)
 }
 
 // Usage returns what space holds; zero for a space never used.
@@ -287,17 +266,7 @@ func (s *ObjectStore) update(ctx context.Context, id ids.ObjectID, change func(o
 		out = o
 		return tx.Set(s.usageRef(o.Space), u)
 	})
-	var fe fnError
-	if errors.As(err, &fe) {
-		return nil, fe.err
-	}
-	if err != nil {
-		return nil, err
-	}
-	if dup {
-		return out, object.ErrDuplicate
-	}
-	return out, nil
+	return updated(out, dup, err, object.ErrDuplicate)
 }
 
 // Arrived records that bytes (a) were written at key for object id (see

@@ -96,21 +96,12 @@ func (s *ObjectStore) PendingDue(ctx context.Context, now time.Time, limit int) 
 	if limit < 1 || limit > object.MaxPendingDue {
 		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", object.MaxPendingDue, limit)
 	}
-	snaps, err := s.client.Collection(ObjectsCollection).
+	return queryIDs[ids.ObjectID](ctx, s.client.Collection(ObjectsCollection).
 		Where("state", "==", string(object.Pending)).
 		Where("uploadDeadline", "<=", now).
 		OrderBy("uploadDeadline", firestore.Asc).
 		Select().
-		Limit(limit).
-		Documents(ctx).GetAll()
-	if err != nil {
-		return nil, readError(ctx, err)
-	}
-	out := make([]ids.ObjectID, 0, len(snaps))
-	for _, snap := range snaps {
-		out = append(out, ids.ObjectID(snap.Ref.ID))
-	}
-	return out, nil
+		Limit(limit))
 }
 
 // InSpace returns up to limit (1 to object.MaxPageSize) objects of space in
@@ -124,17 +115,5 @@ func (s *ObjectStore) InSpace(ctx context.Context, space ids.SpaceID, limit int)
 	if _, err := ids.ParseSpaceID(string(space)); err != nil {
 		return nil, err
 	}
-	snaps, err := s.client.Collection(ObjectsCollection).Where("space", "==", string(space)).Limit(limit).Documents(ctx).GetAll()
-	if err != nil {
-		return nil, readError(ctx, err)
-	}
-	out := make([]*object.Object, 0, len(snaps))
-	for _, snap := range snaps {
-		o, err := decodeObject(snap)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, nil
+	return queryAll(ctx, s.client.Collection(ObjectsCollection).Where("space", "==", string(space)).Limit(limit), decodeObject)
 }

@@ -42,16 +42,13 @@ const (
 // ProjectStore is project.Store in Firestore: projects, their members and
 // the memberships index (errors as project.Store states them; database
 // failures as RunTransaction maps them).
-type ProjectStore struct {
-	client *firestore.Client
-	deadline
-}
+type ProjectStore struct{ store }
 
 var _ project.Store = (*ProjectStore)(nil)
 
 // NewProjectStore returns a ProjectStore on client's (default) database.
 func NewProjectStore(c *firestore.Client, opts ...StoreOption) *ProjectStore {
-	return &ProjectStore{client: c, deadline: newDeadline(opts)}
+	return &ProjectStore{newStore(c, opts)}
 }
 
 // projectDoc is the stored form of projects/{pid}.
@@ -82,6 +79,14 @@ type membershipDoc struct {
 // newMembership is the current stored form of user's role in pid.
 func newMembership(pid ids.ProjectID, user ids.UserID, role project.Role) membershipDoc {
 	return membershipDoc{Project: pid, User: user, Role: role, SchemaVersion: schema.Memberships}
+}
+
+func decodeMembership(snap *firestore.DocumentSnapshot) (project.Membership, error) {
+	d, err := decodeAs[membershipDoc](snap, "membership")
+	if err != nil {
+		return project.Membership{}, err
+	}
+	return project.Membership{Project: d.Project, Role: d.Role}, nil
 }
 
 func (s *ProjectStore) projectRef(pid ids.ProjectID) *firestore.DocumentRef {
@@ -130,35 +135,22 @@ func projectNotFound(pid ids.ProjectID) error {
 	return apperr.E(apperr.NotFound, "project %s not found", pid)
 }
 
-// decodeProject reads a project snapshot; exists is false for a missing doc.
-func decodeProject(snap *firestore.DocumentSnapshot) (doc *projectDoc, exists bool, err error) {
-	if snap == nil || !snap.Exists() {
-		return nil, false, nil
+func decodeProject(snap *firestore.DocumentSnapshot) (*projectDoc, error) {
+	return decodeNamed(snap, "project", func(d *projectDoc) *ids.ProjectID { return &d.ID })
+}
+
+// live passes on a project read, NotFound when it is being deleted (as
+// when it is absent).
+func live(d *projectDoc, err error) (*projectDoc, error) {
+	if err == nil && d.Deleting {
+		return nil, projectNotFound(d.ID)
 	}
-	d, err := decodeAs[projectDoc](snap, "project")
-	if err != nil {
-		return nil, true, err
-	}
-	if d.ID == "" {
-		d.ID = ids.ProjectID(snap.Ref.ID)
-	}
-	return d, true, nil
+	return d, err
 }
 
 // liveProject reads the project in tx: NotFound when absent or deleting.
 func (s *ProjectStore) liveProject(tx *firestore.Transaction, pid ids.ProjectID) (*projectDoc, error) {
-	snap, err := tx.Get(s.projectRef(pid))
-	if err != nil && status.Code(err) != codes.NotFound {
-		return nil, err
-	}
-	d, ok, err := decodeProject(snap)
-	if err != nil {
-		return nil, err
-	}
-	if !ok || d.Deleting {
-		return nil, projectNotFound(pid)
-	}
-	return d, nil
+	return live(txDoc(tx, s.projectRef(pid), projectNotFound(pid), decodeProject))
 }
 
 // checkProjectID checks pid again: a typed id converted without parsing
@@ -238,16 +230,9 @@ func (s *ProjectStore) Get(ctx context.Context, pid ids.ProjectID) (*project.Pro
 	if err := checkProjectID(pid); err != nil {
 		return nil, err
 	}
-	snap, err := s.projectRef(pid).Get(ctx)
-	if err != nil && status.Code(err) != codes.NotFound {
-		return nil, readError(ctx, err)
-	}
-	d, ok, err := decodeProject(snap)
+	d, err := live(getDoc(ctx, s.projectRef(pid), projectNotFound(pid), decodeProject))
 	if err != nil {
 		return nil, err
-	}
-	if !ok || d.Deleting {
-		return nil, projectNotFound(pid)
 	}
 	return d.project(), nil
 }
@@ -264,11 +249,11 @@ func (s *ProjectStore) Role(ctx context.Context, pid ids.ProjectID, user ids.Use
 	if err != nil {
 		return project.None, readError(ctx, err)
 	}
-	d, ok, err := decodeProject(snaps[0])
+	d, err := docOf(snaps[0], nil, nil, decodeProject)
 	if err != nil {
 		return project.None, err
 	}
-	if !ok || d.Deleting || !snaps[1].Exists() {
+	if d == nil || d.Deleting || !snaps[1].Exists() {
 		return project.None, nil
 	}
 	m, err := decodeMember(snaps[1])

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
@@ -34,16 +32,9 @@ func (s *ProjectStore) BeginDelete(ctx context.Context, pid ids.ProjectID, force
 		return err
 	}
 	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
-		snap, err := tx.Get(s.projectRef(pid))
-		if err != nil && status.Code(err) != codes.NotFound {
-			return err
-		}
-		d, ok, err := decodeProject(snap)
+		d, err := txDoc(tx, s.projectRef(pid), projectNotFound(pid), decodeProject)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return projectNotFound(pid)
 		}
 		if d.Deleting {
 			return nil
@@ -141,18 +132,14 @@ func (s *ProjectStore) deleteMemberBatch(ctx context.Context, pid ids.ProjectID)
 // With tombstone it also writes the tombstone of a project being deleted,
 // for deletes begun before BeginDelete wrote one.
 func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid ids.ProjectID, tombstone bool) error {
-	snap, err := tx.Get(s.projectRef(pid))
-	if err != nil && status.Code(err) != codes.NotFound {
-		return err
-	}
-	d, ok, err := decodeProject(snap)
+	d, err := txDoc(tx, s.projectRef(pid), nil, decodeProject)
 	if err != nil {
 		return err
 	}
-	if ok && !d.Deleting {
+	if d != nil && !d.Deleting {
 		return apperr.E(apperr.Conflict, "project %s is not being deleted; call BeginDelete first", pid)
 	}
-	if ok && tombstone {
+	if d != nil && tombstone {
 		return tx.Set(tombstoneRef(s.client, pid), newTombstone(pid))
 	}
 	return nil
@@ -166,13 +153,5 @@ func (s *ProjectStore) Deleting(ctx context.Context, limit int) ([]ids.ProjectID
 	if limit < 1 || limit > 1000 {
 		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and 1000, not %d", limit)
 	}
-	snaps, err := s.client.Collection(ProjectsCollection).Where("deleting", "==", true).Select().Limit(limit).Documents(ctx).GetAll()
-	if err != nil {
-		return nil, readError(ctx, err)
-	}
-	out := make([]ids.ProjectID, 0, len(snaps))
-	for _, snap := range snaps {
-		out = append(out, ids.ProjectID(snap.Ref.ID))
-	}
-	return out, nil
+	return queryIDs[ids.ProjectID](ctx, s.client.Collection(ProjectsCollection).Where("deleting", "==", true).Select().Limit(limit))
 }

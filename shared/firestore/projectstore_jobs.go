@@ -38,19 +38,19 @@ func (s *ProjectStore) cancelJobs(ctx context.Context, pid ids.ProjectID, now ti
 	jobs := NewJobStore(s.client)
 	by := fmt.Sprintf("the deletion of project %s", pid)
 	for {
-		snaps, err := s.client.Collection(JobsCollection).
+		batch, err := queryIDs[ids.JobID](ctx, s.client.Collection(JobsCollection).
 			Where("project", "==", string(pid)).
 			Where("state", "in", unfinishedStates()).
 			OrderBy("createdAt", firestore.Desc).OrderBy("id", firestore.Desc).
-			Select().Limit(cancelBatchJobs).Documents(ctx).GetAll()
+			Select().Limit(cancelBatchJobs))
 		if err != nil {
-			return readError(ctx, err)
+			return err
 		}
-		if len(snaps) == 0 {
+		if len(batch) == 0 {
 			return nil
 		}
-		for _, snap := range snaps {
-			_, err := jobs.Update(ctx, ids.JobID(snap.Ref.ID), func(j *job.Job) ([]job.Event, error) {
+		for _, id := range batch {
+			_, err := jobs.Update(ctx, id, func(j *job.Job) ([]job.Event, error) {
 				ev, err := j.Cancel(by, now)
 				return []job.Event{ev}, err
 			})

@@ -17,12 +17,9 @@ import (
 )
 
 func decodeMember(snap *firestore.DocumentSnapshot) (project.Member, error) {
-	m, err := decodeAs[project.Member](snap, "member")
+	m, err := decodeNamed(snap, "member", func(m *project.Member) *ids.UserID { return &m.User })
 	if err != nil {
 		return project.Member{}, err
-	}
-	if m.User == "" {
-		m.User = ids.UserID(snap.Ref.ID)
 	}
 	return *m, nil
 }
@@ -36,22 +33,9 @@ func (s *ProjectStore) Members(ctx context.Context, pid ids.ProjectID) ([]projec
 	if _, err := s.Get(ctx, pid); err != nil {
 		return nil, err
 	}
-	snaps, err := s.projectRef(pid).Collection(MembersCollection).
+	return queryAll(ctx, s.projectRef(pid).Collection(MembersCollection).
 		OrderBy(firestore.DocumentID, firestore.Asc).
-		Limit(project.MaxListed).
-		Documents(ctx).GetAll()
-	if err != nil {
-		return nil, readError(ctx, err)
-	}
-	members := make([]project.Member, 0, len(snaps))
-	for _, snap := range snaps {
-		m, err := decodeMember(snap)
-		if err != nil {
-			return nil, err
-		}
-		members = append(members, m)
-	}
-	return members, nil
+		Limit(project.MaxListed), decodeMember)
 }
 
 // SetMember adds user to the project with role, or changes their role, on
@@ -213,20 +197,11 @@ func (s *ProjectStore) Memberships(ctx context.Context, user ids.UserID) ([]proj
 		return nil, err
 	}
 	// An equality on one field only: served by its single-field index.
-	snaps, err := s.client.Collection(MembershipsCollection).
+	out, err := queryAll(ctx, s.client.Collection(MembershipsCollection).
 		Where("user", "==", string(user)).
-		Limit(project.MaxListed).
-		Documents(ctx).GetAll()
+		Limit(project.MaxListed), decodeMembership)
 	if err != nil {
-		return nil, readError(ctx, err)
-	}
-	out := make([]project.Membership, 0, len(snaps))
-	for _, snap := range snaps {
-		d, err := decodeAs[membershipDoc](snap, "membership")
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, project.Membership{Project: d.Project, Role: d.Role})
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b project.Membership) int { return strings.Compare(string(a.Project), string(b.Project)) })
 	return out, nil

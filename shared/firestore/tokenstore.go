@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/apperr"
@@ -21,14 +19,11 @@ const TokensCollection = "apiTokens"
 
 // TokenStore is apitoken.Store in Firestore (errors as apitoken.Store
 // states them; database failures as RunTransaction maps them).
-type TokenStore struct {
-	client *firestore.Client
-	deadline
-}
+type TokenStore struct{ store }
 
 // NewTokenStore returns a TokenStore on client's database.
 func NewTokenStore(c *firestore.Client, opts ...StoreOption) *TokenStore {
-	return &TokenStore{client: c, deadline: newDeadline(opts)}
+	return &TokenStore{newStore(c, opts)}
 }
 
 var _ apitoken.Store = (*TokenStore)(nil)
@@ -62,14 +57,7 @@ func (s *TokenStore) Get(ctx context.Context, prefix string) (*apitoken.Record, 
 	if prefix == "" {
 		return nil, apperr.E(apperr.NotFound, "no token record")
 	}
-	snap, err := s.ref(prefix).Get(ctx)
-	if status.Code(err) == codes.NotFound {
-		return nil, apperr.E(apperr.NotFound, "no token record")
-	}
-	if err != nil {
-		return nil, readError(ctx, err)
-	}
-	return tokenOf(snap)
+	return getDoc(ctx, s.ref(prefix), apperr.E(apperr.NotFound, "no token record"), tokenOf)
 }
 
 // GetAll implements apitoken.Store.
@@ -134,19 +122,13 @@ func (s *TokenStore) find(ctx context.Context, id ids.TokenID) (*firestore.Docum
 func (s *TokenStore) List(ctx context.Context, owner ids.UserID) ([]apitoken.Record, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	docs, err := s.client.Collection(TokensCollection).Where("owner", "==", string(owner)).Documents(ctx).GetAll()
-	if err != nil {
-		return nil, readError(ctx, err)
-	}
-	out := make([]apitoken.Record, len(docs))
-	for i, d := range docs {
-		r, err := tokenOf(d)
+	return queryAll(ctx, s.client.Collection(TokensCollection).Where("owner", "==", string(owner)), func(snap *firestore.DocumentSnapshot) (apitoken.Record, error) {
+		r, err := tokenOf(snap)
 		if err != nil {
-			return nil, err
+			return apitoken.Record{}, err
 		}
-		out[i] = *r
-	}
-	return out, nil
+		return *r, nil
+	})
 }
 
 // Revoke implements apitoken.Store.
@@ -159,14 +141,8 @@ func (s *TokenStore) Revoke(ctx context.Context, owner ids.UserID, id ids.TokenI
 	}
 	notFound := apperr.E(apperr.NotFound, "token %s not found", id)
 	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
-		d, err := tx.Get(snap.Ref)
-		var r *apitoken.Record
-		if err == nil {
-			r, err = tokenOf(d)
-		}
+		r, err := txDoc(tx, snap.Ref, notFound, tokenOf)
 		switch {
-		case status.Code(err) == codes.NotFound:
-			return notFound
 		case err != nil:
 			return err
 		case r.Owner != owner || r.ID != id:
