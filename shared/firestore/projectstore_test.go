@@ -15,6 +15,7 @@ import (
 	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/project/projecttest"
 	"valet.dev/valet/shared/schema"
+	"valet.dev/valet/shared/storetest"
 )
 
 // The contract of project.Store; the tests below are about how Firestore
@@ -24,7 +25,7 @@ func TestProjectStoreConformance(t *testing.T) {
 	projecttest.Run(t, func(t *testing.T) project.Store { return valetfs.NewProjectStore(client) })
 }
 
-var projectNow = projecttest.T0
+var projectNow = storetest.T0
 
 func newProjectStore(t *testing.T) (*valetfs.ProjectStore, *firestore.Client) {
 	t.Helper()

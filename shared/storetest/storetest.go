@@ -51,6 +51,10 @@ func Context(t testing.TB) context.Context {
 	return ctx
 }
 
+// T0 is the suites' clock origin: whole seconds, so any backend's
+// timestamp precision keeps them exact.
+var T0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
 // seq numbers Unique's answers; it starts from the clock, so a store kept
 // between runs (an emulator left running) sees new names too.
 var seq atomic.Int64

@@ -35,10 +35,6 @@ func Run(t *testing.T, newStore func(t *testing.T) apitoken.Store) {
 		testTokensLifecycle, testTokensCreateRefuses, testTokensChain)
 }
 
-// T0 is the suite's clock origin for records: whole seconds, so any
-// backend's timestamp precision keeps them exact.
-var T0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-
 // NewOwner returns a user id no other call returned in this process.
 func NewOwner() ids.UserID { return ids.UserID(storetest.Unique("tt-")) }
 
@@ -49,11 +45,11 @@ func newPrefix() string {
 	return (p + strings.Repeat("z", apitoken.PrefixLen))[:apitoken.PrefixLen]
 }
 
-// record is a fresh record of owner, created at T0 and expiring an hour later.
+// record is a fresh record of owner, created at storetest.T0 and expiring an hour later.
 func record(owner ids.UserID) *apitoken.Record {
 	return &apitoken.Record{
 		ID: ids.NewTokenID(), Owner: owner, Name: "suite", Scopes: []string{"jobs:read"},
-		Prefix: newPrefix(), Hash: strings.Repeat("ab", 32), CreatedAt: T0, ExpiresAt: T0.Add(time.Hour),
+		Prefix: newPrefix(), Hash: strings.Repeat("ab", 32), CreatedAt: storetest.T0, ExpiresAt: storetest.T0.Add(time.Hour),
 	}
 }
 
@@ -120,8 +116,8 @@ func testRevoke(t *testing.T, s apitoken.Store) {
 	ctx := storetest.Context(t)
 	r := add(t, s, record(NewOwner()))
 	for name, err := range map[string]error{
-		"another owner's": s.Revoke(ctx, NewOwner(), r.ID, T0),
-		"unknown":         s.Revoke(ctx, r.Owner, ids.NewTokenID(), T0),
+		"another owner's": s.Revoke(ctx, NewOwner(), r.ID, storetest.T0),
+		"unknown":         s.Revoke(ctx, r.Owner, ids.NewTokenID(), storetest.T0),
 	} {
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "%s: %v", name, err)
 	}
@@ -129,7 +125,7 @@ func testRevoke(t *testing.T, s apitoken.Store) {
 	require.NoError(t, err)
 	require.Nil(t, got.RevokedAt)
 
-	at := T0.Add(time.Minute)
+	at := storetest.T0.Add(time.Minute)
 	require.NoError(t, s.Revoke(ctx, r.Owner, r.ID, at))
 	require.NoError(t, s.Revoke(ctx, r.Owner, r.ID, at.Add(time.Minute)), "revoking twice is fine")
 	got, err = s.Get(ctx, r.Prefix)
@@ -145,7 +141,9 @@ func testConcurrentRevokes(t *testing.T, s apitoken.Store) {
 	const n = 4
 	errs := make(chan error, n)
 	for i := range n {
-		go func() { errs <- s.Revoke(storetest.Context(t), r.Owner, r.ID, T0.Add(time.Duration(i+1)*time.Minute)) }()
+		go func() {
+			errs <- s.Revoke(storetest.Context(t), r.Owner, r.ID, storetest.T0.Add(time.Duration(i+1)*time.Minute))
+		}()
 	}
 	for range n {
 		require.NoError(t, <-errs)
@@ -153,7 +151,7 @@ func testConcurrentRevokes(t *testing.T, s apitoken.Store) {
 	got, err := s.Get(storetest.Context(t), r.Prefix)
 	require.NoError(t, err)
 	require.NotNil(t, got.RevokedAt)
-	require.False(t, got.RevokedAt.Before(T0.Add(time.Minute)) || got.RevokedAt.After(T0.Add(n*time.Minute)), "%v", got.RevokedAt)
+	require.False(t, got.RevokedAt.Before(storetest.T0.Add(time.Minute)) || got.RevokedAt.After(storetest.T0.Add(n*time.Minute)), "%v", got.RevokedAt)
 }
 
 // clock is a settable clock, starting now.

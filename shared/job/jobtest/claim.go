@@ -14,16 +14,16 @@ import (
 
 func testClaimNextEmpty(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
-	create(t, s, "alice", "", T0, false) // awaiting its workspace: not claimable
-	j, err := s.ClaimNext(ctx, job.Claimant{Holder: "disp", Worker: "w1", Lease: time.Minute}, T0)
+	create(t, s, "alice", "", storetest.T0, false) // awaiting its workspace: not claimable
+	j, err := s.ClaimNext(ctx, job.Claimant{Holder: "disp", Worker: "w1", Lease: time.Minute}, storetest.T0)
 	require.NoError(t, err)
 	require.Nil(t, j)
 }
 
 func testClaimNext(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
-	queued := create(t, s, "alice", "", T0, true)
-	now := T0.Add(time.Minute)
+	queued := create(t, s, "alice", "", storetest.T0, true)
+	now := storetest.T0.Add(time.Minute)
 
 	j, err := s.ClaimNext(ctx, job.Claimant{Holder: "disp", Worker: "w1", Lease: 2 * time.Minute}, now)
 	require.NoError(t, err)
@@ -80,7 +80,7 @@ func testClaimRace(t *testing.T, s job.Store) {
 	for w := range 8 {
 		wg.Go(func() {
 			for i := w; i < RaceJobs; i += 8 {
-				j := create(t, s, "racer", "", T0.Add(time.Duration(i)*time.Second), true)
+				j := create(t, s, "racer", "", storetest.T0.Add(time.Duration(i)*time.Second), true)
 				mu.Lock()
 				queued[j.ID] = true
 				mu.Unlock()
@@ -93,7 +93,7 @@ func testClaimRace(t *testing.T, s job.Store) {
 	start := time.Now()
 	claims := make([][]*job.Job, RaceClaimers)
 	errs := make([]error, RaceClaimers)
-	now := T0.Add(time.Hour)
+	now := storetest.T0.Add(time.Hour)
 	for c := range RaceClaimers {
 		wg.Go(func() {
 			holder := "dispatcher-" + string(rune('a'+c))

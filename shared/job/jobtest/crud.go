@@ -15,7 +15,7 @@ import (
 
 func testCreateAndGet(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
-	j, first := NewJob("alice", "p1", T0)
+	j, first := NewJob("alice", "p1", storetest.T0)
 	require.NoError(t, s.Create(ctx, j, first))
 
 	got, err := s.Get(ctx, j.ID)
@@ -28,7 +28,7 @@ func testCreateAndGet(t *testing.T, s job.Store) {
 	require.Equal(t, j.Labels, got.Labels)
 	require.Equal(t, j.RuntimeScopes, got.RuntimeScopes)
 	require.Equal(t, j.Workspace, got.Workspace)
-	require.True(t, T0.Equal(got.CreatedAt), "createdAt %v", got.CreatedAt)
+	require.True(t, storetest.T0.Equal(got.CreatedAt), "createdAt %v", got.CreatedAt)
 	require.True(t, j.UploadDeadline.Equal(got.UploadDeadline))
 	require.EqualValues(t, 1, got.EventSeq)
 
@@ -45,7 +45,7 @@ func testCreateAndGet(t *testing.T, s job.Store) {
 
 func testCreateDuplicateIsConflict(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
-	j, first := NewJob("alice", "", T0)
+	j, first := NewJob("alice", "", storetest.T0)
 	require.NoError(t, s.Create(ctx, j, first))
 	again := *j
 	again.Owner = "mallory"
@@ -59,10 +59,10 @@ func testCreateDuplicateIsConflict(t *testing.T, s job.Store) {
 
 func testUpdateWritesJobAndEvents(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
-	j := create(t, s, "alice", "", T0, true)
+	j := create(t, s, "alice", "", storetest.T0, true)
 	require.EqualValues(t, 2, j.EventSeq)
 
-	now := T0.Add(time.Minute)
+	now := storetest.T0.Add(time.Minute)
 	j, err := s.Update(ctx, j.ID, func(j *job.Job) ([]job.Event, error) {
 		ev, err := j.Claim("disp", "w1", time.Minute, now)
 		return []job.Event{ev}, err
@@ -113,9 +113,9 @@ func testUpdateWritesJobAndEvents(t *testing.T, s job.Store) {
 
 func testUpdateDuplicateWritesNothing(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
-	j := create(t, s, "alice", "", T0, false)
+	j := create(t, s, "alice", "", storetest.T0, false)
 	cancel := func(j *job.Job) ([]job.Event, error) {
-		ev, err := j.Cancel("alice", T0.Add(time.Minute))
+		ev, err := j.Cancel("alice", storetest.T0.Add(time.Minute))
 		return []job.Event{ev}, err
 	}
 	got, err := s.Update(ctx, j.ID, cancel)
@@ -143,12 +143,12 @@ func testUpdateDuplicateWritesNothing(t *testing.T, s job.Store) {
 
 func testUpdateErrorLeavesJobUnchanged(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
-	j := create(t, s, "alice", "", T0, false)
+	j := create(t, s, "alice", "", storetest.T0, false)
 
 	// A transition whose precondition fails: Claim of a job not queued.
 	got, err := s.Update(ctx, j.ID, func(j *job.Job) ([]job.Event, error) {
 		j.Message = "scribbled"
-		ev, err := j.Claim("disp", "w", time.Minute, T0)
+		ev, err := j.Claim("disp", "w", time.Minute, storetest.T0)
 		return []job.Event{ev}, err
 	})
 	require.Nil(t, got)

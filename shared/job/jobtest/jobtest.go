@@ -15,10 +15,6 @@ import (
 	"valet.dev/valet/shared/storetest"
 )
 
-// T0 is the suite's clock origin: whole seconds, so any backend's timestamp
-// precision keeps them exact.
-var T0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-
 // Run runs the conformance suite. newStore is called once per subtest and
 // must return a store with no jobs (reset the backend or use a fresh
 // namespace); subtests do not run in parallel.

@@ -51,14 +51,14 @@ func testList(t *testing.T, s job.Store) {
 		if i < 3 {
 			project = "p1"
 		}
-		alice = append(alice, create(t, s, "alice", project, T0.Add(time.Duration(i/2)*time.Minute), i%2 == 0))
+		alice = append(alice, create(t, s, "alice", project, storetest.T0.Add(time.Duration(i/2)*time.Minute), i%2 == 0))
 	}
 	for i := range 3 {
-		bobP1 = append(bobP1, create(t, s, "bob", "p1", T0.Add(time.Duration(i)*time.Minute), false))
+		bobP1 = append(bobP1, create(t, s, "bob", "p1", storetest.T0.Add(time.Duration(i)*time.Minute), false))
 	}
 	for i := range 2 {
-		bobP2 = append(bobP2, create(t, s, "bob", "p2", T0.Add(time.Duration(i)*time.Minute), false))
-		carol = append(carol, create(t, s, "carol", "", T0.Add(time.Duration(i)*time.Minute), false))
+		bobP2 = append(bobP2, create(t, s, "bob", "p2", storetest.T0.Add(time.Duration(i)*time.Minute), false))
+		carol = append(carol, create(t, s, "carol", "", storetest.T0.Add(time.Duration(i)*time.Minute), false))
 	}
 
 	checkOrder := func(js []*job.Job) {
@@ -94,7 +94,7 @@ func testList(t *testing.T, s job.Store) {
 
 func testListInvalid(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
-	create(t, s, "alice", "", T0, false)
+	create(t, s, "alice", "", storetest.T0, false)
 	for name, q := range map[string]job.Query{
 		"bad token":      {Owner: "alice", PageToken: "not a token!"},
 		"garbage token":  {Owner: "alice", PageToken: "Z2FyYmFnZQ"},
@@ -109,13 +109,13 @@ func testListInvalid(t *testing.T, s job.Store) {
 
 func testDue(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
-	now := T0.Add(2 * time.Hour)
+	now := storetest.T0.Add(2 * time.Hour)
 
-	// Upload windows: T0+1h (passed) and now+1h-ish (open).
-	expiredUpload := create(t, s, "alice", "", T0, false)
+	// Upload windows: storetest.T0+1h (passed) and now+1h-ish (open).
+	expiredUpload := create(t, s, "alice", "", storetest.T0, false)
 	openUpload := create(t, s, "alice", "", now.Add(-time.Minute), false)
 	// Deadlines (queue time + 1h): passed, and still ahead.
-	pastDeadline := create(t, s, "alice", "", T0, true)
+	pastDeadline := create(t, s, "alice", "", storetest.T0, true)
 	queuedOK := create(t, s, "alice", "", now.Add(-time.Minute), true)
 	// Leases: one lapsed, one live; deadlines ahead of now for both.
 	lapsed := create(t, s, "alice", "", now.Add(-10*time.Minute), true)
@@ -132,19 +132,19 @@ func testDue(t *testing.T, s job.Store) {
 	}
 	// Final jobs are due only while they hold secrets, whatever their
 	// timers say.
-	final := create(t, s, "alice", "", T0, true)
+	final := create(t, s, "alice", "", storetest.T0, true)
 	_, err := s.Update(ctx, final.ID, func(j *job.Job) ([]job.Event, error) {
-		ev, err := j.Cancel("alice", T0.Add(time.Minute))
+		ev, err := j.Cancel("alice", storetest.T0.Add(time.Minute))
 		if err != nil {
 			return nil, err
 		}
-		scrubbed, err := j.Scrubbed(T0.Add(time.Minute))
+		scrubbed, err := j.Scrubbed(storetest.T0.Add(time.Minute))
 		return []job.Event{ev, scrubbed}, err
 	})
 	require.NoError(t, err)
-	unscrubbed := create(t, s, "alice", "", T0, true)
+	unscrubbed := create(t, s, "alice", "", storetest.T0, true)
 	_, err = s.Update(ctx, unscrubbed.ID, func(j *job.Job) ([]job.Event, error) {
-		ev, err := j.Cancel("alice", T0.Add(time.Minute))
+		ev, err := j.Cancel("alice", storetest.T0.Add(time.Minute))
 		return []job.Event{ev}, err
 	})
 	require.NoError(t, err)
@@ -191,11 +191,11 @@ func testReusable(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
 	const md5 = "bWQ1bWQ1bWQ1bWQ1bWQ1bQ=="
 	succeed := func(owner ids.UserID, finished time.Time) *job.Job {
-		j, first := NewJob(owner, "", T0)
+		j, first := NewJob(owner, "", storetest.T0)
 		j.RuntimeUser, j.Workspace.MD5 = string(owner), md5
 		require.NoError(t, s.Create(ctx, j, first))
 		j, err := s.Update(ctx, j.ID, func(j *job.Job) ([]job.Event, error) {
-			queued, _, err := j.WorkspaceArrived(job.Arrival{Generation: 1, SizeBytes: 10, MD5: md5}, T0)
+			queued, _, err := j.WorkspaceArrived(job.Arrival{Generation: 1, SizeBytes: 10, MD5: md5}, storetest.T0)
 			if err != nil {
 				return nil, err
 			}
@@ -211,10 +211,10 @@ func testReusable(t *testing.T, s job.Store) {
 		require.Equal(t, job.Succeeded, j.State)
 		return j
 	}
-	older := succeed("alice", T0.Add(time.Minute))
-	newer := succeed("alice", T0.Add(2*time.Minute))
-	succeed("bob", T0.Add(3*time.Minute))
-	create(t, s, "alice", "", T0, true) // queued, not finished
+	older := succeed("alice", storetest.T0.Add(time.Minute))
+	newer := succeed("alice", storetest.T0.Add(2*time.Minute))
+	succeed("bob", storetest.T0.Add(3*time.Minute))
+	create(t, s, "alice", "", storetest.T0, true) // queued, not finished
 
 	key := job.ReuseKey{SpecHash: older.SpecHash, WorkspaceMD5: older.Workspace.MD5, RuntimeUser: older.RuntimeUser, RuntimeScopes: older.RuntimeScopes}
 	found, err := s.Reusable(ctx, key, 10)

@@ -20,9 +20,7 @@ func testListByPrefixAndPage(t *testing.T, s object.Store) {
 	for _, n := range names {
 		MustCreate(t, s, space, n, 1)
 	}
-	gone := MustCreate(t, s, space, "a/rejected", 1)
-	_, _, err := s.Arrived(ctx, gone.ID, gone.Key, object.Arrival{Generation: 1, SizeBytes: 2}, T0)
-	require.NoError(t, err)
+	MustRejected(t, s, space, "a/rejected")
 	MustCreate(t, s, NewSpace(), "a/other-space", 1)
 
 	var got []string
@@ -67,9 +65,7 @@ func testInSpace(t *testing.T, s object.Store) {
 	ctx := storetest.Context(t)
 	space := NewSpace()
 	pending := MustCreate(t, s, space, "pending", 1)
-	rejected := MustCreate(t, s, space, "rejected", 1)
-	_, _, err := s.Arrived(ctx, rejected.ID, rejected.Key, object.Arrival{Generation: 1, SizeBytes: 2}, T0)
-	require.NoError(t, err)
+	rejected := MustRejected(t, s, space, "rejected")
 	MustCreate(t, s, NewSpace(), "elsewhere", 1)
 
 	found, err := s.InSpace(ctx, space, object.MaxPageSize)
@@ -94,9 +90,7 @@ func testExpiresPendingUploads(t *testing.T, s object.Store) {
 	ctx := storetest.Context(t)
 	space := NewSpace()
 	late := MustCreate(t, s, space, "late", 7)
-	arrived := MustCreate(t, s, space, "arrived", 3)
-	_, _, err := s.Arrived(ctx, arrived.ID, arrived.Key, object.Arrival{Generation: 1, SizeBytes: 3}, T0)
-	require.NoError(t, err)
+	arrived := MustReady(t, s, space, "arrived", 3)
 
 	// Other subtests' objects share the store: look for ours only.
 	due := func(now time.Time) []ids.ObjectID {
@@ -104,12 +98,12 @@ func testExpiresPendingUploads(t *testing.T, s object.Store) {
 		require.NoError(t, err)
 		return found
 	}
-	require.NotContains(t, due(T0.Add(object.UploadWindow-time.Second)), late.ID)
-	later := T0.Add(object.UploadWindow)
+	require.NotContains(t, due(storetest.T0.Add(object.UploadWindow-time.Second)), late.ID)
+	later := storetest.T0.Add(object.UploadWindow)
 	require.Contains(t, due(later), late.ID)
 	require.NotContains(t, due(later), arrived.ID)
 
-	_, err = s.Expire(ctx, late.ID, T0)
+	_, err := s.Expire(ctx, late.ID, storetest.T0)
 	require.ErrorIs(t, err, object.ErrDuplicate, "still in its window")
 	o, err := s.Expire(ctx, late.ID, later)
 	require.NoError(t, err)

@@ -7,7 +7,6 @@ package objecttest
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -15,10 +14,6 @@ import (
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/storetest"
 )
-
-// T0 is the suite's clock origin: whole seconds, so any backend's timestamp
-// precision keeps them exact.
-var T0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 // Run runs the conformance suite. newStore is called once per subtest; the
 // subtests use spaces of their own (unique to this process), so the store
@@ -38,10 +33,10 @@ func NewSpace() ids.SpaceID {
 }
 
 // Create makes a PENDING object of size bytes named name in space (created
-// at T0 by "u1") and stores it with quota.
+// at storetest.T0 by "u1") and stores it with quota.
 func Create(t *testing.T, s object.Store, space ids.SpaceID, name string, size int64, quota int64) (*object.Object, error) {
 	t.Helper()
-	o, err := object.New(space, name, "application/octet-stream", size, "", "u1", T0)
+	o, err := object.New(space, name, "application/octet-stream", size, "", "u1", storetest.T0)
 	require.NoError(t, err)
 	return o, s.Create(storetest.Context(t), o, quota)
 }
@@ -50,6 +45,28 @@ func Create(t *testing.T, s object.Store, space ids.SpaceID, name string, size i
 func MustCreate(t *testing.T, s object.Store, space ids.SpaceID, name string, size int64) *object.Object {
 	t.Helper()
 	o, err := Create(t, s, space, name, size, 0)
+	require.NoError(t, err)
+	return o
+}
+
+// MustReady is MustCreate, then its size bytes arriving: a READY object.
+func MustReady(t *testing.T, s object.Store, space ids.SpaceID, name string, size int64) *object.Object {
+	t.Helper()
+	return arrive(t, s, MustCreate(t, s, space, name, size), size)
+}
+
+// MustRejected stores an object of 1 byte at which 2 bytes arrive: a
+// REJECTED object.
+func MustRejected(t *testing.T, s object.Store, space ids.SpaceID, name string) *object.Object {
+	t.Helper()
+	return arrive(t, s, MustCreate(t, s, space, name, 1), 2)
+}
+
+// arrive records size bytes arriving at o's key as its generation 1 and
+// returns the object then.
+func arrive(t *testing.T, s object.Store, o *object.Object, size int64) *object.Object {
+	t.Helper()
+	o, _, err := s.Arrived(storetest.Context(t), o.ID, o.Key, object.Arrival{Generation: 1, SizeBytes: size}, storetest.T0)
 	require.NoError(t, err)
 	return o
 }

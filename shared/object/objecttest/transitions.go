@@ -54,40 +54,36 @@ func testArrival(t *testing.T, s object.Store) {
 	bad := MustCreate(t, s, space, "bad", 20)
 	require.Equal(t, object.Usage{ReservedBytes: 30, Objects: 2}, Usage(t, s, space))
 
-	o, rejected, err := s.Arrived(ctx, ok.ID, ok.Key, object.Arrival{Generation: 5, SizeBytes: 10, MD5: "1B2M2Y8AsgTpgAmY7PhCfg=="}, T0)
+	o, rejected, err := s.Arrived(ctx, ok.ID, ok.Key, object.Arrival{Generation: 5, SizeBytes: 10, MD5: "1B2M2Y8AsgTpgAmY7PhCfg=="}, storetest.T0)
 	require.NoError(t, err)
 	require.False(t, rejected)
 	require.Equal(t, object.Ready, o.State)
 	require.Equal(t, object.Usage{UsedBytes: 10, ReservedBytes: 20, Objects: 2}, Usage(t, s, space))
 
-	_, _, err = s.Arrived(ctx, ok.ID, ok.Key, object.Arrival{Generation: 5, SizeBytes: 10}, T0)
+	_, _, err = s.Arrived(ctx, ok.ID, ok.Key, object.Arrival{Generation: 5, SizeBytes: 10}, storetest.T0)
 	require.ErrorIs(t, err, object.ErrDuplicate, "a redelivered event")
-	_, _, err = s.Arrived(ctx, ok.ID, ok.Key, object.Arrival{Generation: 6, SizeBytes: 10}, T0)
+	_, _, err = s.Arrived(ctx, ok.ID, ok.Key, object.Arrival{Generation: 6, SizeBytes: 10}, storetest.T0)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "another generation")
-	_, _, err = s.Arrived(ctx, ok.ID, object.Key(space, ok.ID, 3), object.Arrival{Generation: 5, SizeBytes: 10}, T0)
+	_, _, err = s.Arrived(ctx, ok.ID, object.Key(space, ok.ID, 3), object.Arrival{Generation: 5, SizeBytes: 10}, storetest.T0)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "another key")
 	require.Equal(t, object.Usage{UsedBytes: 10, ReservedBytes: 20, Objects: 2}, Usage(t, s, space), "nothing more counted")
 
-	o, rejected, err = s.Arrived(ctx, bad.ID, bad.Key, object.Arrival{Generation: 9, SizeBytes: 21}, T0)
+	o, rejected, err = s.Arrived(ctx, bad.ID, bad.Key, object.Arrival{Generation: 9, SizeBytes: 21}, storetest.T0)
 	require.NoError(t, err)
 	require.True(t, rejected)
 	require.Equal(t, object.Rejected, o.State)
 	require.Equal(t, object.Usage{UsedBytes: 10, Objects: 1}, Usage(t, s, space))
 
-	_, _, err = s.Arrived(ctx, "o_aaaaaaaaaaaaaaaaaaaaaaaaaa", ok.Key, object.Arrival{Generation: 1}, T0)
+	_, _, err = s.Arrived(ctx, "o_aaaaaaaaaaaaaaaaaaaaaaaaaa", ok.Key, object.Arrival{Generation: 1}, storetest.T0)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 }
 
 func testDeleteReleasesBytes(t *testing.T, s object.Store) {
 	ctx := storetest.Context(t)
 	space := NewSpace()
-	ready := MustCreate(t, s, space, "ready", 10)
+	ready := MustReady(t, s, space, "ready", 10)
 	pending := MustCreate(t, s, space, "pending", 20)
-	rejected := MustCreate(t, s, space, "rejected", 30)
-	_, _, err := s.Arrived(ctx, ready.ID, ready.Key, object.Arrival{Generation: 1, SizeBytes: 10}, T0)
-	require.NoError(t, err)
-	_, _, err = s.Arrived(ctx, rejected.ID, rejected.Key, object.Arrival{Generation: 1, SizeBytes: 1}, T0)
-	require.NoError(t, err)
+	rejected := MustRejected(t, s, space, "rejected")
 	require.Equal(t, object.Usage{UsedBytes: 10, ReservedBytes: 20, Objects: 2}, Usage(t, s, space))
 
 	for _, o := range []*object.Object{ready, pending, rejected} {
@@ -98,7 +94,7 @@ func testDeleteReleasesBytes(t *testing.T, s object.Store) {
 		require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 	}
 	require.Equal(t, object.Usage{}, Usage(t, s, space))
-	_, err = s.Delete(ctx, ready.ID)
+	_, err := s.Delete(ctx, ready.ID)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err))
 }
 
@@ -106,21 +102,20 @@ func testRekey(t *testing.T, s object.Store) {
 	ctx := storetest.Context(t)
 	space := NewSpace()
 	o := MustCreate(t, s, space, "x", 1)
-	_, err := s.Rekey(ctx, o.ID, 0, 5, T0)
+	_, err := s.Rekey(ctx, o.ID, 0, 5, storetest.T0)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "pending")
-	_, _, err = s.Arrived(ctx, o.ID, o.Key, object.Arrival{Generation: 1, SizeBytes: 1}, T0)
-	require.NoError(t, err)
+	arrive(t, s, o, 1)
 
-	got, err := s.Rekey(ctx, o.ID, 0, 5, T0)
+	got, err := s.Rekey(ctx, o.ID, 0, 5, storetest.T0)
 	require.NoError(t, err)
 	require.Equal(t, object.Key(space, o.ID, 1), got.Key)
 	require.Equal(t, int64(5), got.Generation)
-	_, err = s.Rekey(ctx, o.ID, 0, 6, T0)
+	_, err = s.Rekey(ctx, o.ID, 0, 6, storetest.T0)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "the revision moved")
 
-	_, _, err = s.Arrived(ctx, o.ID, got.Key, object.Arrival{Generation: 5, SizeBytes: 1}, T0)
+	_, _, err = s.Arrived(ctx, o.ID, got.Key, object.Arrival{Generation: 5, SizeBytes: 1}, storetest.T0)
 	require.ErrorIs(t, err, object.ErrDuplicate, "the copy's own finalize event")
-	_, _, err = s.Arrived(ctx, o.ID, o.Key, object.Arrival{Generation: 1, SizeBytes: 1}, T0)
+	_, _, err = s.Arrived(ctx, o.ID, o.Key, object.Arrival{Generation: 1, SizeBytes: 1}, storetest.T0)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "the old key")
 	require.Equal(t, object.Usage{UsedBytes: 1, Objects: 1}, Usage(t, s, space))
 }

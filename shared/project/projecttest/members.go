@@ -21,9 +21,9 @@ func testCreateAndGet(t *testing.T, s project.Store) {
 
 	p, err := s.Get(ctx, pid)
 	require.NoError(t, err)
-	require.Equal(t, &project.Project{ID: pid, DisplayName: "Team " + string(pid), CreatedBy: alice, CreatedAt: T0}, p)
+	require.Equal(t, &project.Project{ID: pid, DisplayName: "Team " + string(pid), CreatedBy: alice, CreatedAt: storetest.T0}, p)
 
-	err = s.Create(ctx, &project.Project{ID: pid}, bob, T0)
+	err = s.Create(ctx, &project.Project{ID: pid}, bob, storetest.T0)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err))
 	require.Contains(t, err.Error(), "project "+string(pid)+" already exists; choose another id")
 
@@ -32,7 +32,7 @@ func testCreateAndGet(t *testing.T, s project.Store) {
 
 	members, err := s.Members(ctx, pid)
 	require.NoError(t, err)
-	require.Equal(t, []project.Member{{User: alice, Role: project.Owner, AddedBy: alice, AddedAt: T0}}, unversioned(members...))
+	require.Equal(t, []project.Member{{User: alice, Role: project.Owner, AddedBy: alice, AddedAt: storetest.T0}}, unversioned(members...))
 }
 
 // Ids converted without parsing are checked again: they never reach the
@@ -40,21 +40,24 @@ func testCreateAndGet(t *testing.T, s project.Store) {
 func testRefusesBadInput(t *testing.T, s project.Store) {
 	ctx := storetest.Context(t)
 	for name, err := range map[string]error{
-		"create bad pid":   s.Create(ctx, &project.Project{ID: "P1"}, "alice", T0),
-		"create bad owner": s.Create(ctx, &project.Project{ID: "p1x"}, "Alice/x", T0),
+		"create bad pid":   s.Create(ctx, &project.Project{ID: "P1"}, "alice", storetest.T0),
+		"create bad owner": s.Create(ctx, &project.Project{ID: "p1x"}, "Alice/x", storetest.T0),
 		"get bad pid":      func() error { _, err := s.Get(ctx, "a/b"); return err }(),
 		"role bad user":    func() error { _, err := s.Role(ctx, "p1x", ""); return err }(),
 		"members bad pid":  func() error { _, err := s.Members(ctx, "-"); return err }(),
-		"set bad role":     func() error { _, err := s.SetMember(ctx, "p1x", "bob", "admin", "alice", T0); return err }(),
-		"set no role":      func() error { _, err := s.SetMember(ctx, "p1x", "bob", project.None, "alice", T0); return err }(),
-		"set bad by":       func() error { _, err := s.SetMember(ctx, "p1x", "bob", project.Viewer, "Al", T0); return err }(),
-		"remove bad user":  s.RemoveMember(ctx, "p1x", "bob~x", "alice"),
-		"remove bad by":    s.RemoveMember(ctx, "p1x", "bob", "a/b"),
-		"memberships bad":  func() error { _, err := s.Memberships(ctx, "a/b"); return err }(),
-		"begin bad pid":    s.BeginDelete(ctx, "x", false),
-		"finish bad pid":   s.FinishDelete(ctx, "p1x/members", T0),
-		"deleting limit":   func() error { _, err := s.Deleting(ctx, 0); return err }(),
-		"deleting limit2":  func() error { _, err := s.Deleting(ctx, 1001); return err }(),
+		"set bad role":     func() error { _, err := s.SetMember(ctx, "p1x", "bob", "admin", "alice", storetest.T0); return err }(),
+		"set no role": func() error {
+			_, err := s.SetMember(ctx, "p1x", "bob", project.None, "alice", storetest.T0)
+			return err
+		}(),
+		"set bad by":      func() error { _, err := s.SetMember(ctx, "p1x", "bob", project.Viewer, "Al", storetest.T0); return err }(),
+		"remove bad user": s.RemoveMember(ctx, "p1x", "bob~x", "alice"),
+		"remove bad by":   s.RemoveMember(ctx, "p1x", "bob", "a/b"),
+		"memberships bad": func() error { _, err := s.Memberships(ctx, "a/b"); return err }(),
+		"begin bad pid":   s.BeginDelete(ctx, "x", false),
+		"finish bad pid":  s.FinishDelete(ctx, "p1x/members", storetest.T0),
+		"deleting limit":  func() error { _, err := s.Deleting(ctx, 0); return err }(),
+		"deleting limit2": func() error { _, err := s.Deleting(ctx, 1001); return err }(),
 	} {
 		require.Equal(t, apperr.Invalid, apperr.CodeOf(err), name)
 	}
@@ -65,7 +68,7 @@ func testMembersAndRoles(t *testing.T, s project.Store) {
 	u := users(4)
 	alice, bob, carol, dave := u[0], u[1], u[2], u[3]
 	pid := Create(t, s, alice)
-	later := T0.Add(time.Hour)
+	later := storetest.T0.Add(time.Hour)
 
 	m, err := s.SetMember(ctx, pid, bob, project.Viewer, alice, later)
 	require.NoError(t, err)
@@ -106,18 +109,18 @@ func testLastOwnerStays(t *testing.T, s project.Store) {
 	alice, bob := u[0], u[1]
 	pid := Create(t, s, alice)
 
-	_, err := s.SetMember(ctx, pid, alice, project.Editor, alice, T0)
+	_, err := s.SetMember(ctx, pid, alice, project.Editor, alice, storetest.T0)
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "the last owner cannot be demoted")
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(s.RemoveMember(ctx, pid, alice, alice)), "nor leave")
 
-	_, err = s.SetMember(ctx, pid, bob, project.Owner, alice, T0)
+	_, err = s.SetMember(ctx, pid, bob, project.Owner, alice, storetest.T0)
 	require.NoError(t, err)
 	require.Equal(t, 2, owners(t, s, pid))
-	_, err = s.SetMember(ctx, pid, bob, project.Owner, alice, T0)
+	_, err = s.SetMember(ctx, pid, bob, project.Owner, alice, storetest.T0)
 	require.NoError(t, err, "setting the same role again changes nothing")
 	require.Equal(t, 2, owners(t, s, pid))
 
-	_, err = s.SetMember(ctx, pid, alice, project.Viewer, bob, T0)
+	_, err = s.SetMember(ctx, pid, alice, project.Viewer, bob, storetest.T0)
 	require.NoError(t, err, "with a second owner, the first may step down")
 	require.Equal(t, 1, owners(t, s, pid))
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(s.RemoveMember(ctx, pid, bob, bob)))
@@ -134,20 +137,20 @@ func testDemotedOwnerChangesNothing(t *testing.T, s project.Store) {
 	u := users(4)
 	alice, bob, carol, dave := u[0], u[1], u[2], u[3]
 	pid := Create(t, s, alice)
-	_, err := s.SetMember(ctx, pid, bob, project.Owner, alice, T0)
+	_, err := s.SetMember(ctx, pid, bob, project.Owner, alice, storetest.T0)
 	require.NoError(t, err)
-	_, err = s.SetMember(ctx, pid, carol, project.Viewer, alice, T0)
+	_, err = s.SetMember(ctx, pid, carol, project.Viewer, alice, storetest.T0)
 	require.NoError(t, err)
 
 	role, err := s.Role(ctx, pid, bob)
 	require.NoError(t, err)
 	require.Equal(t, project.Owner, role, "the handler's check passes")
-	_, err = s.SetMember(ctx, pid, bob, project.Editor, alice, T0)
+	_, err = s.SetMember(ctx, pid, bob, project.Editor, alice, storetest.T0)
 	require.NoError(t, err, "alice demotes bob meanwhile")
 
-	_, err = s.SetMember(ctx, pid, carol, project.Owner, bob, T0)
+	_, err = s.SetMember(ctx, pid, carol, project.Owner, bob, storetest.T0)
 	require.Equal(t, apperr.PermissionDenied, apperr.CodeOf(err), "%v", err)
-	_, err = s.SetMember(ctx, pid, dave, project.Viewer, bob, T0)
+	_, err = s.SetMember(ctx, pid, dave, project.Viewer, bob, storetest.T0)
 	require.Equal(t, apperr.PermissionDenied, apperr.CodeOf(err), "%v", err)
 	require.Equal(t, apperr.PermissionDenied, apperr.CodeOf(s.RemoveMember(ctx, pid, alice, bob)))
 	requireRoles(t, s, pid, map[ids.UserID]project.Role{alice: project.Owner, carol: project.Viewer, dave: project.None})
@@ -156,7 +159,7 @@ func testDemotedOwnerChangesNothing(t *testing.T, s project.Store) {
 	// needs no more than membership.
 	require.NoError(t, s.RemoveMember(ctx, pid, carol, carol), "any member may leave")
 	require.NoError(t, s.RemoveMember(ctx, pid, bob, alice))
-	_, err = s.SetMember(ctx, pid, carol, project.Viewer, bob, T0)
+	_, err = s.SetMember(ctx, pid, carol, project.Viewer, bob, storetest.T0)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(err), "%v", err)
 	require.Equal(t, apperr.NotFound, apperr.CodeOf(s.RemoveMember(ctx, pid, alice, bob)))
 }
@@ -168,9 +171,9 @@ func testMemberships(t *testing.T, s project.Store) {
 	p1 := Create(t, s, user)
 	p2 := Create(t, s, alice)
 	p3 := Create(t, s, alice)
-	_, err := s.SetMember(ctx, p3, user, project.Viewer, alice, T0)
+	_, err := s.SetMember(ctx, p3, user, project.Viewer, alice, storetest.T0)
 	require.NoError(t, err)
-	_, err = s.SetMember(ctx, p2, user, project.Editor, alice, T0)
+	_, err = s.SetMember(ctx, p2, user, project.Editor, alice, storetest.T0)
 	require.NoError(t, err)
 
 	got, err := s.Memberships(ctx, user)
@@ -182,7 +185,7 @@ func testMemberships(t *testing.T, s project.Store) {
 	}, got, "sorted by project id")
 
 	require.NoError(t, s.RemoveMember(ctx, p2, user, user))
-	_, err = s.SetMember(ctx, p3, user, project.Owner, alice, T0)
+	_, err = s.SetMember(ctx, p3, user, project.Owner, alice, storetest.T0)
 	require.NoError(t, err)
 	got, err = s.Memberships(ctx, user)
 	require.NoError(t, err)
@@ -204,13 +207,13 @@ func testConcurrentOwnersLeaving(t *testing.T, s project.Store) {
 		u := users(2)
 		alice, bob := u[0], u[1]
 		pid := Create(t, s, alice)
-		_, err := s.SetMember(ctx, pid, bob, project.Owner, alice, T0)
+		_, err := s.SetMember(ctx, pid, bob, project.Owner, alice, storetest.T0)
 		require.NoError(t, err)
 
 		errs := make([]error, 2)
 		var wg sync.WaitGroup
 		wg.Go(func() {
-			_, errs[0] = s.SetMember(ctx, pid, alice, project.Editor, alice, T0)
+			_, errs[0] = s.SetMember(ctx, pid, alice, project.Editor, alice, storetest.T0)
 		})
 		wg.Go(func() { errs[1] = s.RemoveMember(ctx, pid, bob, bob) })
 		wg.Wait()

@@ -8,7 +8,6 @@ package projecttest
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -16,10 +15,6 @@ import (
 	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/storetest"
 )
-
-// T0 is the suite's clock origin: whole seconds, so any backend's timestamp
-// precision keeps them exact.
-var T0 = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 // Run runs the conformance suite. newStore is called once per subtest; the
 // subtests use project and user ids of their own (unique to this process),
@@ -39,11 +34,11 @@ func NewProjectID() ids.ProjectID { return ids.ProjectID(storetest.Unique("proj-
 func NewUserID(name string) ids.UserID { return ids.UserID(storetest.Unique(name)) }
 
 // Create stores a new project (see NewProjectID) owned by owner, created at
-// T0, and returns its id.
+// storetest.T0, and returns its id.
 func Create(t *testing.T, s project.Store, owner ids.UserID) ids.ProjectID {
 	t.Helper()
 	pid := NewProjectID()
-	require.NoError(t, s.Create(storetest.Context(t), &project.Project{ID: pid, DisplayName: "Team " + string(pid)}, owner, T0))
+	require.NoError(t, s.Create(storetest.Context(t), &project.Project{ID: pid, DisplayName: "Team " + string(pid)}, owner, storetest.T0))
 	return pid
 }
 
