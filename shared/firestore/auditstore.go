@@ -28,7 +28,6 @@ import (
 // composite index is declared.
 const AuditCollection = "audit"
 
-
 // AuditStore keeps the queryable copy of audit entries.
 type AuditStore struct {
 	store
