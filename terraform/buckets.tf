@@ -43,22 +43,65 @@ locals {
   # policy/cors.json (the local stack's gate reads the same file), origins
   # from the deployment (local.allowed_origins, functions.tf).
   bucket_cors = jsondecode(file("${path.module}/policy/cors.json")).buckets
+
+  # The three buckets and what sets them apart (see above). Lifecycle
+  # rules keep their order: the provider stores them as a list.
+  buckets = {
+    jobs = {
+      soft_delete_days = 0
+      cors             = true
+      versioning       = false
+      lifecycle_rules = [
+        { action = "Delete", age = var.jobs_retention_days },
+        { action = "AbortIncompleteMultipartUpload", age = 1 },
+      ]
+    }
+    objects = {
+      soft_delete_days = var.objects_soft_delete_days
+      cors             = true
+      versioning       = false
+      lifecycle_rules = [
+        { action = "AbortIncompleteMultipartUpload", age = 1 },
+        # Leftover uploads (see above): an upload is dealt with within its
+        # upload window (1 h), so a day-old one is nobody's.
+        { action = "Delete", age = 1, matches_prefix = ["uploads/"] },
+      ]
+    }
+    source = {
+      soft_delete_days = 0
+      cors             = false
+      versioning       = true
+      lifecycle_rules = [
+        # Keep the newest var.source_versions_kept earlier archives.
+        { action = "Delete", with_state = "ARCHIVED", num_newer_versions = var.source_versions_kept },
+      ]
+    }
+  }
 }
 
-resource "google_storage_bucket" "jobs" {
-  name     = "${var.name_prefix}-jobs-${local.bucket_suffix}"
+resource "google_storage_bucket" "bucket" {
+  for_each = local.buckets
+
+  name     = "${var.name_prefix}-${each.key}-${local.bucket_suffix}"
   location = upper(var.region)
 
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
   force_destroy               = !var.deletion_protection
 
+  dynamic "versioning" {
+    for_each = each.value.versioning ? [1] : []
+    content {
+      enabled = true
+    }
+  }
+
   soft_delete_policy {
-    retention_duration_seconds = 0
+    retention_duration_seconds = each.value.soft_delete_days * 86400
   }
 
   dynamic "cors" {
-    for_each = length(local.allowed_origins) > 0 ? [1] : []
+    for_each = each.value.cors && length(local.allowed_origins) > 0 ? [1] : []
     content {
       origin          = local.allowed_origins
       method          = local.bucket_cors.methods
@@ -67,97 +110,18 @@ resource "google_storage_bucket" "jobs" {
     }
   }
 
-  lifecycle_rule {
-    condition {
-      age = var.jobs_retention_days
-    }
-    action {
-      type = "Delete"
-    }
-  }
-
-  lifecycle_rule {
-    condition {
-      age = 1
-    }
-    action {
-      type = "AbortIncompleteMultipartUpload"
-    }
-  }
-
-  depends_on = [google_project_service.apis]
-}
-
-resource "google_storage_bucket" "objects" {
-  name     = "${var.name_prefix}-objects-${local.bucket_suffix}"
-  location = upper(var.region)
-
-  uniform_bucket_level_access = true
-  public_access_prevention    = "enforced"
-  force_destroy               = !var.deletion_protection
-
-  soft_delete_policy {
-    retention_duration_seconds = var.objects_soft_delete_days * 86400
-  }
-
-  dynamic "cors" {
-    for_each = length(local.allowed_origins) > 0 ? [1] : []
+  dynamic "lifecycle_rule" {
+    for_each = each.value.lifecycle_rules
     content {
-      origin          = local.allowed_origins
-      method          = local.bucket_cors.methods
-      response_header = local.bucket_cors.responseHeaders
-      max_age_seconds = local.bucket_cors.maxAgeSeconds
-    }
-  }
-
-  lifecycle_rule {
-    condition {
-      age = 1
-    }
-    action {
-      type = "AbortIncompleteMultipartUpload"
-    }
-  }
-
-  # Leftover uploads (see above): an upload is dealt with within its
-  # upload window (1 h), so a day-old one is nobody's.
-  lifecycle_rule {
-    condition {
-      age            = 1
-      matches_prefix = ["uploads/"]
-    }
-    action {
-      type = "Delete"
-    }
-  }
-
-  depends_on = [google_project_service.apis]
-}
-
-resource "google_storage_bucket" "source" {
-  name     = "${var.name_prefix}-source-${local.bucket_suffix}"
-  location = upper(var.region)
-
-  uniform_bucket_level_access = true
-  public_access_prevention    = "enforced"
-  force_destroy               = !var.deletion_protection
-
-  versioning {
-    enabled = true
-  }
-
-  soft_delete_policy {
-    retention_duration_seconds = 0
-  }
-
-  # Keep the newest var.source_versions_kept earlier archives.
-  lifecycle_rule {
-    condition {
-      with_state         = "ARCHIVED"
-      num_newer_versions = var.source_versions_kept
-    }
-    action {
-      type = "Delete"
+      condition {
+        age                = lookup(lifecycle_rule.value, "age", null)
+        matches_prefix     = lookup(lifecycle_rule.value, "matches_prefix", null)
+        with_state         = lookup(lifecycle_rule.value, "with_state", null)
+        num_newer_versions = lookup(lifecycle_rule.value, "num_newer_versions", null)
+      }
+      action {
+        type = lifecycle_rule.value.action
+      }
     }
   }
 
@@ -170,6 +134,6 @@ resource "google_storage_bucket" "source" {
 # rollback (var.source_generation).
 resource "google_storage_bucket_object" "source" {
   name   = "source/valet.zip"
-  bucket = google_storage_bucket.source.name
+  bucket = google_storage_bucket.bucket["source"].name
   source = var.source_archive
 }

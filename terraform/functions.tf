@@ -12,6 +12,15 @@
 # Callers (dispatchers, the scheduler) must use this URL as their audience;
 # the outputs list it.
 #
+# finalize runs twice, once per bucket (both with entry point finalize),
+# each with a gen2 Eventarc trigger on google.cloud.storage.object.v1.finalized:
+# a storage trigger watches one bucket and must live in the bucket's region
+# (trigger_region). Eventarc delivers at least once and retries for 24 h;
+# finalize deduplicates on bucket/name/generation. On a fresh project every
+# function waits for time_sleep.iam_propagation (apis.tf): the Eventarc and
+# Cloud Storage service agents' grants must have propagated before a
+# trigger can be created.
+#
 # To add an HTTP function: an entry in http_functions, its invokers in
 # policy/invokers.json, its permissions (if any) in policy/iam.json.
 
@@ -52,12 +61,20 @@ locals {
     }
   }
 
-  deployed_http = { for name, f in local.http_functions : name => f if f.deploy }
+  # The buckets finalize watches, one function each. Only their keys: the
+  # service names and URLs need these, and the buckets' CORS needs the URLs
+  # (the console's origin).
+  finalize_bucket_keys = ["jobs", "objects"]
 
-  # Cloud Run service key => the function (entry point) it runs and its name.
+  # Cloud Run service key => the function (entry point) it runs, its name,
+  # its settings and, for finalize, the bucket whose events it gets.
   services = merge(
-    { for name in keys(local.deployed_http) : name => { function = name, name = "${var.name_prefix}-${name}" } },
-    { for bucket in local.finalize_bucket_keys : "finalize-${bucket}" => { function = "finalize", name = "${var.name_prefix}-finalize-${bucket}" } },
+    { for name, f in local.http_functions : name => {
+      function = name, name = "${var.name_prefix}-${name}", timeout_seconds = f.timeout_seconds, ingress = f.ingress, bucket = null
+    } if f.deploy },
+    { for bucket in local.finalize_bucket_keys : "finalize-${bucket}" => {
+      function = "finalize", name = "${var.name_prefix}-finalize-${bucket}", timeout_seconds = 60, ingress = "ALLOW_INTERNAL_ONLY", bucket = bucket
+    } },
   )
 
   function_names = toset(distinct([for s in values(local.services) : s.function]))
@@ -101,10 +118,10 @@ locals {
   common_env = {
     GOOGLE_CLOUD_PROJECT       = var.project
     VALET_FIRESTORE_DATABASE   = local.firestore_database
-    VALET_JOBS_BUCKET          = google_storage_bucket.jobs.name
-    VALET_OBJECTS_BUCKET       = google_storage_bucket.objects.name
+    VALET_JOBS_BUCKET          = google_storage_bucket.bucket["jobs"].name
+    VALET_OBJECTS_BUCKET       = google_storage_bucket.bucket["objects"].name
     VALET_USER_ISSUERS         = local.user_issuers_json
-    VALET_SIGNER_EMAIL         = google_service_account.signer.email
+    VALET_SIGNER_EMAIL         = google_service_account.account["signer"].email
     VALET_WORKFLOW_KEY_SECRET  = google_secret_manager_secret.workflow_key.secret_id
     VALET_TOKEN_ISSUER         = local.token_issuer
     VALET_WORKFLOW_AUDIENCE    = var.workflow_audience
@@ -123,21 +140,21 @@ locals {
   source_generation = var.source_generation != null ? var.source_generation : google_storage_bucket_object.source.generation
 }
 
-resource "google_cloudfunctions2_function" "http" {
-  for_each = local.deployed_http
+resource "google_cloudfunctions2_function" "function" {
+  for_each = local.services
 
-  name        = local.services[each.key].name
+  name        = each.value.name
   location    = var.region
-  description = "valet ${each.key} (HTTP)"
+  description = each.value.bucket == null ? "valet ${each.key} (HTTP)" : "valet finalize for the ${each.value.bucket} bucket (storage events)"
 
   build_config {
     runtime         = var.runtime
-    entry_point     = each.key
+    entry_point     = each.value.function
     service_account = local.build_service_account
 
     source {
       storage_source {
-        bucket     = google_storage_bucket.source.name
+        bucket     = google_storage_bucket.bucket["source"].name
         object     = google_storage_bucket_object.source.name
         generation = local.source_generation
       }
@@ -151,20 +168,34 @@ resource "google_cloudfunctions2_function" "http" {
     timeout_seconds                = each.value.timeout_seconds
     ingress_settings               = each.value.ingress
     all_traffic_on_latest_revision = true
-    service_account_email          = google_service_account.function[each.key].email
+    service_account_email          = google_service_account.function[each.value.function].email
 
     environment_variables = merge(local.common_env, {
       VALET_FUNCTION_URL             = local.function_urls[each.key]
-      VALET_ALLOWED_SERVICE_ACCOUNTS = local.allowed_service_accounts[each.key]
+      VALET_ALLOWED_SERVICE_ACCOUNTS = local.allowed_service_accounts[each.value.function]
     }, each.key == "console" ? local.console_env : {})
   }
 
+  dynamic "event_trigger" {
+    for_each = each.value.bucket == null ? [] : [google_storage_bucket.bucket[each.value.bucket]]
+    content {
+      trigger_region        = lower(event_trigger.value.location)
+      event_type            = "google.cloud.storage.object.v1.finalized"
+      retry_policy          = "RETRY_POLICY_RETRY"
+      service_account_email = google_service_account.account["trigger"].email
+
+      event_filters {
+        attribute = "bucket"
+        value     = event_trigger.value.name
+      }
+    }
+  }
+
+  # The wait comes after the APIs and the trigger and build grants.
   depends_on = [
-    google_project_service.apis,
     time_sleep.iam_propagation,
     google_project_iam_member.firestore,
     google_project_iam_member.grant,
-    google_project_iam_member.job_secrets,
     google_secret_manager_secret_iam_member.grant,
     google_service_account_iam_member.grant,
     google_storage_bucket_iam_member.grant,

@@ -12,7 +12,7 @@ locals {
 
   grantee_members = merge(
     { for name, sa in google_service_account.function : name => sa.member },
-    { signer = google_service_account.signer.member },
+    { signer = google_service_account.account["signer"].member },
   )
 
   # "<grantee>_<scope>" => what one custom role holds and where it is bound;
@@ -34,6 +34,9 @@ locals {
   }
 
   role_prefix = replace(var.name_prefix, "-", "_")
+
+  # The bucket scopes of policy/iam.json => the bucket (buckets.tf).
+  bucket_scopes = { jobsBucket = "jobs", objectsBucket = "objects" }
 }
 
 resource "google_project_iam_custom_role" "grant" {
@@ -47,19 +50,30 @@ resource "google_project_iam_custom_role" "grant" {
   depends_on = [google_project_service.apis]
 }
 
-# Checked on the project: creating secrets.
+# On the project: creating secrets (checked on the project, where no secret
+# name exists to condition on), and the per-job secrets, only names
+# starting valet-job- (secrets.tf).
 resource "google_project_iam_member" "grant" {
-  for_each = local.grants_on["project"]
+  for_each = merge(local.grants_on["project"], local.grants_on["jobSecrets"])
 
   project = var.project
   role    = google_project_iam_custom_role.grant[each.key].id
   member  = local.grantee_members[each.value.grantee]
+
+  dynamic "condition" {
+    for_each = each.value.scope == "jobSecrets" ? [1] : []
+    content {
+      title       = "valet-job-secrets-only"
+      description = "Only the per-job secrets valet-job-<id>-*."
+      expression  = local.job_secret_condition
+    }
+  }
 }
 
 resource "google_storage_bucket_iam_member" "grant" {
-  for_each = merge(local.grants_on["jobsBucket"], local.grants_on["objectsBucket"])
+  for_each = merge([for scope in keys(local.bucket_scopes) : local.grants_on[scope]]...)
 
-  bucket = each.value.scope == "jobsBucket" ? google_storage_bucket.jobs.name : google_storage_bucket.objects.name
+  bucket = google_storage_bucket.bucket[local.bucket_scopes[each.value.scope]].name
   role   = google_project_iam_custom_role.grant[each.key].id
   member = local.grantee_members[each.value.grantee]
 }
@@ -71,7 +85,7 @@ resource "google_storage_bucket_iam_member" "grant" {
 resource "google_service_account_iam_member" "grant" {
   for_each = local.grants_on["signer"]
 
-  service_account_id = google_service_account.signer.name
+  service_account_id = google_service_account.account["signer"].name
   role               = google_project_iam_custom_role.grant[each.key].id
   member             = local.grantee_members[each.value.grantee]
 }
@@ -94,7 +108,7 @@ resource "google_project_iam_member" "build" {
 
   project = var.project
   role    = "roles/cloudbuild.builds.builder"
-  member  = google_service_account.build[0].member
+  member  = google_service_account.account["build"].member
 
   depends_on = [google_project_service.apis]
 }
@@ -102,9 +116,9 @@ resource "google_project_iam_member" "build" {
 resource "google_storage_bucket_iam_member" "build_source" {
   count = var.build_service_account == null ? 1 : 0
 
-  bucket = google_storage_bucket.source.name
+  bucket = google_storage_bucket.bucket["source"].name
   role   = "roles/storage.objectViewer"
-  member = google_service_account.build[0].member
+  member = google_service_account.account["build"].member
 }
 
 # Storage triggers: the Cloud Storage service agent publishes the events,
@@ -126,7 +140,7 @@ resource "google_project_iam_member" "gcs_publisher" {
 resource "google_project_iam_member" "trigger_receiver" {
   project = var.project
   role    = "roles/eventarc.eventReceiver"
-  member  = google_service_account.trigger.member
+  member  = google_service_account.account["trigger"].member
 
   depends_on = [google_project_service.apis]
 }
@@ -148,16 +162,16 @@ locals {
   caller_members = {
     allUsers    = { allUsers = "allUsers" }
     dispatchers = { for email in var.dispatcher_service_accounts : email => "serviceAccount:${email}" }
-    scheduler   = { scheduler = google_service_account.scheduler.member }
-    eventarc    = { eventarc = google_service_account.trigger.member }
+    scheduler   = { scheduler = google_service_account.account["scheduler"].member }
+    eventarc    = { eventarc = google_service_account.account["trigger"].member }
   }
 
   # Caller group => the service-account emails a function checks itself.
   caller_emails = {
     allUsers    = []
     dispatchers = var.dispatcher_service_accounts
-    scheduler   = [google_service_account.scheduler.email]
-    eventarc    = [google_service_account.trigger.email]
+    scheduler   = [google_service_account.account["scheduler"].email]
+    eventarc    = [google_service_account.account["trigger"].email]
   }
 
   invoker_bindings = merge(flatten([
@@ -170,11 +184,6 @@ locals {
       }
     ]
   ])...)
-
-  deployed_functions = merge(
-    google_cloudfunctions2_function.http,
-    { for bucket, fn in google_cloudfunctions2_function.finalize : "finalize-${bucket}" => fn },
-  )
 }
 
 resource "google_cloud_run_service_iam_member" "invoker" {
@@ -182,7 +191,7 @@ resource "google_cloud_run_service_iam_member" "invoker" {
 
   project  = var.project
   location = var.region
-  service  = local.deployed_functions[each.value.service].name
+  service  = google_cloudfunctions2_function.function[each.value.service].name
   role     = "roles/run.invoker"
   member   = each.value.member
 }

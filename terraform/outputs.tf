@@ -7,7 +7,7 @@ output "function_urls" {
 
 output "cloudfunctions_urls" {
   description = "The cloudfunctions.net URLs Google reports for the HTTP functions (same services)."
-  value       = { for name, fn in google_cloudfunctions2_function.http : name => fn.url }
+  value       = { for key, fn in google_cloudfunctions2_function.function : key => fn.url if local.services[key].bucket == null }
 }
 
 output "console_url" {
@@ -23,9 +23,9 @@ output "token_issuer" {
 output "buckets" {
   description = "Names of the jobs, objects and source buckets."
   value = {
-    jobs    = google_storage_bucket.jobs.name
-    objects = google_storage_bucket.objects.name
-    source  = google_storage_bucket.source.name
+    jobs    = google_storage_bucket.bucket["jobs"].name
+    objects = google_storage_bucket.bucket["objects"].name
+    source  = google_storage_bucket.bucket["source"].name
   }
 }
 
@@ -33,12 +33,8 @@ output "service_accounts" {
   description = "Emails of the function runtime accounts, the signer, the trigger, the scheduler and the build accounts."
   value = merge(
     { for name, sa in google_service_account.function : name => sa.email },
-    {
-      signer    = google_service_account.signer.email
-      trigger   = google_service_account.trigger.email
-      scheduler = google_service_account.scheduler.email
-      build     = var.build_service_account != null ? var.build_service_account : google_service_account.build[0].email
-    },
+    { for key, sa in google_service_account.account : key => sa.email },
+    var.build_service_account != null ? { build = var.build_service_account } : {},
   )
 }
 
@@ -49,7 +45,7 @@ output "workflow_key_secret" {
 
 output "source_object" {
   description = "The source archive object the functions build from."
-  value       = "gs://${google_storage_bucket.source.name}/${google_storage_bucket_object.source.name}"
+  value       = "gs://${google_storage_bucket.bucket["source"].name}/${google_storage_bucket_object.source.name}"
 }
 
 output "source_generation" {

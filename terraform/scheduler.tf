@@ -21,7 +21,7 @@ resource "google_cloud_scheduler_job" "sweep" {
     http_method = "POST"
 
     oidc_token {
-      service_account_email = google_service_account.scheduler.email
+      service_account_email = google_service_account.account["scheduler"].email
       audience              = local.function_urls["sweep"]
     }
   }

@@ -38,21 +38,6 @@ resource "google_secret_manager_secret" "workflow_key" {
   depends_on = [google_project_service.apis]
 }
 
-# The per-job secrets: on the project, only names starting valet-job-.
-resource "google_project_iam_member" "job_secrets" {
-  for_each = local.grants_on["jobSecrets"]
-
-  project = var.project
-  role    = google_project_iam_custom_role.grant[each.key].id
-  member  = local.grantee_members[each.value.grantee]
-
-  condition {
-    title       = "valet-job-secrets-only"
-    description = "Only the per-job secrets valet-job-<id>-*."
-    expression  = local.job_secret_condition
-  }
-}
-
 # The signing key: read its versions (mint and verify tokens, serve the
 # JWKS), on that secret only.
 resource "google_secret_manager_secret_iam_member" "grant" {

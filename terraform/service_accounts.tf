@@ -14,45 +14,45 @@ resource "google_service_account" "function" {
   depends_on = [google_project_service.apis]
 }
 
-# No function runs as the signer: the URL-handing functions sign as it
-# through signBlob (iam.tf), and signed URLs act with its bucket rights.
-resource "google_service_account" "signer" {
-  account_id   = "${var.name_prefix}-signer"
-  display_name = "valet URL signer"
-  description  = "Signs V4 URLs for the jobs and objects buckets through IAM signBlob; holds the bucket rights those URLs use."
-
-  depends_on = [google_project_service.apis]
-}
-
-resource "google_service_account" "trigger" {
-  account_id   = "${var.name_prefix}-trigger"
-  display_name = "valet storage trigger"
-  description  = "Identity of the Eventarc triggers that deliver object-finalized events to the finalize functions."
-
-  depends_on = [google_project_service.apis]
-}
-
-resource "google_service_account" "scheduler" {
-  account_id   = "${var.name_prefix}-scheduler"
-  display_name = "valet sweep scheduler"
-  description  = "Identity of the Cloud Scheduler job that calls the sweep function with an OIDC token."
-
-  depends_on = [google_project_service.apis]
-}
-
-# Projects created since mid-2024 build functions with a default account
-# that may lack roles/cloudbuild.builds.builder, so valet brings its own
-# unless var.build_service_account names one.
-resource "google_service_account" "build" {
-  count = var.build_service_account == null ? 1 : 0
-
-  account_id   = "${var.name_prefix}-build"
-  display_name = "valet function builds"
-  description  = "Cloud Build identity that builds the valet functions from the source archive."
-
-  depends_on = [google_project_service.apis]
-}
-
 locals {
-  build_service_account = var.build_service_account != null ? var.build_service_account : google_service_account.build[0].id
+  # The other accounts, by the suffix of their id.
+  accounts = merge(
+    {
+      # No function runs as the signer: the URL-handing functions sign as it
+      # through signBlob (iam.tf), and signed URLs act with its bucket rights.
+      signer = {
+        display_name = "valet URL signer"
+        description  = "Signs V4 URLs for the jobs and objects buckets through IAM signBlob; holds the bucket rights those URLs use."
+      }
+      trigger = {
+        display_name = "valet storage trigger"
+        description  = "Identity of the Eventarc triggers that deliver object-finalized events to the finalize functions."
+      }
+      scheduler = {
+        display_name = "valet sweep scheduler"
+        description  = "Identity of the Cloud Scheduler job that calls the sweep function with an OIDC token."
+      }
+    },
+    # Projects created since mid-2024 build functions with a default
+    # account that may lack roles/cloudbuild.builds.builder, so valet brings
+    # its own unless var.build_service_account names one.
+    var.build_service_account != null ? {} : {
+      build = {
+        display_name = "valet function builds"
+        description  = "Cloud Build identity that builds the valet functions from the source archive."
+      }
+    },
+  )
+
+  build_service_account = var.build_service_account != null ? var.build_service_account : google_service_account.account["build"].id
+}
+
+resource "google_service_account" "account" {
+  for_each = local.accounts
+
+  account_id   = "${var.name_prefix}-${each.key}"
+  display_name = each.value.display_name
+  description  = each.value.description
+
+  depends_on = [google_project_service.apis]
 }

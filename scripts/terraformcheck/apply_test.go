@@ -167,12 +167,15 @@ func TestFunctionsWaitForIAMPropagation(t *testing.T) {
 
 func TestFunctionsBuildWithTheBuildAccountFromAVersionedArchive(t *testing.T) {
 	m := loadModule(t)
-	require.Len(t, m.resources("google_service_account"), 5, "function, signer, trigger, scheduler and build accounts")
-	var build bool
-	for _, sa := range m.resources("google_service_account") {
-		build = build || sa.Labels[1] == "build"
+	var accounts []string
+	for _, b := range m.resources("google_service_account") {
+		for _, sa := range m.instances(t, b) {
+			accounts = append(accounts, sa.String())
+		}
 	}
-	require.True(t, build, "a dedicated build account")
+	for _, want := range []string{"signer", "trigger", "scheduler", "build"} {
+		require.Contains(t, accounts, fmt.Sprintf("google_service_account.account[%q]", want), "function, signer, trigger, scheduler and build accounts")
+	}
 	for _, fn := range m.resources(functionType) {
 		bc := nested(fn, "build_config")
 		sa, ok := bc.Body.Attributes["service_account"]
@@ -297,7 +300,7 @@ func TestNoDependencyCycle(t *testing.T) {
 	// The cycle `terraform validate` found once: bucket CORS -> the
 	// console's URL -> the service names -> the buckets.
 	planted := plantedModule(t, "functions.tf", func(s string) string {
-		return strings.Replace(s, "local.finalize_bucket_keys", "keys(local.finalize_buckets)", 1)
+		return strings.Replace(s, "in local.finalize_bucket_keys", "in keys(google_storage_bucket.bucket)", 1)
 	})
 	require.NotEmpty(t, cycleProblems(planted))
 }

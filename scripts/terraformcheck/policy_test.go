@@ -249,7 +249,7 @@ func TestPublicInvokerOnDispatchIsCaught(t *testing.T) {
 resource "google_cloud_run_service_iam_member" "planted" {
   project  = var.project
   location = var.region
-  service  = google_cloudfunctions2_function.http["dispatch"].name
+  service  = google_cloudfunctions2_function.function["dispatch"].name
   role     = "roles/run.invoker"
   member   = "allUsers"
 }
@@ -268,7 +268,7 @@ func TestBucketWithoutPublicAccessPreventionIsCaught(t *testing.T) {
 	m := plantedModule(t, "buckets.tf", func(s string) string {
 		return strings.Replace(s, `public_access_prevention    = "enforced"`, "", 1)
 	})
-	require.Equal(t, []string{`google_storage_bucket.jobs: public_access_prevention must be "enforced"`}, bucketProblems(t, m))
+	require.Equal(t, []string{`google_storage_bucket.bucket: public_access_prevention must be "enforced"`}, bucketProblems(t, m))
 }
 
 func TestRolesComeFromThePolicy(t *testing.T) {
@@ -279,7 +279,7 @@ func TestTokenCreatorRoleIsCaught(t *testing.T) {
 	m := plantedModule(t, "iam.tf", func(s string) string {
 		return s + `
 resource "google_service_account_iam_member" "planted" {
-  service_account_id = google_service_account.signer.name
+  service_account_id = google_service_account.account["signer"].name
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = google_service_account.function["jobs"].member
 }
