@@ -11,18 +11,10 @@ import (
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/ids"
-	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/object/objecttest"
 	"valet.dev/valet/shared/project/projecttest"
 	"valet.dev/valet/shared/schema"
 )
-
-// The contract of object.Store; the tests below are about how Firestore
-// keeps it.
-func TestObjectStoreConformance(t *testing.T) {
-	client := firestoretest.New(t)
-	objecttest.Run(t, func(t *testing.T) object.Store { return valetfs.NewObjectStore(client) })
-}
 
 // Objects of a project space are created only while projects/{pid} exists
 // without "deleting": the object store reads the project store's document

@@ -18,13 +18,6 @@ import (
 	"valet.dev/valet/shared/storetest"
 )
 
-// The contract of project.Store; the tests below are about how Firestore
-// keeps it.
-func TestProjectStoreConformance(t *testing.T) {
-	client := firestoretest.New(t)
-	projecttest.Run(t, func(t *testing.T) project.Store { return valetfs.NewProjectStore(client) })
-}
-
 var projectNow = storetest.T0
 
 func newProjectStore(t *testing.T) (*valetfs.ProjectStore, *firestore.Client) {
