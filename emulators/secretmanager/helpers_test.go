@@ -8,12 +8,10 @@ import (
 	smapi "cloud.google.com/go/secretmanager/apiv1"
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/api/option"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	smclient "valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/testenv"
 )
 
@@ -35,18 +33,16 @@ func startEmulator(t *testing.T) *emulator {
 	return startEmulatorWith(t, Quotas{})
 }
 
-// startEmulatorWith starts an emulator with quotas.
+// startEmulatorWith starts an emulator with quotas and connects Google's
+// client to it with its default call options (not the ones
+// shared/secretmanager.NewClient sets).
 func startEmulatorWith(t *testing.T, quotas Quotas) *emulator {
 	t.Helper()
 	clock := newFakeClock()
 	running, err := Start("127.0.0.1:0", Options{Now: clock.Now, Quotas: quotas})
 	require.NoError(t, err)
 	t.Cleanup(running.Stop)
-	client, err := smapi.NewClient(context.Background(),
-		option.WithEndpoint(running.Addr),
-		option.WithoutAuthentication(),
-		option.WithGRPCDialOption(grpc.WithTransportCredentials(insecure.NewCredentials())),
-	)
+	client, err := smapi.NewClient(context.Background(), smclient.EmulatorOptions(running.Addr)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = client.Close() })
 	return &emulator{running: running, client: client, clock: clock}

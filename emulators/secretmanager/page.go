@@ -55,6 +55,25 @@ func (p pager) next(last uint64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(p.bind + ":" + strconv.FormatUint(last, 10)))
 }
 
+// take returns the page of items, listed by decreasing key, that follows
+// the page token's position, and the token of the page after it ("" when
+// no item is left).
+func take[T any](p pager, items []T, key func(T) uint64) (page []T, next string) {
+	var last uint64
+	for _, item := range items {
+		k := key(item)
+		if k >= p.before {
+			continue
+		}
+		if len(page) == p.size {
+			return page, p.next(last)
+		}
+		page = append(page, item)
+		last = k
+	}
+	return page, ""
+}
+
 func bindingOf(parent, filter string) string {
 	return strconv.FormatUint(uint64(crc32.ChecksumIEEE([]byte(parent+"\x00"+filter))), 16)
 }

@@ -152,11 +152,7 @@ func (s *Server) DeleteSecret(_ context.Context, req *secretmanagerpb.DeleteSecr
 // ListSecrets lists a project's secrets, newest first, with an optional
 // filter (see parseFilter) and pagination.
 func (s *Server) ListSecrets(_ context.Context, req *secretmanagerpb.ListSecretsRequest) (*secretmanagerpb.ListSecretsResponse, error) {
-	project, err := parseProject(req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	filter, page, err := listing(req.GetParent(), req.GetFilter(), secretFields, req.GetPageSize(), req.GetPageToken())
+	project, filter, page, err := listing(req, parseProject, secretFields)
 	if err != nil {
 		return nil, err
 	}
@@ -178,18 +174,10 @@ func (s *Server) ListSecrets(_ context.Context, req *secretmanagerpb.ListSecrets
 	}
 	sort.Slice(matching, func(i, j int) bool { return matching[i].created > matching[j].created })
 
-	resp := &secretmanagerpb.ListSecretsResponse{}
-	var last uint64
-	for _, rec := range matching {
-		if rec.created >= page.before {
-			continue
-		}
-		if len(resp.Secrets) == page.size {
-			resp.NextPageToken = page.next(last)
-			break
-		}
+	recs, next := take(page, matching, func(rec *secretRecord) uint64 { return rec.created })
+	resp := &secretmanagerpb.ListSecretsResponse{NextPageToken: next}
+	for _, rec := range recs {
 		resp.Secrets = append(resp.Secrets, rec.snapshot())
-		last = rec.created
 	}
 	if req.GetFilter() == "" {
 		resp.TotalSize = int32(total)

@@ -133,15 +133,28 @@ func under[N, R, T any](s *Server, raw string, parse func(string) (N, error), lo
 	return f(rec)
 }
 
-// listing parses what every List request carries besides its parent: a
-// filter over fields and the page it asks for.
-func listing(parent, rawFilter string, fields fieldSet, pageSize int32, token string) (filter, pager, error) {
-	f, err := parseFilter(rawFilter, fields)
+// listRequest is what every List request carries.
+type listRequest interface {
+	GetParent() string
+	GetFilter() string
+	GetPageSize() int32
+	GetPageToken() string
+}
+
+// listing parses a List request: its parent with parse, its filter over
+// fields and the page it asks for.
+func listing[N any](req listRequest, parse func(string) (N, error), fields fieldSet) (N, filter, pager, error) {
+	var zero N
+	parent, err := parse(req.GetParent())
 	if err != nil {
-		return nil, pager{}, err
+		return zero, nil, pager{}, err
 	}
-	page, err := newPager(parent, rawFilter, pageSize, token)
-	return f, page, err
+	f, err := parseFilter(req.GetFilter(), fields)
+	if err != nil {
+		return zero, nil, pager{}, err
+	}
+	page, err := newPager(req.GetParent(), req.GetFilter(), req.GetPageSize(), req.GetPageToken())
+	return parent, f, page, err
 }
 
 // drop deletes a secret and wipes its payloads from memory. Callers hold s.mu.

@@ -86,11 +86,7 @@ func (s *Server) AccessSecretVersion(_ context.Context, req *secretmanagerpb.Acc
 // ListSecretVersions lists a secret's versions, newest first, with an
 // optional filter (see parseFilter) and pagination. It returns no data.
 func (s *Server) ListSecretVersions(_ context.Context, req *secretmanagerpb.ListSecretVersionsRequest) (*secretmanagerpb.ListSecretVersionsResponse, error) {
-	name, err := parseSecretName(req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	filter, page, err := listing(req.GetParent(), req.GetFilter(), versionFields, req.GetPageSize(), req.GetPageToken())
+	name, filter, page, err := listing(req, parseSecretName, versionFields)
 	if err != nil {
 		return nil, err
 	}
@@ -101,22 +97,19 @@ func (s *Server) ListSecretVersions(_ context.Context, req *secretmanagerpb.List
 	if err != nil {
 		return nil, err
 	}
-	resp := &secretmanagerpb.ListSecretVersionsResponse{}
+	var matching []uint64 // version numbers, newest first
+	for number := uint64(len(rec.versions)); number >= 1; number-- {
+		if filter.matches(versionLookup(rec.versions[number-1].version)) {
+			matching = append(matching, number)
+		}
+	}
+	numbers, next := take(page, matching, func(number uint64) uint64 { return number })
+	resp := &secretmanagerpb.ListSecretVersionsResponse{NextPageToken: next}
+	for _, number := range numbers {
+		resp.Versions = append(resp.Versions, rec.versions[number-1].snapshot())
+	}
 	if req.GetFilter() == "" {
 		resp.TotalSize = int32(len(rec.versions))
-	}
-	var last uint64
-	for number := uint64(len(rec.versions)); number >= 1; number-- {
-		v := rec.versions[number-1]
-		if number >= page.before || !filter.matches(versionLookup(v.version)) {
-			continue
-		}
-		if len(resp.Versions) == page.size {
-			resp.NextPageToken = page.next(last)
-			break
-		}
-		resp.Versions = append(resp.Versions, v.snapshot())
-		last = number
 	}
 	return resp, nil
 }
