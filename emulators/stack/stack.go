@@ -166,35 +166,18 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.SignerKey, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
 		return nil, err
 	}
-	if err := s.reserveConsole(); err != nil {
-		return nil, err
+	// Each part is started after the ones it needs.
+	noCtx := func(start func() error) func(context.Context) error {
+		return func(context.Context) error { return start() }
 	}
-	if err := s.startEmulators(ctx); err != nil {
-		return nil, err
-	}
-	if err := s.startStorage(ctx); err != nil {
-		return nil, err
-	}
-	if err := s.startSecretManager(); err != nil {
-		return nil, err
-	}
-	if err := s.startIssuer(); err != nil {
-		return nil, err
-	}
-	if err := s.startIAM(); err != nil {
-		return nil, err
-	}
-	if err := s.startFunctions(ctx); err != nil {
-		return nil, err
-	}
-	if err := s.startConsole(ctx); err != nil {
-		return nil, err
-	}
-	if err := s.startBridge(ctx); err != nil {
-		return nil, err
-	}
-	if err := s.WaitHealthy(ctx, 20*time.Second); err != nil {
-		return nil, err
+	for _, start := range []func(context.Context) error{
+		noCtx(s.reserveConsole), s.startEmulators, s.startStorage, noCtx(s.startSecretManager),
+		noCtx(s.startIssuer), noCtx(s.startIAM), s.startFunctions, s.startConsole, s.startBridge,
+		func(ctx context.Context) error { return s.WaitHealthy(ctx, 20*time.Second) },
+	} {
+		if err := start(ctx); err != nil {
+			return nil, err
+		}
 	}
 	s.startScheduler()
 	return s, nil
