@@ -24,6 +24,7 @@ import (
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/secretmanager"
+	"valet.dev/valet/shared/testenv"
 )
 
 // The call counts of docs/capacity.md are the ceilings the tests below
@@ -59,7 +60,7 @@ func TestCallsPerObject(t *testing.T) {
 func settled(t *testing.T, s *stack.Stack) stack.Usage {
 	t.Helper()
 	var u stack.Usage
-	waitUntil(t, func() bool { u = s.Usage(); return u.Settled() },
+	testenv.WaitUntil(t, func() bool { u = s.Usage(); return u.Settled() },
 		func() string {
 			return fmt.Sprintf("%d objects written, %d events delivered", u.Storage.Written, u.Events)
 		})
@@ -114,7 +115,7 @@ func (c *costClients) jobLife(t *testing.T) {
 	// Queued, and its workflow token stored (read from the emulator in
 	// process: no request counted).
 	secret := "projects/" + c.s.Info.Project + "/secrets/" + secretmanager.JobSecretID(id) + "/versions/2"
-	waitUntil(t, func() bool {
+	testenv.WaitUntil(t, func() bool {
 		_, err := c.s.SecretManager.Server.GetSecretVersion(ctx, &secretmanagerpb.GetSecretVersionRequest{Name: secret})
 		return err == nil
 	}, func() string { return "finalize never stored the workflow token of " + id })
@@ -130,7 +131,7 @@ func (c *costClients) jobLife(t *testing.T) {
 	// The attestation goes up once the output is recorded, as the worker
 	// sends them: two finalize events in flight at once can make one
 	// transaction retry and read again, a cost of the race, not of the job.
-	waitUntil(t, func() bool {
+	testenv.WaitUntil(t, func() bool {
 		j, err := c.jobs.Get(ctx, ids.JobID(id))
 		return err == nil && j.Output.Present
 	}, func() string { return "finalize never recorded the output of " + id })
@@ -138,7 +139,7 @@ func (c *costClients) jobLife(t *testing.T) {
 
 	// Succeeded and scrubbed.
 	var last *job.Job
-	waitUntil(t, func() bool {
+	testenv.WaitUntil(t, func() bool {
 		var err error
 		last, err = c.jobs.Get(ctx, ids.JobID(id))
 		return err == nil && last.State == job.Succeeded && !last.SecretsHeld
@@ -168,7 +169,7 @@ func (c *costClients) objectLife(t *testing.T, name string) {
 	created := c.user.createObject(objectsURL, c.space, name+".bin", "application/octet-stream", data)
 	put(t, created.Upload, data)
 	var o *object.Object
-	waitUntil(t, func() bool {
+	testenv.WaitUntil(t, func() bool {
 		var err error
 		o, err = c.objects.Get(ctx, ids.ObjectID(created.Object.ID))
 		return err == nil && o.State == object.Ready

@@ -247,31 +247,12 @@ type jobView struct {
 func waitForState(t *testing.T, c client, url, want string) {
 	t.Helper()
 	var state string
-	waitUntil(t, func() bool {
+	testenv.WaitUntil(t, func() bool {
 		var j jobView
 		c.do(http.MethodGet, url, nil, http.StatusOK, &j)
 		state = j.State
 		return state == want
 	}, func() string { return fmt.Sprintf("%s still %s, want %s", url, state, want) })
-}
-
-// waitUntil polls done until it holds: it waits on state, however loaded
-// the machine, and gives up (failing with why()) only when the test's own
-// deadline (go test -timeout) is a minute away, so a hang still ends
-// with a message rather than a stack dump.
-func waitUntil(t *testing.T, done func() bool, why func() string) {
-	t.Helper()
-	deadline, ok := t.Deadline()
-	if !ok {
-		deadline = time.Now().Add(10 * time.Minute)
-	}
-	deadline = deadline.Add(-time.Minute)
-	for !done() {
-		if time.Now().After(deadline) {
-			require.FailNow(t, "gave up waiting near the test deadline", why())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 func mint(t *testing.T, s *stack.Stack, req oidc.TokenRequest) string {

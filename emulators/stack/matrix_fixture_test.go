@@ -13,6 +13,7 @@ import (
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/httpapi/apitest"
+	"valet.dev/valet/shared/testenv"
 )
 
 // who is a principal of the authorization matrix.
@@ -369,7 +370,7 @@ func (f *matrixFixture) waitReady(t *testing.T, objects ...resource) {
 	t.Helper()
 	for _, res := range objects {
 		var state string
-		waitUntil(t, func() bool {
+		testenv.WaitUntil(t, func() bool {
 			var o struct {
 				State string `json:"state"`
 			}

@@ -13,6 +13,7 @@ import (
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
+	"valet.dev/valet/shared/testenv"
 )
 
 // TestDeletedProjectIDIsNeverReissued is issue 10's first attack: alice
@@ -74,10 +75,12 @@ func TestDeletedProjectIDIsNeverReissued(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, job.Cancelled, got.State)
 	put(t, waitingUpload, workspace)
-	require.Eventually(t, func() bool {
-		events, _, err := store.Events(ctx, ids.JobID(waiting.ID), 100, "")
-		return err == nil && events[len(events)-1].Type == job.EventUploadRejected
-	}, 20*time.Second, 50*time.Millisecond, "finalize rejects the late workspace")
+	var events []job.Event
+	testenv.WaitUntil(t, func() bool {
+		var err error
+		events, _, err = store.Events(ctx, ids.JobID(waiting.ID), 100, "")
+		return err == nil && len(events) > 0 && events[len(events)-1].Type == job.EventUploadRejected
+	}, func() string { return fmt.Sprintf("finalize rejects the late workspace: events %v", events) })
 	got, err = store.Get(ctx, ids.JobID(waiting.ID))
 	require.NoError(t, err)
 	require.Equal(t, job.Cancelled, got.State)

@@ -24,6 +24,7 @@ import (
 	"valet.dev/valet/shared/migrate"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/schema"
+	"valet.dev/valet/shared/testenv"
 )
 
 // emulatorCall POSTs body to the Firestore emulator's admin endpoint
@@ -57,7 +58,7 @@ func emulatorCall(t *testing.T, project, verb string, body any) {
 func requireVerifyClean(t *testing.T, s *stack.Stack) {
 	t.Helper()
 	var f *admin.Findings
-	waitUntil(t, func() bool {
+	testenv.WaitUntil(t, func() bool {
 		f = verifyStack(t, s)
 		return f.Clean()
 	}, func() string { return fmt.Sprintf("verify still finds %+v", f) })

@@ -26,6 +26,7 @@ import (
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/secretmanager"
+	"valet.dev/valet/shared/testenv"
 )
 
 // custodian reads the stack's job secrets the way the functions store them.
@@ -62,10 +63,14 @@ func TestShortTimeoutJobGetsItsWorkflowToken(t *testing.T) {
 	waitForState(t, user, jobURL, "QUEUED")
 
 	secrets := custodian(t, s)
-	require.Eventually(t, func() bool {
-		held, err := secrets.Held(ctx, created.Job.ID)
-		return err == nil && len(held) == 1
-	}, 20*time.Second, 20*time.Millisecond, "finalize stores the workflow token of a job queued with a 30 s timeout")
+	var held []string
+	var heldErr error
+	testenv.WaitUntil(t, func() bool {
+		held, heldErr = secrets.Held(ctx, created.Job.ID)
+		return heldErr == nil && len(held) == 1
+	}, func() string {
+		return fmt.Sprintf("finalize stores the workflow token of a job queued with a 30 s timeout: held %v, %v", held, heldErr)
+	})
 
 	claim := dispatcher.claim(dispatchURL, "e2e")
 	bundle := dispatcher.bundle(dispatchURL, created.Job.ID, claim.Lock.Epoch)

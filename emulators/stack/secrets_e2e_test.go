@@ -24,6 +24,7 @@ import (
 	"valet.dev/valet/shared/ids"
 	valetjob "valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/secretmanager"
+	"valet.dev/valet/shared/testenv"
 )
 
 // TestJobSecretsReachTheJobAndNothingElse is the leak guard of invariant 1
@@ -79,7 +80,7 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	// finalize stores the workflow token right after the job turns
 	// QUEUED: wait for it rather than race it.
 	kept := &valetjob.Job{ID: ids.JobID(created.Job.ID), SecretLayout: valetjob.SecretsPerJob, HasRuntimeToken: true}
-	waitUntil(t, func() bool {
+	testenv.WaitUntil(t, func() bool {
 		_, err := custodian.Get(ctx, kept, custody.WorkflowToken)
 		return err == nil
 	}, func() string { return "finalize never stored the workflow token" })
@@ -116,7 +117,7 @@ func TestJobSecretsReachTheJobAndNothingElse(t *testing.T) {
 	// Final: Secret Manager holds nothing of the job, the job token and
 	// the auth route are dead.
 	// finalize scrubs right after the SUCCEEDED transition commits.
-	waitUntil(t, func() bool {
+	testenv.WaitUntil(t, func() bool {
 		held, err = custodian.Held(ctx, created.Job.ID)
 		return err == nil && len(held) == 0
 	}, func() string { return fmt.Sprintf("Secret Manager still holds %v of a final job (%v)", held, err) })

@@ -1,6 +1,8 @@
 // Package testenv decides what a test does when an emulator it needs is not
 // running: on a laptop it skips with the reason, under CI (CI=true) it fails,
-// so a CI run can never pass by skipping the emulator-backed tests.
+// so a CI run can never pass by skipping the emulator-backed tests. It also
+// holds what tests of many packages share about time: a settable Clock and
+// WaitUntil, which waits on state until near the test's deadline.
 package testenv
 
 import (
