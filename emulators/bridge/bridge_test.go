@@ -3,6 +3,7 @@ package bridge_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -20,6 +21,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"valet.dev/valet/emulators/bridge"
+	"valet.dev/valet/shared/testenv"
 )
 
 const (
@@ -51,10 +53,10 @@ type delivery struct {
 
 // receiver records CloudEvents; answer decides the status of the nth request (from 0).
 type receiver struct {
-	mu      sync.Mutex
-	got     []delivery
-	answer  func(n int) int
-	arrived chan struct{}
+	mu       sync.Mutex
+	got      []delivery
+	answer   func(n int) int
+	answered int // requests answered so far
 }
 
 func newReceiver(t *testing.T, answer func(n int) int) (*receiver, *httptest.Server) {
@@ -62,7 +64,7 @@ func newReceiver(t *testing.T, answer func(n int) int) (*receiver, *httptest.Ser
 	if answer == nil {
 		answer = func(int) int { return http.StatusNoContent }
 	}
-	rcv := &receiver{answer: answer, arrived: make(chan struct{}, 1000)}
+	rcv := &receiver{answer: answer}
 	srv := httptest.NewServer(rcv)
 	t.Cleanup(srv.Close)
 	return rcv, srv
@@ -77,20 +79,32 @@ func (rcv *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rcv.got = append(rcv.got, delivery{header: r.Header.Clone(), body: body})
 	rcv.mu.Unlock()
 	w.WriteHeader(rcv.answer(n))
-	rcv.arrived <- struct{}{}
+	rcv.mu.Lock()
+	rcv.answered++
+	rcv.mu.Unlock()
 }
 
-// wait waits for n requests and returns all requests so far.
+// failFirst answers the first n requests with code, then the rest with ok.
+func failFirst(n, code, ok int) func(int) int {
+	return func(i int) int {
+		if i < n {
+			return code
+		}
+		return ok
+	}
+}
+
+// wait waits until n requests have been answered and returns all
+// requests so far.
 func (rcv *receiver) wait(t *testing.T, n int) []delivery {
 	t.Helper()
-	timeout := time.After(20 * time.Second)
-	for range n {
-		select {
-		case <-rcv.arrived:
-		case <-timeout:
-			t.Fatalf("timed out waiting for %d deliveries", n)
-		}
+	answered := func() int {
+		rcv.mu.Lock()
+		defer rcv.mu.Unlock()
+		return rcv.answered
 	}
+	testenv.WaitUntil(t, func() bool { return answered() >= n },
+		func() string { return fmt.Sprintf("%d deliveries answered, want %d", answered(), n) })
 	rcv.mu.Lock()
 	defer rcv.mu.Unlock()
 	return append([]delivery(nil), rcv.got...)
@@ -112,12 +126,7 @@ func run(t *testing.T, opts bridge.Options) {
 	go func() { errc <- bridge.Run(ctx, opts) }()
 	t.Cleanup(func() {
 		cancel()
-		select {
-		case err := <-errc:
-			require.NoError(t, err)
-		case <-time.After(20 * time.Second):
-			t.Error("Run did not return after cancel")
-		}
+		require.NoError(t, <-errc) // a Run that never returns shows in go test's timeout dump
 	})
 }
 
@@ -147,10 +156,10 @@ func publishFinalize(srv *pstest.Server, bucket, name, generation string) string
 func acked(t *testing.T, srv *pstest.Server, id string) *pstest.Message {
 	t.Helper()
 	var msg *pstest.Message
-	require.Eventually(t, func() bool {
+	testenv.WaitUntil(t, func() bool {
 		msg = srv.Message(id)
 		return msg != nil && msg.Acks > 0
-	}, 20*time.Second, 10*time.Millisecond, "message %s never acked", id)
+	}, func() string { return fmt.Sprintf("message %s never acked", id) })
 	return msg
 }
 
@@ -189,12 +198,7 @@ func TestRunForwardsFinalizeEvents(t *testing.T) {
 
 func TestRunRetriesUntilSuccess(t *testing.T) {
 	ps, client := newPubSub(t)
-	rcv, target := newReceiver(t, func(n int) int {
-		if n < 2 {
-			return http.StatusInternalServerError
-		}
-		return http.StatusOK
-	})
+	rcv, target := newReceiver(t, failFirst(2, http.StatusInternalServerError, http.StatusOK))
 	run(t, options(t, client, target.URL))
 
 	id := publishFinalize(ps, "jobs", "a", "7")
@@ -209,12 +213,7 @@ func TestRunRetriesUntilSuccess(t *testing.T) {
 
 func TestRunNacksAfterMaxAttempts(t *testing.T) {
 	ps, client := newPubSub(t)
-	rcv, target := newReceiver(t, func(n int) int {
-		if n < 3 {
-			return http.StatusServiceUnavailable
-		}
-		return http.StatusNoContent
-	})
+	rcv, target := newReceiver(t, failFirst(3, http.StatusServiceUnavailable, http.StatusNoContent))
 	opts := options(t, client, target.URL)
 	opts.Retry.MaxAttempts = 2
 	run(t, opts)
