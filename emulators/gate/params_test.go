@@ -30,35 +30,34 @@ func TestParseCredential(t *testing.T) {
 	}
 }
 
-func TestParseExpires(t *testing.T) {
-	d, err := parseExpires("604800")
+// requireParse checks that parse turns good into want and refuses each of
+// bad with code.
+func requireParse[T any](t *testing.T, parse func(string) (T, error), good string, want T, code string, bad ...string) {
+	t.Helper()
+	got, err := parse(good)
 	require.NoError(t, err)
-	require.Equal(t, 7*24*time.Hour, d)
-	require.Equal(t, CodeInvalidArgument, ErrorCode(func() error { _, err := parseExpires("604801"); return err }()))
-	for _, bad := range []string{"0", "-1", "+5", "1.5", "1e3", " 5", "99999999999999999999"} {
-		_, err := parseExpires(bad)
-		require.Equal(t, CodeMalformedSecurityHeader, ErrorCode(err), bad)
+	require.Equal(t, want, got)
+	for _, b := range bad {
+		_, err := parse(b)
+		require.Equal(t, code, ErrorCode(err), b)
 	}
+}
+
+func TestParseExpires(t *testing.T) {
+	requireParse(t, parseExpires, "604800", 7*24*time.Hour, CodeMalformedSecurityHeader,
+		"0", "-1", "+5", "1.5", "1e3", " 5", "99999999999999999999")
+	require.Equal(t, CodeInvalidArgument, ErrorCode(func() error { _, err := parseExpires("604801"); return err }()))
 }
 
 func TestParseSignedHeaders(t *testing.T) {
-	got, err := parseSignedHeaders("content-type;host;x-goog-content-length-range")
-	require.NoError(t, err)
-	require.Equal(t, []string{"content-type", "host", "x-goog-content-length-range"}, got)
-	for _, bad := range []string{"", "content-type", "host;content-type", "host;host", "Host", "host;;x", "host;a b"} {
-		_, err := parseSignedHeaders(bad)
-		require.Equal(t, CodeMalformedSecurityHeader, ErrorCode(err), bad)
-	}
+	requireParse(t, parseSignedHeaders, "content-type;host;x-goog-content-length-range",
+		[]string{"content-type", "host", "x-goog-content-length-range"}, CodeMalformedSecurityHeader,
+		"", "content-type", "host;content-type", "host;host", "Host", "host;;x", "host;a b")
 }
 
 func TestParseLengthRange(t *testing.T) {
-	lr, err := parseLengthRange(" 0, 1048576 ")
-	require.NoError(t, err)
-	require.Equal(t, LengthRange{Min: 0, Max: 1048576}, lr)
-	for _, bad := range []string{"", "5", "5,", ",5", "6,5", "-1,5", "a,b", "1,2,3"} {
-		_, err := parseLengthRange(bad)
-		require.Equal(t, CodeInvalidArgument, ErrorCode(err), bad)
-	}
+	requireParse(t, parseLengthRange, " 0, 1048576 ", LengthRange{Min: 0, Max: 1048576}, CodeInvalidArgument,
+		"", "5", "5,", ",5", "6,5", "-1,5", "a,b", "1,2,3")
 }
 
 func TestDuplicateAuthParameterIsMalformed(t *testing.T) {
