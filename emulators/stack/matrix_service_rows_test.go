@@ -15,30 +15,22 @@ func serviceRows() []row {
 	var rows []row
 	add := func(rs []row) { rows = append(rows, rs...) }
 	const d, sw = "dispatch", "sweep"
+	// refused are the calls a service function refuses: every caller and
+	// credential but its admitted account with a token for its own URL.
 	refused := func(admitted who, aud, wrongAud cred) []call {
-		return with(behindTheDoor(),
+		var out []call
+		for _, c := range with(behindTheDoor(),
 			as(admitted, wrongAud, 401),                                                  // a token for another function
 			as(schedulerSA, aud, 403), as(otherSA, aud, 403), as(dispatcherSA, aud, 403), // not invokers
-			as(alice, oidcToken, 401), as(alice, apiAll, 401), as(alice, jobToken, 401))
-	}
-	dispatchRefused := func() []call {
-		var out []call
-		for _, c := range refused(dispatcherSA, forDispatch, forSweep) {
-			if c.who != dispatcherSA || c.cred != forDispatch {
+			as(alice, oidcToken, 401), as(alice, apiAll, 401), as(alice, jobToken, 401)) {
+			if c.who != admitted || c.cred != aud {
 				out = append(out, c)
 			}
 		}
 		return out
 	}
-	sweepRefused := func() []call {
-		var out []call
-		for _, c := range refused(schedulerSA, forSweep, forDispatch) {
-			if c.who != schedulerSA || c.cred != forSweep {
-				out = append(out, c)
-			}
-		}
-		return out
-	}
+	dispatchRefused := func() []call { return refused(dispatcherSA, forDispatch, forSweep) }
+	sweepRefused := func() []call { return refused(schedulerSA, forSweep, forDispatch) }
 
 	// dispatch: claim finds no queued job (204) or takes one; the running
 	// job's holder reads its bundle, heartbeats and repeats RUNNING.
