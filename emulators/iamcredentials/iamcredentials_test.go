@@ -5,12 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 
 	"valet.dev/valet/emulators/iamcredentials"
 	"valet.dev/valet/shared/config"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/signer"
 )
 
@@ -77,18 +77,14 @@ func TestStandInRefuses(t *testing.T) {
 	require.NoError(t, err)
 	pass, _ := u.User.Password()
 	base := "http://" + u.Host
+	basic := http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))}}
 	sign := func(path, body string, auth bool) (int, string) {
-		req, err := http.NewRequest(http.MethodPost, base+path, strings.NewReader(body))
-		require.NoError(t, err)
-		if auth {
-			req.SetBasicAuth(u.User.Username(), pass)
+		h := basic
+		if !auth {
+			h = nil
 		}
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		b, err := io.ReadAll(res.Body)
-		require.NoError(t, err)
-		return res.StatusCode, string(b)
+		r := apitest.Send(t, http.MethodPost, base+path, body, h)
+		return r.Status, string(r.Body)
 	}
 	good := "/v1/projects/-/serviceAccounts/" + account + ":signBlob"
 	payload := `{"payload":"aGVsbG8="}`

@@ -2,7 +2,6 @@ package stack_test
 
 import (
 	"encoding/base64"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/stack"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
 )
 
@@ -41,23 +41,21 @@ func strippedToken(tok string) string {
 // nil) with the headers, and returns the status and body.
 func sendVia(t *testing.T, h http.Handler, method, url string, headers map[string]string) (int, string) {
 	t.Helper()
-	req := httptest.NewRequest(method, url, strings.NewReader(`{"worker":"frontdoor-test"}`))
-	req.RequestURI = ""
-	req.Header.Set("Content-Type", "application/json")
+	const body = `{"worker":"frontdoor-test"}`
+	header := http.Header{}
 	for k, v := range headers {
-		req.Header.Set(k, v)
+		header.Set(k, v)
 	}
-	if h != nil {
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		return w.Code, w.Body.String()
+	if h == nil {
+		r := apitest.Send(t, method, url, body, header)
+		return r.Status, string(r.Body)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(b)
+	req := httptest.NewRequest(method, url, strings.NewReader(body))
+	req.Header = header
+	req.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	return w.Code, w.Body.String()
 }
 
 func bearer(tok string) string { return "Bearer " + tok }
