@@ -152,37 +152,32 @@ func (s *Server) DeleteSecret(_ context.Context, req *secretmanagerpb.DeleteSecr
 // ListSecrets lists a project's secrets, newest first, with an optional
 // filter (see parseFilter) and pagination.
 func (s *Server) ListSecrets(_ context.Context, req *secretmanagerpb.ListSecretsRequest) (*secretmanagerpb.ListSecretsResponse, error) {
-	project, filter, page, err := listing(req, parseProject, secretFields)
-	if err != nil {
-		return nil, err
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dropExpired()
-	var matching []*secretRecord
-	total := 0
-	for _, rec := range s.secrets {
-		name, _ := parseSecretName(rec.secret.GetName())
-		if name.project != project {
-			continue
+	return list(s, req, parseProject, secretFields, func(project string, match filter, page pager) (*secretmanagerpb.ListSecretsResponse, error) {
+		s.dropExpired()
+		var matching []*secretRecord
+		total := 0
+		for _, rec := range s.secrets {
+			name, _ := parseSecretName(rec.secret.GetName())
+			if name.project != project {
+				continue
+			}
+			total++
+			if match.matches(secretLookup(rec.secret)) {
+				matching = append(matching, rec)
+			}
 		}
-		total++
-		if filter.matches(secretLookup(rec.secret)) {
-			matching = append(matching, rec)
-		}
-	}
-	sort.Slice(matching, func(i, j int) bool { return matching[i].created > matching[j].created })
+		sort.Slice(matching, func(i, j int) bool { return matching[i].created > matching[j].created })
 
-	recs, next := take(page, matching, func(rec *secretRecord) uint64 { return rec.created })
-	resp := &secretmanagerpb.ListSecretsResponse{NextPageToken: next}
-	for _, rec := range recs {
-		resp.Secrets = append(resp.Secrets, rec.snapshot())
-	}
-	if req.GetFilter() == "" {
-		resp.TotalSize = int32(total)
-	}
-	return resp, nil
+		recs, next := take(page, matching, func(rec *secretRecord) uint64 { return rec.created })
+		resp := &secretmanagerpb.ListSecretsResponse{NextPageToken: next}
+		for _, rec := range recs {
+			resp.Secrets = append(resp.Secrets, rec.snapshot())
+		}
+		if req.GetFilter() == "" {
+			resp.TotalSize = int32(total)
+		}
+		return resp, nil
+	})
 }
 
 // Google's bounds on a secret's expiration ("Create and manage expiring

@@ -141,20 +141,25 @@ type listRequest interface {
 	GetPageToken() string
 }
 
-// listing parses a List request: its parent with parse, its filter over
-// fields and the page it asks for.
-func listing[N any](req listRequest, parse func(string) (N, error), fields fieldSet) (N, filter, pager, error) {
-	var zero N
+// list parses a List request, its parent with parse, its filter over
+// fields and the page it asks for, then, holding s.mu, runs f on them.
+func list[N, T any](s *Server, req listRequest, parse func(string) (N, error), fields fieldSet, f func(N, filter, pager) (T, error)) (T, error) {
+	var zero T
 	parent, err := parse(req.GetParent())
 	if err != nil {
-		return zero, nil, pager{}, err
+		return zero, err
 	}
-	f, err := parseFilter(req.GetFilter(), fields)
+	match, err := parseFilter(req.GetFilter(), fields)
 	if err != nil {
-		return zero, nil, pager{}, err
+		return zero, err
 	}
 	page, err := newPager(req.GetParent(), req.GetFilter(), req.GetPageSize(), req.GetPageToken())
-	return parent, f, page, err
+	if err != nil {
+		return zero, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return f(parent, match, page)
 }
 
 // drop deletes a secret and wipes its payloads from memory. Callers hold s.mu.

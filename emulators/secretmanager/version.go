@@ -86,32 +86,27 @@ func (s *Server) AccessSecretVersion(_ context.Context, req *secretmanagerpb.Acc
 // ListSecretVersions lists a secret's versions, newest first, with an
 // optional filter (see parseFilter) and pagination. It returns no data.
 func (s *Server) ListSecretVersions(_ context.Context, req *secretmanagerpb.ListSecretVersionsRequest) (*secretmanagerpb.ListSecretVersionsResponse, error) {
-	name, filter, page, err := listing(req, parseSecretName, versionFields)
-	if err != nil {
-		return nil, err
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec, err := s.lookupSecret(name)
-	if err != nil {
-		return nil, err
-	}
-	var matching []uint64 // version numbers, newest first
-	for number := uint64(len(rec.versions)); number >= 1; number-- {
-		if filter.matches(versionLookup(rec.versions[number-1].version)) {
-			matching = append(matching, number)
+	return list(s, req, parseSecretName, versionFields, func(name secretName, match filter, page pager) (*secretmanagerpb.ListSecretVersionsResponse, error) {
+		rec, err := s.lookupSecret(name)
+		if err != nil {
+			return nil, err
 		}
-	}
-	numbers, next := take(page, matching, func(number uint64) uint64 { return number })
-	resp := &secretmanagerpb.ListSecretVersionsResponse{NextPageToken: next}
-	for _, number := range numbers {
-		resp.Versions = append(resp.Versions, rec.versions[number-1].snapshot())
-	}
-	if req.GetFilter() == "" {
-		resp.TotalSize = int32(len(rec.versions))
-	}
-	return resp, nil
+		var matching []uint64 // version numbers, newest first
+		for number := uint64(len(rec.versions)); number >= 1; number-- {
+			if match.matches(versionLookup(rec.versions[number-1].version)) {
+				matching = append(matching, number)
+			}
+		}
+		numbers, next := take(page, matching, func(number uint64) uint64 { return number })
+		resp := &secretmanagerpb.ListSecretVersionsResponse{NextPageToken: next}
+		for _, number := range numbers {
+			resp.Versions = append(resp.Versions, rec.versions[number-1].snapshot())
+		}
+		if req.GetFilter() == "" {
+			resp.TotalSize = int32(len(rec.versions))
+		}
+		return resp, nil
+	})
 }
 
 // DisableSecretVersion makes a version inaccessible, reversibly.
