@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -55,9 +56,15 @@ type sealedBundle struct {
 // URLs, for the lock holder at epoch N only; sealed to the claim's sealTo
 // key when it had one, and once only when it was singleUse (a second
 // fetch is 410 and logged as an anomaly). The lock is checked on a read
-// first (nothing is minted for a caller without it) and again in a
-// transaction once the bundle is ready. The bundle is never logged nor
-// stored.
+// first (nothing is minted for a caller without it, nor for a single-use
+// bundle already taken) and again once the bundle is ready. The bundle is
+// never logged nor stored; its audit entry is stored before it leaves.
+//
+// The serial round trips (deployed): the read; then at once the three
+// signBlob calls of the URLs, the Secret Manager reads of the job's
+// tokens and the job token's signature; then at once the lock's recheck
+// and the audit entry's copy. So the bundle costs about one signBlob and
+// two Firestore round trips beyond the claim.
 func (s *server) auth(w http.ResponseWriter, r *http.Request) error {
 	id, err := jobID(r)
 	if err != nil {
@@ -67,52 +74,21 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	now, who := s.now(), holder(r)
-	j, err := s.store.Get(r.Context(), id)
+	ctx, now, who := r.Context(), s.now(), holder(r)
+	j, err := s.store.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	if err := j.CheckLock(who, epoch, now); err != nil {
+	if err := s.refuseRefetch(ctx, takeBundle(j, who, epoch, now), j, who, epoch); err != nil {
 		return err
 	}
-	// Deployed, each signed URL is an IAM signBlob round trip: the URLs are
-	// signed while the secrets are read, so the bundle costs about one
-	// signBlob, not three in a row plus the secrets.
-	var (
-		bundle  authBundle
-		signErr error
-		signed  = make(chan struct{})
-	)
-	go func() {
-		defer close(signed)
-		bundle, signErr = s.bundle(j, now)
-	}()
-	var secrets authBundle
-	secretsErr := s.addSecrets(r.Context(), j, &secrets)
-	<-signed
-	if signErr != nil {
-		return apperr.Wrap(signErr, apperr.Internal, "the job's URLs could not be signed; retry later")
-	}
-	if secretsErr != nil {
-		return secretsErr
-	}
-	bundle.JobToken, bundle.RuntimeToken, bundle.WorkflowToken = secrets.JobToken, secrets.RuntimeToken, secrets.WorkflowToken
-	// The lock was checked on a read: check it again right before the
-	// bundle leaves, so a requeue or a cancel that landed meanwhile is
-	// seen. A single-use claim is used up in a transaction, and only by a
-	// bundle that is complete; for other claims that transaction would
-	// write nothing, so a second read (which sees every committed change,
-	// as the transaction's read would) checks the lock in one round trip
-	// instead of three (begin, read, rollback).
-	err = s.recheckLock(r.Context(), j, who, epoch, now)
-	if errors.Is(err, job.ErrBundleTaken) {
-		httpapi.LoggerFrom(r.Context()).WarnContext(r.Context(), "anomaly: a single-use auth bundle was fetched again",
-			"anomaly", "bundle_refetch", "job", id, "epoch", epoch, "holder", who)
-	}
-	if err != nil && !errors.Is(err, job.ErrDuplicate) {
+	bundle, err := s.prepare(ctx, j, now)
+	if err != nil {
 		return err
 	}
-	s.audit.Write(r.Context(), bundleEntry(j, bundle))
+	if err := s.release(ctx, j, bundle, who, epoch, now); err != nil {
+		return err
+	}
 	if j.Lock.SealTo == "" {
 		httpapi.WriteJSON(w, http.StatusOK, bundle)
 		return nil
@@ -125,21 +101,91 @@ func (s *server) auth(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// recheckLock checks again that who holds j's lock at epoch, and takes
-// the bundle of a single-use claim (job.Job.TakeBundle). ErrDuplicate
-// means the lock holds and there was nothing to take.
-func (s *server) recheckLock(ctx context.Context, j *job.Job, who string, epoch int64, now time.Time) error {
+// takeBundle checks on j, without changing it, that who holds its lock at
+// epoch and that a single-use bundle is still there to take.
+func takeBundle(j *job.Job, who string, epoch int64, now time.Time) error {
+	c := *j
+	if err := c.TakeBundle(who, epoch, now); !errors.Is(err, job.ErrDuplicate) {
+		return err
+	}
+	return nil
+}
+
+// refuseRefetch returns err, logging it as an anomaly when it says a
+// single-use bundle was fetched again.
+func (s *server) refuseRefetch(ctx context.Context, err error, j *job.Job, who string, epoch int64) error {
+	if errors.Is(err, job.ErrBundleTaken) {
+		httpapi.LoggerFrom(ctx).WarnContext(ctx, "anomaly: a single-use auth bundle was fetched again",
+			"anomaly", "bundle_refetch", "job", j.ID, "epoch", epoch, "holder", who)
+	}
+	return err
+}
+
+// prepare builds j's bundle: its signed URLs (each a signBlob call when
+// deployed), its job token, and its workflow and runtime tokens from
+// Secret Manager, all at once: the bundle costs about its slowest call
+// (one signBlob), not the sum of them.
+func (s *server) prepare(ctx context.Context, j *job.Job, now time.Time) (authBundle, error) {
+	var (
+		b, urls                       authBundle
+		signErr, jobErr, wfErr, rtErr error
+		wg                            sync.WaitGroup
+	)
+	wg.Go(func() { urls, signErr = s.bundle(j, now) })
+	wg.Go(func() { b.JobToken, jobErr = s.jobTokens.Mint(ctx, j) })
+	wg.Go(func() { b.WorkflowToken, wfErr = custody.Workflow(ctx, s.secrets, s.workflow, j, s.audit) })
+	wg.Go(func() { b.RuntimeToken, rtErr = s.runtimeToken(ctx, j) })
+	wg.Wait()
+	if signErr != nil {
+		return authBundle{}, apperr.Wrap(signErr, apperr.Internal, "the job's URLs could not be signed; retry later")
+	}
+	if err := cmp.Or(jobErr, wfErr, rtErr); err != nil {
+		return authBundle{}, err
+	}
+	b.Workspace, b.Output, b.Attestation = urls.Workspace, urls.Output, urls.Attestation
+	return b, nil
+}
+
+// release lets the ready bundle go: it checks the lock again (a requeue
+// or a cancel that landed while the bundle was made is seen) and stores
+// the bundle's audit entry (audit.Writer.Record: a bundle whose entry is
+// not stored is not handed out, the caller retries).
+//
+// A reusable claim's recheck is a read (the transaction that uses up a
+// single-use claim would write nothing here: a read sees every committed
+// change, as the transaction's read would, in one round trip instead of
+// three), and the entry's copy is written at the same time: one round
+// trip for both. The entry may then outlive a recheck that fails (a
+// requeue in those milliseconds, after the bundle was made): the trail
+// then records a bundle that was made and not handed out, never the
+// reverse.
+//
+// A single-use claim is used up in a transaction, and only once its entry
+// is stored: an entry that fails leaves the bundle there for the retry.
+func (s *server) release(ctx context.Context, j *job.Job, b authBundle, who string, epoch int64, now time.Time) error {
+	entry := bundleEntry(j, b)
 	if j.Lock.SingleUse {
+		if err := s.audit.Record(ctx, entry); err != nil {
+			return err
+		}
 		_, err := s.store.Update(ctx, j.ID, func(j *job.Job) ([]job.Event, error) {
 			return nil, j.TakeBundle(who, epoch, now)
 		})
-		return err
+		if errors.Is(err, job.ErrDuplicate) {
+			err = nil
+		}
+		return s.refuseRefetch(ctx, err, j, who, epoch)
 	}
+	recorded := make(chan error, 1)
+	go func() { recorded <- s.audit.Record(ctx, entry) }()
 	latest, err := s.store.Get(ctx, j.ID)
-	if err != nil {
-		return err
+	if err == nil {
+		err = takeBundle(latest, who, epoch, now)
 	}
-	return latest.TakeBundle(who, epoch, now)
+	if auditErr := <-recorded; err == nil {
+		err = auditErr
+	}
+	return err
 }
 
 // bundleEntry is the audit entry of a bundle handed out to the lock
@@ -179,22 +225,13 @@ func sealBundle(j *job.Job, bundle authBundle) (sealedBundle, error) {
 	return sealedBundle{Sealed: out}, nil
 }
 
-// addSecrets puts the job's tokens in the bundle: a job token minted for
-// this epoch, the runtime token the job was submitted with (if any) and
-// its workflow token (minted now if finalize has not yet).
-func (s *server) addSecrets(ctx context.Context, j *job.Job, b *authBundle) error {
-	var err error
-	if b.JobToken, err = s.jobTokens.Mint(ctx, j); err != nil {
-		return err
-	}
-	if b.WorkflowToken, err = custody.Workflow(ctx, s.secrets, s.workflow, j, s.audit); err != nil {
-		return err
-	}
-	b.RuntimeToken, err = s.secrets.Get(ctx, j, custody.RuntimeToken)
+// runtimeToken is the runtime token j was submitted with, "" without one.
+func (s *server) runtimeToken(ctx context.Context, j *job.Job) (string, error) {
+	token, err := s.secrets.Get(ctx, j, custody.RuntimeToken)
 	if apperr.CodeOf(err) == apperr.NotFound {
-		return nil // submitted without one
+		return "", nil // submitted without one
 	}
-	return err
+	return token, err
 }
 
 // bundle signs the workspace GET and the output and attestation PUTs, each

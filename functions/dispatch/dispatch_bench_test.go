@@ -1,26 +1,49 @@
 package dispatch_test
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/audit"
+	"valet.dev/valet/shared/custody"
+	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi/apitest"
+
+	valetfs "valet.dev/valet/shared/firestore"
 )
 
 // BenchmarkClaimAndAuth is a worker's start of a job: POST /claim of the
 // one queued job, then GET /jobs/{id}/auth for its bundle (signed URLs,
-// a job token and a workflow token held in Secret Manager), served as
-// newEnv serves it. Queueing the job is outside the timer.
+// a job token, the workflow token held in Secret Manager, the bundle's
+// audit entry stored in Firestore), served as newEnv serves it.
+//
+// Outside the timer, each round queues the job as finalize does (the job
+// and its workflow token, minted when it is queued), and afterwards
+// empties the emulator's project: the emulator answers a query by
+// scanning the collection (it keeps no index), so jobs left from earlier
+// rounds would make the claim's query slower round after round, where
+// Firestore serves it from an index at a cost that follows the result
+// (docs/benchmarks.md, "What a deployment changes").
 func BenchmarkClaimAndAuth(b *testing.B) {
 	apitest.DiscardLogs(b)
-	e := newEnv(b)
+	ctx := context.Background()
+	e := newEnvFrom(b, envOptions{audit: valetfs.NewAuditStore(firestoretest.New(b))})
+	project := firestoretest.ProjectID(b)
+	quiet := audit.New(audit.Options{Out: io.Discard})
 	const dispatcher = "service:bench-dispatcher"
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
+		firestoretest.Reset(b, project)
 		q := e.queued(b, e.clock.Now())
+		_, err := custody.Workflow(ctx, e.secrets.Store, e.workflowMinter(), q, quiet)
+		require.NoError(b, err)
 		b.StartTimer()
 		c := e.claim(b, dispatcher, map[string]any{"worker": "w1"})
 		if c.Job.ID != q.ID {

@@ -14,6 +14,7 @@ import (
 	"valet.dev/valet/functions/dispatch"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
+	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
@@ -60,22 +61,34 @@ func newEnv(t testing.TB) *env {
 // writes.
 func newEnvWith(t testing.TB, wrap func(job.Store) job.Store) *env {
 	t.Helper()
-	return newEnvSigning(t, wrap, nil)
+	return newEnvFrom(t, envOptions{wrap: wrap})
 }
 
-// newEnvSigning is newEnvWith signing through sign (as signBlob does when
-// deployed) when it is set, with the test key otherwise.
-func newEnvSigning(t testing.TB, wrap func(job.Store) job.Store, sign func([]byte) ([]byte, error)) *env {
+// envOptions are the test seams of newEnvFrom; each is optional.
+type envOptions struct {
+	// wrap wraps the function's job store.
+	wrap func(job.Store) job.Store
+	// sign signs the URLs (as signBlob does when deployed) instead of
+	// the test key.
+	sign func([]byte) ([]byte, error)
+	// secrets wraps the function's secret store.
+	secrets func(custody.Store) custody.Store
+	// audit keeps the audit entries' copies; none when nil.
+	audit audit.Store
+}
+
+// newEnvFrom is newEnv with the seams of o.
+func newEnvFrom(t testing.TB, o envOptions) *env {
 	t.Helper()
 	client := firestoretest.New(t)
 	firestoretest.Reset(t, firestoretest.ProjectID(t))
 	c := testenv.NewClock(t0)
 	opts := signer.Options{Hostname: "127.0.0.1:4443", Insecure: true, Now: c.Now}
 	var sg *signer.Signer
-	if sign == nil {
+	if o.sign == nil {
 		sg = signertest.NewWith(t, opts)
 	} else {
-		opts.GoogleAccessID, opts.SignBytes = signertest.GoogleAccessID, sign
+		opts.GoogleAccessID, opts.SignBytes = signertest.GoogleAccessID, o.sign
 		var err error
 		sg, err = signer.New(opts)
 		require.NoError(t, err)
@@ -85,20 +98,29 @@ func newEnvSigning(t testing.TB, wrap func(job.Store) job.Store, sign func([]byt
 	_, err := e.keys.Rotate(context.Background())
 	require.NoError(t, err)
 	var store job.Store = e.store
-	if wrap != nil {
-		store = wrap(e.store)
+	if o.wrap != nil {
+		store = o.wrap(e.store)
+	}
+	var secrets custody.Store = e.secrets.Store
+	if o.secrets != nil {
+		secrets = o.secrets(secrets)
 	}
 	e.srv = httptest.NewServer(dispatch.New(dispatch.Options{
-		Store: store, Signer: sg, Bucket: bucket, Secrets: e.secrets.Store,
-		Workflow:     jobtoken.NewWorkflowMinter(e.keys, jobtoken.WorkflowOptions{Issuer: tokenIssuer, Audience: "copy-offload", Now: c.Now}),
+		Store: store, Signer: sg, Bucket: bucket, Secrets: secrets,
+		Workflow:     e.workflowMinter(),
 		JobTokens:    jobtoken.NewIssuer(e.keys, tokenIssuer, c.Now),
 		Authenticate: apitest.Authenticate, Now: c.Now,
 		// Audit lines on stdout would land inside go test's benchmark
 		// lines, which scripts/benchreport parses.
-		Audit: audit.New(audit.Options{Out: io.Discard}),
+		Audit: audit.New(audit.Options{Out: io.Discard, Store: o.audit}),
 	}))
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// workflowMinter mints the env's workflow tokens.
+func (e *env) workflowMinter() *jobtoken.WorkflowMinter {
+	return jobtoken.NewWorkflowMinter(e.keys, jobtoken.WorkflowOptions{Issuer: tokenIssuer, Audience: "copy-offload", Now: e.clock.Now})
 }
 
 // queued stores a queued job, as finalize leaves it, last updated at

@@ -28,7 +28,9 @@
 //     retention, so owners read their space's entries through the API
 //     (GET /spaces/{space}/audit) without the functions holding a role that
 //     reads Cloud Logging. A copy that cannot be written is logged as an
-//     error naming the entry's id.
+//     error naming the entry's id; Writer.Record returns that error
+//     instead, for a hand-out that must not go without its copy (a job's
+//     auth bundle).
 package audit
 
 import (
@@ -199,6 +201,27 @@ var stdoutOnly = New(Options{})
 // empty, writes the log line, then the Firestore copy. It never fails the
 // caller: the log line is written whatever happens to the copy.
 func (w *Writer) Write(ctx context.Context, e Entry) {
+	if id, err := w.write(ctx, e); err != nil {
+		logging.LoggerFrom(ctx).ErrorContext(ctx, "the audit entry's copy was not stored; the audit log holds it",
+			"auditId", id, "error", err)
+	}
+}
+
+// Record is Write for a capability that must not leave unless its entry
+// is stored: it returns the copy's error (Unavailable) instead of only
+// logging it, so the caller answers with an error and hands nothing out.
+// The log line is written either way.
+func (w *Writer) Record(ctx context.Context, e Entry) error {
+	id, err := w.write(ctx, e)
+	if err != nil {
+		return apperr.Wrap(err, apperr.Unavailable, "the audit entry %s could not be stored; retry later", id)
+	}
+	return nil
+}
+
+// write writes e's log line and its copy, and returns e's id and the
+// copy's error.
+func (w *Writer) write(ctx context.Context, e Entry) (string, error) {
 	if w == nil {
 		w = stdoutOnly
 	}
@@ -209,12 +232,9 @@ func (w *Writer) Write(ctx context.Context, e Entry) {
 	}
 	w.log.InfoContext(ctx, "audit "+string(e.Action), "audit", e)
 	if w.store == nil {
-		return
+		return e.ID, nil
 	}
-	if err := w.store.Add(context.WithoutCancel(ctx), e, e.Time.Add(w.retention)); err != nil {
-		logging.LoggerFrom(ctx).ErrorContext(ctx, "the audit entry's copy was not stored; the audit log holds it",
-			"auditId", e.ID, "error", err)
-	}
+	return e.ID, w.store.Add(context.WithoutCancel(ctx), e, e.Time.Add(w.retention))
 }
 
 // actorFrom is the request's principal as an Actor.
