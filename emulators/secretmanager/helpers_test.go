@@ -2,14 +2,20 @@ package secretmanager
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	smapi "cloud.google.com/go/secretmanager/apiv1"
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	smclient "valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/testenv"
@@ -74,6 +80,39 @@ func (e *emulator) addVersion(t *testing.T, secret, data string) *secretmanagerp
 
 func (e *emulator) access(name string) (*secretmanagerpb.AccessSecretVersionResponse, error) {
 	return e.client.AccessSecretVersion(context.Background(), &secretmanagerpb.AccessSecretVersionRequest{Name: name})
+}
+
+// withTTL is a secret that expires d after it is created or updated (ttl).
+func withTTL(d time.Duration) *secretmanagerpb.Secret {
+	return &secretmanagerpb.Secret{Expiration: &secretmanagerpb.Secret_Ttl{Ttl: durationpb.New(d)}}
+}
+
+// expiringAt is a secret that expires at at (expire_time).
+func expiringAt(at time.Time) *secretmanagerpb.Secret {
+	return &secretmanagerpb.Secret{Expiration: &secretmanagerpb.Secret_ExpireTime{ExpireTime: timestamppb.New(at)}}
+}
+
+// update sends UpdateSecret for secret's fields named by paths (the
+// update mask).
+func (e *emulator) update(secret *secretmanagerpb.Secret, paths ...string) (*secretmanagerpb.Secret, error) {
+	return e.client.UpdateSecret(context.Background(), &secretmanagerpb.UpdateSecretRequest{
+		Secret: secret, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths},
+	})
+}
+
+// names drains a list iterator (pass its Next) into the last segment of
+// each listed name: secret ids or version numbers.
+func names[T interface{ GetName() string }](t *testing.T, next func() (T, error)) []string {
+	t.Helper()
+	var out []string
+	for {
+		item, err := next()
+		if errors.Is(err, iterator.Done) {
+			return out
+		}
+		require.NoError(t, err)
+		out = append(out, item.GetName()[strings.LastIndex(item.GetName(), "/")+1:])
+	}
 }
 
 // requireCode asserts err is a gRPC status error with code want.

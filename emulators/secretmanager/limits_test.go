@@ -10,9 +10,6 @@ import (
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/fieldmaskpb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // Google refuses an expiration less than 60 s or more than 100 years away,
@@ -21,27 +18,21 @@ func TestExpirationBounds(t *testing.T) {
 	e := startEmulator(t)
 	ctx := context.Background()
 	now := e.clock.Now()
-	ttl := func(d time.Duration) *secretmanagerpb.Secret {
-		return &secretmanagerpb.Secret{Expiration: &secretmanagerpb.Secret_Ttl{Ttl: durationpb.New(d)}}
-	}
-	at := func(t time.Time) *secretmanagerpb.Secret {
-		return &secretmanagerpb.Secret{Expiration: &secretmanagerpb.Secret_ExpireTime{ExpireTime: timestamppb.New(t)}}
-	}
 	cases := []struct {
 		name   string
 		secret *secretmanagerpb.Secret
 		ok     bool
 	}{
-		{"ttl 59s", ttl(59 * time.Second), false},
-		{"ttl 60s", ttl(60 * time.Second), true},
-		{"ttl 100y", ttl(now.AddDate(100, 0, 0).Sub(now)), true},
-		{"ttl 100y+1s", ttl(now.AddDate(100, 0, 0).Sub(now) + time.Second), false},
-		{"ttl negative", ttl(-time.Hour), false},
-		{"expire now+60s-1ns", at(now.Add(time.Minute - time.Nanosecond)), false},
-		{"expire now+60s", at(now.Add(time.Minute)), true},
-		{"expire now+100y", at(now.AddDate(100, 0, 0)), true},
-		{"expire now+100y+1s", at(now.AddDate(100, 0, 0).Add(time.Second)), false},
-		{"expire in the past", at(now.Add(-time.Second)), false},
+		{"ttl 59s", withTTL(59 * time.Second), false},
+		{"ttl 60s", withTTL(60 * time.Second), true},
+		{"ttl 100y", withTTL(now.AddDate(100, 0, 0).Sub(now)), true},
+		{"ttl 100y+1s", withTTL(now.AddDate(100, 0, 0).Sub(now) + time.Second), false},
+		{"ttl negative", withTTL(-time.Hour), false},
+		{"expire now+60s-1ns", expiringAt(now.Add(time.Minute - time.Nanosecond)), false},
+		{"expire now+60s", expiringAt(now.Add(time.Minute)), true},
+		{"expire now+100y", expiringAt(now.AddDate(100, 0, 0)), true},
+		{"expire now+100y+1s", expiringAt(now.AddDate(100, 0, 0).Add(time.Second)), false},
+		{"expire in the past", expiringAt(now.Add(-time.Second)), false},
 	}
 	base := e.createSecret(t, "base", nil)
 	for i, c := range cases {
@@ -49,9 +40,7 @@ func TestExpirationBounds(t *testing.T) {
 			_, err := e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: fmt.Sprintf("s%d", i), Secret: c.secret})
 			update := expirationOnly(c.secret)
 			update.Name = base.GetName()
-			_, uerr := e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
-				Secret: update, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"expire_time"}},
-			})
+			_, uerr := e.update(update, "expire_time")
 			if c.ok {
 				require.NoError(t, err)
 				require.NoError(t, uerr)

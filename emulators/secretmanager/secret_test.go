@@ -11,9 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/protobuf/types/known/durationpb"
-	"google.golang.org/protobuf/types/known/fieldmaskpb"
-	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 func TestCreateAndGetSecret(t *testing.T) {
@@ -110,8 +107,8 @@ func TestCreateSecretRejectsBadLabelsAndUnsupportedFields(t *testing.T) {
 		"uppercase label value": {Labels: map[string]string{"job": "X"}},
 		"version aliases":       {VersionAliases: map[string]int64{"current": 1}},
 		"rotation":              {Rotation: &secretmanagerpb.Rotation{}},
-		"expire in the past":    {Expiration: &secretmanagerpb.Secret_ExpireTime{ExpireTime: timestamppb.New(e.clock.Now().Add(-time.Second))}},
-		"zero ttl":              {Expiration: &secretmanagerpb.Secret_Ttl{Ttl: durationpb.New(0)}},
+		"expire in the past":    expiringAt(e.clock.Now().Add(-time.Second)),
+		"zero ttl":              withTTL(0),
 	}
 	for name, secret := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -126,10 +123,7 @@ func TestUpdateSecretLabels(t *testing.T) {
 	ctx := context.Background()
 	created := e.createSecret(t, "s", map[string]string{"job": "j1"})
 
-	updated, err := e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
-		Secret:     &secretmanagerpb.Secret{Name: created.GetName(), Labels: map[string]string{"job": "j2", "state": "final"}},
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"labels"}},
-	})
+	updated, err := e.update(&secretmanagerpb.Secret{Name: created.GetName(), Labels: map[string]string{"job": "j2", "state": "final"}}, "labels")
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"job": "j2", "state": "final"}, updated.GetLabels())
 	require.NotEqual(t, created.GetEtag(), updated.GetEtag())
@@ -139,18 +133,12 @@ func TestUpdateSecretLabels(t *testing.T) {
 	require.Equal(t, updated.GetLabels(), got.GetLabels())
 
 	// A stale etag is refused.
-	_, err = e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
-		Secret:     &secretmanagerpb.Secret{Name: created.GetName(), Etag: created.GetEtag()},
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"labels"}},
-	})
+	_, err = e.update(&secretmanagerpb.Secret{Name: created.GetName(), Etag: created.GetEtag()}, "labels")
 	requireCode(t, err, codes.FailedPrecondition)
 
 	for name, mask := range map[string][]string{"empty mask": nil, "immutable field": {"replication"}} {
 		t.Run(name, func(t *testing.T) {
-			_, err := e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
-				Secret:     &secretmanagerpb.Secret{Name: created.GetName()},
-				UpdateMask: &fieldmaskpb.FieldMask{Paths: mask},
-			})
+			_, err := e.update(&secretmanagerpb.Secret{Name: created.GetName()}, mask...)
 			requireCode(t, err, codes.InvalidArgument)
 		})
 	}
@@ -180,16 +168,7 @@ func TestListSecretsFilterOnLabels(t *testing.T) {
 	for filter, want := range cases {
 		t.Run(filter, func(t *testing.T) {
 			it := e.client.ListSecrets(context.Background(), &secretmanagerpb.ListSecretsRequest{Parent: testProject, Filter: filter})
-			var got []string
-			for {
-				s, err := it.Next()
-				if err == iterator.Done {
-					break
-				}
-				require.NoError(t, err)
-				got = append(got, strings.TrimPrefix(s.GetName(), testProject+"/secrets/"))
-			}
-			require.Equal(t, want, got)
+			require.Equal(t, want, names(t, it.Next))
 		})
 	}
 
@@ -238,16 +217,7 @@ func TestListSecretsPagination(t *testing.T) {
 
 	// The official iterator walks every page.
 	it := e.client.ListSecrets(ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject, PageSize: 2})
-	count := 0
-	for {
-		_, err := it.Next()
-		if err == iterator.Done {
-			break
-		}
-		require.NoError(t, err)
-		count++
-	}
-	require.Equal(t, 8, count)
+	require.Len(t, names(t, it.Next), 8)
 
 	for name, req := range map[string]*secretmanagerpb.ListSecretsRequest{
 		"garbage token":       {Parent: testProject, PageToken: "not-a-token"},
@@ -297,12 +267,8 @@ func TestDeleteSecret(t *testing.T) {
 func TestSecretExpiry(t *testing.T) {
 	ctx := context.Background()
 	cases := map[string]func(now time.Time) *secretmanagerpb.Secret{
-		"ttl": func(time.Time) *secretmanagerpb.Secret {
-			return &secretmanagerpb.Secret{Expiration: &secretmanagerpb.Secret_Ttl{Ttl: durationpb.New(time.Hour)}}
-		},
-		"expire_time": func(now time.Time) *secretmanagerpb.Secret {
-			return &secretmanagerpb.Secret{Expiration: &secretmanagerpb.Secret_ExpireTime{ExpireTime: timestamppb.New(now.Add(time.Hour))}}
-		},
+		"ttl":         func(time.Time) *secretmanagerpb.Secret { return withTTL(time.Hour) },
+		"expire_time": func(now time.Time) *secretmanagerpb.Secret { return expiringAt(now.Add(time.Hour)) },
 	}
 	for name, secretAt := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -339,17 +305,13 @@ func TestUpdateSecretExpiration(t *testing.T) {
 	secret := e.createSecret(t, "s", nil)
 	require.Nil(t, secret.GetExpireTime())
 
-	updated, err := e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
-		Secret:     &secretmanagerpb.Secret{Name: secret.GetName(), Expiration: &secretmanagerpb.Secret_Ttl{Ttl: durationpb.New(time.Minute)}},
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"ttl"}},
-	})
+	ttl := withTTL(time.Minute)
+	ttl.Name = secret.GetName()
+	updated, err := e.update(ttl, "ttl")
 	require.NoError(t, err)
 	require.Equal(t, e.clock.Now().Add(time.Minute), updated.GetExpireTime().AsTime())
 
-	cleared, err := e.client.UpdateSecret(ctx, &secretmanagerpb.UpdateSecretRequest{
-		Secret:     &secretmanagerpb.Secret{Name: secret.GetName()},
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"expire_time"}},
-	})
+	cleared, err := e.update(&secretmanagerpb.Secret{Name: secret.GetName()}, "expire_time")
 	require.NoError(t, err)
 	require.Nil(t, cleared.GetExpireTime())
 	e.clock.Advance(time.Hour)

@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"hash/crc32"
-	"strings"
 	"sync"
 	"testing"
 
 	"cloud.google.com/go/secretmanager/apiv1/secretmanagerpb"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/api/iterator"
 	"google.golang.org/grpc/codes"
 )
 
@@ -93,8 +91,7 @@ func TestAddSecretVersionPayloadChecks(t *testing.T) {
 	require.NoError(t, err, "exactly 64 KiB is allowed")
 
 	it := e.client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret})
-	names := collectVersions(t, it)
-	require.Equal(t, []string{"2", "1"}, names, "refused payloads leave no version behind")
+	require.Equal(t, []string{"2", "1"}, names(t, it.Next), "refused payloads leave no version behind")
 }
 
 func TestVersionStates(t *testing.T) {
@@ -181,7 +178,7 @@ func TestListSecretVersionsPagesAndStateFilter(t *testing.T) {
 	for filter, want := range cases {
 		t.Run(filter, func(t *testing.T) {
 			it := e.client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret, Filter: filter, PageSize: 2})
-			require.Equal(t, want, collectVersions(t, it))
+			require.Equal(t, want, names(t, it.Next))
 		})
 	}
 
@@ -238,20 +235,4 @@ func TestConcurrentAddSecretVersion(t *testing.T) {
 	require.Equal(t, fmt.Sprintf("%s/versions/%d", secret, writers), latest.GetName())
 	_, err = e.access(fmt.Sprintf("%s/versions/%d", secret, writers+1))
 	requireCode(t, err, codes.NotFound)
-}
-
-// collectVersions drains a version iterator into version ids.
-func collectVersions(t *testing.T, it interface {
-	Next() (*secretmanagerpb.SecretVersion, error)
-}) []string {
-	t.Helper()
-	var ids []string
-	for {
-		v, err := it.Next()
-		if err == iterator.Done {
-			return ids
-		}
-		require.NoError(t, err)
-		ids = append(ids, v.GetName()[strings.LastIndex(v.GetName(), "/")+1:])
-	}
 }
