@@ -3,13 +3,11 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi/apitest"
@@ -30,15 +28,12 @@ import (
 // Firestore serves it from an index at a cost that follows the result
 // (docs/benchmarks.md, "What a deployment changes").
 func BenchmarkClaimAndAuth(b *testing.B) {
-	apitest.DiscardLogs(b)
 	ctx := context.Background()
 	e := newEnvFrom(b, envOptions{audit: valetfs.NewAuditStore(firestoretest.New(b))})
 	project := firestoretest.ProjectID(b)
-	quiet := audit.New(audit.Options{Out: io.Discard})
+	quiet := apitest.Audit(b)
 	const dispatcher = "service:bench-dispatcher"
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
+	for b.Loop() {
 		b.StopTimer()
 		firestoretest.Reset(b, project)
 		q := e.queued(b, e.clock.Now())

@@ -3,7 +3,6 @@ package dispatch_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -80,6 +79,7 @@ type envOptions struct {
 // newEnvFrom is newEnv with the seams of o.
 func newEnvFrom(t testing.TB, o envOptions) *env {
 	t.Helper()
+	apitest.Bench(t)
 	client := firestoretest.New(t)
 	firestoretest.Reset(t, firestoretest.ProjectID(t))
 	c := testenv.NewClock(t0)
@@ -109,10 +109,7 @@ func newEnvFrom(t testing.TB, o envOptions) *env {
 		Store: store, Signer: sg, Bucket: bucket, Secrets: secrets,
 		Workflow:     e.workflowMinter(),
 		JobTokens:    jobtoken.NewIssuer(e.keys, tokenIssuer, c.Now),
-		Authenticate: apitest.Authenticate, Now: c.Now,
-		// Audit lines on stdout would land inside go test's benchmark
-		// lines, which scripts/benchreport parses.
-		Audit: audit.New(audit.Options{Out: io.Discard, Store: o.audit}),
+		Authenticate: apitest.Authenticate, Now: c.Now, Audit: audit.New(audit.Options{Out: apitest.TestLog(t), Store: o.audit}),
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

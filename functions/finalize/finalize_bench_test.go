@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"valet.dev/valet/functions/finalize"
-	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
@@ -15,14 +14,11 @@ import (
 // the Firestore emulator and a workflow token minted into the Secret
 // Manager emulator. Storing the job and its upload is outside the timer.
 func BenchmarkWorkspaceFinalized(b *testing.B) {
-	apitest.DiscardLogs(b)
 	e := newEnv(b)
 	srv := serve(b, e)
 
 	var lastID ids.JobID
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
+	for b.Loop() {
 		b.StopTimer()
 		j := e.newJob(false)
 		obj := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)

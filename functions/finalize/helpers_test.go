@@ -21,6 +21,7 @@ import (
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/gcs"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
@@ -51,6 +52,7 @@ func init() { nextGeneration.Store(time.Now().UnixMicro()) }
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	apitest.Bench(t)
 	client := firestoretest.New(t)
 	store := valetfs.NewJobStore(client)
 	// Copies go through the stack's store, which enforces their
@@ -73,6 +75,7 @@ func newEnv(t testing.TB) *env {
 		Copier:        copier,
 		ObjectsBucket: objectsBucket,
 		Now:           func() time.Time { return e.now },
+		Audit:         apitest.Audit(t),
 	})
 	e.copier = copier
 	return e

@@ -44,6 +44,7 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	apitest.Bench(t)
 	client := firestoretest.New(t)
 	store := valetfs.NewJobStore(client)
 
@@ -61,7 +62,7 @@ func newEnv(t testing.TB) *env {
 // time.Now).
 func (e *env) handler(now func() time.Time) http.Handler {
 	return New(Options{Store: e.store, Signer: e.signer, Bucket: testBucket, Authenticate: e.auth, Now: now,
-		VerifyRuntime: e.authn.Verify, Projects: e.projects, Secrets: e.secrets.Store})
+		VerifyRuntime: e.authn.Verify, Projects: e.projects, Secrets: e.secrets.Store, Audit: apitest.Audit(e.t)})
 }
 
 // user is a caller with a credential.

@@ -3,8 +3,6 @@ package jobs
 import (
 	"net/http"
 	"testing"
-
-	"valet.dev/valet/shared/httpapi/apitest"
 )
 
 // Benchmarks of the jobs hot paths through the real handler over HTTP,
@@ -13,14 +11,11 @@ import (
 
 // BenchmarkCreateJob is POST /jobs: a new job and its signed upload URL.
 func BenchmarkCreateJob(b *testing.B) {
-	apitest.DiscardLogs(b)
 	e := newEnv(b)
 	alice := e.newUser("bench-create")
 	body := validBody()
 	e.createJob(alice, body) // warm the connection, the caches and the store
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
+	for b.Loop() {
 		if r := e.do(alice, "POST", "/jobs", body); r.Status != http.StatusCreated {
 			b.Fatalf("POST /jobs answered %d: %s", r.Status, r.Body)
 		}
@@ -29,13 +24,10 @@ func BenchmarkCreateJob(b *testing.B) {
 
 // BenchmarkGetJob is GET /jobs/{id} by the job's owner.
 func BenchmarkGetJob(b *testing.B) {
-	apitest.DiscardLogs(b)
 	e := newEnv(b)
 	alice := e.newUser("bench-get")
 	path := "/jobs/" + e.createJob(alice, nil).Job.ID
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
+	for b.Loop() {
 		if r := e.do(alice, "GET", path, nil); r.Status != http.StatusOK {
 			b.Fatalf("GET %s answered %d: %s", path, r.Status, r.Body)
 		}

@@ -44,6 +44,7 @@ type env struct {
 // newEnv serves the function with quota (0: the default).
 func newEnv(t testing.TB, quota int64) *env {
 	t.Helper()
+	apitest.Bench(t)
 	client := firestoretest.New(t)
 	fake, storage := privategcstest.Start(t, testBucket)
 	e := &env{t: t, objects: valetfs.NewObjectStore(client), projects: valetfs.NewProjectStore(client), gcs: fake, storage: storage,

@@ -3,8 +3,6 @@ package objects
 import (
 	"net/http"
 	"testing"
-
-	"valet.dev/valet/shared/httpapi/apitest"
 )
 
 // Benchmarks of the objects hot paths through the real handler over HTTP,
@@ -14,22 +12,13 @@ import (
 
 var benchContent = []byte("benchmark object content")
 
-// newBenchEnv is newEnv with quiet logs, for a benchmark.
-func newBenchEnv(b *testing.B) *env {
-	b.Helper()
-	apitest.DiscardLogs(b)
-	return newEnv(b, 0)
-}
-
 // BenchmarkCreateObject is POST /spaces/{space}/objects: the metadata with
 // its quota reservation, and a signed upload URL.
 func BenchmarkCreateObject(b *testing.B) {
-	e := newBenchEnv(b)
+	e := newEnv(b, 0)
 	alice := unique("bench-create")
 	e.createObject(user(alice), "users/"+alice, "warm.txt", benchContent)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
+	for b.Loop() {
 		e.createObject(user(alice), "users/"+alice, "data.txt", benchContent)
 	}
 }
@@ -37,12 +26,10 @@ func BenchmarkCreateObject(b *testing.B) {
 // BenchmarkDownloadObject is GET /objects/{id}/download of a READY object
 // by its owner: a read, an access decision and a signed download URL.
 func BenchmarkDownloadObject(b *testing.B) {
-	e := newBenchEnv(b)
+	e := newEnv(b, 0)
 	alice := unique("bench-download")
 	path := "/objects/" + e.upload(user(alice), "users/"+alice, "data.txt", benchContent).ID + "/download"
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
+	for b.Loop() {
 		var download map[string]any
 		e.call(user(alice), "GET", string(path), nil).Decode(b, http.StatusOK, &download)
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 )
 
@@ -13,7 +12,7 @@ import (
 // /tokens/{id} segments and bearer credentials (which the API token store
 // looks up) through the real handler to the Firestore emulator: every
 // answer is a client's (never a 5xx, always JSON; see
-// apitest.RequireClientAnswer). Without -fuzz the seeds run as an
+// apitest.Caller.Probe). Without -fuzz the seeds run as an
 // ordinary test.
 func FuzzTokenRequests(f *testing.F) {
 	e := newEnv(f)
@@ -39,12 +38,9 @@ func FuzzTokenRequests(f *testing.F) {
 			return // not a header value a client can send
 		}
 		if credential != "" {
-			r := apitest.Do(t, e.srv.URL, credential, "GET", "/tokens", nil)
-			apitest.RequireClientAnswer(t, r, "GET /tokens with a fuzzed credential")
+			user{Token: credential}.Probe(t, e.srv.URL, "GET", "/tokens", nil)
 		}
-		r := apitest.Do(t, e.srv.URL, alice.Token, "POST", "/tokens", string(body))
-		apitest.RequireClientAnswer(t, r, "POST /tokens")
-		path := "/tokens/" + url.PathEscape(id)
-		apitest.RequireClientAnswer(t, apitest.Do(t, e.srv.URL, alice.Token, "DELETE", path, nil), "DELETE "+path)
+		alice.Probe(t, e.srv.URL, "POST", "/tokens", string(body))
+		alice.Probe(t, e.srv.URL, "DELETE", "/tokens/"+url.PathEscape(id), nil)
 	})
 }

@@ -34,6 +34,7 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	apitest.Bench(t)
 	e := &env{t: t, client: firestoretest.New(t)}
 	e.store = apitoken.New(valetfs.NewTokenStore(e.client), apitoken.Options{Now: func() time.Time { return time.Now().Add(time.Duration(e.offset.Load())) }})
 
@@ -42,6 +43,7 @@ func newEnv(t testing.TB) *env {
 
 	e.srv = httptest.NewServer(New(Options{
 		Tokens:       e.store,
+		Audit:        apitest.Audit(t),
 		Authenticate: auth.Authenticate,
 		MaxLifetime:  30 * 24 * time.Hour,
 		JWKS:         func(context.Context) ([]byte, error) { return e.issuer.JWKS(), nil },

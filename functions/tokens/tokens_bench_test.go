@@ -3,8 +3,6 @@ package tokens
 import (
 	"net/http"
 	"testing"
-
-	"valet.dev/valet/shared/httpapi/apitest"
 )
 
 // BenchmarkAPITokenRequest is an authenticated GET /tokens with a valet API
@@ -12,15 +10,11 @@ import (
 // listing, through the real handler over HTTP (newEnv). Read it as a ratio
 // to the floors (docs/benchmarks.md).
 func BenchmarkAPITokenRequest(b *testing.B) {
-	apitest.DiscardLogs(b)
-
 	e := newEnv(b)
 	alice := e.newUser("bench-token")
 	c := e.create(alice, map[string]any{"name": "bench", "scopes": []string{"all"}, "expiresInSeconds": 3600})
 	apiUser := user{ID: alice.ID, Token: c.Token}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
+	for b.Loop() {
 		if r := e.do(apiUser, http.MethodGet, "/tokens", nil); r.Status != http.StatusOK {
 			b.Fatalf("GET /tokens with an API token answered %d: %s", r.Status, r.Body)
 		}

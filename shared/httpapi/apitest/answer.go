@@ -31,3 +31,11 @@ func RequireClientAnswer(t testing.TB, r Response, what string) {
 		require.NotEmpty(t, e.Error.Message, "%s: %s", what, r.Body)
 	}
 }
+
+// Probe sends method base+path with body as c (see Do) and checks the
+// answer is a client's (RequireClientAnswer): what a fuzz target asserts
+// of every request.
+func (c Caller) Probe(t testing.TB, base, method, path string, body any) {
+	t.Helper()
+	RequireClientAnswer(t, c.Do(t, base, method, path, body), method+" "+path)
+}

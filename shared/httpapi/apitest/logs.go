@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/logging"
 )
 
@@ -51,6 +52,57 @@ func DiscardLogs(t testing.TB) {
 	prev := slog.Default()
 	slog.SetDefault(logging.New(io.Discard, logging.Options{}))
 	t.Cleanup(func() { slog.SetDefault(prev) })
+}
+
+// Bench prepares a function's test environment for t when t is a
+// benchmark: logs discarded (DiscardLogs) and allocations reported. For a
+// test or a fuzz target it does nothing. The functions' test environments
+// call it, so their benchmarks need no setup of their own.
+func Bench(t testing.TB) {
+	if b, ok := t.(*testing.B); ok {
+		DiscardLogs(b)
+		b.ReportAllocs()
+	}
+}
+
+// TestLog returns a writer of log lines (an audit.Writer's Out, say) into
+// t's log: shown with -v or when t fails, beside the test's own lines,
+// instead of on stdout. Lines written once t has ended are dropped (a
+// handler still running must not log into a finished test), and so is
+// every line of a benchmark, whose log is printed whatever -v says, among
+// the lines scripts/benchreport parses.
+func TestLog(t testing.TB) io.Writer {
+	w := &testLog{t: t}
+	if _, bench := t.(*testing.B); bench {
+		w.done = true
+	}
+	t.Cleanup(func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.done = true
+	})
+	return w
+}
+
+// Audit returns an audit writer whose lines go to t's log (TestLog), for
+// a function under test: a nil writer would print them on stdout.
+func Audit(t testing.TB) *audit.Writer {
+	return audit.New(audit.Options{Out: TestLog(t)})
+}
+
+type testLog struct {
+	mu   sync.Mutex
+	t    testing.TB
+	done bool
+}
+
+func (w *testLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.t.Log(strings.TrimRight(string(p), "\n"))
+	}
+	return len(p), nil
 }
 
 // JSONLines decodes text as one JSON object per line, failing t on a line
