@@ -70,10 +70,12 @@ func Bench(t testing.TB) {
 // instead of on stdout. Lines written once t has ended are dropped (a
 // handler still running must not log into a finished test), and so is
 // every line of a benchmark, whose log is printed whatever -v says, among
-// the lines scripts/benchreport parses.
+// the lines scripts/benchreport parses, and of a fuzz target, whose F may
+// not log once its inputs run.
 func TestLog(t testing.TB) io.Writer {
 	w := &testLog{t: t}
-	if _, bench := t.(*testing.B); bench {
+	switch t.(type) {
+	case *testing.B, *testing.F:
 		w.done = true
 	}
 	t.Cleanup(func() {
