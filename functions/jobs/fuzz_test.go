@@ -34,7 +34,7 @@ func FuzzCreateBody(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		r := alice.Do(t, e.srv.URL, "POST", "/jobs", string(body))
+		r := alice.Do(t, e.URL, "POST", "/jobs", string(body))
 		require.Less(t, r.Status, 500, "body %q answered %s", body, r.Body)
 		var v map[string]any
 		require.NoError(t, json.Unmarshal(r.Body, &v))
@@ -62,7 +62,7 @@ func FuzzCreateSpec(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
 		body := `{"spec":` + spec + `,"workspace":{"sizeBytes":1}}`
-		r := alice.Do(t, e.srv.URL, "POST", "/jobs", body)
+		r := alice.Do(t, e.URL, "POST", "/jobs", body)
 		require.Less(t, r.Status, 500, "spec %q answered %s", spec, r.Body)
 		if r.Status != http.StatusCreated {
 			return
@@ -70,7 +70,7 @@ func FuzzCreateSpec(f *testing.F) {
 		var out createAnswer
 		r.Decode(t, http.StatusCreated, &out)
 		var stored map[string]any
-		alice.Do(t, e.srv.URL, "GET", "/jobs/"+out.Job.ID, nil).Decode(t, http.StatusOK, &stored)
+		alice.Do(t, e.URL, "GET", "/jobs/"+out.Job.ID, nil).Decode(t, http.StatusOK, &stored)
 		require.Equal(t, out.Job.SpecHash, stored["specHash"])
 	})
 }
@@ -95,7 +95,7 @@ func FuzzListQuery(f *testing.F) {
 			}
 		}
 		for _, path := range []string{"/jobs?" + q.Encode(), "/jobs/" + id + "/events?" + q.Encode()} {
-			alice.Probe(t, e.srv.URL, "GET", path, nil)
+			alice.Probe(t, e.URL, "GET", path, nil)
 		}
 	})
 }
@@ -115,7 +115,7 @@ func FuzzJobPaths(f *testing.F) {
 			{"GET", seg}, {"POST", seg + "/upload"}, {"POST", seg + "/cancel"},
 			{"GET", seg + "/output"}, {"GET", seg + "/attestation"}, {"GET", seg + "/events"},
 		} {
-			alice.Probe(t, e.srv.URL, route[0], route[1], nil)
+			alice.Probe(t, e.URL, route[0], route[1], nil)
 		}
 	})
 }

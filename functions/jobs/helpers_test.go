@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -39,7 +40,7 @@ type env struct {
 	issuer   *oidctest.Issuer
 	authn    *identity.Authenticator
 	auth     func(*http.Request) (identity.Principal, error)
-	srv      *httptest.Server
+	*apitest.Server
 }
 
 func newEnv(t testing.TB) *env {
@@ -53,8 +54,7 @@ func newEnv(t testing.TB) *env {
 
 	e := &env{t: t, store: store, projects: valetfs.NewProjectStore(client), secrets: custodytest.New(t),
 		signer: signertest.New(t), issuer: issuer, authn: authn, auth: authn.Authenticate}
-	e.srv = httptest.NewServer(e.handler(nil))
-	t.Cleanup(e.srv.Close)
+	e.Server = apitest.Serve(t, e.handler(nil))
 	return e
 }
 
@@ -74,13 +74,6 @@ func (e *env) newUser(name string) user { return e.issuer.NewUser(e.t, name) }
 // response is a recorded answer.
 type response = apitest.Response
 
-// do sends method path with body (a string is sent as is, anything else as
-// JSON, nil as no body) and the user's token unless it is empty.
-func (e *env) do(u user, method, path string, body any) response {
-	e.t.Helper()
-	return u.Do(e.t, e.srv.URL, method, path, body)
-}
-
 func validBody() map[string]any {
 	return map[string]any{
 		"spec":      map[string]any{"image": "alpine", "command": []any{"echo", "1"}, "resources": map[string]any{"cpu": 1}},
@@ -95,7 +88,7 @@ func (e *env) createJob(u user, body map[string]any) createAnswer {
 		body = validBody()
 	}
 	var out createAnswer
-	e.do(u, "POST", "/jobs", body).Decode(e.t, http.StatusCreated, &out)
+	e.Do(u, "POST", "/jobs", body).Decode(e.t, http.StatusCreated, &out)
 	return out
 }
 
@@ -135,4 +128,12 @@ func arrive(kind job.Kind) func(j *job.Job) ([]job.Event, error) {
 		}
 		return evs, err
 	}
+}
+
+// httptestRecorder serves one request without a server.
+func httptestRecorder(h http.Handler, method, path string) response {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	b, _ := io.ReadAll(rec.Result().Body)
+	return response{Status: rec.Code, Header: rec.Header(), Body: b}
 }

@@ -29,7 +29,7 @@ func TestCreateRefusesSpecKeysFirestoreCannotStore(t *testing.T) {
 		`{"a":[{"` + key(1494) + `":1}]}`,         // arrays add no segment
 		`{"` + strings.Repeat(".", 1494) + `":1}`, // quoted: two backticks more
 	} {
-		r := e.do(alice, "POST", "/jobs", specBody(spec))
+		r := e.Do(alice, "POST", "/jobs", specBody(spec))
 		r.RequireError(t, http.StatusBadRequest, "", "field path longer than 1500 bytes")
 	}
 	// Keys just within Firestore's limit pass parseSpec; the job spec
@@ -42,7 +42,7 @@ func TestCreateRefusesSpecKeysFirestoreCannotStore(t *testing.T) {
 	} {
 		_, _, err := parseSpec([]byte(spec))
 		require.NoError(t, err)
-		msg := e.do(alice, "POST", "/jobs", specBody(spec)).RequireError(t, http.StatusBadRequest, "", "spec: additional properties")
+		msg := e.Do(alice, "POST", "/jobs", specBody(spec)).RequireError(t, http.StatusBadRequest, "", "spec: additional properties")
 		require.Less(t, len(msg.Message), 600, "the message does not echo a key whole")
 	}
 }
@@ -62,9 +62,9 @@ func TestListRefusesForgedPageTokens(t *testing.T) {
 		`{"c":"x"}`, `[]`, `"1"`,
 	} {
 		token := base64.RawURLEncoding.EncodeToString([]byte(c))
-		e.do(alice, "GET", "/jobs?pageToken="+token, nil).RequireError(t, http.StatusBadRequest, "", "pageToken is not valid")
+		e.Do(alice, "GET", "/jobs?pageToken="+token, nil).RequireError(t, http.StatusBadRequest, "", "pageToken is not valid")
 	}
 	for _, token := range []string{"%FF", "a.b", base64.RawURLEncoding.EncodeToString([]byte(`"-1"`))} {
-		e.do(alice, "GET", "/jobs/"+id+"/events?pageToken="+token, nil).RequireError(t, http.StatusBadRequest, "", "pageToken is not valid")
+		e.Do(alice, "GET", "/jobs/"+id+"/events?pageToken="+token, nil).RequireError(t, http.StatusBadRequest, "", "pageToken is not valid")
 	}
 }

@@ -16,7 +16,7 @@ func BenchmarkCreateJob(b *testing.B) {
 	body := validBody()
 	e.createJob(alice, body) // warm the connection, the caches and the store
 	for b.Loop() {
-		if r := e.do(alice, "POST", "/jobs", body); r.Status != http.StatusCreated {
+		if r := e.Do(alice, "POST", "/jobs", body); r.Status != http.StatusCreated {
 			b.Fatalf("POST /jobs answered %d: %s", r.Status, r.Body)
 		}
 	}
@@ -28,7 +28,7 @@ func BenchmarkGetJob(b *testing.B) {
 	alice := e.newUser("bench-get")
 	path := "/jobs/" + e.createJob(alice, nil).Job.ID
 	for b.Loop() {
-		if r := e.do(alice, "GET", path, nil); r.Status != http.StatusOK {
+		if r := e.Do(alice, "GET", path, nil); r.Status != http.StatusOK {
 			b.Fatalf("GET %s answered %d: %s", path, r.Status, r.Body)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
@@ -32,8 +33,8 @@ func TestHealthNeedsNoCredential(t *testing.T) {
 func TestUnknownRoutesAnswerJSON(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	e.do(alice, "GET", "/nope", nil).RequireError(t, http.StatusNotFound, "", "no such route")
-	e.do(alice, "DELETE", "/jobs/"+string(ids.NewJobID()), nil).RequireError(t, http.StatusMethodNotAllowed, "", "not allowed")
+	e.Do(alice, "GET", "/nope", nil).RequireError(t, http.StatusNotFound, "", "no such route")
+	e.Do(alice, "DELETE", "/jobs/"+string(ids.NewJobID()), nil).RequireError(t, http.StatusMethodNotAllowed, "", "not allowed")
 }
 
 func TestCreateAndGet(t *testing.T) {
@@ -64,24 +65,19 @@ func TestCreateAndGet(t *testing.T) {
 	sum := sha256.Sum256([]byte(`{"command":["echo","1"],"image":"alpine","resources":{"cpu":1}}`))
 	require.Equal(t, hex.EncodeToString(sum[:]), j.SpecHash)
 
-	up := out.Upload
-	require.Equal(t, http.MethodPut, up.Method)
-	require.Equal(t, map[string]string{
+	u := apitest.RequireUpload(t, out.Upload, map[string]string{
 		signer.HeaderContentType: "application/gzip",
 		signer.HeaderLengthRange: "0,2048",
 		signer.HeaderContentMD5:  "1B2M2Y8AsgTpgAmY7PhCfg==",
 		// The workspace URL can create the object, never replace it.
 		signer.HeaderIfGenerationMatch: "0",
-	}, up.Headers)
-	require.WithinDuration(t, before.Add(time.Hour), up.ExpiresAt, 5*time.Second)
-	u, err := url.Parse(up.URL)
-	require.NoError(t, err)
+	}, before.Add(time.Hour))
 	require.Equal(t, "127.0.0.1:1", u.Host)
 	require.Equal(t, "/"+testBucket+"/"+job.WorkspaceName(ids.JobID(j.ID), 1), u.Path)
 	require.NotEmpty(t, u.Query().Get("X-Goog-Signature"))
 
 	// The stored job reads back the same, with no secret or URL in it.
-	got := e.do(alice, "GET", "/jobs/"+j.ID, nil)
+	got := e.Do(alice, "GET", "/jobs/"+j.ID, nil)
 	var stored job.View
 	got.Decode(t, http.StatusOK, &stored)
 	require.Equal(t, j.ID, stored.ID)
@@ -94,7 +90,7 @@ func TestCreateAndGet(t *testing.T) {
 
 	// Its first event is CREATED.
 	var events eventsResponse
-	e.do(alice, "GET", "/jobs/"+j.ID+"/events", nil).Decode(t, http.StatusOK, &events)
+	e.Do(alice, "GET", "/jobs/"+j.ID+"/events", nil).Decode(t, http.StatusOK, &events)
 	require.Len(t, events.Events, 1)
 	require.Equal(t, job.EventCreated, events.Events[0].Type)
 	require.EqualValues(t, 1, events.Events[0].Seq)
@@ -120,7 +116,7 @@ func TestEveryRouteNeedsCredentials(t *testing.T) {
 	for _, rt := range routes(id) {
 		for _, u := range []user{{}, forged, {Token: "not-a-jwt"}} {
 			var body httpapi.ErrorBody
-			e.do(u, rt.method, rt.path, rt.body).Decode(t, http.StatusUnauthorized, &body)
+			e.Do(u, rt.method, rt.path, rt.body).Decode(t, http.StatusUnauthorized, &body)
 			require.Equal(t, apperr.Unauthenticated, body.Error.Code, "%s %s", rt.method, rt.path)
 			require.NotEmpty(t, body.Error.Message)
 		}
@@ -129,13 +125,13 @@ func TestEveryRouteNeedsCredentials(t *testing.T) {
 
 func TestServicePrincipalsAreRefused(t *testing.T) {
 	e := newEnv(t)
-	srv := newServer(t, New(Options{Store: e.store, Signer: e.signer, Bucket: testBucket,
+	srv := apitest.Serve(t, New(Options{Store: e.store, Signer: e.signer, Bucket: testBucket,
 		VerifyRuntime: e.authn.Verify, Projects: e.projects, Secrets: e.secrets.Store,
 		Authenticate: func(*http.Request) (identity.Principal, error) {
 			return identity.Principal{Kind: identity.Service, ID: "dispatcher@x.iam.gserviceaccount.com"}, nil
 		}}))
 	for _, rt := range routes(string(ids.NewJobID())) {
-		user{}.Do(t, srv, rt.method, rt.path, rt.body).RequireError(t, http.StatusForbidden, "", "users")
+		srv.Do(user{}, rt.method, rt.path, rt.body).RequireError(t, http.StatusForbidden, "", "users")
 	}
 }
 
@@ -149,18 +145,18 @@ func TestAnotherUserSeesNotFound(t *testing.T) {
 			continue
 		}
 		var bobs, absent httpapi.ErrorBody
-		e.do(bob, rt.method, rt.path, rt.body).Decode(t, http.StatusNotFound, &bobs)
-		e.do(alice, rt.method, strings.Replace(rt.path, id, missing, 1), rt.body).Decode(t, http.StatusNotFound, &absent)
+		e.Do(bob, rt.method, rt.path, rt.body).Decode(t, http.StatusNotFound, &bobs)
+		e.Do(alice, rt.method, strings.Replace(rt.path, id, missing, 1), rt.body).Decode(t, http.StatusNotFound, &absent)
 		require.Equal(t, apperr.NotFound, bobs.Error.Code)
 		require.Equal(t, "job "+id+" not found", bobs.Error.Message, "%s %s", rt.method, rt.path)
 		require.Equal(t, strings.Replace(absent.Error.Message, missing, id, 1), bobs.Error.Message, "same body as a missing job")
 	}
 	// Bob's list does not show Alice's job, and her job is untouched.
 	var list listResponse
-	e.do(bob, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
+	e.Do(bob, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
 	require.Empty(t, list.Jobs)
 	var j job.Job
-	e.do(alice, "GET", "/jobs/"+id, nil).Decode(t, http.StatusOK, &j)
+	e.Do(alice, "GET", "/jobs/"+id, nil).Decode(t, http.StatusOK, &j)
 	require.Equal(t, job.AwaitingWorkspace, j.State)
 }
 
@@ -173,7 +169,7 @@ func TestBadJobIDs(t *testing.T) {
 				continue
 			}
 			var body httpapi.ErrorBody
-			e.do(alice, rt.method, rt.path, rt.body).Decode(t, http.StatusBadRequest, &body)
+			e.Do(alice, rt.method, rt.path, rt.body).Decode(t, http.StatusBadRequest, &body)
 			require.Equal(t, apperr.Invalid, body.Error.Code)
 			require.Contains(t, body.Error.Message, "job id")
 		}
@@ -250,21 +246,21 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"body too large", `{"spec":{"x":"` + strings.Repeat("a", 70<<10) + `"}}`, 413, "larger than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.do(alice, "POST", "/jobs", tc.body)
+			r := e.Do(alice, "POST", "/jobs", tc.body)
 			r.RequireError(t, tc.status, "", tc.want)
 			require.NotContains(t, string(r.Body), "s3cr3t-token")
 		})
 	}
 	// Nothing was stored.
 	var list listResponse
-	e.do(alice, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
+	e.Do(alice, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
 	require.Empty(t, list.Jobs)
 }
 
 func TestCreateNeedsJSONContentType(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	req, err := http.NewRequest("POST", e.srv.URL+"/jobs", strings.NewReader(`{}`))
+	req, err := http.NewRequest("POST", e.URL+"/jobs", strings.NewReader(`{}`))
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+alice.Token)
 	req.Header.Set("Content-Type", "text/plain")
@@ -281,7 +277,7 @@ func TestUploadReissue(t *testing.T) {
 	id := created.Job.ID
 
 	var again createAnswer
-	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &again)
+	e.Do(alice, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &again)
 	require.Equal(t, id, again.Job.ID)
 	require.Equal(t, created.Upload.Headers, again.Upload.Headers)
 	require.Contains(t, created.Upload.URL, job.WorkspaceName(ids.JobID(id), 1))
@@ -289,18 +285,18 @@ func TestUploadReissue(t *testing.T) {
 	require.False(t, again.Upload.ExpiresAt.After(again.Job.UploadDeadline.Add(time.Second)))
 
 	// Near the deadline the URL lives only until it.
-	late := newServer(t, e.handler(func() time.Time { return created.Job.UploadDeadline.Add(-10 * time.Minute) }))
+	late := apitest.Serve(t, e.handler(func() time.Time { return created.Job.UploadDeadline.Add(-10 * time.Minute) }))
 	var short createAnswer
-	alice.Do(t, late, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &short)
+	late.Do(alice, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &short)
 	require.WithinDuration(t, time.Now().Add(10*time.Minute), short.Upload.ExpiresAt, 5*time.Second)
 
 	// After the deadline, none.
-	closed := newServer(t, e.handler(func() time.Time { return created.Job.UploadDeadline.Add(-500 * time.Millisecond) }))
-	alice.Do(t, closed, "POST", "/jobs/"+id+"/upload", nil).RequireError(t, http.StatusConflict, "", "upload window")
+	closed := apitest.Serve(t, e.handler(func() time.Time { return created.Job.UploadDeadline.Add(-500 * time.Millisecond) }))
+	closed.Do(alice, "POST", "/jobs/"+id+"/upload", nil).RequireError(t, http.StatusConflict, "", "upload window")
 
 	// Once queued, none either.
 	e.move(id, queue)
-	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).RequireError(t, http.StatusConflict, "", "QUEUED")
+	e.Do(alice, "POST", "/jobs/"+id+"/upload", nil).RequireError(t, http.StatusConflict, "", "QUEUED")
 }
 
 func TestOutputAndAttestation(t *testing.T) {
@@ -311,25 +307,25 @@ func TestOutputAndAttestation(t *testing.T) {
 	id := e.createJob(alice, body).Job.ID
 	out, att := "/jobs/"+id+"/output", "/jobs/"+id+"/attestation"
 
-	e.do(alice, "GET", out, nil).RequireError(t, http.StatusConflict, "", "no output yet")
-	e.do(alice, "GET", att, nil).RequireError(t, http.StatusConflict, "", "no attestation yet")
+	e.Do(alice, "GET", out, nil).RequireError(t, http.StatusConflict, "", "no output yet")
+	e.Do(alice, "GET", att, nil).RequireError(t, http.StatusConflict, "", "no attestation yet")
 	e.move(id, queue)
 	e.move(id, claim)
 	e.move(id, arrive(job.OutputKind))
 
 	var dl map[string]any
-	e.do(alice, "GET", out, nil).Decode(t, http.StatusOK, &dl)
+	e.Do(alice, "GET", out, nil).Decode(t, http.StatusOK, &dl)
 	require.Len(t, dl, 2, "only url and expiresAt: %v", dl)
 	checkDownload(t, dl, id, job.OutputKind, "output.tar")
-	e.do(alice, "GET", att, nil).RequireError(t, http.StatusConflict, "", "no attestation yet")
+	e.Do(alice, "GET", att, nil).RequireError(t, http.StatusConflict, "", "no attestation yet")
 
 	j := e.move(id, arrive(job.AttestationKind))
 	require.Equal(t, job.Succeeded, j.State)
-	e.do(alice, "GET", att, nil).Decode(t, http.StatusOK, &dl)
+	e.Do(alice, "GET", att, nil).Decode(t, http.StatusOK, &dl)
 	checkDownload(t, dl, id, job.AttestationKind, "attestation.json")
 
 	// A succeeded job cannot be cancelled.
-	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).RequireError(t, http.StatusConflict, "", "SUCCEEDED")
+	e.Do(alice, "POST", "/jobs/"+id+"/cancel", nil).RequireError(t, http.StatusConflict, "", "SUCCEEDED")
 }
 
 func checkDownload(t *testing.T, dl map[string]any, id string, kind job.Kind, file string) {
@@ -349,21 +345,21 @@ func TestCancel(t *testing.T) {
 	id := e.createJob(alice, nil).Job.ID
 
 	var first, second job.Job
-	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &first)
+	e.Do(alice, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &first)
 	require.Equal(t, job.Cancelled, first.State)
 	require.False(t, first.FinishedAt.IsZero())
-	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &second)
+	e.Do(alice, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &second)
 	require.Equal(t, job.Cancelled, second.State)
 	require.True(t, first.FinishedAt.Equal(second.FinishedAt), "the second cancel changes nothing")
 
 	var events eventsResponse
-	e.do(alice, "GET", "/jobs/"+id+"/events", nil).Decode(t, http.StatusOK, &events)
+	e.Do(alice, "GET", "/jobs/"+id+"/events", nil).Decode(t, http.StatusOK, &events)
 	require.Len(t, events.Events, 2)
 	require.Equal(t, job.EventCancelled, events.Events[1].Type)
 	require.Equal(t, "cancelled by "+alice.ID, events.Events[1].Message)
 
 	// The upload cannot be re-issued for a cancelled job.
-	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).RequireError(t, http.StatusConflict, "", "CANCELLED")
+	e.Do(alice, "POST", "/jobs/"+id+"/upload", nil).RequireError(t, http.StatusConflict, "", "CANCELLED")
 }
 
 func TestListPagination(t *testing.T) {
@@ -384,7 +380,7 @@ func TestListPagination(t *testing.T) {
 	token, pages := "", 0
 	for {
 		var page listResponse
-		e.do(carol, "GET", "/jobs?pageSize=2&pageToken="+url.QueryEscape(token), nil).Decode(t, http.StatusOK, &page)
+		e.Do(carol, "GET", "/jobs?pageSize=2&pageToken="+url.QueryEscape(token), nil).Decode(t, http.StatusOK, &page)
 		require.LessOrEqual(t, len(page.Jobs), 2)
 		for _, j := range page.Jobs {
 			require.False(t, seen[j.ID], "job %s listed twice", j.ID)
@@ -402,10 +398,10 @@ func TestListPagination(t *testing.T) {
 	require.Equal(t, 3, pages)
 
 	var filtered listResponse
-	e.do(carol, "GET", "/jobs?state=QUEUED", nil).Decode(t, http.StatusOK, &filtered)
+	e.Do(carol, "GET", "/jobs?state=QUEUED", nil).Decode(t, http.StatusOK, &filtered)
 	require.Len(t, filtered.Jobs, 1)
 	require.Equal(t, queued, filtered.Jobs[0].ID)
-	e.do(carol, "GET", "/jobs?state=AWAITING_WORKSPACE&pageSize=100", nil).Decode(t, http.StatusOK, &filtered)
+	e.Do(carol, "GET", "/jobs?state=AWAITING_WORKSPACE&pageSize=100", nil).Decode(t, http.StatusOK, &filtered)
 	require.Len(t, filtered.Jobs, 4)
 	require.Empty(t, filtered.NextPageToken)
 
@@ -419,7 +415,7 @@ func TestListPagination(t *testing.T) {
 		"pageToken=" + "%ff%fe!":                 "pageToken",
 		"pageToken=" + strings.Repeat("x", 2000): "pageToken",
 	} {
-		e.do(carol, "GET", "/jobs?"+query, nil).RequireError(t, http.StatusBadRequest, "", msg)
+		e.Do(carol, "GET", "/jobs?"+query, nil).RequireError(t, http.StatusBadRequest, "", msg)
 	}
 }
 
@@ -429,14 +425,14 @@ func TestEventsPagination(t *testing.T) {
 	id := e.createJob(alice, nil).Job.ID
 	e.move(id, queue)
 	e.move(id, claim)
-	e.do(alice, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &job.Job{})
+	e.Do(alice, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &job.Job{})
 
 	var types []string
 	var seqs []int64
 	token := ""
 	for range 10 {
 		var page eventsResponse
-		e.do(alice, "GET", "/jobs/"+id+"/events?pageSize=2&pageToken="+url.QueryEscape(token), nil).Decode(t, http.StatusOK, &page)
+		e.Do(alice, "GET", "/jobs/"+id+"/events?pageSize=2&pageToken="+url.QueryEscape(token), nil).Decode(t, http.StatusOK, &page)
 		for _, ev := range page.Events {
 			types = append(types, ev.Type)
 			seqs = append(seqs, ev.Seq)
@@ -449,15 +445,15 @@ func TestEventsPagination(t *testing.T) {
 		"the queued job held a workflow token; cancelling destroyed it")
 	require.Equal(t, []int64{1, 2, 3, 4, 5}, seqs)
 
-	e.do(alice, "GET", "/jobs/"+id+"/events?pageSize=0", nil).RequireError(t, http.StatusBadRequest, "", "pageSize")
-	e.do(alice, "GET", "/jobs/"+id+"/events?pageToken=garbage", nil).RequireError(t, http.StatusBadRequest, "", "pageToken")
+	e.Do(alice, "GET", "/jobs/"+id+"/events?pageSize=0", nil).RequireError(t, http.StatusBadRequest, "", "pageSize")
+	e.Do(alice, "GET", "/jobs/"+id+"/events?pageToken=garbage", nil).RequireError(t, http.StatusBadRequest, "", "pageToken")
 }
 
 func TestStoredJobHasNoURL(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
 	id := e.createJob(alice, nil).Job.ID
-	e.do(alice, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &createAnswer{})
+	e.Do(alice, "POST", "/jobs/"+id+"/upload", nil).Decode(t, http.StatusOK, &createAnswer{})
 	j, err := e.store.Get(context.Background(), ids.JobID(id))
 	require.NoError(t, err)
 	evs, _, err := e.store.Events(context.Background(), ids.JobID(id), 100, "")

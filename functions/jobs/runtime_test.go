@@ -41,7 +41,7 @@ func TestRuntimeTokenIsCheckedKeptAndScrubbed(t *testing.T) {
 	alice := e.newUser("alice")
 	token := e.apiToken(alice, "objects:read", "jobs:write")
 
-	r := e.do(alice, "POST", "/jobs", withRuntime(token))
+	r := e.Do(alice, "POST", "/jobs", withRuntime(token))
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	require.NotContains(t, string(r.Body), token)
 	var created createAnswer
@@ -50,7 +50,7 @@ func TestRuntimeTokenIsCheckedKeptAndScrubbed(t *testing.T) {
 	require.Equal(t, []string{"jobs:write", "objects:read"}, created.Job.RuntimeScopes, "sorted")
 
 	for _, path := range []string{"/jobs/" + created.Job.ID, "/jobs/" + created.Job.ID + "/events", "/jobs"} {
-		r := e.do(alice, "GET", path, nil)
+		r := e.Do(alice, "GET", path, nil)
 		require.Equal(t, http.StatusOK, r.Status)
 		require.NotContains(t, string(r.Body), token)
 	}
@@ -63,7 +63,7 @@ func TestRuntimeTokenIsCheckedKeptAndScrubbed(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, token, kept)
 
-	e.do(alice, "POST", "/jobs/"+created.Job.ID+"/cancel", nil).Decode(t, http.StatusOK, &job.Job{})
+	e.Do(alice, "POST", "/jobs/"+created.Job.ID+"/cancel", nil).Decode(t, http.StatusOK, &job.Job{})
 	require.Empty(t, e.secrets.Held(t, created.Job.ID), "Secret Manager holds nothing of a cancelled job")
 }
 
@@ -86,13 +86,13 @@ func TestRuntimeTokenRefusals(t *testing.T) {
 		"an ID token for another audience": {foreignToken(t, e), "not a valid credential"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := e.do(alice, "POST", "/jobs", withRuntime(tc.token))
+			r := e.Do(alice, "POST", "/jobs", withRuntime(tc.token))
 			r.RequireError(t, http.StatusBadRequest, "", tc.want)
 			require.NotContains(t, string(r.Body), tc.token)
 		})
 	}
 	var list listResponse
-	e.do(alice, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
+	e.Do(alice, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
 	require.Empty(t, list.Jobs, "no refused submission left a job")
 }
 
@@ -113,7 +113,7 @@ func TestReuseReturnsTheFinishedJob(t *testing.T) {
 	e.move(first.Job.ID, arrive(job.OutputKind))
 
 	var again createAnswer
-	e.do(alice, "POST", "/jobs", body()).Decode(t, http.StatusOK, &again)
+	e.Do(alice, "POST", "/jobs", body()).Decode(t, http.StatusOK, &again)
 	require.Equal(t, first.Job.ID, again.Job.ID)
 	require.Empty(t, again.Upload.URL, "a reused job needs no upload")
 
@@ -148,28 +148,28 @@ func TestProjectJobs(t *testing.T) {
 	created := e.createJob(editor, body)
 	id := created.Job.ID
 	require.Equal(t, pid, created.Job.Project)
-	e.do(viewer, "POST", "/jobs", body).RequireError(t, http.StatusForbidden, "", "viewers")
-	e.do(stranger, "POST", "/jobs", body).RequireError(t, http.StatusNotFound, "", "project")
+	e.Do(viewer, "POST", "/jobs", body).RequireError(t, http.StatusForbidden, "", "viewers")
+	e.Do(stranger, "POST", "/jobs", body).RequireError(t, http.StatusNotFound, "", "project")
 
 	for _, u := range []user{owner, editor, viewer} {
-		e.do(u, "GET", "/jobs/"+id, nil).Decode(t, http.StatusOK, &job.Job{})
+		e.Do(u, "GET", "/jobs/"+id, nil).Decode(t, http.StatusOK, &job.Job{})
 		var list listResponse
-		e.do(u, "GET", "/jobs?project="+pid, nil).Decode(t, http.StatusOK, &list)
+		e.Do(u, "GET", "/jobs?project="+pid, nil).Decode(t, http.StatusOK, &list)
 		require.Len(t, list.Jobs, 1)
-		e.do(u, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
+		e.Do(u, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
 		require.Len(t, list.Jobs, 1, "project jobs are listed with one's own")
 	}
-	e.do(stranger, "GET", "/jobs/"+id, nil).RequireError(t, http.StatusNotFound, "", "not found")
-	e.do(stranger, "GET", "/jobs?project="+pid, nil).RequireError(t, http.StatusNotFound, "", "project")
-	e.do(viewer, "POST", "/jobs/"+id+"/cancel", nil).RequireError(t, http.StatusForbidden, "", "viewers")
+	e.Do(stranger, "GET", "/jobs/"+id, nil).RequireError(t, http.StatusNotFound, "", "not found")
+	e.Do(stranger, "GET", "/jobs?project="+pid, nil).RequireError(t, http.StatusNotFound, "", "project")
+	e.Do(viewer, "POST", "/jobs/"+id+"/cancel", nil).RequireError(t, http.StatusForbidden, "", "viewers")
 
 	require.NoError(t, e.projects.RemoveMember(ctx, ids.ProjectID(pid), ids.UserID(editor.ID), ids.UserID(owner.ID)))
-	e.do(editor, "GET", "/jobs/"+id, nil).RequireError(t, http.StatusNotFound, "", "not found")
+	e.Do(editor, "GET", "/jobs/"+id, nil).RequireError(t, http.StatusNotFound, "", "not found")
 	var list listResponse
-	e.do(editor, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
+	e.Do(editor, "GET", "/jobs", nil).Decode(t, http.StatusOK, &list)
 	require.Empty(t, list.Jobs, "the submitter who left no longer sees the project's job")
 
-	e.do(owner, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &job.Job{})
+	e.Do(owner, "POST", "/jobs/"+id+"/cancel", nil).Decode(t, http.StatusOK, &job.Job{})
 }
 
 func foreignToken(t *testing.T, e *env) string {
@@ -188,13 +188,13 @@ func TestUnverifiedRuntimeTokenIsNeverRegistered(t *testing.T) {
 	alice := e.newUser("alice")
 	before := logging.DefaultMasker.Len()
 	for _, words := range []string{"hide-the-word-BREACH-from-the-logs", "xxxxxxxxxxxxxxxxxxxxxxxx", "admin@example.com-exfiltration"} {
-		r := e.do(alice, "POST", "/jobs", withRuntime(words))
+		r := e.Do(alice, "POST", "/jobs", withRuntime(words))
 		require.Equal(t, 4, r.Status/100, "refused: %s", r.Body)
 		require.Equal(t, "log "+words, logging.DefaultMasker.Mask("log "+words), "an unverified runtime token was registered")
 	}
 	token := e.apiToken(alice, "jobs:write")
 	after := logging.DefaultMasker.Len()
-	r := e.do(alice, "POST", "/jobs", withRuntime(token))
+	r := e.Do(alice, "POST", "/jobs", withRuntime(token))
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	require.Equal(t, after, logging.DefaultMasker.Len(), "a verified runtime token goes to the request's scope, not the process's registry")
 	require.Equal(t, before+1, after, "only the test's own token, created outside any request")

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/project"
@@ -36,17 +37,12 @@ func TestCreateObjectInOwnSpace(t *testing.T) {
 	require.Equal(t, alice, string(o.CreatedBy))
 	require.Empty(t, o.Key, "the storage key is never shown")
 
-	up := out.Upload
-	require.Equal(t, http.MethodPut, up.Method)
-	require.Equal(t, map[string]string{
+	u := apitest.RequireUpload(t, out.Upload, map[string]string{
 		signer.HeaderContentType:       "text/plain",
 		signer.HeaderContentMD5:        md5Of(content),
 		signer.HeaderLengthRange:       "12,12",
 		signer.HeaderIfGenerationMatch: "0",
-	}, up.Headers)
-	require.WithinDuration(t, before.Add(object.UploadWindow), up.ExpiresAt, 5*time.Second)
-	u, err := url.Parse(up.URL)
-	require.NoError(t, err)
+	}, before.Add(object.UploadWindow))
 	stored := e.object(o.ID)
 	require.Equal(t, "/"+testBucket+"/"+stored.UploadKey, u.Path, "the URL names the object's upload key")
 	require.NotEqual(t, stored.Key, stored.UploadKey, "never the key download URLs name")

@@ -25,23 +25,23 @@ func TestNarrowedTokenSeesOnlyItself(t *testing.T) {
 	l := e.list(asNarrow)
 	require.Len(t, l.Tokens, 1, "a narrowed token sees only itself")
 	require.Equal(t, narrow.ID, l.Tokens[0].ID)
-	e.do(asNarrow, http.MethodDelete, "/tokens/"+string(other.ID), nil).RequireError(t, http.StatusNotFound, "not_found", "tokens:manage")
-	e.do(asNarrow, http.MethodDelete, "/tokens/"+string(manager.ID), nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
-	require.Equal(t, http.StatusOK, e.do(user{Token: other.Token}, http.MethodGet, "/tokens", nil).Status, "the other token still works")
+	e.Do(asNarrow, http.MethodDelete, "/tokens/"+string(other.ID), nil).RequireError(t, http.StatusNotFound, "not_found", "tokens:manage")
+	e.Do(asNarrow, http.MethodDelete, "/tokens/"+string(manager.ID), nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
+	require.Equal(t, http.StatusOK, e.Do(user{Token: other.Token}, http.MethodGet, "/tokens", nil).Status, "the other token still works")
 	require.False(t, e.list(alice).Tokens[2].Revoked)
 
 	require.Len(t, e.list(asManager).Tokens, 3, "tokens:manage sees every token")
 	require.Len(t, e.list(user{Token: e.create(alice, map[string]any{"name": "all", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token}).Tokens, 4, `"all" includes tokens:manage`)
-	require.Equal(t, http.StatusNoContent, e.do(asManager, http.MethodDelete, "/tokens/"+string(other.ID), nil).Status)
-	e.do(user{Token: other.Token}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+	require.Equal(t, http.StatusNoContent, e.Do(asManager, http.MethodDelete, "/tokens/"+string(other.ID), nil).Status)
+	e.Do(user{Token: other.Token}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 
 	// A narrowed token may revoke itself, and cannot mint tokens:manage.
-	e.do(asNarrow, http.MethodPost, "/tokens", map[string]any{"name": "up", "scopes": []string{"tokens:manage"}, "expiresInSeconds": 3600}).
+	e.Do(asNarrow, http.MethodPost, "/tokens", map[string]any{"name": "up", "scopes": []string{"tokens:manage"}, "expiresInSeconds": 3600}).
 		RequireError(t, http.StatusForbidden, "permission_denied", "narrow")
-	require.Equal(t, http.StatusNoContent, e.do(asNarrow, http.MethodDelete, "/tokens/"+string(narrow.ID), nil).Status)
-	e.do(asNarrow, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+	require.Equal(t, http.StatusNoContent, e.Do(asNarrow, http.MethodDelete, "/tokens/"+string(narrow.ID), nil).Status)
+	e.Do(asNarrow, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 
-	e.do(alice, http.MethodPost, "/tokens", map[string]any{"name": "x", "scopes": []string{"tokens:manage@users/" + alice.ID}, "expiresInSeconds": 3600}).
+	e.Do(alice, http.MethodPost, "/tokens", map[string]any{"name": "x", "scopes": []string{"tokens:manage@users/" + alice.ID}, "expiresInSeconds": 3600}).
 		RequireError(t, http.StatusBadRequest, "invalid_argument", "cannot be restricted to a space")
 }
 
@@ -75,15 +75,15 @@ func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
 	// Past the parent's expiry, every descendant is refused.
 	e.offset.Store(int64(61 * time.Second))
 	for _, tok := range []string{parent.Token, child.Token, grandchild.Token} {
-		e.do(user{Token: tok}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "expired")
+		e.Do(user{Token: tok}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "expired")
 	}
 	e.offset.Store(0)
 
 	// Revoking the parent revokes the child and the grandchild.
-	require.Equal(t, http.StatusOK, e.do(user{Token: grandchild.Token}, http.MethodGet, "/tokens", nil).Status)
-	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+string(parent.ID), nil).Status)
+	require.Equal(t, http.StatusOK, e.Do(user{Token: grandchild.Token}, http.MethodGet, "/tokens", nil).Status)
+	require.Equal(t, http.StatusNoContent, e.Do(alice, http.MethodDelete, "/tokens/"+string(parent.ID), nil).Status)
 	for _, tok := range []string{parent.Token, child.Token, grandchild.Token} {
-		e.do(user{Token: tok}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+		e.Do(user{Token: tok}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 	}
 	for _, tok := range e.list(alice).Tokens {
 		require.True(t, tok.Revoked, "%s is listed revoked with its ancestor", tok.Name)
@@ -92,8 +92,8 @@ func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
 	// Revoking a child leaves its parent alone.
 	p2 := e.create(alice, map[string]any{"name": "p2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
 	c2 := e.create(user{Token: p2.Token}, map[string]any{"name": "c2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
-	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+string(c2.ID), nil).Status)
-	require.Equal(t, http.StatusOK, e.do(user{Token: p2.Token}, http.MethodGet, "/tokens", nil).Status)
+	require.Equal(t, http.StatusNoContent, e.Do(alice, http.MethodDelete, "/tokens/"+string(c2.ID), nil).Status)
+	require.Equal(t, http.StatusOK, e.Do(user{Token: p2.Token}, http.MethodGet, "/tokens", nil).Status)
 }
 
 // TestChainDepthIsBounded: a token chain is at most MaxChainDepth deep.
@@ -104,7 +104,7 @@ func TestChainDepthIsBounded(t *testing.T) {
 	for range apitoken.MaxChainDepth {
 		tok = e.create(user{Token: tok}, map[string]any{"name": "link", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token
 	}
-	e.do(user{Token: tok}, http.MethodPost, "/tokens", map[string]any{"name": "too deep", "scopes": []string{"all"}, "expiresInSeconds": 3600}).
+	e.Do(user{Token: tok}, http.MethodPost, "/tokens", map[string]any{"name": "too deep", "scopes": []string{"all"}, "expiresInSeconds": 3600}).
 		RequireError(t, http.StatusBadRequest, "invalid_argument", "descends from")
-	require.Equal(t, http.StatusOK, e.do(user{Token: tok}, http.MethodGet, "/tokens", nil).Status, "the deepest token works")
+	require.Equal(t, http.StatusOK, e.Do(user{Token: tok}, http.MethodGet, "/tokens", nil).Status, "the deepest token works")
 }

@@ -38,9 +38,9 @@ func FuzzTokenRequests(f *testing.F) {
 			return // not a header value a client can send
 		}
 		if credential != "" {
-			user{Token: credential}.Probe(t, e.srv.URL, "GET", "/tokens", nil)
+			user{Token: credential}.Probe(t, e.URL, "GET", "/tokens", nil)
 		}
-		alice.Probe(t, e.srv.URL, "POST", "/tokens", string(body))
-		alice.Probe(t, e.srv.URL, "DELETE", "/tokens/"+url.PathEscape(id), nil)
+		alice.Probe(t, e.URL, "POST", "/tokens", string(body))
+		alice.Probe(t, e.URL, "DELETE", "/tokens/"+url.PathEscape(id), nil)
 	})
 }

@@ -3,7 +3,6 @@ package tokens
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,7 +28,7 @@ type env struct {
 	store  *apitoken.Tokens
 	issuer *oidctest.Issuer
 	offset atomic.Int64 // added to the store's clock
-	srv    *httptest.Server
+	*apitest.Server
 }
 
 func newEnv(t testing.TB) *env {
@@ -41,14 +40,13 @@ func newEnv(t testing.TB) *env {
 	e.issuer = oidctest.Start(t, testAudience)
 	auth := &identity.Authenticator{Users: e.issuer.Users, APITokens: e.store}
 
-	e.srv = httptest.NewServer(New(Options{
+	e.Server = apitest.Serve(t, New(Options{
 		Tokens:       e.store,
 		Audit:        apitest.Audit(t),
 		Authenticate: auth.Authenticate,
 		MaxLifetime:  30 * 24 * time.Hour,
 		JWKS:         func(context.Context) ([]byte, error) { return e.issuer.JWKS(), nil },
 	}))
-	t.Cleanup(e.srv.Close)
 	return e
 }
 
@@ -57,20 +55,13 @@ type user = apitest.Caller
 
 func (e *env) newUser(name string) user { return e.issuer.NewUser(e.t, name) }
 
-type response = apitest.Response
-
-func (e *env) do(u user, method, path string, body any) response {
-	e.t.Helper()
-	return u.Do(e.t, e.srv.URL, method, path, body)
-}
-
 // created is the answer of POST /tokens, read as the Go client reads it.
 type created = client.NewToken
 
 func (e *env) create(u user, body map[string]any) created {
 	e.t.Helper()
 	var c created
-	e.do(u, http.MethodPost, "/tokens", body).Decode(e.t, http.StatusCreated, &c)
+	e.Do(u, http.MethodPost, "/tokens", body).Decode(e.t, http.StatusCreated, &c)
 	return c
 }
 
@@ -81,6 +72,6 @@ type listed struct {
 func (e *env) list(u user) listed {
 	e.t.Helper()
 	var l listed
-	e.do(u, http.MethodGet, "/tokens", nil).Decode(e.t, http.StatusOK, &l)
+	e.Do(u, http.MethodGet, "/tokens", nil).Decode(e.t, http.StatusOK, &l)
 	return l
 }

@@ -15,7 +15,7 @@ func BenchmarkAPITokenRequest(b *testing.B) {
 	c := e.create(alice, map[string]any{"name": "bench", "scopes": []string{"all"}, "expiresInSeconds": 3600})
 	apiUser := user{ID: alice.ID, Token: c.Token}
 	for b.Loop() {
-		if r := e.do(apiUser, http.MethodGet, "/tokens", nil); r.Status != http.StatusOK {
+		if r := e.Do(apiUser, http.MethodGet, "/tokens", nil); r.Status != http.StatusOK {
 			b.Fatalf("GET /tokens with an API token answered %d: %s", r.Status, r.Body)
 		}
 	}

@@ -35,7 +35,7 @@ func TestCreateListRevoke(t *testing.T) {
 	d := e.create(alice, map[string]any{"name": "default", "scopes": []string{"all"}})
 	require.WithinDuration(t, before.Add(30*24*time.Hour), d.ExpiresAt, 10*time.Second)
 
-	resp := e.do(alice, http.MethodGet, "/tokens", nil)
+	resp := e.Do(alice, http.MethodGet, "/tokens", nil)
 	require.Equal(t, http.StatusOK, resp.Status)
 	require.NotContains(t, string(resp.Body), c.Token, "a token is shown once")
 	require.NotContains(t, string(resp.Body), d.Token)
@@ -51,15 +51,15 @@ func TestCreateListRevoke(t *testing.T) {
 	tok := user{ID: alice.ID, Token: c.Token}
 	require.Len(t, e.list(tok).Tokens, 1)
 
-	resp = e.do(alice, http.MethodDelete, "/tokens/"+string(c.ID), nil)
+	resp = e.Do(alice, http.MethodDelete, "/tokens/"+string(c.ID), nil)
 	require.Equal(t, http.StatusNoContent, resp.Status, "body: %s", resp.Body)
 	require.Empty(t, resp.Body)
-	e.do(tok, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
+	e.Do(tok, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 	l = e.list(alice)
 	require.True(t, l.Tokens[1].Revoked)
 	require.NotNil(t, l.Tokens[1].RevokedAt)
 	// Revoking again is idempotent.
-	require.Equal(t, http.StatusNoContent, e.do(alice, http.MethodDelete, "/tokens/"+string(c.ID), nil).Status)
+	require.Equal(t, http.StatusNoContent, e.Do(alice, http.MethodDelete, "/tokens/"+string(c.ID), nil).Status)
 }
 
 func TestTokenNeverStored(t *testing.T) {
@@ -90,7 +90,7 @@ func TestVerifyRefusals(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
 	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"jobs:read"}, "expiresInSeconds": 120})
-	require.Equal(t, http.StatusOK, e.do(user{Token: c.Token}, http.MethodGet, "/tokens", nil).Status)
+	require.Equal(t, http.StatusOK, e.Do(user{Token: c.Token}, http.MethodGet, "/tokens", nil).Status)
 
 	// Tampered: one character of the secret changed.
 	last := c.Token[len(c.Token)-2]
@@ -99,13 +99,13 @@ func TestVerifyRefusals(t *testing.T) {
 		repl = 'B'
 	}
 	tampered := c.Token[:len(c.Token)-2] + string(repl) + c.Token[len(c.Token)-1:]
-	e.do(user{Token: tampered}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "not valid")
-	e.do(user{Token: c.Token + "x"}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "malformed")
-	e.do(user{}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "missing credentials")
+	e.Do(user{Token: tampered}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "not valid")
+	e.Do(user{Token: c.Token + "x"}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "malformed")
+	e.Do(user{}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "missing credentials")
 
 	// Expired.
 	e.offset.Store(int64(121 * time.Second))
-	e.do(user{Token: c.Token}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "expired")
+	e.Do(user{Token: c.Token}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "expired")
 }
 
 func TestRevokeOtherUsersToken(t *testing.T) {
@@ -113,10 +113,10 @@ func TestRevokeOtherUsersToken(t *testing.T) {
 	alice, bob := e.newUser("alice"), e.newUser("bob")
 	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"jobs:read"}, "expiresInSeconds": 600})
 
-	e.do(bob, http.MethodDelete, "/tokens/"+string(c.ID), nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
-	e.do(alice, http.MethodDelete, "/tokens/t_nope", nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
+	e.Do(bob, http.MethodDelete, "/tokens/"+string(c.ID), nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
+	e.Do(alice, http.MethodDelete, "/tokens/t_nope", nil).RequireError(t, http.StatusNotFound, "not_found", "not found")
 	require.Empty(t, e.list(bob).Tokens)
-	require.Equal(t, http.StatusOK, e.do(user{Token: c.Token}, http.MethodGet, "/tokens", nil).Status, "still valid")
+	require.Equal(t, http.StatusOK, e.Do(user{Token: c.Token}, http.MethodGet, "/tokens", nil).Status, "still valid")
 }
 
 func TestCreateBadInput(t *testing.T) {
@@ -147,7 +147,7 @@ func TestCreateBadInput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e.do(alice, http.MethodPost, "/tokens", tc.body).RequireError(t, http.StatusBadRequest, "invalid_argument", tc.want)
+			e.Do(alice, http.MethodPost, "/tokens", tc.body).RequireError(t, http.StatusBadRequest, "invalid_argument", tc.want)
 		})
 	}
 	require.Empty(t, e.list(alice).Tokens)
@@ -160,7 +160,7 @@ func TestNarrowingOnly(t *testing.T) {
 	tok := user{ID: alice.ID, Token: narrow.Token}
 
 	for _, scopes := range [][]string{{"all"}, {"objects:read"}, {"objects:write@projects/proj1"}, {"objects:read@projects/proj2"}, {"jobs:read", "objects:write"}} {
-		e.do(tok, http.MethodPost, "/tokens", map[string]any{"name": "wider", "scopes": scopes, "expiresInSeconds": 600}).
+		e.Do(tok, http.MethodPost, "/tokens", map[string]any{"name": "wider", "scopes": scopes, "expiresInSeconds": 600}).
 			RequireError(t, http.StatusForbidden, "permission_denied", "only narrow")
 	}
 	c := e.create(tok, map[string]any{"name": "narrower", "scopes": []string{"jobs:read", "objects:read@projects/proj1"}, "expiresInSeconds": 600})
@@ -188,12 +188,12 @@ func TestServicesAndUnconfigured(t *testing.T) {
 	t.Cleanup(bare.Close)
 	user{}.Do(t, bare.URL, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusServiceUnavailable, "unavailable", "not configured")
 	require.Equal(t, http.StatusOK, user{}.Do(t, bare.URL, http.MethodGet, "/healthz", nil).Status)
-	e.do(user{}, http.MethodPut, "/tokens", nil).RequireError(t, http.StatusMethodNotAllowed, "method_not_allowed", "")
+	e.Do(user{}, http.MethodPut, "/tokens", nil).RequireError(t, http.StatusMethodNotAllowed, "method_not_allowed", "")
 }
 
 func TestJWKS(t *testing.T) {
 	e := newEnv(t)
-	resp := e.do(user{}, http.MethodGet, JWKSPath, nil)
+	resp := e.Do(user{}, http.MethodGet, JWKSPath, nil)
 	require.Equal(t, http.StatusOK, resp.Status)
 	require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 	require.Equal(t, "public, max-age=300", resp.Header.Get("Cache-Control"))

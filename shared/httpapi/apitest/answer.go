@@ -3,9 +3,13 @@ package apitest
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/signer"
 )
 
 // RequireClientAnswer checks what a fuzz target asserts of every answer to
@@ -38,4 +42,17 @@ func RequireClientAnswer(t testing.TB, r Response, what string) {
 func (c Caller) Probe(t testing.TB, base, method, path string, body any) {
 	t.Helper()
 	RequireClientAnswer(t, c.Do(t, base, method, path, body), method+" "+path)
+}
+
+// RequireUpload checks a signed upload answer: a PUT binding exactly
+// headers, expiring at expires (within 5 s: the handler read its clock a
+// little after the test), and returns its parsed URL.
+func RequireUpload(t testing.TB, up signer.URL, headers map[string]string, expires time.Time) *url.URL {
+	t.Helper()
+	require.Equal(t, http.MethodPut, up.Method)
+	require.Equal(t, headers, up.Headers)
+	require.WithinDuration(t, expires, up.ExpiresAt, 5*time.Second)
+	u, err := url.Parse(up.URL)
+	require.NoError(t, err)
+	return u
 }
