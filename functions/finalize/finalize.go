@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/GoogleCloudPlatform/functions-framework-go/functions"
@@ -123,16 +124,35 @@ func (h *Handler) HandleEvent(ctx context.Context, e event.Event) error {
 		log.ErrorContext(ctx, "finalize is not configured; the event will be retried", "error", h.missing)
 		return httpapi.NotConfigured(Name, h.missing)
 	}
+	a, err := obj.arrival()
+	if err != nil {
+		log.WarnContext(ctx, "ignoring finalize event with a bad object", "error", err)
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
 	defer cancel()
 	switch {
 	case obj.Bucket == h.opts.Bucket:
-		return h.jobObject(ctx, log, obj)
+		return h.jobObject(ctx, log, obj, a)
 	case h.opts.ObjectsBucket != "" && obj.Bucket == h.opts.ObjectsBucket:
-		return h.sharedObject(ctx, log, obj)
+		return h.sharedObject(ctx, log, obj, a)
 	}
 	log.WarnContext(ctx, "ignoring object of a bucket finalize does not handle")
 	return nil
+}
+
+// arrival reads the generation, size and MD5 of the object. GCS JSON sends
+// the 64-bit numbers as strings.
+func (o StorageObject) arrival() (job.Arrival, error) {
+	gen, err := strconv.ParseInt(o.Generation, 10, 64)
+	if err != nil || gen <= 0 {
+		return job.Arrival{}, fmt.Errorf("generation %q is not a positive integer", o.Generation)
+	}
+	size, err := strconv.ParseInt(o.Size, 10, 64)
+	if err != nil || size < 0 {
+		return job.Arrival{}, fmt.Errorf("size %q is not a non-negative integer", o.Size)
+	}
+	return job.Arrival{Generation: gen, SizeBytes: size, MD5: o.MD5Hash}, nil
 }
 
 // HTTP serves the handler as a binary- or structured-mode CloudEvents HTTP

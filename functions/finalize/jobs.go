@@ -3,9 +3,7 @@ package finalize
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"strconv"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/custody"
@@ -13,27 +11,14 @@ import (
 	"valet.dev/valet/shared/job"
 )
 
-// arrival reads the generation, size and MD5 of the object. GCS JSON sends
-// the 64-bit numbers as strings.
-func (o StorageObject) arrival() (job.Arrival, error) {
-	gen, err := strconv.ParseInt(o.Generation, 10, 64)
-	if err != nil || gen <= 0 {
-		return job.Arrival{}, fmt.Errorf("generation %q is not a positive integer", o.Generation)
-	}
-	size, err := strconv.ParseInt(o.Size, 10, 64)
-	if err != nil || size < 0 {
-		return job.Arrival{}, fmt.Errorf("size %q is not a non-negative integer", o.Size)
-	}
-	return job.Arrival{Generation: gen, SizeBytes: size, MD5: o.MD5Hash}, nil
-}
-
-// jobObject applies an object of the jobs bucket to its job.
+// jobObject applies an object of the jobs bucket, arrived as a, to its
+// job.
 //
-// Acknowledged without effect: names valet never hands out, malformed
-// bodies, and jobs that do not exist (their object is left alone: it is
+// Acknowledged without effect (besides the malformed bodies HandleEvent
+// acknowledges): names valet never hands out, and jobs that do not exist (their object is left alone: it is
 // private, unreachable without a signed URL, and the bucket's lifecycle rule
 // removes it; deleting on a missing job would race a job being created).
-func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageObject) error {
+func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageObject, a job.Arrival) error {
 	name, kind, epoch, ok := job.ParseObjectName(obj.Name)
 	if !ok {
 		log.WarnContext(ctx, "ignoring object with a name valet did not hand out")
@@ -42,11 +27,6 @@ func (h *Handler) jobObject(ctx context.Context, log *slog.Logger, obj StorageOb
 	id, err := ids.ParseJobID(name)
 	if err != nil {
 		log.WarnContext(ctx, "ignoring object whose job id is malformed")
-		return nil
-	}
-	a, err := obj.arrival()
-	if err != nil {
-		log.WarnContext(ctx, "ignoring finalize event with a bad object", "error", err)
 		return nil
 	}
 	a.Epoch = epoch

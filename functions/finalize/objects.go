@@ -7,6 +7,7 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
+	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/object"
 )
 
@@ -19,21 +20,16 @@ import (
 // only, never a newer one): the object was deleted, or the bytes are at a
 // revision a revoke has left behind.
 //
-// Acknowledged without effect: keys valet never hands out, malformed
-// bodies, redeliveries (those of a rejected upload delete again, in case
-// the first deletion failed), and bytes at a newer revision than the
+// Acknowledged without effect (besides the malformed bodies HandleEvent
+// acknowledges): keys valet never hands out, redeliveries (those of a
+// rejected upload delete again, in case the first deletion failed), and bytes at a newer revision than the
 // object's (a revoke whose copy landed before its metadata moved; its own
 // event is then a duplicate).
-func (h *Handler) sharedObject(ctx context.Context, log *slog.Logger, obj StorageObject) error {
+func (h *Handler) sharedObject(ctx context.Context, log *slog.Logger, obj StorageObject, ja job.Arrival) error {
 	_, id, revision, ok := object.ParseKey(obj.Name)
 	_, uploadID, isUpload := object.ParseUploadKey(obj.Name)
 	if !ok && !isUpload {
 		log.WarnContext(ctx, "ignoring object with a key valet did not hand out")
-		return nil
-	}
-	ja, err := obj.arrival()
-	if err != nil {
-		log.WarnContext(ctx, "ignoring finalize event with a bad object", "error", err)
 		return nil
 	}
 	a := object.Arrival{Generation: ja.Generation, SizeBytes: ja.SizeBytes, MD5: ja.MD5}
