@@ -21,10 +21,7 @@ func caller(r *http.Request) (identity.Principal, error) {
 
 // role is p's role in project pid (None for a personal job).
 func (h *handler) role(ctx context.Context, p identity.Principal, pid ids.ProjectID) (project.Role, error) {
-	if pid == "" {
-		return project.None, nil
-	}
-	return h.projects.Role(ctx, pid, ids.UserID(p.ID))
+	return project.RoleIn(ctx, h.projects, pid, ids.UserID(p.ID))
 }
 
 // notFound is the answer for a job that is absent and for one the caller

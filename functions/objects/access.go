@@ -22,11 +22,8 @@ func caller(r *http.Request) (identity.Principal, error) {
 // role is p's role in space: its project role for a project space, None
 // for a personal one (access.Can decides personal spaces by id).
 func (h *handler) role(ctx context.Context, p identity.Principal, space ids.SpaceID) (project.Role, error) {
-	pid, ok := space.Project()
-	if !ok {
-		return project.None, nil
-	}
-	return h.projects.Role(ctx, pid, ids.UserID(p.ID))
+	pid, _ := space.Project()
+	return project.RoleIn(ctx, h.projects, pid, ids.UserID(p.ID))
 }
 
 // authorize checks that p may do a to r, after looking up p's role in r's

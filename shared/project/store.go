@@ -74,3 +74,12 @@ type Store interface {
 	// began and did not finish: the sweep completes them.
 	Deleting(ctx context.Context, limit int) ([]ids.ProjectID, error)
 }
+
+// RoleIn is user's role in project pid, read from s: None, without a
+// read, for no project (a personal job or space).
+func RoleIn(ctx context.Context, s Store, pid ids.ProjectID, user ids.UserID) (Role, error) {
+	if pid == "" {
+		return None, nil
+	}
+	return s.Role(ctx, pid, user)
+}
