@@ -1,10 +1,10 @@
 package objects
 
 import (
+	"errors"
 	"net/http"
 
 	"valet.dev/valet/shared/access"
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/httpapi"
 )
@@ -30,7 +30,7 @@ func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if h.auditLog == nil {
-		return apperr.E(apperr.Unavailable, "the audit trail is not configured")
+		return httpapi.NotConfigured(Name, errors.New("objects: Options.AuditLog is not set"))
 	}
 	entries, next, err := h.auditLog.List(r.Context(), string(space), page.Size, page.Token)
 	if err != nil {

@@ -2,6 +2,7 @@ package objects
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/signer"
+	"valet.dev/valet/shared/signer/signertest"
 )
 
 // auditAnswer is the client's view of GET /spaces/{space}/audit.
@@ -141,4 +143,21 @@ func TestAuditTrailOfAProject(t *testing.T) {
 
 	require.Equal(t, http.StatusNoContent, e.call(user(carol), http.MethodDelete, "/projects/"+pid+"?force=true", nil).Status)
 	e.call(user(carol), http.MethodGet, "/spaces/"+space+"/audit", nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+}
+
+// TestAuditTrailWithoutItsStore: without Options.AuditLog the trail
+// answers, once the caller may read it, what every route of a function
+// missing a dependency answers (httpapi.NotConfigured).
+func TestAuditTrailWithoutItsStore(t *testing.T) {
+	e := newEnv(t, 0)
+	e.srv = httptest.NewServer(New(Options{
+		Objects: e.objects, Projects: e.projects, Storage: e.storage, Signer: signertest.New(t),
+		Bucket: testBucket, Authenticate: apitest.Authenticate,
+	}))
+	t.Cleanup(e.srv.Close)
+	alice := unique("alice")
+	trail := "/spaces/users/" + alice + "/audit"
+	e.call(user(alice), "GET", trail, nil).
+		RequireError(t, http.StatusServiceUnavailable, apperr.Unavailable, "the objects function is not configured; operators: see the logs")
+	e.call(user(unique("bob")), "GET", trail, nil).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
 }
