@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -273,11 +272,8 @@ func checkWorkspace(req *workspaceRequest) (job.Artifact, error) {
 	if size < 0 || size > maxWorkspaceBytes {
 		return job.Artifact{}, apperr.E(apperr.Invalid, "workspace.sizeBytes must be 0 to %d (5 GiB), got %d", int64(maxWorkspaceBytes), size)
 	}
-	if req.MD5 != "" {
-		sum, err := base64.StdEncoding.Strict().DecodeString(req.MD5)
-		if err != nil || len(sum) != 16 {
-			return job.Artifact{}, apperr.E(apperr.Invalid, "workspace.md5 must be the standard base64 of 16 bytes")
-		}
+	if err := mediatype.CheckMD5("workspace.md5", req.MD5); err != nil {
+		return job.Artifact{}, err
 	}
 	contentType := req.ContentType
 	if contentType == "" {

@@ -1,9 +1,11 @@
-// Package mediatype checks the media types clients declare for the bytes
-// they will upload (a signed URL binds the Content-Type): printable ASCII
-// of the form type/subtype with optional parameters, at most MaxLen bytes.
+// Package mediatype checks what clients declare about the bytes they will
+// upload (a signed URL binds it): the media type, printable ASCII of the
+// form type/subtype with optional parameters, at most MaxLen bytes; and the
+// MD5, the standard base64 of 16 bytes.
 package mediatype
 
 import (
+	"encoding/base64"
 	"mime"
 	"strings"
 
@@ -32,6 +34,20 @@ func Check(field, v, example string) error {
 	typ, sub, ok := strings.Cut(base, "/")
 	if !ok || typ == "" || sub == "" || strings.Contains(sub, "/") {
 		return bad
+	}
+	return nil
+}
+
+// CheckMD5 accepts v as the MD5 of field (named in messages, e.g.
+// "workspace.md5"): "" (none declared) or the standard, padded base64 of
+// 16 bytes, as GCS reports md5Hash.
+func CheckMD5(field, v string) error {
+	if v == "" {
+		return nil
+	}
+	sum, err := base64.StdEncoding.Strict().DecodeString(v)
+	if err != nil || len(sum) != 16 {
+		return apperr.E(apperr.Invalid, "%s must be the standard base64 of 16 bytes (as `gsutil hash -m` prints it)", field)
 	}
 	return nil
 }

@@ -19,3 +19,14 @@ func TestCheck(t *testing.T) {
 		require.Contains(t, err.Error(), "contentType")
 	}
 }
+
+func TestCheckMD5(t *testing.T) {
+	for _, ok := range []string{"", "1B2M2Y8AsgTpgAmY7PhCfg=="} {
+		require.NoError(t, CheckMD5("md5", ok), ok)
+	}
+	for _, bad := range []string{"abc", "1B2M2Y8AsgTpgAmY7PhCfg", "1B2M2Y8AsgTpgAmY7PhCfg=", "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", "1B2M2Y8AsgTpgAmY7PhCfh=="} {
+		err := CheckMD5("workspace.md5", bad)
+		require.Equal(t, apperr.Invalid, apperr.CodeOf(err), "%q", bad)
+		require.Contains(t, err.Error(), "workspace.md5", bad)
+	}
+}

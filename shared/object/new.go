@@ -1,7 +1,6 @@
 package object
 
 import (
-	"encoding/base64"
 	"time"
 
 	"valet.dev/valet/shared/apperr"
@@ -30,7 +29,7 @@ func New(space ids.SpaceID, name, contentType string, size int64, md5 string, cr
 	if size > MaxObjectBytes {
 		return nil, apperr.E(apperr.TooLarge, "sizeBytes %d is over the limit of %d bytes per object; split the data", size, MaxObjectBytes)
 	}
-	if err := CheckMD5(md5); err != nil {
+	if err := mediatype.CheckMD5("md5", md5); err != nil {
 		return nil, err
 	}
 	if createdBy == "" {
@@ -53,17 +52,4 @@ func New(space ids.SpaceID, name, contentType string, size int64, md5 string, cr
 		Key:            Key(space, id, 0),
 		UploadKey:      UploadKey(space, id, ids.NewSuffix()),
 	}, nil
-}
-
-// CheckMD5 accepts "" (no MD5 declared) or the standard, padded base64 of
-// 16 bytes, as GCS reports md5Hash.
-func CheckMD5(md5 string) error {
-	if md5 == "" {
-		return nil
-	}
-	sum, err := base64.StdEncoding.Strict().DecodeString(md5)
-	if err != nil || len(sum) != 16 {
-		return apperr.E(apperr.Invalid, "md5 must be the standard base64 of 16 bytes (as `gsutil hash -m` prints it)")
-	}
-	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"valet.dev/valet/shared/mediatype"
 )
 
 // The headers an upload URL binds, as the client must send them.
@@ -50,7 +52,7 @@ func (s *Signer) Upload(bucket, object string, o UploadOptions) (URL, error) {
 	if err := checkSizeRange(o.MinBytes, o.MaxBytes); err != nil {
 		return URL{}, err
 	}
-	if err := checkMD5(o.MD5); err != nil {
+	if err := mediatype.CheckMD5("the MD5", o.MD5); err != nil {
 		return URL{}, err
 	}
 

@@ -1,7 +1,6 @@
 package signer
 
 import (
-	"encoding/base64"
 	"fmt"
 	"mime"
 	"strings"
@@ -98,18 +97,6 @@ func checkSizeRange(minBytes, maxBytes int64) error {
 	}
 	if maxBytes < minBytes {
 		return apperr.E(apperr.Invalid, "the maximum size %d is below the minimum %d", maxBytes, minBytes)
-	}
-	return nil
-}
-
-// checkMD5 accepts "" or the standard, padded base64 of 16 bytes.
-func checkMD5(md5 string) error {
-	if md5 == "" {
-		return nil
-	}
-	sum, err := base64.StdEncoding.Strict().DecodeString(md5)
-	if err != nil || len(sum) != 16 {
-		return apperr.E(apperr.Invalid, "the MD5 must be the base64 of 16 bytes")
 	}
 	return nil
 }
