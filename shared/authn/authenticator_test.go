@@ -14,7 +14,7 @@ import (
 	"valet.dev/valet/shared/apperr"
 )
 
-// verifierFunc adapts a function to identity.Verifier.
+// requestWith is a request carrying each of headers as Authorization.
 func requestWith(headers ...string) *http.Request {
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
 	for _, h := range headers {

@@ -27,6 +27,29 @@ func newClient(t *testing.T) (*smapi.Client, *emulator.Running) {
 	return e.Client, e.Emulator
 }
 
+// disableVersion disables version kid of secret in the emulator.
+func disableVersion(t *testing.T, client *smapi.Client, secret, kid string) {
+	t.Helper()
+	_, err := client.DisableSecretVersion(context.Background(), &secretmanagerpb.DisableSecretVersionRequest{
+		Name: "projects/" + project + "/secrets/" + secret + "/versions/" + kid,
+	})
+	require.NoError(t, err)
+}
+
+// coldMinter is a workflow minter over a new key store on secret ("": the
+// default), so with a cold cache, for the tests' issuer and audience.
+func coldMinter(client *smapi.Client, secret string) *jobtoken.WorkflowMinter {
+	return jobtoken.NewWorkflowMinter(secretmanager.NewSigningKeys(client, project, secret), jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
+}
+
+// requireKid checks the header of the JWT tok names key kid.
+func requireKid(t *testing.T, tok, kid string) {
+	t.Helper()
+	hdr, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
+	require.NoError(t, err)
+	require.Contains(t, string(hdr), `"kid":"`+kid+`"`)
+}
+
 // parseJWKS parses a JWKS independently of go-jose: by hand, into ecdsa keys.
 func parseJWKS(t *testing.T, raw []byte) map[string]*ecdsa.PublicKey {
 	t.Helper()
@@ -168,14 +191,9 @@ func TestRotateTwiceThenDisable(t *testing.T) {
 	claims, err = verify(fresh, pubs, now)
 	require.NoError(t, err)
 	require.Equal(t, "j_2", claims["job"])
-	hdr, err := base64.RawURLEncoding.DecodeString(strings.Split(fresh, ".")[0])
-	require.NoError(t, err)
-	require.Contains(t, string(hdr), `"kid":"2"`)
+	requireKid(t, fresh, "2")
 
-	_, err = client.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{
-		Name: "projects/" + project + "/secrets/custom-key/versions/1",
-	})
-	require.NoError(t, err)
+	disableVersion(t, client, "custom-key", "1")
 
 	// The store's key list is cached: the withdrawal shows once CacheTTL
 	// has passed.
@@ -194,18 +212,15 @@ func TestRotateTwiceThenDisable(t *testing.T) {
 	require.NoError(t, err)
 
 	// A new store (cold cache) signs with the newest enabled version.
-	m2 := jobtoken.NewWorkflowMinter(secretmanager.NewSigningKeys(client, project, "custom-key"), jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
+	m2 := coldMinter(client, "custom-key")
 	tok, _, err := m2.Mint(ctx, "j_3", "svc", now.Add(time.Hour))
 	require.NoError(t, err)
 	_, err = verify(tok, pubs, now)
 	require.NoError(t, err)
 
 	// Disabling the newest too leaves nothing to sign with for a cold store.
-	_, err = client.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{
-		Name: "projects/" + project + "/secrets/custom-key/versions/2",
-	})
-	require.NoError(t, err)
-	m3 := jobtoken.NewWorkflowMinter(secretmanager.NewSigningKeys(client, project, "custom-key"), jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
+	disableVersion(t, client, "custom-key", "2")
+	m3 := coldMinter(client, "custom-key")
 	_, _, err = m3.Mint(ctx, "j_4", "svc", now.Add(time.Hour))
 	require.Equal(t, apperr.Unavailable, apperr.CodeOf(err))
 }
@@ -218,17 +233,12 @@ func TestColdStoreUsesLatestEnabled(t *testing.T) {
 	require.NoError(t, err)
 	_, err = keys.Rotate(ctx)
 	require.NoError(t, err)
-	_, err = client.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{
-		Name: "projects/" + project + "/secrets/" + secretmanager.DefaultSigningKeySecret + "/versions/2",
-	})
-	require.NoError(t, err)
+	disableVersion(t, client, secretmanager.DefaultSigningKeySecret, "2")
 
-	cold := jobtoken.NewWorkflowMinter(secretmanager.NewSigningKeys(client, project, ""), jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
+	cold := coldMinter(client, "")
 	tok, _, err := cold.Mint(ctx, "j_1", "svc", time.Now().Add(time.Hour))
 	require.NoError(t, err)
-	hdr, err := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0])
-	require.NoError(t, err)
-	require.Contains(t, string(hdr), `"kid":"1"`)
+	requireKid(t, tok, "1")
 }
 
 func TestMintBadInputAndNoTokenInErrors(t *testing.T) {
