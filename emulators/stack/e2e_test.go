@@ -41,16 +41,9 @@ func startStack(t *testing.T, edits ...func(*stack.Options)) *stack.Stack {
 // project are filled in).
 func startStackWith(t *testing.T, opts stack.Options) *stack.Stack {
 	t.Helper()
-	fs := testenv.Require(t, "FIRESTORE_EMULATOR_HOST", "the Firestore emulator")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	opts.Firestore, opts.InProcessPubSub = fs, true
-	opts.Project = fmt.Sprintf("e2e-%d", time.Now().UnixNano()%1e9)
-	s, err := stack.Start(ctx, opts)
-	require.NoError(t, err)
-	s.CheckContract(t)
-	t.Cleanup(s.Stop)
-	return s
+	return stack.StartTest(ctx, t, "e2e", opts)
 }
 
 type client struct {

@@ -26,7 +26,6 @@ import (
 	"valet.dev/valet/functions/console"
 	"valet.dev/valet/shared/client/clienttest"
 	"valet.dev/valet/shared/httpapi/apitest"
-	"valet.dev/valet/shared/testenv"
 )
 
 // requireChromium returns the path of Debian's Chromium; without it the
@@ -168,16 +167,10 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 // its preflight. Tokens never reach storage or the URL bar.
 func TestConsoleInTheBrowser(t *testing.T) {
 	requireChromium(t)
-	fs := testenv.Require(t, "FIRESTORE_EMULATOR_HOST", "the Firestore emulator")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	s, err := stack.Start(ctx, stack.Options{Firestore: fs, InProcessPubSub: true, Project: fmt.Sprintf("console-%d", time.Now().UnixNano()%1e9)})
-	require.NoError(t, err)
-	s.CheckContract(t)
-	t.Cleanup(s.Stop)
-	stackFile := filepath.Join(t.TempDir(), "stack.json")
-	require.NoError(t, stack.WriteInfo(stackFile, s.Info))
-	t.Setenv("VALET_STACK", stackFile)
+	s := stack.StartTest(ctx, t, "console", stack.Options{})
+	t.Setenv("VALET_STACK", s.WriteTestInfo(t))
 	consoleURL := s.Info.Functions[console.Name]
 
 	b := newBrowser(t, ctx)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -20,7 +19,6 @@ import (
 	"valet.dev/valet/emulators/stack"
 	"valet.dev/valet/shared/client/clienttest"
 	"valet.dev/valet/shared/httpapi/apitest"
-	"valet.dev/valet/shared/testenv"
 )
 
 // TestSubmitRunDownload is the local demo end to end, in process: the CLI
@@ -28,19 +26,10 @@ import (
 // the job once (sealed, single-use bundle) and uploads its output and
 // stand-in attestation, and the CLI's --wait downloads the output.
 func TestSubmitRunDownload(t *testing.T) {
-	fs := testenv.Require(t, "FIRESTORE_EMULATOR_HOST", "the Firestore emulator")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := stack.Start(ctx, stack.Options{
-		Firestore: fs, InProcessPubSub: true,
-		Project: fmt.Sprintf("cli-%d", time.Now().UnixNano()%1e9),
-	})
-	require.NoError(t, err)
-	s.CheckContract(t)
-	t.Cleanup(s.Stop)
-	stackFile := filepath.Join(t.TempDir(), "stack.json")
-	require.NoError(t, stack.WriteInfo(stackFile, s.Info))
-	t.Setenv("VALET_STACK", stackFile)
+	s := stack.StartTest(ctx, t, "cli", stack.Options{})
+	t.Setenv("VALET_STACK", s.WriteTestInfo(t))
 	t.Setenv("VALET_TOKEN", "")
 	t.Setenv("VALET_CONFIG_DIR", t.TempDir()) // login --dev stores its token there
 

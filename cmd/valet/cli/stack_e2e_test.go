@@ -22,7 +22,6 @@ import (
 	"valet.dev/valet/shared/client/clienttest"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
-	"valet.dev/valet/shared/testenv"
 )
 
 // cliOK runs one valet invocation that must succeed and returns its stdout.
@@ -44,19 +43,11 @@ func cliJSON(t *testing.T, v any, args ...string) {
 // its issuer and client id, set with valet config) logs in with the
 // browser flow and drives every resource against the local stack.
 func TestEveryResourceThroughAProfile(t *testing.T) {
-	fs := testenv.Require(t, "FIRESTORE_EMULATOR_HOST", "the Firestore emulator")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	s, err := stack.Start(ctx, stack.Options{
-		Firestore: fs, InProcessPubSub: true,
-		Project: fmt.Sprintf("clip-%d", time.Now().UnixNano()%1e9),
-	})
-	require.NoError(t, err)
-	s.CheckContract(t)
-	t.Cleanup(s.Stop)
+	s := stack.StartTest(ctx, t, "clip", stack.Options{})
 	home := isolate(t) // no VALET_*, no stack.json above the working directory
-	stackFile := filepath.Join(t.TempDir(), "stack.json")
-	require.NoError(t, stack.WriteInfo(stackFile, s.Info))
+	stackFile := s.WriteTestInfo(t)
 	base := strings.TrimSuffix(s.Info.Functions["jobs"], "/jobs")
 
 	// config: a profile "lab", made current; "dev" untouched.
@@ -67,7 +58,7 @@ func TestEveryResourceThroughAProfile(t *testing.T) {
 	cliOK(t, "config", "use", "lab")
 	require.Equal(t, base+"\n", cliOK(t, "config", "get", "url"))
 	require.Regexp(t, `\*\s+lab\s+`+base, cliOK(t, "config", "list"))
-	_, err = os.Stat(filepath.Join(home, ".config", "valet", "config.json"))
+	_, err := os.Stat(filepath.Join(home, ".config", "valet", "config.json"))
 	require.NoError(t, err, "the config lives in os.UserConfigDir()/valet")
 
 	// login: the authorization-code flow with PKCE against the stack's
