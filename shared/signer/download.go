@@ -41,15 +41,11 @@ func (s *Signer) Download(bucket, object string, o DownloadOptions) (URL, error)
 		}
 		query.Set("response-content-type", contentType)
 	}
-	signed, expiresAt, err := s.signRequest(request{
+	return s.signURL(request{
 		method: http.MethodGet,
 		bucket: bucket,
 		object: object,
 		query:  query,
 		ttl:    o.TTL,
 	})
-	if err != nil {
-		return URL{}, err
-	}
-	return URL{URL: signed, Method: http.MethodGet, ExpiresAt: expiresAt}, nil
 }

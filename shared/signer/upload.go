@@ -66,15 +66,11 @@ func (s *Signer) Upload(bucket, object string, o UploadOptions) (URL, error) {
 	if o.CreateOnly {
 		headers[HeaderIfGenerationMatch] = "0"
 	}
-	signed, expiresAt, err := s.signRequest(request{
+	return s.signURL(request{
 		method:  http.MethodPut,
 		bucket:  bucket,
 		object:  object,
 		headers: headers,
 		ttl:     o.TTL,
 	})
-	if err != nil {
-		return URL{}, err
-	}
-	return URL{URL: signed, Method: http.MethodPut, Headers: headers, ExpiresAt: expiresAt}, nil
 }

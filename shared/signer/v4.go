@@ -34,6 +34,16 @@ type request struct {
 	ttl time.Duration
 }
 
+// signURL signs r (signRequest) and returns it as the URL a client uses: the
+// method and exactly the headers it must send.
+func (s *Signer) signURL(r request) (URL, error) {
+	signed, expiresAt, err := s.signRequest(r)
+	if err != nil {
+		return URL{}, err
+	}
+	return URL{URL: signed, Method: r.method, Headers: r.headers, ExpiresAt: expiresAt}, nil
+}
+
 // signRequest signs r at the signer's current time and returns the URL and
 // the expiry it states.
 func (s *Signer) signRequest(r request) (string, time.Time, error) {
