@@ -17,7 +17,8 @@ import (
 // SecretManager, which the emulator counts whoever calls.
 type Usage struct {
 	// Firestore counts the functions' billed document reads, writes and
-	// deletes (a query returning n documents is n reads, at least one).
+	// deletes (a query returning n documents is n reads, at least one),
+	// and apart the reads of transactions aborted by contention.
 	Firestore valetfs.Operations
 	// SecretManager counts requests as its quotas do; SecretManagerCalls
 	// by RPC.
@@ -74,6 +75,8 @@ func (u Usage) Since(before Usage) Usage {
 			Reads:   u.Firestore.Reads - before.Firestore.Reads,
 			Writes:  u.Firestore.Writes - before.Firestore.Writes,
 			Deletes: u.Firestore.Deletes - before.Firestore.Deletes,
+
+			RetriedReads: u.Firestore.RetriedReads - before.Firestore.RetriedReads,
 		},
 		SecretManager: smemu.Requests{
 			Read:   u.SecretManager.Read - before.SecretManager.Read,

@@ -22,16 +22,20 @@ import (
 // delete for each document a committed write changes.
 type Operations struct {
 	Reads, Writes, Deletes int64
+	// RetriedReads are the Reads made by transaction attempts that were
+	// aborted by contention and run again (meter_tx.go).
+	RetriedReads int64
 }
 
 // Meter counts the operations of the clients built with its
 // ClientOptions. The local stack uses it for the capacity model; nothing
 // deployed does.
 type Meter struct {
-	reads, writes, deletes atomic.Int64
+	reads, writes, deletes, retried atomic.Int64
 
 	mu    sync.Mutex
-	conns []*grpc.ClientConn // dialed for the emulator; closed by Close
+	conns []*grpc.ClientConn    // dialed for the emulator; closed by Close
+	txs   map[string]*txAttempt // the transactions in flight, by id
 }
 
 // Close closes the connections the meter dialed.
@@ -46,7 +50,7 @@ func (m *Meter) Close() {
 
 // Operations returns what the meter has counted so far.
 func (m *Meter) Operations() Operations {
-	return Operations{Reads: m.reads.Load(), Writes: m.writes.Load(), Deletes: m.deletes.Load()}
+	return Operations{Reads: m.reads.Load(), Writes: m.writes.Load(), Deletes: m.deletes.Load(), RetriedReads: m.retried.Load()}
 }
 
 // ClientOptions are the options that make a client count its operations
@@ -88,6 +92,7 @@ func (emulatorOwner) RequireTransportSecurity() bool { return false }
 // unary counts the writes and deletes of a successful commit.
 func (m *Meter) unary(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 	err := invoker(ctx, method, req, reply, cc, opts...)
+	m.txEnd(req, err)
 	if commit, ok := req.(*pb.CommitRequest); ok && err == nil {
 		for _, w := range commit.GetWrites() {
 			if w.GetDelete() != "" {
@@ -116,6 +121,12 @@ type meteredStream struct {
 	query   bool // a query: at least one read (an aggregation: one per 1,000 index entries, counted as one)
 	counted int64
 	done    bool
+	tx      string // the transaction the request reads in, if any
+}
+
+func (s *meteredStream) SendMsg(msg any) error {
+	s.tx = transactionOf(msg)
+	return s.ClientStream.SendMsg(msg)
 }
 
 func (s *meteredStream) RecvMsg(msg any) error {
@@ -133,6 +144,7 @@ func (s *meteredStream) RecvMsg(msg any) error {
 		}
 		return nil
 	}
+	s.m.txReadFailed(s.tx, err)
 	if errors.Is(err, io.EOF) && s.query && s.counted == 0 && !s.done {
 		s.done = true
 		s.add(1) // the minimum charge of a query
@@ -143,4 +155,5 @@ func (s *meteredStream) RecvMsg(msg any) error {
 func (s *meteredStream) add(n int64) {
 	s.counted += n
 	s.m.reads.Add(n)
+	s.m.txRead(s.tx, n)
 }
