@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
@@ -116,19 +114,8 @@ func (s *ObjectStore) requireLiveProject(tx *firestore.Transaction, space ids.Sp
 	if !ok {
 		return nil
 	}
-	gone := apperr.E(apperr.NotFound, "project %s not found", pid)
-	snap, err := tx.Get(s.client.Collection(ProjectsCollection).Doc(string(pid)))
-	if status.Code(err) == codes.NotFound {
-		return gone
-	}
-	if err != nil {
-		return err
-	}
-	deleting, err := snap.DataAt("deleting")
-	if err == nil && deleting == true {
-		return gone
-	}
-	return nil
+	_, err := liveProject(tx, s.client, pid)
+	return err
 }
 
 // Create stores o, which must be PENDING (see object.New), and reserves its

@@ -148,9 +148,11 @@ func live(d *projectDoc, err error) (*projectDoc, error) {
 	return d, err
 }
 
-// liveProject reads the project in tx: NotFound when absent or deleting.
-func (s *ProjectStore) liveProject(tx *firestore.Transaction, pid ids.ProjectID) (*projectDoc, error) {
-	return live(txDoc(tx, s.projectRef(pid), projectNotFound(pid), decodeProject))
+// liveProject reads project pid in tx: NotFound when absent or being
+// deleted. The object store asks it too, in the transaction that lets an
+// object into the project's space.
+func liveProject(tx *firestore.Transaction, c *firestore.Client, pid ids.ProjectID) (*projectDoc, error) {
+	return live(txDoc(tx, c.Collection(ProjectsCollection).Doc(string(pid)), projectNotFound(pid), decodeProject))
 }
 
 // checkProjectID checks pid again: a typed id converted without parsing

@@ -62,7 +62,7 @@ func (s *ProjectStore) SetMember(ctx context.Context, pid ids.ProjectID, user id
 	}
 	var out project.Member
 	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
-		d, err := s.liveProject(tx, pid)
+		d, err := liveProject(tx, s.client, pid)
 		if err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func (s *ProjectStore) RemoveMember(ctx context.Context, pid ids.ProjectID, user
 		return err
 	}
 	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
-		d, err := s.liveProject(tx, pid)
+		d, err := liveProject(tx, s.client, pid)
 		if err != nil {
 			return err
 		}
