@@ -2,13 +2,16 @@ package config
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
+
+// bucketHandler is a handler that says which bucket it was built for.
+type bucketHandler string
+
+func (bucketHandler) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
 // TestRegisterReturnsTheDeploy: what config.Register returns builds the
 // function's Options from the Deps it is given and its handler from them,
@@ -17,22 +20,17 @@ func TestRegisterReturnsTheDeploy(t *testing.T) {
 	type options struct{ bucket string }
 	built := 0
 	deploy := Register("register-test", func(_ context.Context, d *Deps) (options, error) {
-		if d.Env.JobsBucket == "" {
-			return options{}, errors.New("no bucket")
-		}
-		return options{bucket: d.Env.JobsBucket}, nil
+		return options{bucket: d.Env.ObjectsBucket}, d.Env.NeedObjectsBucket()
 	}, func(o options) http.Handler {
 		built++
-		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(o.bucket)) })
+		return bucketHandler(o.bucket)
 	})
 
-	h, err := deploy(context.Background(), &Deps{Env: Env{JobsBucket: "jobs-b"}})
+	h, err := deploy(context.Background(), &Deps{Env: Env{ObjectsBucket: "objects-b"}})
 	require.NoError(t, err)
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-	require.Equal(t, "jobs-b", rec.Body.String())
+	require.Equal(t, bucketHandler("objects-b"), h)
 
 	_, err = deploy(context.Background(), &Deps{})
-	require.EqualError(t, err, "no bucket")
+	require.ErrorContains(t, err, EnvObjectsBucket)
 	require.Equal(t, 1, built, "no handler is built from failed options")
 }
