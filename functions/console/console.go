@@ -45,37 +45,37 @@ type Options struct {
 	Config Config
 }
 
-// New builds the function's handler. With an incomplete Config every route
-// but GET /healthz and GET /openapi.json answers 503.
+// New builds the function's handler on the skeleton every function shares
+// (httpapi.Function): its routes need no credential. With an incomplete
+// Config every route but GET /healthz and GET /openapi.json answers 503.
 func New(opts Options) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	mux.Handle("GET "+httpapi.OpenAPIPath, httpapi.OpenAPI(Name))
 	if err := opts.Config.Check(); err != nil {
-		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			httpapi.WriteError(w, r, httpapi.NotConfigured(Name, err))
-		})
-		return httpapi.WithLogging(httpapi.JSONFallback(mux))
+		return httpapi.Function{Name: Name, Public: map[string]httpapi.Route{"/": func(http.ResponseWriter, *http.Request) error {
+			return httpapi.NotConfigured(Name, err)
+		}}}.Handler()
 	}
 	body, _ := json.Marshal(opts.Config)
-	mux.HandleFunc("GET "+ConfigPath, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-cache")
-		_, _ = w.Write(body)
-	})
 	sub, _ := fs.Sub(webFiles, "web")
 	files := http.FileServerFS(sub)
-	mux.Handle("GET /", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" && !exists(sub, strings.TrimPrefix(r.URL.Path, "/")) {
-			httpapi.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-cache")
-		files.ServeHTTP(w, r)
-	}))
-	// No CORS here: the console's own page is its only caller (its module
-	// scripts are fetched with an Origin header, same-origin).
-	return withSecurityHeaders(opts.Config.ContentSecurityPolicy(), httpapi.WithLogging(httpapi.JSONFallback(mux)))
+	// No CORS here (not Browser): the console's own page is its only caller
+	// (its module scripts are fetched with an Origin header, same-origin).
+	return withSecurityHeaders(opts.Config.ContentSecurityPolicy(), httpapi.Function{Name: Name, Public: map[string]httpapi.Route{
+		"GET " + ConfigPath: func(w http.ResponseWriter, _ *http.Request) error {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-cache")
+			_, _ = w.Write(body)
+			return nil
+		},
+		"GET /": func(w http.ResponseWriter, r *http.Request) error {
+			if r.URL.Path != "/" && !exists(sub, strings.TrimPrefix(r.URL.Path, "/")) {
+				httpapi.NotFound(w, r)
+				return nil
+			}
+			w.Header().Set("Cache-Control", "no-cache")
+			files.ServeHTTP(w, r)
+			return nil
+		},
+	}}.Handler())
 }
 
 func exists(fsys fs.FS, name string) bool {

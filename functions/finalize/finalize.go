@@ -156,7 +156,8 @@ func (o StorageObject) arrival() (job.Arrival, error) {
 }
 
 // HTTP serves the handler as a binary- or structured-mode CloudEvents HTTP
-// receiver, plus the health and OpenAPI routes.
+// receiver on the skeleton every function shares (httpapi.Function: health,
+// OpenAPI, logging, JSON 404 and 405).
 func (h *Handler) HTTP(ctx context.Context) (http.Handler, error) {
 	p, err := cloudevents.NewHTTP()
 	if err != nil {
@@ -166,9 +167,12 @@ func (h *Handler) HTTP(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("finalize: cloudevents receiver: %w", err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET "+httpapi.HealthPath, httpapi.Health(Name))
-	mux.Handle("GET "+httpapi.OpenAPIPath, httpapi.OpenAPI(Name))
-	mux.Handle("POST /", receiver)
-	return httpapi.WithLogging(httpapi.JSONFallback(mux)), nil
+	// The receiver takes no credential of valet's own: Cloud Run's front
+	// door admits only Eventarc's trigger account
+	// (terraform/policy/invokers.json), and a missing dependency is
+	// answered per event (HandleEvent).
+	return httpapi.Function{Name: Name, Public: map[string]httpapi.Route{"POST /": func(w http.ResponseWriter, r *http.Request) error {
+		receiver.ServeHTTP(w, r)
+		return nil
+	}}}.Handler(), nil
 }
