@@ -41,7 +41,9 @@ type Function struct {
 	// Routes are the authenticated routes: ServeMux patterns
 	// ("METHOD /path") and their handlers.
 	Routes map[string]Route
-	// Public routes need no credential and no dependency (a JWKS).
+	// Public routes need no credential and are served whatever Requires
+	// says (the tokens function's JWKS, the console's pages, finalize's
+	// event receiver).
 	Public map[string]Route
 	// Browser says browsers call the function: CORS for Origins (none
 	// when empty; see WithCORS). Without it the function is for servers
