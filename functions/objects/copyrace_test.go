@@ -47,7 +47,7 @@ func TestCopyWhenFinalizeWasFirst(t *testing.T) {
 	src := e.upload(user(alice), "users/"+alice, "src.txt", content)
 	racing := httptest.NewServer(New(Options{
 		Objects: e.objects, Projects: e.projects, Storage: finalizeFirst{e.storage, e.objects},
-		Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate,
+		Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate, Audit: apitest.Audit(t),
 	}))
 	t.Cleanup(racing.Close)
 	e.srv = racing
@@ -117,7 +117,7 @@ func TestRacingRevokesKeepTheBytes(t *testing.T) {
 	meet := newCopiesMeet(e.storage)
 	racing := httptest.NewServer(New(Options{
 		Objects: e.objects, Projects: e.projects, Storage: meet,
-		Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate,
+		Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate, Audit: apitest.Audit(t),
 	}))
 	t.Cleanup(racing.Close)
 	e.srv = racing

@@ -69,7 +69,7 @@ func TestStoreDeadlineAnswers503(t *testing.T) {
 	expired := valetfs.CallTimeout(time.Nanosecond)
 	srv := httptest.NewServer(New(Options{
 		Objects: valetfs.NewObjectStore(client, expired), Projects: valetfs.NewProjectStore(client, expired),
-		Storage: privategcstest.Client(t, fake.HTTPClient().Transport), Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate,
+		Storage: privategcstest.Client(t, fake.HTTPClient().Transport), Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate, Audit: apitest.Audit(t),
 	}))
 	t.Cleanup(srv.Close)
 	alice := unique("alice")
