@@ -13,6 +13,7 @@ type SweepResult struct {
 	Scrubbed        int `json:"scrubbed"`
 	ExpiredObjects  int `json:"expiredObjects"`
 	DeletedProjects int `json:"deletedProjects"`
+	Migrated        int `json:"migrated"`
 	Examined        int `json:"examined"`
 	Errors          int `json:"errors"`
 }
