@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"errors"
 	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -24,6 +23,20 @@ type submit struct {
 	} `json:"spec"`
 	Project ids.ProjectID `json:"project"`
 	Reuse   *bool         `json:"reuse"`
+}
+
+// decode runs Decode on body sent as contentType.
+func decode(contentType, body string, dst any, opts ...httpapi.DecodeOption) error {
+	return httpapi.Decode(decodeRequest(contentType, strings.NewReader(body)), dst, opts...)
+}
+
+// requireAppErr asserts err is an *apperr.Error with code and message.
+func requireAppErr(t *testing.T, err error, code apperr.Code, message string, msgAndArgs ...any) {
+	t.Helper()
+	var ae *apperr.Error
+	require.True(t, errors.As(err, &ae), "%v", err)
+	require.Equal(t, code, ae.Code, msgAndArgs...)
+	require.Equal(t, message, ae.Message, msgAndArgs...)
 }
 
 func TestDecode(t *testing.T) {
@@ -63,29 +76,20 @@ func TestDecode(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := httptest.NewRequest("POST", "/jobs", strings.NewReader(c.body))
-			if c.contentType != "" {
-				r.Header.Set("Content-Type", c.contentType)
-			}
 			var dst submit
-			err := httpapi.Decode(r, &dst, c.opts...)
+			err := decode(c.contentType, c.body, &dst, c.opts...)
 			if c.code == "" {
 				require.NoError(t, err)
 				return
 			}
-			var ae *apperr.Error
-			require.True(t, errors.As(err, &ae), "%v", err)
-			require.Equal(t, c.code, ae.Code)
-			require.Equal(t, c.message, ae.Message)
+			requireAppErr(t, err, c.code, c.message)
 		})
 	}
 }
 
 func TestDecodeValues(t *testing.T) {
-	r := httptest.NewRequest("POST", "/jobs", strings.NewReader(`{"name":"a","labels":{"k":"v"},"project":"my-proj","reuse":true}`))
-	r.Header.Set("Content-Type", "application/json")
 	var dst submit
-	require.NoError(t, httpapi.Decode(r, &dst))
+	require.NoError(t, decode("application/json", `{"name":"a","labels":{"k":"v"},"project":"my-proj","reuse":true}`, &dst))
 	require.Equal(t, "a", dst.Name)
 	require.Equal(t, map[string]string{"k": "v"}, dst.Labels)
 	require.Equal(t, ids.ProjectID("my-proj"), dst.Project)
@@ -94,8 +98,7 @@ func TestDecodeValues(t *testing.T) {
 }
 
 func TestDecodeDeclaredLengthOverLimit(t *testing.T) {
-	r := httptest.NewRequest("POST", "/jobs", strings.NewReader(`{}`))
-	r.Header.Set("Content-Type", "application/json")
+	r := decodeRequest("application/json", strings.NewReader(`{}`))
 	r.ContentLength = 1 << 20
 	require.Equal(t, apperr.TooLarge, apperr.CodeOf(httpapi.Decode(r, &submit{})))
 }
@@ -105,15 +108,12 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("connection reset") }
 
 func TestDecodeReadErrorIsAClientError(t *testing.T) {
-	r := httptest.NewRequest("POST", "/jobs", io.MultiReader(strings.NewReader(`{"na`), failingReader{}))
-	r.Header.Set("Content-Type", "application/json")
+	r := decodeRequest("application/json", io.MultiReader(strings.NewReader(`{"na`), failingReader{}))
 	require.Equal(t, apperr.Invalid, apperr.CodeOf(httpapi.Decode(r, &submit{})))
 }
 
 func TestDecodeIntoBadDestinationIsInternal(t *testing.T) {
-	r := httptest.NewRequest("POST", "/jobs", strings.NewReader(`{}`))
-	r.Header.Set("Content-Type", "application/json")
-	require.Equal(t, apperr.Internal, apperr.CodeOf(httpapi.Decode(r, submit{})))
+	require.Equal(t, apperr.Internal, apperr.CodeOf(decode("application/json", `{}`, submit{})))
 }
 
 func FuzzDecode(f *testing.F) {
@@ -123,10 +123,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add("text/plain", `[]`)
 	f.Add("application/json", "\xff\x00")
 	f.Fuzz(func(t *testing.T, contentType, body string) {
-		r := httptest.NewRequest("POST", "/jobs", strings.NewReader(body))
-		r.Header.Set("Content-Type", contentType)
 		var dst submit
-		err := httpapi.Decode(r, &dst, httpapi.MaxBodyBytes(256))
+		err := decode(contentType, body, &dst, httpapi.MaxBodyBytes(256))
 		if err == nil {
 			return
 		}

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +13,29 @@ import (
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/httpapi"
 )
+
+// errorBody decodes an ErrorBody answer, checking its content type.
+func errorBody(t *testing.T, rec *httptest.ResponseRecorder) httpapi.ErrorBody {
+	t.Helper()
+	require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+	var body httpapi.ErrorBody
+	dec := json.NewDecoder(rec.Body)
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&body))
+	require.NotEmpty(t, body.Error.Code)
+	require.NotEmpty(t, body.Error.Message)
+	return body
+}
+
+// requireError asserts rec is an ErrorBody answer with status, code and
+// message.
+func requireError(t *testing.T, rec *httptest.ResponseRecorder, status int, code apperr.Code, message string) {
+	t.Helper()
+	require.Equal(t, status, rec.Code, rec.Body.String())
+	body := errorBody(t, rec)
+	require.Equal(t, code, body.Error.Code)
+	require.Equal(t, message, body.Error.Message)
+}
 
 func TestWriteErrorMapsEveryCode(t *testing.T) {
 	cause := errors.New("firestore: backend detail with secret-ish text")
@@ -41,16 +65,13 @@ func TestWriteErrorMapsEveryCode(t *testing.T) {
 	for _, c := range cases {
 		t.Run(string(c.code)+"/"+c.message, func(t *testing.T) {
 			sink, logger := newLogSink()
-			r := httptest.NewRequest("POST", "/jobs?X-Goog-Signature=abc", nil)
+			r := request("POST", "/jobs?X-Goog-Signature=abc")
 			r = r.WithContext(httpapi.WithLogger(r.Context(), logger))
 			rec := httptest.NewRecorder()
 			httpapi.WriteError(rec, r, c.err)
 
-			require.Equal(t, c.status, rec.Code)
+			requireError(t, rec, c.status, c.code, c.message)
 			require.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
-			body := errorBody(t, rec)
-			require.Equal(t, c.code, body.Error.Code)
-			require.Equal(t, c.message, body.Error.Message)
 
 			lines := sink.withMessage(t, "request failed")
 			require.Len(t, lines, 1)
@@ -68,7 +89,7 @@ func TestWriteErrorMapsEveryCode(t *testing.T) {
 func TestWriteErrorNeverShowsTheCause(t *testing.T) {
 	rec := httptest.NewRecorder()
 	cause := errors.New("rpc error: permission denied on projects/secret-project")
-	httpapi.WriteError(rec, httptest.NewRequest("GET", "/", nil), apperr.Wrap(cause, apperr.Unavailable, "storage is down"))
+	httpapi.WriteError(rec, request("GET", "/"), apperr.Wrap(cause, apperr.Unavailable, "storage is down"))
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	require.NotContains(t, rec.Body.String(), "secret-project")
 }

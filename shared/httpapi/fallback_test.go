@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -39,10 +38,7 @@ func TestJSONFallback(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec := record(h, tc.method, tc.path)
-			require.Equal(t, tc.status, rec.Code)
-			body := errorBody(t, rec)
-			require.Equal(t, tc.code, body.Error.Code)
-			require.Equal(t, tc.message, body.Error.Message)
+			requireError(t, rec, tc.status, tc.code, tc.message)
 			if tc.status == http.StatusMethodNotAllowed {
 				require.Equal(t, "POST", rec.Header().Get("Allow"))
 			}
@@ -60,10 +56,8 @@ func TestJSONFallback(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
-	rec := httptest.NewRecorder()
-	httpapi.NotFound(rec, httptest.NewRequest("GET", "/x?secret=1", nil))
-	require.Equal(t, http.StatusNotFound, rec.Code)
-	require.Equal(t, "no such route: GET /x", errorBody(t, rec).Error.Message)
+	rec := record(http.HandlerFunc(httpapi.NotFound), "GET", "/x?secret=1")
+	requireError(t, rec, http.StatusNotFound, apperr.NotFound, "no such route: GET /x")
 }
 
 func TestLazyAnswersJSONWhenBuildFails(t *testing.T) {

@@ -1,15 +1,12 @@
 package httpapi_test
 
 import (
-	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
-	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/logging"
 )
@@ -36,22 +33,29 @@ func (s *logSink) withMessage(t *testing.T, msg string) []map[string]any {
 	return out
 }
 
-// errorBody decodes an ErrorBody answer, checking its content type.
-func errorBody(t *testing.T, rec *httptest.ResponseRecorder) httpapi.ErrorBody {
-	t.Helper()
-	require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
-	var body httpapi.ErrorBody
-	dec := json.NewDecoder(rec.Body)
-	dec.DisallowUnknownFields()
-	require.NoError(t, dec.Decode(&body))
-	require.NotEmpty(t, body.Error.Code)
-	require.NotEmpty(t, body.Error.Message)
-	return body
+// request is a request without a body carrying header's key/value pairs.
+func request(method, target string, header ...string) *http.Request {
+	r := httptest.NewRequest(method, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	return r
 }
 
-// record sends h a request without a body and records the answer.
-func record(h http.Handler, method, target string) *httptest.ResponseRecorder {
+// record sends h a request without a body, with header's key/value pairs,
+// and records the answer.
+func record(h http.Handler, method, target string, header ...string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	h.ServeHTTP(rec, request(method, target, header...))
 	return rec
+}
+
+// decodeRequest is a POST of body sent as contentType ("" sends no
+// Content-Type).
+func decodeRequest(contentType string, body io.Reader) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/jobs", body)
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	return r
 }

@@ -2,14 +2,11 @@ package httpapi_test
 
 import (
 	"encoding/json"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/httpapi"
 )
 
 type embedded struct {
@@ -51,15 +48,12 @@ func TestDecodeRefusesAmbiguousKeys(t *testing.T) {
 		{"{\"name\":\"\xff\"}", "request body is not valid UTF-8 (JSON text must be): the bytes at 9 are not"},
 	}
 	for _, c := range cases {
-		r := httptest.NewRequest("POST", "/x", strings.NewReader(c.body))
-		r.Header.Set("Content-Type", "application/json")
 		var dst withFreeForm
-		err := httpapi.Decode(r, &dst)
+		err := decode("application/json", c.body, &dst)
 		if c.message == "" {
 			require.NoError(t, err, c.body)
 			continue
 		}
-		require.Equal(t, apperr.Invalid, apperr.CodeOf(err), "%s: %v", c.body, err)
-		require.Equal(t, c.message, apperr.From(err).Message, c.body)
+		requireAppErr(t, err, apperr.Invalid, c.message, c.body)
 	}
 }
