@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -165,7 +166,13 @@ func TestRotateMintVerify(t *testing.T) {
 func TestRotateTwiceThenDisable(t *testing.T) {
 	ctx := context.Background()
 	client, _ := newClient(t)
-	keys := secretmanager.NewSigningKeys(client, project, "custom-key")
+	var cacheExpired atomic.Bool // steps the keys' clock past KeyCacheTTL
+	keys := secretmanager.NewSigningKeys(client, project, "custom-key", secretmanager.WithClock(func() time.Time {
+		if cacheExpired.Load() {
+			return time.Now().Add(secretmanager.KeyCacheTTL)
+		}
+		return time.Now()
+	}))
 	now := time.Now()
 	m := jobtoken.NewWorkflowMinter(keys, jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows"})
 
@@ -200,7 +207,7 @@ func TestRotateTwiceThenDisable(t *testing.T) {
 	jwks, err = keys.JWKS(ctx)
 	require.NoError(t, err)
 	require.Len(t, parseJWKS(t, jwks), 2, "within CacheTTL the cached list stands")
-	keys.SetClock(func() time.Time { return time.Now().Add(secretmanager.KeyCacheTTL) })
+	cacheExpired.Store(true)
 	jwks, err = keys.JWKS(ctx)
 	require.NoError(t, err)
 	pubs = parseJWKS(t, jwks)

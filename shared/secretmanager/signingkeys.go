@@ -62,18 +62,27 @@ type signingKey struct {
 	key *ecdsa.PrivateKey
 }
 
+// KeysOption configures NewSigningKeys.
+type KeysOption func(*SigningKeys)
+
+// WithClock sets the clock the key caches age by (time.Now by default), so
+// that a test can step past KeyCacheTTL, KeyMissTTL and KeyFailureTTL.
+func WithClock(now func() time.Time) KeysOption {
+	return func(k *SigningKeys) { k.now = now }
+}
+
 // NewSigningKeys returns the keys of secret secretID
 // (DefaultSigningKeySecret when empty) in project.
-func NewSigningKeys(client *smapi.Client, project, secretID string) *SigningKeys {
+func NewSigningKeys(client *smapi.Client, project, secretID string, opts ...KeysOption) *SigningKeys {
 	if secretID == "" {
 		secretID = DefaultSigningKeySecret
 	}
-	return &SigningKeys{client: client, project: project, secret: secretID, now: time.Now, public: map[string]*ecdsa.PublicKey{}}
+	k := &SigningKeys{client: client, project: project, secret: secretID, now: time.Now, public: map[string]*ecdsa.PublicKey{}}
+	for _, o := range opts {
+		o(k)
+	}
+	return k
 }
-
-// SetClock replaces the keys' clock (time.Now), so that a test can step
-// past their caches. Call it before the keys are shared.
-func (k *SigningKeys) SetClock(now func() time.Time) { k.now = now }
 
 func (k *SigningKeys) secretName() string {
 	return "projects/" + k.project + "/secrets/" + k.secret

@@ -19,12 +19,13 @@ import (
 )
 
 // coldKeys starts an emulator holding one signing key version (rotated
-// in by another instance) and returns keys that have read nothing yet.
-func coldKeys(t *testing.T) (*secretmanager.SigningKeys, *emulator.Running) {
+// in by another instance) and returns keys on clock now that have read
+// nothing yet.
+func coldKeys(t *testing.T, now func() time.Time) (*secretmanager.SigningKeys, *emulator.Running) {
 	e := custodytest.New(t)
 	_, err := secretmanager.NewSigningKeys(e.Client, project, "").Rotate(context.Background())
 	require.NoError(t, err)
-	return secretmanager.NewSigningKeys(e.Client, project, ""), e.Emulator
+	return secretmanager.NewSigningKeys(e.Client, project, "", secretmanager.WithClock(now)), e.Emulator
 }
 
 // forged is a compact ES256 JWS of type typ whose kid names version kid,
@@ -43,10 +44,9 @@ func forged(t *testing.T, typ string, kid int) string {
 // once; a known version costs nothing after the first listing.
 func TestUnknownKeyIDsCostOneListing(t *testing.T) {
 	ctx := context.Background()
-	keys, running := coldKeys(t)
 	now := time.Now()
 	var mu sync.Mutex
-	keys.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	keys, running := coldKeys(t, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
 	calls := running.Server.TotalCalls
 
 	before := calls()
@@ -86,9 +86,8 @@ func TestUnknownKeyIDsCostOneListing(t *testing.T) {
 // spent quota is not hammered by every waiting request.
 func TestFailedListingIsNotRetriedAtOnce(t *testing.T) {
 	ctx := context.Background()
-	keys, running := coldKeys(t)
 	now := time.Now()
-	keys.SetClock(func() time.Time { return now })
+	keys, running := coldKeys(t, func() time.Time { return now })
 
 	running.Server.FailNext(1)
 	before := running.Server.TotalCalls()
