@@ -32,6 +32,9 @@ type emulator struct {
 	running *Running
 	client  *smapi.Client
 	clock   *testenv.Clock
+	// ctx is the test's context (t.Context()): the test's calls go with
+	// it, and it ends with the test.
+	ctx context.Context
 }
 
 func startEmulator(t *testing.T) *emulator {
@@ -48,15 +51,23 @@ func startEmulatorWith(t *testing.T, quotas Quotas) *emulator {
 	running, err := Start("127.0.0.1:0", Options{Now: clock.Now, Quotas: quotas})
 	require.NoError(t, err)
 	t.Cleanup(running.Stop)
-	client, err := smapi.NewClient(context.Background(), smclient.EmulatorOptions(running.Addr)...)
+	client, err := smapi.NewClient(t.Context(), smclient.EmulatorOptions(running.Addr)...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = client.Close() })
-	return &emulator{running: running, client: client, clock: clock}
+	return &emulator{running: running, client: client, clock: clock, ctx: t.Context()}
+}
+
+// startWithSecret starts an emulator holding one secret, "s", with no
+// versions yet, and returns the secret's name.
+func startWithSecret(t *testing.T) (*emulator, string) {
+	t.Helper()
+	e := startEmulator(t)
+	return e, e.createSecret(t, "s", nil).GetName()
 }
 
 func (e *emulator) createSecret(t *testing.T, id string, labels map[string]string) *secretmanagerpb.Secret {
 	t.Helper()
-	secret, err := e.client.CreateSecret(context.Background(), &secretmanagerpb.CreateSecretRequest{
+	secret, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{
 		Parent:   testProject,
 		SecretId: id,
 		Secret: &secretmanagerpb.Secret{
@@ -70,7 +81,7 @@ func (e *emulator) createSecret(t *testing.T, id string, labels map[string]strin
 
 func (e *emulator) addVersion(t *testing.T, secret, data string) *secretmanagerpb.SecretVersion {
 	t.Helper()
-	v, err := e.client.AddSecretVersion(context.Background(), &secretmanagerpb.AddSecretVersionRequest{
+	v, err := e.client.AddSecretVersion(e.ctx, &secretmanagerpb.AddSecretVersionRequest{
 		Parent:  secret,
 		Payload: &secretmanagerpb.SecretPayload{Data: []byte(data)},
 	})
@@ -79,7 +90,7 @@ func (e *emulator) addVersion(t *testing.T, secret, data string) *secretmanagerp
 }
 
 func (e *emulator) access(name string) (*secretmanagerpb.AccessSecretVersionResponse, error) {
-	return e.client.AccessSecretVersion(context.Background(), &secretmanagerpb.AccessSecretVersionRequest{Name: name})
+	return e.client.AccessSecretVersion(e.ctx, &secretmanagerpb.AccessSecretVersionRequest{Name: name})
 }
 
 // withTTL is a secret that expires d after it is created or updated (ttl).
@@ -95,7 +106,7 @@ func expiringAt(at time.Time) *secretmanagerpb.Secret {
 // update sends UpdateSecret for secret's fields named by paths (the
 // update mask).
 func (e *emulator) update(secret *secretmanagerpb.Secret, paths ...string) (*secretmanagerpb.Secret, error) {
-	return e.client.UpdateSecret(context.Background(), &secretmanagerpb.UpdateSecretRequest{
+	return e.client.UpdateSecret(e.ctx, &secretmanagerpb.UpdateSecretRequest{
 		Secret: secret, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths},
 	})
 }

@@ -1,7 +1,6 @@
 package secretmanager
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -16,7 +15,6 @@ import (
 // whether given as ttl or expire_time, on create and on update.
 func TestExpirationBounds(t *testing.T) {
 	e := startEmulator(t)
-	ctx := context.Background()
 	now := e.clock.Now()
 	cases := []struct {
 		name   string
@@ -37,7 +35,7 @@ func TestExpirationBounds(t *testing.T) {
 	base := e.createSecret(t, "base", nil)
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: fmt.Sprintf("s%d", i), Secret: c.secret})
+			_, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: fmt.Sprintf("s%d", i), Secret: c.secret})
 			update := expirationOnly(c.secret)
 			update.Name = base.GetName()
 			_, uerr := e.update(update, "expire_time")
@@ -91,7 +89,7 @@ func TestLabelAndAnnotationLimits(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := e.client.CreateSecret(context.Background(), &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: fmt.Sprintf("s%d", i), Secret: c.secret})
+			_, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: fmt.Sprintf("s%d", i), Secret: c.secret})
 			if c.ok {
 				require.NoError(t, err)
 			} else {
@@ -106,24 +104,23 @@ func TestLabelAndAnnotationLimits(t *testing.T) {
 func TestQuotas(t *testing.T) {
 	e := startEmulatorWith(t, Quotas{ReadPerMinute: 2, WritePerMinute: 3, AccessPerMinute: 1})
 	client, clock, running := e.client, e.clock, e.running
-	ctx := context.Background()
 
 	secret := e.createSecret(t, "s", nil)                // write 1
 	e.addVersion(t, secret.GetName(), "v")               // write 2
 	_, err := e.access(secret.GetName() + "/versions/1") // access 1
 	require.NoError(t, err)
 	get := func(project string) error {
-		_, err := client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: project + "/secrets/s"})
+		_, err := client.GetSecret(e.ctx, &secretmanagerpb.GetSecretRequest{Name: project + "/secrets/s"})
 		return err
 	}
 	require.NoError(t, get(testProject)) // read 1
-	_, err = client.ListSecrets(ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject}).Next()
+	_, err = client.ListSecrets(e.ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject}).Next()
 	require.NoError(t, err) // read 2
 	requireCode(t, get(testProject), codes.ResourceExhausted)
 	requireCode(t, get("projects/other"), codes.NotFound) // another project has its own quota
-	_, err = client.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: secret.GetName() + "/versions/1"})
+	_, err = client.DisableSecretVersion(e.ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: secret.GetName() + "/versions/1"})
 	require.NoError(t, err) // write 3: writes are counted apart from reads
-	_, err = client.EnableSecretVersion(ctx, &secretmanagerpb.EnableSecretVersionRequest{Name: secret.GetName() + "/versions/1"})
+	_, err = client.EnableSecretVersion(e.ctx, &secretmanagerpb.EnableSecretVersionRequest{Name: secret.GetName() + "/versions/1"})
 	requireCode(t, err, codes.ResourceExhausted)
 
 	clock.Advance(time.Minute)

@@ -1,7 +1,6 @@
 package secretmanager
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -15,7 +14,6 @@ import (
 
 func TestCreateAndGetSecret(t *testing.T) {
 	e := startEmulator(t)
-	ctx := context.Background()
 
 	created := e.createSecret(t, "job-token_1", map[string]string{"job": "j1"})
 	require.Equal(t, testProject+"/secrets/job-token_1", created.GetName())
@@ -24,29 +22,29 @@ func TestCreateAndGetSecret(t *testing.T) {
 	require.NotNil(t, created.GetReplication().GetAutomatic())
 	require.NotEmpty(t, created.GetEtag())
 
-	got, err := e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: created.GetName()})
+	got, err := e.client.GetSecret(e.ctx, &secretmanagerpb.GetSecretRequest{Name: created.GetName()})
 	require.NoError(t, err)
 	require.Equal(t, created.GetName(), got.GetName())
 	require.Equal(t, created.GetLabels(), got.GetLabels())
 
-	_, err = e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
+	_, err = e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{
 		Parent: testProject, SecretId: "job-token_1", Secret: &secretmanagerpb.Secret{},
 	})
 	requireCode(t, err, codes.AlreadyExists)
 
 	// A project number is another project, taken as given.
-	_, err = e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{
+	_, err = e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{
 		Parent: "projects/123456", SecretId: "job-token_1", Secret: &secretmanagerpb.Secret{},
 	})
 	require.NoError(t, err)
 
-	_, err = e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: testProject + "/secrets/missing"})
+	_, err = e.client.GetSecret(e.ctx, &secretmanagerpb.GetSecretRequest{Name: testProject + "/secrets/missing"})
 	requireCode(t, err, codes.NotFound)
 }
 
 func TestCreateSecretDefaultsReplicationToAutomatic(t *testing.T) {
 	e := startEmulator(t)
-	secret, err := e.client.CreateSecret(context.Background(), &secretmanagerpb.CreateSecretRequest{
+	secret, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{
 		Parent: testProject, SecretId: "s", Secret: &secretmanagerpb.Secret{},
 	})
 	require.NoError(t, err)
@@ -55,7 +53,6 @@ func TestCreateSecretDefaultsReplicationToAutomatic(t *testing.T) {
 
 func TestInvalidNamesAndIDs(t *testing.T) {
 	e := startEmulator(t)
-	ctx := context.Background()
 	e.createSecret(t, "s", nil)
 	e.addVersion(t, testProject+"/secrets/s", "x")
 
@@ -71,7 +68,7 @@ func TestInvalidNamesAndIDs(t *testing.T) {
 	}
 	for name, tc := range createCases {
 		t.Run("create "+name, func(t *testing.T) {
-			_, err := e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: tc.parent, SecretId: tc.id, Secret: &secretmanagerpb.Secret{}})
+			_, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: tc.parent, SecretId: tc.id, Secret: &secretmanagerpb.Secret{}})
 			requireCode(t, err, codes.InvalidArgument)
 		})
 	}
@@ -93,9 +90,9 @@ func TestInvalidNamesAndIDs(t *testing.T) {
 		})
 	}
 
-	_, err := e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: "projects/p/secrets/a.b"})
+	_, err := e.client.GetSecret(e.ctx, &secretmanagerpb.GetSecretRequest{Name: "projects/p/secrets/a.b"})
 	requireCode(t, err, codes.InvalidArgument)
-	_, err = e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: "projects/p/locations/us/secrets/s"})
+	_, err = e.client.GetSecret(e.ctx, &secretmanagerpb.GetSecretRequest{Name: "projects/p/locations/us/secrets/s"})
 	requireCode(t, err, codes.Unimplemented)
 }
 
@@ -112,7 +109,7 @@ func TestCreateSecretRejectsBadLabelsAndUnsupportedFields(t *testing.T) {
 	}
 	for name, secret := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := e.client.CreateSecret(context.Background(), &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: "s", Secret: secret})
+			_, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: "s", Secret: secret})
 			requireCode(t, err, codes.InvalidArgument)
 		})
 	}
@@ -120,7 +117,6 @@ func TestCreateSecretRejectsBadLabelsAndUnsupportedFields(t *testing.T) {
 
 func TestUpdateSecretLabels(t *testing.T) {
 	e := startEmulator(t)
-	ctx := context.Background()
 	created := e.createSecret(t, "s", map[string]string{"job": "j1"})
 
 	updated, err := e.update(&secretmanagerpb.Secret{Name: created.GetName(), Labels: map[string]string{"job": "j2", "state": "final"}}, "labels")
@@ -128,7 +124,7 @@ func TestUpdateSecretLabels(t *testing.T) {
 	require.Equal(t, map[string]string{"job": "j2", "state": "final"}, updated.GetLabels())
 	require.NotEqual(t, created.GetEtag(), updated.GetEtag())
 
-	got, err := e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: created.GetName()})
+	got, err := e.client.GetSecret(e.ctx, &secretmanagerpb.GetSecretRequest{Name: created.GetName()})
 	require.NoError(t, err)
 	require.Equal(t, updated.GetLabels(), got.GetLabels())
 
@@ -167,14 +163,14 @@ func TestListSecretsFilterOnLabels(t *testing.T) {
 	}
 	for filter, want := range cases {
 		t.Run(filter, func(t *testing.T) {
-			it := e.client.ListSecrets(context.Background(), &secretmanagerpb.ListSecretsRequest{Parent: testProject, Filter: filter})
+			it := e.client.ListSecrets(e.ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject, Filter: filter})
 			require.Equal(t, want, names(t, it.Next))
 		})
 	}
 
 	for _, bad := range []string{"labels.job", "labels.job<j1", "color=red", "(labels.job=j1", "labels=x", "labels.job=j1 OR"} {
 		t.Run("bad "+bad, func(t *testing.T) {
-			_, err := e.client.ListSecrets(context.Background(), &secretmanagerpb.ListSecretsRequest{Parent: testProject, Filter: bad}).Next()
+			_, err := e.client.ListSecrets(e.ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject, Filter: bad}).Next()
 			requireCode(t, err, codes.InvalidArgument)
 		})
 	}
@@ -182,18 +178,17 @@ func TestListSecretsFilterOnLabels(t *testing.T) {
 
 func TestListSecretsPagination(t *testing.T) {
 	e := startEmulator(t)
-	ctx := context.Background()
 	for i := range 7 {
 		e.createSecret(t, fmt.Sprintf("s%d", i), nil)
 	}
 	// Another project's secrets never show.
-	_, err := e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: "projects/other", SecretId: "x", Secret: &secretmanagerpb.Secret{}})
+	_, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: "projects/other", SecretId: "x", Secret: &secretmanagerpb.Secret{}})
 	require.NoError(t, err)
 
 	var pages [][]string
 	token := ""
 	for {
-		resp, err := e.running.Server.ListSecrets(ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject, PageSize: 3, PageToken: token})
+		resp, err := e.running.Server.ListSecrets(e.ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject, PageSize: 3, PageToken: token})
 		require.NoError(t, err)
 		if len(pages) == 0 {
 			require.EqualValues(t, 7, resp.GetTotalSize())
@@ -216,7 +211,7 @@ func TestListSecretsPagination(t *testing.T) {
 	require.Equal(t, [][]string{{"s6", "s5", "s4"}, {"s3", "s2", "s1"}, {"s0"}}, pages)
 
 	// The official iterator walks every page.
-	it := e.client.ListSecrets(ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject, PageSize: 2})
+	it := e.client.ListSecrets(e.ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject, PageSize: 2})
 	require.Len(t, names(t, it.Next), 8)
 
 	for name, req := range map[string]*secretmanagerpb.ListSecretsRequest{
@@ -225,7 +220,7 @@ func TestListSecretsPagination(t *testing.T) {
 		"negative page size":  {Parent: testProject, PageSize: -1},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := e.running.Server.ListSecrets(ctx, req)
+			_, err := e.running.Server.ListSecrets(e.ctx, req)
 			requireCode(t, err, codes.InvalidArgument)
 		})
 	}
@@ -234,7 +229,7 @@ func TestListSecretsPagination(t *testing.T) {
 // pagerToken returns the first page's next token for a ListSecrets call.
 func pagerToken(t *testing.T, e *emulator, parent, filter string) string {
 	t.Helper()
-	resp, err := e.running.Server.ListSecrets(context.Background(), &secretmanagerpb.ListSecretsRequest{Parent: parent, Filter: filter, PageSize: 1})
+	resp, err := e.running.Server.ListSecrets(e.ctx, &secretmanagerpb.ListSecretsRequest{Parent: parent, Filter: filter, PageSize: 1})
 	require.NoError(t, err)
 	require.NotEmpty(t, resp.GetNextPageToken())
 	return resp.GetNextPageToken()
@@ -242,21 +237,20 @@ func pagerToken(t *testing.T, e *emulator, parent, filter string) string {
 
 func TestDeleteSecret(t *testing.T) {
 	e := startEmulator(t)
-	ctx := context.Background()
 	secret := e.createSecret(t, "s", nil)
 	e.addVersion(t, secret.GetName(), "payload")
 
-	err := e.client.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: secret.GetName(), Etag: `"stale"`})
+	err := e.client.DeleteSecret(e.ctx, &secretmanagerpb.DeleteSecretRequest{Name: secret.GetName(), Etag: `"stale"`})
 	requireCode(t, err, codes.FailedPrecondition)
 
-	require.NoError(t, e.client.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: secret.GetName(), Etag: secret.GetEtag()}))
-	_, err = e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: secret.GetName()})
+	require.NoError(t, e.client.DeleteSecret(e.ctx, &secretmanagerpb.DeleteSecretRequest{Name: secret.GetName(), Etag: secret.GetEtag()}))
+	_, err = e.client.GetSecret(e.ctx, &secretmanagerpb.GetSecretRequest{Name: secret.GetName()})
 	requireCode(t, err, codes.NotFound)
 	_, err = e.access(secret.GetName() + "/versions/latest")
 	requireCode(t, err, codes.NotFound)
 	_, err = e.access(secret.GetName() + "/versions/1")
 	requireCode(t, err, codes.NotFound)
-	err = e.client.DeleteSecret(ctx, &secretmanagerpb.DeleteSecretRequest{Name: secret.GetName()})
+	err = e.client.DeleteSecret(e.ctx, &secretmanagerpb.DeleteSecretRequest{Name: secret.GetName()})
 	requireCode(t, err, codes.NotFound)
 
 	// The id is free again, and the new secret starts from version 1.
@@ -265,7 +259,6 @@ func TestDeleteSecret(t *testing.T) {
 }
 
 func TestSecretExpiry(t *testing.T) {
-	ctx := context.Background()
 	cases := map[string]func(now time.Time) *secretmanagerpb.Secret{
 		"ttl":         func(time.Time) *secretmanagerpb.Secret { return withTTL(time.Hour) },
 		"expire_time": func(now time.Time) *secretmanagerpb.Secret { return expiringAt(now.Add(time.Hour)) },
@@ -273,7 +266,7 @@ func TestSecretExpiry(t *testing.T) {
 	for name, secretAt := range cases {
 		t.Run(name, func(t *testing.T) {
 			e := startEmulator(t)
-			created, err := e.client.CreateSecret(ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: "s", Secret: secretAt(e.clock.Now())})
+			created, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: "s", Secret: secretAt(e.clock.Now())})
 			require.NoError(t, err)
 			require.Equal(t, e.clock.Now().Add(time.Hour), created.GetExpireTime().AsTime())
 			require.Nil(t, created.GetTtl(), "ttl is input only")
@@ -286,13 +279,13 @@ func TestSecretExpiry(t *testing.T) {
 			require.Equal(t, "payload", string(got.GetPayload().GetData()))
 
 			e.clock.Advance(time.Second)
-			_, err = e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: created.GetName()})
+			_, err = e.client.GetSecret(e.ctx, &secretmanagerpb.GetSecretRequest{Name: created.GetName()})
 			requireCode(t, err, codes.NotFound)
 			_, err = e.access(created.GetName() + "/versions/1")
 			requireCode(t, err, codes.NotFound)
 			require.Nil(t, e.storedData(v1), "an expired secret's payloads are dropped")
 
-			_, err = e.client.ListSecrets(ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject}).Next()
+			_, err = e.client.ListSecrets(e.ctx, &secretmanagerpb.ListSecretsRequest{Parent: testProject}).Next()
 			require.ErrorIs(t, err, iterator.Done)
 			e.createSecret(t, "s", nil) // the id is free again
 		})
@@ -301,7 +294,6 @@ func TestSecretExpiry(t *testing.T) {
 
 func TestUpdateSecretExpiration(t *testing.T) {
 	e := startEmulator(t)
-	ctx := context.Background()
 	secret := e.createSecret(t, "s", nil)
 	require.Nil(t, secret.GetExpireTime())
 
@@ -315,6 +307,6 @@ func TestUpdateSecretExpiration(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, cleared.GetExpireTime())
 	e.clock.Advance(time.Hour)
-	_, err = e.client.GetSecret(ctx, &secretmanagerpb.GetSecretRequest{Name: secret.GetName()})
+	_, err = e.client.GetSecret(e.ctx, &secretmanagerpb.GetSecretRequest{Name: secret.GetName()})
 	require.NoError(t, err)
 }

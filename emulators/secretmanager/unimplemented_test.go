@@ -1,7 +1,6 @@
 package secretmanager
 
 import (
-	"context"
 	"testing"
 
 	"cloud.google.com/go/iam/apiv1/iampb"
@@ -9,8 +8,7 @@ import (
 )
 
 func TestUnmodelledRPCsAreUnimplemented(t *testing.T) {
-	e := startEmulator(t)
-	secret := e.createSecret(t, "s", nil).GetName()
-	_, err := e.client.GetIamPolicy(context.Background(), &iampb.GetIamPolicyRequest{Resource: secret})
+	e, secret := startWithSecret(t)
+	_, err := e.client.GetIamPolicy(e.ctx, &iampb.GetIamPolicyRequest{Resource: secret})
 	requireCode(t, err, codes.Unimplemented)
 }

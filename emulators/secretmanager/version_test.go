@@ -1,7 +1,6 @@
 package secretmanager
 
 import (
-	"context"
 	"fmt"
 	"hash/crc32"
 	"sync"
@@ -13,9 +12,7 @@ import (
 )
 
 func TestAddAndAccessVersions(t *testing.T) {
-	e := startEmulator(t)
-	ctx := context.Background()
-	secret := e.createSecret(t, "s", nil).GetName()
+	e, secret := startWithSecret(t)
 
 	_, err := e.access(secret + "/versions/latest")
 	requireCode(t, err, codes.NotFound) // no versions yet
@@ -44,7 +41,7 @@ func TestAddAndAccessVersions(t *testing.T) {
 		})
 	}
 
-	meta, err := e.client.GetSecretVersion(ctx, &secretmanagerpb.GetSecretVersionRequest{Name: secret + "/versions/latest"})
+	meta, err := e.client.GetSecretVersion(e.ctx, &secretmanagerpb.GetSecretVersionRequest{Name: secret + "/versions/latest"})
 	require.NoError(t, err)
 	require.Equal(t, v2.GetName(), meta.GetName())
 
@@ -52,22 +49,20 @@ func TestAddAndAccessVersions(t *testing.T) {
 	requireCode(t, err, codes.NotFound)
 	_, err = e.access(testProject + "/secrets/missing/versions/1")
 	requireCode(t, err, codes.NotFound)
-	_, err = e.client.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{
+	_, err = e.client.AddSecretVersion(e.ctx, &secretmanagerpb.AddSecretVersionRequest{
 		Parent: testProject + "/secrets/missing", Payload: &secretmanagerpb.SecretPayload{Data: []byte("x")},
 	})
 	requireCode(t, err, codes.NotFound)
 }
 
 func TestAddSecretVersionPayloadChecks(t *testing.T) {
-	e := startEmulator(t)
-	ctx := context.Background()
-	secret := e.createSecret(t, "s", nil).GetName()
+	e, secret := startWithSecret(t)
 	data := []byte("workflow-token")
 	good := int64(crc32.Checksum(data, crc32.MakeTable(crc32.Castagnoli)))
 	bad := good ^ 1
 	ieee := int64(crc32.ChecksumIEEE(data)) // the wrong polynomial
 
-	v, err := e.client.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{
+	v, err := e.client.AddSecretVersion(e.ctx, &secretmanagerpb.AddSecretVersionRequest{
 		Parent: secret, Payload: &secretmanagerpb.SecretPayload{Data: data, DataCrc32C: &good},
 	})
 	require.NoError(t, err)
@@ -81,28 +76,26 @@ func TestAddSecretVersionPayloadChecks(t *testing.T) {
 		"payload over 64KiB": {Data: make([]byte, 64*1024+1)},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := e.client.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{Parent: secret, Payload: payload})
+			_, err := e.client.AddSecretVersion(e.ctx, &secretmanagerpb.AddSecretVersionRequest{Parent: secret, Payload: payload})
 			requireCode(t, err, codes.InvalidArgument)
 		})
 	}
-	_, err = e.client.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{
+	_, err = e.client.AddSecretVersion(e.ctx, &secretmanagerpb.AddSecretVersionRequest{
 		Parent: secret, Payload: &secretmanagerpb.SecretPayload{Data: make([]byte, 64*1024)},
 	})
 	require.NoError(t, err, "exactly 64 KiB is allowed")
 
-	it := e.client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret})
+	it := e.client.ListSecretVersions(e.ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret})
 	require.Equal(t, []string{"2", "1"}, names(t, it.Next), "refused payloads leave no version behind")
 }
 
 func TestVersionStates(t *testing.T) {
-	e := startEmulator(t)
-	ctx := context.Background()
-	secret := e.createSecret(t, "s", nil).GetName()
+	e, secret := startWithSecret(t)
 	e.addVersion(t, secret, "one")
 	e.addVersion(t, secret, "two")
 	v2 := secret + "/versions/2"
 
-	disabled, err := e.client.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: v2})
+	disabled, err := e.client.DisableSecretVersion(e.ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: v2})
 	require.NoError(t, err)
 	require.Equal(t, secretmanagerpb.SecretVersion_DISABLED, disabled.GetState())
 	for _, name := range []string{v2, secret + "/versions/latest"} {
@@ -113,9 +106,9 @@ func TestVersionStates(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "one", string(got.GetPayload().GetData()))
 
-	_, err = e.client.EnableSecretVersion(ctx, &secretmanagerpb.EnableSecretVersionRequest{Name: v2, Etag: `"stale"`})
+	_, err = e.client.EnableSecretVersion(e.ctx, &secretmanagerpb.EnableSecretVersionRequest{Name: v2, Etag: `"stale"`})
 	requireCode(t, err, codes.FailedPrecondition)
-	enabled, err := e.client.EnableSecretVersion(ctx, &secretmanagerpb.EnableSecretVersionRequest{Name: v2, Etag: disabled.GetEtag()})
+	enabled, err := e.client.EnableSecretVersion(e.ctx, &secretmanagerpb.EnableSecretVersionRequest{Name: v2, Etag: disabled.GetEtag()})
 	require.NoError(t, err)
 	require.Equal(t, secretmanagerpb.SecretVersion_ENABLED, enabled.GetState())
 	got, err = e.access(secret + "/versions/latest")
@@ -124,7 +117,7 @@ func TestVersionStates(t *testing.T) {
 
 	stored := e.storedVersion(t, secret, 2)
 	e.clock.Advance(42)
-	destroyed, err := e.client.DestroySecretVersion(ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: v2})
+	destroyed, err := e.client.DestroySecretVersion(e.ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: v2})
 	require.NoError(t, err)
 	require.Equal(t, secretmanagerpb.SecretVersion_DESTROYED, destroyed.GetState())
 	require.Equal(t, e.clock.Now(), destroyed.GetDestroyTime().AsTime())
@@ -135,14 +128,14 @@ func TestVersionStates(t *testing.T) {
 	requireCode(t, err, codes.FailedPrecondition)
 
 	// DESTROYED is final.
-	_, err = e.client.DestroySecretVersion(ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: v2})
+	_, err = e.client.DestroySecretVersion(e.ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: v2})
 	requireCode(t, err, codes.FailedPrecondition)
-	_, err = e.client.EnableSecretVersion(ctx, &secretmanagerpb.EnableSecretVersionRequest{Name: v2})
+	_, err = e.client.EnableSecretVersion(e.ctx, &secretmanagerpb.EnableSecretVersionRequest{Name: v2})
 	requireCode(t, err, codes.FailedPrecondition)
-	_, err = e.client.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: v2})
+	_, err = e.client.DisableSecretVersion(e.ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: v2})
 	requireCode(t, err, codes.FailedPrecondition)
 
-	meta, err := e.client.GetSecretVersion(ctx, &secretmanagerpb.GetSecretVersionRequest{Name: v2})
+	meta, err := e.client.GetSecretVersion(e.ctx, &secretmanagerpb.GetSecretVersionRequest{Name: v2})
 	require.NoError(t, err)
 	require.Equal(t, secretmanagerpb.SecretVersion_DESTROYED, meta.GetState())
 
@@ -152,20 +145,18 @@ func TestVersionStates(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, secret+"/versions/3", got.GetName())
 
-	_, err = e.client.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: secret + "/versions/9"})
+	_, err = e.client.DisableSecretVersion(e.ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: secret + "/versions/9"})
 	requireCode(t, err, codes.NotFound)
 }
 
 func TestListSecretVersionsPagesAndStateFilter(t *testing.T) {
-	e := startEmulator(t)
-	ctx := context.Background()
-	secret := e.createSecret(t, "s", nil).GetName()
+	e, secret := startWithSecret(t)
 	for i := 1; i <= 5; i++ {
 		e.addVersion(t, secret, fmt.Sprintf("v%d", i))
 	}
-	_, err := e.client.DisableSecretVersion(ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: secret + "/versions/2"})
+	_, err := e.client.DisableSecretVersion(e.ctx, &secretmanagerpb.DisableSecretVersionRequest{Name: secret + "/versions/2"})
 	require.NoError(t, err)
-	_, err = e.client.DestroySecretVersion(ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: secret + "/versions/4"})
+	_, err = e.client.DestroySecretVersion(e.ctx, &secretmanagerpb.DestroySecretVersionRequest{Name: secret + "/versions/4"})
 	require.NoError(t, err)
 
 	cases := map[string][]string{
@@ -177,30 +168,28 @@ func TestListSecretVersionsPagesAndStateFilter(t *testing.T) {
 	}
 	for filter, want := range cases {
 		t.Run(filter, func(t *testing.T) {
-			it := e.client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret, Filter: filter, PageSize: 2})
+			it := e.client.ListSecretVersions(e.ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret, Filter: filter, PageSize: 2})
 			require.Equal(t, want, names(t, it.Next))
 		})
 	}
 
-	resp, err := e.running.Server.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret, PageSize: 2})
+	resp, err := e.running.Server.ListSecretVersions(e.ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret, PageSize: 2})
 	require.NoError(t, err)
 	require.Len(t, resp.GetVersions(), 2)
 	require.EqualValues(t, 5, resp.GetTotalSize())
 	require.NotEmpty(t, resp.GetNextPageToken())
-	resp, err = e.running.Server.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret, PageSize: 5})
+	resp, err = e.running.Server.ListSecretVersions(e.ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret, PageSize: 5})
 	require.NoError(t, err)
 	require.Empty(t, resp.GetNextPageToken(), "an exactly full last page has no next token")
 
-	_, err = e.client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret, Filter: "labels.a=b"}).Next()
+	_, err = e.client.ListSecretVersions(e.ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: secret, Filter: "labels.a=b"}).Next()
 	requireCode(t, err, codes.InvalidArgument)
-	_, err = e.client.ListSecretVersions(ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: testProject + "/secrets/missing"}).Next()
+	_, err = e.client.ListSecretVersions(e.ctx, &secretmanagerpb.ListSecretVersionsRequest{Parent: testProject + "/secrets/missing"}).Next()
 	requireCode(t, err, codes.NotFound)
 }
 
 func TestConcurrentAddSecretVersion(t *testing.T) {
-	e := startEmulator(t)
-	ctx := context.Background()
-	secret := e.createSecret(t, "s", nil).GetName()
+	e, secret := startWithSecret(t)
 
 	const writers = 20
 	var wg sync.WaitGroup
@@ -209,7 +198,7 @@ func TestConcurrentAddSecretVersion(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := e.client.AddSecretVersion(ctx, &secretmanagerpb.AddSecretVersionRequest{
+			_, err := e.client.AddSecretVersion(e.ctx, &secretmanagerpb.AddSecretVersionRequest{
 				Parent: secret, Payload: &secretmanagerpb.SecretPayload{Data: []byte(fmt.Sprintf("writer-%d", i))},
 			})
 			errs <- err
