@@ -20,8 +20,8 @@ var DefaultServiceIssuers = []string{GoogleIssuer, googleIssuerNoScheme}
 // ServiceVerifierOptions configures NewServiceVerifier.
 type ServiceVerifierOptions struct {
 	// Validator checks signature, audience and expiry. Required: build it
-	// with idtoken.NewValidator(ctx, option.WithHTTPClient(c)) so the dev
-	// stack and tests can point it at a local key set.
+	// with NewValidator, which the dev stack and tests point at a local
+	// key set.
 	Validator *idtoken.Validator
 	// Audience is the called function's URL. Required.
 	Audience string

@@ -7,13 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"cloud.google.com/go/firestore"
 	smapi "cloud.google.com/go/secretmanager/apiv1"
-	"google.golang.org/api/idtoken"
 	"google.golang.org/api/option"
 
 	"valet.dev/valet/shared/apitoken"
@@ -300,15 +298,9 @@ func (d *Deps) serviceAuth(ctx context.Context, stripped authn.StrippedTokens) (
 	if err := d.Env.needServices(); err != nil {
 		return nil, err
 	}
-	var opts []option.ClientOption
-	if d.Env.ServiceJWKSURL != "" {
-		jwks, err := url.Parse(d.Env.ServiceJWKSURL)
-		if err != nil {
-			return nil, fmt.Errorf("config: %s: %w", EnvServiceJWKSURL, err)
-		}
-		opts = append(opts, option.WithHTTPClient(&http.Client{Transport: certsRedirect{jwks: jwks}}))
-	}
-	v, err := idtoken.NewValidator(ctx, opts...)
+	// VALET_SERVICE_JWKS_URL (the local stack's dev issuer) stands in for
+	// Google's keys, so the production verifier runs unchanged.
+	v, err := authn.NewValidator(ctx, d.Env.ServiceJWKSURL)
 	if err != nil {
 		return nil, fmt.Errorf("config: idtoken validator: %w", err)
 	}
@@ -321,23 +313,6 @@ func (d *Deps) serviceAuth(ctx context.Context, stripped authn.StrippedTokens) (
 		return nil, fmt.Errorf("config: service verifier: %w", err)
 	}
 	return (&identity.Authenticator{Services: services}).Authenticate, nil
-}
-
-// googleCertsURL is where idtoken fetches the keys of Google-signed ID
-// tokens.
-const googleCertsURL = "https://www.googleapis.com/oauth2/v3/certs"
-
-// certsRedirect sends idtoken's key fetches to VALET_SERVICE_JWKS_URL (the
-// local stack's dev issuer), so the production verifier runs unchanged.
-type certsRedirect struct{ jwks *url.URL }
-
-func (c certsRedirect) RoundTrip(r *http.Request) (*http.Response, error) {
-	if strings.HasPrefix(r.URL.String(), googleCertsURL) {
-		r = r.Clone(r.Context())
-		r.URL = c.jwks
-		r.Host = c.jwks.Host
-	}
-	return http.DefaultTransport.RoundTrip(r)
 }
 
 // Close closes the clients Deps made. A deployed function never calls it;
