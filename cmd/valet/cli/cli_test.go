@@ -21,6 +21,22 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, o.String(), e.String()
 }
 
+// fakeServer serves h on a loopback URL until the test ends: a stand-in
+// for a valet function or an issuer.
+func fakeServer(t *testing.T, h http.HandlerFunc) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// answer writes a JSON body with status, as valet's functions answer.
+func answer(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
 // isolate gives the test a home and config directory of its own and
 // clears every VALET_* variable, so nothing of the machine's leaks in.
 func isolate(t *testing.T) string {
@@ -134,13 +150,10 @@ func TestVersionAndCompletion(t *testing.T) {
 
 func TestAPIErrorPrintsMessageAndAdvice(t *testing.T) {
 	isolate(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		io.WriteString(w, `{"error":{"code":"unauthenticated","message":"the token has expired"}}`)
-	}))
-	defer srv.Close()
-	code, stdout, stderr := run(t, "jobs", "cancel", "j_1", "--token", "old", "--jobs-url", srv.URL)
+	srv := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+		answer(w, http.StatusUnauthorized, `{"error":{"code":"unauthenticated","message":"the token has expired"}}`)
+	})
+	code, stdout, stderr := run(t, "jobs", "cancel", "j_1", "--token", "old", "--jobs-url", srv)
 	require.Equal(t, ExitAuthNeeded, code)
 	require.Empty(t, stdout)
 	require.Equal(t, "valet jobs cancel: unauthenticated (401): the token has expired\n"+
@@ -149,16 +162,15 @@ func TestAPIErrorPrintsMessageAndAdvice(t *testing.T) {
 
 func TestGetPrintsTheJob(t *testing.T) {
 	isolate(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/jobs/j_1" || r.Header.Get("Authorization") != "Bearer tok" {
 			http.NotFound(w, r)
 			return
 		}
 		io.WriteString(w, `{"id":"j_1","state":"RUNNING"}`)
-	}))
-	defer srv.Close()
+	})
 	t.Setenv("VALET_TOKEN", "tok")
-	t.Setenv("VALET_JOBS_URL", srv.URL)
+	t.Setenv("VALET_JOBS_URL", srv)
 	code, stdout, stderr := run(t, "status", "j_1", "--json")
 	require.Equal(t, ExitOK, code, stderr)
 	require.Contains(t, stdout, `"state": "RUNNING"`)

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,12 +15,19 @@ import (
 // job whose message names the server and the bearer token it saw.
 func whoServer(t *testing.T, name string) string {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"id": "j_1", "state": "RUNNING", "message": name + " " + r.Header.Get("Authorization") + " " + r.URL.Path})
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	})
+}
+
+// writeStack writes a .dev/stack.json below dir, as `make dev` does.
+func writeStack(t *testing.T, dir string, info map[string]any) {
+	t.Helper()
+	stack, err := json.Marshal(info)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".dev"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".dev", "stack.json"), stack, 0o644))
 }
 
 func jobMessage(t *testing.T, args ...string) string {
@@ -95,10 +100,8 @@ func TestDevFindsTheStackFromAnyDirectory(t *testing.T) {
 	checkout := filepath.Join(home, "src", "valet")
 	deep := filepath.Join(checkout, "functions", "jobs")
 	require.NoError(t, os.MkdirAll(deep, 0o755))
-	require.NoError(t, os.MkdirAll(filepath.Join(checkout, ".dev"), 0o755))
 	dev := whoServer(t, "dev")
-	stack, _ := json.Marshal(map[string]any{"functions": map[string]string{"jobs": dev + "/jobs"}, "issuer": "http://127.0.0.1:1"})
-	require.NoError(t, os.WriteFile(filepath.Join(checkout, ".dev", "stack.json"), stack, 0o644))
+	writeStack(t, checkout, map[string]any{"functions": map[string]string{"jobs": dev + "/jobs"}, "issuer": "http://127.0.0.1:1"})
 	t.Setenv("VALET_TOKEN", "tok")
 	t.Chdir(deep)
 	require.Equal(t, "dev Bearer tok /jobs/jobs/j_1", jobMessage(t), "no configuration: the local stack")
@@ -122,9 +125,8 @@ func TestDevFindsTheStackFromAnyDirectory(t *testing.T) {
 // stored login the command exits 5 and names valet login.
 func TestNoCredentialSaysHowToLogIn(t *testing.T) {
 	isolate(t)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "{}") }))
-	defer srv.Close()
-	code, _, stderr := run(t, "config", "set", "url", srv.URL, "--profile", "prod")
+	srv := fakeServer(t, func(w http.ResponseWriter, r *http.Request) { answer(w, http.StatusOK, "{}") })
+	code, _, stderr := run(t, "config", "set", "url", srv, "--profile", "prod")
 	require.Equal(t, ExitOK, code, stderr)
 	code, _, stderr = run(t, "jobs", "list")
 	require.Equal(t, ExitAuthNeeded, code)
@@ -135,14 +137,11 @@ func TestNoCredentialSaysHowToLogIn(t *testing.T) {
 // --dev SUB stores a login that the next command (no flags) uses.
 func TestDevLoginWithoutConfiguration(t *testing.T) {
 	home := isolate(t)
-	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	issuer := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"id_token": fakeJWT(map[string]any{"sub": "alice"})})
-	}))
-	defer issuer.Close()
+	})
 	dev := whoServer(t, "dev")
-	require.NoError(t, os.MkdirAll(filepath.Join(home, ".dev"), 0o755))
-	stack, _ := json.Marshal(map[string]any{"functions": map[string]string{"jobs": dev + "/jobs"}, "issuer": issuer.URL, "audience": "valet-dev"})
-	require.NoError(t, os.WriteFile(filepath.Join(home, ".dev", "stack.json"), stack, 0o644))
+	writeStack(t, home, map[string]any{"functions": map[string]string{"jobs": dev + "/jobs"}, "issuer": issuer, "audience": "valet-dev"})
 	code, stdout, stderr := run(t, "login", "--dev", "alice")
 	require.Equal(t, ExitOK, code, stderr)
 	require.Contains(t, stderr, `logged in to profile "dev"`)

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,9 +15,7 @@ func fakeJobs(t *testing.T, state, message string, requireAttestation bool) stri
 	t.Helper()
 	mux := http.NewServeMux()
 	conflict := func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusConflict)
-		io.WriteString(w, `{"error":{"code":"conflict","message":"not present"}}`)
+		answer(w, http.StatusConflict, `{"error":{"code":"conflict","message":"not present"}}`)
 	}
 	mux.HandleFunc("GET /jobs/j_1", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"id": "j_1", "state": state, "message": message, "requireAttestation": requireAttestation})
@@ -27,11 +23,10 @@ func fakeJobs(t *testing.T, state, message string, requireAttestation bool) stri
 	mux.HandleFunc("POST /jobs/j_1/cancel", conflict)
 	mux.HandleFunc("GET /jobs/j_1/output", conflict)
 	mux.HandleFunc("GET /jobs/j_1/attestation", conflict)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	t.Setenv("VALET_JOBS_URL", srv.URL)
+	srv := fakeServer(t, mux.ServeHTTP)
+	t.Setenv("VALET_JOBS_URL", srv)
 	t.Setenv("VALET_TOKEN", "tok")
-	return srv.URL
+	return srv
 }
 
 // TestHintCancelOfAFinalJob: the API's 409 on cancel becomes "already
@@ -80,17 +75,13 @@ func TestHintNoOutputForAFailedOrCancelledJob(t *testing.T) {
 // names it, and every route of another function is "no such route".
 func objectsFunction(t *testing.T) string {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
+	return fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" {
-			io.WriteString(w, `{"status":"ok","function":"objects","version":"dev"}`)
+			answer(w, http.StatusOK, `{"status":"ok","function":"objects","version":"dev"}`)
 			return
 		}
-		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, `{"error":{"code":"not_found","message":"no such route: `+r.Method+" "+r.URL.Path+`"}}`)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+		answer(w, http.StatusNotFound, `{"error":{"code":"not_found","message":"no such route: `+r.Method+" "+r.URL.Path+`"}}`)
+	})
 }
 
 // TestHintWrongFunctionURL: a jobs URL that points at the objects function
@@ -111,11 +102,10 @@ func TestHintWrongFunctionURL(t *testing.T) {
 	require.Equal(t, ExitError, code)
 	require.Contains(t, stderr, "the jobs URL comes from jobs-url (flag)")
 
-	plain := httptest.NewServer(http.NotFoundHandler())
-	defer plain.Close()
-	t.Setenv("VALET_URL", plain.URL)
+	plain := fakeServer(t, http.NotFound)
+	t.Setenv("VALET_URL", plain)
 	code, _, stderr = run(t, "tokens", "ls")
 	require.Equal(t, ExitError, code)
-	require.Contains(t, stderr, plain.URL+"/tokens does not answer like valet's tokens function")
+	require.Contains(t, stderr, plain+"/tokens does not answer like valet's tokens function")
 	require.Contains(t, stderr, "the tokens URL comes from url (environment)")
 }

@@ -179,17 +179,16 @@ func TestExpiredLoginIsRefreshed(t *testing.T) {
 	home := isolate(t)
 	fresh := fakeJWT(map[string]any{"sub": "alice", "exp": time.Now().Add(time.Hour).Unix()})
 	var got url.Values
-	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	issuer := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
 		require.NoError(t, r.ParseForm())
 		got = r.PostForm
 		json.NewEncoder(w).Encode(map[string]string{"id_token": fresh, "refresh_token": "r2", "token_type": "Bearer"})
-	}))
-	defer issuer.Close()
+	})
 	srv := whoServer(t, "prod")
 	code, _, stderr := run(t, "config", "set", "url", srv, "--profile", "prod")
 	require.Equal(t, ExitOK, code, stderr)
 	stale := fakeJWT(map[string]any{"sub": "alice", "exp": time.Now().Add(10 * time.Second).Unix()})
-	require.NoError(t, (&credential{Token: stale, RefreshToken: "r1", TokenURL: issuer.URL, ClientID: "cli"}).save("prod"))
+	require.NoError(t, (&credential{Token: stale, RefreshToken: "r1", TokenURL: issuer, ClientID: "cli"}).save("prod"))
 
 	require.Equal(t, "prod Bearer "+fresh+" /jobs/jobs/j_1", jobMessage(t))
 	require.Equal(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"r1"}, "client_id": {"cli"}}, got)
