@@ -10,16 +10,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-)
 
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
-	}
-}
+	"valet.dev/valet/shared/client/clienttest"
+)
 
 func tarOf(t *testing.T, dir string) []byte {
 	t.Helper()
@@ -31,8 +24,8 @@ func tarOf(t *testing.T, dir string) []byte {
 func TestTarDirIsDeterministic(t *testing.T) {
 	files := map[string]string{"b.txt": "bee", "a/z.txt": "zed", "a/b/c.txt": "sea", "Makefile": "all:"}
 	one, two := t.TempDir(), t.TempDir()
-	writeTree(t, one, files)
-	writeTree(t, two, files)
+	clienttest.WriteTree(t, one, files)
+	clienttest.WriteTree(t, two, files)
 	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
 	require.NoError(t, os.Chtimes(filepath.Join(two, "b.txt"), old, old))
 	require.NoError(t, os.Chmod(filepath.Join(two, "b.txt"), 0o640))
@@ -58,7 +51,7 @@ func TestTarDirIsDeterministic(t *testing.T) {
 
 func TestTarDirKeepsExecutableBit(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"run.sh": "#!/bin/sh"})
+	clienttest.WriteTree(t, dir, map[string]string{"run.sh": "#!/bin/sh"})
 	require.NoError(t, os.Chmod(filepath.Join(dir, "run.sh"), 0o700))
 	h, err := tar.NewReader(bytes.NewReader(tarOf(t, dir))).Next()
 	require.NoError(t, err)
@@ -74,7 +67,7 @@ func TestTarDirRefusesLinks(t *testing.T) {
 
 func TestTarRoundTrip(t *testing.T) {
 	src, dst := t.TempDir(), t.TempDir()
-	writeTree(t, src, map[string]string{"x/y.txt": "why", "top": "t"})
+	clienttest.WriteTree(t, src, map[string]string{"x/y.txt": "why", "top": "t"})
 	tb, err := WriteTarball(func(w io.Writer) error { return TarDir(src, w) })
 	require.NoError(t, err)
 	defer tb.Remove()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"valet.dev/valet/shared/client"
+	"valet.dev/valet/shared/client/clienttest"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/seal"
 )
@@ -117,9 +118,7 @@ func (f *fakeValet) snapshot() ([]string, map[string][]byte) {
 func workspaceTar(t *testing.T, files map[string]string) []byte {
 	t.Helper()
 	dir := t.TempDir()
-	for name, body := range files {
-		writeFile(t, dir, name, body)
-	}
+	clienttest.WriteTree(t, dir, files)
 	var b bytes.Buffer
 	if err := client.TarDir(dir, &b); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,13 +17,6 @@ import (
 	"valet.dev/valet/shared/client/clienttest"
 	"valet.dev/valet/shared/job"
 )
-
-func writeFile(t *testing.T, dir, name, body string) {
-	t.Helper()
-	p := filepath.Join(dir, filepath.FromSlash(name))
-	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-	require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-}
 
 func TestExecGivesTheChildItsTokensAndMasksTheLog(t *testing.T) {
 	f := newFakeValet(t, job.View{ID: "j_exec", Spec: map[string]any{"command": []any{"sh", "-c",
@@ -131,7 +123,7 @@ func TestRunUsage(t *testing.T) {
 	t.Setenv("VALET_STACK", filepath.Join(t.TempDir(), "none.json"))
 	stderr.Reset()
 	require.Equal(t, 1, Run(context.Background(), nil, io.Discard, &stderr))
-	require.True(t, strings.Contains(stderr.String(), "make dev"), stderr.String())
+	require.Contains(t, stderr.String(), "make dev")
 }
 
 func sha256Hex(b []byte) string {

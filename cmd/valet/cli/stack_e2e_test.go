@@ -229,11 +229,7 @@ func TestSubmitRunDownload(t *testing.T) {
 	require.NotEmpty(t, token)
 
 	dir := t.TempDir()
-	for name, body := range map[string]string{"main.go": "package main", "data/in.csv": "a,b\n1,2\n"} {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-	}
+	clienttest.WriteTree(t, dir, map[string]string{"main.go": "package main", "data/in.csv": "a,b\n1,2\n"})
 	out := filepath.Join(t.TempDir(), "out.tar")
 
 	// The worker runs once, in the background, as the stack's dispatcher.

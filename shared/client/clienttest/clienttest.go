@@ -6,10 +6,23 @@ import (
 	"archive/tar"
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
+
+// WriteTree writes files (slash-separated name → content) below dir,
+// making the directories they need.
+func WriteTree(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+}
 
 // TarFiles reads a tar archive into name → content.
 func TarFiles(t testing.TB, b []byte) map[string]string {
