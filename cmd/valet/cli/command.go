@@ -34,6 +34,14 @@ type arg struct {
 	many       bool // may repeat (last argument only)
 }
 
+// The positional arguments that several commands take.
+var (
+	jobID     = arg{name: "ID", desc: "the job's id (j_...)"}
+	objectID  = arg{name: "ID", desc: "the object's id (o_...)"}
+	projectID = arg{name: "PROJECT", desc: "the project's id"}
+	ownSpace  = arg{name: "SPACE", desc: "users/<uid> or projects/<pid> (default: your own space)", optional: true}
+)
+
 // inv is one invocation of a command: its streams, connection flags,
 // --json and positional arguments.
 type inv struct {

@@ -12,8 +12,6 @@ import (
 	"valet.dev/valet/shared/job"
 )
 
-var jobID = arg{name: "ID", desc: "the job's id (j_...)"}
-
 func jobCommands() []*command {
 	return []*command{
 		submitCommand("jobs submit"),

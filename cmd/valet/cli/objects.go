@@ -16,12 +16,10 @@ import (
 	"valet.dev/valet/shared/object"
 )
 
-var objectID = arg{name: "ID", desc: "the object's id (o_...)"}
-
 func objectCommands() []*command {
 	return []*command{
 		{
-			name: "objects ls", args: []arg{{name: "SPACE", desc: "users/<uid> or projects/<pid> (default: your own space)", optional: true}},
+			name: "objects ls", args: []arg{ownSpace},
 			prints: true, summary: "list a space's objects by name",
 			example: "valet objects ls\nvalet objects ls projects/p-lab --prefix data/",
 			setup:   listObjects,

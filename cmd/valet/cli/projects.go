@@ -10,8 +10,6 @@ import (
 	"valet.dev/valet/shared/project"
 )
 
-var projectID = arg{name: "PROJECT", desc: "the project's id"}
-
 func spaceCommands() []*command {
 	return []*command{{
 		name: "spaces ls", prints: true,
@@ -24,7 +22,7 @@ func spaceCommands() []*command {
 			},
 		}),
 	}, {
-		name: "spaces audit", args: []arg{{name: "SPACE", desc: "users/<uid> or projects/<pid> (default: your own space)", optional: true}},
+		name: "spaces audit", args: []arg{ownSpace},
 		prints: true, summary: "list who was handed what in a space, newest first (its owners only)",
 		about: `Each capability valet handed out is one entry: signed URLs, tokens minted,
 auth bundles, membership changes, revocations, deletions and cancellations.
