@@ -1,9 +1,7 @@
 package stack_test
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -114,10 +112,8 @@ func corsRoundTrip(t *testing.T, kind string, u signedURL, body []byte) []byte {
 		require.Empty(t, res.header.Get("Access-Control-Allow-Origin"), "%s: preflight with %s", kind, why)
 	}
 
-	real := http.Header{"Origin": {appOrigin}}
-	for k, v := range u.Headers {
-		real.Set(k, v)
-	}
+	real := u.header()
+	real.Set("Origin", appOrigin)
 	res = sendRaw(t, u.Method, u.URL, real, body)
 	require.Equal(t, http.StatusOK, res.status, "%s: %s", kind, res.body)
 	require.Equal(t, appOrigin, res.header.Get("Access-Control-Allow-Origin"), kind)
@@ -143,23 +139,4 @@ func corsHeaders(origin, method string, requested []string) http.Header {
 		h.Set("Access-Control-Request-Headers", strings.Join(requested, ","))
 	}
 	return h
-}
-
-type answer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func sendRaw(t *testing.T, method, url string, header http.Header, body []byte) answer {
-	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header = header
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return answer{res.StatusCode, res.Header, b}
 }

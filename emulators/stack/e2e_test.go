@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,26 @@ type signedURL struct {
 	ExpiresAt time.Time         `json:"expiresAt"`
 }
 
+// object is the bucket and object name the URL reads or writes (a path
+// style URL: /bucket/name).
+func (u signedURL) object(t *testing.T) (bucket, name string) {
+	t.Helper()
+	parsed, err := url.Parse(u.URL)
+	require.NoError(t, err)
+	bucket, name, ok := strings.Cut(strings.TrimPrefix(parsed.Path, "/"), "/")
+	require.True(t, ok, parsed.Path)
+	return bucket, name
+}
+
+// header is the request header the URL binds, for sendRaw.
+func (u signedURL) header() http.Header {
+	h := http.Header{}
+	for k, v := range u.Headers {
+		h.Set(k, v)
+	}
+	return h
+}
+
 // declare is what a job's workspace or a new object declares of body: its
 // size and base64 MD5.
 func declare(body []byte) map[string]any {
@@ -207,27 +228,43 @@ func put(t *testing.T, u signedURL, body []byte) {
 // putStatus sends body to a signed upload URL and returns the status.
 func putStatus(t *testing.T, u signedURL, body []byte) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPut, u.URL, bytes.NewReader(body))
-	require.NoError(t, err)
-	for k, v := range u.Headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return sendRaw(t, http.MethodPut, u.URL, u.header(), body).status
 }
 
+// get GETs url without credentials and requires it to answer 200.
 func get(t *testing.T, url string) []byte {
 	t.Helper()
-	resp, err := http.Get(url)
+	res := getRaw(t, url)
+	require.Equal(t, http.StatusOK, res.status, "GET through the gate: %s", res.body)
+	return res.body
+}
+
+// answer is a recorded HTTP answer.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// sendRaw sends method url with exactly header and body, and records the
+// answer.
+func sendRaw(t *testing.T, method, url string, header http.Header, body []byte) answer {
+	t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	req.Header = header
+	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "GET through the gate: %s", b)
-	return b
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return answer{res.StatusCode, res.Header, b}
+}
+
+// getRaw GETs url without credentials and records the answer.
+func getRaw(t *testing.T, url string) answer {
+	t.Helper()
+	return sendRaw(t, http.MethodGet, url, http.Header{}, nil)
 }
 
 type jobView struct {

@@ -37,11 +37,7 @@ func TestStorageIsPrivate(t *testing.T) {
 	secret := []byte("private bytes " + strconv.FormatInt(time.Now().UnixNano(), 36))
 	created := user.createObject(objectsURL, spaces.Spaces[0].ID, "secret.txt", "text/plain", secret)
 
-	h := http.Header{}
-	for k, v := range created.Upload.Headers {
-		h.Set(k, v)
-	}
-	res := sendRaw(t, http.MethodPut, created.Upload.URL, h, secret)
+	res := sendRaw(t, http.MethodPut, created.Upload.URL, created.Upload.header(), secret)
 	require.Equal(t, http.StatusOK, res.status, "%s", res.body)
 	require.Empty(t, string(res.body), "Cloud Storage's XML API answers an upload without a body")
 	require.NotEmpty(t, res.header.Get("X-Goog-Generation"))
@@ -53,10 +49,7 @@ func TestStorageIsPrivate(t *testing.T) {
 		}
 	}
 
-	u, err := url.Parse(created.Upload.URL)
-	require.NoError(t, err)
-	bucket, key, ok := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/")
-	require.True(t, ok)
+	bucket, key := created.Upload.object(t)
 	forms := []string{
 		"/" + bucket + "/" + key,
 		"/download/storage/v1/b/" + bucket + "/o/" + url.PathEscape(key) + "?alt=media",

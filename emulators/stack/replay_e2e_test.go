@@ -3,12 +3,8 @@ package stack_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -17,6 +13,7 @@ import (
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/testenv"
 )
 
 // waitGone waits until bucket/name holds no object: finalize deletes the
@@ -24,14 +21,13 @@ import (
 // they are gone the job says all it will about them.
 func waitGone(t *testing.T, s *stack.Stack, bucket, name string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := s.FakeGCS.GetObject(bucket, name); err != nil {
-			return
-		}
-		require.True(t, time.Now().Before(deadline), "%s is still there", name)
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.WaitUntil(t, func() bool { return gone(s, bucket, name) }, func() string { return name + " is still there" })
+}
+
+// gone says bucket/name holds no object.
+func gone(s *stack.Stack, bucket, name string) bool {
+	_, err := s.FakeGCS.GetObject(bucket, name)
+	return err != nil
 }
 
 type replayJob struct {
@@ -156,10 +152,8 @@ func TestReplayedUploadsCannotGrowTheEventLog(t *testing.T) {
 // uploadedName is the object name a signed URL of bucket writes.
 func uploadedName(t *testing.T, bucket string, u signedURL) string {
 	t.Helper()
-	parsed, err := url.Parse(u.URL)
-	require.NoError(t, err)
-	name, ok := strings.CutPrefix(parsed.Path, "/"+bucket+"/")
-	require.True(t, ok, parsed.Path)
+	b, name := u.object(t)
+	require.Equal(t, bucket, b, u.URL)
 	return name
 }
 
@@ -173,23 +167,14 @@ func neverServes(t *testing.T, s *stack.Stack, upload signedURL, body []byte, do
 	put(t, upload, body)
 	check := func() {
 		for _, d := range downloads {
-			resp, err := http.Get(d.URL)
-			require.NoError(t, err)
-			got, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			require.NoError(t, err)
-			require.False(t, resp.StatusCode == http.StatusOK && bytes.Equal(got, body), "a download URL served the replayed bytes")
+			res := getRaw(t, d.URL)
+			require.False(t, res.status == http.StatusOK && bytes.Equal(res.body, body), "a download URL served the replayed bytes")
 		}
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testenv.WaitUntil(t, func() bool {
 		check()
-		if _, err := s.FakeGCS.GetObject(s.Info.Buckets.Objects, name); err != nil {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "%s is still there", name)
-		time.Sleep(20 * time.Millisecond)
-	}
+		return gone(s, s.Info.Buckets.Objects, name)
+	}, func() string { return name + " is still there" })
 	check()
 }
 
@@ -238,16 +223,12 @@ func TestObjectUploadURLReplayedAfterRevokeAndDelete(t *testing.T) {
 	var after map[string]any
 	alice.do(http.MethodGet, objectURL, nil, http.StatusOK, &after)
 	require.Equal(t, before, after, "the replay changed nothing of the object")
-	resp, err := http.Get(old.URL)
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusNotFound, resp.StatusCode, "the revoked download URL stays dead")
+	require.Equal(t, http.StatusNotFound, getRaw(t, old.URL).status, "the revoked download URL stays dead")
 	require.Equal(t, body, get(t, fresh.URL))
 
 	alice.do(http.MethodDelete, objectURL, nil, http.StatusNoContent, nil)
 	neverServes(t, s, created.Upload, replayed, old, fresh)
-	_, err = s.FakeGCS.GetObject(s.Info.Buckets.Objects, first)
-	require.Error(t, err, "nothing at revision 0's key")
+	require.True(t, gone(s, s.Info.Buckets.Objects, first), "nothing at revision 0's key")
 	alice.do(http.MethodGet, objectURL, nil, http.StatusNotFound, nil)
 	var list struct {
 		Objects []sharedObject `json:"objects"`

@@ -161,13 +161,10 @@ func TestAnonymousCallersSpendNoSecretManagerQuota(t *testing.T) {
 	jwksURL := s.Info.Functions["tokens"] + "/.well-known/jwks.json"
 	jobsURL := s.Info.Functions["jobs"] + "/jobs"
 	getJWKS := func() {
-		resp, err := http.Get(jwksURL)
-		require.NoError(t, err)
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		require.Equal(t, http.StatusOK, resp.StatusCode)
-		require.Contains(t, resp.Header.Get("Cache-Control"), "max-age=")
-		require.Contains(t, resp.Header.Get("Cache-Control"), "public")
+		res := getRaw(t, jwksURL)
+		require.Equal(t, http.StatusOK, res.status)
+		require.Contains(t, res.header.Get("Cache-Control"), "max-age=")
+		require.Contains(t, res.header.Get("Cache-Control"), "public")
 	}
 	anonymous := func(token string) {
 		client{t: t, token: token, rec: nil}.do(http.MethodGet, jobsURL, nil, http.StatusUnauthorized, nil)
