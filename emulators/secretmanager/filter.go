@@ -251,10 +251,7 @@ func (p *filterParser) expression() (filter, error) {
 	if len(all) == 0 {
 		return nil, fmt.Errorf("empty expression")
 	}
-	if len(all) == 1 {
-		return all[0], nil
-	}
-	return all, nil
+	return single(all), nil
 }
 
 func (p *filterParser) term() (filter, error) {
@@ -271,10 +268,18 @@ func (p *filterParser) term() (filter, error) {
 		}
 		alternatives = append(alternatives, next)
 	}
-	if len(alternatives) == 1 {
-		return first, nil
+	return single(alternatives), nil
+}
+
+// single is a conjunction or disjunction of one filter as that filter.
+func single[F interface {
+	~[]filter
+	filter
+}](fs F) filter {
+	if len(fs) == 1 {
+		return fs[0]
 	}
-	return alternatives, nil
+	return fs
 }
 
 func (p *filterParser) factor() (filter, error) {
