@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/stretchr/testify/require"
 )
@@ -46,42 +45,36 @@ func (m *module) refs(b *hclsyntax.Block) []string {
 	var out []string
 	var visit func(n hclsyntax.Node)
 	visit = func(n hclsyntax.Node) {
-		var travs []hcl.Traversal
-		switch e := n.(type) {
-		case hclsyntax.Expression:
-			travs = e.Variables()
-		case *hclsyntax.Body:
-			hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
+		e, ok := n.(hclsyntax.Expression)
+		if !ok { // a body: the expressions of its attributes, nested blocks' too
+			visitAll(n, func(n hclsyntax.Node) {
 				if a, ok := n.(*hclsyntax.Attribute); ok {
-					travs = append(travs, a.Expr.Variables()...)
+					visit(a.Expr)
 				}
-				return nil
 			})
+			return
 		}
-		for _, trav := range travs {
-			if len(trav) < 2 {
+		for _, trav := range e.Variables() {
+			if len(trav) < 2 || attrName(trav[1]) == "" {
 				continue
 			}
-			first, ok := trav[1].(hcl.TraverseAttr)
-			if !ok {
-				continue
-			}
+			first := attrName(trav[1])
 			var ref string
 			switch root := trav.RootName(); {
 			case root == "local":
-				if !seen["local."+first.Name] {
-					seen["local."+first.Name] = true
-					if e, ok := m.locals[first.Name]; ok {
+				if !seen["local."+first] {
+					seen["local."+first] = true
+					if e, ok := m.locals[first]; ok {
 						visit(e)
 					}
 				}
 				continue
 			case root == "data" && len(trav) > 2:
-				if a, ok := trav[2].(hcl.TraverseAttr); ok {
-					ref = "data." + first.Name + "." + a.Name
+				if a := attrName(trav[2]); a != "" {
+					ref = "data." + first + "." + a
 				}
 			case strings.Contains(root, "_"):
-				ref = root + "." + first.Name
+				ref = root + "." + first
 			}
 			if ref != "" && !seen[ref] {
 				seen[ref] = true
@@ -208,8 +201,8 @@ func describeRefs(expr hclsyntax.Expression) []string {
 	var out []string
 	for _, trav := range expr.Variables() {
 		if len(trav) >= 2 {
-			if a, ok := trav[1].(hcl.TraverseAttr); ok {
-				out = append(out, trav.RootName()+"."+a.Name)
+			if a := attrName(trav[1]); a != "" {
+				out = append(out, trav.RootName()+"."+a)
 			}
 		}
 	}

@@ -3,7 +3,6 @@ package terraformcheck
 import (
 	"testing"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/stretchr/testify/require"
 
@@ -35,14 +34,6 @@ func refersTo(b *hclsyntax.Block, attr, root, name string) bool {
 		}
 	}
 	return false
-}
-
-// attrName is the name of an attribute step of a traversal, "" for others.
-func attrName(step hcl.Traverser) string {
-	if a, ok := step.(hcl.TraverseAttr); ok {
-		return a.Name
-	}
-	return ""
 }
 
 // TestAuditTrailIsRoutedAndExpires: the audit writer's label is the one the

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/stretchr/testify/require"
@@ -99,10 +100,10 @@ func (m *module) resolve(t *testing.T, expr hclsyntax.Expression) hclsyntax.Expr
 	if !ok || len(trav.Traversal) != 2 || trav.Traversal.RootName() != "local" {
 		return expr
 	}
-	attr, ok := trav.Traversal[1].(hcl.TraverseAttr)
-	require.True(t, ok, "unexpected reference %s", describe(expr))
-	local, ok := m.locals[attr.Name]
-	require.True(t, ok, "local.%s is not defined", attr.Name)
+	name := attrName(trav.Traversal[1])
+	require.NotEmpty(t, name, "unexpected reference %s", describe(expr))
+	local, ok := m.locals[name]
+	require.True(t, ok, "local.%s is not defined", name)
 	return local
 }
 
@@ -145,9 +146,41 @@ func describe(expr hclsyntax.Expression) string {
 // address is the Terraform address of a resource block.
 func address(b *hclsyntax.Block) string { return strings.Join(b.Labels, ".") }
 
-// functions are the Terraform functions the evaluation below knows: enough
-// for the module's locals, for_each and per-instance arguments.
+// attrName is the name of an attribute step of a traversal, "" for others.
+func attrName(step hcl.Traverser) string {
+	if a, ok := step.(hcl.TraverseAttr); ok {
+		return a.Name
+	}
+	return ""
+}
+
+// visitAll calls f on n and on every node below it.
+func visitAll(n hclsyntax.Node, f func(hclsyntax.Node)) {
+	hclsyntax.VisitAll(n, func(n hclsyntax.Node) hcl.Diagnostics {
+		f(n)
+		return nil
+	})
+}
+
+// functions are the Terraform functions the evaluations here know: enough
+// for the module's locals, for_each and per-instance arguments, and for
+// the variables' validations.
 var functions = map[string]function.Function{
+	"alltrue": function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "list", Type: cty.List(cty.Bool)}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			for _, v := range args[0].AsValueSlice() {
+				if v.IsNull() || !v.True() {
+					return cty.False, nil
+				}
+			}
+			return cty.True, nil
+		},
+	}),
+	"can": tryfunc.CanFunc, "try": tryfunc.TryFunc,
+	"endswith": affix(strings.HasSuffix), "startswith": affix(strings.HasPrefix),
+	"floor": stdlib.FloorFunc, "regex": stdlib.RegexFunc, "trimspace": stdlib.TrimSpaceFunc,
 	"coalesce": stdlib.CoalesceFunc, "concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc,
 	"distinct": stdlib.DistinctFunc, "flatten": stdlib.FlattenFunc, "join": stdlib.JoinFunc,
 	"jsondecode": stdlib.JSONDecodeFunc, "jsonencode": stdlib.JSONEncodeFunc, "keys": stdlib.KeysFunc,
@@ -165,6 +198,38 @@ var functions = map[string]function.Function{
 	}),
 }
 
+func affix(f func(s, affix string) bool) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "str", Type: cty.String}, {Name: "affix", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.Bool),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			return cty.BoolVal(f(args[0].AsString(), args[1].AsString())), nil
+		},
+	})
+}
+
+// variableValue is variable v's type and its value as Terraform sets it:
+// val converted to the type, with the type's optional attribute defaults
+// applied; without val, its default (null when it has none).
+func variableValue(t *testing.T, v *hclsyntax.Block, val *cty.Value) (cty.Type, cty.Value, error) {
+	t.Helper()
+	typ, defaults, diags := typeexpr.TypeConstraintWithDefaults(v.Body.Attributes["type"].Expr)
+	require.False(t, diags.HasErrors(), "variable %s: type: %s", v.Labels[0], diags.Error())
+	var x cty.Value
+	if d, ok := v.Body.Attributes["default"]; val != nil {
+		x = *val
+	} else if ok {
+		x = literal(t, d.Expr)
+	} else {
+		return typ, cty.NullVal(typ), nil
+	}
+	if defaults != nil {
+		x = defaults.Apply(x)
+	}
+	conv, err := convert.Convert(x, typ)
+	return typ, conv, err
+}
+
 // instanceRef marks the unknown value standing for a resource instance, so
 // that an evaluated argument tells which instance it came from.
 type instanceRef struct{ typ, name, key string }
@@ -177,17 +242,10 @@ func (m *module) evalContext(t *testing.T) *hcl.EvalContext {
 	t.Helper()
 	vars := map[string]cty.Value{}
 	for _, v := range m.blocksOfType("variable") {
-		typ, defaults, diags := typeexpr.TypeConstraintWithDefaults(v.Body.Attributes["type"].Expr)
-		require.False(t, diags.HasErrors(), "variable %s: type: %s", v.Labels[0], diags.Error())
-		val := cty.UnknownVal(typ)
-		if d, ok := v.Body.Attributes["default"]; ok {
-			val = literal(t, d.Expr)
-			if defaults != nil {
-				val = defaults.Apply(val)
-			}
-			conv, err := convert.Convert(val, typ)
-			require.NoError(t, err, "variable %s: default", v.Labels[0])
-			val = conv
+		typ, val, err := variableValue(t, v, nil)
+		require.NoError(t, err, "variable %s: default", v.Labels[0])
+		if _, ok := v.Body.Attributes["default"]; !ok {
+			val = cty.UnknownVal(typ)
 		}
 		vars[v.Labels[0]] = val
 	}

@@ -10,14 +10,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/ext/tryfunc"
-	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/stretchr/testify/require"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
-	"github.com/zclconf/go-cty/cty/function"
-	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"valet.dev/valet/terraform/policy"
 )
@@ -100,7 +95,7 @@ func (m *module) readsFile(t *testing.T, expr hclsyntax.Expression, name string)
 	var visit func(e hclsyntax.Expression) bool
 	visit = func(e hclsyntax.Expression) bool {
 		found := false
-		hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
+		visitAll(e, func(n hclsyntax.Node) {
 			if call, ok := n.(*hclsyntax.FunctionCallExpr); ok && call.Name == "file" && len(call.Args) == 1 {
 				if tmpl, ok := call.Args[0].(*hclsyntax.TemplateExpr); ok && len(tmpl.Parts) == 2 {
 					if lit, ok := tmpl.Parts[1].(*hclsyntax.LiteralValueExpr); ok && lit.Val.Type() == cty.String && lit.Val.AsString() == "/"+name {
@@ -108,7 +103,6 @@ func (m *module) readsFile(t *testing.T, expr hclsyntax.Expression, name string)
 					}
 				}
 			}
-			return nil
 		})
 		if found {
 			return true
@@ -117,12 +111,12 @@ func (m *module) readsFile(t *testing.T, expr hclsyntax.Expression, name string)
 			if trav.RootName() != "local" || len(trav) < 2 {
 				continue
 			}
-			attr, ok := trav[1].(hcl.TraverseAttr)
-			if !ok || seen[attr.Name] {
+			attr := attrName(trav[1])
+			if attr == "" || seen[attr] {
 				continue
 			}
-			seen[attr.Name] = true
-			if local, ok := m.locals[attr.Name]; ok && visit(local) {
+			seen[attr] = true
+			if local, ok := m.locals[attr]; ok && visit(local) {
 				return true
 			}
 		}
@@ -172,17 +166,16 @@ func roleProblems(t *testing.T, m *module) []string {
 		if b.Type != "resource" {
 			continue
 		}
-		hclsyntax.VisitAll(b.Body, func(n hclsyntax.Node) hcl.Diagnostics {
+		visitAll(b.Body, func(n hclsyntax.Node) {
 			lit, ok := n.(*hclsyntax.LiteralValueExpr)
 			if !ok || lit.Val.Type() != cty.String {
-				return nil
+				return
 			}
 			if s := lit.Val.AsString(); strings.HasPrefix(s, "roles/") {
 				if _, ok := allowedPredefinedRoles[s]; !ok {
 					problems = append(problems, fmt.Sprintf("%s grants %s: grant a custom role from policy/iam.json instead", address(b), s))
 				}
 			}
-			return nil
 		})
 	}
 	roles := m.resources("google_project_iam_custom_role")
@@ -289,41 +282,8 @@ resource "google_service_account_iam_member" "planted" {
 		roleProblems(t, m))
 }
 
-// Variable validations, evaluated as Terraform would with the functions
-// they use.
-
-var validationFuncs = map[string]function.Function{
-	"alltrue": function.New(&function.Spec{
-		Params: []function.Parameter{{Name: "list", Type: cty.List(cty.Bool)}},
-		Type:   function.StaticReturnType(cty.Bool),
-		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			for _, v := range args[0].AsValueSlice() {
-				if v.IsNull() || !v.True() {
-					return cty.False, nil
-				}
-			}
-			return cty.True, nil
-		},
-	}),
-	"can":        tryfunc.CanFunc,
-	"try":        tryfunc.TryFunc,
-	"endswith":   affix(strings.HasSuffix),
-	"startswith": affix(strings.HasPrefix),
-	"floor":      stdlib.FloorFunc,
-	"length":     stdlib.LengthFunc,
-	"regex":      stdlib.RegexFunc,
-	"trimspace":  stdlib.TrimSpaceFunc,
-}
-
-func affix(f func(s, affix string) bool) function.Function {
-	return function.New(&function.Spec{
-		Params: []function.Parameter{{Name: "str", Type: cty.String}, {Name: "affix", Type: cty.String}},
-		Type:   function.StaticReturnType(cty.Bool),
-		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			return cty.BoolVal(f(args[0].AsString(), args[1].AsString())), nil
-		},
-	})
-}
+// Variable validations, evaluated as Terraform would (with the functions
+// and variable values of module_test.go).
 
 // variableErrors converts the given values to their variables' types (the
 // others take their defaults) and returns the error message of every
@@ -336,21 +296,12 @@ func variableErrors(t *testing.T, m *module, given map[string]cty.Value) []strin
 	var errs []string
 	for _, v := range m.blocksOfType("variable") {
 		name := v.Labels[0]
-		typ, defaults, diags := typeexpr.TypeConstraintWithDefaults(v.Body.Attributes["type"].Expr)
-		require.False(t, diags.HasErrors(), "variable %s: type: %s", name, diags.Error())
+		var val *cty.Value // nil: the default; a required variable is null, not under test
+		if g, given := set[name]; given {
+			val = &g
+		}
+		typ, conv, err := variableValue(t, v, val)
 		types[name] = typ
-		val, given := set[name]
-		if !given {
-			if d, ok := v.Body.Attributes["default"]; ok {
-				val = literal(t, d.Expr)
-			} else {
-				val = cty.NullVal(typ) // required, not under test
-			}
-		}
-		if defaults != nil {
-			val = defaults.Apply(val)
-		}
-		conv, err := convert.Convert(val, typ)
 		if err != nil { // Terraform stops here, before any validation
 			errs = append(errs, fmt.Sprintf("%s: %s", name, err))
 			delete(set, name)
@@ -361,7 +312,7 @@ func variableErrors(t *testing.T, m *module, given map[string]cty.Value) []strin
 	for name := range given {
 		require.Contains(t, types, name, "no variable %q", name)
 	}
-	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(values)}, Functions: validationFuncs}
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(values)}, Functions: functions}
 	for _, v := range m.blocksOfType("variable") {
 		name := v.Labels[0]
 		if _, given := set[name]; !given {
