@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"context"
 	"net/http"
 
 	"valet.dev/valet/shared/access"
@@ -12,17 +11,6 @@ import (
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/project"
 )
-
-// caller returns the request's principal: a user, or a running job acting
-// as its runtime user.
-func caller(r *http.Request) (identity.Principal, error) {
-	return httpapi.UserOrJob(r, "jobs")
-}
-
-// role is p's role in project pid (None for a personal job).
-func (h *handler) role(ctx context.Context, p identity.Principal, pid ids.ProjectID) (project.Role, error) {
-	return project.RoleIn(ctx, h.projects, pid, ids.UserID(p.ID))
-}
 
 // notFound is the answer for a job that is absent and for one the caller
 // may not read: the two must not be told apart.
@@ -35,7 +23,7 @@ func jobID(r *http.Request) (ids.JobID, error) {
 	return ids.ParseJobID(r.PathValue("id"))
 }
 
-// authorize checks that p, with role in j's project, may do a to j
+// authorize checks again that p, with role in j's project, may do a to j
 // (access.Check: a job p may not read is not found).
 func authorize(p identity.Principal, a access.Action, j *job.Job, role project.Role) error {
 	return access.Check(p, a, access.JobResource(j), role, notFound(j.ID))
@@ -44,7 +32,7 @@ func authorize(p identity.Principal, a access.Action, j *job.Job, role project.R
 // load returns the caller, the job of the request's path and the caller's
 // role in its project, after checking the caller may do a to it.
 func (h *handler) load(r *http.Request, a access.Action) (identity.Principal, *job.Job, project.Role, error) {
-	p, err := caller(r)
+	p, err := httpapi.UserOrJob(r, Name)
 	if err != nil {
 		return p, nil, "", err
 	}
@@ -59,11 +47,8 @@ func (h *handler) load(r *http.Request, a access.Action) (identity.Principal, *j
 	if err != nil {
 		return p, nil, "", err
 	}
-	role, err := h.role(r.Context(), p, j.Project)
+	role, err := access.Authorize(r.Context(), h.projects, p, a, access.JobResource(j), notFound(j.ID))
 	if err != nil {
-		return p, nil, "", err
-	}
-	if err := authorize(p, a, j, role); err != nil {
 		return p, nil, "", err
 	}
 	return p, j, role, nil

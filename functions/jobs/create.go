@@ -61,7 +61,7 @@ type uploadResponse struct {
 // answers 201 with the job and the workspace's upload URL; with reuse and
 // a matching finished job the caller may read, 200 with that job instead.
 func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := httpapi.UserOrJob(r, Name)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j), "jobs/"+j.ID.String()+"/workspace", upload.Method, upload.ExpiresAt))
+	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j).String(), "jobs/"+j.ID.String()+"/workspace", upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Job: j.View(), Upload: &upload})
 	return nil
 }
@@ -129,7 +129,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 // mayCreate checks p may submit j: in its own space, or as an editor of
 // j's project (a project p is not a member of is not found).
 func (h *handler) mayCreate(ctx context.Context, p identity.Principal, j *job.Job) error {
-	role, err := h.role(ctx, p, j.Project)
+	role, err := access.RoleIn(ctx, h.projects, p, access.JobSpace(j))
 	if err != nil {
 		return err
 	}
@@ -161,7 +161,7 @@ func (h *handler) runAs(ctx context.Context, j *job.Job, token string) error {
 	if rp.Kind != identity.User {
 		return apperr.E(apperr.Invalid, "runtimeToken must be a user's valet API token or OIDC ID token, not a %s credential", rp.Kind)
 	}
-	role, err := h.role(ctx, rp, j.Project)
+	role, err := access.RoleIn(ctx, h.projects, rp, access.JobSpace(j))
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (h *handler) reusable(ctx context.Context, p identity.Principal, j *job.Job
 		if !key.Matches(c, requireAttestation) {
 			continue
 		}
-		role, err := h.role(ctx, p, c.Project)
+		role, err := access.RoleIn(ctx, h.projects, p, access.JobSpace(c))
 		if err != nil {
 			return nil, err
 		}

@@ -45,7 +45,7 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) error {
 // the caller may read, newest first: its own and those of the projects it
 // belongs to, or one project's.
 func (h *handler) list(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := httpapi.UserOrJob(r, Name)
 	if err != nil {
 		return err
 	}
@@ -106,12 +106,9 @@ func (h *handler) listScope(ctx context.Context, p identity.Principal, project s
 		if err != nil {
 			return job.Query{}, err
 		}
-		role, err := h.role(ctx, p, pid)
-		if err != nil {
+		hidden := apperr.E(apperr.NotFound, "project %s not found", pid)
+		if _, err := access.Authorize(ctx, h.projects, p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: ids.ProjectSpace(pid)}, hidden); err != nil {
 			return job.Query{}, err
-		}
-		if !access.Can(p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: ids.ProjectSpace(pid).String()}, role) {
-			return job.Query{}, apperr.E(apperr.NotFound, "project %s not found", pid)
 		}
 		return job.Query{Project: pid}, nil
 	}
@@ -127,7 +124,7 @@ func (h *handler) listScope(ctx context.Context, p identity.Principal, project s
 		if len(query.Projects) == maxListedProjects {
 			break // the rest are listed with ?project=
 		}
-		if access.Can(p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: string(ids.ProjectSpace(m.Project))}, m.Role) {
+		if access.Can(p, access.ReadJob, access.Resource{Kind: access.JobKind, Space: ids.ProjectSpace(m.Project)}, m.Role) {
 			query.Projects = append(query.Projects, m.Project)
 		}
 	}

@@ -1,7 +1,6 @@
 package objects
 
 import (
-	"context"
 	"net/http"
 
 	"valet.dev/valet/shared/access"
@@ -10,34 +9,13 @@ import (
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
-	"valet.dev/valet/shared/project"
 )
 
-// caller returns the request's principal: a user, or a running job acting
-// as its runtime user.
-func caller(r *http.Request) (identity.Principal, error) {
-	return httpapi.UserOrJob(r, "objects")
-}
-
-// role is p's role in space: its project role for a project space, None
-// for a personal one (access.Can decides personal spaces by id).
-func (h *handler) role(ctx context.Context, p identity.Principal, space ids.SpaceID) (project.Role, error) {
-	pid, _ := space.Project()
-	return project.RoleIn(ctx, h.projects, pid, ids.UserID(p.ID))
-}
-
 // authorize checks that p may do a to r, after looking up p's role in r's
-// space (access.Check: hidden answers for an r p may not read).
-func (h *handler) authorize(ctx context.Context, p identity.Principal, a access.Action, r access.Resource, hidden error) error {
-	space, err := ids.ParseSpaceID(r.Space)
-	if err != nil {
-		return err
-	}
-	role, err := h.role(ctx, p, space)
-	if err != nil {
-		return err
-	}
-	return access.Check(p, a, r, role, hidden)
+// space (access.Authorize: hidden answers for an r p may not read).
+func (h *handler) authorize(r *http.Request, p identity.Principal, a access.Action, res access.Resource, hidden error) error {
+	_, err := access.Authorize(r.Context(), h.projects, p, a, res, hidden)
+	return err
 }
 
 // objectNotFound is the answer for an object that is absent and for one
@@ -47,14 +25,14 @@ func objectNotFound(id ids.ObjectID) error {
 }
 
 // spaceNotFound is the answer for a space the caller may not read.
-func spaceNotFound(space string) error {
+func spaceNotFound(space ids.SpaceID) error {
 	return apperr.E(apperr.NotFound, "space %s not found", space)
 }
 
 // loadObject returns the object of the request's path after checking the
 // caller may do a to it.
 func (h *handler) loadObject(r *http.Request, a access.Action) (identity.Principal, *object.Object, error) {
-	p, err := caller(r)
+	p, err := httpapi.UserOrJob(r, Name)
 	if err != nil {
 		return p, nil, err
 	}
@@ -69,7 +47,7 @@ func (h *handler) loadObject(r *http.Request, a access.Action) (identity.Princip
 	if err != nil {
 		return p, nil, err
 	}
-	if err := h.authorize(r.Context(), p, a, access.ObjectResource(string(o.Space)), objectNotFound(o.ID)); err != nil {
+	if err := h.authorize(r, p, a, access.ObjectResource(o.Space), objectNotFound(o.ID)); err != nil {
 		return p, nil, err
 	}
 	return p, o, nil
@@ -84,7 +62,7 @@ func pathSpace(r *http.Request) (ids.SpaceID, error) {
 // path after checking the caller may do a there (404 for a space it may
 // not read).
 func (h *handler) loadSpace(r *http.Request, a access.Action) (identity.Principal, ids.SpaceID, error) {
-	p, err := caller(r)
+	p, err := httpapi.UserOrJob(r, Name)
 	if err != nil {
 		return p, "", err
 	}
@@ -92,7 +70,7 @@ func (h *handler) loadSpace(r *http.Request, a access.Action) (identity.Principa
 	if err != nil {
 		return p, "", err
 	}
-	if err := h.authorize(r.Context(), p, a, access.ObjectResource(string(space)), spaceNotFound(string(space))); err != nil {
+	if err := h.authorize(r, p, a, access.ObjectResource(space), spaceNotFound(space)); err != nil {
 		return p, "", err
 	}
 	return p, space, nil

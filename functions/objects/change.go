@@ -41,7 +41,7 @@ func (h *handler) copyObject(w http.ResponseWriter, r *http.Request) error {
 	if src.State != object.Ready {
 		return apperr.E(apperr.Conflict, "object %s is %s; only uploaded objects can be copied", src.ID, src.State)
 	}
-	if err := h.authorize(r.Context(), p, access.CreateObject, access.ObjectResource(string(space)), spaceNotFound(string(space))); err != nil {
+	if err := h.authorize(r, p, access.CreateObject, access.ObjectResource(space), spaceNotFound(space)); err != nil {
 		return err
 	}
 	name := req.Name

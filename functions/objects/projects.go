@@ -53,7 +53,7 @@ type memberRequest struct {
 // first call) and the projects it belongs to, each with its use of its
 // quota.
 func (h *handler) spaces(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := httpapi.UserOrJob(r, Name)
 	if err != nil {
 		return err
 	}
@@ -63,9 +63,9 @@ func (h *handler) spaces(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, m := range memberships {
-		res := access.ProjectResource(string(m.Project))
+		res := access.ProjectResource(m.Project)
 		if access.Can(p, access.ReadProject, res, m.Role) {
-			out = append(out, spaceView{ID: res.Space, Kind: "project", Role: m.Role})
+			out = append(out, spaceView{ID: res.Space.String(), Kind: "project", Role: m.Role})
 		}
 	}
 	spaces := make([]ids.SpaceID, len(out))
@@ -86,7 +86,7 @@ func (h *handler) spaces(w http.ResponseWriter, r *http.Request) error {
 // createProject serves POST /projects {id?, displayName}: the caller
 // becomes its owner. Without id one is generated.
 func (h *handler) createProject(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := httpapi.UserOrJob(r, Name)
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (h *handler) createProject(w http.ResponseWriter, r *http.Request) error {
 	if err := checkDisplayName(name); err != nil {
 		return err
 	}
-	if !access.Can(p, access.CreateProject, access.ProjectResource(string(id)), project.None) {
+	if !access.Can(p, access.CreateProject, access.ProjectResource(id), project.None) {
 		return apperr.E(apperr.PermissionDenied, "this credential may not create projects: it needs the objects:write scope, and running jobs may not create projects")
 	}
 	proj := &project.Project{ID: id, DisplayName: name, CreatedBy: ids.UserID(p.ID), CreatedAt: h.clock()}
@@ -129,7 +129,7 @@ func checkDisplayName(name string) error {
 // loadProject returns the project of the path after checking the caller
 // may do a to it: 404 for non-members, 403 for members without the role.
 func (h *handler) loadProject(r *http.Request, a access.Action) (identity.Principal, *project.Project, error) {
-	p, err := caller(r)
+	p, err := httpapi.UserOrJob(r, Name)
 	if err != nil {
 		return p, nil, err
 	}
@@ -138,7 +138,7 @@ func (h *handler) loadProject(r *http.Request, a access.Action) (identity.Princi
 		return p, nil, err
 	}
 	hidden := apperr.E(apperr.NotFound, "project %s not found", pid)
-	if err := h.authorize(r.Context(), p, a, access.ProjectResource(string(pid)), hidden); err != nil {
+	if err := h.authorize(r, p, a, access.ProjectResource(pid), hidden); err != nil {
 		return p, nil, err
 	}
 	proj, err := h.projects.Get(r.Context(), pid)
@@ -209,7 +209,7 @@ func memberTarget(pid ids.ProjectID, user string) string {
 // anyone, any member removes themself (leaves, access.LeaveProject: a
 // person's credential with objects:write); the last owner cannot.
 func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) error {
-	p, err := caller(r)
+	p, err := httpapi.UserOrJob(r, Name)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,8 @@
 // no store or network behind it. Callers load the resource and the caller's
 // role in its project, ask, and answer a refusal to read with 404 (the caller
 // may not know the resource exists) and a refusal to change something it may
-// read with 403.
+// read with 403: Check is that answer, and Authorize is Check with the role
+// looked up in a project.Store first (the functions' one way to ask).
 //
 // # Who is judged
 //
@@ -159,7 +160,7 @@ func Can(p identity.Principal, a Action, r Resource, role project.Role) bool {
 	if !ok || r.Kind != rl.kind || (rl.usersOnly && p.Kind != identity.User) {
 		return false
 	}
-	space, err := ids.ParseSpaceID(r.Space)
+	space, err := ids.ParseSpaceID(string(r.Space))
 	if err != nil {
 		return false
 	}
@@ -170,7 +171,7 @@ func Can(p identity.Principal, a Action, r Resource, role project.Role) bool {
 		return slices.Contains(p.Scopes, scope.All)
 	}
 	for _, need := range rl.scopes {
-		if scope.Allows(p.Scopes, need, r.Space) {
+		if scope.Allows(p.Scopes, need, space.String()) {
 			return true
 		}
 	}

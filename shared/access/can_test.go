@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/project"
 )
@@ -28,7 +29,7 @@ var actsOn = map[Action]ResourceKind{
 }
 
 // resourceIn is the resource action a acts on, in space.
-func resourceIn(a Action, space string) Resource {
+func resourceIn(a Action, space ids.SpaceID) Resource {
 	return Resource{Kind: actsOn[a], Space: space}
 }
 
@@ -81,7 +82,7 @@ func TestCanInPersonalSpaces(t *testing.T) {
 	alice := user("alice")
 	for _, tc := range []struct {
 		name  string
-		space string
+		space ids.SpaceID
 		role  project.Role
 		may   map[Action]bool
 	}{
@@ -106,7 +107,7 @@ func TestCanScopesOnlyNarrow(t *testing.T) {
 		name   string
 		scopes []string
 		action Action
-		space  string
+		space  ids.SpaceID
 		role   project.Role
 		want   bool
 	}{
@@ -162,7 +163,7 @@ func TestCanByPrincipalKind(t *testing.T) {
 		name   string
 		p      identity.Principal
 		action Action
-		space  string
+		space  ids.SpaceID
 		role   project.Role
 		want   bool
 	}{

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
 )
 
@@ -19,7 +20,7 @@ func FuzzCan(f *testing.F) {
 	f.Add("user", "", "all", "objects.read", "object", "users/", "viewer")
 	f.Add("user", "a", "all", "x", "", "users/a/../b", "admin")
 	f.Fuzz(func(t *testing.T, kind, id, sc, action, resKind, space, role string) {
-		r := Resource{Kind: ResourceKind(resKind), Space: space}
+		r := Resource{Kind: ResourceKind(resKind), Space: ids.SpaceID(space)}
 		narrow := identity.Principal{Kind: identity.Kind(kind), ID: id, Scopes: []string{sc}}
 		got := Can(narrow, Action(action), r, project.Role(role))
 		wide := narrow

@@ -24,16 +24,16 @@ func CanJob(p identity.Principal, a Action, j *job.Job) bool {
 }
 
 // JobSpace is the space a job belongs to: its project's, or its owner's.
-func JobSpace(j *job.Job) string {
+func JobSpace(j *job.Job) ids.SpaceID {
 	if j.Project != "" {
-		return ids.ProjectSpace(j.Project).String()
+		return ids.ProjectSpace(j.Project)
 	}
-	return ids.UserSpace(j.Owner).String()
+	return ids.UserSpace(j.Owner)
 }
 
 // CanListJobs reports whether p may list its own personal jobs: ReadJob
 // in its own space (a user, or a running job acting as its runtime user,
 // with jobs:read there).
 func CanListJobs(p identity.Principal) bool {
-	return Can(p, ReadJob, Resource{Kind: JobKind, Space: "users/" + p.ID}, project.None)
+	return Can(p, ReadJob, Resource{Kind: JobKind, Space: ids.UserSpace(ids.UserID(p.ID))}, project.None)
 }

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 )
 
@@ -20,10 +21,11 @@ const (
 type Resource struct {
 	Kind ResourceKind
 	// Space is "users/<uid>" or "projects/<pid>": where the resource lives.
-	Space string
+	// Can parses it again, so a malformed space is refused, not trusted.
+	Space ids.SpaceID
 	// Owner is, for jobs, the submitting user. It is informational: access
 	// follows the space (a project job's submitter needs a role like anyone).
-	Owner string
+	Owner ids.UserID
 }
 
 // JobResource is j as a resource, in JobSpace(j). A nil job gives a
@@ -32,15 +34,15 @@ func JobResource(j *job.Job) Resource {
 	if j == nil {
 		return Resource{Kind: JobKind}
 	}
-	return Resource{Kind: JobKind, Space: JobSpace(j), Owner: string(j.Owner)}
+	return Resource{Kind: JobKind, Space: JobSpace(j), Owner: j.Owner}
 }
 
 // ObjectResource is an object (or the objects) in space.
-func ObjectResource(space string) Resource {
+func ObjectResource(space ids.SpaceID) Resource {
 	return Resource{Kind: ObjectKind, Space: space}
 }
 
-// ProjectResource is the project projectID, in "projects/<projectID>".
-func ProjectResource(projectID string) Resource {
-	return Resource{Kind: ProjectKind, Space: "projects/" + projectID}
+// ProjectResource is the project pid, in its space "projects/<pid>".
+func ProjectResource(pid ids.ProjectID) Resource {
+	return Resource{Kind: ProjectKind, Space: ids.ProjectSpace(pid)}
 }
