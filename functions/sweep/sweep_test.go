@@ -2,12 +2,9 @@ package sweep_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,121 +13,11 @@ import (
 	"valet.dev/valet/functions/sweep"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/custody"
-	"valet.dev/valet/shared/custody/custodytest"
-	"valet.dev/valet/shared/firestore/firestoretest"
-	"valet.dev/valet/shared/httpapi"
-	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/project"
-
-	valetfs "valet.dev/valet/shared/firestore"
 )
-
-const (
-	bucket        = "valet-jobs-test"
-	objectsBucket = "valet-objects-test"
-)
-
-// deletion is one call of the recording deleter.
-type deletion struct {
-	Bucket, Object string
-	Generation     int64
-}
-
-// recorder is a gcs.Deleter that records its calls and fails for the
-// objects in fail.
-type recorder struct {
-	mu    sync.Mutex
-	calls []deletion
-	fail  map[string]error
-}
-
-func (r *recorder) Delete(ctx context.Context, bucket, object string, generation int64) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, deletion{bucket, object, generation})
-	return r.fail[object]
-}
-
-func (r *recorder) deleted() []deletion {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]deletion(nil), r.calls...)
-}
-
-var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-
-type env struct {
-	store   *valetfs.JobStore
-	shared  *valetfs.ObjectStore
-	proj    *valetfs.ProjectStore
-	secrets *custodytest.Env
-	objects *recorder
-	now     time.Time
-	srv     *httptest.Server
-}
-
-func newEnv(t *testing.T, batch int) *env {
-	t.Helper()
-	client := firestoretest.New(t)
-	firestoretest.Reset(t, firestoretest.ProjectID(t))
-	e := &env{store: valetfs.NewJobStore(client), shared: valetfs.NewObjectStore(client), proj: valetfs.NewProjectStore(client), secrets: custodytest.New(t), objects: &recorder{fail: map[string]error{}}, now: t0}
-	e.srv = httptest.NewServer(sweep.New(sweep.Options{
-		Store: e.store, Objects: e.objects, Secrets: e.secrets.Store, Bucket: bucket, Authenticate: apitest.Authenticate,
-		ObjectStore: e.shared, ObjectsBucket: objectsBucket, Projects: e.proj,
-		Now: func() time.Time { return e.now }, BatchSize: batch,
-	}))
-	t.Cleanup(e.srv.Close)
-	return e
-}
-
-// create stores a job built by mutating a fresh AWAITING_WORKSPACE one.
-func (e *env) create(t *testing.T, mutate func(*job.Job)) *job.Job {
-	t.Helper()
-	j := &job.Job{
-		ID: ids.JobID(ids.NewJobID()), Owner: "u1", Spec: map[string]any{"image": "alpine"}, SpecHash: "h",
-		State: job.AwaitingWorkspace, MaxAttempts: job.DefaultMaxAttempts, TimeoutSeconds: 3600,
-		Workspace: job.Artifact{SizeBytes: 10}, CreatedAt: t0.Add(-2 * time.Hour), UpdatedAt: t0.Add(-2 * time.Hour),
-		UploadDeadline: t0.Add(time.Hour), EventSeq: 1,
-	}
-	mutate(j)
-	require.NoError(t, e.store.Create(context.Background(), j, job.Event{Seq: 1, Time: j.CreatedAt, Type: job.EventCreated, Message: "created"}))
-	return j
-}
-
-// leased mutates a job into LOCKED at epoch 1 with the given lease end
-// and deadline, at the given attempt.
-func leased(attempt int, leaseEnd, deadline time.Time) func(*job.Job) {
-	return func(j *job.Job) {
-		j.State, j.Attempt, j.Deadline = job.Locked, attempt, deadline
-		j.Workspace.Present, j.Workspace.Generation = true, 1
-		j.Lock = job.Lock{Epoch: int64(attempt), Worker: "w1", Holder: "disp1", LeaseExpiresAt: leaseEnd}
-	}
-}
-
-func (e *env) run(t *testing.T, who, path string) (int, []byte) {
-	t.Helper()
-	r := apitest.DoAs(t, e.srv.URL, who, http.MethodPost, path, nil)
-	return r.Status, r.Body
-}
-
-func (e *env) sweep(t *testing.T) sweep.Result {
-	t.Helper()
-	status, raw := e.run(t, "service:scheduler", "/sweep")
-	require.Equal(t, http.StatusOK, status, string(raw))
-	var res sweep.Result
-	require.NoError(t, json.Unmarshal(raw, &res))
-	return res
-}
-
-func (e *env) get(t *testing.T, id string) *job.Job {
-	t.Helper()
-	j, err := e.store.Get(context.Background(), ids.JobID(id))
-	require.NoError(t, err)
-	return j
-}
 
 func TestSweepAppliesEachTimerOnce(t *testing.T) {
 	e := newEnv(t, 0)
@@ -213,17 +100,13 @@ func TestSweepNeedsTheScheduler(t *testing.T) {
 	e := newEnv(t, 0)
 	stale := e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-time.Minute) })
 
-	status, raw := e.run(t, "", "/sweep")
-	require.Equal(t, http.StatusUnauthorized, status)
-	require.Equal(t, apperr.Unauthenticated, errorCode(t, raw))
-	status, raw = e.run(t, "user:u1", "/sweep")
-	require.Equal(t, http.StatusForbidden, status)
-	require.Equal(t, apperr.PermissionDenied, errorCode(t, raw))
+	e.run(t, "", "/sweep").RequireError(t, http.StatusUnauthorized, apperr.Unauthenticated, "")
+	e.run(t, "user:u1", "/sweep").RequireError(t, http.StatusForbidden, apperr.PermissionDenied, "")
 	require.Equal(t, job.AwaitingWorkspace, e.get(t, stale.ID.String()).State, "refused runs change nothing")
 
 	// POST / is the same run (Cloud Scheduler calls the function's URL).
-	status, raw = e.run(t, "service:scheduler", "/")
-	require.Equal(t, http.StatusOK, status, string(raw))
+	r := e.run(t, "service:scheduler", "/")
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	require.Equal(t, job.Expired, e.get(t, stale.ID.String()).State)
 
 	req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/sweep", nil)
@@ -232,14 +115,6 @@ func TestSweepNeedsTheScheduler(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
-}
-
-func errorCode(t *testing.T, raw []byte) apperr.Code {
-	t.Helper()
-	var eb httpapi.ErrorBody
-	require.NoError(t, json.Unmarshal(raw, &eb), string(raw))
-	require.NotEmpty(t, eb.Error.Message)
-	return eb.Error.Code
 }
 
 // TestSweepScrubsFinalJobsSecrets: a job the sweep fails has its secrets

@@ -3,7 +3,6 @@ package sweep_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -14,43 +13,27 @@ import (
 	"valet.dev/valet/functions/sweep"
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/authn"
-	"valet.dev/valet/shared/custody/custodytest"
-	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/job"
-
-	valetfs "valet.dev/valet/shared/firestore"
 )
 
 func TestSweepWithTheServiceVerifier(t *testing.T) {
 	const scheduler = "scheduler@valet-test.iam.gserviceaccount.com"
-	client := firestoretest.New(t)
-	firestoretest.Reset(t, firestoretest.ProjectID(t))
-	store := valetfs.NewJobStore(client)
-
 	issuer := oidctest.Start(t, "valet-users")
 	// The production verifier, with the dev issuer's keys for Google's.
 	validator, err := authn.NewValidator(context.Background(), issuer.URL+oidc.JWKSPath)
 	require.NoError(t, err)
 
-	// The audience is the function's URL: known once it listens.
-	srv := httptest.NewUnstartedServer(nil)
-	audience := "http://" + srv.Listener.Addr().String()
+	// The audience is the function's URL: known once it listens, so the
+	// verifier is built then.
+	var auth identity.Authenticator
+	e := newEnvWith(t, func(_ *env, o *sweep.Options) { o.Authenticate = auth.Authenticate })
 	verifier, err := authn.NewServiceVerifier(authn.ServiceVerifierOptions{
-		Validator: validator, Audience: audience, Issuers: []string{issuer.URL}, AllowedEmails: []string{scheduler},
+		Validator: validator, Audience: e.srv.URL, Issuers: []string{issuer.URL}, AllowedEmails: []string{scheduler},
 	})
 	require.NoError(t, err)
-	auth := identity.Authenticator{Services: verifier}
-	srv.Config.Handler = sweep.New(sweep.Options{
-		Store: store, Objects: &recorder{}, Secrets: custodytest.New(t).Store, Bucket: bucket, Authenticate: auth.Authenticate,
-		Now: func() time.Time { return t0 },
-	})
-	srv.Start()
-	t.Cleanup(srv.Close)
-	require.Equal(t, audience, srv.URL)
-
-	e := &env{store: store}
+	auth.Services = verifier
 	stale := e.create(t, func(j *job.Job) { j.UploadDeadline = t0.Add(-time.Minute) })
 
 	mint := func(email, aud string) string {
@@ -61,16 +44,16 @@ func TestSweepWithTheServiceVerifier(t *testing.T) {
 
 	for name, token := range map[string]string{
 		"no token":       "",
-		"not allowed":    mint("intruder@valet-test.iam.gserviceaccount.com", srv.URL),
+		"not allowed":    mint("intruder@valet-test.iam.gserviceaccount.com", e.srv.URL),
 		"wrong audience": mint(scheduler, "https://elsewhere.example"),
 	} {
 		t.Run(name, func(t *testing.T) {
-			apitest.Do(t, srv.URL, token, http.MethodPost, "/sweep", nil).RequireError(t, http.StatusUnauthorized, apperr.Unauthenticated, "")
+			apitest.Do(t, e.srv.URL, token, http.MethodPost, "/sweep", nil).RequireError(t, http.StatusUnauthorized, apperr.Unauthenticated, "")
 		})
 	}
 	require.Equal(t, job.AwaitingWorkspace, e.get(t, stale.ID.String()).State)
 
-	r := apitest.Do(t, srv.URL, mint(scheduler, srv.URL), http.MethodPost, "/sweep", nil)
+	r := apitest.Do(t, e.srv.URL, mint(scheduler, e.srv.URL), http.MethodPost, "/sweep", nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	require.Equal(t, job.Expired, e.get(t, stale.ID.String()).State)
 }
