@@ -21,11 +21,7 @@ import (
 func TestWorkspaceArrivalQueuesTheJob(t *testing.T) {
 	e := newEnv(t)
 	j := e.newJob(false)
-	obj := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
-
-	e.deliver(obj)
-
-	got := e.get(j.ID)
+	obj, got := e.arrive(j.ID, job.WorkspaceKind)
 	require.Equal(t, job.Queued, got.State)
 	require.True(t, got.Workspace.Present)
 	require.Equal(t, obj.Generation, itoa(got.Workspace.Generation))
@@ -76,14 +72,10 @@ func TestOutputAndAttestationSucceed(t *testing.T) {
 	e := newEnv(t)
 
 	withAtt := e.claimedJob(true)
-	out := e.uploadArtifact(withAtt.ID, job.OutputKind, 0)
-	e.deliver(out)
-	got := e.get(withAtt.ID)
+	out, got := e.arrive(withAtt.ID, job.OutputKind)
 	require.Equal(t, job.Locked, got.State, "an attestation is still required")
 	require.True(t, got.Output.Present)
-	att := e.uploadArtifact(withAtt.ID, job.AttestationKind, 0)
-	e.deliver(att)
-	got = e.get(withAtt.ID)
+	att, got := e.arrive(withAtt.ID, job.AttestationKind)
 	require.Equal(t, job.Succeeded, got.State)
 	require.True(t, got.Attestation.Present)
 	require.Equal(t, att.Generation, itoa(got.Attestation.Generation))
@@ -95,19 +87,16 @@ func TestOutputAndAttestationSucceed(t *testing.T) {
 	require.True(t, e.present(att))
 
 	without := e.claimedJob(false)
-	e.deliver(e.uploadArtifact(without.ID, job.OutputKind, 0))
-	require.Equal(t, job.Succeeded, e.get(without.ID).State)
+	_, got = e.arrive(without.ID, job.OutputKind)
+	require.Equal(t, job.Succeeded, got.State)
 }
 
 func TestLateUploadToAFinalJobIsDeleted(t *testing.T) {
 	e := newEnv(t)
 	j := e.newJob(false)
-	ws := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
-	e.deliver(ws)
+	e.arrive(j.ID, job.WorkspaceKind)
 	e.claim(j.ID)
-	out := e.uploadArtifact(j.ID, job.OutputKind, 0)
-	e.deliver(out)
-	before := e.get(j.ID)
+	out, before := e.arrive(j.ID, job.OutputKind)
 	require.Equal(t, job.Succeeded, before.State)
 
 	late := e.uploadArtifact(j.ID, job.OutputKind, 1) // overwrites the output
@@ -296,10 +285,9 @@ func TestFailedDeletionIsRetried(t *testing.T) {
 func TestQueueingMintsTheWorkflowToken(t *testing.T) {
 	e := newEnv(t)
 	j := e.newJob(false)
-	ws := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
-	e.deliver(ws)
-	require.Equal(t, job.Queued, e.get(j.ID).State)
-	require.True(t, e.get(j.ID).SecretsHeld)
+	ws, got := e.arrive(j.ID, job.WorkspaceKind)
+	require.Equal(t, job.Queued, got.State)
+	require.True(t, got.SecretsHeld)
 	require.Len(t, e.secrets.Held(t, j.ID.String()), 1)
 	first, err := e.secrets.Store.Get(context.Background(), e.get(j.ID), custody.WorkflowToken)
 	require.NoError(t, err)

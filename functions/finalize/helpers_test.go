@@ -153,6 +153,15 @@ func (e *env) uploadArtifact(id ids.JobID, kind job.Kind, n int) finalize.Storag
 	return e.uploadAt(id, kind, e.get(id).Lock.Epoch, n)
 }
 
+// arrive uploads the first body of kind for job id (uploadArtifact),
+// delivers its event and returns the object and the job after it.
+func (e *env) arrive(id ids.JobID, kind job.Kind) (finalize.StorageObject, *job.Job) {
+	e.t.Helper()
+	obj := e.uploadArtifact(id, kind, 0)
+	e.deliver(obj)
+	return obj, e.get(id)
+}
+
 // uploadAt uploads the n-th body of an artifact under the claim at epoch.
 func (e *env) uploadAt(id ids.JobID, kind job.Kind, epoch int64, n int) finalize.StorageObject {
 	return e.upload(job.ArtifactName(id, kind, epoch), content(id, kind, n))
