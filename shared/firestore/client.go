@@ -14,7 +14,9 @@
 // # Errors
 //
 // RunTransaction returns the function's own *apperr.Error unchanged and maps
-// every other failure to an *apperr.Error (see RunTransaction).
+// every other failure to an *apperr.Error (see RunTransaction). Firestore's
+// gRPC status codes are read in transaction.go only; IsNotFound is the one
+// code callers outside the package ask about (a missing document).
 package firestore
 
 import (

@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
@@ -36,7 +34,7 @@ func decodeNamed[T any, I ~string](snap *firestore.DocumentSnapshot, what string
 // nil err): absent when the document does not exist, which with a nil
 // absent is a nil value and no error; the read's error as is otherwise.
 func docOf[T any](snap *firestore.DocumentSnapshot, err, absent error, decode func(*firestore.DocumentSnapshot) (*T, error)) (*T, error) {
-	if status.Code(err) == codes.NotFound || (err == nil && (snap == nil || !snap.Exists())) {
+	if IsNotFound(err) || (err == nil && (snap == nil || !snap.Exists())) {
 		return nil, absent
 	}
 	if err != nil {
@@ -96,7 +94,7 @@ func readError(ctx context.Context, err error) error {
 // is otherwise. The objects store keeps the document; the project store
 // reads its object count before a delete.
 func usageOf(snap *firestore.DocumentSnapshot, err error, space ids.SpaceID) (spaceUsageDoc, error) {
-	if status.Code(err) == codes.NotFound {
+	if IsNotFound(err) {
 		return spaceUsageDoc{Space: space}, nil
 	}
 	if err != nil {

@@ -49,8 +49,11 @@ func (s *JobStore) jobRef(id ids.JobID) *firestore.DocumentRef {
 	return s.client.Collection(JobsCollection).Doc(string(id))
 }
 
-func (s *JobStore) eventRef(id ids.JobID, seq int64) *firestore.DocumentRef {
-	return s.jobRef(id).Collection(EventsCollection).Doc(fmt.Sprintf("%012d", seq))
+// event is where e of job id is stored and e in its current stored form
+// (its SchemaVersion set): the arguments of the Create that writes it.
+func (s *JobStore) event(id ids.JobID, e job.Event) (*firestore.DocumentRef, job.Event) {
+	e.SchemaVersion = schema.Events
+	return s.jobRef(id).Collection(EventsCollection).Doc(fmt.Sprintf("%012d", e.Seq)), e
 }
 
 // validID refuses ids Firestore cannot take as a document id.
@@ -76,7 +79,7 @@ func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) erro
 	}
 	seq := max(j.EventSeq, first.Seq, 1)
 	j.EventSeq, first.Seq = seq, seq
-	j.SchemaVersion, first.SchemaVersion = schema.Jobs, schema.Events
+	j.SchemaVersion = schema.Jobs
 	err := RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		if j.Project != "" {
 			gone, err := deleted(tx, s.client, j.Project)
@@ -90,7 +93,7 @@ func (s *JobStore) Create(ctx context.Context, j *job.Job, first job.Event) erro
 		if err := tx.Create(s.jobRef(j.ID), j); err != nil {
 			return err
 		}
-		return tx.Create(s.eventRef(j.ID, first.Seq), first)
+		return tx.Create(s.event(j.ID, first))
 	})
 	if apperr.CodeOf(err) == apperr.Conflict {
 		return apperr.Wrap(errors.Unwrap(err), apperr.Conflict, "job %s already exists", j.ID)
@@ -137,8 +140,7 @@ func (s *JobStore) Update(ctx context.Context, id ids.JobID, fn func(j *job.Job)
 			return err
 		}
 		for _, e := range events {
-			e.SchemaVersion = schema.Events
-			if err := tx.Create(s.eventRef(id, e.Seq), e); err != nil {
+			if err := tx.Create(s.event(id, e)); err != nil {
 				return err
 			}
 		}
@@ -185,9 +187,11 @@ func decodeJob(snap *firestore.DocumentSnapshot) (*job.Job, error) {
 	return decodeNamed(snap, "job", func(j *job.Job) *ids.JobID { return &j.ID })
 }
 
-// fieldUpdates lists every top-level field of j as a firestore.Update, so a
+// storedFields sets j's SchemaVersion to the current stored form's and
+// lists every top-level field of j as a firestore.Update, so a
 // precondition-guarded Update rewrites the whole job like Set would.
-func fieldUpdates(j *job.Job) []firestore.Update {
+func storedFields(j *job.Job) []firestore.Update {
+	j.SchemaVersion = schema.Jobs
 	v := reflect.ValueOf(j).Elem()
 	t := v.Type()
 	ups := make([]firestore.Update, 0, t.NumField())

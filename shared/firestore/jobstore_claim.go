@@ -6,13 +6,10 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
-	"valet.dev/valet/shared/schema"
 )
 
 // Claim tuning: the first round reads the claimCandidates oldest queued
@@ -117,13 +114,12 @@ func (s *JobStore) tryClaim(ctx context.Context, snap *firestore.DocumentSnapsho
 	if err != nil {
 		return nil, nil // no longer queued (the index lagged): skip it
 	}
-	j.SchemaVersion, ev.SchemaVersion = schema.Jobs, schema.Events
 	// One atomic commit of both writes, without a transaction: nothing is
 	// read, so a transaction would only add its BeginTransaction round trip.
 	//lint:ignore SA1019 WriteBatch is the one atomic multi-document write without a transaction.
 	batch := s.client.Batch()
-	_, err = batch.Update(snap.Ref, fieldUpdates(j), firestore.LastUpdateTime(snap.UpdateTime)).
-		Create(s.eventRef(j.ID, ev.Seq), ev).Commit(ctx)
+	_, err = batch.Update(snap.Ref, storedFields(j), firestore.LastUpdateTime(snap.UpdateTime)).
+		Create(s.event(j.ID, ev)).Commit(ctx)
 	switch {
 	case err == nil:
 		return j, nil
@@ -138,8 +134,7 @@ func (s *JobStore) tryClaim(ctx context.Context, snap *firestore.DocumentSnapsho
 // seq was taken, the job vanished, or (on the emulator) the commit hit
 // another transaction's lock.
 func lostRace(err error) bool {
-	switch status.Code(err) {
-	case codes.FailedPrecondition, codes.AlreadyExists, codes.NotFound, codes.Aborted:
+	if isStaleWrite(err) {
 		return true
 	}
 	switch apperr.CodeOf(err) {

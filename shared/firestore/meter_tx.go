@@ -2,8 +2,6 @@ package firestore
 
 import (
 	pb "cloud.google.com/go/firestore/apiv1/firestorepb"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // A transaction that loses to another (Firestore aborts one of two that
@@ -39,7 +37,7 @@ func (m *Meter) txRead(tx string, n int64) {
 
 // txReadFailed notes that a read in transaction tx failed with err.
 func (m *Meter) txReadFailed(tx string, err error) {
-	if tx == "" || status.Code(err) != codes.Aborted {
+	if tx == "" || !isAborted(err) {
 		return
 	}
 	m.txRead(tx, 0)
@@ -55,7 +53,7 @@ func (m *Meter) txEnd(req any, err error) {
 	aborted := false
 	switch r := req.(type) {
 	case *pb.CommitRequest:
-		tx, aborted = string(r.GetTransaction()), status.Code(err) == codes.Aborted
+		tx, aborted = string(r.GetTransaction()), isAborted(err)
 	case *pb.RollbackRequest:
 		tx = string(r.GetTransaction())
 	}

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
@@ -81,6 +79,17 @@ func newMembership(pid ids.ProjectID, user ids.UserID, role project.Role) member
 	return membershipDoc{Project: pid, User: user, Role: role, SchemaVersion: schema.Memberships}
 }
 
+// setMember writes m, in the current stored form of a member (its
+// SchemaVersion is set), and its membership in tx: the two are always
+// written together.
+func (s *ProjectStore) setMember(tx *firestore.Transaction, pid ids.ProjectID, m *project.Member) error {
+	m.SchemaVersion = schema.Members
+	if err := tx.Set(s.memberRef(pid, m.User), *m); err != nil {
+		return err
+	}
+	return tx.Set(s.membershipRef(pid, m.User), newMembership(pid, m.User, m.Role))
+}
+
 func decodeMembership(snap *firestore.DocumentSnapshot) (project.Membership, error) {
 	d, err := decodeAs[membershipDoc](snap, "membership")
 	if err != nil {
@@ -122,7 +131,7 @@ func newTombstone(pid ids.ProjectID) tombstoneDoc {
 // deleted reads in tx whether project pid was ever deleted.
 func deleted(tx *firestore.Transaction, c *firestore.Client, pid ids.ProjectID) (bool, error) {
 	snap, err := tx.Get(tombstoneRef(c, pid))
-	if status.Code(err) == codes.NotFound {
+	if IsNotFound(err) {
 		return false, nil
 	}
 	if err != nil {
@@ -199,10 +208,9 @@ func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner ids
 		p.CreatedAt = now
 	}
 	doc := projectDoc{ID: p.ID, DisplayName: p.DisplayName, CreatedBy: p.CreatedBy, CreatedAt: p.CreatedAt, Owners: 1, SchemaVersion: schema.Projects}
-	member := project.Member{User: owner, Role: project.Owner, AddedBy: owner, AddedAt: now, SchemaVersion: schema.Members}
 	return RunTransaction(ctx, s.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		snap, err := tx.Get(s.projectRef(p.ID))
-		if err != nil && status.Code(err) != codes.NotFound {
+		if err != nil && !IsNotFound(err) {
 			return err
 		}
 		if snap != nil && snap.Exists() {
@@ -218,10 +226,7 @@ func (s *ProjectStore) Create(ctx context.Context, p *project.Project, owner ids
 		if err := tx.Create(s.projectRef(p.ID), doc); err != nil {
 			return err
 		}
-		if err := tx.Set(s.memberRef(p.ID, owner), member); err != nil {
-			return err
-		}
-		return tx.Set(s.membershipRef(p.ID, owner), newMembership(p.ID, owner, project.Owner))
+		return s.setMember(tx, p.ID, &project.Member{User: owner, Role: project.Owner, AddedBy: owner, AddedAt: now})
 	})
 }
 

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
@@ -175,7 +173,7 @@ const cancelBatchJobs = 100
 // its transaction), so one pass until the query is empty cancels them all.
 func (s *ProjectStore) cancelJobs(ctx context.Context, pid ids.ProjectID, now time.Time) error {
 	_, err := tombstoneRef(s.client, pid).Get(ctx)
-	if status.Code(err) == codes.NotFound {
+	if IsNotFound(err) {
 		return nil
 	}
 	if err != nil {

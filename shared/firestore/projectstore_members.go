@@ -7,13 +7,10 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/project"
-	"valet.dev/valet/shared/schema"
 )
 
 func decodeMember(snap *firestore.DocumentSnapshot) (project.Member, error) {
@@ -83,8 +80,8 @@ func (s *ProjectStore) SetMember(ctx context.Context, pid ids.ProjectID, user id
 		if current.Role == project.None {
 			out = project.Member{User: user, AddedBy: by, AddedAt: now}
 		}
-		out.Role, out.SchemaVersion = role, schema.Members
-		return s.writeMemberChange(tx, pid, d.Owners, current.Role, out)
+		out.Role = role
+		return s.writeMemberChange(tx, pid, d.Owners, current.Role, &out)
 	})
 	if err != nil {
 		return project.Member{}, err
@@ -126,7 +123,7 @@ func (s *ProjectStore) RemoveMember(ctx context.Context, pid ids.ProjectID, user
 		if err := project.CheckChange(current.Role, project.None, int(d.Owners)); err != nil {
 			return err
 		}
-		return s.writeMemberChange(tx, pid, d.Owners, current.Role, project.Member{User: user, Role: project.None})
+		return s.writeMemberChange(tx, pid, d.Owners, current.Role, &project.Member{User: user, Role: project.None})
 	})
 }
 
@@ -152,7 +149,7 @@ func (s *ProjectStore) requireManager(tx *firestore.Transaction, pid ids.Project
 // member reads user's member doc in tx; a non-member has Role None.
 func (s *ProjectStore) member(tx *firestore.Transaction, pid ids.ProjectID, user ids.UserID) (project.Member, error) {
 	snap, err := tx.Get(s.memberRef(pid, user))
-	if status.Code(err) == codes.NotFound {
+	if IsNotFound(err) {
 		return project.Member{User: user}, nil
 	}
 	if err != nil {
@@ -161,9 +158,10 @@ func (s *ProjectStore) member(tx *firestore.Transaction, pid ids.ProjectID, user
 	return decodeMember(snap)
 }
 
-// writeMemberChange writes m (deleting it when m.Role is None), its
-// membership, and the owners count moved from the from role to m.Role.
-func (s *ProjectStore) writeMemberChange(tx *firestore.Transaction, pid ids.ProjectID, owners int64, from project.Role, m project.Member) error {
+// writeMemberChange writes m (deleting it when m.Role is None; see
+// setMember), its membership, and the owners count moved from the from
+// role to m.Role.
+func (s *ProjectStore) writeMemberChange(tx *firestore.Transaction, pid ids.ProjectID, owners int64, from project.Role, m *project.Member) error {
 	if from == project.Owner {
 		owners--
 	}
@@ -179,11 +177,7 @@ func (s *ProjectStore) writeMemberChange(tx *firestore.Transaction, pid ids.Proj
 		}
 		return tx.Delete(s.membershipRef(pid, m.User))
 	}
-	m.SchemaVersion = schema.Members
-	if err := tx.Set(s.memberRef(pid, m.User), m); err != nil {
-		return err
-	}
-	return tx.Set(s.membershipRef(pid, m.User), newMembership(pid, m.User, m.Role))
+	return s.setMember(tx, pid, m)
 }
 
 // Memberships returns the projects user belongs to, with their role there,

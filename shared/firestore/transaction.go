@@ -105,7 +105,7 @@ func RunTransaction(ctx context.Context, client *firestore.Client, fn func(conte
 		if errors.As(err, &a) {
 			return a.err
 		}
-		if status.Code(err) != codes.Aborted || attempt >= cfg.maxAttempts {
+		if !isAborted(err) || attempt >= cfg.maxAttempts {
 			break
 		}
 		if !sleep(ctx, jitter(pause)) {
@@ -149,6 +149,30 @@ func transactionError(ctx context.Context, err error) error {
 		return apperr.Wrap(err, apperr.Unavailable, "the database is unavailable; retry")
 	}
 	return apperr.Wrap(err, apperr.Internal, "database error")
+}
+
+// Firestore answers in gRPC status codes. They are read here only: the
+// package's adapters (and package migrate, through IsNotFound) ask these
+// predicates, and every other code reaches callers as RunTransaction maps it.
+
+// IsNotFound reports whether err is Firestore's answer for a document that
+// does not exist (a Get of a missing document, an Update of one).
+func IsNotFound(err error) bool { return status.Code(err) == codes.NotFound }
+
+// isAborted reports whether err is Firestore's abort of a transaction that
+// lost to another on contention.
+func isAborted(err error) bool { return status.Code(err) == codes.Aborted }
+
+// isStaleWrite reports whether a write was refused because the document was
+// no longer as the writer read it: its update-time precondition failed, it
+// was created or removed meanwhile, or (on the emulator) another
+// transaction held its lock.
+func isStaleWrite(err error) bool {
+	switch status.Code(err) {
+	case codes.FailedPrecondition, codes.AlreadyExists, codes.NotFound, codes.Aborted:
+		return true
+	}
+	return false
 }
 
 // jitter returns a pause drawn uniformly from (0, d].

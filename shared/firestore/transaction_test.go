@@ -172,3 +172,15 @@ func TestRunTransactionStopsWithTheContext(t *testing.T) {
 	require.Equal(t, apperr.Unavailable, apperr.CodeOf(err))
 	require.Equal(t, int32(1), runs.Load())
 }
+
+// IsNotFound is the one reading of Firestore's gRPC codes outside the
+// package: a missing document, also behind a wrapping error.
+func TestIsNotFound(t *testing.T) {
+	client := firestoretest.New(t)
+	_, err := doc(t, client).Get(context.Background())
+	require.True(t, valetfs.IsNotFound(err), "err=%v", err)
+	require.True(t, valetfs.IsNotFound(fmt.Errorf("reading: %w", err)))
+	for _, other := range []error{nil, errors.New("not found"), status.Error(codes.Aborted, "contention"), apperr.E(apperr.NotFound, "job j not found")} {
+		require.False(t, valetfs.IsNotFound(other), "%v", other)
+	}
+}

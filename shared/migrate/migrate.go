@@ -31,8 +31,6 @@ import (
 	"time"
 
 	"cloud.google.com/go/firestore"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"valet.dev/valet/shared/apperr"
 	valetfs "valet.dev/valet/shared/firestore"
@@ -203,7 +201,7 @@ func (r *Runner) batch(ctx context.Context, m Migration, limit int) (p Progress,
 	err = valetfs.RunTransaction(ctx, r.client, func(ctx context.Context, tx *firestore.Transaction) error {
 		scanned, upgraded = 0, 0
 		snap, err := tx.Get(r.checkpointRef(m))
-		if err != nil && status.Code(err) != codes.NotFound {
+		if err != nil && !valetfs.IsNotFound(err) {
 			return err
 		}
 		cp, err := decode(snap, m)

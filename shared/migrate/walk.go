@@ -6,8 +6,8 @@ import (
 
 	"cloud.google.com/go/firestore"
 	"google.golang.org/api/iterator"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+
+	valetfs "valet.dev/valet/shared/firestore"
 )
 
 // Versions walks every document of client's database, nested collections
@@ -35,7 +35,7 @@ func Versions(ctx context.Context, client *firestore.Client) (map[string]int, er
 			for _, ref := range refs {
 				doc, err := ref.Get(ctx)
 				switch {
-				case status.Code(err) == codes.NotFound:
+				case valetfs.IsNotFound(err):
 				case err != nil:
 					return err
 				default:
