@@ -83,11 +83,9 @@ func (s *AuditStore) List(ctx context.Context, space string, size int, pageToken
 	if _, err := ids.ParseSpaceID(space); err != nil {
 		return nil, "", err
 	}
-	switch {
-	case size == 0:
-		size = audit.DefaultPageSize
-	case size < 1 || size > audit.MaxPageSize:
-		return nil, "", apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", audit.MaxPageSize, size)
+	size, err := pageSize(size, audit.DefaultPageSize, audit.MaxPageSize)
+	if err != nil {
+		return nil, "", err
 	}
 	q := s.entries(space).OrderBy("time", firestore.Desc).OrderBy(firestore.DocumentID, firestore.Desc)
 	if pageToken != "" {

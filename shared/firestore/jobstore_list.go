@@ -2,8 +2,6 @@ package firestore
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -20,40 +18,11 @@ const (
 	maxProjects = 29
 )
 
-func pageSize(n int) (int, error) {
-	switch {
-	case n == 0:
-		return job.DefaultPageSize, nil
-	case n < 1 || n > job.MaxPageSize:
-		return 0, apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", job.MaxPageSize, n)
-	}
-	return n, nil
-}
-
 // listCursor is the position after the last job of a List page.
 type listCursor struct {
 	CreatedAt time.Time `json:"c"`
 	ID        string    `json:"i"`
 }
-
-func encodeToken(v any) string {
-	b, _ := json.Marshal(v) // cursors always marshal
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeToken(token string, v any) error {
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err == nil {
-		err = json.Unmarshal(b, v)
-	}
-	if err != nil {
-		return errBadToken
-	}
-	return nil
-}
-
-// errBadToken answers a page token this store did not issue.
-var errBadToken = apperr.E(apperr.Invalid, "pageToken is not valid; pass the nextPageToken of the previous page")
 
 // Firestore's "Date and time" values ("Supported data types",
 // https://cloud.google.com/firestore/docs/concepts/data-types) travel as
@@ -108,7 +77,7 @@ func (s *JobStore) List(ctx context.Context, q job.Query) ([]*job.Job, string, e
 // collection's. cmd/valet-bench times it bare, as the floor of GET /jobs.
 func (s *JobStore) ListQuery(q job.Query) (firestore.Query, int, error) {
 	var none firestore.Query
-	size, err := pageSize(q.PageSize)
+	size, err := pageSize(q.PageSize, job.DefaultPageSize, job.MaxPageSize)
 	if err != nil {
 		return none, 0, err
 	}
@@ -160,7 +129,7 @@ func (s *JobStore) ListQuery(q job.Query) (firestore.Query, int, error) {
 func (s *JobStore) Events(ctx context.Context, id ids.JobID, size int, pageToken string) ([]job.Event, string, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	size, err := pageSize(size)
+	size, err := pageSize(size, job.DefaultPageSize, job.MaxPageSize)
 	if err != nil {
 		return nil, "", err
 	}

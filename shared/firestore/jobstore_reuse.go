@@ -14,8 +14,8 @@ import (
 func (s *JobStore) Reusable(ctx context.Context, k job.ReuseKey, limit int) ([]*job.Job, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if limit < 1 || limit > 100 {
-		return nil, apperr.E(apperr.Invalid, "limit must be 1 to 100, not %d", limit)
+	if err := checkLimit(limit, 100); err != nil {
+		return nil, err
 	}
 	if k.SpecHash == "" || k.WorkspaceMD5 == "" || k.RuntimeUser == "" {
 		return nil, apperr.E(apperr.Invalid, "reuse needs a spec hash, a workspace MD5 and a runtime user")

@@ -7,7 +7,6 @@ import (
 
 	"cloud.google.com/go/firestore"
 
-	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
 )
@@ -22,14 +21,12 @@ type objectCursor struct {
 // with prefix, ordered by name then id, and the token of the next page (""
 // at the end). pageSize is 1 to object.MaxPageSize, 0 meaning
 // object.DefaultPageSize. Bad arguments are Invalid.
-func (s *ObjectStore) List(ctx context.Context, space ids.SpaceID, prefix string, pageSize int, pageToken string) ([]*object.Object, string, error) {
+func (s *ObjectStore) List(ctx context.Context, space ids.SpaceID, prefix string, size int, pageToken string) ([]*object.Object, string, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	switch {
-	case pageSize == 0:
-		pageSize = object.DefaultPageSize
-	case pageSize < 1 || pageSize > object.MaxPageSize:
-		return nil, "", apperr.E(apperr.Invalid, "pageSize must be between 1 and %d, not %d", object.MaxPageSize, pageSize)
+	size, err := pageSize(size, object.DefaultPageSize, object.MaxPageSize)
+	if err != nil {
+		return nil, "", err
 	}
 	if _, err := ids.ParseSpaceID(string(space)); err != nil {
 		return nil, "", err
@@ -59,11 +56,11 @@ func (s *ObjectStore) List(ctx context.Context, space ids.SpaceID, prefix string
 		}
 		q = q.StartAfter(c.Name, c.ID)
 	}
-	snaps, err := q.Limit(pageSize + 1).Documents(ctx).GetAll()
+	snaps, err := q.Limit(size + 1).Documents(ctx).GetAll()
 	if err != nil {
 		return nil, "", readError(ctx, err)
 	}
-	objects := make([]*object.Object, 0, min(len(snaps), pageSize))
+	objects := make([]*object.Object, 0, min(len(snaps), size))
 	more := false
 	for _, snap := range snaps {
 		o, err := decodeObject(snap)
@@ -73,7 +70,7 @@ func (s *ObjectStore) List(ctx context.Context, space ids.SpaceID, prefix string
 		if !strings.HasPrefix(o.Name, prefix) {
 			break
 		}
-		if len(objects) == pageSize {
+		if len(objects) == size {
 			more = true
 			break
 		}
@@ -93,8 +90,8 @@ func (s *ObjectStore) List(ctx context.Context, space ids.SpaceID, prefix string
 func (s *ObjectStore) PendingDue(ctx context.Context, now time.Time, limit int) ([]ids.ObjectID, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if limit < 1 || limit > object.MaxPendingDue {
-		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", object.MaxPendingDue, limit)
+	if err := checkLimit(limit, object.MaxPendingDue); err != nil {
+		return nil, err
 	}
 	return queryIDs[ids.ObjectID](ctx, s.client.Collection(ObjectsCollection).
 		Where("state", "==", string(object.Pending)).
@@ -109,8 +106,8 @@ func (s *ObjectStore) PendingDue(ctx context.Context, now time.Time, limit int) 
 func (s *ObjectStore) InSpace(ctx context.Context, space ids.SpaceID, limit int) ([]*object.Object, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if limit < 1 || limit > object.MaxPageSize {
-		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and %d, not %d", object.MaxPageSize, limit)
+	if err := checkLimit(limit, object.MaxPageSize); err != nil {
+		return nil, err
 	}
 	if _, err := ids.ParseSpaceID(string(space)); err != nil {
 		return nil, err

@@ -153,8 +153,8 @@ func (s *ProjectStore) requireDeleting(tx *firestore.Transaction, pid ids.Projec
 func (s *ProjectStore) Deleting(ctx context.Context, limit int) ([]ids.ProjectID, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if limit < 1 || limit > 1000 {
-		return nil, apperr.E(apperr.Invalid, "limit must be between 1 and 1000, not %d", limit)
+	if err := checkLimit(limit, 1000); err != nil {
+		return nil, err
 	}
 	return queryIDs[ids.ProjectID](ctx, s.client.Collection(ProjectsCollection).Where("deleting", "==", true).Select().Limit(limit))
 }
