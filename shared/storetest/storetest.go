@@ -11,9 +11,12 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"valet.dev/valet/shared/apperr"
 )
 
 // Run runs each case as a subtest on the store newStore returns for that
@@ -49,6 +52,30 @@ func Context(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// Concurrently runs call(0) to call(n-1) at once, each in a goroutine of
+// its own, and returns their errors, by i, when all have returned: the
+// races the suites hold a store to. call reports a failure by returning
+// it; a require inside call would end only its own goroutine.
+func Concurrently(n int, call func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = call(i) })
+	}
+	wg.Wait()
+	return errs
+}
+
+// Codes counts errs by their apperr code, "" for nil: what the calls of a
+// race answered, to compare with what the store's contract allows.
+func Codes(errs []error) map[apperr.Code]int {
+	n := map[apperr.Code]int{}
+	for _, err := range errs {
+		n[apperr.CodeOf(err)]++
+	}
+	return n
 }
 
 // T0 is the suites' clock origin: whole seconds, so any backend's

@@ -1,8 +1,15 @@
 package storetest
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"valet.dev/valet/shared/apperr"
 )
 
 // made counts the stores of TestRunGivesEachCaseAStoreOfItsOwn; ran lists
@@ -63,5 +70,40 @@ func TestContextEndsWithTheTest(t *testing.T) {
 	})
 	if ctx.Err() == nil {
 		t.Fatal("context still live after its test ended")
+	}
+}
+
+// Concurrently's calls are all in flight at once (each waits for the
+// others to start), and each error comes back at its call's index.
+func TestConcurrentlyRunsTheCallsAtOnce(t *testing.T) {
+	const n = 5
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var started atomic.Int64
+	all := make(chan struct{})
+	errs := Concurrently(n, func(i int) error {
+		if started.Add(1) == n {
+			close(all)
+		}
+		select {
+		case <-all:
+		case <-ctx.Done():
+			return errors.New("not all calls started: they do not run at once")
+		}
+		if i%2 == 1 {
+			return fmt.Errorf("call %d", i)
+		}
+		return nil
+	})
+	if got, want := fmt.Sprint(errs), "[<nil> call 1 <nil> call 3 <nil>]"; got != want {
+		t.Fatalf("errors %s, want %s", got, want)
+	}
+}
+
+func TestCodesCountsEachCode(t *testing.T) {
+	got := Codes([]error{nil, apperr.E(apperr.Conflict, "a"), nil, fmt.Errorf("wrapped: %w", apperr.E(apperr.Conflict, "b")), errors.New("plain")})
+	want := map[apperr.Code]int{"": 2, apperr.Conflict: 2, apperr.Internal: 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("Codes = %v, want %v", got, want)
 	}
 }

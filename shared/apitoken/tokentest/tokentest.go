@@ -139,14 +139,10 @@ func testRevoke(t *testing.T, s apitoken.Store) {
 func testConcurrentRevokes(t *testing.T, s apitoken.Store) {
 	r := add(t, s, record(NewOwner()))
 	const n = 4
-	errs := make(chan error, n)
-	for i := range n {
-		go func() {
-			errs <- s.Revoke(storetest.Context(t), r.Owner, r.ID, storetest.T0.Add(time.Duration(i+1)*time.Minute))
-		}()
-	}
-	for range n {
-		require.NoError(t, <-errs)
+	for _, err := range storetest.Concurrently(n, func(i int) error {
+		return s.Revoke(storetest.Context(t), r.Owner, r.ID, storetest.T0.Add(time.Duration(i+1)*time.Minute))
+	}) {
+		require.NoError(t, err)
 	}
 	got, err := s.Get(storetest.Context(t), r.Prefix)
 	require.NoError(t, err)

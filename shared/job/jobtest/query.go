@@ -1,7 +1,6 @@
 package jobtest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -298,43 +297,36 @@ const (
 func testClaimRace(t *testing.T, s job.Store) {
 	ctx := storetest.Context(t)
 	// Create the queue with a few writers in parallel.
-	var mu sync.Mutex
+	const writers = 8
+	created := make([][]ids.JobID, writers)
+	storetest.Concurrently(writers, func(w int) error {
+		for i := w; i < RaceJobs; i += writers {
+			created[w] = append(created[w], create(t, s, "racer", "", storetest.T0.Add(time.Duration(i)*time.Second), true).ID)
+		}
+		return nil
+	})
 	queued := map[ids.JobID]bool{}
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Go(func() {
-			for i := w; i < RaceJobs; i += 8 {
-				j := create(t, s, "racer", "", storetest.T0.Add(time.Duration(i)*time.Second), true)
-				mu.Lock()
-				queued[j.ID] = true
-				mu.Unlock()
-			}
-		})
+	for _, js := range created {
+		for _, id := range js {
+			queued[id] = true
+		}
 	}
-	wg.Wait()
 	require.Len(t, queued, RaceJobs)
 
 	start := time.Now()
 	claims := make([][]*job.Job, RaceClaimers)
-	errs := make([]error, RaceClaimers)
 	now := storetest.T0.Add(time.Hour)
-	for c := range RaceClaimers {
-		wg.Go(func() {
-			holder := "dispatcher-" + string(rune('a'+c))
-			for range RaceJobs + 1 {
-				j, err := s.ClaimNext(ctx, job.Claimant{Holder: holder, Worker: holder + "-worker", Lease: time.Minute}, now)
-				if err != nil {
-					errs[c] = err
-					return
-				}
-				if j == nil {
-					return
-				}
-				claims[c] = append(claims[c], j)
+	errs := storetest.Concurrently(RaceClaimers, func(c int) error {
+		holder := "dispatcher-" + string(rune('a'+c))
+		for range RaceJobs + 1 {
+			j, err := s.ClaimNext(ctx, job.Claimant{Holder: holder, Worker: holder + "-worker", Lease: time.Minute}, now)
+			if err != nil || j == nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
+			claims[c] = append(claims[c], j)
+		}
+		return nil
+	})
 	t.Logf("%d claimers claimed %d jobs in %v", RaceClaimers, RaceJobs, time.Since(start).Round(time.Millisecond))
 
 	seen := map[ids.JobID]string{}

@@ -8,8 +8,6 @@ package objecttest
 import (
 	"fmt"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -193,24 +191,11 @@ func testRekey(t *testing.T, s object.Store) {
 
 func testQuotaHoldsUnderConcurrency(t *testing.T, s object.Store) {
 	space := NewSpace()
-	var wg sync.WaitGroup
-	var created, tooLarge atomic.Int64
-	for i := range 10 {
-		wg.Go(func() {
-			_, err := Create(t, s, space, fmt.Sprintf("f%d", i), 10, 50)
-			switch apperr.CodeOf(err) {
-			case "":
-				created.Add(1)
-			case apperr.TooLarge:
-				tooLarge.Add(1)
-			default:
-				t.Errorf("create %d: %v", i, err)
-			}
-		})
-	}
-	wg.Wait()
-	require.Equal(t, int64(5), created.Load())
-	require.Equal(t, int64(5), tooLarge.Load())
+	errs := storetest.Concurrently(10, func(i int) error {
+		_, err := Create(t, s, space, fmt.Sprintf("f%d", i), 10, 50)
+		return err
+	})
+	require.Equal(t, map[apperr.Code]int{"": 5, apperr.TooLarge: 5}, storetest.Codes(errs), "created, refused: %v", errs)
 	require.Equal(t, object.Usage{ReservedBytes: 50, Objects: 5}, Usage(t, s, space))
 }
 

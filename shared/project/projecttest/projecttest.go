@@ -7,7 +7,6 @@ package projecttest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -285,27 +284,14 @@ func testConcurrentOwnersLeaving(t *testing.T, s project.Store) {
 		_, err := s.SetMember(ctx, pid, bob, project.Owner, alice, storetest.T0)
 		require.NoError(t, err)
 
-		errs := make([]error, 2)
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			_, errs[0] = s.SetMember(ctx, pid, alice, project.Editor, alice, storetest.T0)
-		})
-		wg.Go(func() { errs[1] = s.RemoveMember(ctx, pid, bob, bob) })
-		wg.Wait()
-
-		var ok, conflicts int
-		for _, err := range errs {
-			switch apperr.CodeOf(err) {
-			case "":
-				ok++
-			case apperr.Conflict:
-				conflicts++
-			default:
-				t.Fatalf("run %d: unexpected error %v", run, err)
+		errs := storetest.Concurrently(2, func(i int) error {
+			if i == 0 {
+				_, err := s.SetMember(ctx, pid, alice, project.Editor, alice, storetest.T0)
+				return err
 			}
-		}
-		require.Equal(t, 1, ok, "run %d: %v", run, errs)
-		require.Equal(t, 1, conflicts, "run %d: %v", run, errs)
+			return s.RemoveMember(ctx, pid, bob, bob)
+		})
+		require.Equal(t, map[apperr.Code]int{"": 1, apperr.Conflict: 1}, storetest.Codes(errs), "run %d: %v", run, errs)
 		require.Equal(t, 1, owners(t, s, pid), "run %d", run)
 	}
 }
