@@ -4,16 +4,11 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
-	"net/http"
-	"net/http/httptest"
 	"testing"
-
-	"google.golang.org/api/option"
 
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/gcs"
 )
 
 func TestCopyCopiesTheBytesOnce(t *testing.T) {
@@ -39,21 +34,12 @@ func TestCopyCopiesTheBytesOnce(t *testing.T) {
 }
 
 func TestCopyOntoAnExistingObjectIsConflict(t *testing.T) {
-	var query string
-	stub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		query = r.URL.RawQuery
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusPreconditionFailed)
-		_, _ = w.Write([]byte(`{"error":{"code":412,"message":"At least one of the pre-conditions you specified did not hold."}}`))
-	}))
-	t.Cleanup(stub.Close)
-	c, err := gcs.NewClient(context.Background(), option.WithEndpoint(stub.URL+"/storage/v1/"), option.WithoutAuthentication())
-	require.NoError(t, err)
-
-	_, err = c.Copy(context.Background(), bucket, "a", 3, "b")
+	s := &stub{answers: []string{`412 {"error":{"code":412,"message":"At least one of the pre-conditions you specified did not hold."}}`}}
+	_, err := s.client(t).Copy(context.Background(), bucket, "a", 3, "b")
 	require.Equal(t, apperr.Conflict, apperr.CodeOf(err), "%v", err)
-	require.Contains(t, query, "ifGenerationMatch=0", "the copy asks storage to refuse an existing destination")
-	require.Contains(t, query, "sourceGeneration=3")
+	require.Len(t, s.requests, 1, "a failed precondition is not retried")
+	require.Contains(t, s.requests[0], "ifGenerationMatch=0", "the copy asks storage to refuse an existing destination")
+	require.Contains(t, s.requests[0], "sourceGeneration=3")
 }
 
 func TestCopyOfAMissingSourceIsNotFound(t *testing.T) {

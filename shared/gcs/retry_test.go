@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -38,8 +39,12 @@ func (s *stub) client(t *testing.T) *gcs.Client {
 			answer, s.answers = s.answers[0], s.answers[1:]
 		}
 		status, body, _ := strings.Cut(answer, " ")
+		code, err := strconv.Atoi(status)
+		if err != nil {
+			code = http.StatusInternalServerError // a malformed answer in the test
+		}
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(map[string]int{"200": 200, "204": 204, "404": 404, "429": 429, "503": 503}[status])
+		w.WriteHeader(code)
 		_, _ = w.Write([]byte(body))
 	}))
 	t.Cleanup(srv.Close)
