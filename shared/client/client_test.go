@@ -14,12 +14,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"valet.dev/valet/shared/client/clienttest"
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/seal"
 )
 
 func TestClaimNothingQueued(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, "/dispatch/claim", r.URL.Path)
 		assert.Equal(t, "Bearer svc", r.Header.Get("Authorization"))
 		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
@@ -27,9 +28,8 @@ func TestClaimNothingQueued(t *testing.T) {
 		assert.NoError(t, json.NewDecoder(r.Body).Decode(&req))
 		assert.Equal(t, ClaimRequest{Worker: "w", SingleUse: true}, req)
 		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer srv.Close()
-	c := &Client{DispatchURL: srv.URL + "/dispatch", Token: "svc"}
+	})
+	c := &Client{DispatchURL: srv + "/dispatch", Token: "svc"}
 	_, ok, err := c.Claim(context.Background(), ClaimRequest{Worker: "w", SingleUse: true})
 	require.NoError(t, err)
 	require.False(t, ok)
@@ -47,12 +47,11 @@ func TestAuthOpensASealedBundle(t *testing.T) {
 	require.NoError(t, err)
 
 	var asked atomic.Value
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		asked.Store(r.URL.RequestURI())
 		json.NewEncoder(w).Encode(map[string]string{"sealed": sealed})
-	}))
-	defer srv.Close()
-	c := &Client{DispatchURL: srv.URL}
+	})
+	c := &Client{DispatchURL: srv}
 
 	got, err := c.Auth(context.Background(), "j_1", 3, &key)
 	require.NoError(t, err)
@@ -68,21 +67,18 @@ func TestAuthOpensASealedBundle(t *testing.T) {
 func TestAuthRefusesAPlainBundleWhenSealed(t *testing.T) {
 	key, _, err := seal.GenerateKey(seal.KEMX25519)
 	require.NoError(t, err)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(Bundle{JobToken: "jt"})
-	}))
-	defer srv.Close()
-	_, err = (&Client{DispatchURL: srv.URL}).Auth(context.Background(), "j_1", 1, &key)
+	})
+	_, err = (&Client{DispatchURL: srv}).Auth(context.Background(), "j_1", 1, &key)
 	require.ErrorContains(t, err, "unsealed")
 }
 
 func TestCallDecodesAPIErrors(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusConflict)
-		io.WriteString(w, `{"error":{"code":"conflict","message":"stale epoch 1; the lock is at epoch 2"}}`)
-	}))
-	defer srv.Close()
-	_, err := (&Client{DispatchURL: srv.URL}).State(context.Background(), "j_1", 1, job.Running, "")
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
+		clienttest.Answer(w, http.StatusConflict, `{"error":{"code":"conflict","message":"stale epoch 1; the lock is at epoch 2"}}`)
+	})
+	_, err := (&Client{DispatchURL: srv}).State(context.Background(), "j_1", 1, job.Running, "")
 	var e *Error
 	require.ErrorAs(t, err, &e)
 	require.Equal(t, Error{Status: 409, Code: "conflict", Message: "stale epoch 1; the lock is at epoch 2"}, *e)
@@ -91,18 +87,16 @@ func TestCallDecodesAPIErrors(t *testing.T) {
 func TestWaitJobReportsChangesAndRetriesTransientErrors(t *testing.T) {
 	states := []string{"QUEUED", "QUEUED", "!503", "RUNNING", "RUNNING", "SUCCEEDED"}
 	var calls atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		s := states[min(int(calls.Add(1))-1, len(states)-1)]
 		if s == "!503" {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, `{"error":{"code":"unavailable","message":"firestore is down"}}`)
+			clienttest.Answer(w, http.StatusServiceUnavailable, `{"error":{"code":"unavailable","message":"firestore is down"}}`)
 			return
 		}
 		json.NewEncoder(w).Encode(map[string]string{"id": "j_1", "state": s})
-	}))
-	defer srv.Close()
+	})
 	var seen []job.State
-	j, err := (&Client{JobsURL: srv.URL}).WaitJob(context.Background(), "j_1", WaitOptions{
+	j, err := (&Client{JobsURL: srv}).WaitJob(context.Background(), "j_1", WaitOptions{
 		MinInterval: time.Millisecond, MaxInterval: 2 * time.Millisecond,
 		OnChange: func(j job.View) { seen = append(seen, j.State) },
 	})
@@ -113,28 +107,25 @@ func TestWaitJobReportsChangesAndRetriesTransientErrors(t *testing.T) {
 }
 
 func TestWaitJobStopsOnAPermanentError(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, `{"error":{"code":"not_found","message":"job j_1 not found"}}`)
-	}))
-	defer srv.Close()
-	_, err := (&Client{JobsURL: srv.URL}).WaitJob(context.Background(), "j_1", WaitOptions{MinInterval: time.Millisecond})
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
+		clienttest.Answer(w, http.StatusNotFound, `{"error":{"code":"not_found","message":"job j_1 not found"}}`)
+	})
+	_, err := (&Client{JobsURL: srv}).WaitJob(context.Background(), "j_1", WaitOptions{MinInterval: time.Millisecond})
 	require.Equal(t, http.StatusNotFound, StatusOf(err))
 }
 
 func TestUploadSendsTheSignedHeadersAndReportsProgress(t *testing.T) {
 	body := bytes.Repeat([]byte("x"), 100_000)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, http.MethodPut, r.Method)
 		assert.Equal(t, "application/x-tar", r.Header.Get("Content-Type"))
 		assert.Equal(t, "0", r.Header.Get("x-goog-if-generation-match"))
 		assert.EqualValues(t, len(body), r.ContentLength)
 		b, _ := io.ReadAll(r.Body)
 		assert.Equal(t, body, b)
-	}))
-	defer srv.Close()
+	})
 	var last, total int64
-	err := Upload(context.Background(), SignedURL{URL: srv.URL + "/o?X-Goog-Signature=abc", Method: "PUT",
+	err := Upload(context.Background(), SignedURL{URL: srv + "/o?X-Goog-Signature=abc", Method: "PUT",
 		Headers: map[string]string{"Content-Type": "application/x-tar", "x-goog-if-generation-match": "0"}},
 		bytes.NewReader(body), int64(len(body)), func(d, t int64) { last, total = d, t })
 	require.NoError(t, err)
@@ -143,9 +134,9 @@ func TestUploadSendsTheSignedHeadersAndReportsProgress(t *testing.T) {
 }
 
 func TestTransferErrorsNeverShowTheSignedURL(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	url := srv.URL + "/o?X-Goog-Signature=secretsig"
-	srv.Close() // connection refused from now on
+	closed := httptest.NewServer(http.NotFoundHandler())
+	url := closed.URL + "/o?X-Goog-Signature=secretsig"
+	closed.Close() // connection refused from now on
 	_, err := Download(context.Background(), SignedURL{URL: url}, io.Discard, nil)
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "secretsig")
@@ -155,13 +146,12 @@ func TestTransferErrorsNeverShowTheSignedURL(t *testing.T) {
 }
 
 func TestDownloadRefusalIsAnError(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, `<Error><Code>ExpiredToken</Code></Error>`)
-	}))
-	defer srv.Close()
+	})
 	var buf bytes.Buffer
-	_, err := Download(context.Background(), SignedURL{URL: srv.URL}, &buf, nil)
+	_, err := Download(context.Background(), SignedURL{URL: srv}, &buf, nil)
 	require.Equal(t, http.StatusForbidden, StatusOf(err))
 	require.Zero(t, buf.Len(), "an error body is not written as the file")
 }

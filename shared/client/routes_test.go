@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/client/clienttest"
 )
 
 // routePattern finds the ServeMux patterns a function registers in its
@@ -77,20 +78,18 @@ func TestClientCoversEveryRoute(t *testing.T) {
 				mu.Lock()
 				hit[pattern] = true
 				mu.Unlock()
-				w.Header().Set("Content-Type", "application/json")
 				if strings.HasSuffix(p, "/healthz") {
-					w.Write([]byte(`{"status":"ok","function":"` + fn + `"}`))
+					clienttest.Answer(w, http.StatusOK, `{"status":"ok","function":"`+fn+`"}`)
 					return
 				}
-				w.Write([]byte(`{"state":"SUCCEEDED"}`))
+				clienttest.Answer(w, http.StatusOK, `{"state":"SUCCEEDED"}`)
 			})
 		}
 		root.Handle("/"+fn+"/", http.StripPrefix("/"+fn, mux))
 	}
-	srv := httptest.NewServer(root)
-	defer srv.Close()
-	c := &Client{JobsURL: srv.URL + "/jobs", ObjectsURL: srv.URL + "/objects", TokensURL: srv.URL + "/tokens",
-		DispatchURL: srv.URL + "/dispatch", SweepURL: srv.URL + "/sweep", Token: "t"}
+	srv := clienttest.Server(t, root.ServeHTTP)
+	c := &Client{JobsURL: srv + "/jobs", ObjectsURL: srv + "/objects", TokensURL: srv + "/tokens",
+		DispatchURL: srv + "/dispatch", SweepURL: srv + "/sweep", Token: "t"}
 	ctx := context.Background()
 	calls := []func() error{
 		func() error { _, err := c.CreateJob(ctx, CreateJobRequest{}); return err },
@@ -145,23 +144,20 @@ func TestClientCoversEveryRoute(t *testing.T) {
 // TestWrongFunctionIsNamed: a 404 "no such route" from a URL that serves
 // another function becomes a *WrongFunctionError naming both.
 func TestWrongFunctionIsNamed(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" {
-			w.Write([]byte(`{"status":"ok","function":"tokens"}`))
+			clienttest.Answer(w, http.StatusOK, `{"status":"ok","function":"tokens"}`)
 			return
 		}
-		w.WriteHeader(http.StatusNotFound)
-		w.Write([]byte(`{"error":{"code":"not_found","message":"no such route: GET /spaces"}}`))
-	}))
-	defer srv.Close()
-	_, err := (&Client{ObjectsURL: srv.URL}).Spaces(context.Background())
+		clienttest.Answer(w, http.StatusNotFound, `{"error":{"code":"not_found","message":"no such route: GET /spaces"}}`)
+	})
+	_, err := (&Client{ObjectsURL: srv}).Spaces(context.Background())
 	var wf *WrongFunctionError
 	require.ErrorAs(t, err, &wf)
-	require.Equal(t, WrongFunctionError{Want: Objects, Got: Tokens, URL: srv.URL, Err: wf.Err}, *wf)
+	require.Equal(t, WrongFunctionError{Want: Objects, Got: Tokens, URL: srv, Err: wf.Err}, *wf)
 	require.Equal(t, http.StatusNotFound, StatusOf(err), "the API's answer is kept")
 
 	// A 404 of the right function (a missing object) is left alone.
-	_, err = (&Client{TokensURL: srv.URL}).ListTokens(context.Background())
+	_, err = (&Client{TokensURL: srv}).ListTokens(context.Background())
 	require.NotErrorAs(t, err, &wf)
 }

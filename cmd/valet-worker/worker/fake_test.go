@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -21,7 +20,7 @@ import (
 // fakeValet is dispatch and storage for one job, in one httptest server.
 type fakeValet struct {
 	t         *testing.T
-	srv       *httptest.Server
+	url       string // the fake's base URL
 	job       job.View
 	workspace []byte
 	bundle    client.Bundle
@@ -37,12 +36,11 @@ type fakeValet struct {
 
 func newFakeValet(t *testing.T, j job.View, workspace []byte) *fakeValet {
 	f := &fakeValet{t: t, job: j, workspace: workspace, uploads: map[string][]byte{}, running: make(chan struct{})}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	t.Cleanup(f.srv.Close)
+	f.url = clienttest.Server(t, f.serve)
 	f.bundle = client.Bundle{
-		Workspace:     client.SignedURL{URL: f.srv.URL + "/storage/ws?X-Goog-Signature=wsig"},
-		Output:        client.SignedURL{URL: f.srv.URL + "/storage/out?X-Goog-Signature=osig", Headers: map[string]string{"Content-Type": "application/x-tar"}},
-		Attestation:   client.SignedURL{URL: f.srv.URL + "/storage/att?X-Goog-Signature=asig", Headers: map[string]string{"Content-Type": "application/json"}},
+		Workspace:     client.SignedURL{URL: f.url + "/storage/ws?X-Goog-Signature=wsig"},
+		Output:        client.SignedURL{URL: f.url + "/storage/out?X-Goog-Signature=osig", Headers: map[string]string{"Content-Type": "application/x-tar"}},
+		Attestation:   client.SignedURL{URL: f.url + "/storage/att?X-Goog-Signature=asig", Headers: map[string]string{"Content-Type": "application/json"}},
 		JobToken:      "job-token-secret",
 		RuntimeToken:  "runtime-token-secret",
 		WorkflowToken: "workflow-token-secret",
@@ -99,7 +97,7 @@ func (f *fakeValet) serve(w http.ResponseWriter, r *http.Request) {
 func (f *fakeValet) worker(exec bool, log io.Writer) *Worker {
 	return New(Options{
 		Name: "test-worker", Lease: 30 * time.Second, Poll: 10 * time.Millisecond, Exec: exec, Once: true, Log: log,
-		Dispatch: f.srv.URL,
+		Dispatch: f.url,
 		Token:    func(context.Context) (string, error) { return "svc-token", nil },
 	})
 }

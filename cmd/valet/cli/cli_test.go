@@ -3,15 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/client/clienttest"
 )
 
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -19,22 +19,6 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	var o, e bytes.Buffer
 	code = Run(context.Background(), args, &o, &e)
 	return code, o.String(), e.String()
-}
-
-// fakeServer serves h on a loopback URL until the test ends: a stand-in
-// for a valet function or an issuer.
-func fakeServer(t *testing.T, h http.HandlerFunc) string {
-	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
-// answer writes a JSON body with status, as valet's functions answer.
-func answer(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	io.WriteString(w, body)
 }
 
 // isolate gives the test a home and config directory of its own and
@@ -150,8 +134,8 @@ func TestVersionAndCompletion(t *testing.T) {
 
 func TestAPIErrorPrintsMessageAndAdvice(t *testing.T) {
 	isolate(t)
-	srv := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
-		answer(w, http.StatusUnauthorized, `{"error":{"code":"unauthenticated","message":"the token has expired"}}`)
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
+		clienttest.Answer(w, http.StatusUnauthorized, `{"error":{"code":"unauthenticated","message":"the token has expired"}}`)
 	})
 	code, stdout, stderr := run(t, "jobs", "cancel", "j_1", "--token", "old", "--jobs-url", srv)
 	require.Equal(t, ExitAuthNeeded, code)
@@ -162,12 +146,12 @@ func TestAPIErrorPrintsMessageAndAdvice(t *testing.T) {
 
 func TestGetPrintsTheJob(t *testing.T) {
 	isolate(t)
-	srv := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/jobs/j_1" || r.Header.Get("Authorization") != "Bearer tok" {
 			http.NotFound(w, r)
 			return
 		}
-		io.WriteString(w, `{"id":"j_1","state":"RUNNING"}`)
+		clienttest.Answer(w, http.StatusOK, `{"id":"j_1","state":"RUNNING"}`)
 	})
 	t.Setenv("VALET_TOKEN", "tok")
 	t.Setenv("VALET_JOBS_URL", srv)

@@ -9,13 +9,15 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/client/clienttest"
 )
 
 // whoServer is a fake jobs function that answers GET /jobs/{id} with a
 // job whose message names the server and the bearer token it saw.
 func whoServer(t *testing.T, name string) string {
 	t.Helper()
-	return fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+	return clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]string{"id": "j_1", "state": "RUNNING", "message": name + " " + r.Header.Get("Authorization") + " " + r.URL.Path})
 	})
@@ -125,7 +127,7 @@ func TestDevFindsTheStackFromAnyDirectory(t *testing.T) {
 // stored login the command exits 5 and names valet login.
 func TestNoCredentialSaysHowToLogIn(t *testing.T) {
 	isolate(t)
-	srv := fakeServer(t, func(w http.ResponseWriter, r *http.Request) { answer(w, http.StatusOK, "{}") })
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) { clienttest.Answer(w, http.StatusOK, "{}") })
 	code, _, stderr := run(t, "config", "set", "url", srv, "--profile", "prod")
 	require.Equal(t, ExitOK, code, stderr)
 	code, _, stderr = run(t, "jobs", "list")
@@ -137,7 +139,7 @@ func TestNoCredentialSaysHowToLogIn(t *testing.T) {
 // --dev SUB stores a login that the next command (no flags) uses.
 func TestDevLoginWithoutConfiguration(t *testing.T) {
 	home := isolate(t)
-	issuer := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+	issuer := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"id_token": fakeJWT(map[string]any{"sub": "alice"})})
 	})
 	dev := whoServer(t, "dev")

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"valet.dev/valet/shared/client/clienttest"
 )
 
 // fakeJobs is a jobs function whose job j_1 is in state (with message),
@@ -15,7 +17,7 @@ func fakeJobs(t *testing.T, state, message string, requireAttestation bool) stri
 	t.Helper()
 	mux := http.NewServeMux()
 	conflict := func(w http.ResponseWriter, r *http.Request) {
-		answer(w, http.StatusConflict, `{"error":{"code":"conflict","message":"not present"}}`)
+		clienttest.Answer(w, http.StatusConflict, `{"error":{"code":"conflict","message":"not present"}}`)
 	}
 	mux.HandleFunc("GET /jobs/j_1", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"id": "j_1", "state": state, "message": message, "requireAttestation": requireAttestation})
@@ -23,7 +25,7 @@ func fakeJobs(t *testing.T, state, message string, requireAttestation bool) stri
 	mux.HandleFunc("POST /jobs/j_1/cancel", conflict)
 	mux.HandleFunc("GET /jobs/j_1/output", conflict)
 	mux.HandleFunc("GET /jobs/j_1/attestation", conflict)
-	srv := fakeServer(t, mux.ServeHTTP)
+	srv := clienttest.Server(t, mux.ServeHTTP)
 	t.Setenv("VALET_JOBS_URL", srv)
 	t.Setenv("VALET_TOKEN", "tok")
 	return srv
@@ -75,12 +77,12 @@ func TestHintNoOutputForAFailedOrCancelledJob(t *testing.T) {
 // names it, and every route of another function is "no such route".
 func objectsFunction(t *testing.T) string {
 	t.Helper()
-	return fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+	return clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" {
-			answer(w, http.StatusOK, `{"status":"ok","function":"objects","version":"dev"}`)
+			clienttest.Answer(w, http.StatusOK, `{"status":"ok","function":"objects","version":"dev"}`)
 			return
 		}
-		answer(w, http.StatusNotFound, `{"error":{"code":"not_found","message":"no such route: `+r.Method+" "+r.URL.Path+`"}}`)
+		clienttest.Answer(w, http.StatusNotFound, `{"error":{"code":"not_found","message":"no such route: `+r.Method+" "+r.URL.Path+`"}}`)
 	})
 }
 
@@ -102,7 +104,7 @@ func TestHintWrongFunctionURL(t *testing.T) {
 	require.Equal(t, ExitError, code)
 	require.Contains(t, stderr, "the jobs URL comes from jobs-url (flag)")
 
-	plain := fakeServer(t, http.NotFound)
+	plain := clienttest.Server(t, http.NotFound)
 	t.Setenv("VALET_URL", plain)
 	code, _, stderr = run(t, "tokens", "ls")
 	require.Equal(t, ExitError, code)

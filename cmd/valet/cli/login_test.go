@@ -19,6 +19,7 @@ import (
 
 	"valet.dev/valet/emulators/oidc"
 	"valet.dev/valet/emulators/oidc/oidctest"
+	"valet.dev/valet/shared/client/clienttest"
 )
 
 // requirePrivate asserts the credential file of profile has mode 0600 in
@@ -179,7 +180,7 @@ func TestExpiredLoginIsRefreshed(t *testing.T) {
 	home := isolate(t)
 	fresh := fakeJWT(map[string]any{"sub": "alice", "exp": time.Now().Add(time.Hour).Unix()})
 	var got url.Values
-	issuer := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+	issuer := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		require.NoError(t, r.ParseForm())
 		got = r.PostForm
 		json.NewEncoder(w).Encode(map[string]string{"id_token": fresh, "refresh_token": "r2", "token_type": "Bearer"})

@@ -6,12 +6,30 @@ import (
 	"archive/tar"
 	"bytes"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
+
+// Server serves h on a loopback URL until the test ends: a stand-in for a
+// valet function, an issuer or storage. It returns the URL.
+func Server(t testing.TB, h http.HandlerFunc) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// Answer writes a JSON body with status, as valet's functions answer.
+func Answer(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
 
 // WriteTree writes files (slash-separated name → content) below dir,
 // making the directories they need.
