@@ -65,15 +65,18 @@ func startWithSecret(t *testing.T) (*emulator, string) {
 	return e, e.createSecret(t, "s", nil).GetName()
 }
 
+// create sends CreateSecret for secret as id in the test project.
+func (e *emulator) create(id string, secret *secretmanagerpb.Secret) (*secretmanagerpb.Secret, error) {
+	return e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: id, Secret: secret})
+}
+
+// createSecret creates id in the test project with labels and automatic
+// replication.
 func (e *emulator) createSecret(t *testing.T, id string, labels map[string]string) *secretmanagerpb.Secret {
 	t.Helper()
-	secret, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{
-		Parent:   testProject,
-		SecretId: id,
-		Secret: &secretmanagerpb.Secret{
-			Replication: &secretmanagerpb.Replication{Replication: &secretmanagerpb.Replication_Automatic_{Automatic: &secretmanagerpb.Replication_Automatic{}}},
-			Labels:      labels,
-		},
+	secret, err := e.create(id, &secretmanagerpb.Secret{
+		Replication: &secretmanagerpb.Replication{Replication: &secretmanagerpb.Replication_Automatic_{Automatic: &secretmanagerpb.Replication_Automatic{}}},
+		Labels:      labels,
 	})
 	require.NoError(t, err)
 	return secret

@@ -35,7 +35,7 @@ func TestExpirationBounds(t *testing.T) {
 	base := e.createSecret(t, "base", nil)
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: fmt.Sprintf("s%d", i), Secret: c.secret})
+			_, err := e.create(fmt.Sprintf("s%d", i), c.secret)
 			update := expirationOnly(c.secret)
 			update.Name = base.GetName()
 			_, uerr := e.update(update, "expire_time")
@@ -89,7 +89,7 @@ func TestLabelAndAnnotationLimits(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: fmt.Sprintf("s%d", i), Secret: c.secret})
+			_, err := e.create(fmt.Sprintf("s%d", i), c.secret)
 			if c.ok {
 				require.NoError(t, err)
 			} else {

@@ -27,9 +27,7 @@ func TestCreateAndGetSecret(t *testing.T) {
 	require.Equal(t, created.GetName(), got.GetName())
 	require.Equal(t, created.GetLabels(), got.GetLabels())
 
-	_, err = e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{
-		Parent: testProject, SecretId: "job-token_1", Secret: &secretmanagerpb.Secret{},
-	})
+	_, err = e.create("job-token_1", &secretmanagerpb.Secret{})
 	requireCode(t, err, codes.AlreadyExists)
 
 	// A project number is another project, taken as given.
@@ -44,9 +42,7 @@ func TestCreateAndGetSecret(t *testing.T) {
 
 func TestCreateSecretDefaultsReplicationToAutomatic(t *testing.T) {
 	e := startEmulator(t)
-	secret, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{
-		Parent: testProject, SecretId: "s", Secret: &secretmanagerpb.Secret{},
-	})
+	secret, err := e.create("s", &secretmanagerpb.Secret{})
 	require.NoError(t, err)
 	require.NotNil(t, secret.GetReplication().GetAutomatic())
 }
@@ -109,7 +105,7 @@ func TestCreateSecretRejectsBadLabelsAndUnsupportedFields(t *testing.T) {
 	}
 	for name, secret := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: "s", Secret: secret})
+			_, err := e.create("s", secret)
 			requireCode(t, err, codes.InvalidArgument)
 		})
 	}
@@ -266,7 +262,7 @@ func TestSecretExpiry(t *testing.T) {
 	for name, secretAt := range cases {
 		t.Run(name, func(t *testing.T) {
 			e := startEmulator(t)
-			created, err := e.client.CreateSecret(e.ctx, &secretmanagerpb.CreateSecretRequest{Parent: testProject, SecretId: "s", Secret: secretAt(e.clock.Now())})
+			created, err := e.create("s", secretAt(e.clock.Now()))
 			require.NoError(t, err)
 			require.Equal(t, e.clock.Now().Add(time.Hour), created.GetExpireTime().AsTime())
 			require.Nil(t, created.GetTtl(), "ttl is input only")
