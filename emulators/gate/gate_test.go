@@ -67,8 +67,15 @@ func newFixture(t *testing.T, origins ...string) *fixture {
 	return f
 }
 
-// sign makes a V4 URL for object with the Go client, as the signer does.
+// sign makes a V4 URL for object in the test bucket on the gate with the
+// Go client, as the signer does.
 func (f *fixture) sign(t *testing.T, method, object string, edit func(*storage.SignedURLOptions)) string {
+	t.Helper()
+	return f.signAt(t, f.host, testBucket, method, object, edit)
+}
+
+// signAt is sign for any host and bucket, with the fixture's key.
+func (f *fixture) signAt(t *testing.T, host, bucket, method, object string, edit func(*storage.SignedURLOptions)) string {
 	t.Helper()
 	opts := &storage.SignedURLOptions{
 		GoogleAccessID: testEmail,
@@ -77,12 +84,12 @@ func (f *fixture) sign(t *testing.T, method, object string, edit func(*storage.S
 		Expires:        time.Now().Add(15 * time.Minute),
 		Scheme:         storage.SigningSchemeV4,
 		Insecure:       true,
-		Hostname:       f.host,
+		Hostname:       host,
 	}
 	if edit != nil {
 		edit(opts)
 	}
-	u, err := storage.SignedURL(testBucket, object, opts)
+	u, err := storage.SignedURL(bucket, object, opts)
 	require.NoError(t, err)
 	return u
 }

@@ -34,12 +34,9 @@ func TestProxiedRequestShape(t *testing.T) {
 	t.Cleanup(front.Close)
 	host := front.Listener.Addr().String()
 
-	put, err := storage.SignedURL(testBucket, "dir/a b&c.txt", &storage.SignedURLOptions{
-		GoogleAccessID: testEmail, PrivateKey: f.keyPEM, Method: http.MethodPut, Expires: time.Now().Add(time.Minute),
-		Scheme: storage.SigningSchemeV4, Insecure: true, Hostname: host, ContentType: "text/plain",
-		Headers: []string{"x-goog-meta-job:j1"},
+	put := f.signAt(t, host, testBucket, http.MethodPut, "dir/a b&c.txt", func(o *storage.SignedURLOptions) {
+		o.ContentType, o.Headers = "text/plain", []string{"x-goog-meta-job:j1"}
 	})
-	require.NoError(t, err)
 	req, err := http.NewRequest(http.MethodPut, put, strings.NewReader("hello"))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "text/plain")
@@ -67,12 +64,9 @@ func TestProxiedRequestShape(t *testing.T) {
 		require.Empty(t, seen.Header.Get(h), h)
 	}
 
-	get, err := storage.SignedURL(testBucket, "dir/a b&c.txt", &storage.SignedURLOptions{
-		GoogleAccessID: testEmail, PrivateKey: f.keyPEM, Method: http.MethodGet, Expires: time.Now().Add(time.Minute),
-		Scheme: storage.SigningSchemeV4, Insecure: true, Hostname: host,
-		QueryParameters: url.Values{"response-content-type": {"application/x-tar"}, "response-content-disposition": {"attachment"}},
+	get := f.signAt(t, host, testBucket, http.MethodGet, "dir/a b&c.txt", func(o *storage.SignedURLOptions) {
+		o.QueryParameters = url.Values{"response-content-type": {"application/x-tar"}, "response-content-disposition": {"attachment"}}
 	})
-	require.NoError(t, err)
 	res, err = front.Client().Get(get)
 	require.NoError(t, err)
 	_ = res.Body.Close()
@@ -100,14 +94,9 @@ func TestPathStyleOnly(t *testing.T) {
 func signRequest(t *testing.T, f *fixture, req *http.Request) *http.Request {
 	t.Helper()
 	bucket, object := splitForSigning(req.URL.Path)
-	u, err := storage.SignedURL(bucket, object, &storage.SignedURLOptions{
-		GoogleAccessID: testEmail, PrivateKey: f.keyPEM, Method: req.Method, Expires: time.Now().Add(time.Minute),
-		Scheme: storage.SigningSchemeV4, Insecure: true, Hostname: f.host,
-	})
-	require.NoError(t, err)
-	out := httptest.NewRequest(req.Method, u, nil)
+	out := httptest.NewRequest(req.Method, f.signAt(t, f.host, bucket, req.Method, object, nil), nil)
 	out.Host = f.host
-	_, err = f.gate.VerifySignature(RequestOf(out))
+	_, err := f.gate.VerifySignature(RequestOf(out))
 	require.NoError(t, err, "the request must verify so that only the path rule refuses it")
 	return out
 }
