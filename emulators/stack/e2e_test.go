@@ -120,35 +120,37 @@ func (c client) handout(method, url string, body any, want int, out any) {
 
 func (c client) call(method, url string, body any, want int, out any, handsOut bool) {
 	c.t.Helper()
-	var r io.Reader
+	res := c.send(method, url, body)
+	if c.rec != nil && !handsOut {
+		c.rec.body(res.body)
+	}
+	require.Equal(c.t, want, res.status, "%s %s: %s", method, url, res.body)
+	if out != nil {
+		require.NoError(c.t, json.Unmarshal(res.body, out))
+	}
+}
+
+// send sends method url as c, with body as JSON (none when nil), and
+// records the answer; the recorder sees its headers, which never carry a
+// secret, handout or not.
+func (c client) send(method, url string, body any) answer {
+	c.t.Helper()
+	h := http.Header{"Authorization": {"Bearer " + c.token}}
+	if c.door != "" {
+		h.Set(identity.ServerlessAuthorization, "Bearer "+c.door)
+	}
+	var raw []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		require.NoError(c.t, err)
-		r = bytes.NewReader(b)
+		raw = b
+		h.Set("Content-Type", "application/json")
 	}
-	req, err := http.NewRequest(method, url, r)
-	require.NoError(c.t, err)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if c.door != "" {
-		req.Header.Set(identity.ServerlessAuthorization, "Bearer "+c.door)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(c.t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	res := sendRaw(c.t, method, url, h, raw)
 	if c.rec != nil {
-		c.rec.header(resp.Header) // headers never carry a secret, handout or not
+		c.rec.header(res.header)
 	}
-	if c.rec != nil && !handsOut {
-		c.rec.body(b)
-	}
-	require.Equal(c.t, want, resp.StatusCode, "%s %s: %s", method, url, b)
-	if out != nil {
-		require.NoError(c.t, json.Unmarshal(b, out))
-	}
+	return res
 }
 
 type signedURL struct {

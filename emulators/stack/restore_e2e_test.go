@@ -1,11 +1,9 @@
 package stack_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -34,22 +32,16 @@ func emulatorCall(t *testing.T, project, verb string, body any) {
 	t.Helper()
 	host := os.Getenv(valetfs.EmulatorHostEnv)
 	method, u := http.MethodPost, fmt.Sprintf("http://%s/emulator/v1/projects/%s:%s", host, project, verb)
-	var r io.Reader
+	var raw []byte
 	if verb == "" {
 		method, u = http.MethodDelete, fmt.Sprintf("http://%s/emulator/v1/projects/%s/databases/(default)/documents", host, project)
 	} else {
 		b, err := json.Marshal(body)
 		require.NoError(t, err)
-		r = bytes.NewReader(b)
+		raw = b
 	}
-	req, err := http.NewRequest(method, u, r)
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "%s %s: %s", method, u, b)
+	res := sendRaw(t, method, u, http.Header{"Content-Type": {"application/json"}}, raw)
+	require.Equal(t, http.StatusOK, res.status, "%s %s: %s", method, u, res.body)
 }
 
 // requireVerifyClean waits until valet-admin verify's check finds nothing

@@ -1,13 +1,11 @@
 package stack_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -110,21 +108,13 @@ func TestSecretManagerQuotaReachesCallersAs503(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	body, _ := json.Marshal(map[string]any{
+	res := user.send(http.MethodPost, jobsURL+"/jobs", map[string]any{
 		"spec": map[string]any{"image": "example/build"}, "workspace": map[string]any{"sizeBytes": 1}, "runtimeToken": runtime.Token,
 	})
-	req, err := http.NewRequest(http.MethodPost, jobsURL+"/jobs", bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+user.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "%s", raw)
-	require.Equal(t, "60", resp.Header.Get("Retry-After"))
-	require.Contains(t, string(raw), `"code":"unavailable"`)
-	require.NotContains(t, string(raw), runtime.Token)
+	require.Equal(t, http.StatusServiceUnavailable, res.status, "%s", res.body)
+	require.Equal(t, "60", res.header.Get("Retry-After"))
+	require.Contains(t, string(res.body), `"code":"unavailable"`)
+	require.NotContains(t, string(res.body), runtime.Token)
 
 	var list struct {
 		Jobs []jobView `json:"jobs"`
