@@ -121,7 +121,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	h.audit.Write(r.Context(), audit.URL(access.JobSpace(j).String(), "jobs/"+j.ID.String()+"/workspace", upload.Method, upload.ExpiresAt))
+	h.audit.Write(r.Context(), audit.URL(j.Space().String(), "jobs/"+j.ID.String()+"/workspace", upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Job: j.View(), Upload: &upload})
 	return nil
 }
@@ -129,7 +129,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 // mayCreate checks p may submit j: in its own space, or as an editor of
 // j's project (a project p is not a member of is not found).
 func (h *handler) mayCreate(ctx context.Context, p identity.Principal, j *job.Job) error {
-	role, err := access.RoleIn(ctx, h.projects, p, access.JobSpace(j))
+	role, err := access.RoleIn(ctx, h.projects, p, j.Space())
 	if err != nil {
 		return err
 	}
@@ -161,12 +161,12 @@ func (h *handler) runAs(ctx context.Context, j *job.Job, token string) error {
 	if rp.Kind != identity.User {
 		return apperr.E(apperr.Invalid, "runtimeToken must be a user's valet API token or OIDC ID token, not a %s credential", rp.Kind)
 	}
-	role, err := access.RoleIn(ctx, h.projects, rp, access.JobSpace(j))
+	role, err := access.RoleIn(ctx, h.projects, rp, j.Space())
 	if err != nil {
 		return err
 	}
 	if !access.CanJobIn(rp, access.CreateJob, j, role) {
-		return apperr.E(apperr.Invalid, "runtimeToken's user may not run jobs in %s: it needs its own space or the editor role in the project, and the jobs:write scope", access.JobSpace(j))
+		return apperr.E(apperr.Invalid, "runtimeToken's user may not run jobs in %s: it needs its own space or the editor role in the project, and the jobs:write scope", j.Space())
 	}
 	j.RuntimeUser = rp.ID
 	j.RuntimeScopes = slices.Sorted(slices.Values(rp.Scopes))
@@ -188,7 +188,7 @@ func (h *handler) reusable(ctx context.Context, p identity.Principal, j *job.Job
 		if !key.Matches(c, requireAttestation) {
 			continue
 		}
-		role, err := access.RoleIn(ctx, h.projects, p, access.JobSpace(c))
+		role, err := access.RoleIn(ctx, h.projects, p, c.Space())
 		if err != nil {
 			return nil, err
 		}

@@ -23,14 +23,6 @@ func CanJob(p identity.Principal, a Action, j *job.Job) bool {
 	return CanJobIn(p, a, j, project.None)
 }
 
-// JobSpace is the space a job belongs to: its project's, or its owner's.
-func JobSpace(j *job.Job) ids.SpaceID {
-	if j.Project != "" {
-		return ids.ProjectSpace(j.Project)
-	}
-	return ids.UserSpace(j.Owner)
-}
-
 // CanListJobs reports whether p may list its own personal jobs: ReadJob
 // in its own space (a user, or a running job acting as its runtime user,
 // with jobs:read there).

@@ -28,13 +28,13 @@ type Resource struct {
 	Owner ids.UserID
 }
 
-// JobResource is j as a resource, in JobSpace(j). A nil job gives a
+// JobResource is j as a resource, in j's space (job.Job.Space). A nil job gives a
 // resource without a space, which Can refuses.
 func JobResource(j *job.Job) Resource {
 	if j == nil {
 		return Resource{Kind: JobKind}
 	}
-	return Resource{Kind: JobKind, Space: JobSpace(j), Owner: j.Owner}
+	return Resource{Kind: JobKind, Space: j.Space(), Owner: j.Owner}
 }
 
 // ObjectResource is an object (or the objects) in space.

@@ -76,6 +76,16 @@ type Job struct {
 	SchemaVersion int `firestore:"schemaVersion"`
 }
 
+// Space is the space the job belongs to: its project's, or its owner's.
+// Access to the job follows it (package access), and its audit entries are
+// recorded in it.
+func (j *Job) Space() ids.SpaceID {
+	if j.Project != "" {
+		return ids.ProjectSpace(j.Project)
+	}
+	return ids.UserSpace(j.Owner)
+}
+
 // Artifact describes one object of the job: declared for the workspace,
 // recorded when it arrives for every artifact.
 type Artifact struct {
