@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/migrate"
 )
 
@@ -30,7 +29,6 @@ func (s *server) migrate(r *http.Request, res *Result) {
 	rep, err := s.migrations.Step(ctx, s.migrationBatch)
 	res.Migrated = rep.Upgraded
 	if err != nil {
-		res.Errors++
-		httpapi.LoggerFrom(ctx).WarnContext(ctx, "schema migration batch failed; the next run resumes", "error", err)
+		res.fail(ctx, "schema migration batch failed; the next run resumes", "error", err)
 	}
 }

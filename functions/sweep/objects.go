@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/object"
 	"valet.dev/valet/shared/purge"
@@ -23,24 +22,14 @@ func (s *server) objects(r *http.Request, now time.Time, res *Result) {
 		return
 	}
 	ctx := r.Context()
-	log := httpapi.LoggerFrom(ctx)
-	due, err := s.objectStore.PendingDue(ctx, now, s.batch)
-	if err != nil {
-		res.Errors++
-		log.WarnContext(ctx, "pending objects could not be listed; the next run retries", "error", err)
-		return
-	}
-	for _, id := range due {
-		if ctx.Err() != nil {
+	due := func() ([]ids.ObjectID, error) { return s.objectStore.PendingDue(ctx, now, s.batch) }
+	each(ctx, res, "pending objects could not be listed; the next run retries", due, func(id ids.ObjectID) {
+		if err := s.expireObject(ctx, id, now); err != nil {
+			res.fail(ctx, "pending object not expired; the next run retries", "object", id, "error", err)
 			return
 		}
-		if err := s.expireObject(ctx, id, now); err != nil {
-			res.Errors++
-			log.WarnContext(ctx, "pending object not expired; the next run retries", "object", id, "error", err)
-			continue
-		}
 		res.ExpiredObjects++
-	}
+	})
 }
 
 func (s *server) expireObject(ctx context.Context, id ids.ObjectID, now time.Time) error {
@@ -70,28 +59,32 @@ func (s *server) projects(r *http.Request, now time.Time, res *Result) {
 		return
 	}
 	ctx := r.Context()
-	log := httpapi.LoggerFrom(ctx)
-	pids, err := s.projectStore.Deleting(ctx, s.batch)
+	deleting := func() ([]ids.ProjectID, error) { return s.projectStore.Deleting(ctx, s.batch) }
+	each(ctx, res, "projects being deleted could not be listed; the next run retries", deleting, func(pid ids.ProjectID) {
+		if err := purge.Space(ctx, s.objectStore, s.storage, s.objectsBucket, ids.ProjectSpace(pid)); err != nil {
+			res.fail(ctx, "objects of a deleted project not purged; the next run retries", "project", pid, "error", err)
+			return
+		}
+		if err := s.projectStore.FinishDelete(ctx, pid, now); err != nil {
+			res.fail(ctx, "project delete not finished; the next run retries", "project", pid, "error", err)
+			return
+		}
+		res.DeletedProjects++
+	})
+}
+
+// each calls do on every item list returns, until ctx ends (the rest wait
+// for the next run). A failed listing is counted and logged as unlisted.
+func each[T any](ctx context.Context, res *Result, unlisted string, list func() ([]T, error), do func(T)) {
+	items, err := list()
 	if err != nil {
-		res.Errors++
-		log.WarnContext(ctx, "projects being deleted could not be listed; the next run retries", "error", err)
+		res.fail(ctx, unlisted, "error", err)
 		return
 	}
-	for _, pid := range pids {
+	for _, item := range items {
 		if ctx.Err() != nil {
 			return
 		}
-		space := ids.ProjectSpace(pid)
-		if err := purge.Space(ctx, s.objectStore, s.storage, s.objectsBucket, space); err != nil {
-			res.Errors++
-			log.WarnContext(ctx, "objects of a deleted project not purged; the next run retries", "project", pid, "error", err)
-			continue
-		}
-		if err := s.projectStore.FinishDelete(ctx, pid, now); err != nil {
-			res.Errors++
-			log.WarnContext(ctx, "project delete not finished; the next run retries", "project", pid, "error", err)
-			continue
-		}
-		res.DeletedProjects++
+		do(item)
 	}
 }

@@ -33,6 +33,13 @@ type Result struct {
 	Errors   int `json:"errors"`
 }
 
+// fail counts a failure of the run and logs it as a warning: failures are
+// never fatal to a run, and the next run retries what failed.
+func (res *Result) fail(ctx context.Context, msg string, args ...any) {
+	res.Errors++
+	httpapi.LoggerFrom(ctx).WarnContext(ctx, msg, args...)
+}
+
 // perJobTimeout bounds the work on one job so that one slow job cannot eat
 // the whole run.
 const perJobTimeout = 20 * time.Second
@@ -69,7 +76,6 @@ func (s *server) sweep(w http.ResponseWriter, r *http.Request) error {
 func (s *server) one(r *http.Request, id ids.JobID, now time.Time, res *Result) {
 	ctx, cancel := context.WithTimeout(r.Context(), perJobTimeout)
 	defer cancel()
-	log := httpapi.LoggerFrom(ctx)
 	j, err := s.store.Update(ctx, id, func(j *job.Job) ([]job.Event, error) {
 		ev, err := j.Sweep(now)
 		if err != nil {
@@ -84,16 +90,14 @@ func (s *server) one(r *http.Request, id ids.JobID, now time.Time, res *Result) 
 		// No timer ran out (another run got there, or the job is final
 		// and only its secrets are left).
 	case err != nil:
-		res.Errors++
-		log.WarnContext(ctx, "sweep of a job failed", "job", id, "error", err)
+		res.fail(ctx, "sweep of a job failed", "job", id, "error", err)
 		return
 	default:
 		s.count(ctx, j, res)
 	}
 	scrubbed, err := custody.Scrub(ctx, s.store, s.secrets, j, now)
 	if err != nil {
-		res.Errors++
-		log.WarnContext(ctx, "secrets of a final job not scrubbed; the next run retries", "job", id, "error", err)
+		res.fail(ctx, "secrets of a final job not scrubbed; the next run retries", "job", id, "error", err)
 	}
 	if scrubbed {
 		res.Scrubbed++
@@ -107,8 +111,7 @@ func (s *server) count(ctx context.Context, j *job.Job, res *Result) {
 	case job.Expired:
 		res.Expired++
 		if err := s.deleteWorkspace(ctx, j); err != nil {
-			res.Errors++
-			httpapi.LoggerFrom(ctx).WarnContext(ctx, "workspace of an expired job not deleted", "job", j.ID, "error", err)
+			res.fail(ctx, "workspace of an expired job not deleted", "job", j.ID, "error", err)
 		}
 	case job.Queued:
 		res.Requeued++
