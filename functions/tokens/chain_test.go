@@ -17,9 +17,9 @@ import (
 func TestNarrowedTokenSeesOnlyItself(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	other := e.create(alice, map[string]any{"name": "other", "scopes": []string{"objects:write"}, "expiresInSeconds": 3600})
-	narrow := e.create(alice, map[string]any{"name": "narrow", "scopes": []string{"jobs:read"}, "expiresInSeconds": 3600})
-	manager := e.create(alice, map[string]any{"name": "manager", "scopes": []string{"tokens:manage"}, "expiresInSeconds": 3600})
+	other := e.token(alice, "other", "objects:write")
+	narrow := e.token(alice, "narrow", "jobs:read")
+	manager := e.token(alice, "manager", "tokens:manage")
 	asNarrow, asManager := user{ID: alice.ID, Token: narrow.Token}, user{ID: alice.ID, Token: manager.Token}
 
 	l := e.list(asNarrow)
@@ -31,7 +31,7 @@ func TestNarrowedTokenSeesOnlyItself(t *testing.T) {
 	require.False(t, e.list(alice).Tokens[2].Revoked)
 
 	require.Len(t, e.list(asManager).Tokens, 3, "tokens:manage sees every token")
-	require.Len(t, e.list(user{Token: e.create(alice, map[string]any{"name": "all", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token}).Tokens, 4, `"all" includes tokens:manage`)
+	require.Len(t, e.list(user{Token: e.token(alice, "all", "all").Token}).Tokens, 4, `"all" includes tokens:manage`)
 	require.Equal(t, http.StatusNoContent, e.Do(asManager, http.MethodDelete, "/tokens/"+string(other.ID), nil).Status)
 	e.Do(user{Token: other.Token}, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusUnauthorized, "unauthenticated", "revoked")
 
@@ -90,8 +90,8 @@ func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
 	}
 
 	// Revoking a child leaves its parent alone.
-	p2 := e.create(alice, map[string]any{"name": "p2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
-	c2 := e.create(user{Token: p2.Token}, map[string]any{"name": "c2", "scopes": []string{"all"}, "expiresInSeconds": 3600})
+	p2 := e.token(alice, "p2", "all")
+	c2 := e.token(user{Token: p2.Token}, "c2", "all")
 	require.Equal(t, http.StatusNoContent, e.Do(alice, http.MethodDelete, "/tokens/"+string(c2.ID), nil).Status)
 	require.Equal(t, http.StatusOK, e.Do(user{Token: p2.Token}, http.MethodGet, "/tokens", nil).Status)
 }
@@ -100,9 +100,9 @@ func TestChildTokenLivesAndDiesWithItsParent(t *testing.T) {
 func TestChainDepthIsBounded(t *testing.T) {
 	e := newEnv(t)
 	alice := e.newUser("alice")
-	tok := e.create(alice, map[string]any{"name": "root", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token
+	tok := e.token(alice, "root", "all").Token
 	for range apitoken.MaxChainDepth {
-		tok = e.create(user{Token: tok}, map[string]any{"name": "link", "scopes": []string{"all"}, "expiresInSeconds": 3600}).Token
+		tok = e.token(user{Token: tok}, "link", "all").Token
 	}
 	e.Do(user{Token: tok}, http.MethodPost, "/tokens", map[string]any{"name": "too deep", "scopes": []string{"all"}, "expiresInSeconds": 3600}).
 		RequireError(t, http.StatusBadRequest, "invalid_argument", "descends from")

@@ -65,6 +65,12 @@ func (e *env) create(u user, body map[string]any) created {
 	return c
 }
 
+// token creates a token of u named name with scopes, valid for an hour.
+func (e *env) token(u user, name string, scopes ...string) created {
+	e.t.Helper()
+	return e.create(u, map[string]any{"name": name, "scopes": scopes, "expiresInSeconds": 3600})
+}
+
 type listed struct {
 	Tokens []apitoken.Info `json:"tokens"`
 }

@@ -12,7 +12,7 @@ import (
 func BenchmarkAPITokenRequest(b *testing.B) {
 	e := newEnv(b)
 	alice := e.newUser("bench-token")
-	c := e.create(alice, map[string]any{"name": "bench", "scopes": []string{"all"}, "expiresInSeconds": 3600})
+	c := e.token(alice, "bench", "all")
 	apiUser := user{ID: alice.ID, Token: c.Token}
 	for b.Loop() {
 		if r := e.Do(apiUser, http.MethodGet, "/tokens", nil); r.Status != http.StatusOK {

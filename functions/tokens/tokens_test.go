@@ -24,7 +24,7 @@ func TestCreateListRevoke(t *testing.T) {
 	alice := e.newUser("alice")
 	before := time.Now()
 
-	c := e.create(alice, map[string]any{"name": "ci", "scopes": []string{"objects:read", "jobs:write"}, "expiresInSeconds": 3600})
+	c := e.token(alice, "ci", "objects:read", "jobs:write")
 	require.True(t, strings.HasPrefix(c.Token, identity.APITokenPrefix))
 	require.Len(t, c.Token, apitoken.TokenLen)
 	require.Equal(t, "ci", c.Name)
