@@ -15,7 +15,7 @@ import (
 // Manager emulator. Storing the job and its upload is outside the timer.
 func BenchmarkWorkspaceFinalized(b *testing.B) {
 	e := newEnv(b)
-	srv := serve(b, e)
+	srv := serve(b, e.h)
 
 	var lastID ids.JobID
 	for b.Loop() {
@@ -24,8 +24,8 @@ func BenchmarkWorkspaceFinalized(b *testing.B) {
 		obj := e.uploadArtifact(j.ID, job.WorkspaceKind, 0)
 		lastID = j.ID
 		b.StartTimer()
-		if resp := post(b, srv.URL, finalize.EventType, obj); resp.StatusCode/100 != 2 {
-			b.Fatalf("finalize of %s answered %s", j.ID, resp.Status)
+		if resp := post(b, srv.URL, finalize.EventType, obj); resp.Status/100 != 2 {
+			b.Fatalf("finalize of %s answered %d: %s", j.ID, resp.Status, resp.Body)
 		}
 	}
 	b.StopTimer()
