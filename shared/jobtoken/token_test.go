@@ -40,9 +40,7 @@ type fixture struct {
 func newFixture(t testing.TB) (*fixture, func(name string) error) {
 	t.Helper()
 	client := custodytest.New(t).Client
-	keys := secretmanager.NewSigningKeys(client, project, "")
-	_, err := keys.Rotate(context.Background())
-	require.NoError(t, err)
+	keys := rotatedKeys(t, client, 1)
 	f := &fixture{keys: keys, client: client, now: time.Now().Truncate(time.Second)}
 	clock := func() time.Time { return f.now }
 	f.issuer = jobtoken.NewIssuer(keys, issuer, clock)

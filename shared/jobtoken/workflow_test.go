@@ -37,6 +37,17 @@ func disableVersion(t *testing.T, client *smapi.Client, secret, kid string) {
 	require.NoError(t, err)
 }
 
+// rotatedKeys is a key store on the default secret after n rotations.
+func rotatedKeys(t testing.TB, client *smapi.Client, n int) *secretmanager.SigningKeys {
+	t.Helper()
+	keys := secretmanager.NewSigningKeys(client, project, "")
+	for range n {
+		_, err := keys.Rotate(context.Background())
+		require.NoError(t, err)
+	}
+	return keys
+}
+
 // coldMinter is a workflow minter over a new key store on secret ("": the
 // default), so with a cold cache, for the tests' issuer and audience.
 func coldMinter(client *smapi.Client, secret string) *jobtoken.WorkflowMinter {
@@ -235,11 +246,7 @@ func TestRotateTwiceThenDisable(t *testing.T) {
 func TestColdStoreUsesLatestEnabled(t *testing.T) {
 	ctx := context.Background()
 	client, _ := newClient(t)
-	keys := secretmanager.NewSigningKeys(client, project, "")
-	_, err := keys.Rotate(ctx)
-	require.NoError(t, err)
-	_, err = keys.Rotate(ctx)
-	require.NoError(t, err)
+	rotatedKeys(t, client, 2)
 	disableVersion(t, client, secretmanager.DefaultSigningKeySecret, "2")
 
 	cold := coldMinter(client, "")
@@ -251,9 +258,7 @@ func TestColdStoreUsesLatestEnabled(t *testing.T) {
 func TestMintBadInputAndNoTokenInErrors(t *testing.T) {
 	ctx := context.Background()
 	client, running := newClient(t)
-	keys := secretmanager.NewSigningKeys(client, project, "")
-	_, err := keys.Rotate(ctx)
-	require.NoError(t, err)
+	keys := rotatedKeys(t, client, 1)
 	now := time.Now()
 	m := jobtoken.NewWorkflowMinter(keys, jobtoken.WorkflowOptions{Issuer: "https://valet.test", Audience: "valet-workflows", Now: func() time.Time { return now }})
 	token, _, err := m.Mint(ctx, "j_1", "svc", now.Add(time.Hour))
