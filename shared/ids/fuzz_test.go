@@ -11,14 +11,35 @@ import (
 	"valet.dev/valet/shared/ids"
 )
 
+// invalidMessage asserts err is an Invalid refusal whose message is valid
+// UTF-8, and returns the message.
+func invalidMessage(t *testing.T, err error) string {
+	t.Helper()
+	require.Equal(t, apperr.Invalid, apperr.CodeOf(err))
+	msg := err.(*apperr.Error).Message
+	require.True(t, utf8.ValidString(msg), "messages are valid UTF-8")
+	return msg
+}
+
+// requireDisplaySafe asserts s holds no character a listing could be fooled
+// or split by: no control character (C0, DEL, C1), bidirectional control
+// or line or paragraph separator.
+func requireDisplaySafe(t *testing.T, s string) {
+	t.Helper()
+	for _, r := range s {
+		require.False(t, r < 0x20 || (0x7f <= r && r <= 0x9f), "control character %U", r)
+		require.NotContains(t, bidiControls, r, "bidirectional control %U", r)
+		require.False(t, r == 0x2028 || r == 0x2029, "line separator %U", r)
+	}
+}
+
 // roundTrip checks that parse either fails with Invalid or returns a value
 // whose text is the input and which parses to itself again.
 func roundTrip[T ~string](t *testing.T, s string, parse func(string) (T, error)) (T, bool) {
 	t.Helper()
 	v, err := parse(s)
 	if err != nil {
-		require.Equal(t, apperr.Invalid, apperr.CodeOf(err))
-		require.True(t, utf8.ValidString(err.(*apperr.Error).Message), "messages are valid UTF-8")
+		invalidMessage(t, err)
 		return "", false
 	}
 	require.Equal(t, s, string(v))
@@ -81,10 +102,27 @@ func FuzzParseObjectName(f *testing.F) {
 		require.NotEqual(t, ".", string(v))
 		require.NotEqual(t, "..", string(v))
 		require.LessOrEqual(t, len(v), ids.MaxObjectNameLen)
-		for _, r := range string(v) {
-			require.False(t, r < 0x20 || (0x7f <= r && r <= 0x9f), "control character %U", r)
-			require.False(t, r == 0x200e || r == 0x200f || (0x202a <= r && r <= 0x202e) || (0x2066 <= r && r <= 0x2069), "bidirectional control %U", r)
-			require.False(t, r == 0x2028 || r == 0x2029, "line separator %U", r)
+		requireDisplaySafe(t, string(v))
+	})
+}
+
+// FuzzCheckLabel: a label that passes is valid UTF-8 within the bound and
+// holds no character a listing could be fooled or split by; a refusal is
+// Invalid with a valid UTF-8 message naming the field.
+func FuzzCheckLabel(f *testing.F) {
+	for _, seed := range []string{"ci", "", " ", "prod\u202e", "\u2066x\u2069", "x\u061c", "\u200e", "a\u2028b", "\xff", "é"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		err := ids.CheckLabel("name", s, 100)
+		if err != nil {
+			msg := invalidMessage(t, err)
+			require.True(t, strings.HasPrefix(msg, "name "), msg)
+			return
 		}
+		require.True(t, utf8.ValidString(s))
+		require.LessOrEqual(t, utf8.RuneCountInString(s), 100)
+		require.NotEmpty(t, strings.TrimSpace(s))
+		requireDisplaySafe(t, s)
 	})
 }

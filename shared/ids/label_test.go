@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -43,30 +42,4 @@ func TestCheckLabel(t *testing.T) {
 		_, err = ids.ParseObjectName("a" + string(r))
 		require.Error(t, err, "object names refuse %U too", r)
 	}
-}
-
-// FuzzCheckLabel: a label that passes is valid UTF-8 within the bound and
-// holds no character a listing could be fooled or split by; a refusal is
-// Invalid with a valid UTF-8 message naming the field.
-func FuzzCheckLabel(f *testing.F) {
-	for _, seed := range []string{"ci", "", " ", "prod\u202e", "\u2066x\u2069", "x\u061c", "\u200e", "a\u2028b", "\xff", "é"} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		err := ids.CheckLabel("name", s, 100)
-		if err != nil {
-			require.Equal(t, apperr.Invalid, apperr.CodeOf(err))
-			msg := err.(*apperr.Error).Message
-			require.True(t, utf8.ValidString(msg))
-			require.True(t, strings.HasPrefix(msg, "name "), msg)
-			return
-		}
-		require.True(t, utf8.ValidString(s))
-		require.LessOrEqual(t, utf8.RuneCountInString(s), 100)
-		require.NotEmpty(t, strings.TrimSpace(s))
-		for _, r := range s {
-			require.NotContains(t, bidiControls, r)
-			require.False(t, r < 0x20 || (0x7f <= r && r <= 0x9f) || r == 0x2028 || r == 0x2029, "%U", r)
-		}
-	})
 }
