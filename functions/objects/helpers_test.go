@@ -41,15 +41,16 @@ type env struct {
 	auditLog *apitest.Logs // the audit writer's log lines
 }
 
-// newEnv serves the function with quota (0: the default).
-func newEnv(t testing.TB, quota int64) *env {
+// newEnv serves the function with quota (0: the default), over stores
+// built with storeOpts.
+func newEnv(t testing.TB, quota int64, storeOpts ...valetfs.StoreOption) *env {
 	t.Helper()
 	apitest.Bench(t)
 	client := firestoretest.New(t)
 	fake, storage := privategcstest.Start(t, testBucket)
-	e := &env{t: t, objects: valetfs.NewObjectStore(client), projects: valetfs.NewProjectStore(client), gcs: fake, storage: storage,
+	e := &env{t: t, objects: valetfs.NewObjectStore(client, storeOpts...), projects: valetfs.NewProjectStore(client, storeOpts...), gcs: fake, storage: storage,
 		auditLog: &apitest.Logs{}}
-	auditStore := valetfs.NewAuditStore(client)
+	auditStore := valetfs.NewAuditStore(client, storeOpts...)
 	e.srv = httptest.NewServer(New(Options{
 		Objects: e.objects, Projects: e.projects, Storage: e.storage, Signer: signertest.New(t),
 		Bucket: testBucket, QuotaBytes: quota, Authenticate: apitest.Authenticate,

@@ -3,23 +3,18 @@ package objects
 import (
 	"encoding/base64"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
-	"valet.dev/valet/emulators/privategcs/privategcstest"
 	"valet.dev/valet/shared/apperr"
 	valetfs "valet.dev/valet/shared/firestore"
-	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
-	"valet.dev/valet/shared/signer/signertest"
 )
 
 // cursor is a page token as a client could forge it: base64url JSON.
@@ -62,19 +57,10 @@ func TestListObjectsRefusesWhatFirestoreCannotTake(t *testing.T) {
 // The stores here get a deadline nothing can meet.
 func TestStoreDeadlineAnswers503(t *testing.T) {
 	apitest.DiscardLogs(t)
-	client := firestoretest.New(t)
-	fake, err := fakestorage.NewServerWithOptions(fakestorage.Options{NoListener: true})
-	require.NoError(t, err)
-	t.Cleanup(fake.Stop)
-	expired := valetfs.CallTimeout(time.Nanosecond)
-	srv := httptest.NewServer(New(Options{
-		Objects: valetfs.NewObjectStore(client, expired), Projects: valetfs.NewProjectStore(client, expired),
-		Storage: privategcstest.Client(t, fake.HTTPClient().Transport), Signer: signertest.New(t), Bucket: testBucket, Authenticate: apitest.Authenticate, Audit: apitest.Audit(t),
-	}))
-	t.Cleanup(srv.Close)
+	e := newEnv(t, 0, valetfs.CallTimeout(time.Nanosecond))
 	alice := unique("alice")
 	for _, path := range []string{"/spaces", "/spaces/users/" + alice + "/objects", "/objects/" + string(ids.NewObjectID())} {
-		r := apitest.DoAs(t, srv.URL, user(alice), "GET", path, nil)
+		r := e.call(user(alice), "GET", path, nil)
 		require.Equal(t, http.StatusServiceUnavailable, r.Status, "%s: %s", path, r.Body)
 		require.Equal(t, httpapi.RetryAfterSeconds, r.Header.Get("Retry-After"), path)
 		require.Contains(t, string(r.Body), "did not answer in time", path)
