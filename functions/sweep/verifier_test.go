@@ -1,7 +1,6 @@
 package sweep_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -22,7 +21,7 @@ func TestSweepWithTheServiceVerifier(t *testing.T) {
 	const scheduler = "scheduler@valet-test.iam.gserviceaccount.com"
 	issuer := oidctest.Start(t, "valet-users")
 	// The production verifier, with the dev issuer's keys for Google's.
-	validator, err := authn.NewValidator(context.Background(), issuer.URL+oidc.JWKSPath)
+	validator, err := authn.NewValidator(t.Context(), issuer.URL+oidc.JWKSPath)
 	require.NoError(t, err)
 
 	// The audience is the function's URL: known once it listens, so the
