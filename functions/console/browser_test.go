@@ -3,11 +3,9 @@ package console_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,11 +187,7 @@ func TestConsoleInTheBrowser(t *testing.T) {
 
 	// Submit a job from a folder; the reference worker runs it.
 	dir := t.TempDir()
-	for name, body := range map[string]string{"main.go": "package main\n", "data/in.csv": "a,b\n1,2\n"} {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-	}
+	clienttest.WriteTree(t, dir, map[string]string{"main.go": "package main\n", "data/in.csv": "a,b\n1,2\n"})
 	workerLog := &apitest.Logs{}
 	workerDone := make(chan int, 1)
 	go func() {
@@ -259,11 +253,10 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	require.Equal(t, content, b.download("download object", chromedp.Click(chromedp.CSS(row+" button.download"))))
 
 	// A page on another origin may not call the API: its preflight fails.
-	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	evil := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "<!doctype html><title>elsewhere</title><p>another site</p>")
-	}))
-	defer evil.Close()
-	b.run("another origin", chromedp.Navigate(evil.URL))
+	})
+	b.run("another origin", chromedp.Navigate(evil))
 	outcome := b.eval(fmt.Sprintf(`fetch(%q, {headers: {Authorization: "Bearer x"}}).then(r => "answered " + r.status, e => "refused: " + e.name)`,
 		s.Info.Functions["jobs"]+"/jobs"))
 	require.Equal(t, "refused: TypeError", outcome, "the preflight from another origin fails, so the browser never sends the request")
@@ -272,21 +265,11 @@ func TestConsoleInTheBrowser(t *testing.T) {
 // fetchArtifact gets a job artifact's signed URL as user and its bytes.
 func fetchArtifact(t *testing.T, url, token string) []byte {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	require.Equal(t, http.StatusOK, res.StatusCode)
 	var signed struct {
 		URL string `json:"url"`
 	}
-	require.NoError(t, json.NewDecoder(res.Body).Decode(&signed))
-	data, err := http.Get(signed.URL)
-	require.NoError(t, err)
-	defer data.Body.Close()
-	b, err := io.ReadAll(data.Body)
-	require.NoError(t, err)
-	return b
+	apitest.Do(t, url, token, http.MethodGet, "", nil).Decode(t, http.StatusOK, &signed)
+	data := apitest.Send(t, http.MethodGet, signed.URL, nil, nil)
+	require.Equal(t, http.StatusOK, data.Status)
+	return data.Body
 }

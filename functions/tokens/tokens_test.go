@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"valet.dev/valet/shared/apitoken"
 	valetfs "valet.dev/valet/shared/firestore"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
 )
 
@@ -178,14 +178,12 @@ func TestServicesAndUnconfigured(t *testing.T) {
 	svc := New(Options{Tokens: e.store, Authenticate: func(*http.Request) (identity.Principal, error) {
 		return identity.Principal{Kind: identity.Service, ID: "d@x.iam.gserviceaccount.com", Scopes: identity.AllScopes}, nil
 	}})
-	srv := httptest.NewServer(svc)
-	t.Cleanup(srv.Close)
+	srv := apitest.Serve(t, svc)
 	user{Token: "x"}.Do(t, srv.URL, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusForbidden, "permission_denied", "users only")
 	user{Token: "x"}.Do(t, srv.URL, http.MethodPost, "/tokens", map[string]any{"name": "x", "scopes": []string{"all"}}).
 		RequireError(t, http.StatusForbidden, "permission_denied", "users only")
 
-	bare := httptest.NewServer(New(Options{}))
-	t.Cleanup(bare.Close)
+	bare := apitest.Serve(t, New(Options{}))
 	user{}.Do(t, bare.URL, http.MethodGet, "/tokens", nil).RequireError(t, http.StatusServiceUnavailable, "unavailable", "not configured")
 	require.Equal(t, http.StatusOK, user{}.Do(t, bare.URL, http.MethodGet, "/healthz", nil).Status)
 	e.Do(user{}, http.MethodPut, "/tokens", nil).RequireError(t, http.StatusMethodNotAllowed, "method_not_allowed", "")
@@ -199,13 +197,11 @@ func TestJWKS(t *testing.T) {
 	require.Equal(t, "public, max-age=300", resp.Header.Get("Cache-Control"))
 	require.JSONEq(t, string(e.issuer.JWKS()), string(resp.Body))
 
-	bare := httptest.NewServer(New(Options{}))
-	t.Cleanup(bare.Close)
+	bare := apitest.Serve(t, New(Options{}))
 	resp = user{}.Do(t, bare.URL, http.MethodGet, JWKSPath, nil)
 	require.Equal(t, http.StatusOK, resp.Status)
 	require.JSONEq(t, `{"keys":[]}`, string(resp.Body))
 
-	failing := httptest.NewServer(New(Options{JWKS: func(context.Context) ([]byte, error) { return nil, errors.New("kms down") }}))
-	t.Cleanup(failing.Close)
+	failing := apitest.Serve(t, New(Options{JWKS: func(context.Context) ([]byte, error) { return nil, errors.New("kms down") }}))
 	user{}.Do(t, failing.URL, http.MethodGet, JWKSPath, nil).RequireError(t, http.StatusServiceUnavailable, "unavailable", "JWKS")
 }
