@@ -200,7 +200,7 @@ func bundleEntry(j *job.Job, b authBundle) audit.Entry {
 	if j.Lock.SealTo != "" {
 		parts = append(parts, "sealed")
 	}
-	return audit.Entry{Space: j.Space().String(), Action: audit.BundleHandedOut, Target: "jobs/" + j.ID.String(), Epoch: j.Lock.Epoch,
+	return audit.Entry{Space: j.Space(), Action: audit.BundleHandedOut, Target: "jobs/" + j.ID.String(), Epoch: j.Lock.Epoch,
 		Parts: parts, TokenKind: audit.JobToken, TokenID: jobtoken.TokenID(b.JobToken), Scopes: j.RuntimeScopes,
 		ExpiresAt: audit.At(b.Workspace.ExpiresAt)}
 }

@@ -41,7 +41,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request, kind job.Kind
 	if err != nil {
 		return apperr.Wrap(err, apperr.Internal, "the download URL cannot be signed")
 	}
-	h.audit.Write(r.Context(), audit.URL(j.Space().String(), "jobs/"+j.ID.String()+"/"+string(kind), http.MethodGet, u.ExpiresAt))
+	h.audit.Write(r.Context(), audit.URL(j.Space(), "jobs/"+j.ID.String()+"/"+string(kind), http.MethodGet, u.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusOK, u.Link())
 	return nil
 }

@@ -26,7 +26,7 @@ func (h *handler) cancel(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	default:
-		h.audit.Write(r.Context(), audit.Of(j.Space().String(), audit.JobCancelled, "jobs/"+j.ID.String()))
+		h.audit.Write(r.Context(), audit.Of(j.Space(), audit.JobCancelled, "jobs/"+j.ID.String()))
 	}
 	custody.AfterFinal(r.Context(), httpapi.LoggerFrom(r.Context()), h.store, h.secrets, j, now)
 	httpapi.WriteJSON(w, http.StatusOK, j.View())

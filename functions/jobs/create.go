@@ -121,7 +121,7 @@ func (h *handler) create(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	h.audit.Write(r.Context(), audit.URL(j.Space().String(), "jobs/"+j.ID.String()+"/workspace", upload.Method, upload.ExpiresAt))
+	h.audit.Write(r.Context(), audit.URL(j.Space(), "jobs/"+j.ID.String()+"/workspace", upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Job: j.View(), Upload: &upload})
 	return nil
 }

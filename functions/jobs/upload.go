@@ -37,7 +37,7 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.audit.Write(r.Context(), audit.URL(j.Space().String(), "jobs/"+j.ID.String()+"/workspace", upload.Method, upload.ExpiresAt))
+	h.audit.Write(r.Context(), audit.URL(j.Space(), "jobs/"+j.ID.String()+"/workspace", upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusOK, uploadResponse{Job: j.View(), Upload: &upload})
 	return nil
 }

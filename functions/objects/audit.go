@@ -32,7 +32,7 @@ func (h *handler) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if h.auditLog == nil {
 		return httpapi.NotConfigured(Name, errors.New("objects: Options.AuditLog is not set"))
 	}
-	entries, next, err := h.auditLog.List(r.Context(), string(space), page.Size, page.Token)
+	entries, next, err := h.auditLog.List(r.Context(), space, page.Size, page.Token)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func TestAuditTrailOfAPersonalSpace(t *testing.T) {
 	entries := e.readAudit(user(alice), space, 1)
 	require.Equal(t, []audit.Action{audit.ObjectDeleted, audit.ObjectRevoked, audit.URLSigned, audit.URLSigned}, actions(entries))
 	for _, en := range entries {
-		require.Equal(t, space, en.Space)
+		require.Equal(t, space, string(en.Space))
 		require.Equal(t, "objects/"+string(id), en.Target)
 		require.Equal(t, audit.Actor{Kind: "user", ID: alice}, en.Actor)
 		require.NoError(t, audit.ParseID(en.ID))

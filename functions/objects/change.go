@@ -116,7 +116,7 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) error {
 	if err := h.storage.Delete(r.Context(), h.bucket, o.Key, 0); err != nil {
 		return apperr.Wrap(err, apperr.Unavailable, "object %s has a new key but its old bytes could not be deleted, so old URLs may still work; revoke again", o.ID)
 	}
-	h.audit.Write(r.Context(), audit.Of(string(o.Space), audit.ObjectRevoked, "objects/"+string(o.ID)))
+	h.audit.Write(r.Context(), audit.Of(o.Space, audit.ObjectRevoked, "objects/"+string(o.ID)))
 	httpapi.WriteJSON(w, http.StatusOK, moved)
 	return nil
 }
@@ -147,7 +147,7 @@ func (h *handler) deleteObject(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	h.audit.Write(r.Context(), audit.Of(string(o.Space), audit.ObjectDeleted, "objects/"+string(o.ID)))
+	h.audit.Write(r.Context(), audit.Of(o.Space, audit.ObjectDeleted, "objects/"+string(o.ID)))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

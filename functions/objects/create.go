@@ -59,7 +59,7 @@ func (h *handler) createObject(w http.ResponseWriter, r *http.Request) error {
 	if err := h.objects.Create(r.Context(), o, h.quota); err != nil {
 		return err
 	}
-	h.audit.Write(r.Context(), audit.URL(string(o.Space), "objects/"+string(o.ID), upload.Method, upload.ExpiresAt))
+	h.audit.Write(r.Context(), audit.URL(o.Space, "objects/"+string(o.ID), upload.Method, upload.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusCreated, uploadResponse{Object: o, Upload: upload})
 	return nil
 }

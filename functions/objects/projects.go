@@ -111,7 +111,7 @@ func (h *handler) createProject(w http.ResponseWriter, r *http.Request) error {
 	if err := h.projects.Create(r.Context(), proj, proj.CreatedBy, proj.CreatedAt); err != nil {
 		return err
 	}
-	h.audit.Write(r.Context(), audit.Entry{Space: projectSpace(proj.ID), Action: audit.ProjectCreated, Target: "projects/" + string(proj.ID), Role: string(project.Owner)})
+	h.audit.Write(r.Context(), audit.Entry{Space: ids.ProjectSpace(proj.ID), Action: audit.ProjectCreated, Target: "projects/" + string(proj.ID), Role: string(project.Owner)})
 	members, err := h.projects.Members(r.Context(), proj.ID)
 	if err != nil {
 		return err
@@ -192,14 +192,12 @@ func (h *handler) setMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.audit.Write(r.Context(), audit.Entry{Space: projectSpace(proj.ID), Action: audit.MemberSet, Target: memberTarget(proj.ID, string(user)), Role: string(role)})
+	h.audit.Write(r.Context(), audit.Entry{Space: ids.ProjectSpace(proj.ID), Action: audit.MemberSet, Target: memberTarget(proj.ID, string(user)), Role: string(role)})
 	httpapi.WriteJSON(w, http.StatusOK, m)
 	return nil
 }
 
 // projectSpace is the space of project pid, for audit entries.
-func projectSpace(pid ids.ProjectID) string { return string(ids.ProjectSpace(pid)) }
-
 // memberTarget names a membership in audit entries.
 func memberTarget(pid ids.ProjectID, user string) string {
 	return "projects/" + string(pid) + "/members/" + user
@@ -230,7 +228,7 @@ func (h *handler) removeMember(w http.ResponseWriter, r *http.Request) error {
 	if err := h.projects.RemoveMember(r.Context(), proj.ID, user, ids.UserID(p.ID)); err != nil {
 		return err
 	}
-	h.audit.Write(r.Context(), audit.Of(projectSpace(proj.ID), audit.MemberRemoved, memberTarget(proj.ID, string(user))))
+	h.audit.Write(r.Context(), audit.Of(ids.ProjectSpace(proj.ID), audit.MemberRemoved, memberTarget(proj.ID, string(user))))
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -256,7 +254,7 @@ func (h *handler) deleteProject(w http.ResponseWriter, r *http.Request) error {
 	if err := h.projects.BeginDelete(r.Context(), proj.ID, force); err != nil {
 		return err
 	}
-	h.audit.Write(r.Context(), audit.Of(projectSpace(proj.ID), audit.ProjectDeleted, "projects/"+string(proj.ID)))
+	h.audit.Write(r.Context(), audit.Of(ids.ProjectSpace(proj.ID), audit.ProjectDeleted, "projects/"+string(proj.ID)))
 	// From here on the project is gone for its members; a failure below
 	// is finished by the sweep.
 	if err := purge.Space(r.Context(), h.objects, h.storage, h.bucket, ids.ProjectSpace(proj.ID)); err != nil {

@@ -74,7 +74,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.audit.Write(r.Context(), audit.URL(string(o.Space), "objects/"+string(o.ID), http.MethodGet, u.ExpiresAt))
+	h.audit.Write(r.Context(), audit.URL(o.Space, "objects/"+string(o.ID), http.MethodGet, u.ExpiresAt))
 	httpapi.WriteJSON(w, http.StatusOK, u.Link())
 	return nil
 }

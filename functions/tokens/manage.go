@@ -108,4 +108,4 @@ func (h *handler) revoke(w http.ResponseWriter, r *http.Request) error {
 }
 
 // personal is p's personal space, where its API tokens are audited.
-func personal(p identity.Principal) string { return string(ids.UserSpace(ids.UserID(p.ID))) }
+func personal(p identity.Principal) ids.SpaceID { return ids.UserSpace(ids.UserID(p.ID)) }

@@ -44,6 +44,7 @@ import (
 
 	"valet.dev/valet/shared/apperr"
 	"valet.dev/valet/shared/identity"
+	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/logging"
 )
 
@@ -116,11 +117,11 @@ type Actor struct {
 // Entry is one audit record. Only Space, Action and Target are required of
 // callers; Write fills ID, Time and, from the request's principal, Actor.
 type Entry struct {
-	ID     string    `json:"id" firestore:"id"`
-	Time   time.Time `json:"time" firestore:"time"`
-	Space  string    `json:"space" firestore:"space"` // users/<uid> or projects/<pid>: whose record it is
-	Action Action    `json:"action" firestore:"action"`
-	Actor  Actor     `json:"actor" firestore:"actor"`
+	ID     string      `json:"id" firestore:"id"`
+	Time   time.Time   `json:"time" firestore:"time"`
+	Space  ids.SpaceID `json:"space" firestore:"space"` // users/<uid> or projects/<pid>: whose record it is
+	Action Action      `json:"action" firestore:"action"`
+	Actor  Actor       `json:"actor" firestore:"actor"`
 	// Target is what the capability is about: "objects/<id>",
 	// "jobs/<id>/workspace", "jobs/<id>/output", "tokens/<id>",
 	// "projects/<pid>/members/<uid>", ...
@@ -264,12 +265,12 @@ func ParseID(s string) error {
 }
 
 // URL is the entry of a signed URL for target handed out in space.
-func URL(space, target, method string, expiresAt time.Time) Entry {
+func URL(space ids.SpaceID, target, method string, expiresAt time.Time) Entry {
 	return Entry{Space: space, Action: URLSigned, Target: target, Method: method, ExpiresAt: At(expiresAt)}
 }
 
 // Of is an entry of action on target in space, for the actions that need
 // nothing more.
-func Of(space string, action Action, target string) Entry {
+func Of(space ids.SpaceID, action Action, target string) Entry {
 	return Entry{Space: space, Action: action, Target: target}
 }

@@ -34,7 +34,7 @@ func Workflow(ctx context.Context, c Store, m Minter, j *job.Job, w *audit.Write
 	return c.Ensure(ctx, j, WorkflowToken, j.Deadline, func() (string, error) {
 		token, jti, err := m.Mint(ctx, j.ID.String(), j.RuntimeUser, j.Deadline)
 		if err == nil {
-			w.Write(ctx, audit.Entry{Space: j.Space().String(), Action: audit.TokenMinted, Target: "jobs/" + j.ID.String(),
+			w.Write(ctx, audit.Entry{Space: j.Space(), Action: audit.TokenMinted, Target: "jobs/" + j.ID.String(),
 				TokenKind: audit.WorkflowToken, TokenID: jti, ExpiresAt: audit.At(j.Deadline)})
 		}
 		return token, err

@@ -46,8 +46,8 @@ type auditDoc struct {
 	SchemaVersion int       `firestore:"schemaVersion"`
 }
 
-func (s *AuditStore) entries(space string) *firestore.CollectionRef {
-	return s.client.Collection(SpacesCollection).Doc(SpaceDocID(ids.SpaceID(space))).Collection(AuditCollection)
+func (s *AuditStore) entries(space ids.SpaceID) *firestore.CollectionRef {
+	return s.client.Collection(SpacesCollection).Doc(SpaceDocID(space)).Collection(AuditCollection)
 }
 
 // Add stores e under e.Space (which must be a space id), to expire at
@@ -55,7 +55,7 @@ func (s *AuditStore) entries(space string) *firestore.CollectionRef {
 func (s *AuditStore) Add(ctx context.Context, e audit.Entry, expireAt time.Time) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if _, err := ids.ParseSpaceID(e.Space); err != nil {
+	if _, err := ids.ParseSpaceID(string(e.Space)); err != nil {
 		return err
 	}
 	if err := audit.ParseID(e.ID); err != nil {
@@ -77,10 +77,10 @@ type auditCursor struct {
 // List returns space's entries newest first, at most size (1 to
 // audit.MaxPageSize; 0 means audit.DefaultPageSize), and the token of the
 // next page ("" after the last). Expired entries are left out.
-func (s *AuditStore) List(ctx context.Context, space string, size int, pageToken string) ([]audit.Entry, string, error) {
+func (s *AuditStore) List(ctx context.Context, space ids.SpaceID, size int, pageToken string) ([]audit.Entry, string, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if _, err := ids.ParseSpaceID(space); err != nil {
+	if _, err := ids.ParseSpaceID(string(space)); err != nil {
 		return nil, "", err
 	}
 	size, err := pageSize(size, audit.DefaultPageSize, audit.MaxPageSize)

@@ -22,7 +22,7 @@ import (
 func TestAuditStoreListsNewestFirstByPage(t *testing.T) {
 	ctx := context.Background()
 	s := valetfs.NewAuditStore(firestoretest.New(t))
-	space, other := string(objecttest.NewSpace()), string(objecttest.NewSpace())
+	space, other := objecttest.NewSpace(), objecttest.NewSpace()
 	base := time.Now().UTC().Truncate(time.Microsecond)
 	var want []string // newest first
 	for i := range 7 {
@@ -62,7 +62,7 @@ func TestAuditStoreListsNewestFirstByPage(t *testing.T) {
 	require.Equal(t, "objects/o6", all[0].Target)
 	require.Equal(t, "GET", all[0].Method)
 
-	empty, next, err := s.List(ctx, string(objecttest.NewSpace()), 10, "")
+	empty, next, err := s.List(ctx, objecttest.NewSpace(), 10, "")
 	require.NoError(t, err)
 	require.Empty(t, next)
 	require.NotNil(t, empty, "an empty trail is an empty list")
@@ -74,7 +74,7 @@ func TestAuditStoreListsNewestFirstByPage(t *testing.T) {
 func TestAuditStoreRefusesBadInput(t *testing.T) {
 	ctx := context.Background()
 	s := valetfs.NewAuditStore(firestoretest.New(t))
-	space := string(objecttest.NewSpace())
+	space := objecttest.NewSpace()
 	for _, token := range []string{"not-a-token", "eyJ0IjoxfQ", "eyJ0IjoiMjAyNi0wMS0wMVQwMDowMDowMFoiLCJpIjoieCJ9"} {
 		_, _, err := s.List(ctx, space, 10, token)
 		require.Equal(t, apperr.Invalid, apperr.CodeOf(err), token)
