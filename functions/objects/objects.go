@@ -20,7 +20,6 @@ import (
 
 	"valet.dev/valet/shared/audit"
 	"valet.dev/valet/shared/config"
-	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/gcs"
 	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/identity"
@@ -60,7 +59,7 @@ type Options struct {
 	Audit *audit.Writer
 	// AuditLog holds the audit entries GET /spaces/{space}/audit reads;
 	// that route answers 503 without it.
-	AuditLog *valetfs.AuditStore
+	AuditLog audit.Log
 	// Authenticate turns a request's credential into a principal: users,
 	// and running jobs acting as their runtime user.
 	Authenticate func(*http.Request) (identity.Principal, error)
@@ -97,7 +96,7 @@ type handler struct {
 	storage  Storage
 	signer   *signer.Signer
 	audit    *audit.Writer
-	auditLog *valetfs.AuditStore
+	auditLog audit.Log
 	bucket   string
 	quota    int64
 	now      func() time.Time

@@ -148,6 +148,18 @@ type Store interface {
 	Add(ctx context.Context, e Entry, expireAt time.Time) error
 }
 
+// Log is a Store that reads its copies back: the trail GET
+// /spaces/{space}/audit serves. Its conformance suite is audittest.
+type Log interface {
+	Store
+	// List returns space's entries newest first (ties by id, descending),
+	// at most size (1 to MaxPageSize; 0 means DefaultPageSize), and the
+	// token of the next page ("" after the last). Entries past their
+	// expireAt are left out, whether or not they are deleted yet. A bad
+	// space, size or token is Invalid.
+	List(ctx context.Context, space ids.SpaceID, size int, pageToken string) ([]Entry, string, error)
+}
+
 // Options configures New.
 type Options struct {
 	// Out receives the log lines; os.Stdout when nil.

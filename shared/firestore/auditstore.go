@@ -28,11 +28,14 @@ import (
 // composite index is declared.
 const AuditCollection = "audit"
 
-// AuditStore keeps the queryable copy of audit entries.
+// AuditStore is audit.Log in Firestore: the queryable copy of audit
+// entries.
 type AuditStore struct {
 	store
 	now func() time.Time
 }
+
+var _ audit.Log = (*AuditStore)(nil)
 
 // NewAuditStore returns an AuditStore on c's (default) database.
 func NewAuditStore(c *firestore.Client, opts ...StoreOption) *AuditStore {
@@ -74,9 +77,8 @@ type auditCursor struct {
 	ID   string    `json:"i"`
 }
 
-// List returns space's entries newest first, at most size (1 to
-// audit.MaxPageSize; 0 means audit.DefaultPageSize), and the token of the
-// next page ("" after the last). Expired entries are left out.
+// List implements audit.Log: expired entries the TTL has not deleted yet
+// are skipped here.
 func (s *AuditStore) List(ctx context.Context, space ids.SpaceID, size int, pageToken string) ([]audit.Entry, string, error) {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()

@@ -5,6 +5,8 @@ import (
 
 	"valet.dev/valet/shared/apitoken"
 	"valet.dev/valet/shared/apitoken/tokentest"
+	"valet.dev/valet/shared/audit"
+	"valet.dev/valet/shared/audit/audittest"
 	valetfs "valet.dev/valet/shared/firestore"
 	"valet.dev/valet/shared/firestore/firestoretest"
 	"valet.dev/valet/shared/job"
@@ -41,4 +43,9 @@ func TestProjectStoreConformance(t *testing.T) {
 func TestTokenStoreConformance(t *testing.T) {
 	client := firestoretest.New(t)
 	tokentest.Run(t, func(t *testing.T) apitoken.Store { return valetfs.NewTokenStore(client) })
+}
+
+func TestAuditStoreConformance(t *testing.T) {
+	client := firestoretest.New(t)
+	audittest.Run(t, func(t *testing.T) audit.Log { return valetfs.NewAuditStore(client) })
 }
