@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"valet.dev/valet/emulators/gcloud"
 )
 
 // builds are the binaries figures 4 and 5 start.
@@ -56,13 +58,12 @@ type proc struct {
 // startProcess runs bin on a free port with env added to this process's
 // (the emulator hosts the stack set) and waits for a 200 on path.
 func startProcess(ctx context.Context, bin string, env map[string]string, path string) (*proc, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := gcloud.FreePort()
 	if err != nil {
 		return nil, err
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	url := "http://127.0.0.1:" + strconv.Itoa(port)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	url := "http://" + addr
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
 	for k, v := range env {
@@ -81,7 +82,7 @@ func startProcess(ctx context.Context, bin string, env map[string]string, path s
 			return nil, fmt.Errorf("%s answered no 200 on %s within a minute (last: %v)", bin, path, last)
 		}
 		if p.listening == 0 {
-			conn, err := net.Dial("tcp", l.Addr().String())
+			conn, err := net.Dial("tcp", addr)
 			if err != nil {
 				last = err
 				time.Sleep(time.Millisecond)
