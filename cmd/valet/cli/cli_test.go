@@ -146,15 +146,7 @@ func TestAPIErrorPrintsMessageAndAdvice(t *testing.T) {
 
 func TestGetPrintsTheJob(t *testing.T) {
 	isolate(t)
-	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/jobs/j_1" || r.Header.Get("Authorization") != "Bearer tok" {
-			http.NotFound(w, r)
-			return
-		}
-		clienttest.Answer(w, http.StatusOK, `{"id":"j_1","state":"RUNNING"}`)
-	})
-	t.Setenv("VALET_TOKEN", "tok")
-	t.Setenv("VALET_JOBS_URL", srv)
+	fakeJobs(t, "RUNNING", "", false)
 	code, stdout, stderr := run(t, "status", "j_1", "--json")
 	require.Equal(t, ExitOK, code, stderr)
 	require.Contains(t, stdout, `"state": "RUNNING"`)

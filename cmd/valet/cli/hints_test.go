@@ -10,9 +10,10 @@ import (
 	"valet.dev/valet/shared/client/clienttest"
 )
 
-// fakeJobs is a jobs function whose job j_1 is in state (with message),
-// whose cancel answers 409 as for a final job, and whose output and
-// attestation answer 409 as when absent.
+// fakeJobs is a jobs function, set in VALET_JOBS_URL with VALET_TOKEN=tok,
+// whose job j_1 is in state (with message), whose cancel answers 409 as
+// for a final job, and whose output and attestation answer 409 as when
+// absent. A request without the token gets 401.
 func fakeJobs(t *testing.T, state, message string, requireAttestation bool) string {
 	t.Helper()
 	mux := http.NewServeMux()
@@ -25,7 +26,13 @@ func fakeJobs(t *testing.T, state, message string, requireAttestation bool) stri
 	mux.HandleFunc("POST /jobs/j_1/cancel", conflict)
 	mux.HandleFunc("GET /jobs/j_1/output", conflict)
 	mux.HandleFunc("GET /jobs/j_1/attestation", conflict)
-	srv := clienttest.Server(t, mux.ServeHTTP)
+	srv := clienttest.Server(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			clienttest.Answer(w, http.StatusUnauthorized, `{"error":{"code":"unauthenticated","message":"no token"}}`)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 	t.Setenv("VALET_JOBS_URL", srv)
 	t.Setenv("VALET_TOKEN", "tok")
 	return srv
