@@ -6,19 +6,27 @@ import (
 	"encoding/base64"
 	"testing"
 
+	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
+	"valet.dev/valet/shared/gcs"
 )
 
-func TestCopyCopiesTheBytesOnce(t *testing.T) {
+// copyHello stores "hello" at spaces/users/u1/o_a and copies it to dst
+// with the adapter, which it returns with the store and the copy's answer.
+func copyHello(t *testing.T, dst string) (*fakestorage.Server, *gcs.Client, gcs.Copied) {
+	t.Helper()
 	srv := newServer(t)
 	c := client(t, srv)
-	ctx := context.Background()
 	gen := put(t, srv, "spaces/users/u1/o_a", "hello")
-
-	got, err := c.Copy(ctx, bucket, "spaces/users/u1/o_a", gen, "spaces/users/u2/o_b")
+	got, err := c.Copy(context.Background(), bucket, "spaces/users/u1/o_a", gen, dst)
 	require.NoError(t, err)
+	return srv, c, got
+}
+
+func TestCopyCopiesTheBytesOnce(t *testing.T) {
+	srv, _, got := copyHello(t, "spaces/users/u2/o_b")
 	sum := md5.Sum([]byte("hello"))
 	require.Equal(t, int64(5), got.SizeBytes)
 	require.Equal(t, base64.StdEncoding.EncodeToString(sum[:]), got.MD5)
@@ -51,12 +59,8 @@ func TestCopyOfAMissingSourceIsNotFound(t *testing.T) {
 }
 
 func TestStatReportsWhatACopyLeft(t *testing.T) {
-	srv := newServer(t)
-	c := client(t, srv)
+	_, c, copied := copyHello(t, "spaces/users/u1/o_b")
 	ctx := context.Background()
-	gen := put(t, srv, "spaces/users/u1/o_a", "hello")
-	copied, err := c.Copy(ctx, bucket, "spaces/users/u1/o_a", gen, "spaces/users/u1/o_b")
-	require.NoError(t, err)
 	got, err := c.Stat(ctx, bucket, "spaces/users/u1/o_b")
 	require.NoError(t, err)
 	require.Equal(t, copied, got)
