@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,9 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/emulators/oidc"
+	"valet.dev/valet/emulators/oidc/oidctest"
 	"valet.dev/valet/shared/config"
 	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
+	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/signer/signertest"
 	"valet.dev/valet/shared/testenv"
@@ -24,34 +25,23 @@ import (
 // does, from environment variables only, and serves an authenticated call.
 func TestDeployedFromEnvironment(t *testing.T) {
 	testenv.Require(t, "FIRESTORE_EMULATOR_HOST", "the Firestore emulator")
-	issuer, err := oidc.New(oidc.Options{DefaultAudience: "deployed-aud"})
-	require.NoError(t, err)
-	issuerSrv := httptest.NewServer(issuer)
-	t.Cleanup(issuerSrv.Close)
-	issuer.SetIssuer(issuerSrv.URL)
+	issuer := oidctest.Start(t, "deployed-aud")
 
 	keyFile := filepath.Join(t.TempDir(), "signer.pem")
 	require.NoError(t, os.WriteFile(keyFile, signertest.KeyPEM(), 0o600))
 
 	t.Setenv(config.EnvProject, firestoretest.ProjectID(t))
 	t.Setenv(config.EnvJobsBucket, "deployed-jobs")
-	t.Setenv(config.EnvUserIssuers, fmt.Sprintf(`[{"url":%q,"audiences":["deployed-aud"],"jwksUrl":%q}]`, issuerSrv.URL, issuerSrv.URL+oidc.JWKSPath))
+	t.Setenv(config.EnvUserIssuers, fmt.Sprintf(`[{"url":%q,"audiences":[%q],"jwksUrl":%q}]`, issuer.URL, issuer.Audience, issuer.URL+oidc.JWKSPath))
 	t.Setenv(config.EnvSignerEmail, "valet@deployed.iam.gserviceaccount.com")
 	t.Setenv(config.EnvSignerKeyFile, keyFile)
 	t.Setenv(secretmanager.EmulatorHostEnv, custodytest.New(t).Emulator.Addr)
 
-	h := config.Deployed(Name, Deploy)
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/jobs", nil))
-	require.Equal(t, http.StatusUnauthorized, rec.Code, rec.Body.String())
-
-	tok, err := issuer.Mint(oidc.TokenRequest{Sub: "deployed-user"})
-	require.NoError(t, err)
-	req := httptest.NewRequest(http.MethodGet, "/jobs", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	srv := apitest.Serve(t, config.Deployed(Name, Deploy))
+	r := srv.Do(apitest.Caller{}, http.MethodGet, "/jobs", nil)
+	require.Equal(t, http.StatusUnauthorized, r.Status, string(r.Body))
+	r = srv.Do(issuer.NewUser(t, "deployed-user"), http.MethodGet, "/jobs", nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 }
 
 // TestDeployedWithoutConfigurationAnswers503 shows a misconfigured
@@ -62,9 +52,8 @@ func TestDeployedWithoutConfigurationAnswers503(t *testing.T) {
 	require.ErrorContains(t, err, config.EnvProject)
 	h := config.Deployed(Name, Deploy)
 	for range 2 {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/jobs", nil))
-		require.Equal(t, http.StatusServiceUnavailable, rec.Code)
-		require.NotContains(t, rec.Body.String(), config.EnvProject, "causes go to the log, not the caller")
+		r := httptestRecorder(h, http.MethodGet, "/jobs")
+		require.Equal(t, http.StatusServiceUnavailable, r.Status)
+		require.NotContains(t, string(r.Body), config.EnvProject, "causes go to the log, not the caller")
 	}
 }
