@@ -180,9 +180,10 @@ func TestAuthBadInput(t *testing.T) {
 		"/jobs/not-a-job/auth?epoch=1":                      http.StatusBadRequest,
 		"/jobs/" + string(ids.NewJobID()) + "/auth?epoch=1": http.StatusNotFound,
 	} {
-		status, raw := e.call(t, "service:disp1", http.MethodGet, path, nil)
-		require.Equal(t, want, status, "%s: %s", path, raw)
-		errorCode(t, raw)
+		t.Run(path, func(t *testing.T) {
+			status, raw := e.call(t, "service:disp1", http.MethodGet, path, nil)
+			requireError(t, want, "", status, raw)
+		})
 	}
 	status, raw := e.call(t, "user:u1", http.MethodGet, authPath(q.ID, 1), nil)
 	requireError(t, http.StatusForbidden, apperr.PermissionDenied, status, raw)

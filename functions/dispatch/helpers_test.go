@@ -16,7 +16,6 @@ import (
 	"valet.dev/valet/shared/custody"
 	"valet.dev/valet/shared/custody/custodytest"
 	"valet.dev/valet/shared/firestore/firestoretest"
-	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/ids"
 	"valet.dev/valet/shared/job"
@@ -147,19 +146,11 @@ func (e *env) call(t testing.TB, who, method, path string, body any) (int, []byt
 	return r.Status, r.Body
 }
 
-// errorCode returns the code of an ErrorBody.
-func errorCode(t testing.TB, body []byte) apperr.Code {
-	t.Helper()
-	var eb httpapi.ErrorBody
-	require.NoError(t, json.Unmarshal(body, &eb), string(body))
-	require.NotEmpty(t, eb.Error.Message)
-	return eb.Error.Code
-}
-
+// requireError checks an answer (status, body) is an ErrorBody with
+// wantStatus and wantCode (any code when "").
 func requireError(t testing.TB, wantStatus int, wantCode apperr.Code, status int, body []byte) {
 	t.Helper()
-	require.Equal(t, wantStatus, status, string(body))
-	require.Equal(t, wantCode, errorCode(t, body), string(body))
+	apitest.Response{Status: status, Body: body}.RequireError(t, wantStatus, wantCode, "")
 }
 
 type claimed struct {
