@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"valet.dev/valet/shared/apperr"
-	"valet.dev/valet/shared/httpapi"
 	"valet.dev/valet/shared/httpapi/apitest"
 	"valet.dev/valet/shared/identity"
 	"valet.dev/valet/shared/ids"
@@ -114,12 +113,11 @@ func TestEveryRouteNeedsCredentials(t *testing.T) {
 	id := e.createJob(alice, nil).Job.ID
 	forged := user{Token: alice.Token[:len(alice.Token)-4] + "AAAA"}
 	for _, rt := range routes(id) {
-		for _, u := range []user{{}, forged, {Token: "not-a-jwt"}} {
-			var body httpapi.ErrorBody
-			e.Do(u, rt.method, rt.path, rt.body).Decode(t, http.StatusUnauthorized, &body)
-			require.Equal(t, apperr.Unauthenticated, body.Error.Code, "%s %s", rt.method, rt.path)
-			require.NotEmpty(t, body.Error.Message)
-		}
+		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
+			for _, u := range []user{{}, forged, {Token: "not-a-jwt"}} {
+				e.Do(u, rt.method, rt.path, rt.body).RequireError(t, http.StatusUnauthorized, apperr.Unauthenticated, "")
+			}
+		})
 	}
 }
 
@@ -144,12 +142,10 @@ func TestAnotherUserSeesNotFound(t *testing.T) {
 		if rt.path == "/jobs" {
 			continue
 		}
-		var bobs, absent httpapi.ErrorBody
-		e.Do(bob, rt.method, rt.path, rt.body).Decode(t, http.StatusNotFound, &bobs)
-		e.Do(alice, rt.method, strings.Replace(rt.path, id, missing, 1), rt.body).Decode(t, http.StatusNotFound, &absent)
-		require.Equal(t, apperr.NotFound, bobs.Error.Code)
-		require.Equal(t, "job "+id+" not found", bobs.Error.Message, "%s %s", rt.method, rt.path)
-		require.Equal(t, strings.Replace(absent.Error.Message, missing, id, 1), bobs.Error.Message, "same body as a missing job")
+		bobs := e.Do(bob, rt.method, rt.path, rt.body).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+		absent := e.Do(alice, rt.method, strings.Replace(rt.path, id, missing, 1), rt.body).RequireError(t, http.StatusNotFound, apperr.NotFound, "")
+		require.Equal(t, "job "+id+" not found", bobs.Message, "%s %s", rt.method, rt.path)
+		require.Equal(t, strings.Replace(absent.Message, missing, id, 1), bobs.Message, "same body as a missing job")
 	}
 	// Bob's list does not show Alice's job, and her job is untouched.
 	var list listResponse
@@ -168,10 +164,7 @@ func TestBadJobIDs(t *testing.T) {
 			if rt.path == "/jobs" {
 				continue
 			}
-			var body httpapi.ErrorBody
-			e.Do(alice, rt.method, rt.path, rt.body).Decode(t, http.StatusBadRequest, &body)
-			require.Equal(t, apperr.Invalid, body.Error.Code)
-			require.Contains(t, body.Error.Message, "job id")
+			e.Do(alice, rt.method, rt.path, rt.body).RequireError(t, http.StatusBadRequest, apperr.Invalid, "job id")
 		}
 	}
 }
