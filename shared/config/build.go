@@ -25,6 +25,8 @@ import (
 	"valet.dev/valet/shared/job"
 	"valet.dev/valet/shared/jobtoken"
 	"valet.dev/valet/shared/migrate"
+	"valet.dev/valet/shared/object"
+	"valet.dev/valet/shared/project"
 	"valet.dev/valet/shared/secretmanager"
 	"valet.dev/valet/shared/signer"
 )
@@ -90,14 +92,14 @@ func FromEnvironment(ctx context.Context) (*Deps, error) {
 func (d *Deps) Jobs() job.Store { return valetfs.NewJobStore(d.firestore) }
 
 // Projects is the Firestore project store.
-func (d *Deps) Projects() *valetfs.ProjectStore { return valetfs.NewProjectStore(d.firestore) }
+func (d *Deps) Projects() project.Store { return valetfs.NewProjectStore(d.firestore) }
 
 // Migrations runs the schema migrations of package migrate on the
 // database.
 func (d *Deps) Migrations() *migrate.Runner { return migrate.New(d.firestore) }
 
 // AuditStore is the Firestore copy of the audit trail.
-func (d *Deps) AuditStore() *valetfs.AuditStore { return valetfs.NewAuditStore(d.firestore) }
+func (d *Deps) AuditStore() audit.Log { return valetfs.NewAuditStore(d.firestore) }
 
 // Audit writes audit entries: to stdout (the audit log) and to AuditStore,
 // kept VALET_AUDIT_RETENTION_DAYS.
@@ -109,7 +111,7 @@ func (d *Deps) Audit() *audit.Writer {
 }
 
 // ObjectStore is the Firestore store of shared objects' metadata.
-func (d *Deps) ObjectStore() *valetfs.ObjectStore { return valetfs.NewObjectStore(d.firestore) }
+func (d *Deps) ObjectStore() object.Store { return valetfs.NewObjectStore(d.firestore) }
 
 // Custody keeps the jobs' runtime and workflow tokens in Secret Manager.
 func (d *Deps) Custody(ctx context.Context) (custody.Store, error) {
