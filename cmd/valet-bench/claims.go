@@ -107,7 +107,7 @@ func (b *bench) singleWriterTxPerSecond(ctx context.Context, n int) (float64, er
 	for i := range n {
 		ref := docs.Doc(fmt.Sprintf("tx%06d", i))
 		err := valetfs.RunTransaction(ctx, b.fs, func(ctx context.Context, tx *firestore.Transaction) error {
-			if _, err := tx.Get(ref); err != nil && !notFound(err) {
+			if _, err := tx.Get(ref); err != nil && !valetfs.IsNotFound(err) {
 				return err
 			}
 			return tx.Set(ref, map[string]any{"state": "claimed", "at": time.Now()})

@@ -52,7 +52,7 @@ func (b *bench) oneTransactionHandler() string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ref := docs.Doc(fmt.Sprintf("d%09d", n.Add(1)))
 		err := valetfs.RunTransaction(r.Context(), b.fs, func(ctx context.Context, tx *firestore.Transaction) error {
-			if _, err := tx.Get(ref); err != nil && !notFound(err) {
+			if _, err := tx.Get(ref); err != nil && !valetfs.IsNotFound(err) {
 				return err
 			}
 			return tx.Set(ref, map[string]any{"state": "queued", "at": time.Now()})
