@@ -1,6 +1,8 @@
 // Package gcloud starts and stops the Google Cloud SDK's Java emulators
 // (Firestore and Pub/Sub) for the dev stack and the tests: on a free port
-// unless one is given, polled until they answer, each in its own process
+// unless one is given, waited for until they print that they listen and
+// their port answers (so a server that took the port first is never
+// mistaken for them), each in its own process
 // group so that stopping it leaves nothing behind (the gcloud wrapper does
 // not stop its Java child when it is killed alone).
 package gcloud
@@ -108,7 +110,9 @@ func sdkRoot(gcloud string) string {
 	return ""
 }
 
-// Start starts an emulator and returns once it answers HTTP.
+// Start starts an emulator and returns once it answers HTTP. On a port it
+// picked itself (Options.Port 0) it tries up to three ports: the port
+// FreePort found can be taken before the emulator binds it.
 func Start(ctx context.Context, kind Kind, opts Options) (*Emulator, error) {
 	if err := Check(kind); err != nil {
 		return nil, err
@@ -122,17 +126,34 @@ func Start(ctx context.Context, kind Kind, opts Options) (*Emulator, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 60 * time.Second
 	}
-	port := opts.Port
-	if port == 0 {
-		p, err := FreePort()
-		if err != nil {
-			return nil, err
+	for attempt := 1; ; attempt++ {
+		port := opts.Port
+		if port == 0 {
+			p, err := freePort()
+			if err != nil {
+				return nil, err
+			}
+			port = p
 		}
-		port = p
+		e, err := start(ctx, kind, opts, "127.0.0.1:"+strconv.Itoa(port))
+		if opts.Port != 0 || attempt == 3 || !errors.Is(err, errExited) {
+			return e, err
+		}
 	}
-	host := "127.0.0.1:" + strconv.Itoa(port)
+}
+
+// freePort is FreePort; tests replace it.
+var freePort = FreePort
+
+// errExited is the error of an emulator that exited before it answered
+// (on a port taken meanwhile, among other reasons).
+var errExited = errors.New("exited before answering")
+
+// start starts the emulator of kind on host and waits until it is ready.
+func start(ctx context.Context, kind Kind, opts Options, host string) (*Emulator, error) {
+	ready := newReadyWatch(opts.Log, kind.readyLine())
 	cmd := exec.Command("gcloud", kind.args(host, opts.Project)...)
-	cmd.Stdout, cmd.Stderr = opts.Log, opts.Log
+	cmd.Stdout, cmd.Stderr = ready, ready
 	// Its own process group, so Stop reaches the Java child too; and a
 	// death signal so the wrapper does not outlive a crashed parent.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
@@ -141,27 +162,33 @@ func Start(ctx context.Context, kind Kind, opts Options) (*Emulator, error) {
 	}
 	e := &Emulator{Kind: kind, Host: host, cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(e.done) }()
-	if err := e.waitReady(ctx, opts.Timeout); err != nil {
+	if err := e.waitReady(ctx, ready.seen, opts.Timeout); err != nil {
 		e.Stop()
 		return nil, err
 	}
 	return e, nil
 }
 
-func (e *Emulator) waitReady(ctx context.Context, timeout time.Duration) error {
+// waitReady waits until the emulator has said it listens (seen closed) and
+// its port answers 200.
+func (e *Emulator) waitReady(ctx context.Context, seen <-chan struct{}, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	client := &http.Client{Timeout: time.Second}
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+e.Host+"/", nil)
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
+		select {
+		case <-seen:
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+e.Host+"/", nil)
+			if resp, err := client.Do(req); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return nil
+				}
 			}
+		default:
 		}
 		select {
 		case <-e.done:
-			return fmt.Errorf("%s emulator exited before answering on %s; see its log", e.Kind, e.Host)
+			return fmt.Errorf("%s emulator %w on %s; see its log", e.Kind, errExited, e.Host)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(100 * time.Millisecond):
