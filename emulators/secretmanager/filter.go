@@ -251,7 +251,10 @@ func (p *filterParser) expression() (filter, error) {
 	if len(all) == 0 {
 		return nil, fmt.Errorf("empty expression")
 	}
-	return single(all), nil
+	if len(all) == 1 {
+		return all[0], nil
+	}
+	return all, nil
 }
 
 func (p *filterParser) term() (filter, error) {
@@ -268,18 +271,10 @@ func (p *filterParser) term() (filter, error) {
 		}
 		alternatives = append(alternatives, next)
 	}
-	return single(alternatives), nil
-}
-
-// single is a conjunction or disjunction of one filter as that filter.
-func single[F interface {
-	~[]filter
-	filter
-}](fs F) filter {
-	if len(fs) == 1 {
-		return fs[0]
+	if len(alternatives) == 1 {
+		return first, nil
 	}
-	return fs
+	return alternatives, nil
 }
 
 func (p *filterParser) factor() (filter, error) {

@@ -197,7 +197,6 @@ func (h *handler) setMember(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// projectSpace is the space of project pid, for audit entries.
 // memberTarget names a membership in audit entries.
 func memberTarget(pid ids.ProjectID, user string) string {
 	return "projects/" + string(pid) + "/members/" + user
